@@ -1,0 +1,212 @@
+"""Command-line interface: a thin layer over the public API.
+
+Exit status: 0 done; 2 bad input (one line on stderr: what, where, what to do);
+1 unexpected failure.  Heavy libraries are imported inside each command so that
+``myosleep --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ._version import __version__
+from .errors import InputError, ParameterError
+
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+
+
+# ---------------------------------------------------------------- argument types
+def parse_channel_overrides(values: Sequence[str] | None) -> dict[str, list[str]] | None:
+    """``["chin=EMG1,leg=LAT", "leg=RAT"]`` -> ``{"chin": ["EMG1"], "leg": ["LAT", "RAT"]}``."""
+    if not values:
+        return None
+    from .vocab import Role
+
+    roles = {r.value for r in Role}
+    out: dict[str, list[str]] = {}
+    for value in values:
+        for item in value.split(","):
+            item = item.strip()
+            if not item:
+                continue
+            role, sep, label = item.partition("=")
+            role, label = role.strip().lower(), label.strip()
+            if not sep or not label:
+                raise ParameterError(f"cannot read {item!r}", where="--channels",
+                                     hint="write role=label pairs, e.g. --channels chin=EMG1,leg=LAT,leg=RAT")
+            if role not in roles:
+                raise ParameterError(f"unknown role {role!r}; roles are {', '.join(sorted(roles))}",
+                                     where="--channels")
+            out.setdefault(role, []).append(label)
+    return out
+
+
+def _add_channels(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--channels", action="append", metavar="ROLE=LABEL,...",
+                   help="override channel roles, e.g. chin=EMG1,leg=LAT,leg=RAT (repeatable)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="myosleep",
+        description="Find and explain sleep myoclonus in polysomnography and wearable recordings.",
+    )
+    parser.add_argument("--version", action="version", version=f"myosleep {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of unexpected failures")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="log progress (-vv: debug)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("info", help="list the channels of a recording, their roles and warnings")
+    p.add_argument("recording", help="EDF, EDF+ or BDF file")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--no-scan", action="store_true", help="header only: skip the flat/clipped data scan")
+    _add_channels(p)
+
+    p = sub.add_parser("simulate", help="simulate a night with known events")
+    p.add_argument("out", help="output EDF path (OUT.events.tsv and OUT.hypnogram.tsv are written beside)")
+    p.add_argument("--scenario", default="healthy_adult", help="scenario name (see --list)")
+    p.add_argument("--hours", type=float, default=8.0, help="duration in hours (default 8)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--list", action="store_true", help="list the scenarios and exit")
+
+    p = sub.add_parser("detect", help="detect EMG bursts and motor events")
+    p.add_argument("recording")
+    p.add_argument("--out", default=None, help="output directory (default: RECORDING stem + '-myosleep')")
+    _add_channels(p)
+
+    p = sub.add_parser("analyze", help="detect, classify and report sleep myoclonus")
+    p.add_argument("recording")
+    p.add_argument("--hypnogram", default=None, help="hypnogram file (default: stage with YASA)")
+    p.add_argument("--age", default=None, help="age: years (34) or with unit (18d, 6w, 4mo, 34y)")
+    p.add_argument("--rules", default="aasm", choices=["aasm", "wasm2016"], help="leg-movement ruleset")
+    p.add_argument("--out", default=None, help="output directory (default: RECORDING stem + '-myosleep')")
+    _add_channels(p)
+
+    p = sub.add_parser("demo", help="simulate a short night, analyse it and write a report")
+    p.add_argument("--out", default="myosleep-demo", help="output directory (default ./myosleep-demo)")
+    return parser
+
+
+# ---------------------------------------------------------------- commands
+def _default_out(recording: str) -> Path:
+    p = Path(recording)
+    return p.with_name(p.stem + "-myosleep")
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from .io import read_recording
+    from .io.describe import describe_recording
+
+    rec = read_recording(args.recording, channels=parse_channel_overrides(args.channels))
+    desc = describe_recording(rec, scan_data=not args.no_scan)
+    if args.json:
+        print(json.dumps(desc, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    from .io.describe import format_description
+
+    print(format_description(desc))
+    return EXIT_OK
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from .simulate import SCENARIOS, simulate_night
+
+    if args.list:
+        for name, sc in SCENARIOS.items():
+            print(f"{name:28s} {sc.description}")
+        return EXIT_OK
+    if not args.hours > 0:
+        raise ParameterError(f"must be > 0 hours, got {args.hours}", where="--hours")
+    sim = simulate_night(args.scenario, hours=args.hours, seed=args.seed)
+    paths = sim.write(args.out)
+    for p in paths:
+        print(p)
+    return EXIT_OK
+
+
+def cmd_detect(args: argparse.Namespace) -> int:
+    from .detection.run import run_detect
+
+    out = Path(args.out) if args.out else _default_out(args.recording)
+    paths = run_detect(args.recording, out_dir=out, channels=parse_channel_overrides(args.channels),
+                       progress=sys.stderr.isatty())
+    for p in paths:
+        print(p)
+    return EXIT_OK
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from .pipeline import analyze_to_dir
+
+    out = Path(args.out) if args.out else _default_out(args.recording)
+    paths = analyze_to_dir(args.recording, out_dir=out, hypnogram=args.hypnogram, age=args.age,
+                           rules=args.rules, channels=parse_channel_overrides(args.channels),
+                           progress=sys.stderr.isatty())
+    for p in paths:
+        print(p)
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    paths = run_demo(out_dir=args.out, progress=sys.stderr.isatty())
+    print("myosleep demo: simulated a night, analysed it, wrote:")
+    for p in paths:
+        print(f"  {p}")
+    report = [p for p in paths if str(p).endswith(".html")]
+    if report:
+        print(f"Open the report: {Path(report[0]).resolve()}")
+    return EXIT_OK
+
+
+COMMANDS = {"info": cmd_info, "simulate": cmd_simulate, "detect": cmd_detect,
+            "analyze": cmd_analyze, "demo": cmd_demo}
+
+
+def _setup_logging(verbosity: int) -> None:
+    if verbosity <= 0:
+        return
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
+    log = logging.getLogger("myosleep")
+    log.addHandler(handler)
+    log.setLevel(logging.DEBUG if verbosity > 1 else logging.INFO)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    _setup_logging(args.verbose)
+    debug = args.debug or bool(os.environ.get("MYOSLEEP_DEBUG"))
+    try:
+        return COMMANDS[args.command](args)
+    except InputError as err:
+        print(f"myosleep {args.command}: error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print(f"myosleep {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as err:  # noqa: BLE001 - the CLI is the one place that catches everything
+        if debug:
+            raise
+        line = " ".join(str(err).split()) or type(err).__name__
+        print(f"myosleep {args.command}: unexpected failure ({type(err).__name__}: {line}). "
+              "This is a bug: rerun with --debug and report the traceback.", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
