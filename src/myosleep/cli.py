@@ -99,10 +99,11 @@ def _default_out(recording: str) -> Path:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
+    channels = parse_channel_overrides(args.channels)
     from .io import read_recording
     from .io.describe import describe_recording
 
-    rec = read_recording(args.recording, channels=parse_channel_overrides(args.channels))
+    rec = read_recording(args.recording, channels=channels)
     desc = describe_recording(rec, scan_data=not args.no_scan)
     if args.json:
         print(json.dumps(desc, indent=2, ensure_ascii=False))
@@ -130,10 +131,11 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_detect(args: argparse.Namespace) -> int:
+    channels = parse_channel_overrides(args.channels)
     from .detection.run import run_detect
 
     out = Path(args.out) if args.out else _default_out(args.recording)
-    paths = run_detect(args.recording, out_dir=out, channels=parse_channel_overrides(args.channels),
+    paths = run_detect(args.recording, out_dir=out, channels=channels,
                        progress=sys.stderr.isatty())
     for p in paths:
         print(p)
@@ -141,11 +143,15 @@ def cmd_detect(args: argparse.Namespace) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from .pipeline import analyze_to_dir
+    channels = parse_channel_overrides(args.channels)
+    from .age import parse_age
+    from .pipeline import _check_rules, analyze_to_dir
 
+    age = parse_age(args.age)
+    rules = _check_rules(args.rules)
     out = Path(args.out) if args.out else _default_out(args.recording)
-    paths = analyze_to_dir(args.recording, out_dir=out, hypnogram=args.hypnogram, age=args.age,
-                           rules=args.rules, channels=parse_channel_overrides(args.channels),
+    paths = analyze_to_dir(args.recording, out_dir=out, hypnogram=args.hypnogram, age=age,
+                           rules=rules, channels=channels,
                            progress=sys.stderr.isatty())
     for p in paths:
         print(p)

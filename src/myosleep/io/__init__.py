@@ -1,9 +1,30 @@
-"""Input: recordings (EDF, EDF+, BDF, mne Raw) and hypnograms."""
+"""Input: recordings (EDF, EDF+, BDF, mne Raw) and hypnograms.
+
+Names are imported lazily so that importing one reader does not import the others.
+"""
 
 from __future__ import annotations
 
-from .hypnogram import read_hypnogram
-from .hypnogram_model import Hypnogram
-from .recording import ChannelInfo, Recording, read_recording
+import importlib
+from typing import Any
 
-__all__ = ["read_recording", "Recording", "ChannelInfo", "read_hypnogram", "Hypnogram"]
+_LAZY = {
+    "read_recording": ".recording",
+    "Recording": ".recording",
+    "ChannelInfo": ".recording",
+    "read_hypnogram": ".hypnogram",
+    "read_scored_events": ".hypnogram",
+    "Hypnogram": ".hypnogram_model",
+}
+
+__all__ = list(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module 'myosleep.io' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,227 @@
+"""``analyze``: recording -> detection -> sleep context -> classification -> outputs.
+
+This module sits at the top of the pipeline (beside ``cli`` and ``batch``): it may
+import every layer; no layer imports it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ._atomic import prepare_out_dir
+from ._version import __version__
+from .age import Age, parse_age
+from .errors import ParameterError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from .io.recording import Recording
+
+__all__ = ["Analysis", "analyze", "analyze_to_dir", "OUTPUT_FILES", "RULESETS"]
+
+logger = logging.getLogger("myosleep")
+
+RULESETS = ("aasm", "wasm2016")
+OUTPUT_FILES = ("events.tsv", "summary.json", "report.html")
+
+DISCLAIMER = ("Decision support, not a diagnosis: every finding carries its evidence and must be "
+              "reviewed by a clinician with the recording.")
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything ``myosleep analyze`` produced for one recording."""
+
+    events: "pd.DataFrame"
+    summary: dict
+    hypnogram: Any
+    detection: Any = field(repr=False)
+    context: Any = field(repr=False)
+    classification: Any = field(repr=False)
+
+    def write(self, out_dir: str | os.PathLike[str]) -> list[Path]:
+        """Write events.tsv, summary.json and report.html into ``out_dir``.
+
+        The three files are rendered into a temporary directory beside ``out_dir`` and
+        moved into place only when all three exist, so a failure leaves nothing half-written.
+        """
+        from .reporting.html import render_report
+        from .reporting.summary import to_json_text
+        from .reporting.tables import write_tsv
+
+        out = prepare_out_dir(out_dir)
+        tmp = Path(tempfile.mkdtemp(prefix=".myosleep-", dir=out))
+        try:
+            write_tsv(self.events, tmp / "events.tsv")
+            (tmp / "summary.json").write_text(to_json_text(self.summary), encoding="utf-8")
+            (tmp / "report.html").write_text(render_report(self.summary, self.events, self.hypnogram),
+                                             encoding="utf-8")
+            paths = []
+            for name in OUTPUT_FILES:
+                os.replace(tmp / name, out / name)
+                paths.append(out / name)
+            return paths
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _check_rules(rules: str) -> str:
+    r = str(rules).lower().replace("_", "").replace("-", "").replace(" ", "")
+    if r not in RULESETS:
+        raise ParameterError(f"unknown ruleset {rules!r}; choose one of {', '.join(RULESETS)}", where="--rules")
+    return r
+
+
+def _file_entry(path: str | os.PathLike[str] | None) -> dict | None:
+    import hashlib
+
+    if path is None:
+        return None
+    p = Path(path)
+    h = hashlib.sha256()
+    with open(p, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return {"path": str(p), "name": p.name, "sha256": h.hexdigest(), "size_bytes": p.stat().st_size}
+
+
+def analyze(recording: "str | os.PathLike[str] | Recording", *, hypnogram: Any = None,
+            age: str | float | Age | None = None, rules: str = "aasm",
+            channels: dict[str, list[str]] | None = None,
+            scored_events: "str | os.PathLike[str] | pd.DataFrame | None" = None,
+            progress: bool = False) -> Analysis:
+    """Analyse one recording for sleep myoclonus.
+
+    Parameters
+    ----------
+    recording : path | Recording | mne.io.Raw
+        EDF/EDF+/BDF file, an opened :class:`~myosleep.io.Recording`, or an MNE Raw.
+    hypnogram : path | Hypnogram | None
+        Scored stages. None: staged with YASA (adults), or an explicit EMG/EOG estimate
+        (infants); the outputs say which.
+    age : str | float | Age | None
+        Years (``34``) or with a unit (``18d``, ``6w``, ``4mo``, ``34y``).
+    rules : {"aasm", "wasm2016"}
+        Leg-movement ruleset.
+    channels : dict | None
+        Role overrides, ``{"leg": ["LAT", "RAT"]}``.
+    scored_events : path | DataFrame | None
+        Scored arousals / respiratory events (used for arousal marking and the PLM
+        respiratory exclusion).
+    """
+    import pandas as pd
+
+    from .io import read_hypnogram, read_recording
+    from .io.hypnogram_model import Hypnogram
+
+    t0 = time.perf_counter()
+    rules = _check_rules(rules)
+    age = parse_age(age)
+    rec = recording if hasattr(recording, "get_data") and hasattr(recording, "channels") else \
+        read_recording(recording, channels=channels)
+    timings: dict[str, float] = {"read_s": time.perf_counter() - t0}
+
+    hyp_entry = None
+    hyp_obj = None
+    if hypnogram is not None and not isinstance(hypnogram, Hypnogram):
+        hyp_entry = _file_entry(hypnogram)
+        hyp_obj = read_hypnogram(hypnogram, recording_start=rec.start_datetime)
+    elif isinstance(hypnogram, Hypnogram):
+        hyp_obj = hypnogram
+    if hyp_obj is not None:
+        hyp_obj.check_fits(rec.duration_s, where=str(hypnogram) if hyp_entry else None)
+
+    events_df = None
+    if scored_events is not None:
+        if isinstance(scored_events, pd.DataFrame):
+            events_df = scored_events
+        else:
+            from .io import read_scored_events
+
+            events_df = read_scored_events(scored_events, recording_start=rec.start_datetime)
+
+    t = time.perf_counter()
+    from .detection import detect
+
+    detection = detect(rec)
+    timings["detect_s"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    from .context import build_context
+
+    context = build_context(rec, hypnogram=hyp_obj, age=age, scored_events=events_df)
+    timings["context_s"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    from .classification import classify
+
+    respiratory = None
+    if events_df is not None and "kind" in events_df:
+        respiratory = events_df[events_df["kind"] == "respiratory"]
+    classification = classify(detection.events, detection.bursts, context, age=age, rules=rules,
+                              recording=rec, respiratory_events=respiratory,
+                              channels_refused=dict(detection.channels_refused))
+    timings["classify_s"] = time.perf_counter() - t
+    timings["total_s"] = time.perf_counter() - t0
+
+    events = classification.events
+    summary = build_summary(rec, detection, context, classification, rules=rules, age=age,
+                            hypnogram_entry=hyp_entry, timings=timings)
+    return Analysis(events=events, summary=summary, hypnogram=context.hypnogram, detection=detection,
+                    context=context, classification=classification)
+
+
+def build_summary(rec: Any, detection: Any, context: Any, classification: Any, *, rules: str,
+                  age: Age | None, hypnogram_entry: dict | None, timings: dict) -> dict:
+    """summary.json (DESIGN.md contract): version, ruleset, input hashes, sleep, counts, indices, findings."""
+    cls_summary = classification.summary()
+    rec_entry: dict[str, Any] = {"format": getattr(rec, "format", None), "duration_s": rec.duration_s}
+    if getattr(rec, "path", None) is not None:
+        rec_entry.update({"path": str(rec.path), "name": Path(rec.path).name, "sha256": rec.sha256()})
+    else:
+        rec_entry.update({"name": "in-memory recording", "sha256": rec.sha256()})
+    refused = dict(detection.channels_refused)
+    used = set(detection.channels_used)
+    all_channels = [{"label": c.label, "role": str(c.role.value), "side": c.side.value if c.side else None,
+                     "sfreq": c.sfreq, "used": c.label in used, "warnings": list(c.warnings)}
+                    for c in rec.channels]
+    warnings = list(getattr(context, "warnings", ()))
+    for label, reason in refused.items():
+        warnings.append(f"Channel {label} not used: {reason}")
+    return {
+        "tool": {"name": "myosleep", "version": __version__},
+        "generated_utc": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "disclaimer": DISCLAIMER,
+        "ruleset": rules,
+        "inputs": {"recording": rec_entry, "hypnogram": hypnogram_entry},
+        "age": None if age is None else {"text": age.text, "days": round(age.days, 1),
+                                         "years": round(age.years, 3)},
+        "hypnogram_source": context.hypnogram_source,
+        "channels": {"used": sorted(used), "refused": refused, "all": all_channels},
+        "sleep": dict(context.stats),
+        "counts": cls_summary.get("counts", {}),
+        "indices_per_hour": cls_summary.get("indices_per_hour", {}),
+        "findings": cls_summary.get("findings", []),
+        "warnings": warnings,
+        "methods": cls_summary.get("methods", {}),
+        "timings_s": {k: round(v, 3) for k, v in timings.items()},
+    }
+
+
+def analyze_to_dir(recording: str | os.PathLike[str], *, out_dir: str | os.PathLike[str],
+                   hypnogram: Any = None, age: Any = None, rules: str = "aasm",
+                   channels: dict[str, list[str]] | None = None, progress: bool = False) -> list[Path]:
+    """Run :func:`analyze` and write its three files into ``out_dir``; return their paths."""
+    prepare_out_dir(out_dir)
+    analysis = analyze(recording, hypnogram=hypnogram, age=age, rules=rules, channels=channels,
+                       progress=progress)
+    return analysis.write(out_dir)
