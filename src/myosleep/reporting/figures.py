@@ -50,12 +50,12 @@ def night_overview_svg(hypnogram: "Hypnogram | None", events: "pd.DataFrame", *,
     duration_s : float
         Length of the time axis in seconds.
     """
-    left, right, top = 110, 16, 12
+    left, right, top = 150, 16, 12
     hyp_h = 110 if hypnogram is not None else 0
     types = [t for t in TRIAL_TYPE_COLOURS if len(events) and (events["trial_type"] == t).any()]
     row_h = 18
     raster_top = top + hyp_h + (24 if hypnogram is not None else 0)
-    height = raster_top + row_h * max(len(types), 1) + 34
+    height = raster_top + row_h * max(len(types), 1) + 44
     plot_w = width_px - left - right
     dur = max(float(duration_s), 1.0)
 
@@ -109,7 +109,7 @@ def night_overview_svg(hypnogram: "Hypnogram | None", events: "pd.DataFrame", *,
     for t in np.arange(0, dur + 1, step_s):
         parts.append(f'<line x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{axis_y}" y2="{axis_y + 4}" stroke="#333"/>')
         parts.append(f'<text x="{x(t):.1f}" y="{axis_y + 16}" text-anchor="middle">{_fmt_clock(t)}</text>')
-    parts.append(f'<text x="{left + plot_w}" y="{axis_y + 28}" text-anchor="end" fill="#666">'
+    parts.append(f'<text x="{left + plot_w}" y="{axis_y + 32}" text-anchor="end" fill="#666">'
                  'time from recording start (h:mm)</text>')
     parts.append("</svg>")
     return "".join(parts)
