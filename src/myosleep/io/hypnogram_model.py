@@ -119,21 +119,28 @@ class Hypnogram:
         return out
 
     # ------------------------------------------------------------ conversions
-    def to_dataframe(self) -> "pd.DataFrame":
-        """One row per epoch: ``onset`` (s), ``duration`` (s), ``stage`` label."""
+    def to_dataframe(self, *, keep_artefact: bool = False) -> "pd.DataFrame":
+        """One row per epoch: ``onset`` (s), ``duration`` (s), ``stage`` label.
+
+        With ``keep_artefact`` artefact/movement epochs are labelled ``artefact``
+        instead of ``n/a``, so a written hypnogram reads back exactly.
+        """
         import pandas as pd
 
+        labels = self.labels
+        if keep_artefact:
+            labels = ["artefact" if s == int(Stage.ARTEFACT) else lab for s, lab in zip(self.stages, labels)]
         return pd.DataFrame({
             "onset": self.epoch_onsets_s,
             "duration": np.full(self.n_epochs, float(self.epoch_s)),
-            "stage": self.labels,
+            "stage": labels,
         })
 
     def to_tsv(self, path) -> None:
         """Write the BIDS-style ``onset duration stage`` table that :func:`read_hypnogram` reads."""
         from .._atomic import atomic_write_text
 
-        df = self.to_dataframe()
+        df = self.to_dataframe(keep_artefact=True)
         atomic_write_text(path, df.to_csv(sep="\t", index=False, float_format="%.3f", lineterminator="\n"))
 
     def crop(self, start_s: float, stop_s: float) -> "Hypnogram":

@@ -1,0 +1,114 @@
+"""Sleep-stage labels of the many scoring conventions, mapped to :class:`~myosleep.vocab.Stage`.
+
+Conventions covered (all map into the AASM stages W, N1, N2, N3, R):
+
+* AASM (Berry et al., AASM Manual v2.5 2018): W, N1, N2, N3, R.
+* Rechtschaffen & Kales 1968: W, S1-S4, REM, MT (movement time).  S3 and S4 together
+  are AASM N3 (Iber et al., AASM Manual 2007, which merged them); MT has no AASM
+  equivalent and becomes :attr:`Stage.ARTEFACT`.
+* EDF+ conventions: Sleep-EDF ("Sleep stage W/1/2/3/4/R/?", "Movement time";
+  Kemp et al., IEEE TBME 2000) and HMC ("Sleep stage N1/N2/N3"; Alvarez-Estevez and
+  Rijsman, PLoS ONE 2021).
+* YASA integers (Vallat and Walker, eLife 2021; ``yasa.Hypnogram``): 0 W, 1 N1, 2 N2,
+  3 N3, 4 R, -1 artefact, -2 unscored.
+* R&K integers as written by Elan, visbrain and Compumedics/NSRR: 0 W, 1-4 S1-S4, 5 REM,
+  6 movement, 9 unscored (NSRR EventConcept "Movement|6", "Unscored|9").
+* SOMNOmedics Domino exports (German/English): Wach/Wake, N1-N4, Rem, Movement, A/Artefakt.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..vocab import Stage
+
+__all__ = ["normalise_label", "label_to_stage", "YASA_CODES", "RK_CODES", "NON_STAGE_MARKERS"]
+
+W, N1, N2, N3, R = Stage.W, Stage.N1, Stage.N2, Stage.N3, Stage.R
+ART, UNS = Stage.ARTEFACT, Stage.UNSCORED
+
+#: Text labels (already normalised by :func:`normalise_label`) of every convention.
+_TEXT: dict[str, Stage] = {
+    # wake
+    "w": W, "wake": W, "wach": W, "awake": W, "wakefulness": W,
+    # N1 / S1
+    "n1": N1, "s1": N1, "nrem1": N1, "nrem 1": N1, "stage 1": N1,
+    # N2 / S2
+    "n2": N2, "s2": N2, "nrem2": N2, "nrem 2": N2, "stage 2": N2,
+    # N3 / S3 + S4 (R&K S3 and S4 = AASM N3, Iber et al. 2007)
+    "n3": N3, "s3": N3, "nrem3": N3, "nrem 3": N3, "stage 3": N3,
+    "n4": N3, "s4": N3, "nrem4": N3, "nrem 4": N3, "stage 4": N3, "sws": N3,
+    # REM
+    "r": R, "rem": R, "stage r": R, "stage rem": R, "paradoxical sleep": R,
+    # movement time / artefact (no AASM stage)
+    "mt": ART, "movement time": ART, "movement": ART, "artefact": ART, "artifact": ART,
+    "artefakt": ART, "art": ART, "a": ART, "bewegung": ART,
+    # unscored
+    "?": UNS, "unscored": UNS, "unscorable": UNS, "unknown": UNS, "unsure": UNS, "u": UNS,
+    "n/a": UNS, "na": UNS, "nan": UNS, "none": UNS, "no stage": UNS, "not scored": UNS,
+}
+
+#: YASA integer codes (``yasa.Hypnogram`` "int" mapping).
+YASA_CODES: dict[int, Stage] = {0: W, 1: N1, 2: N2, 3: N3, 4: R, -1: ART, -2: UNS}
+
+#: R&K integer codes as written by Elan/visbrain and Compumedics (NSRR "Unscored|9",
+#: "Movement|6"); 4 is R&K stage 4 (-> N3), 5 is REM.  Elan writes -1/-2 for artefact
+#: (visbrain ``read_hypno``: "-2 -> -1 (Art)").
+RK_CODES: dict[int, Stage] = {0: W, 1: N1, 2: N2, 3: N3, 4: N3, 5: R, 6: ART, 7: UNS, 9: UNS,
+                              -1: ART, -2: ART}
+
+#: Labels that are known not to be stages; inside a stage sequence they mean "no stage".
+NON_STAGE_MARKERS = frozenset({"l", "lights", "lights off", "lights on", "lights out",
+                               "unscored epoch", "no data", "gap",
+                               "recording start", "recording start time"})
+
+_PREFIX = re.compile(r"^(sleep[ _-]?stage|stage|sleepstage)[ _:-]*", re.IGNORECASE)
+_INT = re.compile(r"^[+-]?\d+(\.0+)?$")
+
+
+def normalise_label(text: str) -> str:
+    """Lower-case ``text``, drop an ``@@channel`` suffix, spaces and a "Sleep stage" prefix."""
+    s = str(text).split("@@", 1)[0].strip().strip('"').strip("'").strip()
+    s = " ".join(s.lower().replace("_", " ").split())
+    return s
+
+
+def _strip_prefix(s: str) -> str:
+    t = _PREFIX.sub("", s).strip()
+    return t if t else s
+
+
+def is_integer_label(text: str) -> bool:
+    """True when ``text`` is an integer (``"3"``, ``"-2"``, ``"4.0"``)."""
+    return bool(_INT.match(normalise_label(text)))
+
+
+def label_to_stage(text: str, *, integer_codes: dict[int, Stage] | None = None) -> Stage | None:
+    """Stage of one label, or ``None`` when the label is unknown.
+
+    Parameters
+    ----------
+    text : str
+        The label as written in the file.
+    integer_codes : dict | None
+        How to read bare integers (:data:`YASA_CODES` or :data:`RK_CODES`); ``None``
+        reads "1".."4" as R&K stage numbers (4 -> N3) and rejects 0/5/negative codes
+        only when they cannot be told apart.
+    """
+    s = normalise_label(text)
+    if _INT.match(s):
+        value = int(float(s))
+        if integer_codes is not None:
+            return integer_codes.get(value)
+        return {0: W, 1: N1, 2: N2, 3: N3, 4: N3}.get(value)
+    if s in _TEXT:
+        return _TEXT[s]
+    t = _strip_prefix(s)
+    t = re.sub(r"\s+sleep$", "", t)  # "REM sleep", "Stage 1 sleep" (NSRR concept names)
+    if t in _TEXT:
+        return _TEXT[t]
+    if _INT.match(t):  # "Sleep stage 4": R&K stage number
+        return {0: W, 1: N1, 2: N2, 3: N3, 4: N3}.get(int(float(t)))
+    if s in NON_STAGE_MARKERS or t in NON_STAGE_MARKERS:
+        return UNS
+    return None

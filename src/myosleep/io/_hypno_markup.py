@@ -1,0 +1,257 @@
+"""Structured hypnogram/event files: EDF+ annotations, NSRR XML, Compumedics Profusion XML."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from datetime import date, datetime
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import HypnogramError
+from ..vocab import Stage
+from ._hypno_common import RawScoring, classify_event, infer_epoch_s, lights_kind
+from ._hypno_labels import RK_CODES, label_to_stage
+
+__all__ = ["read_edf_annotations", "read_nsrr_xml", "read_profusion_xml", "xml_root_tag"]
+
+logger = logging.getLogger("myosleep")
+
+
+# ---------------------------------------------------------------------------------- EDF+
+def _edf_annotations(path: Path, *, source: str) -> tuple[list[tuple[float, float, str]],
+                                                          datetime | None, bool]:
+    """(onset, duration, text) of every annotation, the start datetime, date-unknown flag."""
+    from ..errors import RecordingError
+    from .edf_header import read_edf_header
+
+    try:  # header fields and file size against the declared data records
+        read_edf_header(path)
+    except RecordingError as exc:
+        raise HypnogramError(exc.what, where=source, hint=exc.hint) from None
+    try:
+        import edfio
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # edfio warns on differing legacy/EDF+ date fields
+            edf = edfio.read_edf(path)
+            anns = [(float(a.onset), float(a.duration) if a.duration is not None else np.nan,
+                     str(a.text)) for a in edf.annotations]
+            start_time = edf.starttime
+            try:
+                start_date: date | None = edf.startdate
+            except edfio.AnonymizedDateError:
+                start_date = None
+    except Exception as exc:  # edfio refuses some EDF+D files; MNE reads their annotations
+        try:
+            import mne
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                an = mne.read_annotations(path)
+        except Exception:
+            raise HypnogramError(f"cannot read EDF annotations ({exc})", where=source,
+                                 hint="check that the file is an EDF+ hypnogram") from None
+        anns = [(float(o), float(d), str(t)) for o, d, t in zip(an.onset, an.duration, an.description)]
+        orig = an.orig_time
+        return anns, (orig.replace(tzinfo=None) if orig is not None else None), False
+    if start_date is None:
+        return anns, datetime.combine(date(1985, 1, 1), start_time), True
+    return anns, datetime.combine(start_date, start_time), False
+
+
+def read_edf_annotations(path: Path, *, source: str, epoch_s: float | None) -> RawScoring:
+    """EDF+ annotations: sleep stages (Sleep-EDF, HMC), lights off/on and scored events.
+
+    Stage annotations ("Sleep stage W/1/2/3/4/R/?/N1/N2/N3", "Movement time") become
+    segments; "Lights off"/"Lights on" (with HMC's ``@@channel`` suffix stripped) set
+    the lights times; everything else is kept as a scored event.  Trailing "Sleep
+    stage ?" epochs are dropped: Sleep-EDF pads its hypnograms with hours of them past
+    the end of the recording (SC4001EC: 230 epochs beyond the 79,500-s PSG).
+    """
+    anns, start, time_only = _edf_annotations(path, source=source)
+    raw = RawScoring(format="edf", start_datetime=start, start_time_only=time_only,
+                     metadata={"n_annotations": len(anns)})
+    onsets, durations, codes, where = [], [], [], []
+    for i, (onset, dur, text) in enumerate(anns, start=1):
+        channel = text.split("@@", 1)[1].strip() if "@@" in text else None
+        description = text.split("@@", 1)[0].strip()
+        kind = classify_event(text)
+        raw.events.append((onset, 0.0 if not np.isfinite(dur) else dur, description, kind, channel))
+        lk = lights_kind(text)
+        if lk == "off" and raw.lights_off_s is None:
+            raw.lights_off_s = onset
+        elif lk == "on":
+            raw.lights_on_s = onset
+        if kind != "stage":
+            continue
+        st = label_to_stage(description)
+        if st is None:
+            raise HypnogramError(f"unknown sleep-stage annotation {description!r} (annotation {i} "
+                                 f"at {onset:g} s)", where=source,
+                                 hint="expected 'Sleep stage W/1/2/3/4/R/?' or 'Sleep stage N1/N2/N3'")
+        onsets.append(onset)
+        durations.append(dur)
+        codes.append(int(st))
+        where.append(f"annotation {i}")
+    if onsets:
+        raw.seg_onset_s = np.asarray(onsets)
+        raw.seg_duration_s = np.asarray(durations)
+        raw.seg_code = np.asarray(codes, dtype=np.int8)
+        raw.seg_where = where
+    # AASM Manual v2.5 (2018) and R&K 1968 both score 30-s epochs; older files may use 20 s.
+    raw.epoch_s = epoch_s or infer_epoch_s(np.asarray(durations, dtype=float), np.asarray(onsets, dtype=float))
+    raw.metadata["trim_unscored_tail"] = True
+    return raw
+
+
+# ----------------------------------------------------------------------------------- XML
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _child_text(elem, name: str) -> str | None:
+    for ch in elem:
+        if _local(ch.tag).lower() == name.lower():
+            return (ch.text or "").strip()
+    return None
+
+
+def _parse_xml(path: Path, *, source: str):
+    import xml.etree.ElementTree as ET
+
+    try:
+        return ET.parse(path).getroot()
+    except ET.ParseError as exc:
+        raise HypnogramError(f"is not well-formed XML ({exc})", where=source,
+                             hint="check that the file is a complete NSRR or Profusion XML export") from None
+
+
+def xml_root_tag(path: Path, *, source: str) -> str:
+    return _local(_parse_xml(path, source=source).tag)
+
+
+def _float(text: str | None, *, what: str, source: str) -> float:
+    try:
+        return float(text)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise HypnogramError(f"{what} {text!r} is not a number of seconds", where=source) from None
+
+
+def _nsrr_clock(text: str | None) -> tuple[datetime | None, bool]:
+    """NSRR "Recording Start Time" ClockTime, ``"00.00.00 22.09.57"`` (date, then time).
+
+    NSRR blanks the date ("00.00.00"); then only the clock time is known (flag True).
+    """
+    if not text:
+        return None, False
+    parts = text.split()
+    for fmt in ("%d.%m.%y %H.%M.%S", "%d.%m.%Y %H.%M.%S", "%Y-%m-%d %H:%M:%S", "%d.%m.%y %H:%M:%S"):
+        try:
+            return datetime.strptime(" ".join(parts[-2:]), fmt), False
+        except ValueError:
+            continue
+    for fmt in ("%H.%M.%S", "%H:%M:%S"):
+        try:
+            t = datetime.strptime(parts[-1], fmt).time()
+        except ValueError:
+            continue
+        return datetime.combine(date(1985, 1, 1), t), True
+    return None, False
+
+
+def read_nsrr_xml(path: Path, *, source: str, epoch_s: float | None) -> RawScoring:
+    """NSRR XML (``PSGAnnotation/ScoredEvents/ScoredEvent``).
+
+    Format as documented by NSRR and read by Luna (remnrem/luna-doc
+    docs/ref/annotations.md, "NSRR XML files") and the BEST toolbox
+    (bnelair/best-toolbox best/hypnogram/NSRR.py): each ScoredEvent has EventType
+    ("Stages|Stages", "Arousals|Arousals", "Respiratory|Respiratory", "Limb
+    Movement|Limb Movement"...), EventConcept ("Wake|0", "Stage 1 sleep|1" ...
+    "Stage 4 sleep|4", "REM sleep|5", "Movement|6", "Unscored|9"), Start and Duration
+    in seconds, optionally SignalLocation.  The integer after "|" is an R&K code
+    (4 -> N3).  A "Recording Start Time" event carries the ClockTime of the start.
+    """
+    root = _parse_xml(path, source=source)
+    file_epoch = _child_text(root, "EpochLength")
+    raw = RawScoring(format="nsrr-xml", metadata={"software": _child_text(root, "SoftwareVersion")})
+    container = next((e for e in root.iter() if _local(e.tag) == "ScoredEvents"), None)
+    if container is None:
+        raise HypnogramError("NSRR XML has no ScoredEvents element", where=source)
+    onsets, durations, codes, where = [], [], [], []
+    for i, ev in enumerate((e for e in container if _local(e.tag) == "ScoredEvent"), start=1):
+        etype = _child_text(ev, "EventType") or ""
+        concept = _child_text(ev, "EventConcept") or ""
+        onset = _float(_child_text(ev, "Start"), what=f"Start of ScoredEvent {i}", source=source)
+        dur_text = _child_text(ev, "Duration")
+        dur = _float(dur_text, what=f"Duration of ScoredEvent {i}", source=source) if dur_text else 0.0
+        if concept.lower().startswith("recording start time"):
+            raw.start_datetime, raw.start_time_only = _nsrr_clock(_child_text(ev, "ClockTime"))
+            continue
+        name = concept.split("|", 1)[0].strip()
+        kind = classify_event(name, event_type=etype)
+        raw.events.append((onset, dur, concept, kind, _child_text(ev, "SignalLocation") or None))
+        lk = lights_kind(name)
+        if lk == "off":
+            raw.lights_off_s = onset
+        elif lk == "on":
+            raw.lights_on_s = onset
+        if kind != "stage":
+            continue
+        code_text = concept.split("|", 1)[1].strip() if "|" in concept else ""
+        st: Stage | None
+        if code_text.lstrip("-").isdigit() and int(code_text) in RK_CODES:
+            st = RK_CODES[int(code_text)]
+        else:
+            st = label_to_stage(name)
+        if st is None:
+            raise HypnogramError(f"unknown NSRR stage concept {concept!r} (ScoredEvent {i})",
+                                 where=source, hint="expected e.g. 'Wake|0' ... 'REM sleep|5', 'Unscored|9'")
+        onsets.append(onset)
+        durations.append(dur)
+        codes.append(int(st))
+        where.append(f"ScoredEvent {i}")
+    if onsets:
+        raw.seg_onset_s = np.asarray(onsets, dtype=float)
+        raw.seg_duration_s = np.asarray(durations, dtype=float)
+        raw.seg_code = np.asarray(codes, dtype=np.int8)
+        raw.seg_where = where
+    raw.epoch_s = epoch_s or (_float(file_epoch, what="EpochLength", source=source) if file_epoch else 30.0)
+    return raw
+
+
+def read_profusion_xml(path: Path, *, source: str, epoch_s: float | None) -> RawScoring:
+    """Compumedics Profusion XML (``CMPStudyConfig``).
+
+    ``EpochLength`` (s), ``SleepStages`` with one ``SleepStage`` integer per epoch
+    (Profusion's R&K coding as NSRR republishes it: 0 W, 1-4 S1-S4, 5 REM, 6 movement,
+    9 unscored), and ``ScoredEvents/ScoredEvent`` with ``Name``, ``Start``,
+    ``Duration`` (s) and ``Input`` (the channel).
+    """
+    root = _parse_xml(path, source=source)
+    file_epoch = _child_text(root, "EpochLength")
+    ep = epoch_s or (_float(file_epoch, what="EpochLength", source=source) if file_epoch else 30.0)
+    stages_el = next((e for e in root.iter() if _local(e.tag) == "SleepStages"), None)
+    raw = RawScoring(format="profusion-xml", epoch_s=ep)
+    if stages_el is not None:
+        codes = []
+        for i, el in enumerate((e for e in stages_el if _local(e.tag) == "SleepStage"), start=1):
+            txt = (el.text or "").strip()
+            if not txt.lstrip("-").isdigit() or int(txt) not in RK_CODES:
+                raise HypnogramError(f"unknown Profusion SleepStage {txt!r} (epoch {i})", where=source,
+                                     hint="Profusion codes are 0 W, 1-4 S1-S4, 5 REM, 6 movement, 9 unscored")
+            codes.append(int(RK_CODES[int(txt)]))
+        raw.stages = np.asarray(codes, dtype=np.int8)
+    for i, ev in enumerate((e for e in root.iter() if _local(e.tag) == "ScoredEvent"), start=1):
+        name = _child_text(ev, "Name") or ""
+        onset = _float(_child_text(ev, "Start"), what=f"Start of ScoredEvent {i}", source=source)
+        dur_text = _child_text(ev, "Duration")
+        dur = _float(dur_text, what=f"Duration of ScoredEvent {i}", source=source) if dur_text else 0.0
+        raw.events.append((onset, dur, name, classify_event(name), _child_text(ev, "Input") or None))
+        lk = lights_kind(name)
+        if lk == "off":
+            raw.lights_off_s = onset
+        elif lk == "on":
+            raw.lights_on_s = onset
+    return raw

@@ -1,0 +1,291 @@
+"""Read hypnograms and scored events from the files sleep labs and databases write.
+
+Formats (detected from the content; ``format=`` forces one):
+
+``"table"``
+    CSV/TSV (``,`` ``;`` or tab) with ``onset`` and ``stage`` columns and an optional
+    ``duration`` (BIDS events style; the stage column may also be called
+    ``description``, ``trial_type``, ``label`` or ``sleep_stage``).  A row lasting k
+    epochs gives k epochs; gaps are unscored.  :meth:`Hypnogram.to_tsv` writes it.
+``"text"``
+    One stage per line (W/N1/N2/N3/R, R&K S1-S4/REM/MT/?, YASA integers).
+``"elan"``
+    Elan ``.hyp`` (one R&K code per second after a ``time_base`` header).
+``"edf"``
+    EDF+ annotations (Sleep-EDF R&K, HMC AASM, lights off/on).
+``"nsrr-xml"`` / ``"profusion-xml"``
+    NSRR ``PSGAnnotation`` and Compumedics ``CMPStudyConfig`` XML.
+``"somnomedics"``
+    SOMNOmedics/Domino text exports (sleep profile, arousals, flow events, EMG events).
+
+All of them read into :class:`~myosleep.vocab.Stage` codes: R&K S3 and S4 become N3,
+movement time becomes artefact (-1), "?" and unscored become -2.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..errors import HypnogramError, ParameterError
+from ..vocab import Stage
+from ._hypno_common import EVENT_COLUMNS, RawScoring, segments_to_stages
+from .hypnogram_model import Hypnogram
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = ["read_hypnogram", "read_scored_events", "detect_hypnogram_format", "HYPNOGRAM_FORMATS"]
+
+logger = logging.getLogger("myosleep")
+
+#: Values accepted by ``format=``.
+HYPNOGRAM_FORMATS = ("table", "text", "elan", "edf", "nsrr-xml", "profusion-xml", "somnomedics")
+
+_EDF_MAGIC = b"0       "
+
+
+def _check_path(path: str | os.PathLike[str]) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise HypnogramError("file not found", where=p, hint="check the path of the hypnogram")
+    if not p.is_file():
+        raise HypnogramError("is not a file", where=p, hint="give the path of a hypnogram file")
+    if p.stat().st_size == 0:
+        raise HypnogramError("file is empty", where=p, hint="export the hypnogram again")
+    return p
+
+
+def _read_text(path: Path) -> str:
+    data = path.read_bytes()
+    if b"\x00" in data[:4096]:
+        raise HypnogramError("is a binary file, not a text hypnogram", where=path,
+                             hint="give a CSV/TSV/text hypnogram, an EDF+ or an XML annotation file")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def detect_hypnogram_format(path: str | os.PathLike[str]) -> str:
+    """Format of a hypnogram or event file, from its content (one of :data:`HYPNOGRAM_FORMATS`)."""
+    from . import _hypno_markup as markup
+    from . import _hypno_text as text_fmt
+
+    p = _check_path(path)
+    with open(p, "rb") as fh:
+        head = fh.read(512)
+    if head.startswith(_EDF_MAGIC) and len(head) >= 256 and p.stat().st_size >= 256:
+        return "edf"
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        tag = markup.xml_root_tag(p, source=str(p))
+        if tag == "PSGAnnotation":
+            return "nsrr-xml"
+        if tag == "CMPStudyConfig":
+            return "profusion-xml"
+        raise HypnogramError(f"XML root <{tag}> is neither NSRR <PSGAnnotation> nor Profusion "
+                             f"<CMPStudyConfig>", where=p, hint="pass format= if you know the format")
+    lines = _read_text(p).splitlines()
+    if not any(ln.strip() for ln in lines):
+        raise HypnogramError("file holds only blank lines", where=p, hint="export the hypnogram again")
+    if text_fmt.is_elan(lines):
+        return "elan"
+    if text_fmt.is_somnomedics(lines):
+        return "somnomedics"
+    if text_fmt.looks_like_table(lines):
+        return "table"
+    return "text"
+
+
+def _read_raw(path: Path, fmt: str, epoch_s: float | None, *, stages: bool = True) -> RawScoring:
+    from . import _hypno_markup as markup
+    from . import _hypno_text as text_fmt
+
+    source = str(path)
+    if fmt == "edf":
+        return markup.read_edf_annotations(path, source=source, epoch_s=epoch_s)
+    if fmt == "nsrr-xml":
+        return markup.read_nsrr_xml(path, source=source, epoch_s=epoch_s)
+    if fmt == "profusion-xml":
+        return markup.read_profusion_xml(path, source=source, epoch_s=epoch_s)
+    text = _read_text(path)
+    if fmt == "table":
+        return text_fmt.read_table(text, source=source, epoch_s=epoch_s, stages=stages)
+    reader = {"text": text_fmt.read_lines, "elan": text_fmt.read_elan,
+              "somnomedics": text_fmt.read_somnomedics}[fmt]
+    return reader(text, source=source, epoch_s=epoch_s)
+
+
+def _validate(path: str | os.PathLike[str], epoch_s: float | None, format: str | None,
+              recording_start: datetime | None) -> tuple[Path, str]:
+    if epoch_s is not None:
+        try:
+            ok = math.isfinite(float(epoch_s)) and float(epoch_s) > 0
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise ParameterError(f"epoch_s must be a number of seconds > 0, got {epoch_s!r}",
+                                 where="epoch_s", hint="AASM epochs last 30 s")
+    if format is not None and format not in HYPNOGRAM_FORMATS:
+        raise ParameterError(f"unknown format {format!r}; allowed: {', '.join(HYPNOGRAM_FORMATS)}",
+                             where="format")
+    if recording_start is not None and not isinstance(recording_start, datetime):
+        raise ParameterError(f"recording_start must be a datetime, got {type(recording_start).__name__}",
+                             where="recording_start", hint="pass Recording.start_datetime")
+    p = _check_path(path)
+    return p, format or detect_hypnogram_format(p)
+
+
+def _offset_s(raw: RawScoring, recording_start: datetime | None, *, source: str) -> float:
+    """Seconds from the recording's start to the file's own start (0 when either is unknown)."""
+    fs = raw.start_datetime
+    if recording_start is None or fs is None:
+        return 0.0
+    rs = recording_start
+    if (rs.tzinfo is None) != (fs.tzinfo is None):
+        rs, fs = rs.replace(tzinfo=None), fs.replace(tzinfo=None)
+
+    period = float(raw.clock_period_s)
+
+    def time_of_day_offset() -> float:
+        a = fs.hour * 3600 + fs.minute * 60 + fs.second + fs.microsecond / 1e6
+        b = rs.hour * 3600 + rs.minute * 60 + rs.second + rs.microsecond / 1e6
+        return (a - b + period / 2) % period - period / 2
+
+    if raw.start_time_only or period < 86400.0:
+        # No date (anonymised EDF+), or a 12-hour clock whose AM/PM exporters get wrong
+        # (SOMNOmedics "01:00:00 PM" beside 24-hour event clocks): align by clock time.
+        return time_of_day_offset()
+    off = (fs - rs).total_seconds()
+    if abs(off) > 86400.0:
+        # Anonymised files replace the date (EDF+ "Startdate X", 01.01.85) but keep the clock.
+        logger.warning("%s: file starts %s, recording %s: dates differ by more than a day; "
+                       "aligning by clock time only", source, fs, rs)
+        return time_of_day_offset()
+    return off
+
+
+def read_hypnogram(path: str | os.PathLike[str], *, epoch_s: float | None = None,
+                   format: str | None = None, recording_start: datetime | None = None) -> Hypnogram:
+    """Read a scored hypnogram.
+
+    Parameters
+    ----------
+    path : path-like
+        The hypnogram file (see the module docstring for the formats).
+    epoch_s : float | None
+        Epoch length in seconds.  Default: what the file states, else 30 s (AASM).
+    format : str | None
+        Force a format (one of :data:`HYPNOGRAM_FORMATS`); default: detected from the content.
+    recording_start : datetime | None
+        Start of the recording the hypnogram belongs to.  When the file states its own
+        start (EDF+, SOMNOmedics, NSRR), ``start_s`` and the lights times are shifted by
+        the difference, so that they count seconds from the recording's start.
+
+    Returns
+    -------
+    Hypnogram
+        ``stages`` (Stage codes), ``epoch_s`` (s), ``start_s`` (s from the recording's
+        start), ``lights_off_s``/``lights_on_s`` (s, when the file has them),
+        ``source="file:<name>"`` and ``metadata`` with ``format``, ``coding`` (how
+        labels/integers were read), ``start_datetime`` (the file's own, ISO) and
+        format-specific notes.
+
+    Raises
+    ------
+    HypnogramError
+        Missing, empty or unreadable file; unknown stage labels (naming the label and
+        its line); stages off the epoch grid.
+    """
+    p, fmt = _validate(path, epoch_s, format, recording_start)
+    raw = _read_raw(p, fmt, None if epoch_s is None else float(epoch_s))
+    source = str(p)
+    ep = float(raw.epoch_s or 30.0)  # AASM Manual v2.5 (2018): 30-s epochs
+    if raw.stages is not None:
+        stages, first = np.asarray(raw.stages, dtype=np.int8), float(raw.first_onset_s)
+    elif raw.seg_code is not None and raw.seg_code.size:
+        stages, first = segments_to_stages(raw.seg_onset_s, raw.seg_duration_s, raw.seg_code,
+                                           raw.seg_where, epoch_s=ep, source=source)
+    else:
+        raise HypnogramError("holds no sleep stages", where=source,
+                             hint="for arousal/respiratory/EMG event files use read_scored_events")
+    meta = dict(raw.metadata)
+    meta.pop("trim_unscored_tail", None)
+    if raw.metadata.get("trim_unscored_tail"):
+        scored = np.flatnonzero(stages != int(Stage.UNSCORED))
+        keep = int(scored[-1]) + 1 if scored.size else 0
+        meta["trimmed_unscored_tail_epochs"] = int(stages.size - keep)
+        stages = stages[:keep]
+    if stages.size == 0 or np.all(stages == int(Stage.UNSCORED)):
+        raise HypnogramError("holds no scored epochs (all unscored)", where=source,
+                             hint="check that the file is the scored hypnogram")
+    offset = _offset_s(raw, recording_start, source=source)
+    meta["format"] = fmt
+    if raw.start_datetime is not None:
+        if raw.start_time_only:  # anonymised date: only the clock time is the file's
+            meta["start_time"] = raw.start_datetime.time().isoformat()
+        else:
+            meta["start_datetime"] = raw.start_datetime.isoformat()
+    meta["offset_s"] = offset
+    lights_off = None if raw.lights_off_s is None else float(raw.lights_off_s) + offset
+    lights_on = None if raw.lights_on_s is None else float(raw.lights_on_s) + offset
+    hyp = Hypnogram(stages, epoch_s=ep, start_s=first + offset, source=f"file:{p.name}",
+                    lights_off_s=lights_off, lights_on_s=lights_on, metadata=meta)
+    logger.info("read %r", hyp)
+    return hyp
+
+
+def read_scored_events(path: str | os.PathLike[str], *, format: str | None = None,
+                       recording_start: datetime | None = None) -> "pd.DataFrame":
+    """Read scored events (arousals, respiratory events, limb movements, lights, EMG events).
+
+    Parameters
+    ----------
+    path : path-like
+        EDF+ annotations, NSRR or Profusion XML, a SOMNOmedics event export, or an
+        onset/duration/description table.
+    format : str | None
+        Force a format (one of :data:`HYPNOGRAM_FORMATS`); default: detected.
+    recording_start : datetime | None
+        Start of the recording; onsets are shifted to count from it when the file
+        states its own start.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per event, sorted by onset: ``onset`` (s from the recording start),
+        ``duration`` (s; 0 for point events), ``description`` (the file's text),
+        ``kind`` (``arousal``, ``respiratory``, ``limb_movement``, ``stage``,
+        ``lights``, ``desaturation``, ``emg_phasic``, ``emg_tonic``, ``emg_any``,
+        ``artefact`` or ``other``) and ``channel`` (label as in the file, or None).
+        ``DataFrame.attrs`` holds ``source``, ``format`` and ``start_datetime``.
+    """
+    import pandas as pd
+
+    p, fmt = _validate(path, None, format, recording_start)
+    if fmt in ("text", "elan"):
+        raise HypnogramError(f"a {fmt} hypnogram holds stages only, no scored events", where=p,
+                             hint="use read_hypnogram for this file")
+    raw = _read_raw(p, fmt, None, stages=False)
+    offset = _offset_s(raw, recording_start, source=str(p))
+    ev = raw.events
+    df = pd.DataFrame({
+        "onset": np.array([float(e[0]) + offset for e in ev], dtype=float),
+        "duration": np.array([float(e[1]) for e in ev], dtype=float),
+        "description": pd.Series([str(e[2]) for e in ev], dtype=object),
+        "kind": pd.Series([e[3] for e in ev], dtype=object),
+        "channel": pd.Series([e[4] for e in ev], dtype=object),
+    }, columns=EVENT_COLUMNS)
+    df = df.sort_values("onset", kind="stable").reset_index(drop=True)
+    df.attrs.update({"source": f"file:{p.name}", "format": fmt,
+                     "start_datetime": (raw.start_datetime.isoformat()
+                                        if raw.start_datetime and not raw.start_time_only else None)})
+    return df

@@ -1,0 +1,503 @@
+"""read_hypnogram on the real files of ../shared/data/real and on generated fixtures.
+
+Expected numbers are computed independently (MNE's EDF annotation reader, numpy on
+the raw text) wherever the file allows it; the literal counts beside them were read
+from the files by hand.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from myosleep.errors import HypnogramError, InputError, ParameterError
+from myosleep.io import Hypnogram
+from myosleep.io.hypnogram import detect_hypnogram_format, read_hypnogram
+from myosleep.vocab import Stage
+
+W, N1, N2, N3, R, ART, UNS = 0, 1, 2, 3, 4, -1, -2
+
+
+def _counts(h: Hypnogram) -> dict[int, int]:
+    return {int(k): int(v) for k, v in zip(*np.unique(h.stages, return_counts=True))}
+
+
+# ---------------------------------------------------------------------------------- EDF+
+SLEEP_EDF_RK = {"Sleep stage W": W, "Sleep stage 1": N1, "Sleep stage 2": N2, "Sleep stage 3": N3,
+                "Sleep stage 4": N3, "Sleep stage R": R, "Sleep stage ?": UNS, "Movement time": ART}
+
+
+def test_sleep_edf_rk_hypnogram_matches_mne_annotations(real_dir):
+    import mne
+
+    path = real_dir / "sleep-edf" / "SC4001EC-Hypnogram.edf"
+    hyp = read_hypnogram(path)
+    # Independent expansion of the annotations with MNE.
+    ann = mne.read_annotations(path)
+    expected = []
+    s3 = s4 = 0
+    for onset, dur, desc in zip(ann.onset, ann.duration, ann.description):
+        n = int(round(dur / 30.0))
+        assert onset == pytest.approx(len(expected) * 30.0)  # contiguous in this file
+        expected += [SLEEP_EDF_RK[desc]] * n
+        s3 += n * (desc == "Sleep stage 3")
+        s4 += n * (desc == "Sleep stage 4")
+    expected = np.asarray(expected)
+    n_tail = len(expected) - (np.flatnonzero(expected != UNS)[-1] + 1)
+    assert n_tail == 230  # "Sleep stage ?" pads 6900 s past the PSG's end
+    assert hyp.n_epochs == len(expected) - n_tail == 2650
+    np.testing.assert_array_equal(hyp.stages, expected[: hyp.n_epochs])
+    assert _counts(hyp) == {W: 1997, N1: 58, N2: 250, N3: 220, R: 125}
+    # R&K S3 + S4 -> N3
+    assert s3 > 0 and s4 > 0 and _counts(hyp)[N3] == s3 + s4
+    assert hyp.epoch_s == 30.0 and hyp.start_s == 0.0
+    assert hyp.source == "file:SC4001EC-Hypnogram.edf"
+    assert hyp.metadata["format"] == "edf"
+    assert hyp.metadata["start_datetime"] == "1989-04-24T16:13:00"
+    assert hyp.metadata["trimmed_unscored_tail_epochs"] == 230
+    # The PSG (SC4001E0) lasts 79,500 s: the envelope CSV holds one row per second.
+    csv_text = (real_dir / "sleep-edf" / "SC4001E0-chin-emg-envelope-1hz.csv").read_text()
+    n_rows = csv_text.count("\n") - 1
+    assert n_rows == 79500
+    hyp.check_fits(float(n_rows))
+
+
+def test_sleep_edf_offset_from_recording_start(real_dir):
+    path = real_dir / "sleep-edf" / "SC4001EC-Hypnogram.edf"
+    file_start = datetime(1989, 4, 24, 16, 13, 0)
+    same = read_hypnogram(path, recording_start=file_start)
+    assert same.start_s == 0.0
+    earlier = read_hypnogram(path, recording_start=file_start - timedelta(seconds=90))
+    assert earlier.start_s == 90.0
+    np.testing.assert_array_equal(earlier.stages, same.stages)
+    assert earlier.stage_at(90.0 + 30630.0 + 1.0)[0] == N1  # first sleep epoch moved with it
+
+
+def test_hmc_aasm_hypnogram_with_lights(real_dir):
+    import mne
+
+    path = real_dir / "hmc" / "SN001-hypnogram.edf"
+    hyp = read_hypnogram(path)
+    ann = mne.read_annotations(path)
+    aasm = {"Sleep stage W": W, "Sleep stage N1": N1, "Sleep stage N2": N2, "Sleep stage N3": N3,
+            "Sleep stage R": R}
+    stage_rows = [(o, d, aasm[x]) for o, d, x in zip(ann.onset, ann.duration, ann.description) if x in aasm]
+    assert len(stage_rows) == 854 == hyp.n_epochs
+    np.testing.assert_array_equal(hyp.stages, [c for *_, c in stage_rows])
+    assert _counts(hyp) == {W: 151, N1: 109, N2: 430, N3: 23, R: 141}
+    assert set(np.unique(hyp.stages)) <= {W, N1, N2, N3, R}
+    assert hyp.lights_off_s == pytest.approx(33.43)
+    assert hyp.lights_on_s == pytest.approx(25618.74)
+    # Anonymised date ("Startdate X"): only the clock time 23:59:30 is the file's.
+    assert hyp.metadata["start_time"] == "23:59:30"
+    assert "start_datetime" not in hyp.metadata
+    shifted = read_hypnogram(path, recording_start=datetime(2020, 5, 1, 23, 58, 0))
+    assert shifted.start_s == 90.0
+    assert shifted.lights_off_s == pytest.approx(123.43)
+    across_midnight = read_hypnogram(path, recording_start=datetime(2020, 5, 2, 0, 0, 30))
+    assert across_midnight.start_s == -60.0
+
+
+def test_format_detected_from_content_not_extension(real_dir, tmp_path):
+    renamed = tmp_path / "night.txt"
+    renamed.write_bytes((real_dir / "hmc" / "SN001-hypnogram.edf").read_bytes())
+    assert detect_hypnogram_format(renamed) == "edf"
+    assert read_hypnogram(renamed).n_epochs == 854
+
+
+# ------------------------------------------------------------------------- YASA text / Elan
+def test_yasa_text_integers(real_dir):
+    path = real_dir / "yasa-hypnograms" / "data_full_6hrs_100Hz_hypno_30s.txt"
+    hyp = read_hypnogram(path)
+    values = np.loadtxt(path, comments="#").astype(int)  # YASA codes 0-4
+    assert hyp.n_epochs == values.size == 720
+    np.testing.assert_array_equal(hyp.stages, values)
+    assert hyp.metadata["coding"] == "yasa-integers"
+    assert _counts(hyp) == {W: 43, N1: 22, N2: 318, N3: 182, R: 155}
+
+
+def test_yasa_text_labels(real_dir):
+    path = real_dir / "yasa-hypnograms" / "sub-02_hypno_30s.txt"
+    hyp = read_hypnogram(path)
+    labels = [ln.strip() for ln in path.read_text().splitlines() if ln.strip()]
+    expected = {"W": W, "N1": N1, "N2": N2, "N3": N3, "R": R}
+    np.testing.assert_array_equal(hyp.stages, [expected[x] for x in labels])
+    assert _counts(hyp) == {W: 36, N1: 9, N2: 31, N3: 22}
+
+
+def test_elan_hyp_agrees_with_yasa_text_of_the_same_night(real_dir):
+    hyp = read_hypnogram(real_dir / "yasa-hypnograms" / "data_full_6hrs_100Hz_hypno.hyp")
+    txt = read_hypnogram(real_dir / "yasa-hypnograms" / "data_full_6hrs_100Hz_hypno_30s.txt")
+    assert hyp.metadata["format"] == "elan"
+    # 21,829 one-second values -> 727 whole epochs (19 s tail dropped); the header declares 21,610.
+    assert hyp.metadata["samples"] == 21829 and hyp.metadata["declared_samples"] == 21610
+    assert hyp.n_epochs == 727 and hyp.metadata["dropped_tail_samples"] == 19
+    # Every epoch of the 30-s text file is identical; the .hyp runs 7 epochs (of REM) longer.
+    np.testing.assert_array_equal(hyp.stages[: txt.n_epochs], txt.stages)
+    np.testing.assert_array_equal(hyp.stages[txt.n_epochs:], [R] * 7)
+    # Independent: Elan R&K codes (4 = S4 -> N3, 5 = REM -> R) sampled at each epoch onset.
+    raw = np.loadtxt(real_dir / "yasa-hypnograms" / "data_full_6hrs_100Hz_hypno.hyp", skiprows=4).astype(int)
+    onsets = raw[::30][:727]
+    np.testing.assert_array_equal(hyp.stages, np.select([onsets == 5, onsets == 4], [R, N3], onsets))
+
+
+def test_elan_codes_and_time_base(tmp_path):
+    # 2 s per value: a 30-s epoch is 15 values.  Codes 0..5 and -1 (movement).
+    values = [0] * 15 + [1] * 15 + [2] * 15 + [3] * 15 + [4] * 15 + [5] * 15 + [-1] * 15
+    path = tmp_path / "x.hyp"
+    path.write_text("time_base 2.000000\nsampling_period 0.004\nepoch_nb 105\nepoch_list\n"
+                    + "\n".join(map(str, values)) + "\n")
+    hyp = read_hypnogram(path)
+    np.testing.assert_array_equal(hyp.stages, [W, N1, N2, N3, N3, R, ART])
+    bad = tmp_path / "bad.hyp"
+    bad.write_text("time_base 1\nsampling_period 0.01\nepoch_nb 3\nepoch_list\n0\n8\n0\n")
+    with pytest.raises(HypnogramError, match=r"unknown Elan stage code 8 at line 6"):
+        read_hypnogram(bad)
+
+
+# ----------------------------------------------------------------------------- text variants
+@pytest.mark.parametrize("lines, expected, coding", [
+    (["Stage", "W", "S1", "S2", "S3", "S4", "REM", "MT", "?"], [W, N1, N2, N3, N3, R, ART, UNS], "labels"),
+    (["wake", "N1", "n2", "N3", "R", "Wach", "Rem", "A"], [W, N1, N2, N3, R, W, R, ART], "labels"),
+    (["W", "1", "2", "3", "4", "REM"], [W, N1, N2, N3, N3, R], "labels+rk-integers"),
+    (["Sleep stage W", "Stage 1 sleep", "stage_2", "NREM 3", "Sleep stage 4", "REM sleep", "Movement time",
+      "Sleep stage ?"], [W, N1, N2, N3, N3, R, ART, UNS], "labels"),
+    (["0", "1", "2", "3", "4", "-1", "-2"], [W, N1, N2, N3, R, ART, UNS], "yasa-integers"),
+    (["0", "1", "2", "3", "4", "5", "9"], [W, N1, N2, N3, N3, R, UNS], "rk-integers"),
+])
+def test_one_stage_per_line_conventions(tmp_path, lines, expected, coding):
+    path = tmp_path / "h.txt"
+    path.write_text("# scored by hand\n" + "\n".join(lines) + "\n\n")
+    hyp = read_hypnogram(path)
+    np.testing.assert_array_equal(hyp.stages, expected)
+    assert hyp.metadata["coding"] == coding
+
+
+def test_epoch_length_option(real_dir):
+    hyp = read_hypnogram(real_dir / "yasa-hypnograms" / "sub-02_hypno_30s.txt", epoch_s=20)
+    assert hyp.epoch_s == 20.0 and hyp.duration_s == 98 * 20.0
+
+
+# --------------------------------------------------------------------------- CSV / TSV tables
+def test_tsv_round_trip_through_to_tsv(tmp_path):
+    rng = np.random.default_rng(7)
+    stages = rng.choice([W, N1, N2, N3, R, UNS], size=300)
+    original = Hypnogram(stages, epoch_s=30.0, start_s=60.0, source="simulated")
+    path = tmp_path / "night.hypnogram.tsv"
+    original.to_tsv(path)
+    back = read_hypnogram(path)
+    assert back.metadata["format"] == "table" and back.metadata["delimiter"] == "tab"
+    np.testing.assert_array_equal(back.stages, original.stages)
+    assert back.epoch_s == 30.0 and back.start_s == 60.0 and back.n_epochs == 300
+
+
+def test_table_rows_expand_into_epochs_and_gaps_are_unscored(tmp_path):
+    path = tmp_path / "stages.csv"
+    path.write_text("Onset;Duration;Sleep_Stage\n"
+                    "0;60;Wake\n"
+                    "60;90;S2\n"        # 3 epochs of N2
+                    "210;30;S4\n"       # gap 150-210 s -> 2 unscored epochs
+                    "240;30;REM\n"
+                    "255.5;0;Lights on\n")
+    hyp = read_hypnogram(path)
+    np.testing.assert_array_equal(hyp.stages, [W, W, N2, N2, N2, UNS, UNS, N3, R])
+    assert hyp.lights_on_s == 255.5 and hyp.lights_off_s is None
+    assert hyp.metadata["delimiter"] == ";"
+
+
+def test_bids_events_style_with_trial_type_and_yasa_integers(tmp_path):
+    path = tmp_path / "events.tsv"
+    path.write_text("onset\tduration\ttrial_type\n30.0\t30.0\t0\n60.0\t30.0\t2\n90.0\t60.0\t4\n")
+    hyp = read_hypnogram(path)
+    assert hyp.start_s == 30.0
+    np.testing.assert_array_equal(hyp.stages, [W, N2, R, R])
+
+
+def test_table_stage_off_grid_or_overlapping_is_an_error(tmp_path):
+    off = tmp_path / "off.csv"
+    off.write_text("onset,duration,stage\n0,30,W\n47,30,N1\n")
+    with pytest.raises(HypnogramError, match=r"47\.000 s \(line 3\) is not on the 30-s epoch grid"):
+        read_hypnogram(off)
+    overlap = tmp_path / "overlap.csv"
+    overlap.write_text("onset,duration,stage\n0,60,W\n30,30,N1\n")
+    with pytest.raises(HypnogramError, match="overlap at 30 s"):
+        read_hypnogram(overlap)
+
+
+# -------------------------------------------------------------------------------- SOMNOmedics
+def test_somnomedics_sleep_profile(real_dir):
+    path = real_dir / "somnomedics-export" / "Sleep_profile_-_test1_Unbekannt.txt"
+    hyp = read_hypnogram(path)
+    rows = [ln.split(";") for ln in path.read_text().splitlines() if re.match(r"^\d\d:\d\d:\d\d,", ln)]
+    labels = [r[1].strip() for r in rows]
+    assert len(rows) == 121 == hyp.n_epochs
+    to_code = {"Wake": W, "N1": N1, "N2": N2, "N3": N3, "REM": R}
+    np.testing.assert_array_equal(hyp.stages, [to_code[x] for x in labels])
+    assert _counts(hyp) == {W: 3, N1: 10, N2: 45, R: 63}
+    assert hyp.metadata["format"] == "somnomedics"
+    assert hyp.metadata["start_datetime"] == "2020-09-23T01:00:00"
+    assert hyp.start_s == 0.0
+    later = read_hypnogram(path, recording_start=datetime(2020, 9, 23, 0, 58, 30))
+    assert later.start_s == 90.0
+
+
+# ----------------------------------------------------------------------------------- XML
+def write_nsrr_xml(path: Path, events: list[tuple[str, str, float, float, str | None]],
+                   *, epoch_s: float = 30, clock: str = "01.01.85 22.00.00") -> Path:
+    """NSRR XML as documented by NSRR/Luna (remnrem/luna-doc docs/ref/annotations.md) and
+    read by bnelair/best-toolbox best/hypnogram/NSRR.py: ``PSGAnnotation`` > ``ScoredEvents``
+    > ``ScoredEvent`` (EventType, EventConcept, Start, Duration[, SignalLocation])."""
+    parts = ['<?xml version="1.0" encoding="UTF-8" standalone="no"?>', "<PSGAnnotation>",
+             "<SoftwareVersion>Compumedics</SoftwareVersion>", f"<EpochLength>{epoch_s}</EpochLength>",
+             "<ScoredEvents>",
+             "<ScoredEvent><EventType/><EventConcept>Recording Start Time</EventConcept>"
+             f"<Start>0</Start><Duration>36000.0</Duration><ClockTime>{clock}</ClockTime></ScoredEvent>"]
+    for etype, concept, start, dur, loc in events:
+        parts.append(f"<ScoredEvent><EventType>{etype}</EventType><EventConcept>{concept}</EventConcept>"
+                     f"<Start>{start}</Start><Duration>{dur}</Duration>"
+                     + (f"<SignalLocation>{loc}</SignalLocation>" if loc else "") + "</ScoredEvent>")
+    parts += ["</ScoredEvents>", "</PSGAnnotation>"]
+    path.write_text("\n".join(parts))
+    return path
+
+
+NSRR_NIGHT = [
+    ("Stages|Stages", "Wake|0", 0.0, 60.0, None),
+    ("Stages|Stages", "Stage 1 sleep|1", 60.0, 30.0, None),
+    ("Stages|Stages", "Stage 2 sleep|2", 90.0, 90.0, None),
+    ("Arousals|Arousals", "Arousal|Arousal ()", 100.5, 4.5, "C3"),
+    ("Stages|Stages", "Stage 3 sleep|3", 180.0, 30.0, None),
+    ("Stages|Stages", "Stage 4 sleep|4", 210.0, 60.0, None),
+    ("Respiratory|Respiratory", "Obstructive apnea|Obstructive Apnea", 215.0, 12.0, "Airflow"),
+    ("Respiratory|Respiratory", "SpO2 desaturation|SpO2 desaturation", 220.0, 15.0, "SpO2"),
+    ("Stages|Stages", "Movement|6", 270.0, 30.0, None),
+    ("Stages|Stages", "REM sleep|5", 300.0, 90.0, None),
+    ("Limb Movement|Limb Movement", "Limb Movement (Left)|Limb Movement (Left)", 320.0, 2.0, "Left Leg"),
+    ("Stages|Stages", "Unscored|9", 390.0, 30.0, None),
+    ("Stages|Stages", "Wake|0", 420.0, 30.0, None),
+]
+
+
+def test_nsrr_xml_stages(tmp_path):
+    path = write_nsrr_xml(tmp_path / "shhs1-200001-nsrr.xml", NSRR_NIGHT)
+    assert detect_hypnogram_format(path) == "nsrr-xml"
+    hyp = read_hypnogram(path)
+    np.testing.assert_array_equal(hyp.stages, [W, W, N1, N2, N2, N2, N3, N3, N3, ART, R, R, R, UNS, W])
+    assert hyp.metadata["start_datetime"] == "1985-01-01T22:00:00"
+    shifted = read_hypnogram(path, recording_start=datetime(1985, 1, 1, 21, 59, 0))
+    assert shifted.start_s == 60.0
+    # Real NSRR files blank the date: "00.00.00 22.09.57" -> aligned by clock time.
+    blank = write_nsrr_xml(tmp_path / "blank.xml", NSRR_NIGHT, clock="00.00.00 22.09.57")
+    hyp = read_hypnogram(blank, recording_start=datetime(2003, 5, 6, 22, 9, 27))
+    assert hyp.start_s == 30.0 and hyp.metadata["start_time"] == "22:09:57"
+
+
+def test_nsrr_xml_unknown_stage_concept(tmp_path):
+    path = write_nsrr_xml(tmp_path / "x.xml", [("Stages|Stages", "Stage 7 sleep|7x", 0.0, 30.0, None)])
+    with pytest.raises(HypnogramError, match=r"unknown NSRR stage concept 'Stage 7 sleep\|7x' \(ScoredEvent 2\)"):
+        read_hypnogram(path)
+
+
+def write_profusion_xml(path: Path, stages: list[int], events: list[tuple[str, float, float, str]]) -> Path:
+    """Compumedics Profusion XML (``CMPStudyConfig``), as in NSRR's ``-profusion.xml`` files."""
+    body = "".join(f"<SleepStage>{s}</SleepStage>" for s in stages)
+    evs = "".join(f"<ScoredEvent><Name>{n}</Name><Start>{s}</Start><Duration>{d}</Duration>"
+                  f"<Input>{i}</Input></ScoredEvent>" for n, s, d, i in events)
+    path.write_text(f'<?xml version="1.0" encoding="utf-8"?>\n<CMPStudyConfig><EpochLength>30</EpochLength>'
+                    f"<ScoredEvents>{evs}</ScoredEvents><SleepStages>{body}</SleepStages></CMPStudyConfig>")
+    return path
+
+
+def test_profusion_xml_stages(tmp_path):
+    path = write_profusion_xml(tmp_path / "p.xml", [0, 1, 2, 3, 4, 5, 6, 9, 0],
+                               [("Arousal (ASDA)", 45.0, 5.0, "C3")])
+    assert detect_hypnogram_format(path) == "profusion-xml"
+    hyp = read_hypnogram(path)
+    np.testing.assert_array_equal(hyp.stages, [W, N1, N2, N3, N3, R, ART, UNS, W])
+    bad = write_profusion_xml(tmp_path / "b.xml", [0, 8], [])
+    with pytest.raises(HypnogramError, match=r"unknown Profusion SleepStage '8' \(epoch 2\)"):
+        read_hypnogram(bad)
+
+
+def test_all_formats_of_one_night_read_the_same(tmp_path):
+    """The same 8 epochs written in every format give the same stage codes."""
+    truth = [W, N1, N2, N3, N3, R, UNS, W]
+    rk = ["W", "1", "2", "3", "4", "R", "?", "W"]
+    (tmp_path / "a.txt").write_text("\n".join(["W", "S1", "S2", "S3", "S4", "REM", "?", "W"]))
+    (tmp_path / "b.tsv").write_text("onset\tduration\tstage\n" + "".join(
+        f"{30 * i}\t30\t{lab}\n" for i, lab in enumerate(["W", "N1", "N2", "N3", "N3", "R", "n/a", "W"])))
+    (tmp_path / "c.hyp").write_text("time_base 1\nsampling_period 0.01\nepoch_nb 240\nepoch_list\n"
+                                    + "".join(f"{c}\n" * 30 for c in [0, 1, 2, 3, 4, 5, 0, 0]))
+    import edfio
+
+    edfio.Edf([edfio.EdfSignal(np.zeros(240), sampling_frequency=1, label="EMG")],
+              annotations=[edfio.EdfAnnotation(30 * i, 30, f"Sleep stage {lab}") for i, lab in enumerate(rk)]
+              ).write(tmp_path / "d.edf")
+    nsrr = {"W": "Wake|0", "1": "Stage 1 sleep|1", "2": "Stage 2 sleep|2", "3": "Stage 3 sleep|3",
+            "4": "Stage 4 sleep|4", "R": "REM sleep|5", "?": "Unscored|9"}
+    write_nsrr_xml(tmp_path / "e.xml", [("Stages|Stages", nsrr[x], 30 * i, 30, None) for i, x in enumerate(rk)])
+    write_profusion_xml(tmp_path / "f.xml", [0, 1, 2, 3, 4, 5, 9, 0], [])
+    (tmp_path / "g.txt").write_text("Signal ID: SchlafProfil\\profil\nStart Time: 01.02.2021 23:59:00\n"
+                                    "Unit: \nSignal Type: Discret\nRate: 30 s\n\n" + "".join(
+        f"{(datetime(2021, 2, 1, 23, 59) + timedelta(seconds=30 * i)).strftime('%H:%M:%S')},000000; {lab}\n"
+        for i, lab in enumerate(["Wach", "N1", "N2", "N3", "N4", "Rem", "?", "Wach"])))
+    formats = {}
+    for name in "abcdefg":
+        path = next(tmp_path.glob(f"{name}.*"))
+        hyp = read_hypnogram(path)
+        formats[name] = hyp.metadata["format"]
+        # The Elan file's "0" tail is wake; its unscored epoch is written as wake (Elan has no "?").
+        want = [W if (name == "c" and i == 6) else s for i, s in enumerate(truth)]
+        np.testing.assert_array_equal(hyp.stages, want, err_msg=f"{name}: {formats[name]}")
+    assert formats == {"a": "text", "b": "table", "c": "elan", "d": "edf", "e": "nsrr-xml",
+                       "f": "profusion-xml", "g": "somnomedics"}
+
+
+# ---------------------------------------------------------------------------------- bad input
+def test_missing_empty_blank_binary(tmp_path):
+    with pytest.raises(HypnogramError, match="file not found"):
+        read_hypnogram(tmp_path / "nope.txt")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    with pytest.raises(HypnogramError, match="file is empty"):
+        read_hypnogram(empty)
+    blank = tmp_path / "blank.txt"
+    blank.write_text("\n \n\t\n")
+    with pytest.raises(HypnogramError, match="blank lines"):
+        read_hypnogram(blank)
+    binary = tmp_path / "junk.bin"
+    binary.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(HypnogramError, match="binary file"):
+        read_hypnogram(binary)
+    with pytest.raises(HypnogramError, match="is not a file"):
+        read_hypnogram(tmp_path)
+
+
+def test_unknown_label_names_label_and_line(tmp_path):
+    path = tmp_path / "h.txt"
+    path.write_text("W\nN1\nN2\nDeep\nR\n")
+    with pytest.raises(HypnogramError) as err:
+        read_hypnogram(path)
+    msg = str(err.value)
+    assert "'Deep'" in msg and "line 4" in msg and str(path) in msg and "\n" not in msg
+    assert isinstance(err.value, InputError)
+
+
+def test_unknown_first_line_is_not_taken_for_a_header(tmp_path):
+    path = tmp_path / "h.txt"
+    path.write_text("Deep\nW\nN1\n")
+    with pytest.raises(HypnogramError, match=r"unknown sleep-stage label 'Deep' at line 1"):
+        read_hypnogram(path)
+
+
+def test_known_non_stage_markers_become_unscored(tmp_path):
+    path = tmp_path / "h.txt"
+    path.write_text("W\nL\nN2\nUnknown\nR\n")
+    np.testing.assert_array_equal(read_hypnogram(path).stages, [W, UNS, N2, UNS, R])
+
+
+def test_all_unscored_or_no_stages(tmp_path, real_dir):
+    path = tmp_path / "h.txt"
+    path.write_text("?\n?\n?\n")
+    with pytest.raises(HypnogramError, match="no scored epochs"):
+        read_hypnogram(path)
+    with pytest.raises(HypnogramError, match="holds no sleep stages"):
+        read_hypnogram(real_dir / "somnomedics-export" / "Flow_Events_-_test1_Unbekannt.txt")
+
+
+def test_unknown_edf_stage_annotation(tmp_path):
+    import edfio
+
+    path = tmp_path / "h.edf"
+    edfio.Edf([edfio.EdfSignal(np.zeros(60), sampling_frequency=1, label="EMG")],
+              annotations=[edfio.EdfAnnotation(0, 30, "Sleep stage W"), edfio.EdfAnnotation(30, 30, "Sleep stage 5")]
+              ).write(path)
+    with pytest.raises(HypnogramError, match=r"unknown sleep-stage annotation 'Sleep stage 5' \(annotation 2 at 30 s\)"):
+        read_hypnogram(path)
+
+
+def test_bad_xml(tmp_path):
+    broken = tmp_path / "b.xml"
+    broken.write_text("<PSGAnnotation><ScoredEvents>")
+    with pytest.raises(HypnogramError, match="not well-formed XML"):
+        read_hypnogram(broken)
+    other = tmp_path / "o.xml"
+    other.write_text("<html><body/></html>")
+    with pytest.raises(HypnogramError, match="neither NSRR"):
+        read_hypnogram(other)
+
+
+def test_parameters_are_validated(real_dir):
+    path = real_dir / "yasa-hypnograms" / "sub-02_hypno_30s.txt"
+    with pytest.raises(ParameterError, match="epoch_s"):
+        read_hypnogram(path, epoch_s=-30)
+    with pytest.raises(ParameterError, match="unknown format 'xls'"):
+        read_hypnogram(path, format="xls")
+    with pytest.raises(ParameterError, match="recording_start must be a datetime"):
+        read_hypnogram(path, recording_start="2020-01-01")  # type: ignore[arg-type]
+
+
+def test_forced_format_overrides_detection(real_dir):
+    path = real_dir / "yasa-hypnograms" / "sub-02_hypno_30s.txt"
+    with pytest.raises(HypnogramError, match="Elan header has no numeric time_base"):
+        read_hypnogram(path, format="elan")
+
+
+# ------------------------------------------------------------------------------- check_fits
+def test_check_fits_rejects_hypnograms_of_another_length(real_dir):
+    hyp = read_hypnogram(real_dir / "sleep-edf" / "SC4001EC-Hypnogram.edf")  # 2650 epochs = 79,500 s
+    hyp.check_fits(79500.0)
+    hyp.check_fits(79500.0 - 25.0)  # last epoch partly past the end: tolerated
+    hyp.check_fits(79500.0 + 25.0)
+    with pytest.raises(HypnogramError, match="epochs too long"):
+        hyp.check_fits(79500.0 - 61.0)
+    with pytest.raises(HypnogramError, match="epochs missing"):
+        hyp.check_fits(2 * 79500.0)
+    short = Hypnogram(np.full(120, int(Stage.N2)), epoch_s=30.0, source="file:x")  # 1 h
+    with pytest.raises(HypnogramError, match="240 epochs missing"):
+        short.check_fits(3 * 3600.0)
+
+
+def test_table_with_epoch_numbers_clock_times_or_datetimes(tmp_path):
+    by_epoch = tmp_path / "e.csv"
+    by_epoch.write_text("Epoch,Sleep Stage\n1,W\n2,N1\n3,N2\n5,R\n")
+    np.testing.assert_array_equal(read_hypnogram(by_epoch).stages, [W, N1, N2, UNS, R])
+    by_clock = tmp_path / "c.csv"
+    by_clock.write_text("Time;Stage\n23:59:00;W\n23:59:30;N1\n00:00:00;N2\n")
+    hyp = read_hypnogram(by_clock, recording_start=datetime(2021, 3, 4, 23, 58, 0))
+    np.testing.assert_array_equal(hyp.stages, [W, N1, N2])
+    assert hyp.start_s == 60.0
+    # MNE's Annotations.save(".csv"): ISO date-times, a "# MNE-Annotations" comment line.
+    mne_csv = tmp_path / "m.csv"
+    mne_csv.write_text("# MNE-Annotations\nonset,duration,description\n"
+                       "2002-12-18 22:00:30.000000,30.0,Sleep stage W\n"
+                       "2002-12-18 22:01:00.000000,60.0,Sleep stage 2\n")
+    hyp = read_hypnogram(mne_csv, recording_start=datetime(2002, 12, 18, 22, 0, 0))
+    np.testing.assert_array_equal(hyp.stages, [W, N2, N2])
+    assert hyp.start_s == 30.0
+
+
+def test_edf_with_20_s_epochs_infers_the_epoch_length(tmp_path):
+    import edfio
+
+    path = tmp_path / "h20.edf"
+    labels = ["W", "W", "1", "2", "2", "R"]
+    edfio.Edf([edfio.EdfSignal(np.zeros(120), sampling_frequency=1, label="EMG")],
+              annotations=[edfio.EdfAnnotation(20 * i, 20, f"Sleep stage {x}") for i, x in enumerate(labels)]
+              ).write(path)
+    hyp = read_hypnogram(path)
+    assert hyp.epoch_s == 20.0
+    np.testing.assert_array_equal(hyp.stages, [W, W, N1, N2, N2, R])
+    hyp.check_fits(120.0)
+
+
+def test_corrupt_edf_is_a_hypnogram_error(tmp_path, real_dir):
+    path = tmp_path / "cut.edf"
+    path.write_bytes((real_dir / "hmc" / "SN001-hypnogram.edf").read_bytes()[:300])
+    with pytest.raises(HypnogramError, match="shorter than its 512-byte header") as err:
+        read_hypnogram(path)
+    assert "\n" not in str(err.value)
