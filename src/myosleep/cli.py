@@ -103,8 +103,8 @@ def cmd_info(args: argparse.Namespace) -> int:
     from .io import read_recording
     from .io.describe import describe_recording
 
-    rec = read_recording(args.recording, channels=channels)
-    desc = describe_recording(rec, scan_data=not args.no_scan)
+    with read_recording(args.recording, channels=channels) as rec:
+        desc = describe_recording(rec, scan_data=not args.no_scan)
     if args.json:
         print(json.dumps(desc, indent=2, ensure_ascii=False))
         return EXIT_OK

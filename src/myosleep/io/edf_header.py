@@ -1,0 +1,333 @@
+"""Parse and validate EDF / EDF+ / BDF / BDF+ headers before any data are decoded.
+
+The header is the fixed 256-byte block followed by ``ns`` blocks of 256 bytes
+(one field of every signal after the other), as specified by Kemp et al., Electroencephalogr
+Clin Neurophysiol 1992 (EDF), Kemp and Olivan, Clin Neurophysiol 2003 (EDF+) and the BioSemi
+BDF specification (24-bit samples, version field ``0xFF "BIOSEMI"``).
+
+Every problem that would make the data unreadable or wrong is a :class:`~myosleep.errors.RecordingError`
+with one line saying what, where (the path) and what to do.  Harmless deviations seen in files
+from real labs (extra bytes after the last record, odd date fields) are logged, not fatal.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import RecordingError
+
+__all__ = ["SignalHeader", "EdfHeader", "read_edf_header", "ANNOTATION_LABELS"]
+
+log = logging.getLogger("myosleep")
+
+#: Labels of EDF+/BDF+ annotation signals (EDF+ spec section 2.2.1; BDF+ by BioSemi).
+ANNOTATION_LABELS = frozenset({"EDF Annotations", "BDF Annotations"})
+
+_EDF_VERSION = b"0       "
+_BDF_VERSION = b"\xffBIOSEMI"
+# (name, width in bytes) of the per-signal header fields, in file order (EDF spec).
+_SIGNAL_FIELDS = (
+    ("label", 16), ("transducer", 80), ("unit", 8), ("physical_min", 8), ("physical_max", 8),
+    ("digital_min", 8), ("digital_max", 8), ("prefilter", 80), ("samples_per_record", 8),
+    ("reserved", 32),
+)
+_HINT_NOT_EDF = "Give an EDF, EDF+ or BDF recording (export it again from the recording software if needed)"
+_HINT_CORRUPT = ("The file is corrupt or was written by a non-conforming program; "
+                 "export it again from the recording software")
+
+
+@dataclass(frozen=True)
+class SignalHeader:
+    """Header of one signal (channel) of an EDF/BDF file.
+
+    Attributes
+    ----------
+    label : str
+        Label as in the file, padding stripped (may be empty or non-ASCII).
+    transducer, unit, prefilter : str
+        Header text fields; ``unit`` is the physical dimension (e.g. ``"uV"``).
+    physical_min, physical_max : float
+        Physical range, in ``unit``.
+    digital_min, digital_max : int
+        Digital range, in ADC steps.
+    samples_per_record : int
+        Samples of this signal in one data record.
+    byte_offset : int
+        Offset of this signal's first sample inside a data record, in bytes.
+    is_annotation : bool
+        True for an ``EDF Annotations`` / ``BDF Annotations`` signal.
+    """
+
+    label: str
+    transducer: str
+    unit: str
+    physical_min: float
+    physical_max: float
+    digital_min: int
+    digital_max: int
+    prefilter: str
+    samples_per_record: int
+    byte_offset: int
+    is_annotation: bool
+
+    @property
+    def gain(self) -> float:
+        """Physical units per digital step."""
+        return (self.physical_max - self.physical_min) / (self.digital_max - self.digital_min)
+
+    @property
+    def offset(self) -> float:
+        """Physical value of digital zero, in ``unit``."""
+        return self.physical_max - self.gain * self.digital_max
+
+
+@dataclass(frozen=True)
+class EdfHeader:
+    """Validated header of an EDF/EDF+/BDF/BDF+ file.
+
+    Attributes
+    ----------
+    path : Path
+        The file.
+    format : str
+        ``"EDF"``, ``"EDF+C"``, ``"EDF+D"``, ``"BDF"``, ``"BDF+C"`` or ``"BDF+D"``.
+    sample_bytes : int
+        2 (EDF) or 3 (BDF).
+    header_bytes : int
+        Size of the header, in bytes (``256 * (ns + 1)``).
+    n_records : int
+        Complete data records in the file (declared, or inferred when declared ``-1``).
+    record_duration_s : float
+        Duration of one data record, in seconds (0 only in annotation-only EDF+).
+    record_bytes : int
+        Size of one data record, in bytes.
+    start_datetime : datetime | None
+        Start of the recording (local clock time, no time zone), None when unreadable.
+    patient, recording : str
+        Identification fields.
+    signals : tuple of SignalHeader
+        Every signal, annotation signals included, in file order.
+    """
+
+    path: Path
+    format: str
+    sample_bytes: int
+    header_bytes: int
+    n_records: int
+    record_duration_s: float
+    record_bytes: int
+    start_datetime: _dt.datetime | None
+    patient: str
+    recording: str
+    signals: tuple[SignalHeader, ...]
+
+    @property
+    def is_bdf(self) -> bool:
+        return self.sample_bytes == 3
+
+    @property
+    def is_plus(self) -> bool:
+        return "+" in self.format
+
+    @property
+    def duration_s(self) -> float:
+        """Duration of the data, in seconds."""
+        return self.n_records * self.record_duration_s
+
+    @property
+    def data_signals(self) -> tuple[SignalHeader, ...]:
+        return tuple(s for s in self.signals if not s.is_annotation)
+
+    @property
+    def annotation_signals(self) -> tuple[SignalHeader, ...]:
+        return tuple(s for s in self.signals if s.is_annotation)
+
+
+def _text(raw: bytes) -> str:
+    """Decode a header field: ASCII per spec, UTF-8 or Latin-1 as written by real software."""
+    raw = raw.replace(b"\x00", b" ")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    return text.strip()
+
+
+def _number(raw: bytes, name: str, where: object, *, integer: bool = False) -> float:
+    """Parse a numeric header field (a decimal comma is accepted) or raise RecordingError at ``where``."""
+    text = _text(raw).replace(",", ".")
+    try:
+        value = float(text)
+    except ValueError:
+        raise RecordingError(f"header field {name!r} is not a number ({text!r})", where=where,
+                             hint=_HINT_CORRUPT) from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise RecordingError(f"header field {name!r} is not a finite number ({text!r})", where=where,
+                             hint=_HINT_CORRUPT)
+    if integer and value != int(value):
+        raise RecordingError(f"header field {name!r} must be a whole number, got {text!r}", where=where,
+                             hint=_HINT_CORRUPT)
+    return int(value) if integer else value
+
+
+_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+
+
+def _start_datetime(date: str, time: str, recording_field: str, path: Path) -> _dt.datetime | None:
+    """Start from the dd.mm.yy / hh.mm.ss fields; the year from EDF+'s 'Startdate dd-MMM-yyyy' when given."""
+    try:
+        day, month, year = (int(x) for x in date.replace(":", ".").replace("-", ".").split("."))
+        hour, minute, second = (int(x) for x in time.replace(":", ".").split("."))
+        # EDF spec: years 85-99 are 19xx, 00-84 are 20xx (clipping date 1985).
+        year += 1900 if year >= 85 else 2000
+        # EDF+ (Kemp and Olivan 2003, 2.1.3.3): the recording field's 4-digit year is authoritative.
+        match = re.match(r"Startdate (\d{2})-([A-Za-z]{3})-(\d{4})\b", recording_field)
+        if match and match.group(2).upper() in _MONTHS:
+            year = int(match.group(3))
+        return _dt.datetime(year, month, day, hour, minute, second)
+    except (ValueError, TypeError):
+        log.warning("%s: start date/time %r %r unreadable; start_datetime set to None", path, date, time)
+        return None
+
+
+def read_edf_header(path: str | os.PathLike[str]) -> EdfHeader:
+    """Read and validate the header of an EDF/EDF+/BDF/BDF+ file (no signal data are decoded).
+
+    Parameters
+    ----------
+    path : str | PathLike
+        The file.
+
+    Returns
+    -------
+    EdfHeader
+
+    Raises
+    ------
+    RecordingError
+        Missing file, a directory, not EDF/BDF, unparsable or inconsistent header fields,
+        fewer bytes than the declared data records.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise RecordingError("no such file", where=path, hint="Check the path")
+    if path.is_dir():
+        raise RecordingError("is a directory, not a recording", where=path, hint="Give the path of an EDF or BDF file")
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as f:
+            fixed = f.read(256)
+            if len(fixed) < 256:
+                raise RecordingError(f"is {size} bytes long, shorter than the 256-byte EDF/BDF header",
+                                     where=path, hint=_HINT_NOT_EDF)
+            version = fixed[:8]
+            if version == _BDF_VERSION:
+                sample_bytes = 3
+            elif version.rstrip(b" \x00") == b"0":
+                sample_bytes = 2
+            else:
+                raise RecordingError(f"is not an EDF or BDF file (version field {_text(version)[:8]!r}, expected '0' "
+                                     "or 0xFF 'BIOSEMI')", where=path, hint=_HINT_NOT_EDF)
+            header_bytes = _number(fixed[184:192], "number of header bytes", path, integer=True)
+            reserved = _text(fixed[192:236])
+            declared_records = _number(fixed[236:244], "number of data records", path, integer=True)
+            record_duration_s = _number(fixed[244:252], "duration of a data record", path)
+            ns = _number(fixed[252:256], "number of signals", path, integer=True)
+            if ns <= 0:
+                raise RecordingError(f"declares {ns} signals; a recording needs at least one", where=path,
+                                     hint=_HINT_CORRUPT)
+            if header_bytes != 256 * (ns + 1):
+                raise RecordingError(f"header byte count is {header_bytes} but {ns} signals need "
+                                     f"256 * ({ns} + 1) = {256 * (ns + 1)}", where=path, hint=_HINT_CORRUPT)
+            if size < header_bytes:
+                raise RecordingError(f"is {size} bytes long, shorter than its {header_bytes}-byte header",
+                                     where=path, hint="The file is truncated; copy or export it again")
+            block = f.read(header_bytes - 256)
+    except OSError as err:
+        raise RecordingError(f"cannot be read ({err.strerror or err})", where=path,
+                             hint="Check the file's permissions") from None
+
+    fields: dict[str, list[bytes]] = {}
+    pos = 0
+    for name, width in _SIGNAL_FIELDS:
+        fields[name] = [block[pos + i * width: pos + (i + 1) * width] for i in range(ns)]
+        pos += width * ns
+
+    is_plus = reserved.upper().startswith(("EDF+", "BDF+"))
+    if is_plus:
+        fmt = ("BDF" if sample_bytes == 3 else "EDF") + ("+D" if reserved.upper()[4:5] == "D" else "+C")
+    else:
+        fmt = "BDF" if sample_bytes == 3 else "EDF"
+    digital_limit = 2 ** (8 * sample_bytes - 1)
+
+    signals: list[SignalHeader] = []
+    byte_offset = 0
+    for i in range(ns):
+        label = _text(fields["label"][i])
+        where = f"{path} (signal {i + 1} {label!r})"
+        pmin = _number(fields["physical_min"][i], "physical minimum", where)
+        pmax = _number(fields["physical_max"][i], "physical maximum", where)
+        dmin = _number(fields["digital_min"][i], "digital minimum", where, integer=True)
+        dmax = _number(fields["digital_max"][i], "digital maximum", where, integer=True)
+        spr = _number(fields["samples_per_record"][i], "samples per data record", where, integer=True)
+        if spr <= 0:
+            raise RecordingError(f"declares {spr} samples per data record; must be > 0", where=where,
+                                 hint=_HINT_CORRUPT)
+        is_annotation = label in ANNOTATION_LABELS
+        if not is_annotation:
+            if pmin == pmax:
+                raise RecordingError(f"physical minimum equals physical maximum ({pmin:g}); values cannot be "
+                                     "scaled", where=where, hint=_HINT_CORRUPT)
+            if not dmin < dmax:
+                raise RecordingError(f"digital minimum {dmin} is not below digital maximum {dmax}", where=where,
+                                     hint=_HINT_CORRUPT)
+            if dmin < -digital_limit or dmax > digital_limit - 1:
+                raise RecordingError(f"digital range {dmin}..{dmax} exceeds the {8 * sample_bytes}-bit samples "
+                                     f"of {fmt[:3]}", where=where, hint=_HINT_CORRUPT)
+        signals.append(SignalHeader(
+            label=label, transducer=_text(fields["transducer"][i]), unit=_text(fields["unit"][i]),
+            physical_min=pmin, physical_max=pmax, digital_min=dmin, digital_max=dmax,
+            prefilter=_text(fields["prefilter"][i]), samples_per_record=spr, byte_offset=byte_offset,
+            is_annotation=is_annotation))
+        byte_offset += spr * sample_bytes
+
+    annotation_only = all(s.is_annotation for s in signals)
+    # EDF+ (Kemp and Olivan 2003, section 2.2.4): a record duration of 0 is allowed only in
+    # annotation-only files.
+    if record_duration_s < 0 or (record_duration_s == 0 and not annotation_only):
+        raise RecordingError(f"declares a data record duration of {record_duration_s:g} s; must be > 0",
+                             where=path, hint=_HINT_CORRUPT)
+
+    record_bytes = byte_offset
+    data_bytes = size - header_bytes
+    complete = data_bytes // record_bytes
+    if declared_records == -1:
+        n_records = complete
+        if data_bytes % record_bytes:
+            log.warning("%s: number of data records not declared (-1); dropped a trailing partial record of "
+                        "%d bytes", path, data_bytes % record_bytes)
+    elif declared_records < -1:
+        raise RecordingError(f"declares {declared_records} data records", where=path, hint=_HINT_CORRUPT)
+    else:
+        n_records = declared_records
+        if complete < declared_records:
+            raise RecordingError(
+                f"is truncated: declares {declared_records} data records of {record_bytes} bytes but holds "
+                f"{data_bytes} bytes of data ({complete} complete records)", where=path,
+                hint="Copy or export the file again; a download or copy was probably interrupted")
+        if data_bytes > declared_records * record_bytes:
+            log.warning("%s: %d bytes after the %d declared data records are ignored", path,
+                        data_bytes - declared_records * record_bytes, declared_records)
+    if n_records == 0:
+        raise RecordingError("holds no data records", where=path, hint="The recording is empty; export it again")
+
+    return EdfHeader(
+        path=path, format=fmt, sample_bytes=sample_bytes, header_bytes=header_bytes, n_records=n_records,
+        record_duration_s=record_duration_s, record_bytes=record_bytes,
+        start_datetime=_start_datetime(_text(fixed[168:176]), _text(fixed[176:184]), _text(fixed[88:168]), path),
+        patient=_text(fixed[8:88]), recording=_text(fixed[88:168]), signals=tuple(signals))

@@ -1,0 +1,636 @@
+"""Read a recording: EDF, EDF+C, BDF, BDF+C (lazily, per channel) or an ``mne.io.BaseRaw``.
+
+:func:`read_recording` validates the header first (:mod:`myosleep.io.edf_header`), gives every
+channel a role (:mod:`myosleep.io.roles`), its own sampling rate (never resampled) and a scale
+to microvolts from the header's physical dimension; data are decoded only when
+:meth:`Recording.get_data` asks for one channel.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..errors import ChannelError, ParameterError, RecordingError
+from ..vocab import EMG_ROLES, Role, Side
+from ._edf_data import Annotation, EdfData, read_annotations, record_onsets
+from .edf_header import EdfHeader, SignalHeader, read_edf_header
+from .roles import infer_role, infer_side
+
+if TYPE_CHECKING:  # pragma: no cover
+    import mne
+
+__all__ = ["read_recording", "Recording", "ChannelInfo", "Annotation", "unit_scale_to_uv",
+           "MIN_EMG_SFREQ", "AASM_MIN_EMG_SFREQ", "MAX_EMG_RESOLUTION_UV"]
+
+log = logging.getLogger("myosleep")
+
+#: EMG sampled below this (Hz) cannot show a 75-ms burst (shortest fragmentary myoclonus
+#: potential, AASM Manual v2.5; DESIGN.md "Recording practice"): not used for jerk detection.
+MIN_EMG_SFREQ = 100.0
+#: AASM Manual (v2.5 2018, technical specifications): EMG sampling rate >= 200 Hz (500 desirable).
+AASM_MIN_EMG_SFREQ = 200.0
+#: Coarsest EMG quantisation step (uV) that still resolves the AASM leg-movement criteria
+#: (onset >= 8 uV above resting EMG, offset <= 2 uV above resting; AASM Manual v2.5).
+MAX_EMG_RESOLUTION_UV = 1.0
+
+#: Roles whose channels carry biopotentials (must be in volts).
+_PHYSIOLOGICAL = EMG_ROLES | {Role.EEG, Role.EOG, Role.ECG}
+
+# Physical dimension (normalised: lower case, no spaces, micro sign -> "u") -> factor to uV.
+_VOLTAGE = {
+    "v": 1e6, "volt": 1e6, "volts": 1e6,
+    "mv": 1e3, "millivolt": 1e3, "millivolts": 1e3,
+    "uv": 1.0, "microvolt": 1.0, "microvolts": 1.0, "mcv": 1.0,
+    "nv": 1e-3, "nanovolt": 1e-3, "nanovolts": 1e-3,
+}
+# Non-voltage units converted to a canonical unit: (canonical unit, factor).
+_OTHER_CANONICAL = {"mg": ("g", 1e-3)}
+_EMPTY_UNITS = {"", "n/a", "na", "none", "-"}
+
+
+def _norm_unit(unit: str) -> str:
+    return re.sub(r"\s+", "", unit.replace("\u00b5", "u").replace("\u03bc", "u")).lower()
+
+
+def unit_scale_to_uv(unit: str) -> float | None:
+    """Factor from a physical dimension to microvolts, None when ``unit`` is not a voltage.
+
+    Parameters
+    ----------
+    unit : str
+        Physical dimension as written in a header: ``V``, ``mV``, ``uV``, ``µV`` (U+00B5 or
+        U+03BC), ``nV``, ``microvolts``..., any case.
+    """
+    return _VOLTAGE.get(_norm_unit(unit))
+
+
+@dataclass(frozen=True)
+class ChannelInfo:
+    """One data channel of a recording.
+
+    Attributes
+    ----------
+    label : str
+        Label as in the file (padding stripped); made unique with a ``#2``, ``#3``... suffix when
+        the file repeats a label, ``channel N`` when the file's label is empty.
+    index : int
+        Position among the data channels (annotation signals excluded), from 0.
+    role : Role
+        What the channel records.
+    side : Side | None
+        Left or right when the label says so.
+    sfreq : float
+        Sampling rate, in Hz (the channel's own).
+    unit : str
+        Physical dimension as in the header.
+    scale_to_uv : float
+        Factor from ``unit`` to uV (1.0 for non-voltage channels).
+    n_samples : int
+        Number of samples.
+    duration_s : float
+        ``n_samples / sfreq``, in seconds.
+    physical_min, physical_max : float
+        Physical range, in ``unit`` (nan when unknown, e.g. mne input).
+    resolution_uv : float
+        uV per digital step; nan for non-voltage channels or when unknown.
+    prefilter, transducer : str
+        Header text fields.
+    warnings : tuple of str
+        Header-level problems (sampling rate too low for the role, coarse quantisation, unit).
+    data_unit : str
+        Unit of :meth:`Recording.get_data` values: ``"uV"`` for voltages, else the channel's own
+        unit (``mg`` becomes ``g``).
+    original_label : str
+        Label exactly as in the file (before de-duplication).
+    readable : bool
+        False when the channel's unit makes it unreadable in its role (e.g. an EEG in ``"%"``).
+    digital_min, digital_max : int | None
+        Digital range (None for mne input), for clipping checks.
+    data_scale : float
+        Factor from ``unit`` to ``data_unit`` (equals ``scale_to_uv`` for voltages; 1e-3 for mg -> g).
+    native_sfreq : float | None
+        Sampling rate in the file, in Hz, when an mne Raw resampled the channel on reading
+        (mne's EDF reader brings every channel to the highest rate); None otherwise.
+    """
+
+    label: str
+    index: int
+    role: Role
+    side: Side | None
+    sfreq: float
+    unit: str
+    scale_to_uv: float
+    n_samples: int
+    duration_s: float
+    physical_min: float
+    physical_max: float
+    resolution_uv: float
+    prefilter: str
+    transducer: str
+    warnings: tuple[str, ...] = ()
+    data_unit: str = "uV"
+    original_label: str = ""
+    readable: bool = True
+    digital_min: int | None = None
+    digital_max: int | None = None
+    native_sfreq: float | None = None
+    data_scale: float = 1.0
+
+    @property
+    def is_emg(self) -> bool:
+        """True when the role is an EMG role (chin, leg, arm, axial)."""
+        return self.role in EMG_ROLES
+
+    @property
+    def is_voltage(self) -> bool:
+        return self.data_unit == "uV"
+
+
+def _channel_warnings(info: ChannelInfo, *, unit_warning: str | None) -> tuple[str, ...]:
+    out: list[str] = []
+    if unit_warning:
+        out.append(unit_warning)
+    sfreq = info.sfreq
+    if info.native_sfreq is not None and info.native_sfreq < info.sfreq:
+        sfreq = info.native_sfreq
+        out.append(f"recorded at {sfreq:g} Hz and upsampled to {info.sfreq:g} Hz by mne on reading; read the "
+                   "file itself with read_recording(path) to keep each channel's own rate")
+    if info.is_emg:
+        if sfreq < MIN_EMG_SFREQ:
+            out.append(f"EMG sampled at {sfreq:g} Hz, below {MIN_EMG_SFREQ:g} Hz: too slow to show a 75 ms "
+                       "burst; not used for jerk detection")
+        elif sfreq < AASM_MIN_EMG_SFREQ:
+            out.append(f"EMG sampled at {sfreq:g} Hz, below the AASM minimum of {AASM_MIN_EMG_SFREQ:g} Hz "
+                       "(500 Hz preferred): usable with caution, burst shapes are distorted")
+        if math.isfinite(info.resolution_uv) and info.resolution_uv > MAX_EMG_RESOLUTION_UV:
+            out.append(f"EMG quantised at {info.resolution_uv:.3g} uV per step, coarser than "
+                       f"{MAX_EMG_RESOLUTION_UV:g} uV: low-amplitude activity is lost")
+        if any(k in info.original_label.lower() for k in ("masseter", "temporalis")):
+            out.append("masseter/temporalis EMG given the chin role (cranial EMG); bruxism can mimic phasic "
+                       "chin activity")
+    return tuple(out)
+
+
+def _unit_fields(unit: str, role: Role) -> tuple[float, str, float, bool, str | None]:
+    """(scale_to_uv, data_unit, data_scale, readable, warning) for a channel's unit and role."""
+    to_uv = unit_scale_to_uv(unit)
+    if to_uv is not None:
+        return to_uv, "uV", to_uv, True, None
+    norm = _norm_unit(unit)
+    if role in _PHYSIOLOGICAL:
+        if norm in _EMPTY_UNITS:
+            return 1.0, "uV", 1.0, True, "empty physical dimension; assumed uV"
+        return 1.0, unit, 1.0, False, (f"unit {unit!r} is not a voltage: cannot be read as {role.value}; "
+                                       f"fix the unit or give the channel another role")
+    if norm in _OTHER_CANONICAL:
+        canonical, factor = _OTHER_CANONICAL[norm]
+        return 1.0, canonical, factor, True, None
+    return 1.0, "" if norm in _EMPTY_UNITS else unit, 1.0, True, None
+
+
+# ------------------------------------------------------------------ sources
+class _EdfSource:
+    def __init__(self, header: EdfHeader):
+        self.header = header
+        self.data = EdfData(header)
+        self.signals = header.data_signals
+
+    def physical(self, index: int, start: int, stop: int, *, scale: float = 1.0,
+                 dtype: Any = np.float64) -> np.ndarray:
+        """Samples ``start:stop`` of data channel ``index`` in physical units times ``scale``."""
+        sig = self.signals[index]
+        out = np.empty(max(0, min(stop, sig.samples_per_record * self.header.n_records) - start), dtype=dtype)
+        gain = sig.gain * scale
+        offset = (sig.physical_min - sig.digital_min * sig.gain) * scale
+        for pos, block in self.data.iter_digital(sig, start, stop):
+            out[pos:pos + block.size] = block * gain + offset  # float64 per block, then cast
+        return out
+
+    def close(self) -> None:
+        self.data.close()
+
+
+class _MneSource:
+    def __init__(self, raw: mne.io.BaseRaw):
+        self.raw = raw
+
+    def physical(self, index: int, start: int, stop: int, *, scale: float = 1.0,
+                 dtype: Any = np.float64) -> np.ndarray:
+        data = self.raw.get_data(picks=[index], start=start, stop=stop)[0]
+        return (data * scale).astype(dtype, copy=False)
+
+    def close(self) -> None:
+        return None
+
+
+# ------------------------------------------------------------------ recording
+class Recording:
+    """A recording whose channels are read lazily, one at a time.
+
+    Use as a context manager (or call :meth:`close`) to release the file.
+
+    Attributes
+    ----------
+    path : Path | None
+        The file (None for an mne Raw without a file).
+    format : str
+        ``"EDF"``, ``"EDF+C"``, ``"EDF+D"`` (only when its records are in fact contiguous),
+        ``"BDF"``, ``"BDF+C"`` or ``"mne"``.
+    start_datetime : datetime | None
+        Start of the recording (clock time as in the file, no time zone).
+    duration_s : float
+        Duration, in seconds.
+    channels : tuple of ChannelInfo
+        Data channels, in file order (annotation signals excluded).
+    warnings : tuple of str
+        Recording-level problems (e.g. no data channels).
+    """
+
+    def __init__(self, *, path: Path | None, format: str, start_datetime: datetime | None, duration_s: float,
+                 channels: tuple[ChannelInfo, ...], source: _EdfSource | _MneSource,
+                 annotations: tuple[Annotation, ...] | None = None, warnings: tuple[str, ...] = ()):
+        self.path = path
+        self.format = format
+        self.start_datetime = start_datetime
+        self.duration_s = float(duration_s)
+        self.channels = channels
+        self.warnings = warnings
+        self._source: _EdfSource | _MneSource | None = source
+        self._annotations = annotations
+        self._sha256: str | None = None
+
+    def __repr__(self) -> str:
+        return (f"<Recording {self.format} {self.path.name if self.path else '(in memory)'}: "
+                f"{len(self.channels)} channels, {self.duration_s:g} s>")
+
+    # -- context manager
+    def __enter__(self) -> Recording:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the file (idempotent)."""
+        if self._source is not None:
+            self._source.close()
+            self._source = None
+
+    @property
+    def closed(self) -> bool:
+        return self._source is None
+
+    # -- channels
+    @property
+    def labels(self) -> list[str]:
+        return [c.label for c in self.channels]
+
+    def channel(self, label: str) -> ChannelInfo:
+        """Channel by label: exact match first, then ignoring case and spaces.
+
+        Raises
+        ------
+        ChannelError
+            No such channel (the message lists the available labels).
+        """
+        found = _lookup(self.channels, label)
+        if found is None:
+            raise ChannelError(f"no channel {label!r}; channels are: {_listing(self.channels)}",
+                               where=self.path or "recording", hint="Give one of the labels listed")
+        return found
+
+    def picks(self, *roles: Role | str, side: Side | str | None = None) -> list[ChannelInfo]:
+        """Channels with any of ``roles`` (all channels when none given), optionally of one ``side``."""
+        try:
+            wanted = {Role(r) for r in roles}
+            side_ = None if side is None else Side(side)
+        except ValueError:
+            raise ParameterError(f"unknown role or side in {roles!r}, side={side!r}", where="picks",
+                                 hint=f"Roles are {', '.join(r.value for r in Role)}; sides left, right") from None
+        return [c for c in self.channels
+                if (not wanted or c.role in wanted) and (side_ is None or c.side == side_)]
+
+    # -- data
+    def get_data(self, label: str, *, start_s: float = 0.0, stop_s: float | None = None,
+                 dtype: Any = np.float64) -> np.ndarray:
+        """Samples of one channel, in uV (non-voltage channels: in ``ChannelInfo.data_unit``).
+
+        Only that channel, and only the data records covering ``[start_s, stop_s)``, are decoded.
+
+        Parameters
+        ----------
+        label : str
+            Channel label.
+        start_s, stop_s : float
+            Span, in seconds from the start of the recording (``stop_s`` None: to the end).
+        dtype : numpy dtype
+            Output dtype (float64 by default).
+        """
+        info = self.channel(label)
+        if not info.readable:
+            raise ChannelError(f"unit {info.unit!r} is not a voltage; cannot read it as {info.role.value}",
+                               where=f"{self.path or 'recording'} channel {info.label!r}",
+                               hint="Fix the unit in the file or give the channel another role (--channels)")
+        if self._source is None:
+            raise RecordingError("is closed", where=self.path or "recording", hint="Read data before closing it")
+        if not (math.isfinite(start_s) and 0 <= start_s <= info.duration_s):
+            raise ParameterError(f"start_s must be within 0..{info.duration_s:g} s, got {start_s!r}",
+                                 where="get_data")
+        if stop_s is not None and not (stop_s >= start_s):
+            raise ParameterError(f"stop_s must be >= start_s ({start_s:g} s), got {stop_s!r}", where="get_data")
+        start = int(math.floor(start_s * info.sfreq + 1e-9))
+        stop = info.n_samples if stop_s is None else min(info.n_samples, int(math.ceil(stop_s * info.sfreq - 1e-9)))
+        return self._source.physical(info.index, start, max(start, stop), scale=info.data_scale, dtype=dtype)
+
+    # -- annotations
+    @property
+    def annotations(self) -> tuple[Annotation, ...]:
+        """Annotations of the file (EDF+ annotation signals, or the mne Raw's), onsets from the start."""
+        if self._annotations is None:
+            source = self._source
+            if isinstance(source, _EdfSource) and source.header.annotation_signals:
+                self._annotations = read_annotations(source.data)
+            else:
+                self._annotations = ()
+        return self._annotations
+
+    def sha256(self) -> str:
+        """Hex SHA-256 of the file's bytes (streamed, cached); of the data for an mne Raw without a file."""
+        if self._sha256 is None:
+            digest = hashlib.sha256()
+            if self.path is not None and self.path.is_file():
+                with open(self.path, "rb") as f:
+                    for chunk in iter(lambda: f.read(1 << 20), b""):
+                        digest.update(chunk)
+            else:
+                for ch in self.channels:
+                    digest.update(ch.label.encode("utf-8"))
+                    digest.update(np.ascontiguousarray(self.get_data(ch.label) if ch.readable else []).tobytes())
+            self._sha256 = digest.hexdigest()
+        return self._sha256
+
+
+def _squash(label: str) -> str:
+    return re.sub(r"\s+", "", label).casefold()
+
+
+def _lookup(channels: Sequence[ChannelInfo], label: str) -> ChannelInfo | None:
+    for c in channels:
+        if c.label == label:
+            return c
+    key = _squash(label)
+    matches = [c for c in channels if _squash(c.label) == key]
+    if len(matches) == 1:
+        return matches[0]
+    matches = [c for c in channels if _squash(c.original_label) == key]
+    return matches[0] if matches else None
+
+
+def _listing(channels: Sequence[ChannelInfo]) -> str:
+    return ", ".join(repr(c.label) for c in channels) or "(none: the file has no data channels)"
+
+
+def _unique_labels(labels: Sequence[str]) -> tuple[list[str], list[str | None]]:
+    """Unique labels (``X#2`` for a repeated ``X``, ``channel N`` for an empty one) and a warning each."""
+    out: list[str] = []
+    notes: list[str | None] = []
+    seen: dict[str, int] = {}
+    taken = set(labels)
+    for i, label in enumerate(labels):
+        note = None
+        name = label
+        if not label:
+            name = f"channel {i + 1}"
+            note = f"empty label in the file; named {name!r}"
+        key = name.casefold()
+        if key in seen:
+            seen[key] += 1
+            candidate = f"{name}#{seen[key]}"
+            while candidate in taken:
+                seen[key] += 1
+                candidate = f"{name}#{seen[key]}"
+            note = f"duplicate label {label!r} in the file; renamed {candidate!r}"
+            name = candidate
+        else:
+            seen[key] = 1
+        taken.add(name)
+        out.append(name)
+        notes.append(note)
+    return out, notes
+
+
+def _apply_overrides(channels: list[ChannelInfo], overrides: Mapping[str, str | Sequence[str]] | None,
+                     where: object) -> list[ChannelInfo]:
+    """Give the listed channels their role; other channels inferred with an overridden role become ``other``."""
+    if not overrides:
+        return channels
+    assigned: dict[int, Role] = {}
+    for role_name, labels in overrides.items():
+        try:
+            role = Role(str(role_name).lower())
+        except ValueError:
+            raise ParameterError(f"unknown role {role_name!r}", where="channels",
+                                 hint=f"Roles are {', '.join(r.value for r in Role)}") from None
+        for label in [labels] if isinstance(labels, str) else list(labels):
+            found = _lookup(channels, label)
+            if found is None:
+                raise ChannelError(f"no channel {label!r} (given for role {role.value}); channels are: "
+                                   f"{_listing(channels)}", where=where, hint="Give one of the labels listed")
+            assigned[found.index] = role
+    overridden = set(assigned.values())
+    out = []
+    for c in channels:
+        if c.index in assigned:
+            role = assigned[c.index]
+            new = _finish(c, role=role, side=infer_side(c.original_label or c.label))
+            if not new.readable:
+                raise ChannelError(f"unit {c.unit!r} is not a voltage; cannot read it as {role.value}",
+                                   where=f"{where} channel {c.label!r}",
+                                   hint="Fix the unit in the file or choose another channel")
+            out.append(new)
+        elif c.role in overridden:
+            out.append(_finish(c, role=Role.OTHER, side=None))
+        else:
+            out.append(c)
+    return out
+
+
+def _finish(c: ChannelInfo, *, role: Role, side: Side | None) -> ChannelInfo:
+    """Recompute the role-dependent fields (unit handling, warnings) of a channel."""
+    keep = ("duplicate label", "empty label") + (("mne type",) if role is Role.OTHER else ())
+    base_warnings = tuple(w for w in c.warnings if w.startswith(keep))
+    scale, data_unit, data_scale, readable, unit_warning = _unit_fields(c.unit, role)
+    resolution = c.resolution_uv
+    if data_unit == "uV" and c.digital_min is not None and c.digital_max is not None:
+        resolution = abs(c.physical_max - c.physical_min) / (c.digital_max - c.digital_min) * data_scale
+    elif data_unit != "uV":
+        resolution = float("nan")
+    new = replace(c, role=role, side=side, scale_to_uv=scale, data_unit=data_unit, data_scale=data_scale,
+                  readable=readable, resolution_uv=resolution, warnings=())
+    return replace(new, warnings=base_warnings + _channel_warnings(new, unit_warning=unit_warning))
+
+
+# ------------------------------------------------------------------ readers
+def _from_edf(path: Path, overrides: Mapping[str, str | Sequence[str]] | None) -> Recording:
+    header = read_edf_header(path)
+    source = _EdfSource(header)
+    try:
+        fmt = header.format
+        if fmt.endswith("+D"):
+            _check_contiguous(source.data, header)
+        signals: tuple[SignalHeader, ...] = header.data_signals
+        labels, notes = _unique_labels([s.label for s in signals])
+        channels = []
+        for i, (sig, label, note) in enumerate(zip(signals, labels, notes)):
+            sfreq = sig.samples_per_record / header.record_duration_s
+            n_samples = sig.samples_per_record * header.n_records
+            role, side = infer_role(sig.label)
+            base = ChannelInfo(
+                label=label, index=i, role=role, side=side, sfreq=sfreq, unit=sig.unit, scale_to_uv=1.0,
+                n_samples=n_samples, duration_s=header.duration_s, physical_min=sig.physical_min,
+                physical_max=sig.physical_max, resolution_uv=float("nan"), prefilter=sig.prefilter,
+                transducer=sig.transducer, warnings=(note,) if note else (), original_label=sig.label,
+                digital_min=sig.digital_min, digital_max=sig.digital_max)
+            channels.append(_finish(base, role=role, side=side))
+        channels = _apply_overrides(channels, overrides, path)
+        rec_warnings: tuple[str, ...] = ()
+        if not channels:
+            rec_warnings = ("no data channels: annotation-only file (e.g. a hypnogram); nothing to analyse",)
+        return Recording(path=path, format=fmt, start_datetime=header.start_datetime,
+                         duration_s=header.duration_s, channels=tuple(channels), source=source,
+                         warnings=rec_warnings)
+    except BaseException:
+        source.close()
+        raise
+
+
+def _check_contiguous(data: EdfData, header: EdfHeader) -> None:
+    """Accept an EDF+D whose records are in fact contiguous; refuse one with gaps."""
+    if not header.annotation_signals:
+        raise RecordingError(f"is {header.format} (discontinuous) but has no annotation signal to time its "
+                             "data records", where=header.path,
+                             hint="Export the recording again as EDF+C or EDF")
+    onsets = record_onsets(data)
+    expected = onsets[0] + np.arange(header.n_records) * header.record_duration_s
+    # Tolerance: one sample of the fastest signal (time-keeping is written to the sample).
+    fastest = max(s.samples_per_record for s in header.data_signals) / header.record_duration_s
+    bad = np.flatnonzero(~(np.abs(onsets - expected) <= 0.5 / fastest))
+    if bad.size:
+        r = int(bad[0])
+        got = "missing" if np.isnan(onsets[r]) else f"{onsets[r]:g} s"
+        raise RecordingError(
+            f"is {header.format} (discontinuous): data record {r + 1} starts at {got}, expected "
+            f"{expected[r]:g} s; gaps are not supported", where=header.path,
+            hint="Export each continuous segment as EDF+C (e.g. EDFbrowser's EDF+D to EDF+C converter)")
+    log.info("%s: EDF+D file whose data records are contiguous; read as continuous", header.path)
+
+
+def _from_mne(raw: mne.io.BaseRaw, overrides: Mapping[str, str | Sequence[str]] | None) -> Recording:
+    from mne.io.constants import FIFF
+
+    sfreq = float(raw.info["sfreq"])
+    n_times = int(raw.n_times)
+    orig_units: dict[str, str] = dict(getattr(raw, "_orig_units", None) or {})
+    types = raw.get_channel_types()
+    hp, lp = raw.info.get("highpass"), raw.info.get("lowpass")
+    prefilter = f"HP:{hp:g}Hz LP:{lp:g}Hz" if hp is not None and lp is not None else ""
+    labels, notes = _unique_labels(list(raw.ch_names))
+    native = _mne_native_rates(raw)
+    channels = []
+    for i, (ch, label, note) in enumerate(zip(raw.info["chs"], labels, notes)):
+        name = ch["ch_name"]
+        role, side = infer_role(name)
+        extra: tuple[str, ...] = (note,) if note else ()
+        # mne's EDF reader types every channel 'eeg' by default, so only the explicit eog/ecg types
+        # are evidence; the label decides the rest.
+        if role is Role.OTHER and types[i] in ("eog", "ecg"):
+            role = Role(types[i])
+        elif role is Role.OTHER and types[i] == "emg":
+            extra += ("mne type emg but the label names no muscle: role other; give its role with channels=",)
+        orig = orig_units.get(name)
+        if orig is not None:
+            # mne converts voltage units to V on reading; other units are kept as in the file.
+            unit = "V" if unit_scale_to_uv(orig) is not None else ("" if orig.strip().lower() in _EMPTY_UNITS
+                                                                   else orig)
+        else:
+            unit = "V" if ch["unit"] == FIFF.FIFF_UNIT_V else ""
+        base = ChannelInfo(
+            label=label, index=i, role=role, side=side, sfreq=sfreq, unit=unit, scale_to_uv=1.0,
+            n_samples=n_times, duration_s=n_times / sfreq, physical_min=float("nan"),
+            physical_max=float("nan"), resolution_uv=float("nan"), prefilter=prefilter, transducer="",
+            warnings=extra, original_label=name, native_sfreq=native.get(name))
+        channels.append(_finish(base, role=role, side=side))
+    channels = _apply_overrides(channels, overrides, "mne Raw")
+
+    annotations = []
+    ann = raw.annotations
+    shift = raw.first_time if ann.orig_time is not None else 0.0
+    ch_names = getattr(ann, "ch_names", [()] * len(ann))
+    for onset, duration, desc, chs in zip(ann.onset, ann.duration, ann.description, ch_names):
+        annotations.append(Annotation(onset_s=float(onset - shift), duration_s=float(duration),
+                                      description=str(desc), channel=",".join(chs) or None))
+    meas_date = raw.info.get("meas_date")
+    start = meas_date.replace(tzinfo=None) if meas_date is not None else None
+    filenames = [Path(f) for f in (getattr(raw, "filenames", None) or []) if f]
+    path = filenames[0] if len(filenames) == 1 else None
+    return Recording(path=path, format="mne", start_datetime=start, duration_s=n_times / sfreq,
+                     channels=tuple(channels), source=_MneSource(raw), annotations=tuple(annotations))
+
+
+def _mne_native_rates(raw: mne.io.BaseRaw) -> dict[str, float]:
+    """Per-channel sampling rates of the file behind an mne EDF/BDF Raw (empty when unknown)."""
+    rates: dict[str, float] = {}
+    for extras in (getattr(raw, "_raw_extras", None) or [])[:1]:
+        try:
+            names, n_samps = extras["ch_names"], extras["n_samps"]
+            record = float(np.atleast_1d(extras["record_length"])[0])
+            rates = {str(n): float(k) / record for n, k in zip(names, n_samps)}
+        except (KeyError, TypeError, IndexError, ValueError, ZeroDivisionError):
+            return {}
+    return {n: r for n, r in rates.items() if n in raw.ch_names and r != raw.info["sfreq"]}
+
+
+def read_recording(source: str | os.PathLike[str] | mne.io.BaseRaw, *,
+                   channels: Mapping[str, str | Sequence[str]] | None = None) -> Recording:
+    """Open a recording for lazy, per-channel reading.
+
+    Parameters
+    ----------
+    source : str | PathLike | mne.io.BaseRaw
+        An EDF, EDF+C, BDF or BDF+C file (an EDF+D/BDF+D only when its records are contiguous),
+        or an mne Raw.
+    channels : mapping of role -> label or labels, optional
+        Role override, e.g. ``{"leg": ["LAT", "RAT"], "chin": "Chin1"}``.  The listed channels get
+        that role (side still inferred from the label); other channels inferred with an
+        overridden role become ``other``.
+
+    Returns
+    -------
+    Recording
+        Close it (or use ``with``) to release the file.
+
+    Raises
+    ------
+    RecordingError
+        The file is missing, not EDF/BDF, corrupt, truncated or discontinuous with gaps.
+    ChannelError
+        A label in ``channels`` is not in the recording.
+    ParameterError
+        An unknown role in ``channels``.
+    """
+    if hasattr(source, "info") and hasattr(source, "get_data") and hasattr(source, "ch_names"):
+        return _from_mne(source, channels)  # type: ignore[arg-type]
+    if not isinstance(source, (str, os.PathLike)):
+        raise ParameterError(f"expected a path or an mne Raw, got {type(source).__name__}", where="read_recording")
+    return _from_edf(Path(source), channels)
