@@ -1,0 +1,413 @@
+""":class:`SleepContext`: the night's hypnogram, transitions, arousals and measures.
+
+:func:`build_context` assembles it from whatever the user has: a scored hypnogram
+(file or object), else YASA staging of the recording's EEG (adults and children),
+else, for infants under one year for whom YASA is not validated, a labelled estimate
+from EMG/EOG activity. Every output names the hypnogram's source.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..errors import HypnogramError, InputError, ParameterError
+from ..vocab import Stage
+from .sleepstats import lights_mask, sleep_statistics
+from .transitions import TransitionWindow, find_transitions, sleep_onset_s
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from ..age import Age
+    from ..io.hypnogram_model import Hypnogram
+
+__all__ = ["SleepContext", "build_context"]
+
+logger = logging.getLogger("myosleep")
+
+def _empty_arousals() -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame({"onset": np.zeros(0), "duration": np.zeros(0), "source": np.zeros(0, dtype=object),
+                         "channel": np.zeros(0, dtype=object), "kind": np.zeros(0, dtype=object)})
+
+
+@dataclass(frozen=True, eq=False)
+class SleepContext:
+    """Sleep context of one night.
+
+    Attributes
+    ----------
+    hypnogram : Hypnogram
+        The stages used.
+    hypnogram_source : str
+        ``"file:<name>"``, ``"yasa"``, ``"estimate:emg-eog"``, ``"simulated"`` or the
+        source of a given :class:`Hypnogram`.
+    lights_off_s, lights_on_s : float | None
+        Lights off / on (s from recording start) used for the measures; see
+        ``lights_source``.
+    sleep_onset_s : float | None
+        Onset (s) of the first epoch of any sleep stage after lights off (AASM).
+    transitions : pandas.DataFrame
+        One row per wake-to-sleep transition: ``onset_s`` (s), ``from_stage``,
+        ``to_stage``, ``kind`` ("sleep_onset" | "re_onset"), ``window_start_s``,
+        ``window_end_s`` (s; the hypnagogic window, see
+        :mod:`myosleep.context.transitions`).
+    arousals : pandas.DataFrame
+        ``onset`` (s), ``duration`` (s), ``source`` ("detected" | "scored"),
+        ``channel`` (EEG label or the scored event's channel, "" when unknown),
+        ``kind`` ("aasm": AASM rule; "hypnagogic": a shift back towards wake inside
+        a wake-to-sleep window, where AASM's 10 s of prior sleep cannot hold; "scored").
+    stats : dict
+        Sleep measures (:func:`myosleep.context.sleepstats.sleep_statistics`) plus
+        ``n_arousals`` and ``arousal_index_per_h`` (arousals per hour of TST).
+    warnings : tuple of str
+        What the user should know (which hypnogram was used, what could not be done).
+    lights_source : str
+        Where the lights times come from: ``"hypnogram"``, ``"scored_events"``,
+        ``"recording annotations"`` or ``"first/last scored epoch"`` (joined with
+        "+" when off and on come from different places).
+    """
+
+    hypnogram: Hypnogram
+    hypnogram_source: str
+    lights_off_s: float | None
+    lights_on_s: float | None
+    sleep_onset_s: float | None
+    transitions: pd.DataFrame
+    arousals: pd.DataFrame
+    stats: dict
+    warnings: tuple[str, ...] = ()
+    lights_source: str = "first/last scored epoch"
+    metadata: dict = field(default_factory=dict)
+
+    # ------------------------------------------------------------- per-time
+    def stage_at(self, times_s: np.ndarray | float) -> np.ndarray:
+        """Stage code (:class:`~myosleep.vocab.Stage` integers) at each time (s); -2 outside."""
+        return self.hypnogram.stage_at(times_s)
+
+    def stage_labels_at(self, times_s: np.ndarray | float) -> list[str]:
+        """Stage label (W, N1, N2, N3, R, n/a) at each time (s)."""
+        return self.hypnogram.stage_labels_at(times_s)
+
+    def in_transition(self, times_s: np.ndarray | float) -> np.ndarray:
+        """True where a time (s) lies inside a wake-to-sleep window [window_start_s, window_end_s)."""
+        t = np.atleast_1d(np.asarray(times_s, dtype=float))
+        if self.transitions.empty:
+            return np.zeros(t.shape, dtype=bool)
+        lo = self.transitions["window_start_s"].to_numpy(float)
+        hi = self.transitions["window_end_s"].to_numpy(float)
+        order = np.argsort(lo)
+        lo, hi = lo[order], hi[order]
+        # Windows may overlap: the candidate is the last window starting at or before t,
+        # with the running maximum of the window ends.
+        hi_run = np.maximum.accumulate(hi)
+        k = np.searchsorted(lo, t, side="right") - 1
+        ok = k >= 0
+        out = np.zeros(t.shape, dtype=bool)
+        out[ok] = t[ok] < hi_run[k[ok]]
+        return out
+
+    def transition_index(self, times_s: np.ndarray | float) -> np.ndarray:
+        """Row of :attr:`transitions` whose window holds each time (s); -1 when none.
+
+        With overlapping windows the transition whose boundary is closest wins.
+        """
+        t = np.atleast_1d(np.asarray(times_s, dtype=float))
+        out = np.full(t.shape, -1, dtype=np.int64)
+        if self.transitions.empty or t.size == 0:
+            return out
+        lo = self.transitions["window_start_s"].to_numpy(float)
+        hi = self.transitions["window_end_s"].to_numpy(float)
+        b = self.transitions["onset_s"].to_numpy(float)
+        inside = (t[:, None] >= lo[None, :]) & (t[:, None] < hi[None, :])
+        dist = np.where(inside, np.abs(t[:, None] - b[None, :]), np.inf)
+        best = np.argmin(dist, axis=1)
+        has = inside.any(axis=1)
+        out[has] = best[has]
+        return out
+
+    def arousal_within(self, times_s: np.ndarray | float, *,
+                       after_s: tuple[float, float] = (0.0, 10.0)) -> np.ndarray:
+        """True where an arousal or an awakening starts within ``after_s`` seconds after each time.
+
+        Parameters
+        ----------
+        times_s : array of float
+            Times (s from recording start), e.g. jerk onsets.
+        after_s : (float, float)
+            Window [t + after_s[0], t + after_s[1]] in seconds.
+
+        Notes
+        -----
+        An awakening is a W epoch that follows a sleep epoch (the hypnogram's own
+        evidence of arousal); its onset counts like an arousal onset.
+        """
+        a, b = (float(after_s[0]), float(after_s[1]))
+        if not (np.isfinite(a) and np.isfinite(b)) or b < a:
+            raise ParameterError(f"after_s must be (start, stop) seconds with stop >= start, got {after_s}",
+                                 where="arousal_within(after_s)")
+        t = np.atleast_1d(np.asarray(times_s, dtype=float))
+        onsets = np.sort(np.concatenate([self.arousals["onset"].to_numpy(float), self._awakening_onsets_s()]))
+        n = np.searchsorted(onsets, t + b, side="right") - np.searchsorted(onsets, t + a, side="left")
+        return n > 0
+
+    def _awakening_onsets_s(self) -> np.ndarray:
+        st = self.hypnogram.stages
+        if st.size < 2:
+            return np.zeros(0)
+        idx = np.flatnonzero((st[1:] == int(Stage.W)) & (st[:-1] >= int(Stage.N1))) + 1
+        return self.hypnogram.epoch_onsets_s[idx]
+
+    def hours_in(self, *stages: str | Stage | int) -> float:
+        """Hours scored in these stages (labels such as "N2", "R", or :class:`Stage`).
+
+        Counted within lights off .. lights on when known (``lights_source`` other
+        than "first/last scored epoch"), else over the whole hypnogram.
+        """
+        if not stages:
+            raise ParameterError("give at least one stage, e.g. hours_in('N2', 'N3')", where="hours_in")
+        codes = {_stage_code(s) for s in stages}
+        keep = lights_mask(self.hypnogram, self.lights_off_s, self.lights_on_s)
+        n = np.count_nonzero(np.isin(self.hypnogram.stages[keep], list(codes)))
+        return float(n) * float(self.hypnogram.epoch_s) / 3600.0
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready summary: source, lights, onset, measures, counts, warnings."""
+        def _num(v):
+            if v is None:
+                return None
+            v = float(v)
+            return None if not np.isfinite(v) else v
+
+        return {
+            "hypnogram_source": self.hypnogram_source,
+            "lights_off_s": _num(self.lights_off_s),
+            "lights_on_s": _num(self.lights_on_s),
+            "lights_source": self.lights_source,
+            "sleep_onset_s": _num(self.sleep_onset_s),
+            "n_transitions": int(len(self.transitions)),
+            "n_arousals": int(len(self.arousals)),
+            "stats": {k: (_num(v) if isinstance(v, float) else v) for k, v in self.stats.items()},
+            "warnings": list(self.warnings),
+        }
+
+
+_LABEL_TO_STAGE = {"W": Stage.W, "WAKE": Stage.W, "N1": Stage.N1, "N2": Stage.N2, "N3": Stage.N3,
+                   "R": Stage.R, "REM": Stage.R}
+
+
+def _stage_code(s: str | Stage | int) -> int:
+    if isinstance(s, Stage):
+        return int(s)
+    if isinstance(s, (int, np.integer)):
+        return int(Stage(int(s)))
+    key = str(s).strip().upper()
+    if key not in _LABEL_TO_STAGE:
+        raise ParameterError(f"unknown stage {s!r}", where="hours_in", hint="use W, N1, N2, N3 or R")
+    return int(_LABEL_TO_STAGE[key])
+
+
+# ---------------------------------------------------------------------------- build
+def _lights_from_pairs(pairs) -> tuple[float | None, float | None]:
+    """Earliest "lights off/out" and latest "lights on" of (onset s, description) pairs."""
+    off = on = None
+    for onset, desc in pairs:
+        d = str(desc).lower().replace("_", " ")
+        if "light" not in d:
+            continue
+        if "off" in d or "out" in d:
+            off = float(onset) if off is None else min(off, float(onset))
+        elif "on" in d:
+            on = float(onset) if on is None else max(on, float(onset))
+    return off, on
+
+
+def _lights_from_events(events: pd.DataFrame | None) -> tuple[float | None, float | None]:
+    if events is None or len(events) == 0 or "kind" not in events:
+        return None, None
+    lights = events[events["kind"] == "lights"]
+    return _lights_from_pairs(zip(lights["onset"].to_numpy(float), lights["description"].astype(str)))
+
+
+def _lights_from_annotations(recording: Any) -> tuple[float | None, float | None]:
+    """Lights off/on written in the recording's own annotations (EDF+), when any."""
+    try:
+        annotations = getattr(recording, "annotations", ()) or ()
+        return _lights_from_pairs((a.onset_s, a.description) for a in annotations)
+    except InputError as err:  # unreadable annotations: lights stay unknown
+        logger.info("recording annotations not read for lights: %s", err)
+        return None, None
+
+
+def _resolve_hypnogram(recording: Any, hypnogram: Any, age: Age | None,
+                       warnings: list[str]) -> Hypnogram:
+    from ..io.hypnogram_model import Hypnogram
+
+    if isinstance(hypnogram, Hypnogram):
+        return hypnogram
+    if isinstance(hypnogram, (str, os.PathLike)):
+        from ..io import read_hypnogram
+
+        start = getattr(recording, "start_datetime", None) if recording is not None else None
+        hyp = read_hypnogram(hypnogram, recording_start=start)
+        if not str(hyp.source).startswith("file:"):
+            hyp = Hypnogram(hyp.stages, epoch_s=hyp.epoch_s, start_s=hyp.start_s,
+                            source=f"file:{Path(hypnogram).name}", lights_off_s=hyp.lights_off_s,
+                            lights_on_s=hyp.lights_on_s, metadata=dict(hyp.metadata))
+        return hyp
+    if hypnogram is not None:
+        raise ParameterError(f"hypnogram must be None, a path or a Hypnogram, got {type(hypnogram).__name__}",
+                             where="hypnogram")
+    if recording is None:
+        raise HypnogramError("no hypnogram and no recording to stage", where="build_context",
+                             hint="give --hypnogram FILE or a recording with an EEG channel")
+    if age is not None and age.is_infant:
+        from .infant import estimate_infant_hypnogram
+
+        hyp = estimate_infant_hypnogram(recording)
+        warnings.append(
+            f"age {age.text} is under 1 year: YASA staging is not validated for infants and was not run; "
+            "stages are a labelled estimate from EMG/EOG activity (estimate:emg-eog: active sleep scored R, "
+            "quiet sleep N3); give --hypnogram for scored stages")
+        return hyp
+    from .staging import stage_with_yasa
+
+    hyp = stage_with_yasa(recording)
+    warnings.append(f"no hypnogram given: stages predicted by YASA from {hyp.metadata.get('eeg', 'EEG')} "
+                    "(Vallat and Walker, eLife 2021; kappa ~0.8 against experts); give --hypnogram for "
+                    "scored stages")
+    return hyp
+
+
+def build_context(recording: Any = None, *, hypnogram: Hypnogram | str | os.PathLike | None = None,
+                  age: Age | str | float | None = None, scored_events: pd.DataFrame | str | os.PathLike | None = None,
+                  detect_arousals: bool = True, window: TransitionWindow | None = None) -> SleepContext:
+    """Assemble the sleep context of a night.
+
+    Parameters
+    ----------
+    recording : Recording | None
+        The night (``myosleep.io.read_recording``); needed for staging, arousal
+        detection and to check that a hypnogram fits it.
+    hypnogram : Hypnogram | path | None
+        Scored stages. ``None``: stage the recording with YASA; for infants (< 1 year)
+        YASA is never run and a labelled EMG/EOG estimate is made instead
+        (:func:`myosleep.context.infant.estimate_infant_hypnogram`).
+    age : Age | str | float | None
+        Age (``"34"``, ``"6w"`` ...), see :func:`myosleep.age.parse_age`.
+    scored_events : pandas.DataFrame | path | None
+        Scored events (``myosleep.io.read_scored_events``): arousals (kind
+        "arousal") join the detected ones, lights events set lights off/on.
+        Lights are taken from the hypnogram first, then these events, then the
+        recording's own annotations, else the first/last scored epoch.
+    detect_arousals : bool
+        Run the EEG arousal detector on the recording's central EEG.
+    window : TransitionWindow | None
+        Width of the hypnagogic windows.
+
+    Returns
+    -------
+    SleepContext
+
+    Raises
+    ------
+    HypnogramError
+        The hypnogram does not fit the recording, or none is given and the recording
+        lacks what staging needs (EEG; for infants EMG).
+    """
+    from ..age import parse_age
+
+    age = parse_age(age)
+    warnings: list[str] = []
+    hyp = _resolve_hypnogram(recording, hypnogram, age, warnings)
+    if hyp.n_epochs == 0:
+        raise HypnogramError("the hypnogram has no epochs", where=hyp.source,
+                             hint="check the hypnogram file")
+    if recording is not None:
+        hyp.check_fits(float(recording.duration_s), where=hyp.source)
+
+    events = scored_events
+    if isinstance(events, (str, os.PathLike)):
+        from ..io import read_scored_events
+
+        start = getattr(recording, "start_datetime", None) if recording is not None else None
+        events = read_scored_events(events, recording_start=start)
+
+    # Lights: hypnogram > scored events > first/last scored epoch.
+    off, on = hyp.lights_off_s, hyp.lights_on_s
+    lights_source = "hypnogram" if (off is not None or on is not None) else ""
+    ev_off, ev_on = _lights_from_events(events)
+    if off is None and ev_off is not None:
+        off, lights_source = ev_off, lights_source or "scored_events"
+    if on is None and ev_on is not None:
+        on, lights_source = ev_on, lights_source or "scored_events"
+    if (off is None or on is None) and recording is not None:
+        an_off, an_on = _lights_from_annotations(recording)
+        if off is None and an_off is not None:
+            off, lights_source = an_off, lights_source or "recording annotations"
+        if on is None and an_on is not None:
+            on, lights_source = an_on, lights_source or "recording annotations"
+    if off is not None and on is not None and on <= off:
+        warnings.append(f"lights on ({on:.0f} s) is not after lights off ({off:.0f} s): ignored")
+        off = on = None
+        lights_source = ""
+    if off is None or on is None:
+        scored = np.flatnonzero(hyp.stages != int(Stage.UNSCORED))
+        if scored.size:
+            onsets = hyp.epoch_onsets_s
+            if off is None:
+                off = float(onsets[scored[0]])
+            if on is None:
+                on = float(onsets[scored[-1]]) + float(hyp.epoch_s)
+        if not lights_source:
+            lights_source = "first/last scored epoch"
+            warnings.append("lights off/on unknown: the first and last scored epochs are used")
+        else:
+            lights_source += "+first/last scored epoch"
+
+    transitions = find_transitions(hyp, window=window)
+    stats = sleep_statistics(hyp, lights_off_s=off, lights_on_s=on)
+
+    # Arousals: detected on the EEG and/or scored.
+    import pandas as pd
+
+    parts = []
+    if detect_arousals and recording is not None:
+        from .arousals import detect_arousals_in_recording
+
+        det, note = detect_arousals_in_recording(recording, hypnogram=hyp, transitions=transitions)
+        if note:
+            warnings.append(note)
+        parts.append(det)
+    if events is not None and len(events) and "kind" in events:
+        sc = events[events["kind"] == "arousal"]
+        if len(sc):
+            ch = sc["channel"].fillna("").astype(str) if "channel" in sc else pd.Series([""] * len(sc))
+            parts.append(pd.DataFrame({"onset": sc["onset"].to_numpy(float),
+                                       "duration": sc["duration"].to_numpy(float),
+                                       "source": ["scored"] * len(sc), "channel": ch.to_numpy(object),
+                                       "kind": ["scored"] * len(sc)}))
+    if parts:
+        from .arousals import combine_arousals
+
+        arousals = combine_arousals(*parts)
+    else:
+        arousals = _empty_arousals()
+    tst_h = stats["tst_min"] / 60.0
+    stats["n_arousals"] = int(len(arousals))
+    stats["arousal_index_per_h"] = float(len(arousals) / tst_h) if tst_h > 0 else float("nan")
+
+    logger.info("sleep context: %s, %d transitions, %d arousals", hyp.source, len(transitions), len(arousals))
+    return SleepContext(
+        hypnogram=hyp, hypnogram_source=str(hyp.source), lights_off_s=off, lights_on_s=on,
+        sleep_onset_s=sleep_onset_s(hyp, lights_off_s=off), transitions=transitions, arousals=arousals,
+        stats=stats, warnings=tuple(warnings), lights_source=lights_source,
+        metadata={"age": None if age is None else age.text},
+    )

@@ -1,0 +1,166 @@
+"""Automatic sleep staging with YASA's LightGBM stager.
+
+YASA (Vallat and Walker, eLife 2021; kappa ~0.8 against consensus scoring in
+adults) stages 30-s epochs from one EEG (central preferred), optionally one EOG and
+one chin EMG, plus no demographics here. Its trained models ship inside the yasa
+wheel: nothing is downloaded. YASA is trained on adults and children from NSRR
+cohorts; it is not validated for infants under one year, and
+:func:`myosleep.context.build_context` never calls it for them.
+
+Resampling: YASA takes one ``mne.io.Raw`` with a single sampling rate and resamples
+it to 100 Hz itself. PSG channels often have different rates (EEG 256 Hz, EMG
+512 Hz, ...), so the EEG, EOG and EMG are brought to 100 Hz here, explicitly, with
+a polyphase anti-aliasing filter (:func:`scipy.signal.resample_poly`). This is the
+one place in myosleep where resampling is right: the features YASA computes are
+band powers and statistics of 30-s epochs at 100 Hz (its training data), and the
+stages it returns are per epoch; no event timing depends on the resampled signals.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from ..errors import ChannelError, HypnogramError
+from ..vocab import Role, Stage
+from ._channels import pick_eeg, pick_first
+
+__all__ = ["stage_with_yasa", "YASA_SFREQ"]
+
+logger = logging.getLogger("myosleep")
+
+#: Rate YASA works at (yasa.SleepStaging resamples to 100 Hz; its features are
+#: computed at that rate).
+YASA_SFREQ = 100.0
+#: YASA asserts sfreq > 80 Hz; a channel sampled lower cannot carry what its
+#: features measure (e.g. 1-Hz "EMG" envelopes of Sleep-EDF).
+MIN_SFREQ = 80.0
+
+_YASA_LABELS = {"W": Stage.W, "WAKE": Stage.W, "N1": Stage.N1, "N2": Stage.N2, "N3": Stage.N3,
+                "R": Stage.R, "REM": Stage.R, "ART": Stage.ARTEFACT, "UNS": Stage.UNSCORED}
+
+
+def _to_rate(x: np.ndarray, sfreq: float, target: float) -> np.ndarray:
+    from scipy.signal import resample_poly
+
+    if abs(sfreq - target) < 1e-9:
+        return np.asarray(x, dtype=float)
+    frac = Fraction(target / sfreq).limit_denominator(1000)
+    return resample_poly(np.asarray(x, dtype=float), frac.numerator, frac.denominator)
+
+
+def stage_with_yasa(recording: Any, *, eeg: str | None = None, eog: str | None = None,
+                    emg: str | None = None) -> Any:
+    """Stage a recording in 30-s epochs with ``yasa.SleepStaging``.
+
+    Parameters
+    ----------
+    recording : Recording
+        The night (``myosleep.io.read_recording``); channels are chosen by role.
+    eeg, eog, emg : str | None
+        Channel labels to use; default: the most central EEG (C4-M1, C3-M2, other
+        central, frontal, occipital), the first EOG and the first chin EMG sampled at
+        > 80 Hz. EOG and EMG are optional.
+
+    Returns
+    -------
+    Hypnogram
+        ``source="yasa"``, epochs of 30 s from the recording start; ``metadata`` holds
+        ``eeg``, ``eog``, ``emg`` (labels used or None), ``proba`` (pandas.DataFrame,
+        one row per epoch, columns W N1 N2 N3 R: YASA's probabilities), ``confidence``
+        (numpy array: the highest probability of each epoch), ``model`` and
+        ``staging_time_s``.
+
+    Raises
+    ------
+    HypnogramError
+        No usable EEG channel (give a hypnogram instead), or the recording is shorter
+        than one 30-s epoch.
+    """
+    import time
+
+    from ..io.hypnogram_model import Hypnogram
+
+    t0 = time.perf_counter()
+    ch_eeg = pick_eeg(recording, label=eeg, min_sfreq=MIN_SFREQ)
+    if ch_eeg is None:
+        raise HypnogramError(
+            "no hypnogram given and no EEG channel sampled at > 80 Hz to stage the night with YASA"
+            if eeg is None else f"EEG channel {eeg!r} not found or sampled at <= 80 Hz",
+            where=getattr(recording, "path", None) or "recording",
+            hint="give --hypnogram FILE with the scored stages")
+    chosen = {"eeg": ch_eeg}
+    for key, role, label in (("eog", Role.EOG, eog), ("emg", Role.CHIN, emg)):
+        ch = pick_first(recording, role, label=label, min_sfreq=MIN_SFREQ)
+        if label is not None and ch is None:
+            raise ChannelError(f"{key.upper()} channel {label!r} not found or sampled at <= 80 Hz",
+                               where=getattr(recording, "path", None) or "recording",
+                               hint="check the label with `myosleep info`")
+        if ch is not None:
+            chosen[key] = ch
+    skipped = [ch.label for role in (Role.EOG, Role.CHIN) for ch in getattr(recording, "channels", ())
+               if ch.role == role and float(ch.sfreq) <= MIN_SFREQ]
+    if skipped:
+        logger.info("YASA staging: channels sampled at <= 80 Hz not used: %s", ", ".join(skipped))
+
+    data, names, types = [], [], []
+    for key, ch in chosen.items():
+        x = np.asarray(recording.get_data(ch.label), dtype=float)
+        # YASA's features need finite samples; gaps (NaN) become 0 uV, i.e. flat.
+        x = np.where(np.isfinite(x), x, 0.0)
+        data.append(_to_rate(x, float(ch.sfreq), YASA_SFREQ))
+        names.append(f"{key}:{ch.label}")
+        types.append(key)
+    n = min(d.size for d in data)
+    n_epochs = int(n // int(30 * YASA_SFREQ))
+    if n_epochs < 1:
+        raise HypnogramError(f"the recording lasts {n / YASA_SFREQ:.1f} s, less than one 30-s epoch",
+                             where=getattr(recording, "path", None) or "recording",
+                             hint="give --hypnogram FILE or a longer recording")
+    import mne
+    import yasa  # imported late: importing yasa (antropy's numba) takes ~10 s
+
+    arr = np.vstack([d[:n] for d in data]) * 1e-6  # uV -> V, MNE's unit
+    info = mne.create_info(names, YASA_SFREQ, ch_types=types, verbose=False)
+    raw = mne.io.RawArray(arr, info, verbose=False)
+    sls = yasa.SleepStaging(raw, eeg_name=names[0],
+                            eog_name=names[types.index("eog")] if "eog" in types else None,
+                            emg_name=names[types.index("emg")] if "emg" in types else None)
+    with warnings.catch_warnings():
+        # The shipped models were pickled with scikit-learn 0.24 (a LabelEncoder inside
+        # the LGBMClassifier): unpickling them with a newer scikit-learn warns, although
+        # a LabelEncoder's state (its classes) is unchanged across versions. LightGBM /
+        # scikit-learn and numpy may also warn about feature names or empty slices in
+        # flat epochs; these do not change the prediction. Targeted categories only.
+        try:
+            from sklearn.exceptions import InconsistentVersionWarning
+        except ImportError:  # pragma: no cover - older scikit-learn
+            InconsistentVersionWarning = UserWarning  # noqa: N806
+        warnings.filterwarnings("ignore", message=".*Trying to unpickle estimator.*",
+                                category=InconsistentVersionWarning)
+        warnings.filterwarnings("ignore", message=".*valid feature names.*", category=UserWarning)
+        warnings.filterwarnings("ignore", message=".*(Mean of empty slice|invalid value|divide by zero).*",
+                                category=RuntimeWarning)
+        hyp_y = sls.predict()
+    values = np.asarray(hyp_y.hypno.to_numpy(), dtype=object)
+    stages = np.array([int(_YASA_LABELS[str(v).upper()]) for v in values], dtype=np.int8)
+    proba = hyp_y.proba.copy() if hyp_y.proba is not None else None
+    if proba is not None:
+        proba = proba.rename(columns={"WAKE": "W", "REM": "R"}).reset_index(drop=True)
+        proba = proba[[c for c in ("W", "N1", "N2", "N3", "R") if c in proba.columns]]
+        confidence = proba.max(axis=1).to_numpy(float)
+    else:
+        confidence = np.full(stages.size, np.nan)
+    elapsed = time.perf_counter() - t0
+    model = "clf_" + "+".join(["eeg", *[k for k in ("eog", "emg") if k in types]])
+    logger.info("YASA staging: %d epochs from %s in %.1f s", stages.size, ch_eeg.label, elapsed)
+    return Hypnogram(stages, epoch_s=30.0, start_s=0.0, source="yasa", metadata={
+        "eeg": ch_eeg.label, "eog": chosen["eog"].label if "eog" in chosen else None,
+        "emg": chosen["emg"].label if "emg" in chosen else None, "proba": proba,
+        "confidence": confidence, "model": model, "staging_time_s": float(elapsed),
+        "yasa_version": getattr(yasa, "__version__", "unknown"),
+    })
