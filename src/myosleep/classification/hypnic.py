@@ -1,0 +1,55 @@
+"""Hypnic jerks (sleep starts): brief jerks of several body segments while falling asleep.
+
+A motor event is a hypnic jerk when (ICSD-3; Chokroverty et al. 2013; DESIGN.md):
+
+* it starts inside a wake-to-sleep transition window (``SleepContext.in_transition``; the
+  window's width and sources are documented in :mod:`myosleep.context.transitions`);
+* it recruits at least ``hypnic_min_regions`` body regions (chin, arm, leg, axial);
+* its longest burst is at most ``hypnic_max_burst_s`` (sleep-start EMG bursts last about
+  75-250 ms);
+* it is not a gross body movement.
+
+Whether an arousal follows (``arousal`` column: the AASM association rule, or an awakening
+in the next epoch; see :func:`myosleep.classification.classify`) is reported by the finding
+("often followed by an arousal") but is not required.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .rules import RuleSet
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = ["n_regions", "is_hypnic"]
+
+
+def n_regions(events: "pd.DataFrame") -> np.ndarray:
+    """Number of distinct body regions (comma-separated ``regions`` column) per event."""
+    if len(events) == 0:
+        return np.zeros(0, dtype=int)
+    return np.array([len({r.strip() for r in str(v).split(",") if r.strip() and r.strip() != "n/a"})
+                     for v in events["regions"]], dtype=int)
+
+
+def is_hypnic(events: "pd.DataFrame", in_transition: np.ndarray, *, rules: RuleSet) -> np.ndarray:
+    """Which motor events are hypnic jerks (bool per row).
+
+    Parameters
+    ----------
+    events : DataFrame
+        Motor events: regions, max_burst_duration_s (s), trial_type.
+    in_transition : array of bool
+        Whether each event's onset lies in a wake-to-sleep transition window.
+    rules : RuleSet
+    """
+    if len(events) == 0:
+        return np.zeros(0, dtype=bool)
+    dmax = events["max_burst_duration_s"].to_numpy(dtype=float)
+    not_body = events["trial_type"].astype(str).to_numpy() != "body_movement"
+    return (not_body & np.asarray(in_transition, dtype=bool) & (n_regions(events) >= rules.hypnic_min_regions)
+            & (dmax <= rules.hypnic_max_burst_s))

@@ -1,0 +1,251 @@
+"""REM sleep without atonia: Ferri's REM atonia index and SINBAR mini-epoch percentages.
+
+* :func:`atonia_index` works on one amplitude value per second (the rectified, 1-s averaged
+  chin EMG, in uV): Ferri et al. 2008/2010.  Noise correction (Ferri 2010): from each 1-s
+  value subtract the minimum found in a window of 60 s centred on it (30 s either side), so
+  that amplifier noise and a slowly varying floor do not mask atonia.  Then, over REM seconds,
+  ``RAI = %(amplitude <= 1 uV) / (100 - %(1 uV < amplitude <= 2 uV))``; RAI < 0.8 is abnormal,
+  > 0.9 normal (0.8-0.9 borderline).
+* :func:`sinbar` scores 3-s REM mini-epochs from the EMG bursts (Frauscher et al. 2012):
+  'phasic' = a burst of 0.1-5 s exceeding twice the background, 'tonic' = 30-s REM epochs
+  where activity covers > 50 % of the epoch (all its mini-epochs count), 'any' = phasic or
+  tonic.  Chin alone (cut-off 'any' >= 18 %) and chin plus both flexor digitorum
+  superficialis (FDS; 'any' >= 32 %) when arm channels of both sides are present.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..errors import ParameterError
+from ..vocab import Stage
+from .rules import AASM, RuleSet
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = ["atonia_index", "noise_corrected", "stage_medians", "stage_codes", "sinbar"]
+
+_LABELS = {"W": Stage.W, "WAKE": Stage.W, "N1": Stage.N1, "N2": Stage.N2, "N3": Stage.N3, "R": Stage.R,
+           "REM": Stage.R}
+
+
+def stage_codes(stages: Sequence | np.ndarray) -> np.ndarray:
+    """Stage codes (ints, :class:`~myosleep.vocab.Stage`) from codes or labels (W N1 N2 N3 R, n/a)."""
+    arr = np.asarray(stages)
+    if arr.dtype.kind in "iu":
+        return arr.astype(np.int64)
+    if arr.dtype.kind == "f":
+        out = np.full(arr.shape, int(Stage.UNSCORED), dtype=np.int64)
+        ok = np.isfinite(arr)
+        out[ok] = arr[ok].astype(np.int64)
+        return out
+    return np.array([int(_LABELS.get(str(s).strip().upper(), Stage.UNSCORED)) for s in arr], dtype=np.int64)
+
+
+def noise_corrected(amplitude_1s_uv: np.ndarray, *, window_s: float = 60.0) -> np.ndarray:
+    """Subtract from every 1-s value the minimum of a ``window_s`` window centred on it (Ferri 2010).
+
+    NaN values are ignored by the minimum and stay NaN.
+    """
+    from scipy.ndimage import minimum_filter1d
+
+    x = np.asarray(amplitude_1s_uv, dtype=float)
+    if x.size == 0:
+        return x.copy()
+    filled = np.where(np.isfinite(x), x, np.inf)
+    size = int(round(window_s)) + 1  # +-window_s/2 around the value, inclusive
+    floor = minimum_filter1d(filled, size=size, mode="nearest")
+    floor = np.where(np.isfinite(floor), floor, 0.0)
+    return np.where(np.isfinite(x), x - floor, np.nan)
+
+
+def atonia_index(amplitude_1s_uv: np.ndarray, stages_1s: Sequence | np.ndarray | None = None, *,
+                 noise_correction: bool = True, rules: RuleSet = AASM,
+                 stage: Stage = Stage.R) -> float:
+    """Ferri's REM atonia index (RAI) from one chin EMG amplitude value per second.
+
+    Parameters
+    ----------
+    amplitude_1s_uv : array of float
+        Rectified chin EMG averaged over consecutive 1-s mini-epochs, in uV (the whole night,
+        so that the noise floor is estimated around every REM second).
+    stages_1s : array, optional
+        Stage of every second (codes or labels); only seconds in ``stage`` (REM) are scored.
+        Without it every second is scored.
+    noise_correction : bool
+        Subtract the 60-s moving minimum first (Ferri 2010); False gives the 2008 index.
+    rules : RuleSet
+        Supplies the noise window (``rai_window_s``).
+    stage : Stage
+        The stage scored (REM).
+
+    Returns
+    -------
+    float
+        RAI between 0 (no atonia) and 1 (complete atonia); NaN without scorable seconds.
+
+    Raises
+    ------
+    ParameterError
+        When ``stages_1s`` does not have one value per amplitude value.
+    """
+    x = np.asarray(amplitude_1s_uv, dtype=float).ravel()
+    if noise_correction:
+        x = noise_corrected(x, window_s=rules.rai_window_s)
+    if stages_1s is not None:
+        st = stage_codes(np.asarray(stages_1s).ravel())
+        if st.size != x.size:
+            raise ParameterError(f"stages_1s has {st.size} values but amplitude_1s_uv has {x.size}",
+                                 where="atonia_index", hint="give one stage per 1-s amplitude value")
+        x = x[st == int(stage)]
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return float("nan")
+    pct_le1 = 100.0 * np.mean(x <= 1.0)  # Ferri 2008: mini-epochs <= 1 uV
+    pct_1_2 = 100.0 * np.mean((x > 1.0) & (x <= 2.0))  # ... and in (1, 2] uV
+    denom = 100.0 - pct_1_2
+    return float(pct_le1 / denom) if denom > 0 else float("nan")
+
+
+def stage_medians(amplitude_1s_uv: np.ndarray, stages_1s: Sequence | np.ndarray) -> dict[str, float]:
+    """Median amplitude (uV) per stage group: ``W``, ``NREM`` (N1-N3), ``R``, and each stage label."""
+    x = np.asarray(amplitude_1s_uv, dtype=float).ravel()
+    st = stage_codes(np.asarray(stages_1s).ravel())
+    out: dict[str, float] = {}
+    groups = {"W": [Stage.W], "NREM": [Stage.N1, Stage.N2, Stage.N3], "R": [Stage.R],
+              "N1": [Stage.N1], "N2": [Stage.N2], "N3": [Stage.N3]}
+    for name, codes in groups.items():
+        sel = np.isin(st, [int(c) for c in codes]) & np.isfinite(x)
+        out[name] = float(np.median(x[sel])) if sel.any() else float("nan")
+    return out
+
+
+def _activity_cover(bursts: "pd.DataFrame", grid_on: np.ndarray, width_s: float) -> np.ndarray:
+    """Seconds of burst activity inside each window [grid_on, grid_on + width_s)."""
+    if len(bursts) == 0 or grid_on.size == 0:
+        return np.zeros(grid_on.size)
+    on = bursts["onset"].to_numpy(float)
+    off = on + bursts["duration"].to_numpy(float)
+    cover = np.zeros(grid_on.size)
+    # merge overlapping bursts (several detectors/channels) before measuring coverage
+    order = np.argsort(on)
+    on, off = on[order], off[order]
+    m_on, m_off = [on[0]], [off[0]]
+    for a, b in zip(on[1:], off[1:]):
+        if a <= m_off[-1]:
+            m_off[-1] = max(m_off[-1], b)
+        else:
+            m_on.append(a)
+            m_off.append(b)
+    m_on_a, m_off_a = np.array(m_on), np.array(m_off)
+    for i, g in enumerate(grid_on):
+        cover[i] = np.clip(np.minimum(m_off_a, g + width_s) - np.maximum(m_on_a, g), 0, None).sum()
+    return cover
+
+
+def _mini_epoch_flags(bursts: "pd.DataFrame", mini_on: np.ndarray, epoch_on: np.ndarray,
+                      rules: RuleSet) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Phasic, tonic and any flags per mini-epoch for one muscle's bursts."""
+    w = rules.sinbar_mini_epoch_s
+    n = mini_on.size
+    phasic = np.zeros(n, dtype=bool)
+    anyact = np.zeros(n, dtype=bool)
+    if len(bursts):
+        on = bursts["onset"].to_numpy(float)
+        dur = bursts["duration"].to_numpy(float)
+        off = on + dur
+        peak = (bursts["peak_amplitude_uv"].to_numpy(float) if "peak_amplitude_uv" in bursts
+                else np.full(on.size, np.inf))
+        base = bursts["baseline_uv"].to_numpy(float) if "baseline_uv" in bursts else np.zeros(on.size)
+        base = np.where(np.isfinite(base), base, 0.0)
+        # Frauscher 2012: amplitude exceeding 2x background: peak above baseline >= (factor-1) x baseline
+        above = (peak + base) >= rules.sinbar_background_factor * base
+        is_ph = (dur >= rules.rem_twitch_min_burst_s) & (dur <= rules.rem_twitch_max_burst_s) & above
+        is_any = (dur >= rules.rem_twitch_min_burst_s) & above
+        overl = (on[None, :] < mini_on[:, None] + w) & (off[None, :] > mini_on[:, None])
+        phasic = np.any(overl & is_ph[None, :], axis=1)
+        anyact = np.any(overl & is_any[None, :], axis=1)
+    # tonic: > 50 % of the 30-s epoch covered by activity (amplitude >= 2x background)
+    # Frauscher 2012 tonic amplitude: >= 2x background or > 10 uV (absolute envelope level)
+    if len(bursts):
+        level = (bursts["peak_amplitude_uv"].to_numpy(float) if "peak_amplitude_uv" in bursts
+                 else np.full(len(bursts), np.inf))
+        b0 = bursts["baseline_uv"].to_numpy(float) if "baseline_uv" in bursts else np.zeros(len(bursts))
+        b0 = np.where(np.isfinite(b0), b0, 0.0)
+        tonic_ok = ((level + b0) >= rules.sinbar_background_factor * b0) | ((level + b0) > rules.sinbar_tonic_min_uv)
+        bursts = bursts[tonic_ok]
+    cover_s = _activity_cover(bursts, epoch_on, rules.sinbar_epoch_s)
+    tonic_epoch = cover_s > rules.sinbar_tonic_fraction * rules.sinbar_epoch_s
+    ep_index = np.searchsorted(epoch_on, mini_on, side="right") - 1
+    tonic = np.zeros(n, dtype=bool)
+    ok = ep_index >= 0
+    ok[ok] = mini_on[ok] < epoch_on[ep_index[ok]] + rules.sinbar_epoch_s
+    tonic[ok] = tonic_epoch[ep_index[ok]]
+    return phasic, tonic, anyact | phasic | tonic
+
+
+def sinbar(bursts: "pd.DataFrame", rem_mask_fn, *, duration_s: float, rules: RuleSet = AASM,
+           chin_channels: Sequence[str] | None = None,
+           arm_channels: dict[str, Sequence[str]] | None = None) -> dict:
+    """SINBAR percentages of 3-s REM mini-epochs with EMG activity.
+
+    Parameters
+    ----------
+    bursts : DataFrame
+        Bursts table (onset, duration in s; channel; role; side; peak_amplitude_uv and
+        baseline_uv in uV).  Bursts of every detector are used.
+    rem_mask_fn : callable
+        ``f(times_s) -> bool array``: whether each time lies in REM (e.g. from a SleepContext).
+    duration_s : float
+        Span to score (s from recording start).
+    rules : RuleSet
+    chin_channels : list of str, optional
+        Chin channel labels recorded (default: those with ``role == "chin"`` in ``bursts``).
+    arm_channels : dict, optional
+        ``{"left": [...], "right": [...]}`` FDS/arm channel labels recorded.
+
+    Returns
+    -------
+    dict
+        ``rem_mini_epochs`` (count), ``rem_min`` (minutes), ``chin_any_pct``,
+        ``chin_phasic_pct``, ``chin_tonic_pct`` (% of REM mini-epochs), and when arms of both
+        sides are recorded ``chin_fds_any_pct`` (chin or either FDS active).  Percentages are
+        NaN without REM or without a chin channel.
+    """
+    w = rules.sinbar_mini_epoch_s
+    mini_on = np.arange(0.0, max(float(duration_s) - w + 1e-9, 0.0), w)
+    rem = np.asarray(rem_mask_fn(mini_on + w / 2.0), dtype=bool) if mini_on.size else np.zeros(0, bool)
+    mini_on = mini_on[rem]
+    epoch_on = np.arange(0.0, float(duration_s), rules.sinbar_epoch_s)
+    epoch_rem = (np.asarray(rem_mask_fn(epoch_on + rules.sinbar_epoch_s / 2.0), dtype=bool) if epoch_on.size
+                 else np.zeros(0, bool))
+    out: dict = {"rem_mini_epochs": int(mini_on.size), "rem_min": float(mini_on.size * w / 60.0)}
+    import pandas as pd
+
+    b = bursts if bursts is not None and len(bursts) else pd.DataFrame({"onset": [], "duration": [], "channel": []})
+    if chin_channels is None:
+        chin_channels = (sorted(set(b.loc[b["role"].astype(str) == "chin", "channel"].astype(str)))
+                         if "role" in b.columns else [])
+    nan = float("nan")
+    if not chin_channels or mini_on.size == 0:
+        out.update(chin_any_pct=nan, chin_phasic_pct=nan, chin_tonic_pct=nan)
+        return out
+    rem_epochs = epoch_on[epoch_rem]  # tonic activity is scored on REM epochs only
+
+    def flags(labels):
+        sel = b[b["channel"].astype(str).isin(list(labels))]
+        return _mini_epoch_flags(sel, mini_on, rem_epochs, rules)
+
+    ph, to, an = flags(chin_channels)
+    out["chin_any_pct"] = float(100.0 * an.mean())
+    out["chin_phasic_pct"] = float(100.0 * ph.mean())
+    out["chin_tonic_pct"] = float(100.0 * to.mean())
+    if arm_channels and arm_channels.get("left") and arm_channels.get("right"):
+        _, _, al = flags(arm_channels["left"])
+        _, _, ar = flags(arm_channels["right"])
+        out["chin_fds_any_pct"] = float(100.0 * (an | al | ar).mean())
+    return out
