@@ -11,7 +11,7 @@ __all__ = ["run_demo", "DEMO_SCENARIO", "DEMO_HOURS", "DEMO_SEED"]
 
 #: The embedded default: a deterministic 2-h adult night (long enough for a first REM
 #: period) with sleep starts, leg movements and fragmentary myoclonus.
-DEMO_SCENARIO = "demo"
+DEMO_SCENARIO = "plmd"
 DEMO_HOURS = 2.0
 DEMO_SEED = 7
 
@@ -31,5 +31,6 @@ def run_demo(*, out_dir: str | os.PathLike[str] = "myosleep-demo", progress: boo
     sim_paths = sim.write(out / "demo.edf")
     edf = Path(sim_paths[0])
     hyp = next(p for p in map(Path, sim_paths) if p.name.endswith(".hypnogram.tsv"))
-    analysis = analyze(edf, hypnogram=hyp, age=sim.scenario.age_text, rules="aasm", progress=progress)
+    age = None if sim.scenario.age_days is None else f"{sim.scenario.age_days:g}d"
+    analysis = analyze(edf, hypnogram=hyp, age=age, rules="aasm", progress=progress)
     return [*analysis.write(out), edf]

@@ -209,11 +209,44 @@ def build_summary(rec: Any, detection: Any, context: Any, classification: Any, *
         "channels": {"used": sorted(used), "refused": refused, "all": all_channels},
         "sleep": dict(context.stats),
         "counts": cls_summary.get("counts", {}),
-        "indices_per_hour": cls_summary.get("indices_per_hour", {}),
+        "counts_by_stage": _counts_by_stage(cls_summary),
+        "indices_per_hour": _indices_per_hour(cls_summary),
+        "indices": cls_summary.get("indices", {}),
         "findings": cls_summary.get("findings", []),
         "warnings": warnings,
         "methods": cls_summary.get("methods", {}),
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
+    }
+
+
+def _counts_by_stage(cls_summary: dict) -> dict:
+    by_type = cls_summary.get("indices", {}).get("by_trial_type", {})
+    return {t: dict(v.get("count_by_stage", {})) for t, v in by_type.items()}
+
+
+def _indices_per_hour(cls_summary: dict) -> dict:
+    """Events per hour: ``overall`` (per hour of sleep), ``by_stage`` (per hour spent in each stage).
+
+    W is per hour of wakefulness within the analysed period; a stage with no time
+    scored has ``null`` indices (not 0).
+    """
+    idx = cls_summary.get("indices", {})
+    by_type = idx.get("by_trial_type", {})
+    overall = {t: v.get("index_per_h_sleep") for t, v in by_type.items()}
+    stages: dict[str, dict] = {}
+    for t, v in by_type.items():
+        for stage, value in v.get("index_per_h_by_stage", {}).items():
+            stages.setdefault(stage, {})[t] = value
+    plm = idx.get("plm", {})
+    return {
+        "overall": overall,
+        "by_stage": stages,
+        "hours_by_stage": idx.get("hours_by_stage", {}),
+        "tst_h": idx.get("tst_h"),
+        "plms_index": plm.get("plms_index_per_h"),
+        "plmw_index": plm.get("plmw_index_per_h"),
+        "plms_arousal_index": plm.get("plms_arousal_index_per_h"),
+        "plms_index_by_stage": plm.get("plms_index_per_h_by_stage", {}),
     }
 
 

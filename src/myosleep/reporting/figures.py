@@ -50,7 +50,7 @@ def night_overview_svg(hypnogram: "Hypnogram | None", events: "pd.DataFrame", *,
     duration_s : float
         Length of the time axis in seconds.
     """
-    left, right, top = 150, 16, 12
+    left, right, top = 150, 48, 12
     hyp_h = 110 if hypnogram is not None else 0
     types = [t for t in TRIAL_TYPE_COLOURS if len(events) and (events["trial_type"] == t).any()]
     row_h = 18
@@ -96,7 +96,7 @@ def night_overview_svg(hypnogram: "Hypnogram | None", events: "pd.DataFrame", *,
         # One path for all ticks of a class keeps the SVG small on nights with thousands of events.
         d = " ".join(f"M{xx:.1f} {y0 + 2}v{row_h - 5}" for xx in np.unique(xs))
         parts.append(f'<path d="{d}" stroke="{colour}" stroke-width="1.2"/>')
-        parts.append(f'<text x="{left + plot_w}" y="{y0 + 12}" text-anchor="end" fill="#666">{len(on)}</text>')
+        parts.append(f'<text x="{left + plot_w + right - 4}" y="{y0 + 12}" text-anchor="end" fill="#666">{len(on)}</text>')
     if not types:
         parts.append(f'<text x="{left}" y="{raster_top + 12}" fill="#666">no events detected</text>')
     axis_y = raster_top + row_h * max(len(types), 1) + 6

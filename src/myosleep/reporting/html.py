@@ -84,6 +84,7 @@ def render_report(summary: dict, events: "pd.DataFrame", hypnogram: "Hypnogram |
     overall = per_hour.get("overall", {})
     by_stage = per_hour.get("by_stage", {})
     stage_columns = [s for s in ("W", "N1", "N2", "N3", "R") if s in by_stage]
+    hours = per_hour.get("hours_by_stage", {})
     count_rows = []
     for name, n in counts.items():
         count_rows.append({
