@@ -51,15 +51,23 @@ def _add_channels(p: argparse.ArgumentParser) -> None:
                    help="override channel roles, e.g. chin=EMG1,leg=LAT,leg=RAT (repeatable)")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with the package's error contract: one line on stderr, exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        line = " ".join(message.split())
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {line}. Run '{self.prog} --help' for usage.\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="myosleep",
         description="Find and explain sleep myoclonus in polysomnography and wearable recordings.",
     )
     parser.add_argument("--version", action="version", version=f"myosleep {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of unexpected failures")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log progress (-vv: debug)")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("info", help="list the channels of a recording, their roles and warnings")
     p.add_argument("recording", help="EDF, EDF+ or BDF file")
@@ -83,7 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("recording")
     p.add_argument("--hypnogram", default=None, help="hypnogram file (default: stage with YASA)")
     p.add_argument("--age", default=None, help="age: years (34) or with unit (18d, 6w, 4mo, 34y)")
-    p.add_argument("--rules", default="aasm", choices=["aasm", "wasm2016"], help="leg-movement ruleset")
+    p.add_argument("--rules", default="aasm", metavar="{aasm,wasm2016}",
+                   help="leg-movement ruleset: aasm (default) or wasm2016")
     p.add_argument("--out", default=None, help="output directory (default: RECORDING stem + '-myosleep')")
     _add_channels(p)
 

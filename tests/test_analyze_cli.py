@@ -1,0 +1,137 @@
+"""``myosleep analyze`` / ``demo`` end to end: the output contracts and the bad-input contract."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from myosleep import cli
+from myosleep.vocab import FindingCode, TrialType
+
+MYOSLEEP = [sys.executable, "-m", "myosleep.cli"]
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*MYOSLEEP, *map(str, args)], capture_output=True, text=True, timeout=300)
+
+
+def assert_bad_input(proc: subprocess.CompletedProcess, *words: str) -> None:
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    for w in words:
+        assert w.lower() in lines[0].lower(), lines[0]
+
+
+@pytest.fixture(scope="module")
+def night(tmp_path_factory) -> Path:
+    from myosleep.simulate import simulate_night
+
+    d = tmp_path_factory.mktemp("night")
+    sim = simulate_night("plmd", hours=0.75, seed=2)
+    sim.write(d / "n.edf")
+    return d
+
+
+def test_analyze_writes_the_three_contract_files(night, tmp_path):
+    out = tmp_path / "out"
+    assert cli.main(["analyze", str(night / "n.edf"), "--hypnogram", str(night / "n.hypnogram.tsv"),
+                     "--age", "45", "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["events.tsv", "report.html", "summary.json"]
+    ev = pd.read_csv(out / "events.tsv", sep="\t", keep_default_na=False)
+    assert list(ev.columns[:6]) == ["onset", "duration", "trial_type", "channel", "stage", "peak_amplitude_uv"]
+    assert set(ev["trial_type"]) <= {t.value for t in TrialType}
+    assert set(ev["stage"]) <= {"W", "N1", "N2", "N3", "R", "n/a"}
+    assert (ev["onset"].astype(float).diff().dropna() >= 0).all()
+    assert "periodic" in ev.columns
+    lm = ev[ev["trial_type"] == "leg_movement"]
+    assert len(lm) > 10 and set(lm["periodic"]) <= {"True", "False"}
+
+    s = json.loads((out / "summary.json").read_text())
+    assert s["tool"]["version"] and s["ruleset"] == "aasm"
+    assert len(s["inputs"]["recording"]["sha256"]) == 64 and len(s["inputs"]["hypnogram"]["sha256"]) == 64
+    assert s["hypnogram_source"] == "file:n.hypnogram.tsv"
+    assert {"overall", "by_stage"} <= set(s["indices_per_hour"])
+    assert s["counts"]["leg_movement"] == len(lm)
+    codes = [f["code"] for f in s["findings"]]
+    assert sorted(codes) == sorted(c.value for c in FindingCode)
+    for f in s["findings"]:
+        assert set(f) >= {"code", "present", "evidence", "values"} and f["evidence"]
+    cortical = next(f for f in s["findings"] if f["code"] == "cortical_myoclonus")
+    assert {"lead_ms", "n_jerks"} <= set(cortical["values"])
+    plm = next(f for f in s["findings"] if f["code"] == "periodic_limb_movements")
+    assert plm["present"] is True  # the PLMD night has a PLMS index far above 15/h
+    html = (out / "report.html").read_text()
+    assert "Periodic limb movements in sleep" in html and "Decision support, not a diagnosis" in html
+
+
+def test_rules_wasm2016_is_reported(night, tmp_path):
+    out = tmp_path / "w"
+    assert cli.main(["analyze", str(night / "n.edf"), "--hypnogram", str(night / "n.hypnogram.tsv"),
+                     "--rules", "wasm2016", "--out", str(out)]) == 0
+    s = json.loads((out / "summary.json").read_text())
+    assert s["ruleset"] == "wasm2016"
+    assert all(f["values"].get("ruleset") == "wasm2016" for f in s["findings"])
+
+
+def _shift_hypnogram(src: Path, dst: Path, extra_epochs: int) -> None:
+    df = pd.read_csv(src, sep="\t")
+    if extra_epochs > 0:
+        last = df["onset"].iloc[-1]
+        add = pd.DataFrame({"onset": last + 30.0 * (1 + pd.RangeIndex(extra_epochs)), "duration": 30.0,
+                            "stage": "N2"})
+        df = pd.concat([df, add], ignore_index=True)
+    else:
+        df = df.iloc[:extra_epochs]
+    df.to_csv(dst, sep="\t", index=False)
+
+
+@pytest.mark.parametrize("extra,word", [(10, "too long"), (-60, "missing")])
+def test_hypnogram_not_fitting_the_recording(night, tmp_path, extra, word):
+    hyp = tmp_path / "h.tsv"
+    _shift_hypnogram(night / "n.hypnogram.tsv", hyp, extra)
+    out = tmp_path / "out"
+    proc = run("analyze", night / "n.edf", "--hypnogram", hyp, "--out", out)
+    assert_bad_input(proc, word, "h.tsv")
+    assert not out.exists() or not any(out.iterdir())  # nothing half-written
+
+
+def test_bad_recordings_give_exit_2(tmp_path):
+    text = tmp_path / "notes.edf"
+    text.write_text("this is not an EDF file, just notes\n" * 20)
+    assert_bad_input(run("analyze", text, "--out", tmp_path / "o"), "notes.edf")
+    assert_bad_input(run("analyze", tmp_path / "missing.edf", "--out", tmp_path / "o"), "missing.edf")
+    assert_bad_input(run("analyze", tmp_path / "missing.edf", "--age", "twelve"), "--age")
+
+
+def test_truncated_edf_gives_exit_2(night, tmp_path):
+    data = (night / "n.edf").read_bytes()
+    cut = tmp_path / "cut.edf"
+    cut.write_bytes(data[: len(data) // 2])
+    assert_bad_input(run("analyze", cut, "--hypnogram", night / "n.hypnogram.tsv", "--out", tmp_path / "o"),
+                     "cut.edf")
+
+
+def test_real_sleep_edf_1hz_emg_is_refused(real_dir, tmp_path):
+    """Sleep-EDF's 'EMG submental' is a 1 Hz envelope: no jerk detection on it, said clearly."""
+    rec = real_dir / "sleep-edf" / "SC4001E0-first300s-PSG.edf"
+    proc = run("detect", rec, "--out", tmp_path / "d")
+    assert_bad_input(proc, "1 Hz")
+    assert not (tmp_path / "d" / "bursts.tsv").exists()
+
+
+def test_demo_writes_report(tmp_path):
+    out = tmp_path / "demo"
+    proc = run("demo", "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    for name in ("events.tsv", "summary.json", "report.html"):
+        assert (out / name).stat().st_size > 0
+        assert str(out / name) in proc.stdout
+    s = json.loads((out / "summary.json").read_text())
+    assert sum(s["counts"].values()) > 0 and len(s["findings"]) == 7
