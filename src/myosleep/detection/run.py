@@ -1,0 +1,428 @@
+"""Detection over a whole recording: ``detect(recording)`` and ``run_detect(path, out_dir=...)``.
+
+Channels are processed one at a time in float32 (the file is never held whole);
+the ECG channel, when present, gives the R-peaks for cardiac removal; EEG channels
+are read lazily only when a candidate gross body movement needs their
+high-frequency power.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import ChannelError
+from ..vocab import Role
+from .params import DetectionParams
+from .results import ARTEFACT_COLUMNS, ChannelStatus, DetectionResult
+
+__all__ = ["detect", "run_detect", "detect_channel"]
+
+log = logging.getLogger("myosleep")
+
+#: ECG below this rate cannot place an R-peak within a QRS (~80-100 ms wide).
+_MIN_ECG_SFREQ = 50.0
+#: EEG used for body-movement contamination needs the 20+ Hz muscle band.
+_MIN_EEG_SFREQ = 100.0
+
+
+def _role(c: Any) -> str:
+    r = getattr(c, "role", "other")
+    return r.value if isinstance(r, Role) else str(r)
+
+
+def _side(c: Any) -> str:
+    s = getattr(c, "side", None)
+    if s is None:
+        return "n/a"
+    return s.value if hasattr(s, "value") else str(s)
+
+
+def _phys_range_uv(c: Any) -> tuple[float | None, float | None]:
+    lo, hi = getattr(c, "physical_min", float("nan")), getattr(c, "physical_max", float("nan"))
+    scale = getattr(c, "scale_to_uv", 1.0) or 1.0
+    if not (isinstance(lo, (int, float)) and isinstance(hi, (int, float))) or not (math.isfinite(lo) and math.isfinite(hi)):
+        return None, None
+    lo, hi = lo * scale, hi * scale
+    return (min(lo, hi), max(lo, hi)) if hi != lo else (None, None)
+
+
+def detect_channel(x: np.ndarray, sfreq: float, *, label: str = "EMG", role: str = "leg", side: str = "n/a",
+                   params: DetectionParams = DetectionParams(), r_peaks_s: np.ndarray | None = None,
+                   physical_range_uv: tuple[float | None, float | None] = (None, None)):
+    """Detect bursts on one EMG channel given as an array.
+
+    Parameters
+    ----------
+    x : ndarray
+        Raw EMG (uV).
+    sfreq : float
+        Sampling rate (Hz).
+    label, role, side : str
+        Channel label, role (chin/leg/arm/axial) and side (left/right/n/a) for the table.
+    params : DetectionParams
+    r_peaks_s : ndarray | None
+        R-peak times (s) from an ECG channel.
+    physical_range_uv : (float | None, float | None)
+        Amplifier range (uV) for clipping detection.
+
+    Returns
+    -------
+    (bursts, artefacts, status)
+        Bursts and artefacts DataFrames (burst_id/event_id unset: -1) and a ChannelStatus.
+    """
+    import pandas as pd
+
+    from ..preprocessing import emg_channel_problem, preprocess_emg
+    from ..preprocessing.artefacts import lazy_slow_component
+    from .bursts import BURST_COLUMNS, find_lm_bursts, find_short_bursts, resting_baseline
+
+    problem = emg_channel_problem(x, sfreq)
+    if problem is not None:
+        return _empty_bursts(), _empty_artefacts(), ChannelStatus(label, role, float(sfreq), False, problem)
+    p = params.short
+    pre = preprocess_emg(x, sfreq, r_peaks_s=r_peaks_s, cardiac=params.cardiac,
+                         physical_min=physical_range_uv[0], physical_max=physical_range_uv[1], label=label)
+    usable = 1.0 - float(pre.mask.mean())
+    if usable < 0.01:
+        reason = "holds no usable signal (artefact everywhere: flat, clipped or NaN)"
+        return _empty_bursts(), _artefact_frame(pre.artefacts, sfreq, label), \
+            ChannelStatus(label, role, float(sfreq), False, reason)
+    base = resting_baseline(pre.filtered, sfreq, mask=pre.mask, window_s=p.baseline_window_s,
+                            quantile=p.baseline_quantile, block_s=p.baseline_block_s)
+    slow = lazy_slow_component(x, sfreq)
+    short, pops = find_short_bursts(pre.filtered, sfreq, params=p, mask=pre.mask, baseline=base,
+                                    delay_s=pre.delay_s, slow=slow)
+    del slow
+    frames = [_burst_frame(short, "short")]
+    if role in params.lm_roles:
+        lm = find_lm_bursts(pre.filtered, sfreq, params=params.lm, mask=pre.mask, baseline=base,
+                            delay_s=pre.delay_s)
+        if len(pops) and len(lm["onset"]):
+            # an LM that holds a pop and no muscle burst is the pop's tail
+            keep = np.ones(len(lm["onset"]), dtype=bool)
+            for k, (a, z) in enumerate(zip(lm["start"], lm["stop"])):
+                hit_pop = np.any((pops[:, 0] < z) & (pops[:, 1] > a))
+                hit_muscle = np.any((short["start"] < z) & (short["stop"] > a))
+                keep[k] = not (hit_pop and not hit_muscle)
+            lm = {k: v[keep] for k, v in lm.items()}
+        frames.append(_burst_frame(lm, "lm"))
+    bursts = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) \
+        else _empty_bursts()
+    bursts["channel"] = label
+    bursts["role"] = role
+    bursts["side"] = side
+    bursts = bursts[BURST_COLUMNS]
+    arts = list(pre.artefacts) + [(int(a), int(z), "electrode_pop") for a, z in pops]
+    artefacts = _artefact_frame(arts, sfreq, label, pop_delay_s=pre.delay_s)
+    status = ChannelStatus(label, role, float(sfreq), True, None, tuple(pre.mains.freqs_hz), pre.n_beats_removed,
+                           float(np.median(base.blocks_uv)), float(artefacts["duration"].sum()), int(len(bursts)))
+    return bursts, artefacts, status
+
+
+def _burst_frame(table: dict[str, np.ndarray], detector: str):
+    import pandas as pd
+
+    from .bursts import BURST_COLUMNS
+
+    n = len(table["onset"])
+    if n == 0:
+        return _empty_bursts()
+    df = pd.DataFrame({k: table[k] for k in ("onset", "duration", "offset_s", "peak_amplitude_uv",
+                                             "mean_amplitude_uv", "area_uv_s", "baseline_uv", "snr")})
+    df["channel"] = ""
+    df["role"] = ""
+    df["side"] = "n/a"
+    df["detector"] = detector
+    df["burst_id"] = -1
+    df["event_id"] = -1
+    df["trial_type"] = "myoclonic_jerk"
+    return df[BURST_COLUMNS]
+
+
+def _empty_bursts():
+    import pandas as pd
+
+    from .bursts import BURST_COLUMNS
+
+    types = {"channel": "object", "role": "object", "side": "object", "detector": "object",
+             "trial_type": "object", "burst_id": "int64", "event_id": "int64"}
+    return pd.DataFrame({c: pd.Series(dtype=types.get(c, "float64")) for c in BURST_COLUMNS})
+
+
+def _empty_artefacts():
+    import pandas as pd
+
+    return pd.DataFrame({"onset": pd.Series(dtype="float64"), "duration": pd.Series(dtype="float64"),
+                         "channel": pd.Series(dtype="object"), "kind": pd.Series(dtype="object")})
+
+
+def _artefact_frame(runs, sfreq: float, label: str, *, pop_delay_s: float = 0.0):
+    import pandas as pd
+
+    if not runs:
+        return _empty_artefacts()
+    a = np.array([r[0] for r in runs], dtype=np.float64)
+    z = np.array([r[1] for r in runs], dtype=np.float64)
+    kind = [r[2] for r in runs]
+    shift = np.array([pop_delay_s if k == "electrode_pop" else 0.0 for k in kind])
+    df = pd.DataFrame({"onset": np.maximum(a / sfreq - shift, 0.0), "duration": (z - a) / sfreq,
+                       "channel": label, "kind": kind})
+    return df.sort_values("onset", kind="stable").reset_index(drop=True)[ARTEFACT_COLUMNS]
+
+
+# ------------------------------------------------------------------ recording level
+def _r_peaks(recording: Any, channels: Sequence[Any]) -> np.ndarray | None:
+    from ..preprocessing import detect_r_peaks
+
+    for c in channels:
+        if _role(c) != "ecg" or c.sfreq < _MIN_ECG_SFREQ or not getattr(c, "readable", True):
+            continue
+        try:
+            ecg = recording.get_data(c.label, dtype=np.float32)
+        except ChannelError as err:
+            log.warning("%s: ECG not readable (%s); cardiac field taken from the EMG leads", c.label, err)
+            continue
+        peaks = detect_r_peaks(ecg, c.sfreq)
+        if peaks.size >= 10:
+            log.info("%s: %d R-peaks for cardiac artefact removal", c.label, peaks.size)
+            return peaks / float(c.sfreq)
+    return None
+
+
+def _eeg_ratio_fn(recording: Any, channels: Sequence[Any]) -> Callable[[float, float], float] | None:
+    eegs = [c for c in channels if _role(c) == "eeg" and c.sfreq >= _MIN_EEG_SFREQ
+            and getattr(c, "readable", True)][:2]
+    if not eegs:
+        return None
+    cache: list[tuple[np.ndarray, float]] = []
+
+    def compute() -> None:
+        from scipy import signal
+
+        from ..preprocessing.envelope import block_power, running_baseline
+        from ..preprocessing.filters import sos_filter
+
+        for c in eegs:
+            x = recording.get_data(c.label, dtype=np.float32)
+            x = np.where(np.isfinite(x), x, 0.0)
+            # EMG contaminating scalp EEG is strongest above 20 Hz (Goncharova et al.,
+            # Clin Neurophysiol 2003); cerebral activity there is small.
+            sos = signal.butter(4, [20.0, min(60.0, 0.4 * c.sfreq)], btype="bandpass", fs=c.sfreq, output="sos")
+            y = sos_filter(x, sos)
+            nb = int(round(c.sfreq))
+            p = block_power(y, nb)
+            ref = running_baseline(np.sqrt(p), 1.0, window_s=300.0, quantile=0.5)
+            cache.append((p / np.maximum(ref, 1e-6) ** 2, 1.0))
+
+    def ratio(t0: float, t1: float) -> float:
+        if not cache:
+            compute()
+        vals = []
+        for r, block_s in cache:
+            a, b = int(t0 / block_s), max(int(t0 / block_s) + 1, int(math.ceil(t1 / block_s)))
+            seg = r[a:b]
+            if seg.size:
+                vals.append(float(np.nanmean(seg)))
+        return max(vals) if vals else float("nan")
+
+    return ratio
+
+
+def _accel_groups(channels: Sequence[Any]) -> list[list[Any]]:
+    acc = [c for c in channels if _role(c) == "accelerometer" and getattr(c, "readable", True)]
+    groups: dict[tuple[str, float], list[Any]] = {}
+    for c in acc:
+        groups.setdefault((_side(c), float(c.sfreq)), []).append(c)
+    out = []
+    for g in groups.values():
+        out += [g[i:i + 3] for i in range(0, len(g), 3)]
+    return out
+
+
+def detect(recording: Any, *, channels: Sequence[str] | None = None, params: DetectionParams | None = None,
+           progress: bool = False) -> DetectionResult:
+    """Detect EMG bursts, accelerometer jerks and motor events in a recording.
+
+    Parameters
+    ----------
+    recording : myosleep.io.Recording
+        An open recording (``read_recording``); EMG channels are those with an EMG
+        role (chin, leg, arm, axial), accelerometers those with role accelerometer.
+    channels : sequence of str | None
+        Labels to analyse (default: every EMG and accelerometer channel).
+    params : DetectionParams | None
+        Thresholds (default :class:`DetectionParams`).
+    progress : bool
+        Show a progress bar on stderr.
+
+    Returns
+    -------
+    DetectionResult
+        Unfit channels (EMG < 100 Hz, all zero, all NaN) are listed in
+        ``channel_status`` with their reason and produce no bursts.
+    """
+    import pandas as pd
+
+    from .accelerometer import find_accel_jerks, unit_to_g
+    from .bursts import BURST_COLUMNS
+    from .events import group_events
+
+    params = params or DetectionParams()
+    all_ch = list(recording.channels)
+    wanted = None if channels is None else {str(c) for c in channels}
+    emg = [c for c in all_ch if getattr(c, "is_emg", False) and (wanted is None or c.label in wanted)]
+    accel_groups = [[c for c in g if wanted is None or c.label in wanted] for g in _accel_groups(all_ch)]
+    accel_groups = [g for g in accel_groups if g]
+    r_peaks_s = _r_peaks(recording, all_ch) if params.cardiac != "off" and emg else None
+    status: dict[str, ChannelStatus] = {}
+    burst_frames, art_frames = [], []
+    bar = _progress(progress, len(emg) + len(accel_groups))
+    for c in emg:
+        role, side = _role(c), _side(c)
+        reason = None
+        if not getattr(c, "readable", True):
+            reason = f"unit {getattr(c, 'unit', '?')!r} is not a voltage"
+        elif c.sfreq < 100.0:
+            from ..preprocessing import emg_channel_problem
+
+            reason = emg_channel_problem(None, c.sfreq)
+        if reason is not None:
+            status[c.label] = ChannelStatus(c.label, role, float(c.sfreq), False, reason)
+        else:
+            x = recording.get_data(c.label, dtype=np.float32)
+            b, a, st = detect_channel(x, c.sfreq, label=c.label, role=role, side=side, params=params,
+                                      r_peaks_s=r_peaks_s, physical_range_uv=_phys_range_uv(c))
+            del x
+            status[c.label] = st
+            burst_frames.append(b)
+            art_frames.append(a)
+        if not status[c.label].used:
+            log.warning("%s: not analysed: %s", c.label, status[c.label].reason)
+        bar()
+    for g in accel_groups:
+        fs = float(g[0].sfreq)
+        unit = getattr(g[0], "data_unit", getattr(g[0], "unit", "g"))
+        scale = unit_to_g(unit)
+        axes = [recording.get_data(c.label, dtype=np.float32) for c in g]
+        if scale is None:
+            log.warning("%s: accelerometer unit %r unknown; jerks found on relative thresholds only",
+                        g[0].label, unit)
+        tab = find_accel_jerks(axes, fs, scale_to_g=scale, params=params.accelerometer)
+        label = "+".join(c.label for c in g)
+        n = len(tab["onset"])
+        df = pd.DataFrame({"onset": tab["onset"], "duration": tab["duration"], "offset_s": tab["offset_s"],
+                           "channel": label, "role": "accelerometer", "side": _side(g[0]), "detector": "accel",
+                           "peak_amplitude_uv": np.full(n, np.nan), "mean_amplitude_uv": np.full(n, np.nan),
+                           "area_uv_s": np.full(n, np.nan), "baseline_uv": np.full(n, np.nan),
+                           "snr": tab["snr"], "burst_id": -1, "event_id": -1, "trial_type": "myoclonic_jerk",
+                           "peak_jerk_g_per_s": tab["peak_jerk_g_per_s"]})
+        burst_frames.append(df)
+        status[label] = ChannelStatus(label, "accelerometer", fs, True, n_bursts=n)
+        bar()
+    frames = [f for f in burst_frames if len(f)]
+    bursts = pd.concat(frames, ignore_index=True) if frames else _empty_bursts()
+    if "peak_jerk_g_per_s" not in bursts.columns and any("peak_jerk_g_per_s" in f for f in burst_frames):
+        bursts["peak_jerk_g_per_s"] = np.nan
+    bursts = bursts.sort_values(["onset", "channel", "detector"], kind="stable").reset_index(drop=True)
+    bursts["burst_id"] = np.arange(len(bursts), dtype=np.int64)
+    extra = [c for c in bursts.columns if c not in BURST_COLUMNS]
+    bursts = bursts[BURST_COLUMNS + extra]
+    eeg_ratio = _eeg_ratio_fn(recording, all_ch)
+    events, bursts = group_events(bursts, params=params.events, eeg_ratio=eeg_ratio)
+    arts = [f for f in art_frames if len(f)]
+    artefacts = (pd.concat(arts, ignore_index=True).sort_values(["onset", "channel"], kind="stable")
+                 .reset_index(drop=True)) if arts else _empty_artefacts()
+    duration_s = float(getattr(recording, "duration_s", float("nan")))
+    return DetectionResult(bursts=bursts, events=events, artefacts=artefacts, params=params,
+                           channel_status=status, duration_s=duration_s)
+
+
+def _progress(enabled: bool, total: int) -> Callable[[], None]:
+    if not enabled or total == 0:
+        return lambda: None
+    from rich.progress import Progress
+
+    prog = Progress(transient=True)
+    prog.start()
+    task = prog.add_task("detecting", total=total)
+    state = {"done": 0}
+
+    def step() -> None:
+        state["done"] += 1
+        prog.advance(task)
+        if state["done"] >= total:
+            prog.stop()
+
+    return step
+
+
+def _write_tsv(df, path: Path, first: Sequence[str]) -> Path:
+    from .._atomic import atomic_path
+
+    cols = [c for c in first if c in df.columns] + [c for c in df.columns if c not in first]
+    out = df[cols].copy()
+    for c in out.columns:
+        if out[c].dtype == bool:
+            out[c] = out[c].map({True: "true", False: "false"})
+    with atomic_path(path) as tmp:
+        out.to_csv(tmp, sep="\t", index=False, na_rep="n/a", float_format="%.4f", lineterminator="\n")
+    return path
+
+
+def run_detect(recording_path: str | os.PathLike[str], *, out_dir: str | os.PathLike[str],
+               channels: dict[str, list[str]] | None = None, progress: bool = False) -> list[Path]:
+    """``myosleep detect``: read a recording, detect, write the three tables.
+
+    Parameters
+    ----------
+    recording_path : path
+        EDF/EDF+/BDF file.
+    out_dir : path
+        Output directory (created).
+    channels : dict | None
+        Role overrides ``{role: [labels]}`` passed to ``read_recording``.
+    progress : bool
+        Show progress on stderr.
+
+    Returns
+    -------
+    list of Path
+        ``out_dir/bursts.tsv``, ``motor_events.tsv``, ``artefacts.tsv``.
+
+    Raises
+    ------
+    ChannelError
+        No EMG or accelerometer channel can be analysed (exit status 2).
+    """
+    from .._atomic import prepare_out_dir
+    from ..io import read_recording
+
+    rec = read_recording(recording_path, channels=channels)
+    try:
+        result = detect(rec, progress=progress)
+    finally:
+        close = getattr(rec, "close", None)
+        if close is not None:
+            close()
+    if not result.channels_used:
+        if result.channel_status:
+            why = "; ".join(f"{k} {v}" for k, v in result.channels_refused.items())
+            what = f"no channel can be analysed for jerks ({why})"
+        else:
+            what = "holds no EMG or accelerometer channel"
+        raise ChannelError(what, where=str(recording_path),
+                           hint="Record EMG at >= 200 Hz, or name the EMG channels with --channels chin=LABEL,leg=LABEL")
+    out = prepare_out_dir(out_dir)
+    first = ["onset", "duration", "trial_type", "channel", "peak_amplitude_uv"]
+    return [
+        _write_tsv(result.bursts, out / "bursts.tsv", first),
+        _write_tsv(result.events, out / "motor_events.tsv", first),
+        _write_tsv(result.artefacts, out / "artefacts.tsv", ["onset", "duration", "channel", "kind"]),
+    ]

@@ -1,0 +1,77 @@
+"""Motor-event grouping (exact small cases), body movements, accelerometer jerks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from myosleep.detection import BURST_COLUMNS, EVENT_COLUMNS, EventParams, find_accel_jerks, group_events
+
+
+def _bursts(rows):
+    recs = []
+    for i, (onset, dur, chan, role, side, amp) in enumerate(rows):
+        recs.append({"onset": onset, "duration": dur, "offset_s": onset + dur, "channel": chan, "role": role,
+                     "side": side, "detector": "short", "peak_amplitude_uv": amp, "mean_amplitude_uv": amp / 2,
+                     "area_uv_s": amp * dur / 2, "baseline_uv": 2.0, "snr": amp / 2, "burst_id": i,
+                     "event_id": -1, "trial_type": "myoclonic_jerk"})
+    return pd.DataFrame(recs, columns=BURST_COLUMNS)
+
+
+def test_synchronous_bursts_group_with_latencies_in_recruitment_order():
+    b = _bursts([
+        (10.000, 0.12, "EMG Chin", "chin", "n/a", 60.0),
+        (10.030, 0.10, "EMG FDS L", "arm", "left", 40.0),
+        (10.085, 0.15, "EMG RAT", "leg", "right", 80.0),
+        (10.200, 0.10, "EMG LAT", "leg", "left", 30.0),   # 200 ms after the first onset: a new event
+        (30.000, 0.08, "EMG LAT", "leg", "left", 55.0),
+    ])
+    ev, out = group_events(b, params=EventParams(sync_window_s=0.1))
+    assert list(ev.columns) == EVENT_COLUMNS
+    assert len(ev) == 3
+    e0 = ev.iloc[0]
+    assert e0.channel == "EMG Chin,EMG FDS L,EMG RAT" and e0.n_channels == 3
+    assert e0.regions == "chin,arm,leg" and e0.first_role == "chin"
+    assert e0.latencies_ms == "EMG Chin:0.0;EMG FDS L:30.0;EMG RAT:85.0"
+    assert abs(e0.onset_spread_ms - 85.0) < 1e-6 and e0.bilateral
+    assert abs(e0.duration - 0.235) < 1e-9 and e0.peak_amplitude_uv == 80.0
+    assert e0.burst_ids == "0;1;2" and e0.trial_type == "myoclonic_jerk"
+    assert ev.iloc[1].n_channels == 1 and not ev.iloc[1].bilateral
+    assert list(out.event_id) == [0, 0, 0, 1, 2]
+
+
+def test_gross_body_movement_is_not_a_jerk():
+    rows = []
+    for k in range(8):  # 4 s of activity on legs and chin, bursts 0.5 s apart
+        rows.append((100.0 + 0.5 * k, 0.45, "EMG LAT", "leg", "left", 90.0))
+        rows.append((100.1 + 0.5 * k, 0.45, "EMG Chin", "chin", "n/a", 70.0))
+    rows.append((200.0, 0.1, "EMG Chin", "chin", "n/a", 50.0))
+    b = _bursts(rows)
+    ev, out = group_events(b)
+    assert list(ev.trial_type) == ["body_movement", "myoclonic_jerk"]
+    assert (out.trial_type[out.onset < 150] == "body_movement").all()
+    # the same activity with a clean EEG (no high-frequency contamination) is not a body movement
+    ev2, _ = group_events(b, eeg_ratio=lambda t0, t1: 1.0)
+    assert "body_movement" not in set(ev2.trial_type)
+
+
+def test_empty_bursts_give_empty_events():
+    ev, out = group_events(_bursts([]))
+    assert len(ev) == 0 and list(ev.columns) == EVENT_COLUMNS and len(out) == 0
+
+
+def test_accelerometer_jerk_found_in_g_and_m_s2():
+    fs = 100.0
+    rng = np.random.default_rng(0)
+    n = int(120 * fs)
+    axes = [rng.normal(0, 0.002, n) + (1.0 if k == 2 else 0.0) for k in range(3)]  # 2 mg noise, gravity on z
+    t = np.arange(int(0.2 * fs)) / fs
+    for onset in (30.0, 75.0):
+        i = int(onset * fs)
+        axes[0][i:i + t.size] += 0.3 * np.sin(np.pi * t / 0.2)  # 0.3 g, 200-ms jerk
+    res = find_accel_jerks(axes, fs, scale_to_g=1.0)
+    assert len(res["onset"]) == 2
+    assert np.allclose(res["onset"], [30.0, 75.0], atol=0.05)
+    res_ms2 = find_accel_jerks([a * 9.80665 for a in axes], fs, scale_to_g=1 / 9.80665)
+    assert np.allclose(res_ms2["onset"], res["onset"], atol=1e-6)
+    assert np.allclose(res_ms2["peak_jerk_g_per_s"], res["peak_jerk_g_per_s"], rtol=1e-4)
