@@ -32,8 +32,9 @@ def n_regions(events: "pd.DataFrame") -> np.ndarray:
     """Number of distinct body regions (comma-separated ``regions`` column) per event."""
     if len(events) == 0:
         return np.zeros(0, dtype=int)
-    return np.array([len({r.strip() for r in str(v).split(",") if r.strip() and r.strip() != "n/a"})
-                     for v in events["regions"]], dtype=int)
+    # Body segments are EMG regions; an accelerometer is a sensor, not a segment.
+    skip = {"", "n/a", "accelerometer", "other"}
+    return np.array([len({r.strip() for r in str(v).split(",")} - skip) for v in events["regions"]], dtype=int)
 
 
 def is_hypnic(events: "pd.DataFrame", in_transition: np.ndarray, *, rules: RuleSet) -> np.ndarray:

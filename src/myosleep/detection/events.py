@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..vocab import TrialType
+from ..vocab import EMG_ROLES, TrialType
 from .params import EventParams
 
 __all__ = ["EVENT_COLUMNS", "group_events"]
@@ -27,6 +27,7 @@ EVENT_COLUMNS = ["onset", "duration", "trial_type", "channel", "n_channels", "re
 #: Each region of a gross body movement sustains at least this much activity (s):
 #: longer than a 75-250 ms hypnic jerk or a 1-5 Hz train of neonatal jerks.
 _BODY_REGION_ACTIVE_S = 1.0
+_EMG_ROLE_NAMES = sorted(r.value for r in EMG_ROLES)
 
 
 def _empty_events():
@@ -150,6 +151,11 @@ def group_events(bursts, *, params: EventParams = EventParams(),
                 regions.append(role[i])
         sides = {side[i] for i in m}
         amps = amp[m]
+        # Burst durations describe the EMG pattern (the clinical criteria are EMG burst
+        # lengths); an accelerometer's mechanical transient outlasts the EMG burst, so it
+        # joins the event but not these statistics unless the event has no EMG burst.
+        emg = m[np.isin(role[m], _EMG_ROLE_NAMES)]
+        dm = dur[emg] if emg.size else dur[m]
         rows.append({
             "onset": ev_on,
             "duration": float(offset[m].max() - ev_on),
@@ -163,8 +169,8 @@ def group_events(bursts, *, params: EventParams = EventParams(),
             "latencies_ms": ";".join(lat),
             "onset_spread_ms": float((onset[order[-1]] - ev_on) * 1000.0),
             "peak_amplitude_uv": float(np.nanmax(amps)) if np.isfinite(amps).any() else float("nan"),
-            "max_burst_duration_s": float(dur[m].max()),
-            "min_burst_duration_s": float(dur[m].min()),
+            "max_burst_duration_s": float(dm.max()),
+            "min_burst_duration_s": float(dm.min()),
             "event_id": ev_id,
             "burst_ids": ";".join(str(int(b)) for b in np.sort(bid[m])),
         })
