@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import colored_noise, eeg_with_arousals
+from .conftest import colored_noise, eeg_with_arousals
 
 from myosleep.context import ArousalParams, combine_arousals, detect_arousals
 from myosleep.errors import ChannelError

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import FakeRecording, eeg_with_arousals
+from .conftest import FakeRecording, eeg_with_arousals
 
 from myosleep.context import SleepContext, build_context
 from myosleep.errors import HypnogramError, InputError, ParameterError

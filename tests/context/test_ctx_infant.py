@@ -7,7 +7,7 @@ import types
 
 import numpy as np
 import pytest
-from conftest import FakeRecording
+from .conftest import FakeRecording
 
 from myosleep.context import build_context, estimate_infant_hypnogram
 from myosleep.errors import HypnogramError

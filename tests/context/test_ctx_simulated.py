@@ -73,7 +73,7 @@ def _first_epochs(real_dir, n):
 
 
 def test_hypnagogic_arousals_after_sleep_starts():
-    from conftest import FakeRecording
+    from .conftest import FakeRecording
 
     from myosleep.simulate import simulate_night
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import FakeRecording
+from .conftest import FakeRecording
 
 from myosleep.context import build_context, stage_with_yasa
 from myosleep.context._channels import pick_eeg

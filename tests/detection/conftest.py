@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _detect_helpers import load_biosppy  # noqa: E402
+from ._detect_helpers import load_biosppy  # noqa: E402
 
 
 @pytest.fixture(scope="session")

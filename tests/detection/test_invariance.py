@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _detect_helpers import sim_night
+from ._detect_helpers import sim_night
 from scipy.signal import resample_poly
 
 from myosleep.detection import detect, detect_channel

@@ -10,7 +10,7 @@ a low-level build-up from 26.33 s that does not stay above 2x rest.
 from __future__ import annotations
 
 import numpy as np
-from _detect_helpers import load_biosppy
+from ._detect_helpers import load_biosppy
 
 from myosleep.detection import detect_channel
 

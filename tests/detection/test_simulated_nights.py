@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _detect_helpers import SimRecording, match_bursts, sim_night
+from ._detect_helpers import SimRecording, match_bursts, sim_night
 
 from myosleep.detection import DetectionParams, detect
 
