@@ -11,7 +11,7 @@ def test_input_error_is_one_line_with_where_and_hint():
                          hint="re-export the file")
     text = str(err)
     assert "\n" not in text
-    assert text == "/x/night.edf: declares 960 data records but holds 12 (truncated). re-export the file."
+    assert text == "/x/night.edf: declares 960 data records but holds 12 (truncated). Re-export the file."
 
 
 def test_hierarchy():

@@ -76,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_channels(p)
 
     p = sub.add_parser("simulate", help="simulate a night with known events")
-    p.add_argument("out", help="output EDF path (OUT.events.tsv and OUT.hypnogram.tsv are written beside)")
+    p.add_argument("out", nargs="?", help="output EDF path (OUT.events.tsv and OUT.hypnogram.tsv are written beside)")
     p.add_argument("--scenario", default="healthy_adult", help="scenario name (see --list)")
     p.add_argument("--hours", type=float, default=8.0, help="duration in hours (default 8)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
@@ -130,6 +130,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         for name, sc in SCENARIOS.items():
             print(f"{name:28s} {sc.description}")
         return EXIT_OK
+    if not args.out:
+        raise ParameterError("no output path given",
+                             hint="give OUT.edf, e.g. myosleep simulate night.edf --scenario plmd")
     if not args.hours > 0:
         raise ParameterError(f"must be > 0 hours, got {args.hours}", where="--hours")
     sim = simulate_night(args.scenario, hours=args.hours, seed=args.seed)

@@ -51,6 +51,7 @@ class InputError(MyosleepError):
             parts.append(f"{self.what}.")
         if self.hint:
             hint = self.hint.rstrip(".")
+            hint = hint[:1].upper() + hint[1:]
             parts.append(f"{hint}.")
         return " ".join(" ".join(parts).split())  # one line, always
 
