@@ -135,3 +135,25 @@ def test_demo_writes_report(tmp_path):
         assert str(out / name) in proc.stdout
     s = json.loads((out / "summary.json").read_text())
     assert sum(s["counts"].values()) > 0 and len(s["findings"]) == 7
+
+
+def test_scored_respiratory_events_exclude_leg_movements(night, tmp_path):
+    """LMs within 0.5 s of a scored apnea's end are not counted in PLM series (AASM)."""
+    truth = pd.read_csv(night / "n.events.tsv", sep="\t")
+    lm = truth[(truth["trial_type"] == "leg_movement") & (truth["periodic"].astype(str) == "True")]
+    chosen = lm.iloc[2:10]
+    ev = pd.DataFrame({"onset": chosen["onset"].to_numpy() - 15.2, "duration": 15.0,
+                       "description": "Obstructive apnea"})
+    ev_path = tmp_path / "scored.tsv"
+    ev.to_csv(ev_path, sep="\t", index=False)
+    base, excl = tmp_path / "base", tmp_path / "excl"
+    args = [str(night / "n.edf"), "--hypnogram", str(night / "n.hypnogram.tsv")]
+    assert cli.main(["analyze", *args, "--out", str(base)]) == 0
+    assert cli.main(["analyze", *args, "--events", str(ev_path), "--out", str(excl)]) == 0
+    s0 = json.loads((base / "summary.json").read_text())
+    s1 = json.loads((excl / "summary.json").read_text())
+    assert len(s1["inputs"]["scored_events"]["sha256"]) == 64
+    n0 = s0["indices"]["plm"]["n_plms"]
+    n1 = s1["indices"]["plm"]["n_plms"]
+    assert s1["indices"]["plm"]["n_respiratory_lm_excluded"] >= 6
+    assert n1 < n0

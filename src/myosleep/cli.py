@@ -90,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("analyze", help="detect, classify and report sleep myoclonus")
     p.add_argument("recording")
     p.add_argument("--hypnogram", default=None, help="hypnogram file (default: stage with YASA)")
+    p.add_argument("--events", default=None, metavar="FILE",
+                   help="scored arousals and respiratory events (EDF+ annotations, NSRR/Profusion XML, "
+                        "SOMNOmedics export): arousal marking and the PLM respiratory exclusion")
     p.add_argument("--age", default=None, help="age: years (34) or with unit (18d, 6w, 4mo, 34y)")
     p.add_argument("--rules", default="aasm", metavar="{aasm,wasm2016}",
                    help="leg-movement ruleset: aasm (default) or wasm2016")
@@ -163,7 +166,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     rules = _check_rules(args.rules)
     out = Path(args.out) if args.out else _default_out(args.recording)
     paths = analyze_to_dir(args.recording, out_dir=out, hypnogram=args.hypnogram, age=age,
-                           rules=rules, channels=channels,
+                           rules=rules, channels=channels, scored_events=args.events,
                            progress=sys.stderr.isatty())
     for p in paths:
         print(p)

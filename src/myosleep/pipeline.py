@@ -74,6 +74,28 @@ class Analysis:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+class _Steps:
+    """Progress of the pipeline's steps: a rich status line on stderr when ``show``, else logging only."""
+
+    def __init__(self, show: bool):
+        self._status = None
+        if show:
+            from rich.console import Console
+
+            self._status = Console(stderr=True).status("myosleep: starting")
+            self._status.start()
+
+    def step(self, text: str) -> None:
+        logger.info(text)
+        if self._status is not None:
+            self._status.update(f"myosleep: {text}")
+
+    def close(self) -> None:
+        if self._status is not None:
+            self._status.stop()
+            self._status = None
+
+
 def _check_rules(rules: str) -> str:
     r = str(rules).lower().replace("_", "").replace("-", "").replace(" ", "")
     if r not in RULESETS:
@@ -118,29 +140,53 @@ def analyze(recording: "str | os.PathLike[str] | Recording", *, hypnogram: Any =
         Scored arousals / respiratory events (used for arousal marking and the PLM
         respiratory exclusion).
     """
-    import pandas as pd
-
-    from .io import read_hypnogram, read_recording
-    from .io.hypnogram_model import Hypnogram
-
     t0 = time.perf_counter()
     rules = _check_rules(rules)
     age = parse_age(age)
-    rec = recording if hasattr(recording, "get_data") and hasattr(recording, "channels") else \
-        read_recording(recording, channels=channels)
+    steps = _Steps(progress)
+    try:
+        return _analyze(recording, hypnogram=hypnogram, age=age, rules=rules, channels=channels,
+                        scored_events=scored_events, steps=steps, t0=t0)
+    finally:
+        steps.close()
+
+
+def _analyze(recording: Any, *, hypnogram: Any, age: Age | None, rules: str, channels: Any,
+             scored_events: Any, steps: _Steps, t0: float) -> Analysis:
+    from .io import read_recording
+
+    steps.step("reading the recording")
+    opened = not (hasattr(recording, "get_data") and hasattr(recording, "channels"))
+    rec = read_recording(recording, channels=channels) if opened else recording
+    try:
+        return _analyze_recording(rec, hypnogram=hypnogram, age=age, rules=rules,
+                                  scored_events=scored_events, steps=steps, t0=t0)
+    finally:
+        if opened:
+            rec.close()
+
+
+def _analyze_recording(rec: Any, *, hypnogram: Any, age: Age | None, rules: str, scored_events: Any,
+                       steps: _Steps, t0: float) -> Analysis:
+    import pandas as pd
+
+    from .io import read_hypnogram
+    from .io.hypnogram_model import Hypnogram
+
     timings: dict[str, float] = {"read_s": time.perf_counter() - t0}
 
     hyp_entry = None
     hyp_obj = None
     if hypnogram is not None and not isinstance(hypnogram, Hypnogram):
-        hyp_entry = _file_entry(hypnogram)
         hyp_obj = read_hypnogram(hypnogram, recording_start=rec.start_datetime)
+        hyp_entry = _file_entry(hypnogram)
     elif isinstance(hypnogram, Hypnogram):
         hyp_obj = hypnogram
     if hyp_obj is not None:
         hyp_obj.check_fits(rec.duration_s, where=str(hypnogram) if hyp_entry else None)
 
     events_df = None
+    events_entry = None
     if scored_events is not None:
         if isinstance(scored_events, pd.DataFrame):
             events_df = scored_events
@@ -148,20 +194,24 @@ def analyze(recording: "str | os.PathLike[str] | Recording", *, hypnogram: Any =
             from .io import read_scored_events
 
             events_df = read_scored_events(scored_events, recording_start=rec.start_datetime)
+            events_entry = _file_entry(scored_events)
 
     t = time.perf_counter()
+    steps.step("detecting EMG bursts and motor events")
     from .detection import detect
 
     detection = detect(rec)
     timings["detect_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
+    steps.step("building the sleep context" + ("" if hyp_obj is not None else " (staging the night)"))
     from .context import build_context
 
     context = build_context(rec, hypnogram=hyp_obj, age=age, scored_events=events_df)
     timings["context_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
+    steps.step("classifying events")
     from .classification import classify
 
     respiratory = None
@@ -175,13 +225,14 @@ def analyze(recording: "str | os.PathLike[str] | Recording", *, hypnogram: Any =
 
     events = classification.events
     summary = build_summary(rec, detection, context, classification, rules=rules, age=age,
-                            hypnogram_entry=hyp_entry, timings=timings)
+                            hypnogram_entry=hyp_entry, events_entry=events_entry, timings=timings)
     return Analysis(events=events, summary=summary, hypnogram=context.hypnogram, detection=detection,
                     context=context, classification=classification)
 
 
 def build_summary(rec: Any, detection: Any, context: Any, classification: Any, *, rules: str,
-                  age: Age | None, hypnogram_entry: dict | None, timings: dict) -> dict:
+                  age: Age | None, hypnogram_entry: dict | None, timings: dict,
+                  events_entry: dict | None = None) -> dict:
     """summary.json (DESIGN.md contract): version, ruleset, input hashes, sleep, counts, indices, findings."""
     cls_summary = classification.summary()
     rec_entry: dict[str, Any] = {"format": getattr(rec, "format", None), "duration_s": rec.duration_s}
@@ -202,7 +253,7 @@ def build_summary(rec: Any, detection: Any, context: Any, classification: Any, *
         "generated_utc": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
         "disclaimer": DISCLAIMER,
         "ruleset": rules,
-        "inputs": {"recording": rec_entry, "hypnogram": hypnogram_entry},
+        "inputs": {"recording": rec_entry, "hypnogram": hypnogram_entry, "scored_events": events_entry},
         "age": None if age is None else {"text": age.text, "days": round(age.days, 1),
                                          "years": round(age.years, 3)},
         "hypnogram_source": context.hypnogram_source,
@@ -252,9 +303,10 @@ def _indices_per_hour(cls_summary: dict) -> dict:
 
 def analyze_to_dir(recording: str | os.PathLike[str], *, out_dir: str | os.PathLike[str],
                    hypnogram: Any = None, age: Any = None, rules: str = "aasm",
-                   channels: dict[str, list[str]] | None = None, progress: bool = False) -> list[Path]:
+                   channels: dict[str, list[str]] | None = None, scored_events: Any = None,
+                   progress: bool = False) -> list[Path]:
     """Run :func:`analyze` and write its three files into ``out_dir``; return their paths."""
     prepare_out_dir(out_dir)
     analysis = analyze(recording, hypnogram=hypnogram, age=age, rules=rules, channels=channels,
-                       progress=progress)
+                       scored_events=scored_events, progress=progress)
     return analysis.write(out_dir)
