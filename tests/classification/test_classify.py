@@ -240,9 +240,12 @@ def test_arousal_marking_of_jerks():
     ctx = build_context(hypnogram=Hypnogram(np.array(stages), source="simulated"), detect_arousals=False)
     ctx = type(ctx)(**{**ctx.__dict__, "arousals": pd.DataFrame(
         {"onset": [1300.4, 1400.0], "duration": [5.0, 5.0], "source": "scored", "channel": ""})})
-    rows = [motor_event(1300.0, burst_s=0.1),  # arousal starts 0.3 s after its end: associated
-            motor_event(1390.0, burst_s=0.1),  # arousal 9.9 s later: not associated
-            motor_event(1480.0, burst_s=0.1)]  # awakening (W epoch) at 1500 s: within one epoch
+    # arm jerks: a chin-only event associated with an arousal is the arousal's own chin tone
+    # (test_burst_durations_and_arousal_tone.py) and leaves the table
+    arm = {"channels": ("EMG FDS L",), "roles": ("arm",)}
+    rows = [motor_event(1300.0, burst_s=0.1, **arm),  # arousal starts 0.3 s after its end: associated
+            motor_event(1390.0, burst_s=0.1, **arm),  # arousal 9.9 s later: not associated
+            motor_event(1480.0, burst_s=0.1, **arm)]  # awakening (W epoch) at 1500 s: within one epoch
     c = classify(events_df(rows), None, ctx)
     assert c.events["arousal"].tolist() == [True, False, True]
 

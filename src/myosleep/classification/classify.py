@@ -10,9 +10,15 @@ Order of decisions for a motor event built from short bursts (the first that app
    ``propriospinal_myoclonus``;
 5. several body regions, brief, in a wake-to-sleep transition window -> ``hypnic_jerk``;
 6. REM, longest burst 0.1-5 s -> ``rem_twitch`` (SINBAR phasic activity);
+   then chin-only events associated with an EEG arousal (AASM association rule) are that
+   arousal's chin EMG rise (tone, not a jerk): left out of the table and counted
+   (``indices["arousal_chin_fragments"]``);
 7. one channel, 20-150 ms -> ``fragmentary_myoclonus``;
 8. otherwise ``myoclonic_jerk`` (``cortical_myoclonus`` needs EEG evidence that the
    back-averaging analysis supplies; it is never assigned here).
+
+Burst durations (longest, shortest, median) are those of the EMG bursts of each event: an
+accelerometer's movement outlasts the muscle burst that caused it and is not a "burst".
 """
 
 from __future__ import annotations
@@ -129,6 +135,7 @@ class Classification:
             "hypnogram_source": self.provenance.get("hypnogram_source"),
             "classification_order": ["body_movement", "neonatal_myoclonus (age < 1 y)", "leg_movement",
                                      "propriospinal_myoclonus", "hypnic_jerk", "rem_twitch",
+                                     "arousal chin tone (left out, counted)",
                                      "fragmentary_myoclonus", "myoclonic_jerk"],
         }
         return to_jsonable({
@@ -251,6 +258,40 @@ def _split_jerk_trains(me: "pd.DataFrame", bursts: "pd.DataFrame", rs: RuleSet) 
     return out.sort_values("onset", kind="stable").reset_index(drop=True)
 
 
+def _emg_burst_durations(me: "pd.DataFrame", bursts: "pd.DataFrame") -> "pd.DataFrame":
+    """Longest, shortest and median EMG burst duration (s) of each event, accelerometer left out.
+
+    The clinical durations (sleep starts 75-250 ms, FM <= 150 ms, REM phasic 0.1-5 s,
+    cortical < 45 ms) are EMG burst durations; an accelerometer's movement lasts longer than
+    the EMG burst that caused it (the limb or trunk still moves after the muscle stops), so it
+    must not count as a "burst".  Events with no EMG burst in the bursts table keep the
+    durations of detection; ``median_burst_duration_s`` falls back to the longest.
+    """
+    import pandas as pd
+
+    me = me.copy()
+    me["median_burst_duration_s"] = me["max_burst_duration_s"].astype(float)
+    if bursts is None or len(bursts) == 0 or len(me) == 0 or not {"event_id", "duration"} <= set(bursts.columns):
+        return me
+    emg = bursts
+    if "role" in emg.columns:
+        emg = emg[emg["role"].astype(str) != "accelerometer"]
+    if "detector" in emg.columns:
+        emg = emg[emg["detector"].astype(str) == "short"]
+    # ids read back from a TSV may hold "n/a": such bursts belong to no event
+    eid = pd.to_numeric(emg["event_id"], errors="coerce")
+    emg = emg.assign(_eid=eid)[eid >= 0]
+    if len(emg) == 0:
+        return me
+    g = emg.groupby("_eid")["duration"]
+    stats = {"max_burst_duration_s": g.max(), "min_burst_duration_s": g.min(), "median_burst_duration_s": g.median()}
+    ids = pd.to_numeric(me["event_id"], errors="coerce")
+    for col, ser in stats.items():
+        val = ids.map(ser)
+        me[col] = val.where(val.notna(), me[col]).astype(float)
+    return me
+
+
 def _awakening_onsets_s(hypnogram: Any) -> np.ndarray:
     """Onsets (s) of W epochs that follow a sleep epoch (awakenings)."""
     st = np.asarray(hypnogram.stages)
@@ -324,6 +365,7 @@ def classify(motor_events: "pd.DataFrame", bursts: "pd.DataFrame", context: Any,
     if bursts is None:
         bursts = pd.DataFrame({"onset": [], "duration": [], "channel": [], "role": [], "detector": []})
     me = _split_jerk_trains(me, bursts, rs)
+    me = _emg_burst_durations(me, bursts)
     roles = _channel_roles(bursts, recording)
     usable = {lab: r for lab, r in roles.items() if lab not in refused}
 
@@ -388,8 +430,8 @@ def classify(motor_events: "pd.DataFrame", bursts: "pd.DataFrame", context: Any,
     hyp = is_hypnic(me, in_trans, rules=rs) & free if n else np.zeros(0, bool)
     nreg = n_regions(me)
     trial[hyp] = TrialType.HYPNIC_JERK.value
-    rule[hyp] = [f"{k} body regions, longest burst {d * 1000:.0f} ms, in a wake-to-sleep transition"
-                 for k, d in zip(nreg[hyp], me["max_burst_duration_s"].to_numpy(float)[hyp])]
+    rule[hyp] = [f"{k} body regions, median EMG burst {d * 1000:.0f} ms, in a wake-to-sleep transition"
+                 for k, d in zip(nreg[hyp], me["median_burst_duration_s"].to_numpy(float)[hyp])]
     free &= ~hyp
 
     # 6. REM twitches
@@ -398,6 +440,20 @@ def classify(motor_events: "pd.DataFrame", bursts: "pd.DataFrame", context: Any,
     trial[twitch] = TrialType.REM_TWITCH.value
     rule[twitch] = [f"phasic burst {d * 1000:.0f} ms in REM (0.1-5 s)" for d in dmax[twitch]]
     free &= ~twitch
+
+    # 6b. chin activity of an arousal: the rise of submental EMG that accompanies an EEG arousal
+    # (AASM arousal rule: in REM it requires a concurrent chin EMG increase) is tone, not a jerk;
+    # the short-burst detector cuts it into fragments.  Chin-only events associated with a
+    # detected/scored arousal, by the AASM association rule (overlap, or < 0.5 s between the end
+    # of one and the onset of the other: the arousal detector places onsets on a 0.5-s grid and
+    # the chin often rises just before the EEG shift), are that arousal's activity: left out of
+    # the event table and counted in indices["arousal_chin_fragments"].
+    chin_only = np.array([s == {"chin"} for s in regions_sets], dtype=bool)
+    tone = free & chin_only & (me["n_channels"].to_numpy(float) == 1) & \
+        _arousal_mask(on, off, arousals, rs.arousal_gap_s) if n else np.zeros(0, bool)
+    keep &= ~tone
+    free &= ~tone
+    n_arousal_chin = int(tone.sum())
 
     # 7. fragmentary myoclonus
     fm = is_fragmentary(me, rules=rs) & free if n else np.zeros(0, bool)
@@ -549,6 +605,7 @@ def classify(motor_events: "pd.DataFrame", bursts: "pd.DataFrame", context: Any,
                 "n_bilateral_lm": int(lm_ev["bilateral"].astype(bool).sum()) if len(lm_ev) else 0},
         "rswa": {**sb, "atonia_index": rai, "atonia_index_source": rai_src},
         "efm": efm,
+        "arousal_chin_fragments": n_arousal_chin,
         "hypnic": {"n": int(len(hj)), "n_transitions": n_trans,
                    "per_transition": len(hj) / n_trans if n_trans else float("nan")},
     }

@@ -5,8 +5,13 @@ A motor event is a hypnic jerk when (ICSD-3; Chokroverty et al. 2013; DESIGN.md)
 * it starts inside a wake-to-sleep transition window (``SleepContext.in_transition``; the
   window's width and sources are documented in :mod:`myosleep.context.transitions`);
 * it recruits at least ``hypnic_min_regions`` body regions (chin, arm, leg, axial);
-* its longest burst is at most ``hypnic_max_burst_s`` (sleep-start EMG bursts last about
-  75-250 ms);
+* its EMG bursts are brief: their median duration is at most ``hypnic_max_burst_s``
+  (sleep-start EMG bursts last about 75-250 ms).  The median over the recruited muscles,
+  not the longest burst: the range describes the jerk's bursts as a group, and one muscle's
+  burst measured long (its envelope tail, a co-contraction) must not undo a jerk whose
+  other muscles fired briefly; a gross movement has long bursts in most muscles and still
+  fails.  Accelerometer movements are not EMG bursts and are left out (see
+  ``classify._emg_burst_durations``);
 * it is not a gross body movement.
 
 Whether an arousal follows (``arousal`` column: the AASM association rule, or an awakening
@@ -43,14 +48,16 @@ def is_hypnic(events: "pd.DataFrame", in_transition: np.ndarray, *, rules: RuleS
     Parameters
     ----------
     events : DataFrame
-        Motor events: regions, max_burst_duration_s (s), trial_type.
+        Motor events: regions, median_burst_duration_s (s; max_burst_duration_s when absent),
+        trial_type.
     in_transition : array of bool
         Whether each event's onset lies in a wake-to-sleep transition window.
     rules : RuleSet
     """
     if len(events) == 0:
         return np.zeros(0, dtype=bool)
-    dmax = events["max_burst_duration_s"].to_numpy(dtype=float)
+    col = "median_burst_duration_s" if "median_burst_duration_s" in events.columns else "max_burst_duration_s"
+    dmed = events[col].to_numpy(dtype=float)
     not_body = events["trial_type"].astype(str).to_numpy() != "body_movement"
     return (not_body & np.asarray(in_transition, dtype=bool) & (n_regions(events) >= rules.hypnic_min_regions)
-            & (dmax <= rules.hypnic_max_burst_s))
+            & (dmed <= rules.hypnic_max_burst_s))

@@ -139,29 +139,37 @@ def group_events(bursts, *, params: EventParams = EventParams(),
     event_of = np.full(onset.size, -1, dtype=np.int64)
     for ev_id, (m, ttype) in enumerate(groups):
         event_of[m] = ev_id
+        # Recruitment order, onset latencies and the event onset are those of the EMG
+        # bursts (the neurophysiological order that tells propriospinal from other
+        # myoclonus); an accelerometer's mechanical transient joins the channel list
+        # after them. Events without EMG fall back on all their bursts.
+        is_emg = np.isin(role[m], _EMG_ROLE_NAMES)
+        ref = m[is_emg] if is_emg.any() else m
         first_by_chan: dict[str, int] = {}
-        for i in m[np.argsort(onset[m], kind="stable")]:
+        for i in ref[np.argsort(onset[ref], kind="stable")]:
             first_by_chan.setdefault(chan[i], int(i))
         order = list(first_by_chan.values())
-        ev_on = float(onset[m].min())
+        for i in m[np.argsort(onset[m], kind="stable")]:
+            if chan[i] not in first_by_chan:
+                first_by_chan[chan[i]] = int(i)
+        listed = list(first_by_chan.values())
+        ev_on = float(onset[ref].min())
         lat = [f"{chan[i]}:{(onset[i] - ev_on) * 1000:.1f}" for i in order]
         regions: list[str] = []
-        for i in order:
+        for i in listed:
             if role[i] not in regions:
                 regions.append(role[i])
         sides = {side[i] for i in m}
         amps = amp[m]
-        # Burst durations describe the EMG pattern (the clinical criteria are EMG burst
-        # lengths); an accelerometer's mechanical transient outlasts the EMG burst, so it
-        # joins the event but not these statistics unless the event has no EMG burst.
-        emg = m[np.isin(role[m], _EMG_ROLE_NAMES)]
-        dm = dur[emg] if emg.size else dur[m]
+        # Burst durations describe the EMG pattern too (the clinical criteria are EMG
+        # burst lengths; an accelerometer's transient outlasts the EMG burst).
+        dm = dur[ref]
         rows.append({
             "onset": ev_on,
             "duration": float(offset[m].max() - ev_on),
             "trial_type": ttype,
-            "channel": ",".join(chan[i] for i in order),
-            "n_channels": len(order),
+            "channel": ",".join(chan[i] for i in listed),
+            "n_channels": len(listed),
             "regions": ",".join(regions),
             "bilateral": bool({"left", "right"} <= sides),
             "first_channel": chan[order[0]],

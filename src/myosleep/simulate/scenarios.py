@@ -53,9 +53,9 @@ ARMS = (ChannelSpec("EMG FDS L", Role.ARM, Side.LEFT), ChannelSpec("EMG FDS R", 
 # segments are packed in the conus, T11-L1 vertebral levels).
 AXIAL = (
     ChannelSpec("EMG SCM", Role.AXIAL, None, 3.0),
-    ChannelSpec("EMG Paraspinal T6", Role.AXIAL, None, 20.0),
+    ChannelSpec("EMG Erector T6", Role.AXIAL, None, 20.0),
     ChannelSpec("EMG RectAbd", Role.AXIAL, None, 28.0),
-    ChannelSpec("EMG Quadriceps", Role.AXIAL, None, 38.0),
+    ChannelSpec("EMG Quadriceps", Role.LEG, None, 38.0),
 )
 #: Tri-axial chest accelerometer (position sensor), in g (see accel.py).
 ACCEL = tuple(ChannelSpec(f"Accel {ax}", Role.ACCELEROMETER) for ax in "XYZ")
