@@ -147,6 +147,40 @@ def _threshold(b: np.ndarray, ratio: float, floor_uv: float, *, out: np.ndarray 
     return out
 
 
+def _cached_envelope(filtered: np.ndarray, sfreq: float, window_s: float,
+                     envelopes: dict[int, np.ndarray] | None) -> np.ndarray:
+    """:func:`emg_envelope` of ``filtered``, taken from / stored in ``envelopes`` (keyed by window samples)."""
+    if envelopes is None:
+        return emg_envelope(filtered, sfreq, window_s=window_s)
+    key = max(1, int(round(window_s * sfreq)))
+    env = envelopes.get(key)
+    if env is None or env.shape[0] != filtered.shape[0]:
+        env = emg_envelope(filtered, sfreq, window_s=window_s)
+        envelopes[key] = env
+    return env
+
+
+def _exceeds(env: np.ndarray, base: Baseline, ratio: float, floor_uv: float, *,
+             strict: bool = False) -> np.ndarray:
+    """``env`` (>= or >) max(ratio x baseline, baseline + floor_uv), per sample, without per-sample baselines.
+
+    The baseline is constant within a block, so the threshold is computed per block
+    (float32, as :func:`_threshold`) and compared block by block through a reshape.
+    """
+    n, nb = env.shape[0], base.n_block
+    if base.blocks_uv.size * nb < n or base.n_samples != n:
+        thr = _threshold(base.per_sample(), ratio, floor_uv)
+        return env > thr if strict else env >= thr
+    thr = _threshold(base.blocks_uv.astype(np.float32), ratio, floor_uv)
+    cmp = np.greater if strict else np.greater_equal
+    out = np.empty(n, dtype=bool)
+    nfull = n // nb
+    cmp(env[: nfull * nb].reshape(nfull, nb), thr[:nfull, None], out=out[: nfull * nb].reshape(nfull, nb))
+    if n > nfull * nb:
+        cmp(env[nfull * nb:], thr[nfull], out=out[nfull * nb:])
+    return out
+
+
 def _valid_runs(off_ok: np.ndarray, on_idx: np.ndarray, min_gap: int,
                 min_len: int, *, tight_onset: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Merged runs of ``off_ok`` holding an onset-threshold crossing.
@@ -174,7 +208,8 @@ def _valid_runs(off_ok: np.ndarray, on_idx: np.ndarray, min_gap: int,
 def find_short_bursts(filtered: np.ndarray, sfreq: float, *, params: ShortBurstParams = ShortBurstParams(),
                       mask: np.ndarray | None = None, baseline: Baseline | None = None,
                       delay_s: float = 0.0, slow: np.ndarray | None = None,
-                      pop_criteria: PopCriteria = PopCriteria()) -> tuple[dict[str, np.ndarray], np.ndarray]:
+                      pop_criteria: PopCriteria = PopCriteria(),
+                      envelopes: dict[int, np.ndarray] | None = None) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Short (myoclonic) bursts in one band-passed EMG channel.
 
     Parameters
@@ -196,6 +231,9 @@ def find_short_bursts(filtered: np.ndarray, sfreq: float, *, params: ShortBurstP
         None skips the pop test.
     pop_criteria : PopCriteria
         Pop thresholds.
+    envelopes : dict | None
+        Cache of envelopes of ``filtered`` keyed by RMS window (samples), shared with
+        :func:`find_lm_bursts` so each envelope is computed once per channel.
 
     Returns
     -------
@@ -208,20 +246,16 @@ def find_short_bursts(filtered: np.ndarray, sfreq: float, *, params: ShortBurstP
     if baseline is None:
         baseline = resting_baseline(filtered, sfreq, mask=mask, window_s=params.baseline_window_s,
                                     quantile=params.baseline_quantile, block_s=params.baseline_block_s)
-    b = baseline.per_sample()
-    env = emg_envelope(filtered, sfreq, window_s=params.envelope_window_s)
+    env = _cached_envelope(filtered, sfreq, params.envelope_window_s, envelopes)
     det_window_s = detection_window_s(params, sfreq)
-    det = emg_envelope(filtered, sfreq, window_s=det_window_s)
-    thr = _threshold(b, params.off_ratio, params.off_floor_uv)
-    off_ok = env >= thr
-    thr = _threshold(b, params.on_ratio, params.on_floor_uv, out=thr)
-    del b
-    on_ok = det >= thr
-    on_ok &= env >= thr
-    del thr
+    det = _cached_envelope(filtered, sfreq, det_window_s, envelopes)
+    off_ok = _exceeds(env, baseline, params.off_ratio, params.off_floor_uv)
+    on_ok = _exceeds(det, baseline, params.on_ratio, params.on_floor_uv)
+    on_ok &= _exceeds(env, baseline, params.on_ratio, params.on_floor_uv)
     if mask is not None and mask.any():
-        off_ok &= ~mask
-        on_ok &= ~mask
+        # a & ~b without a temporary: for booleans a > b is a and not b
+        np.greater(off_ok, mask, out=off_ok)
+        np.greater(on_ok, mask, out=on_ok)
     on_idx = np.flatnonzero(on_ok)
     del on_ok
     s, e, _ = _valid_runs(off_ok, on_idx, int(round(params.min_gap_s * sfreq)),
@@ -261,7 +295,7 @@ def _rise_start(filtered: np.ndarray, sfreq: float, baseline: Baseline, starts: 
 
 def find_lm_bursts(filtered: np.ndarray, sfreq: float, *, params: LegMovementParams = LegMovementParams(),
                    mask: np.ndarray | None = None, baseline: Baseline | None = None,
-                   delay_s: float = 0.0) -> dict[str, np.ndarray]:
+                   delay_s: float = 0.0, envelopes: dict[int, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """AASM leg-movement activity in one band-passed EMG channel.
 
     An LM is activity that reaches max(baseline + 8 uV, 2 x baseline) (AASM onset
@@ -272,23 +306,20 @@ def find_lm_bursts(filtered: np.ndarray, sfreq: float, *, params: LegMovementPar
     sample at or below the resting level within ``onset_lookback_s``.  Offset:
     start of >= 0.5 s with the envelope below the rest threshold (AASM).
 
-    Parameters and returned table as :func:`find_short_bursts` (without pops).
+    Parameters and returned table as :func:`find_short_bursts` (without pops and the
+    pop test; ``envelopes`` is the same shared cache).
     """
     filtered = np.asarray(filtered, dtype=np.float32)
     if baseline is None:
         baseline = resting_baseline(filtered, sfreq, mask=mask, window_s=params.baseline_window_s,
                                     quantile=params.baseline_quantile, block_s=params.baseline_block_s)
-    b = baseline.per_sample()
-    env = emg_envelope(filtered, sfreq, window_s=params.envelope_window_s)
-    thr = _threshold(b, params.off_min_ratio, params.off_above_uv)
-    off_ok = env > thr
-    thr = _threshold(b, params.on_min_ratio, params.on_above_uv, out=thr)
-    del b
-    on_ok = env >= thr
-    del thr
+    env = _cached_envelope(filtered, sfreq, params.envelope_window_s, envelopes)
+    off_ok = _exceeds(env, baseline, params.off_min_ratio, params.off_above_uv, strict=True)
+    on_ok = _exceeds(env, baseline, params.on_min_ratio, params.on_above_uv)
     if mask is not None and mask.any():
-        off_ok &= ~mask
-        on_ok &= ~mask
+        # a & ~b without a temporary: for booleans a > b is a and not b
+        np.greater(off_ok, mask, out=off_ok)
+        np.greater(on_ok, mask, out=on_ok)
     on_idx = np.flatnonzero(on_ok)
     del on_ok
     s, e, _ = _valid_runs(off_ok, on_idx, int(round(params.off_quiet_s * sfreq)), 1)

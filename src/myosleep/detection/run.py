@@ -97,13 +97,14 @@ def detect_channel(x: np.ndarray, sfreq: float, *, label: str = "EMG", role: str
     base = resting_baseline(pre.filtered, sfreq, mask=pre.mask, window_s=p.baseline_window_s,
                             quantile=p.baseline_quantile, block_s=p.baseline_block_s)
     slow = lazy_slow_component(x, sfreq)
+    envelopes: dict[int, np.ndarray] = {}  # each RMS envelope computed once per channel
     short, pops = find_short_bursts(pre.filtered, sfreq, params=p, mask=pre.mask, baseline=base,
-                                    delay_s=pre.delay_s, slow=slow)
+                                    delay_s=pre.delay_s, slow=slow, envelopes=envelopes)
     del slow
     frames = [_burst_frame(short, "short")]
     if role in params.lm_roles:
         lm = find_lm_bursts(pre.filtered, sfreq, params=params.lm, mask=pre.mask, baseline=base,
-                            delay_s=pre.delay_s)
+                            delay_s=pre.delay_s, envelopes=envelopes)
         if len(pops) and len(lm["onset"]):
             # an LM that holds a pop and no muscle burst is the pop's tail
             keep = np.ones(len(lm["onset"]), dtype=bool)
@@ -113,6 +114,7 @@ def detect_channel(x: np.ndarray, sfreq: float, *, label: str = "EMG", role: str
                 keep[k] = not (hit_pop and not hit_muscle)
             lm = {k: v[keep] for k, v in lm.items()}
         frames.append(_burst_frame(lm, "lm"))
+    del envelopes
     bursts = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) \
         else _empty_bursts()
     bursts["channel"] = label

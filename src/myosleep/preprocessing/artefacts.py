@@ -32,6 +32,7 @@ __all__ = ["runs_from_mask", "nan_runs", "flat_runs", "clipped_runs", "merge_run
            "pop_features", "is_electrode_pop", "PopCriteria", "slow_component",
            "lazy_slow_component"]
 
+import functools
 from dataclasses import dataclass
 
 
@@ -40,9 +41,14 @@ def runs_from_mask(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     m = np.asarray(mask, dtype=bool)
     if m.size == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    d = np.diff(m.view(np.int8), prepend=np.int8(0), append=np.int8(0))
-    starts = np.flatnonzero(d == 1)
-    stops = np.flatnonzero(d == -1)
+    # one comparison pass: positions where the mask changes, then their direction
+    t = np.flatnonzero(m[1:] != m[:-1]) + 1
+    rising = m[t]
+    starts, stops = t[rising], t[~rising]
+    if m[0]:
+        starts = np.concatenate([[0], starts])
+    if m[-1]:
+        stops = np.concatenate([stops, [m.size]])
     return starts.astype(np.int64), stops.astype(np.int64)
 
 
@@ -79,10 +85,20 @@ def flat_runs(x: np.ndarray, sfreq: float, *, min_duration_s: float = 0.5,
     x = np.asarray(x)
     if x.size < 2:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    same = np.abs(np.diff(x)) <= tolerance_uv
+    if tolerance_uv == 0:
+        # one comparison pass; |x[i+1] - x[i]| <= 0 is x[i+1] == x[i] except for equal
+        # infinities (inf - inf is NaN), whose runs are dropped below
+        same = x[1:] == x[:-1]
+    else:
+        same = np.abs(np.diff(x)) <= tolerance_uv
     s, e = runs_from_mask(same)
+    del same
     e = e + 1  # a run of k equal differences spans k+1 samples
-    return _keep_long(s, e, max(2, int(round(min_duration_s * sfreq))))
+    s, e = _keep_long(s, e, max(2, int(round(min_duration_s * sfreq))))
+    if tolerance_uv == 0 and s.size:
+        fin = np.isfinite(x[s])
+        s, e = s[fin], e[fin]
+    return s, e
 
 
 def clipped_runs(x: np.ndarray, *, low: float | None, high: float | None,
@@ -94,11 +110,15 @@ def clipped_runs(x: np.ndarray, *, low: float | None, high: float | None,
     The edge tolerance is 0.1 % of the range (one digital step of a 10-bit ADC).
     """
     x = np.asarray(x)
-    finite = x[np.isfinite(x)]
-    if finite.size == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    lo = float(finite.min()) if low is None else float(low)
-    hi = float(finite.max()) if high is None else float(high)
+    if low is None or high is None:
+        lo_obs, hi_obs = float(np.min(x)), float(np.max(x))  # NaN if any sample is NaN
+        if not (np.isfinite(lo_obs) and np.isfinite(hi_obs)):
+            finite = x[np.isfinite(x)]
+            if finite.size == 0:
+                return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+            lo_obs, hi_obs = float(finite.min()), float(finite.max())
+    lo = lo_obs if low is None else float(low)
+    hi = hi_obs if high is None else float(high)
     if hi <= lo:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     tol = 1e-3 * (hi - lo)
@@ -192,7 +212,9 @@ def pop_features(slow: np.ndarray, filt: np.ndarray, sfreq: float, start: int,
     return lf_ratio, zc / dur_s, turns
 
 
+@functools.lru_cache(maxsize=32)
 def _lowpass_sos(sfreq: float) -> np.ndarray:
+    """2nd-order 10-Hz low-pass, designed once per sampling rate (Hz): the pop test runs per candidate."""
     from scipy import signal
 
     return signal.butter(2, min(10.0, 0.4 * sfreq), btype="lowpass", fs=sfreq, output="sos")

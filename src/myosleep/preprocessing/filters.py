@@ -88,12 +88,22 @@ def sos_filter(x: np.ndarray, sos: np.ndarray, *, chunk_samples: int = _CHUNK_SA
     out = np.empty(x.shape[0], dtype=np.float32)
     if x.shape[0] == 0:
         return out
-    zi = signal.sosfilt_zi(sos) * float(x[0])
+    zi = _unit_zi(np.ascontiguousarray(sos, dtype=np.float64).tobytes(), sos.shape[0]) * float(x[0])
     for start in range(0, x.shape[0], chunk_samples):
         stop = min(start + chunk_samples, x.shape[0])
         y, zi = signal.sosfilt(sos, x[start:stop].astype(np.float64, copy=False), zi=zi)
         out[start:stop] = y
     return out
+
+
+@functools.lru_cache(maxsize=64)
+def _unit_zi(sos_bytes: bytes, n_sections: int) -> np.ndarray:
+    """``sosfilt_zi`` of a design given as bytes (cached: the pop test filters thousands of short stretches)."""
+    from scipy import signal
+
+    zi = signal.sosfilt_zi(np.frombuffer(sos_bytes, dtype=np.float64).reshape(n_sections, 6))
+    zi.setflags(write=False)
+    return zi
 
 
 def filter_emg(x: np.ndarray, sfreq: float, *, notch_hz: tuple[float, ...] = ()) -> np.ndarray:

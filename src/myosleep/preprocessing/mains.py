@@ -126,6 +126,9 @@ def remove_mains(x: np.ndarray, sfreq: float, freqs_hz: tuple[float, ...], *, bl
     drift by up to +-0.05 Hz; ENTSO-E), the amplitudes are smoothed by a running
     median over ``median_blocks`` blocks (a muscle burst corrupts one or two
     blocks, the median ignores them), and the resulting sinusoid is subtracted.
+    All lines are fitted together (one matrix product per pass over the signal;
+    over 1-s blocks the lines are orthogonal, so this equals fitting them one by one
+    up to the leakage of a line whose frequency drifted off the grid).
 
     Parameters
     ----------
@@ -146,35 +149,61 @@ def remove_mains(x: np.ndarray, sfreq: float, freqs_hz: tuple[float, ...], *, bl
     """
     from scipy.ndimage import median_filter
 
-    y = np.array(x, dtype=np.float32, copy=True)
-    n_tot = y.shape[0]
+    x32 = np.asarray(x, dtype=np.float32)  # no copy when x is float32: only read below
+    n_tot = x32.shape[0]
     nb = int(round(block_s * sfreq))
     nblk = n_tot // nb if nb > 0 else 0
     if not freqs_hz or nblk < 3:
-        return y
-    blocks = y[: nblk * nb].reshape(nblk, nb)
+        return np.array(x32, dtype=np.float32, copy=True)
+    blocks = x32[: nblk * nb].reshape(nblk, nb)
     tau = np.arange(nb) / float(sfreq)
     starts_s = np.arange(nblk) * nb / float(sfreq)
-    for f0 in freqs_hz:
-        f = float(f0)
-        for _ in range(2):  # fit, refine the frequency once, refit
-            ph = np.exp(-2j * np.pi * f * tau).astype(np.complex64)
-            c = (blocks @ ph).astype(np.complex128) * (2.0 / nb) * np.exp(-2j * np.pi * f * starts_s)
-            dphi = np.angle(c[1:] * np.conj(c[:-1]))
-            df = float(np.median(dphi)) / (2 * np.pi * nb / float(sfreq))
-            if abs(df) < 1e-4 or abs(df) > 0.5:
-                break
-            f += df
-        k = max(1, int(median_blocks) | 1)
-        c = median_filter(c.real, size=k, mode="nearest") + 1j * median_filter(c.imag, size=k, mode="nearest")
-        a = c * np.exp(2j * np.pi * f * starts_s)
-        cos_t = np.cos(2 * np.pi * f * tau).astype(np.float32)
-        sin_t = np.sin(2 * np.pi * f * tau).astype(np.float32)
-        blocks -= a.real.astype(np.float32)[:, None] * cos_t[None, :]
-        blocks -= -a.imag.astype(np.float32)[:, None] * sin_t[None, :]
-        rest = n_tot - nblk * nb
-        if rest:
-            t_rest = (nblk * nb + np.arange(rest)) / float(sfreq)
-            last = c[-1] * np.exp(2j * np.pi * f * t_rest)
-            y[nblk * nb:] -= last.real.astype(np.float32)
+    freqs = np.array([float(f0) for f0 in freqs_hz])
+    step_s = nb / float(sfreq)
+
+    def fit(f: np.ndarray) -> np.ndarray:
+        # all lines in one matrix product (one pass over the signal): (nblk, n_lines)
+        # real float32 products (a complex product would first copy the signal to complex64)
+        arg = 2 * np.pi * f[None, :] * tau[:, None]
+        cs = blocks @ np.concatenate([np.cos(arg), np.sin(arg)], axis=1).astype(np.float32)
+        nl = f.size
+        c = (cs[:, :nl].astype(np.float64) - 1j * cs[:, nl:].astype(np.float64)) * (2.0 / nb)
+        return c * np.exp(-2j * np.pi * f[None, :] * starts_s[:, None])
+
+    def phase_step_hz(c: np.ndarray) -> np.ndarray:
+        dphi = np.angle(c[1:] * np.conj(c[:-1]))
+        return np.median(dphi, axis=0) / (2 * np.pi * step_s)
+
+    # fit, refine each line's frequency once from its phase advance, refit
+    c = fit(freqs)
+    df = phase_step_hz(c)
+    refine = (np.abs(df) >= 1e-4) & (np.abs(df) <= 0.5)
+    if refine.any():
+        freqs = np.where(refine, freqs + df, freqs)
+        c2 = fit(freqs[refine])
+        c[:, refine] = c2
+        df2 = phase_step_hz(c2)
+        again = (np.abs(df2) >= 1e-4) & (np.abs(df2) <= 0.5)
+        sub = freqs[refine]
+        sub[again] += df2[again]
+        freqs[refine] = sub
+    k = max(1, int(median_blocks) | 1)
+    c = (median_filter(c.real, size=(k, 1), mode="nearest")
+         + 1j * median_filter(c.imag, size=(k, 1), mode="nearest"))
+    a = c * np.exp(2j * np.pi * freqs[None, :] * starts_s[:, None])
+    # the fitted sinusoids of all lines, block by block, in one product: (nblk, 2L) @ (2L, nb)
+    coef = np.concatenate([a.real, a.imag], axis=1).astype(np.float32)
+    wave = np.concatenate([np.cos(2 * np.pi * freqs[:, None] * tau[None, :]),
+                           -np.sin(2 * np.pi * freqs[:, None] * tau[None, :])], axis=0).astype(np.float32)
+    y = np.empty(n_tot, dtype=np.float32)
+    yb = y[: nblk * nb].reshape(nblk, nb)
+    # one product written straight into the output, then x minus it in place (a single
+    # BLAS call: many small calls stall when the BLAS threads compete for busy cores)
+    np.matmul(coef, wave, out=yb)
+    np.subtract(blocks, yb, out=yb)
+    rest = n_tot - nblk * nb
+    if rest:
+        t_rest = (nblk * nb + np.arange(rest)) / float(sfreq)
+        last = (c[-1][None, :] * np.exp(2j * np.pi * freqs[None, :] * t_rest[:, None])).real.sum(axis=1)
+        y[nblk * nb:] = x32[nblk * nb:] - last.astype(np.float32)
     return y

@@ -9,7 +9,7 @@ import numpy as np
 
 from .artefacts import clipped_runs, flat_runs, nan_runs
 from .ecg import r_peaks_from_emg, remove_cardiac_counted
-from .filters import filter_emg, group_delay_s
+from .filters import design_emg_sos, filter_emg, group_delay_s, sos_filter
 from .mains import MainsLines, detect_mains, remove_mains
 
 __all__ = ["PreprocessedEMG", "preprocess_emg", "ARTEFACT_KINDS"]
@@ -88,6 +88,7 @@ def preprocess_emg(x: np.ndarray, sfreq: float, *, r_peaks_s: np.ndarray | None 
     n = x.shape[0]
     arts: list[tuple[int, int, str]] = []
     s, e = nan_runs(x)
+    all_finite = s.size == 0
     arts += [(int(a), int(b), "nan") for a, b in zip(s, e)]
     s, e = flat_runs(x, sfreq)
     min_disc = int(DISCONNECTED_MIN_S * sfreq)
@@ -98,23 +99,37 @@ def preprocess_emg(x: np.ndarray, sfreq: float, *, r_peaks_s: np.ndarray | None 
     mains = detect_mains(x, sfreq)
     if mains.base_hz is not None:
         log.info("%s: mains interference at %s Hz removed", label, ", ".join(f"{f:g}" for f in mains.freqs_hz))
-        fin = np.isfinite(x)
-        xin = x if fin.all() else np.where(fin, x, float(np.median(x[fin])) if fin.any() else 0.0)
+        if all_finite:
+            xin = x
+        else:
+            fin = np.isfinite(x)
+            xin = np.where(fin, x, float(np.median(x[fin])) if fin.any() else 0.0)
         x_clean = remove_mains(xin, sfreq, mains.freqs_hz)
+        all_finite = True
     else:
         x_clean = x
-    filt = filter_emg(x_clean, sfreq)
+    # filter_emg without its NaN scan when the data are known to be finite
+    filt = sos_filter(x_clean, design_emg_sos(float(sfreq))) if all_finite else filter_emg(x_clean, sfreq)
     del x_clean
     delay = group_delay_s(float(sfreq))
 
     mask = np.zeros(n, dtype=bool)
     margin = int(MASK_MARGIN_S * sfreq)
-    mask[: min(n, int(SETTLE_S * sfreq))] = True  # filter settling, not an artefact row
-    mask[max(0, n - int(SETTLE_S * sfreq)):] = True  # last beat may be cut: no template
+    settle = int(SETTLE_S * sfreq)
+    mask[: min(n, settle)] = True  # filter settling, not an artefact row
+    mask[max(0, n - settle):] = True  # last beat may be cut: no template
     for a, b, _ in arts:
         mask[max(0, a - margin): min(n, b + margin)] = True
-    if mask.any():
-        filt[mask] = 0.0
+
+    def zero_masked(y: np.ndarray) -> None:
+        # slices for the settling edges; a masked write (a pass over the night) only with artefacts
+        if arts:
+            y[mask] = 0.0
+        elif settle > 0:
+            y[: min(n, settle)] = 0.0
+            y[max(0, n - settle):] = 0.0
+
+    zero_masked(filt)
 
     n_beats = 0
     if cardiac != "off":
@@ -123,9 +138,9 @@ def preprocess_emg(x: np.ndarray, sfreq: float, *, r_peaks_s: np.ndarray | None 
         else:
             peaks = r_peaks_from_emg(filt, sfreq)
         if peaks.size:
-            filt, n_beats = remove_cardiac_counted(filt, sfreq, peaks)
-            if mask.any():
-                filt[mask] = 0.0
+            # filt is this function's own array: subtract in place
+            filt, n_beats = remove_cardiac_counted(filt, sfreq, peaks, overwrite=True)
+            zero_masked(filt)
     arts.sort()
     return PreprocessedEMG(filtered=filt, sfreq=float(sfreq), mask=mask, artefacts=tuple(arts),
                            mains=mains, n_beats_removed=n_beats, delay_s=float(delay))
