@@ -31,28 +31,14 @@ CASES = [
 ]
 
 
-class _Info:
-    def __init__(self, c):
-        from myosleep.vocab import EMG_ROLES
-
-        self.label, self.role, self.side, self.sfreq, self.unit = c.label, c.role, c.side, float(c.sfreq), c.unit
-        self.is_emg = c.role in EMG_ROLES
-        self.physical_min = self.physical_max = float("nan")
-        self.scale_to_uv = 1.0
-        self.readable = True
-        self.data_unit = "uV"
+# The tests' Recording-like view of a Simulation (arrays already in uV), shared, not copied.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.detection._detect_helpers import SimRecording  # noqa: E402
 
 
-class _Rec:
-    """Recording-like view of a Simulation (arrays in uV)."""
-
-    def __init__(self, sim, drop):
-        self._sim = sim
-        self.channels = [_Info(c) for c in sim.channels if not any(c.label.startswith(d) for d in drop)]
-        self.duration_s = float(sim.duration_s)
-
-    def get_data(self, label, *, start_s=0.0, stop_s=None, dtype=np.float64):
-        return np.asarray(self._sim.channel(label).data, dtype=dtype)
+def _Rec(sim, drop):
+    labels = tuple(c.label for c in sim.channels if any(c.label.startswith(d) for d in drop))
+    return SimRecording(sim, drop=labels)
 
 
 def run_all() -> dict:
