@@ -9,11 +9,14 @@ from ._atomic import prepare_out_dir
 
 __all__ = ["run_demo", "DEMO_SCENARIO", "DEMO_HOURS", "DEMO_SEED"]
 
-#: The embedded default: a deterministic 2-h adult night (long enough for a first REM
-#: period) with sleep starts, leg movements and fragmentary myoclonus.
+#: The embedded default: a deterministic 2-h night of an adult with periodic limb
+#: movement disorder (long enough for a first REM period), with sleep starts, leg
+#: movements, fragmentary myoclonus and REM twitches.
 DEMO_SCENARIO = "plmd"
 DEMO_HOURS = 2.0
 DEMO_SEED = 7
+#: The demo's sleeper is an adult of 52, so the adult PLMS cut-off (15/h) applies.
+DEMO_AGE = "52y"
 
 
 def run_demo(*, out_dir: str | os.PathLike[str] = "myosleep-demo", progress: bool = False) -> list[Path]:
@@ -31,6 +34,6 @@ def run_demo(*, out_dir: str | os.PathLike[str] = "myosleep-demo", progress: boo
     sim_paths = sim.write(out / "demo.edf")
     edf = Path(sim_paths[0])
     hyp = next(p for p in map(Path, sim_paths) if p.name.endswith(".hypnogram.tsv"))
-    age = None if sim.scenario.age_days is None else f"{sim.scenario.age_days:g}d"
+    age = DEMO_AGE if sim.scenario.age_days is None else f"{sim.scenario.age_days:g}d"
     analysis = analyze(edf, hypnogram=hyp, age=age, rules="aasm", progress=progress)
     return [*analysis.write(out), edf]
