@@ -16,8 +16,7 @@ REAL = Path("/work/shared/data/real/sleep-edf")
 
 @pytest.fixture(scope="module")
 def sleep_edf_night():
-    if not (REAL / "SC4001E0-chin-emg-envelope-1hz.csv").exists():
-        pytest.skip("shared real data not present")
+    assert (REAL / "SC4001E0-chin-emg-envelope-1hz.csv").exists(), f"shared real data missing: {REAL}"
     from myosleep.io import read_hypnogram
 
     env = pd.read_csv(REAL / "SC4001E0-chin-emg-envelope-1hz.csv")
@@ -106,8 +105,7 @@ def test_sinbar_without_rem_or_chin():
 
 def test_one_hz_chin_envelope_channel_is_read_as_amplitude():
     edf = REAL / "SC4001E0-first300s-PSG.edf"
-    if not edf.exists():
-        pytest.skip("shared real data not present")
+    assert edf.exists(), f"shared real data missing: {edf}"
     from myosleep.classification.classify import _channel_roles, _chin_amplitude_1s
     from myosleep.io import read_recording
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 REAL = Path("/work/shared/data/real")
 #: BITalino EMG sensor (the BioSPPy example data): EMG(V) = (ADC/2^12 - 1/2) * VCC / G,
@@ -16,8 +15,7 @@ BITALINO_UV_PER_COUNT = 3.3 / 4096 / 1009 * 1e6
 
 def load_biosppy(name: str) -> np.ndarray:
     path = REAL / "biosppy-emg" / name
-    if not path.exists():
-        pytest.skip(f"real data not available: {path}")
+    assert path.exists(), f"shared real data missing: {path}"
     x = np.loadtxt(path)
     return (x - np.median(x)) * BITALINO_UV_PER_COUNT
 

@@ -82,8 +82,7 @@ def test_all_nan_channel_refused():
 
 
 def test_run_detect_raises_when_no_channel_usable():
-    if not SLEEP_EDF.exists():
-        pytest.skip("Sleep-EDF excerpt not available")
+    assert SLEEP_EDF.exists(), f"shared real data missing: {SLEEP_EDF}"
     with pytest.raises(ChannelError, match="1 Hz"):
         run_detect(SLEEP_EDF, out_dir="/nonexistent-never-created")
     assert not Path("/nonexistent-never-created").exists()
