@@ -6,10 +6,9 @@ start-up) stays fast; heavy libraries load where they are used.
 
 from __future__ import annotations
 
-import importlib
 import logging
-from typing import Any
 
+from ._lazy import attach
 from ._version import __version__
 
 logging.getLogger("myosleep").addHandler(logging.NullHandler())
@@ -19,6 +18,8 @@ _LAZY = {
     "read_hypnogram": "myosleep.io",
     "Recording": "myosleep.io",
     "Hypnogram": "myosleep.io",
+    "read_scored_events": "myosleep.io",
+    "analyze": "myosleep.pipeline",
     "simulate_night": "myosleep.simulate",
     "Stage": "myosleep.vocab",
     "Role": "myosleep.vocab",
@@ -26,14 +27,8 @@ _LAZY = {
     "FindingCode": "myosleep.vocab",
 }
 
-__all__ = ["__version__", *_LAZY]
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        module = importlib.import_module(_LAZY[name])
-        return getattr(module, name)
-    raise AttributeError(f"module 'myosleep' has no attribute {name!r}")
+__getattr__, _dir, _names = attach(__name__, _LAZY)
+__all__ = ["__version__", *_names]
 
 
 def __dir__() -> list[str]:
