@@ -157,3 +157,62 @@ def test_scored_respiratory_events_exclude_leg_movements(night, tmp_path):
     n1 = s1["indices"]["plm"]["n_plms"]
     assert s1["indices"]["plm"]["n_respiratory_lm_excluded"] >= 6
     assert n1 < n0
+
+
+def test_output_in_the_way_leaves_nothing_half_written(night, tmp_path):
+    """A directory where summary.json should go: exit 2 before any output is replaced."""
+    out = tmp_path / "o"
+    (out / "summary.json").mkdir(parents=True)
+    proc = run("analyze", night / "n.edf", "--hypnogram", night / "n.hypnogram.tsv", "--out", out)
+    assert_bad_input(proc, "summary.json")
+    assert sorted(p.name for p in out.iterdir()) == ["summary.json"]  # no events.tsv, no temporaries
+    det = tmp_path / "d"
+    (det / "motor_events.tsv").mkdir(parents=True)
+    assert_bad_input(run("detect", night / "n.edf", "--out", det), "motor_events.tsv")
+    assert sorted(p.name for p in det.iterdir()) == ["motor_events.tsv"]
+
+
+def test_failed_analysis_creates_no_output_dir(tmp_path):
+    text = tmp_path / "notes.edf"
+    text.write_text("not an EDF\n" * 40)
+    out = tmp_path / "never"
+    assert_bad_input(run("analyze", text, "--out", out), "notes.edf")
+    assert not out.exists()
+
+
+def test_outputs_follow_the_umask(night, tmp_path):
+    import os
+    import stat
+
+    out = tmp_path / "m"
+    assert cli.main(["analyze", str(night / "n.edf"), "--hypnogram", str(night / "n.hypnogram.tsv"),
+                     "--out", str(out)]) == 0
+    mask = os.umask(0)
+    os.umask(mask)
+    for p in out.iterdir():
+        assert stat.S_IMODE(p.stat().st_mode) == 0o666 & ~mask, p.name
+
+
+def test_no_usable_emg_is_bad_input_not_an_empty_report(tmp_path):
+    """A night without usable EMG cannot say that jerks are absent: exit 2, like detect."""
+    import edfio
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    sig = [edfio.EdfSignal(rng.normal(0, 20, 256 * 600), sampling_frequency=256, label="EEG C4-M1",
+                           physical_dimension="uV", physical_range=(-500, 500)),
+           edfio.EdfSignal(rng.normal(0, 5, 64 * 600), sampling_frequency=64, label="EMG Chin",
+                           physical_dimension="uV", physical_range=(-500, 500))]
+    edf = tmp_path / "slow.edf"
+    edfio.Edf(sig).write(edf)
+    hyp = tmp_path / "h.tsv"
+    pd.DataFrame({"onset": np.arange(20) * 30.0, "duration": 30.0, "stage": ["W"] * 4 + ["N2"] * 16}).to_csv(
+        hyp, sep="\t", index=False)
+    out = tmp_path / "o"
+    assert_bad_input(run("analyze", edf, "--hypnogram", hyp, "--out", out), "64 Hz")
+    assert not out.exists()
+
+
+def test_negative_seed_is_bad_input(tmp_path):
+    assert_bad_input(run("simulate", tmp_path / "s.edf", "--seed", "-1", "--hours", "0.1"), "--seed")
+    assert not any(tmp_path.iterdir())

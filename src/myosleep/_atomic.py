@@ -11,7 +11,13 @@ from pathlib import Path
 
 from .errors import OutputError
 
-__all__ = ["atomic_path", "atomic_write_text", "prepare_out_dir"]
+__all__ = ["atomic_path", "atomic_paths", "atomic_write_text", "check_out_dir", "prepare_out_dir"]
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 @contextlib.contextmanager
@@ -25,6 +31,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=parent)
     os.close(fd)
     tmp_path = Path(tmp)
+    os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get the usual mode
     try:
         yield tmp_path
         os.replace(tmp_path, path)
@@ -34,11 +41,62 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         raise
 
 
+@contextlib.contextmanager
+def atomic_paths(paths: list[str | os.PathLike[str]]) -> Iterator[list[Path]]:
+    """All-or-nothing writing of several files: yield temporary paths, rename all on success.
+
+    Every target is checked first (an existing directory or other non-file in the way is
+    an :class:`OutputError`, raised before anything is written); on any failure the
+    temporaries are removed and no target is touched.
+    """
+    targets = [Path(p) for p in paths]
+    for t in targets:
+        if t.exists() and not t.is_file():
+            raise OutputError("is in the way of an output file (not a regular file)", where=t,
+                              hint="remove it or choose another output directory")
+    with contextlib.ExitStack() as stack:
+        tmps = [stack.enter_context(_temporary_beside(t)) for t in targets]
+        yield tmps
+        for tmp, t in zip(tmps, targets):
+            os.replace(tmp, t)
+
+
+@contextlib.contextmanager
+def _temporary_beside(path: Path) -> Iterator[Path]:
+    parent = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    os.chmod(tmp_path, 0o666 & ~_umask())
+    try:
+        yield tmp_path
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp_path.unlink()
+
+
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
     """Write ``text`` (UTF-8) to ``path`` atomically and return the path."""
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(path)
+
+
+def check_out_dir(out_dir: str | os.PathLike[str]) -> Path:
+    """Check that ``out_dir`` can be created or written, without creating it (:class:`OutputError`)."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise OutputError("exists and is not a directory", where=out, hint="give --out a directory path")
+    probe = out
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        raise OutputError(f"cannot be created: {probe} is a file", where=out, hint="choose another --out directory")
+    if not os.access(probe, os.W_OK):
+        raise OutputError("cannot be written (no permission)", where=out, hint="choose a writable --out directory")
+    return out
 
 
 def prepare_out_dir(out_dir: str | os.PathLike[str]) -> Path:

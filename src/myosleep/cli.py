@@ -136,6 +136,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     if not args.out:
         raise ParameterError("no output path given",
                              hint="give OUT.edf, e.g. myosleep simulate night.edf --scenario plmd")
+    if args.seed < 0:
+        raise ParameterError(f"must be >= 0, got {args.seed}", where="--seed")
     if not args.hours > 0:
         raise ParameterError(f"must be > 0 hours, got {args.hours}", where="--hours")
     sim = simulate_night(args.scenario, hours=args.hours, seed=args.seed)

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._atomic import prepare_out_dir
+from ._atomic import check_out_dir, prepare_out_dir
 from ._version import __version__
 from .age import Age, parse_age
 from .errors import ParameterError
@@ -51,27 +49,21 @@ class Analysis:
     def write(self, out_dir: str | os.PathLike[str]) -> list[Path]:
         """Write events.tsv, summary.json and report.html into ``out_dir``.
 
-        The three files are rendered into a temporary directory beside ``out_dir`` and
-        moved into place only when all three exist, so a failure leaves nothing half-written.
+        The three files are written to temporary names and renamed into place only when all
+        three exist, so a failure leaves nothing half-written.
         """
+        from ._atomic import atomic_paths
         from .reporting.html import render_report
         from .reporting.summary import to_json_text
         from .reporting.tables import write_tsv
 
         out = prepare_out_dir(out_dir)
-        tmp = Path(tempfile.mkdtemp(prefix=".myosleep-", dir=out))
-        try:
-            write_tsv(self.events, tmp / "events.tsv")
-            (tmp / "summary.json").write_text(to_json_text(self.summary), encoding="utf-8")
-            (tmp / "report.html").write_text(render_report(self.summary, self.events, self.hypnogram),
-                                             encoding="utf-8")
-            paths = []
-            for name in OUTPUT_FILES:
-                os.replace(tmp / name, out / name)
-                paths.append(out / name)
-            return paths
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+        paths = [out / name for name in OUTPUT_FILES]
+        with atomic_paths(paths) as (events_tmp, summary_tmp, report_tmp):
+            write_tsv(self.events, events_tmp)
+            summary_tmp.write_text(to_json_text(self.summary), encoding="utf-8")
+            report_tmp.write_text(render_report(self.summary, self.events, self.hypnogram), encoding="utf-8")
+        return paths
 
 
 class _Steps:
@@ -199,8 +191,10 @@ def _analyze_recording(rec: Any, *, hypnogram: Any, age: Age | None, rules: str,
     t = time.perf_counter()
     steps.step("detecting EMG bursts and motor events")
     from .detection import detect
+    from .detection.run import require_usable_channels
 
     detection = detect(rec)
+    require_usable_channels(detection, where=str(getattr(rec, "path", None) or "recording"))
     timings["detect_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -290,6 +284,7 @@ def _indices_per_hour(cls_summary: dict) -> dict:
             stages.setdefault(stage, {})[t] = value
     plm = idx.get("plm", {})
     return {
+        "overall_basis": "events scored in sleep per hour of total sleep time",
         "overall": overall,
         "by_stage": stages,
         "hours_by_stage": idx.get("hours_by_stage", {}),
@@ -305,8 +300,11 @@ def analyze_to_dir(recording: str | os.PathLike[str], *, out_dir: str | os.PathL
                    hypnogram: Any = None, age: Any = None, rules: str = "aasm",
                    channels: dict[str, list[str]] | None = None, scored_events: Any = None,
                    progress: bool = False) -> list[Path]:
-    """Run :func:`analyze` and write its three files into ``out_dir``; return their paths."""
-    prepare_out_dir(out_dir)
+    """Run :func:`analyze` and write its three files into ``out_dir``; return their paths.
+
+    ``out_dir`` is checked first but created only once the analysis has succeeded.
+    """
+    check_out_dir(out_dir)
     analysis = analyze(recording, hypnogram=hypnogram, age=age, rules=rules, channels=channels,
                        scored_events=scored_events, progress=progress)
     return analysis.write(out_dir)

@@ -365,17 +365,20 @@ def _progress(enabled: bool, total: int) -> Callable[[], None]:
     return step
 
 
-def _write_tsv(df, path: Path, first: Sequence[str]) -> Path:
-    from .._atomic import atomic_path
+def require_usable_channels(result: DetectionResult, *, where: str) -> None:
+    """Raise :class:`ChannelError` (exit 2) when no EMG or accelerometer channel could be analysed.
 
-    cols = [c for c in first if c in df.columns] + [c for c in df.columns if c not in first]
-    out = df[cols].copy()
-    for c in out.columns:
-        if out[c].dtype == bool:
-            out[c] = out[c].map({True: "true", False: "false"})
-    with atomic_path(path) as tmp:
-        out.to_csv(tmp, sep="\t", index=False, na_rep="n/a", float_format="%.4f", lineterminator="\n")
-    return path
+    Without one, every jerk count would be a silent zero.
+    """
+    if result.channels_used:
+        return
+    if result.channel_status:
+        why = "; ".join(f"{k} {v}" for k, v in result.channels_refused.items())
+        what = f"no channel can be analysed for jerks ({why})"
+    else:
+        what = "holds no EMG or accelerometer channel"
+    raise ChannelError(what, where=where,
+                       hint="Record EMG at >= 200 Hz, or name the EMG channels with --channels chin=LABEL,leg=LABEL")
 
 
 def run_detect(recording_path: str | os.PathLike[str], *, out_dir: str | os.PathLike[str],
@@ -403,9 +406,11 @@ def run_detect(recording_path: str | os.PathLike[str], *, out_dir: str | os.Path
     ChannelError
         No EMG or accelerometer channel can be analysed (exit status 2).
     """
-    from .._atomic import prepare_out_dir
+    from .._atomic import atomic_paths, check_out_dir, prepare_out_dir
+    from .._tsv import write_tsv
     from ..io import read_recording
 
+    check_out_dir(out_dir)
     rec = read_recording(recording_path, channels=channels)
     try:
         result = detect(rec, progress=progress)
@@ -413,18 +418,13 @@ def run_detect(recording_path: str | os.PathLike[str], *, out_dir: str | os.Path
         close = getattr(rec, "close", None)
         if close is not None:
             close()
-    if not result.channels_used:
-        if result.channel_status:
-            why = "; ".join(f"{k} {v}" for k, v in result.channels_refused.items())
-            what = f"no channel can be analysed for jerks ({why})"
-        else:
-            what = "holds no EMG or accelerometer channel"
-        raise ChannelError(what, where=str(recording_path),
-                           hint="Record EMG at >= 200 Hz, or name the EMG channels with --channels chin=LABEL,leg=LABEL")
+    require_usable_channels(result, where=str(recording_path))
     out = prepare_out_dir(out_dir)
     first = ["onset", "duration", "trial_type", "channel", "peak_amplitude_uv"]
-    return [
-        _write_tsv(result.bursts, out / "bursts.tsv", first),
-        _write_tsv(result.events, out / "motor_events.tsv", first),
-        _write_tsv(result.artefacts, out / "artefacts.tsv", ["onset", "duration", "channel", "kind"]),
-    ]
+    tables = [(result.bursts, "bursts.tsv", first), (result.events, "motor_events.tsv", first),
+              (result.artefacts, "artefacts.tsv", ["onset", "duration", "channel", "kind"])]
+    paths = [out / name for _, name, _ in tables]
+    with atomic_paths(paths) as tmps:
+        for (df, _, lead), tmp in zip(tables, tmps):
+            write_tsv(df, tmp, leading=lead)
+    return paths

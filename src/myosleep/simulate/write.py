@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .._atomic import atomic_path, atomic_write_text
+from .._atomic import atomic_paths
 from ..errors import OutputError
 from ..vocab import Role
 
@@ -68,18 +68,19 @@ def write_simulation(sim: "Simulation", path: str | os.PathLike[str]) -> list[Pa
                     patient=edfio.Patient(name="simulated"),
                     recording=edfio.Recording(startdate=datetime.date(2000, 1, 1), equipment_code="myosleep",
                                               additional=(f"{sim.scenario.name}-seed{sim.seed}",)))
+    ev = sim.events.copy()
+    for col in ("periodic", "arousal"):
+        ev[col] = ev[col].map(lambda v: v if isinstance(v, str) else str(bool(v)))
+    for col in ("cluster_id",):
+        ev[col] = ev[col].map(lambda v: "n/a" if v != v else str(int(v)))
+    keys = ("edf", "events", "hypnogram", "bursts", "artefacts")
     try:
-        with atomic_path(paths["edf"]) as tmp:
-            edf.write(tmp)
-        ev = sim.events.copy()
-        for col in ("periodic", "arousal"):
-            ev[col] = ev[col].map(lambda v: v if isinstance(v, str) else str(bool(v)))
-        for col in ("cluster_id",):
-            ev[col] = ev[col].map(lambda v: "n/a" if v != v else str(int(v)))
-        atomic_write_text(paths["events"], _tsv(ev))
-        sim.hypnogram.to_tsv(paths["hypnogram"])
-        atomic_write_text(paths["bursts"], _tsv(sim.bursts))
-        atomic_write_text(paths["artefacts"], _tsv(sim.artefacts))
+        with atomic_paths([paths[k] for k in keys]) as (edf_tmp, ev_tmp, hyp_tmp, bursts_tmp, art_tmp):
+            edf.write(edf_tmp)
+            ev_tmp.write_text(_tsv(ev), encoding="utf-8")
+            sim.hypnogram.to_tsv(hyp_tmp)
+            bursts_tmp.write_text(_tsv(sim.bursts), encoding="utf-8")
+            art_tmp.write_text(_tsv(sim.artefacts), encoding="utf-8")
     except PermissionError as err:
         raise OutputError(f"cannot write ({err.strerror})", where=err.filename or parent,
                           hint="choose a writable output path") from None
