@@ -325,4 +325,10 @@ def find_lm_bursts(filtered: np.ndarray, sfreq: float, *, params: LegMovementPar
     s, e, _ = _valid_runs(off_ok, on_idx, int(round(params.off_quiet_s * sfreq)), 1)
     s = _rise_start(filtered, sfreq, baseline, s, int(round(params.onset_lookback_s * sfreq)))
     keep = (e - s) >= max(1, int(round(params.min_duration_s * sfreq)))
-    return _table(s[keep], e[keep], env, baseline, sfreq, delay_s)
+    table = _table(s[keep], e[keep], env, baseline, sfreq, delay_s)
+    # A movement is sustained activity: its RMS over the whole LM must itself stand above the
+    # AASM rest tolerance (2 uV above resting EMG).  Brief spikes (residual heartbeats, noise)
+    # that keep re-crossing the 2-uV line less than 0.5 s apart would otherwise chain into a
+    # "movement" whose mean lies at the resting level.
+    real = table["mean_amplitude_uv"] >= params.off_above_uv
+    return {k: v[real] for k, v in table.items()}
