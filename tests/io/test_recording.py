@@ -20,7 +20,7 @@ from myosleep.vocab import Role, Side
 # ----------------------------------------------------------------------- units
 @pytest.mark.parametrize(("unit", "scale"), [
     ("V", 1e6), ("v", 1e6), ("mV", 1e3), ("MV", 1e3), ("uV", 1.0), ("UV", 1.0), ("uv", 1.0),
-    ("\u00b5V", 1.0), ("\u03bcV", 1.0), ("nV", 1e-3), ("microvolts", 1.0), ("Microvolt", 1.0),
+    ("\u00b5V", 1.0), ("\u03bcV", 1.0), ("nV", 1e-3), ("microvolts", 1.0), ("Microvolt", 1.0), ("microV", 1.0),
     (" mV ", 1e3), ("millivolts", 1e3), ("g", None), ("mg", None), ("m/s^2", None), ("%", None),
     ("DegC", None), ("", None), ("counts", None),
 ])

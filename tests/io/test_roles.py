@@ -28,6 +28,10 @@ TABLE: list[tuple[str, Role, Side | None]] = [
     ("LEFT LEG", Role.LEG, L), ("Leg L", Role.LEG, L), ("EMG Ant Tib L", Role.LEG, L),
     ("biceps femoris R", Role.LEG, R), ("Rectus femoris", Role.LEG, None), ("Gastrocnemius L", Role.LEG, L),
     ("extensor digitorum brevis", Role.LEG, None),
+    # abbreviations and other languages seen in European exports
+    ("Ment", Role.CHIN, None), ("EMG Ment", Role.CHIN, None), ("Subment", Role.CHIN, None),
+    ("Beine", Role.LEG, None), ("linkes Bein", Role.LEG, L), ("Rechtes Bein", Role.LEG, R),
+    ("Jambe gauche", Role.LEG, L), ("Jambe droite", Role.LEG, R),
     # arm
     ("Arm L", Role.ARM, L), ("ARM", Role.ARM, None), ("FDS L", Role.ARM, L), ("FDS R", Role.ARM, R),
     ("flexor digitorum superficialis right", Role.ARM, R), ("Deltoid R", Role.ARM, R),

@@ -51,7 +51,7 @@ _PHYSIOLOGICAL = EMG_ROLES | {Role.EEG, Role.EOG, Role.ECG}
 _VOLTAGE = {
     "v": 1e6, "volt": 1e6, "volts": 1e6,
     "mv": 1e3, "millivolt": 1e3, "millivolts": 1e3,
-    "uv": 1.0, "microvolt": 1.0, "microvolts": 1.0, "mcv": 1.0,
+    "uv": 1.0, "microvolt": 1.0, "microvolts": 1.0, "mcv": 1.0, "microv": 1.0,
     "nv": 1e-3, "nanovolt": 1e-3, "nanovolts": 1e-3,
 }
 # Non-voltage units converted to a canonical unit: (canonical unit, factor).

@@ -55,17 +55,18 @@ from ..vocab import Role, Side
 
 __all__ = ["infer_role", "infer_side", "normalize_label"]
 
-_LEFT = frozenset({"l", "left", "lt", "lft", "links", "li", "sin"})
-_RIGHT = frozenset({"r", "right", "rt", "rgt", "rechts", "re", "dx"})
+_LEFT = frozenset({"l", "left", "lt", "lft", "links", "li", "sin", "linkes", "linker", "linke", "gauche"})
+_RIGHT = frozenset({"r", "right", "rt", "rgt", "rechts", "re", "dx", "rechtes", "rechter", "rechte", "droite"})
 
 _STATUS = frozenset({"off", "status", "impedance", "imp", "oxstatus", "oxstat", "stat"})
 
 # Muscle keywords per role; a token matches as ``[l|r]? keyword [l|r]? digits?``.
 _MUSCLE_KEYWORDS: tuple[tuple[Role, tuple[str, ...]], ...] = (
-    (Role.CHIN, ("chin", "submental", "submentalis", "submentale", "subm", "mentalis", "mental", "menton",
+    (Role.CHIN, ("chin", "submental", "submentalis", "submentale", "subm", "subment", "ment", "mentalis", "mental",
+                 "menton",
                  "kinn", "mylohyoid", "digastric", "genioglossus", "masseter", "temporalis")),
     (Role.LEG, ("leg", "legs", "tib", "tibialis", "tibant", "ta", "plm", "gastrocnemius", "gastroc", "gastro",
-                "soleus", "quadriceps", "quad", "vastus", "hamstring", "hamstrings", "bein", "jambe", "lm",
+                "soleus", "quadriceps", "quad", "vastus", "hamstring", "hamstrings", "bein", "beine", "jambe", "lm",
                 "peroneus", "edb", "ehl")),
     (Role.ARM, ("arm", "arms", "fds", "fdp", "edc", "ecr", "ecu", "fcr", "fcu", "fdi", "apb", "adm", "deltoid",
                 "deltoideus", "delt", "biceps", "triceps", "extensor", "flexor", "forearm", "wrist", "hand",
