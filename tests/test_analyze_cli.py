@@ -216,3 +216,22 @@ def test_no_usable_emg_is_bad_input_not_an_empty_report(tmp_path):
 def test_negative_seed_is_bad_input(tmp_path):
     assert_bad_input(run("simulate", tmp_path / "s.edf", "--seed", "-1", "--hours", "0.1"), "--seed")
     assert not any(tmp_path.iterdir())
+
+
+def test_stages_in_the_recordings_own_annotations_are_used(night, tmp_path):
+    """An EDF+ carrying 'Sleep stage ...' annotations is its own hypnogram (no YASA)."""
+    import edfio
+
+    src = edfio.read_edf(night / "n.edf")
+    hyp = pd.read_csv(night / "n.hypnogram.tsv", sep="\t")
+    src.set_annotations([edfio.EdfAnnotation(float(r.onset), float(r.duration), f"Sleep stage {r.stage}")
+                         for r in hyp.itertuples()])
+    edf = tmp_path / "staged.edf"
+    src.write(edf)
+    out = tmp_path / "o"
+    assert cli.main(["analyze", str(edf), "--out", str(out)]) == 0
+    s = json.loads((out / "summary.json").read_text())
+    assert s["hypnogram_source"] == "file:staged.edf"
+    assert s["inputs"]["hypnogram"]["source"] == "recording annotations"
+    assert s["sleep"]["tst_min"] == pytest.approx(
+        (hyp["stage"].isin(["N1", "N2", "N3", "R"]).sum()) * 0.5)

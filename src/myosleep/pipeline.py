@@ -88,6 +88,13 @@ class _Steps:
             self._status = None
 
 
+def _has_stage_annotations(rec: Any) -> bool:
+    """Whether an EDF+ recording's own annotations hold scored sleep stages."""
+    if getattr(rec, "path", None) is None:
+        return False
+    return any(str(a.description).lower().startswith("sleep stage") for a in getattr(rec, "annotations", ()))
+
+
 def _check_rules(rules: str) -> str:
     r = str(rules).lower().replace("_", "").replace("-", "").replace(" ", "")
     if r not in RULESETS:
@@ -174,6 +181,11 @@ def _analyze_recording(rec: Any, *, hypnogram: Any, age: Age | None, rules: str,
         hyp_entry = _file_entry(hypnogram)
     elif isinstance(hypnogram, Hypnogram):
         hyp_obj = hypnogram
+    elif _has_stage_annotations(rec):
+        # An EDF+ that carries its own scored stages (e.g. "Sleep stage N2" annotations) is
+        # its own hypnogram: a scorer's stages beat any automatic staging.
+        hyp_obj = read_hypnogram(rec.path, recording_start=rec.start_datetime)
+        hyp_entry = {"path": str(rec.path), "name": Path(rec.path).name, "source": "recording annotations"}
     if hyp_obj is not None:
         hyp_obj.check_fits(rec.duration_s, where=str(hypnogram) if hyp_entry else None)
 
