@@ -235,3 +235,34 @@ def test_stages_in_the_recordings_own_annotations_are_used(night, tmp_path):
     assert s["inputs"]["hypnogram"]["source"] == "recording annotations"
     assert s["sleep"]["tst_min"] == pytest.approx(
         (hyp["stage"].isin(["N1", "N2", "N3", "R"]).sum()) * 0.5)
+
+
+def test_unit_errors_and_dead_channels_are_reported(tmp_path):
+    """uV data labelled mV (1000x too large) and a leg lead flat for half the night reach the report."""
+    import edfio
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    fs, dur = 256, 1200
+    chin_uv = rng.normal(0, 5, fs * dur)
+    leg_uv = rng.normal(0, 3, fs * dur)
+    leg_uv[: fs * dur // 2] = 0.0  # disconnected for the first 10 min
+    sig = [edfio.EdfSignal(rng.normal(0, 20, fs * dur), sampling_frequency=fs, label="EEG C4-M1",
+                           physical_dimension="uV", physical_range=(-500, 500)),
+           # the values are uV but the header says mV: every amplitude reads 1000x too large
+           edfio.EdfSignal(chin_uv, sampling_frequency=fs, label="EMG Chin", physical_dimension="mV",
+                           physical_range=(-100, 100)),
+           edfio.EdfSignal(leg_uv, sampling_frequency=fs, label="EMG LAT", physical_dimension="uV",
+                           physical_range=(-100, 100))]
+    edf = tmp_path / "units.edf"
+    edfio.Edf(sig).write(edf)
+    hyp = tmp_path / "h.tsv"
+    pd.DataFrame({"onset": np.arange(40) * 30.0, "duration": 30.0, "stage": ["W"] * 4 + ["N2"] * 36}).to_csv(
+        hyp, sep="\t", index=False)
+    out = tmp_path / "o"
+    assert cli.main(["analyze", str(edf), "--hypnogram", str(hyp), "--out", str(out)]) == 0
+    warnings = json.loads((out / "summary.json").read_text())["warnings"]
+    assert any("EMG Chin" in w and "implausible" in w and "unit" in w for w in warnings), warnings
+    assert any("EMG LAT" in w and "flat, clipped, disconnected" in w for w in warnings), warnings
+    assert not any("EMG LAT" in w and "implausible" in w for w in warnings)
+    assert "implausible" in (out / "report.html").read_text()

@@ -254,6 +254,7 @@ def build_summary(rec: Any, detection: Any, context: Any, classification: Any, *
     warnings = list(getattr(context, "warnings", ()))
     for label, reason in refused.items():
         warnings.append(f"Channel {label} not used: {reason}")
+    warnings += _channel_quality_warnings(detection, rec.duration_s)
     return {
         "tool": {"name": "myosleep", "version": __version__},
         "generated_utc": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
@@ -274,6 +275,34 @@ def build_summary(rec: Any, detection: Any, context: Any, classification: Any, *
         "methods": cls_summary.get("methods", {}),
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
     }
+
+
+#: Resting surface EMG lies between the amplifier's noise floor (~0.1-1 uV RMS) and the tone
+#: of a relaxed muscle (a few uV; chin in wake ~5-15 uV; DESIGN.md, docs/simulator.md); a
+#: night-long median outside 0.05-200 uV RMS is almost always a unit error (V/mV/uV) in the
+#: file's header, which shifts every absolute threshold (the AASM 8 uV LM onset) by 1000x.
+RESTING_EMG_PLAUSIBLE_UV = (0.05, 200.0)
+#: Share of the night a channel may be flat, clipped or disconnected before the report says so.
+ARTEFACT_WARN_FRACTION = 0.05
+
+
+def _channel_quality_warnings(detection: Any, duration_s: float) -> list[str]:
+    """Warnings a reader of the report must see: implausible EMG levels, long artefact stretches."""
+    import math
+
+    out = []
+    lo, hi = RESTING_EMG_PLAUSIBLE_UV
+    for label, st in getattr(detection, "channel_status", {}).items():
+        if not st.used or str(st.role) == "accelerometer":
+            continue
+        level = float(st.baseline_median_uv)
+        if math.isfinite(level) and not lo <= level <= hi:
+            out.append(f"Channel {label}: resting EMG level {level:.3g} uV RMS is implausible "
+                       f"(expected {lo:g}-{hi:g} uV); check the unit (V, mV, uV) in the file's header")
+        if duration_s > 0 and st.artefact_s > ARTEFACT_WARN_FRACTION * duration_s:
+            out.append(f"Channel {label}: {st.artefact_s / 60:.0f} min flat, clipped, disconnected or NaN "
+                       f"({st.artefact_s / duration_s:.0%} of the recording); no events there")
+    return out
 
 
 def _counts_by_stage(cls_summary: dict) -> dict:
