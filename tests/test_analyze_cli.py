@@ -20,6 +20,14 @@ def run(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([*MYOSLEEP, *map(str, args)], capture_output=True, text=True, timeout=300)
 
 
+def _hypnogram_tsv(path: Path, *, n_wake: int, n_n2: int) -> Path:
+    """A 30-s hypnogram TSV: ``n_wake`` W epochs then ``n_n2`` N2 epochs."""
+    stages = ["W"] * n_wake + ["N2"] * n_n2
+    pd.DataFrame({"onset": 30.0 * pd.RangeIndex(len(stages)), "duration": 30.0, "stage": stages}).to_csv(
+        path, sep="\t", index=False)
+    return path
+
+
 def assert_bad_input(proc: subprocess.CompletedProcess, *words: str) -> None:
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
@@ -205,9 +213,7 @@ def test_no_usable_emg_is_bad_input_not_an_empty_report(tmp_path):
                            physical_dimension="uV", physical_range=(-500, 500))]
     edf = tmp_path / "slow.edf"
     edfio.Edf(sig).write(edf)
-    hyp = tmp_path / "h.tsv"
-    pd.DataFrame({"onset": np.arange(20) * 30.0, "duration": 30.0, "stage": ["W"] * 4 + ["N2"] * 16}).to_csv(
-        hyp, sep="\t", index=False)
+    hyp = _hypnogram_tsv(tmp_path / "h.tsv", n_wake=4, n_n2=16)
     out = tmp_path / "o"
     assert_bad_input(run("analyze", edf, "--hypnogram", hyp, "--out", out), "64 Hz")
     assert not out.exists()
@@ -256,9 +262,7 @@ def test_unit_errors_and_dead_channels_are_reported(tmp_path):
                            physical_range=(-100, 100))]
     edf = tmp_path / "units.edf"
     edfio.Edf(sig).write(edf)
-    hyp = tmp_path / "h.tsv"
-    pd.DataFrame({"onset": np.arange(40) * 30.0, "duration": 30.0, "stage": ["W"] * 4 + ["N2"] * 36}).to_csv(
-        hyp, sep="\t", index=False)
+    hyp = _hypnogram_tsv(tmp_path / "h.tsv", n_wake=4, n_n2=36)
     out = tmp_path / "o"
     assert cli.main(["analyze", str(edf), "--hypnogram", str(hyp), "--out", str(out)]) == 0
     warnings = json.loads((out / "summary.json").read_text())["warnings"]

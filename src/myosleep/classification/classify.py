@@ -36,6 +36,7 @@ from . import findings as fnd
 from .fragmentary import excessive_fm_minutes, is_fragmentary
 from .hypnic import is_hypnic, n_regions
 from .neonatal import neonatal_clusters
+from ._intervals import overlaps_any
 from .plm import _arousal_mask, score_leg_movements
 from .propriospinal import propagation_velocity
 from .rswa import atonia_index, sinbar
@@ -307,7 +308,7 @@ def _drop_overlapping(lm: "pd.DataFrame", on: np.ndarray, off: np.ndarray) -> "p
         return lm
     a = lm["onset"].to_numpy(float)
     b = a + lm["duration"].to_numpy(float)
-    hit = np.any((a[:, None] < off[None, :]) & (b[:, None] > on[None, :]), axis=1)
+    hit = overlaps_any(a, b, on, off)
     return lm[~hit].reset_index(drop=True)
 
 
@@ -408,7 +409,7 @@ def classify(motor_events: "pd.DataFrame", bursts: "pd.DataFrame", context: Any,
     if n and len(lm):
         lm_on = lm["onset"].to_numpy(float)
         lm_off = lm_on + lm["duration"].to_numpy(float)
-        inside = np.any((on[:, None] < lm_off[None, :]) & (off[:, None] > lm_on[None, :]), axis=1)
+        inside = overlaps_any(on, off, lm_on, lm_off)
         absorbed = inside & leg_only & free
         keep &= ~absorbed
         free &= ~absorbed

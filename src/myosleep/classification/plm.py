@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ._intervals import overlaps_any
 from .rules import RuleSet
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -85,8 +86,7 @@ def _respiratory_mask(on: np.ndarray, off: np.ndarray, resp: "pd.DataFrame | Non
         w_on, w_off = r_off - rules.respiratory_before_s, r_off + rules.respiratory_after_s
     else:
         w_on, w_off = r_on - rules.respiratory_before_s, r_off + rules.respiratory_after_s
-    # overlap of [on, off] with any window [w_on, w_off]
-    return np.any((on[:, None] <= w_off[None, :]) & (off[:, None] >= w_on[None, :]), axis=1)
+    return overlaps_any(on, off, w_on, w_off, closed=True)
 
 
 def _arousal_mask(on: np.ndarray, off: np.ndarray, arousals: "pd.DataFrame | None", gap_s: float) -> np.ndarray:
@@ -96,7 +96,7 @@ def _arousal_mask(on: np.ndarray, off: np.ndarray, arousals: "pd.DataFrame | Non
     a_on = arousals["onset"].to_numpy(dtype=float)
     a_off = a_on + arousals["duration"].to_numpy(dtype=float)
     # overlap, or less than gap_s between the end of one and the onset of the other
-    return np.any((on[:, None] < a_off[None, :] + gap_s) & (a_on[None, :] < off[:, None] + gap_s), axis=1)
+    return overlaps_any(on, off, a_on - gap_s, a_off + gap_s)
 
 
 def plm_series(onsets_s: np.ndarray, *, eligible: np.ndarray, breaks: np.ndarray,
