@@ -89,16 +89,51 @@ def test_decode_samples_24_bit_sign_extension() -> None:
     assert _edf_data.decode_samples(raw16, 2).tolist() == [[-1, -32768, 1]]
 
 
+@pytest.mark.parametrize("sample_bytes", [2, 3])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_decode_physical_equals_int32_decoding_then_conversion(sample_bytes: int, dtype) -> None:
+    # the fast path must give the values of the plain formulation: int32 samples * gain + offset
+    # in float64, then cast; strided input (one signal's bytes of interleaved records), extremes
+    rng = np.random.default_rng(5)
+    n_rec, spr, record_bytes, byte_offset = 7, 11, 100, 30
+    block = rng.integers(0, 256, size=(n_rec, record_bytes), dtype=np.uint8)
+    nbytes = spr * sample_bytes
+    raw = block[:, byte_offset: byte_offset + nbytes]
+    ext = [0xFF, 0x7F] if sample_bytes == 2 else [0xFF, 0xFF, 0x7F]  # digital max; min below
+    block[0, byte_offset: byte_offset + sample_bytes] = ext
+    block[1, byte_offset: byte_offset + sample_bytes] = [0x00] * (sample_bytes - 1) + [0x80]
+    gain, offset = 0.30518043793392844, 0.152590218966964
+    want = (_edf_data.decode_samples(raw, sample_bytes).reshape(-1) * gain + offset).astype(dtype)
+    for first, size in [(0, n_rec * spr), (3, n_rec * spr - 3), (5, 13), (76, 1)]:
+        out = np.empty(size, dtype=dtype)
+        _edf_data.decode_physical(raw, sample_bytes, gain, offset, out, first=first)
+        np.testing.assert_array_equal(out, want[first: first + size])
+    assert want[0] == dtype(((2 ** (8 * sample_bytes - 1)) - 1) * gain + offset)
+    assert want[spr] == dtype(-(2 ** (8 * sample_bytes - 1)) * gain + offset)
+
+
+def test_float32_read_is_the_float64_read_rounded(fixture_dir: Path, monkeypatch) -> None:
+    monkeypatch.setattr(_edf_data, "CHUNK_SAMPLES", 1000)  # several blocks, spans cut mid-record
+    for name, label in [("psg.edf", "LAT"), ("small.bdf", "RAT")]:
+        with read_recording(fixture_dir / name) as rec:
+            for span in [(0.0, None), (0.3, 3.1), (1.0, 1.0)]:
+                x64 = rec.get_data(label, start_s=span[0], stop_s=span[1])
+                x32 = rec.get_data(label, start_s=span[0], stop_s=span[1], dtype=np.float32)
+                assert x32.dtype == np.float32 and x64.dtype == np.float64
+                np.testing.assert_array_equal(x32, x64.astype(np.float32))
+        assert x64.size == 0 and span == (1.0, 1.0)
+
+
 # ----------------------------------------------------------------------- laziness
 def test_reading_one_channel_decodes_only_that_channel(fixture_dir: Path, monkeypatch) -> None:
     decoded_bytes: list[int] = []
-    real = _edf_data.decode_samples
+    real = _edf_data.decode_physical
 
-    def spy(raw: np.ndarray, sample_bytes: int) -> np.ndarray:
+    def spy(raw: np.ndarray, sample_bytes: int, *args, **kwargs) -> None:
         decoded_bytes.append(raw.size)
-        return real(raw, sample_bytes)
+        return real(raw, sample_bytes, *args, **kwargs)
 
-    monkeypatch.setattr(_edf_data, "decode_samples", spy)
+    monkeypatch.setattr(_edf_data, "decode_physical", spy)  # every physical read goes through it
     with read_recording(fixture_dir / "psg.edf") as rec:
         assert decoded_bytes == []  # opening decodes nothing
         rec.get_data("LAT")

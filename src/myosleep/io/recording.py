@@ -210,12 +210,9 @@ class _EdfSource:
                  dtype: Any = np.float64) -> np.ndarray:
         """Samples ``start:stop`` of data channel ``index`` in physical units times ``scale``."""
         sig = self.signals[index]
-        out = np.empty(max(0, min(stop, sig.samples_per_record * self.header.n_records) - start), dtype=dtype)
         gain = sig.gain * scale
         offset = (sig.physical_min - sig.digital_min * sig.gain) * scale
-        for pos, block in self.data.iter_digital(sig, start, stop):
-            out[pos:pos + block.size] = block * gain + offset  # float64 per block, then cast
-        return out
+        return self.data.physical(sig, start, stop, gain=gain, offset=offset, dtype=dtype)
 
     def close(self) -> None:
         self.data.close()
