@@ -10,9 +10,10 @@ import sys
 import time, numpy as np
 from myosleep.io import read_recording
 from myosleep.preprocessing import detect_r_peaks, emg_channel_problem
-from myosleep.preprocessing.artefacts import nan_runs, flat_runs, clipped_runs, lazy_slow_component
-from myosleep.preprocessing.mains import detect_mains, remove_mains
-from myosleep.preprocessing.filters import sos_filter, design_emg_sos
+from myosleep.preprocessing.artefacts import lazy_slow_component, _rail_limits, _scan_runs
+from myosleep.preprocessing.mains import detect_mains, _mains_model
+from myosleep.preprocessing.filters import _sosfilt, design_emg_sos
+from myosleep.preprocessing import preprocess_emg
 from myosleep.preprocessing.ecg import remove_cardiac_counted
 from myosleep.preprocessing.envelope import emg_envelope
 from myosleep.detection.bursts import resting_baseline, find_short_bursts, find_lm_bursts
@@ -33,16 +34,21 @@ e = T("read ECG", lambda: rec.get_data(ecg.label, dtype=np.float32))
 peaks = T("R-peaks on the ECG (once per night)", lambda: detect_r_peaks(e, ecg.sfreq))
 fs = leg.sfreq
 T("channel checks (quality)", lambda: emg_channel_problem(x, fs))
-T("NaN/flat/clipped runs", lambda: (nan_runs(x), flat_runs(x, fs), clipped_runs(x, low=None, high=None)))
+# preprocessing rows: the code path of preprocess_emg (one artefact scan; the mains
+# sinusoids subtracted inside the band-pass kernel)
+T("NaN/flat/clipped runs (one kernel pass)",
+  lambda: _scan_runs(x, nan=True, flat=(0.0, int(0.5 * fs)), rails=(*_rail_limits(x, None, None), 2)))
 m = T("mains detection (Welch on 8 segments)", lambda: detect_mains(x, fs))
-xc = T("mains removal (sinusoid fit)", lambda: remove_mains(x, fs, m.freqs_hz))
-filt = T("band-pass (sosfilt)", lambda: sos_filter(xc, design_emg_sos(fs)))
+model = T("mains fit (sinusoids per 1-s block)", lambda: _mains_model(x, fs, m.freqs_hz))
+filt = T("band-pass minus mains (kernel)", lambda: _sosfilt(x, design_emg_sos(fs), mains=model))
 filt = T("cardiac template subtraction", lambda: remove_cardiac_counted(filt.copy(), fs, peaks + 1, overwrite=True)[0])
+T("preprocess_emg (all of the above)", lambda: preprocess_emg(x, fs, r_peaks_s=peaks / ecg.sfreq))
 mask = np.zeros(filt.size, bool); mask[:150] = True; mask[-150:] = True
-base = T("resting baseline", lambda: resting_baseline(filt, fs, mask=mask))
+base = T("resting baseline (kernel block power + running quantile)", lambda: resting_baseline(filt, fs, mask=mask))
 T("one 10-ms RMS envelope", lambda: emg_envelope(filt, fs, window_s=0.01))
 slow = lazy_slow_component(x, fs)
-T("short-burst search (2 envelopes, thresholds, pop test)", lambda: find_short_bursts(filt, fs, params=P.short, mask=mask, baseline=base, slow=slow))
-T("LM search (50-ms envelope, thresholds)", lambda: find_lm_bursts(filt, fs, params=P.lm, mask=mask, baseline=base))
+# burst rows: numba kernels computing the 10-/50-ms RMS on the fly (no night-long envelope)
+T("short-burst search (kernel: 10/50-ms RMS, hysteresis, features; pop test)", lambda: find_short_bursts(filt, fs, params=P.short, mask=mask, baseline=base, slow=slow))
+T("LM search (kernel: 50-ms RMS, hysteresis, rise start, features)", lambda: find_lm_bursts(filt, fs, params=P.lm, mask=mask, baseline=base))
 for k, v in rows.items():
     print(f"| {k} | {v:.3f} |")

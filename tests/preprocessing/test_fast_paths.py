@@ -7,7 +7,7 @@ from scipy.ndimage import uniform_filter1d
 
 from myosleep.detection.bursts import Baseline, _exceeds, _threshold
 from myosleep.preprocessing.artefacts import flat_runs, runs_from_mask
-from myosleep.preprocessing.ecg import _gather, _running_template, remove_cardiac_counted
+from myosleep.preprocessing.ecg import remove_cardiac_counted
 from myosleep.preprocessing.envelope import emg_envelope
 from myosleep.preprocessing.mains import remove_mains
 
@@ -24,26 +24,6 @@ def test_chunked_envelope_matches_whole_night_filter():
         # identical up to the running sum's rounding restarting at chunk edges
         assert np.max(np.abs(env - ref) / ref) < 1e-6
         assert np.count_nonzero(env != ref) <= 5
-
-
-def test_running_template_matches_global_cumsum():
-    rng = np.random.default_rng(1)
-    for m in (3, 20, 511, 1300):
-        ep = (rng.standard_normal((m, 40)) * 30).astype(np.float32)
-        good = (rng.random(m) > 0.2).astype(np.float64)
-        h = 15
-        cs = np.vstack([np.zeros((1, 40)), np.cumsum(ep.astype(np.float64) * good[:, None], axis=0)])
-        cc = np.concatenate([[0.0], np.cumsum(good)])
-        i = np.arange(m)
-        a, b = np.clip(i - h, 0, m), np.clip(i + h + 1, 0, m)
-        ref = ((cs[b] - cs[a]) / np.maximum(cc[b] - cc[a], 1.0)[:, None]).astype(np.float32)
-        np.testing.assert_allclose(_running_template(ep, good, h), ref, rtol=1e-6, atol=1e-6)
-
-
-def test_gather_reads_zero_outside():
-    y = np.arange(1, 11, dtype=np.float32)
-    out = _gather(y, np.array([-2, 0, 8]), 4)
-    np.testing.assert_array_equal(out, [[0, 0, 1, 2], [1, 2, 3, 4], [9, 10, 0, 0]])
 
 
 def test_in_place_cardiac_removal_equals_copy():

@@ -5,7 +5,7 @@ whose low edge is 10 Hz, as AASM records leg and chin EMG (AASM Manual v2.5, 201
 technical specifications: EMG filters 10-100 Hz), and whose high edge is raised to
 200 Hz where the sampling rate allows (surface EMG power extends to ~200-250 Hz;
 De Luca, J Appl Biomech 1997), capped at 0.4 x sfreq to stay clear of Nyquist.
-Filtering is causal (``sosfilt``, chunked, float32 out) so it streams; its group
+Filtering is causal (``sosfilt`` recursion in a numba kernel, float32 out) so it streams; its group
 delay over the muscle band is known analytically and removed from onset times.
 Order 2 (12 dB/octave, as the analogue 10-Hz filters of PSG amplifiers) rather
 than 4: a 4th-order high-pass rings for ~50 ms after a 30-uV burst at ~13 % of its
@@ -76,23 +76,42 @@ def group_delay_s(sfreq: float, notch_hz: tuple[float, ...] = ()) -> float:
 
 
 def sos_filter(x: np.ndarray, sos: np.ndarray, *, chunk_samples: int = _CHUNK_SAMPLES) -> np.ndarray:
-    """Causal filtering of ``x`` by ``sos``, in chunks, returning float32.
+    """Causal filtering of ``x`` by ``sos``, returning float32.
 
     The initial state is set to the steady state for ``x[0]`` so an offset at the
     start does not ring.  NaNs must be replaced before calling (see
-    :func:`filter_emg`).  Memory: one float64 chunk at a time.
+    :func:`filter_emg`).  A numba kernel (``scipy.signal.sosfilt``'s recursion, float64
+    state) reads float32 or float64 input directly: no float64 copy of the record.
+    ``chunk_samples`` is kept for compatibility; it no longer changes anything.
     """
-    from scipy import signal
+    return _sosfilt(x, sos)
+
+
+def _sosfilt(x: np.ndarray, sos: np.ndarray, *, mains: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+             fill: float = float("nan")) -> np.ndarray:
+    """:func:`sos_filter` of ``x`` minus a mains model ``(coef, wave, tail)`` of
+    :func:`myosleep.preprocessing.mains._mains_model` (float32 arithmetic as
+    :func:`~myosleep.preprocessing.mains.remove_mains`), non-finite samples read as
+    ``fill`` unless NaN; the mains-free signal is never written out.
+    """
+    from ._kernels import sosfilt
 
     x = np.asarray(x)
+    if x.dtype not in (np.float32, np.float64):
+        x = x.astype(np.float64)
+    x = np.ascontiguousarray(x)
     out = np.empty(x.shape[0], dtype=np.float32)
     if x.shape[0] == 0:
         return out
-    zi = _unit_zi(np.ascontiguousarray(sos, dtype=np.float64).tobytes(), sos.shape[0]) * float(x[0])
-    for start in range(0, x.shape[0], chunk_samples):
-        stop = min(start + chunk_samples, x.shape[0])
-        y, zi = signal.sosfilt(sos, x[start:stop].astype(np.float64, copy=False), zi=zi)
-        out[start:stop] = y
+    sos = np.ascontiguousarray(sos, dtype=np.float64)
+    key = sos.tobytes()
+    if mains is None:
+        coef = wave = np.zeros((0, 0), dtype=np.float32)
+        tail = np.zeros(0, dtype=np.float32)
+    else:
+        coef, wave, tail = mains
+    sosfilt(x, coef, wave, tail, float(fill), sos, _unit_zi(key, sos.shape[0]), _warm_samples(key, sos.shape[0]),
+            out)
     return out
 
 
@@ -104,6 +123,17 @@ def _unit_zi(sos_bytes: bytes, n_sections: int) -> np.ndarray:
     zi = signal.sosfilt_zi(np.frombuffer(sos_bytes, dtype=np.float64).reshape(n_sections, 6))
     zi.setflags(write=False)
     return zi
+
+
+@functools.lru_cache(maxsize=64)
+def _warm_samples(sos_bytes: bytes, n_sections: int) -> int:
+    """Samples after which the state of design ``sos`` has forgotten its start to 1e-16
+    (``r ** n <= 1e-16``, ``r`` its largest pole modulus), doubled for safety; 0 if unstable."""
+    sos = np.frombuffer(sos_bytes, dtype=np.float64).reshape(n_sections, 6)
+    r = max(float(np.max(np.abs(np.roots(sec[3:])))) if np.any(sec[4:] != 0) else 0.0 for sec in sos)
+    if not 0.0 < r < 1.0:
+        return 0 if r >= 1.0 else 1
+    return 2 * int(np.ceil(np.log(1e-16) / np.log(r)))
 
 
 def filter_emg(x: np.ndarray, sfreq: float, *, notch_hz: tuple[float, ...] = ()) -> np.ndarray:
@@ -123,8 +153,9 @@ def filter_emg(x: np.ndarray, sfreq: float, *, notch_hz: tuple[float, ...] = ())
     ndarray of float32, uV, same length; delayed by :func:`group_delay_s` (s).
     """
     x = np.asarray(x)
-    bad = ~np.isfinite(x)
-    if bad.any():
-        fill = float(np.median(x[~bad])) if (~bad).any() else 0.0
-        x = np.where(bad, fill, x)
-    return sos_filter(x, design_emg_sos(float(sfreq), tuple(notch_hz)))
+    fin = np.isfinite(x)
+    if fin.all():
+        return _sosfilt(x, design_emg_sos(float(sfreq), tuple(notch_hz)))
+    # NaNs read as the median by the filter kernel (no filled copy of the record)
+    fill = float(np.median(x[fin])) if fin.any() else 0.0
+    return _sosfilt(x, design_emg_sos(float(sfreq), tuple(notch_hz)), fill=fill)

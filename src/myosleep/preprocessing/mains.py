@@ -147,14 +147,36 @@ def remove_mains(x: np.ndarray, sfreq: float, freqs_hz: tuple[float, ...], *, bl
     -------
     ndarray of float32 (uV), same length.
     """
-    from scipy.ndimage import median_filter
-
     x32 = np.asarray(x, dtype=np.float32)  # no copy when x is float32: only read below
+    model = _mains_model(x32, sfreq, freqs_hz, block_s=block_s, median_blocks=median_blocks)
+    if model is None:
+        return np.array(x32, dtype=np.float32, copy=True)
+    coef, wave, tail = model
+    n_tot = x32.shape[0]
+    nblk, nb = coef.shape[0], wave.shape[1]
+    blocks = x32[: nblk * nb].reshape(nblk, nb)
+    y = np.empty(n_tot, dtype=np.float32)
+    yb = y[: nblk * nb].reshape(nblk, nb)
+    # one product written straight into the output, then x minus it in place (a single
+    # BLAS call: many small calls stall when the BLAS threads compete for busy cores)
+    np.matmul(coef, wave, out=yb)
+    np.subtract(blocks, yb, out=yb)
+    if tail.size:
+        y[nblk * nb:] = x32[nblk * nb:] - tail
+    return y
+
+
+def _mains_model(x32: np.ndarray, sfreq: float, freqs_hz: tuple[float, ...], *, block_s: float = 1.0,
+                 median_blocks: int = 9) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The fitted mains sinusoids of :func:`remove_mains`, as float32 ``(coef, wave, tail)``:
+    block ``b`` (of ``wave.shape[1]`` samples) holds ``coef[b] @ wave``, the samples after
+    the last whole block hold ``tail``; None when there is nothing to remove.
+    """
     n_tot = x32.shape[0]
     nb = int(round(block_s * sfreq))
     nblk = n_tot // nb if nb > 0 else 0
     if not freqs_hz or nblk < 3:
-        return np.array(x32, dtype=np.float32, copy=True)
+        return None
     blocks = x32[: nblk * nb].reshape(nblk, nb)
     tau = np.arange(nb) / float(sfreq)
     starts_s = np.arange(nblk) * nb / float(sfreq)
@@ -188,22 +210,26 @@ def remove_mains(x: np.ndarray, sfreq: float, freqs_hz: tuple[float, ...], *, bl
         sub[again] += df2[again]
         freqs[refine] = sub
     k = max(1, int(median_blocks) | 1)
-    c = (median_filter(c.real, size=(k, 1), mode="nearest")
-         + 1j * median_filter(c.imag, size=(k, 1), mode="nearest"))
+    c = _running_median(c.real, k) + 1j * _running_median(c.imag, k)
     a = c * np.exp(2j * np.pi * freqs[None, :] * starts_s[:, None])
     # the fitted sinusoids of all lines, block by block, in one product: (nblk, 2L) @ (2L, nb)
     coef = np.concatenate([a.real, a.imag], axis=1).astype(np.float32)
     wave = np.concatenate([np.cos(2 * np.pi * freqs[:, None] * tau[None, :]),
                            -np.sin(2 * np.pi * freqs[:, None] * tau[None, :])], axis=0).astype(np.float32)
-    y = np.empty(n_tot, dtype=np.float32)
-    yb = y[: nblk * nb].reshape(nblk, nb)
-    # one product written straight into the output, then x minus it in place (a single
-    # BLAS call: many small calls stall when the BLAS threads compete for busy cores)
-    np.matmul(coef, wave, out=yb)
-    np.subtract(blocks, yb, out=yb)
     rest = n_tot - nblk * nb
-    if rest:
-        t_rest = (nblk * nb + np.arange(rest)) / float(sfreq)
-        last = (c[-1][None, :] * np.exp(2j * np.pi * freqs[None, :] * t_rest[:, None])).real.sum(axis=1)
-        y[nblk * nb:] = x32[nblk * nb:] - last.astype(np.float32)
-    return y
+    t_rest = (nblk * nb + np.arange(rest)) / float(sfreq)
+    last = (c[-1][None, :] * np.exp(2j * np.pi * freqs[None, :] * t_rest[:, None])).real.sum(axis=1)
+    return coef, wave, last.astype(np.float32)
+
+
+def _running_median(a: np.ndarray, k: int) -> np.ndarray:
+    """``scipy.ndimage.median_filter(a, size=(k, 1), mode="nearest")`` for odd ``k``, by sorting
+    windows (exact: the middle of k values; ~20x faster than the generic rank filter here)."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    h = k // 2
+    if h == 0:
+        return a.copy()
+    padded = np.concatenate([np.repeat(a[:1], h, axis=0), a, np.repeat(a[-1:], h, axis=0)])
+    win = np.sort(sliding_window_view(padded, k, axis=0), axis=-1)
+    return np.ascontiguousarray(win[..., h])

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .artefacts import clipped_runs, flat_runs, nan_runs
+from .artefacts import _as_float, _rail_limits, _scan_runs
 from .ecg import r_peaks_from_emg, remove_cardiac_counted
-from .filters import design_emg_sos, filter_emg, group_delay_s, sos_filter
-from .mains import MainsLines, detect_mains, remove_mains
+from .filters import _sosfilt, design_emg_sos, group_delay_s
+from .mains import MainsLines, _mains_model, detect_mains
 
 __all__ = ["PreprocessedEMG", "preprocess_emg", "ARTEFACT_KINDS"]
 
@@ -20,6 +20,8 @@ log = logging.getLogger("myosleep")
 ARTEFACT_KINDS = ("electrode_pop", "flat", "clipped", "nan", "disconnected")
 #: A flat stretch this long is a disconnected lead rather than a momentary dropout.
 DISCONNECTED_MIN_S = 10.0
+#: Shortest flat stretch masked (s): :func:`~myosleep.preprocessing.flat_runs`'s default.
+FLAT_MIN_S = 0.5
 #: Ringing of the 10-Hz 4th-order high-pass after a step lasts ~0.2 s (a few cycles
 #: of 10 Hz): masks are widened by this much on each side.
 MASK_MARGIN_S = 0.2
@@ -49,6 +51,10 @@ class PreprocessedEMG:
         Cardiac beats subtracted (0 if no cardiac field was found).
     delay_s : float
         Group delay (s) of the causal filter, to subtract from times found on ``filtered``.
+    beats : ndarray of int64
+        Sample indices of the cardiac beats subtracted, in the sampling and time frame of
+        ``filtered`` (R-peaks shifted by the filter delay); empty when no cardiac field was
+        removed or ``cardiac="off"``.
     """
 
     filtered: np.ndarray
@@ -58,6 +64,7 @@ class PreprocessedEMG:
     mains: MainsLines = MainsLines(None, (), ())
     n_beats_removed: int = 0
     delay_s: float = 0.0
+    beats: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 def preprocess_emg(x: np.ndarray, sfreq: float, *, r_peaks_s: np.ndarray | None = None,
@@ -84,19 +91,22 @@ def preprocess_emg(x: np.ndarray, sfreq: float, *, r_peaks_s: np.ndarray | None 
     -------
     PreprocessedEMG
     """
-    x = np.asarray(x)
+    x = _as_float(x)
     n = x.shape[0]
     arts: list[tuple[int, int, str]] = []
-    s, e = nan_runs(x)
+    # NaN, flat and clipped runs in one pass (as nan_runs, flat_runs, clipped_runs)
+    limits = _rail_limits(x, physical_min, physical_max)
+    (s, e), (fs_, fe_), (cs_, ce_) = _scan_runs(
+        x, nan=True, flat=(0.0, max(2, int(round(FLAT_MIN_S * sfreq)))),
+        rails=None if limits is None else (limits[0], limits[1], 2))
     all_finite = s.size == 0
     arts += [(int(a), int(b), "nan") for a, b in zip(s, e)]
-    s, e = flat_runs(x, sfreq)
     min_disc = int(DISCONNECTED_MIN_S * sfreq)
-    arts += [(int(a), int(b), "disconnected" if b - a >= min_disc else "flat") for a, b in zip(s, e)]
-    s, e = clipped_runs(x, low=physical_min, high=physical_max)
-    arts += [(int(a), int(b), "clipped") for a, b in zip(s, e)]
+    arts += [(int(a), int(b), "disconnected" if b - a >= min_disc else "flat") for a, b in zip(fs_, fe_)]
+    arts += [(int(a), int(b), "clipped") for a, b in zip(cs_, ce_)]
 
     mains = detect_mains(x, sfreq)
+    sos = design_emg_sos(float(sfreq))
     if mains.base_hz is not None:
         log.info("%s: mains interference at %s Hz removed", label, ", ".join(f"{f:g}" for f in mains.freqs_hz))
         if all_finite:
@@ -104,13 +114,17 @@ def preprocess_emg(x: np.ndarray, sfreq: float, *, r_peaks_s: np.ndarray | None 
         else:
             fin = np.isfinite(x)
             xin = np.where(fin, x, float(np.median(x[fin])) if fin.any() else 0.0)
-        x_clean = remove_mains(xin, sfreq, mains.freqs_hz)
-        all_finite = True
-    else:
-        x_clean = x
-    # filter_emg without its NaN scan when the data are known to be finite
-    filt = sos_filter(x_clean, design_emg_sos(float(sfreq))) if all_finite else filter_emg(x_clean, sfreq)
-    del x_clean
+        x32 = np.asarray(xin, dtype=np.float32)
+        model = _mains_model(x32, sfreq, mains.freqs_hz)
+        # band-pass of x minus the fitted sinusoids, subtracted inside the filter kernel
+        filt = _sosfilt(x32, sos, mains=model)
+        del xin, x32
+    elif all_finite:
+        filt = _sosfilt(x, sos)
+    else:  # NaNs read as the channel median by the filter kernel (as filter_emg)
+        fin = np.isfinite(x)
+        filt = _sosfilt(x, sos, fill=float(np.median(x[fin])) if fin.any() else 0.0)
+        del fin
     delay = group_delay_s(float(sfreq))
 
     mask = np.zeros(n, dtype=bool)
@@ -132,6 +146,7 @@ def preprocess_emg(x: np.ndarray, sfreq: float, *, r_peaks_s: np.ndarray | None 
     zero_masked(filt)
 
     n_beats = 0
+    beats = np.zeros(0, dtype=np.int64)
     if cardiac != "off":
         if r_peaks_s is not None:
             peaks = np.round(np.asarray(r_peaks_s, dtype=np.float64) * sfreq + delay * sfreq).astype(np.int64)
@@ -141,6 +156,9 @@ def preprocess_emg(x: np.ndarray, sfreq: float, *, r_peaks_s: np.ndarray | None 
             # filt is this function's own array: subtract in place
             filt, n_beats = remove_cardiac_counted(filt, sfreq, peaks, overwrite=True)
             zero_masked(filt)
+            if n_beats:  # the peaks remove_cardiac_counted used: those inside the record
+                beats = peaks[(peaks >= 0) & (peaks < n)].astype(np.int64)
     arts.sort()
     return PreprocessedEMG(filtered=filt, sfreq=float(sfreq), mask=mask, artefacts=tuple(arts),
-                           mains=mains, n_beats_removed=n_beats, delay_s=float(delay))
+                           mains=mains, n_beats_removed=n_beats, delay_s=float(delay),
+                           beats=beats)

@@ -37,14 +37,19 @@ def emg_channel_problem(x: np.ndarray | None, sfreq: float, *, min_sfreq: float 
     x = np.asarray(x)
     if x.size < int(sfreq):
         return f"holds {x.size} samples, less than 1 s of data"
-    finite = np.isfinite(x)
-    n_finite = int(np.count_nonzero(finite))
-    if n_finite == 0:
-        return "holds no finite sample (all NaN)"
-    if n_finite < int(sfreq):
-        return f"holds only {n_finite} finite samples (less than 1 s)"
-    vals = x[finite] if n_finite < x.size else x
-    if float(np.max(vals)) == float(np.min(vals)):
+    lo, hi = float(np.min(x)), float(np.max(x))  # NaN or inf when a sample is not finite
+    if np.isfinite(lo) and np.isfinite(hi):  # the usual case: two reductions, no mask
+        vals = x
+    else:
+        finite = np.isfinite(x)
+        n_finite = int(np.count_nonzero(finite))
+        if n_finite == 0:
+            return "holds no finite sample (all NaN)"
+        if n_finite < int(sfreq):
+            return f"holds only {n_finite} finite samples (less than 1 s)"
+        vals = x[finite]
+        lo, hi = float(np.min(vals)), float(np.max(vals))
+    if hi == lo:
         level = float(vals[0])
         # within 1 uV of zero: zero up to the file's quantisation (a symmetric EDF range
         # maps digital 0 to half a step above physical 0)
