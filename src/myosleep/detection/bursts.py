@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..preprocessing.artefacts import PopCriteria, is_electrode_pop, merge_runs, runs_from_mask
-from ..preprocessing.envelope import block_power, emg_envelope, running_baseline
+from ..errors import ParameterError
+from ..preprocessing.artefacts import PopCriteria, is_electrode_pop
+from ..preprocessing.envelope import SUPER_BLOCK_S, _baseline_from_super_quantiles
 from .params import LegMovementParams, ShortBurstParams
 
 __all__ = ["BURST_COLUMNS", "Baseline", "resting_baseline", "find_short_bursts", "find_lm_bursts",
@@ -61,13 +62,22 @@ def resting_baseline(filtered: np.ndarray, sfreq: float, *, mask: np.ndarray | N
     -------
     Baseline
     """
+    from . import _kernels
+
+    filtered = np.ascontiguousarray(filtered, dtype=np.float32)
     n = filtered.shape[0]
     nb = max(1, int(round(block_s * sfreq)))
-    amp = np.sqrt(block_power(filtered, nb))
-    valid = None
-    if mask is not None and mask.any():
-        valid = ~block_any(mask, nb)
-    b = running_baseline(amp, nb / sfreq, window_s=window_s, quantile=quantile, valid=valid)
+    use_mask, mask_arr = _mask_arg(mask, n)
+    # block_power(filtered, nb) and block_any(mask, nb) in one pass
+    power, hit = _kernels.block_power_any(filtered, nb, mask_arr.view(np.uint8), use_mask)
+    amp = np.sqrt(power)
+    # running_baseline(amp, nb / sfreq, window_s=..., quantile=..., valid=~hit), its super-block
+    # quantiles from a kernel (np.quantile over rows of 50 costs more than the block power)
+    block_s_eff = nb / sfreq
+    per = max(1, int(round(SUPER_BLOCK_S / block_s_eff)))
+    q = _kernels.super_block_quantiles(amp, ~hit, bool(hit.any()), per, float(quantile))
+    b = _baseline_from_super_quantiles(q, amp.shape[0], per, block_s_eff, window_s=window_s,
+                                       window_quantile=0.5)
     if not np.isfinite(b).all():
         fill = float(np.nanmedian(b)) if np.isfinite(b).any() else float(np.median(amp))
         b = np.where(np.isfinite(b), b, fill)
@@ -76,36 +86,35 @@ def resting_baseline(filtered: np.ndarray, sfreq: float, *, mask: np.ndarray | N
     return Baseline(b, nb, n)
 
 
-def block_any(mask: np.ndarray, n_block: int) -> np.ndarray:
-    """True for each block of ``n_block`` samples holding any True (last partial block kept)."""
-    n = mask.shape[0]
-    nfull = n // n_block
-    out = mask[: nfull * n_block].reshape(nfull, n_block).any(axis=1)
-    if n > nfull * n_block:
-        out = np.append(out, bool(mask[nfull * n_block:].any()))
-    return out
+def _mask_arg(mask: np.ndarray | None, n: int) -> tuple[bool, np.ndarray]:
+    """(use it, bool array) for the kernels: an empty array when no sample is masked."""
+    if mask is None:
+        return False, np.zeros(0, dtype=bool)
+    mask = np.ascontiguousarray(mask, dtype=bool)
+    if mask.shape[0] != n:
+        raise ParameterError(f"has {mask.shape[0]} samples, the signal {n}", where="mask")
+    if not mask.any():
+        return False, np.zeros(0, dtype=bool)
+    return True, mask
 
 
-def _table(starts: np.ndarray, stops: np.ndarray, env: np.ndarray, base: Baseline, sfreq: float,
-           delay_s: float, *, smooth: np.ndarray | None = None,
-           smooth_window_s: float = 0.05) -> dict[str, np.ndarray]:
+def _table(starts: np.ndarray, stops: np.ndarray, filtered: np.ndarray, base: Baseline, sfreq: float,
+           delay_s: float, *, window_s: float, smooth_window_s: float | None = None) -> dict[str, np.ndarray]:
     """Per-burst features.
 
-    ``peak`` is the maximum of the ``smooth`` envelope (``smooth_window_s`` RMS) for
-    bursts at least that long, of ``env`` otherwise: the maximum of a short RMS
-    window over a noise-like burst overshoots its true RMS by ~50 %.  ``mean`` is
-    the burst's RMS (square root of the mean of ``env`` squared).
+    ``peak`` is the maximum of the ``smooth_window_s`` RMS envelope for bursts at
+    least that long, of the ``window_s`` envelope otherwise: the maximum of a short
+    RMS window over a noise-like burst overshoots its true RMS by ~50 %.  ``mean``
+    is the burst's RMS (square root of the mean of the ``window_s`` envelope squared).
     """
-    n = starts.size
-    peak = np.zeros(n)
-    mean = np.zeros(n)
-    min_smooth = int(round(smooth_window_s * sfreq))
-    for k in range(n):
-        a, z = int(starts[k]), int(stops[k])
-        seg = env[a:z]
-        src = smooth[a:z] if smooth is not None and z - a >= min_smooth else seg
-        peak[k] = float(src.max())
-        mean[k] = float(np.sqrt(np.mean(np.square(seg, dtype=np.float64))))
+    from . import _kernels
+
+    starts = np.ascontiguousarray(starts, dtype=np.int64)
+    stops = np.ascontiguousarray(stops, dtype=np.int64)
+    n_smooth = 0 if smooth_window_s is None else _window_samples(smooth_window_s, sfreq)
+    min_smooth = 0 if smooth_window_s is None else int(round(smooth_window_s * sfreq))
+    peak, mean = _kernels.burst_features(filtered, starts, stops, _window_samples(window_s, sfreq),
+                                         n_smooth, min_smooth)
     b = base.at(starts)
     onset = np.maximum(starts / sfreq - delay_s, 0.0)
     duration = (stops - starts) / sfreq
@@ -139,6 +148,11 @@ def detection_window_s(params: ShortBurstParams, sfreq: float) -> float:
     return max(params.detection_window_s, params.min_dof / (2.0 * (high - low)))
 
 
+def _window_samples(window_s: float, sfreq: float) -> int:
+    """RMS window in samples, as :func:`emg_envelope` rounds it."""
+    return max(1, int(round(window_s * sfreq)))
+
+
 def _threshold(b: np.ndarray, ratio: float, floor_uv: float, *, out: np.ndarray | None = None) -> np.ndarray:
     """max(ratio x b, b + floor_uv) per sample, float32, with one temporary."""
     out = np.multiply(b, np.float32(ratio), out=out)
@@ -147,25 +161,12 @@ def _threshold(b: np.ndarray, ratio: float, floor_uv: float, *, out: np.ndarray 
     return out
 
 
-def _cached_envelope(filtered: np.ndarray, sfreq: float, window_s: float,
-                     envelopes: dict[int, np.ndarray] | None) -> np.ndarray:
-    """:func:`emg_envelope` of ``filtered``, taken from / stored in ``envelopes`` (keyed by window samples)."""
-    if envelopes is None:
-        return emg_envelope(filtered, sfreq, window_s=window_s)
-    key = max(1, int(round(window_s * sfreq)))
-    env = envelopes.get(key)
-    if env is None or env.shape[0] != filtered.shape[0]:
-        env = emg_envelope(filtered, sfreq, window_s=window_s)
-        envelopes[key] = env
-    return env
-
-
 def _exceeds(env: np.ndarray, base: Baseline, ratio: float, floor_uv: float, *,
              strict: bool = False) -> np.ndarray:
-    """``env`` (>= or >) max(ratio x baseline, baseline + floor_uv), per sample, without per-sample baselines.
+    """``env`` (>= or >) max(ratio x baseline, baseline + floor_uv), per sample (numpy reference).
 
-    The baseline is constant within a block, so the threshold is computed per block
-    (float32, as :func:`_threshold`) and compared block by block through a reshape.
+    The search itself compares in :func:`_kernels.hysteresis_runs` without this
+    array; the threshold is computed per block (float32, as :func:`_threshold`).
     """
     n, nb = env.shape[0], base.n_block
     if base.blocks_uv.size * nb < n or base.n_samples != n:
@@ -181,28 +182,33 @@ def _exceeds(env: np.ndarray, base: Baseline, ratio: float, floor_uv: float, *,
     return out
 
 
-def _valid_runs(off_ok: np.ndarray, on_idx: np.ndarray, min_gap: int,
-                min_len: int, *, tight_onset: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Merged runs of ``off_ok`` holding an onset-threshold crossing.
+def _search(filtered: np.ndarray, sfreq: float, base: Baseline, mask: np.ndarray | None, *,
+            window_s: float, on_window_s: float | None, off: tuple[float, float], on: tuple[float, float],
+            strict_off: bool, min_gap: int, min_len: int, tight_onset: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Hysteresis runs (start, stop samples) of the moving RMS against the per-block baseline.
 
-    With ``tight_onset`` the onset is the start of the contiguous (unmerged) run
-    that holds the first onset crossing: noise flickers just before a burst,
-    bridged by the merge gap, do not pull its onset early.
+    A sample is above the offset threshold when the ``window_s`` RMS is >= (> with
+    ``strict_off``) max(off[0] x baseline, baseline + off[1]); it reaches the onset
+    threshold when that RMS and, if given, the ``on_window_s`` RMS are both >=
+    max(on[0] x baseline, baseline + on[1]); masked samples are neither.  Runs above
+    the offset threshold closer than ``min_gap`` samples merge; a merged run is kept
+    when it reaches the onset threshold and lasts >= ``min_len`` samples; with
+    ``tight_onset`` it starts with the contiguous run holding the first onset
+    crossing (noise flickers bridged by the gap do not pull the onset early).
     """
-    raw_s, raw_e = runs_from_mask(off_ok)
-    s, e = merge_runs(raw_s, raw_e, max(1, min_gap))
-    if s.size == 0 or on_idx.size == 0:
-        z = np.zeros(0, dtype=np.int64)
-        return z, z, z
-    first_on = np.searchsorted(on_idx, s)
-    has = first_on < on_idx.size
-    has[has] = on_idx[first_on[has]] < e[has]
-    keep = has & ((e - s) >= min_len)
-    s, e, first = s[keep], e[keep], on_idx[first_on[keep]]
-    if tight_onset and s.size:
-        k = np.searchsorted(raw_s, first, side="right") - 1
-        s = np.maximum(s, raw_s[np.clip(k, 0, raw_s.size - 1)])
-    return s, e, first
+    from . import _kernels
+
+    n = filtered.shape[0]
+    use_mask, mask_arr = _mask_arg(mask, n)
+    blocks = base.blocks_uv.astype(np.float32)
+    runs = _kernels.hysteresis_runs(
+        filtered, _window_samples(window_s, sfreq),
+        0 if on_window_s is None else _window_samples(on_window_s, sfreq),
+        _kernels.mean_square_thresholds(blocks, float(off[0]), float(off[1]), bool(strict_off)),
+        _kernels.mean_square_thresholds(blocks, float(on[0]), float(on[1]), False), int(base.n_block),
+        mask_arr, use_mask,
+        max(1, int(min_gap)), int(min_len), bool(tight_onset))
+    return runs[0].copy(), runs[1].copy()
 
 
 def find_short_bursts(filtered: np.ndarray, sfreq: float, *, params: ShortBurstParams = ShortBurstParams(),
@@ -232,8 +238,8 @@ def find_short_bursts(filtered: np.ndarray, sfreq: float, *, params: ShortBurstP
     pop_criteria : PopCriteria
         Pop thresholds.
     envelopes : dict | None
-        Cache of envelopes of ``filtered`` keyed by RMS window (samples), shared with
-        :func:`find_lm_bursts` so each envelope is computed once per channel.
+        Accepted for compatibility and left untouched: the search computes its RMS
+        envelopes on the fly (numba kernels) and no longer stores or shares them.
 
     Returns
     -------
@@ -242,31 +248,23 @@ def find_short_bursts(filtered: np.ndarray, sfreq: float, *, params: ShortBurstP
         mean_amplitude_uv, baseline_uv in uV; area_uv_s; snr; start/stop samples).
         ``pops``: (n, 2) int array of [start, stop) runs rejected as electrode pops.
     """
-    filtered = np.asarray(filtered, dtype=np.float32)
+    filtered = np.ascontiguousarray(filtered, dtype=np.float32)
     if baseline is None:
         baseline = resting_baseline(filtered, sfreq, mask=mask, window_s=params.baseline_window_s,
                                     quantile=params.baseline_quantile, block_s=params.baseline_block_s)
-    env = _cached_envelope(filtered, sfreq, params.envelope_window_s, envelopes)
     det_window_s = detection_window_s(params, sfreq)
-    det = _cached_envelope(filtered, sfreq, det_window_s, envelopes)
-    off_ok = _exceeds(env, baseline, params.off_ratio, params.off_floor_uv)
-    on_ok = _exceeds(det, baseline, params.on_ratio, params.on_floor_uv)
-    on_ok &= _exceeds(env, baseline, params.on_ratio, params.on_floor_uv)
-    if mask is not None and mask.any():
-        # a & ~b without a temporary: for booleans a > b is a and not b
-        np.greater(off_ok, mask, out=off_ok)
-        np.greater(on_ok, mask, out=on_ok)
-    on_idx = np.flatnonzero(on_ok)
-    del on_ok
-    s, e, _ = _valid_runs(off_ok, on_idx, int(round(params.min_gap_s * sfreq)),
-                          max(1, int(round(params.min_duration_s * sfreq))), tight_onset=True)
+    s, e = _search(filtered, sfreq, baseline, mask, window_s=params.envelope_window_s,
+                   on_window_s=det_window_s, off=(params.off_ratio, params.off_floor_uv),
+                   on=(params.on_ratio, params.on_floor_uv), strict_off=False,
+                   min_gap=int(round(params.min_gap_s * sfreq)),
+                   min_len=max(1, int(round(params.min_duration_s * sfreq))), tight_onset=True)
     pops = np.zeros((0, 2), dtype=np.int64)
     if slow is not None and s.size:
         is_pop = np.array([is_electrode_pop(slow, filtered, sfreq, int(a), int(z), criteria=pop_criteria)
-                           for a, z in zip(s, e)], dtype=bool)
+                           for a, z in zip(s.tolist(), e.tolist())], dtype=bool)
         pops = np.stack([s[is_pop], e[is_pop]], axis=1)
         s, e = s[~is_pop], e[~is_pop]
-    return _table(s, e, env, baseline, sfreq, delay_s, smooth=det,
+    return _table(s, e, filtered, baseline, sfreq, delay_s, window_s=params.envelope_window_s,
                   smooth_window_s=det_window_s), pops
 
 
@@ -277,17 +275,11 @@ def _rise_start(filtered: np.ndarray, sfreq: float, baseline: Baseline, starts: 
     Looks back at most ``max_back`` samples; the 10-ms envelope smears a rise by
     only 5 ms (the 50-ms detection envelope would by 25 ms).
     """
-    out = starts.copy()
-    half = max(1, int(round(0.005 * sfreq)))
-    for k, s0 in enumerate(starts):
-        a = max(0, int(s0) - max_back)
-        lo = max(0, a - half)
-        seg = emg_envelope(filtered[lo:int(s0) + half], sfreq, window_s=0.01)[a - lo: a - lo + int(s0) - a]
-        if seg.size == 0:
-            continue
-        below = np.flatnonzero(seg <= baseline.at(np.array([s0]))[0])
-        if below.size:
-            out[k] = a + int(below[-1]) + 1
+    from . import _kernels
+
+    starts = np.ascontiguousarray(starts, dtype=np.int64)
+    out = _kernels.rise_starts(filtered, starts, _window_samples(0.01, sfreq), int(max_back),
+                               np.asarray(baseline.at(starts), dtype=np.float64))
     if out.size > 1:  # never reach back into the previous burst
         out[1:] = np.maximum(out[1:], starts[:-1] + 1)
     return out
@@ -307,25 +299,19 @@ def find_lm_bursts(filtered: np.ndarray, sfreq: float, *, params: LegMovementPar
     start of >= 0.5 s with the envelope below the rest threshold (AASM).
 
     Parameters and returned table as :func:`find_short_bursts` (without pops and the
-    pop test; ``envelopes`` is the same shared cache).
+    pop test; ``envelopes`` is likewise accepted and left untouched).
     """
-    filtered = np.asarray(filtered, dtype=np.float32)
+    filtered = np.ascontiguousarray(filtered, dtype=np.float32)
     if baseline is None:
         baseline = resting_baseline(filtered, sfreq, mask=mask, window_s=params.baseline_window_s,
                                     quantile=params.baseline_quantile, block_s=params.baseline_block_s)
-    env = _cached_envelope(filtered, sfreq, params.envelope_window_s, envelopes)
-    off_ok = _exceeds(env, baseline, params.off_min_ratio, params.off_above_uv, strict=True)
-    on_ok = _exceeds(env, baseline, params.on_min_ratio, params.on_above_uv)
-    if mask is not None and mask.any():
-        # a & ~b without a temporary: for booleans a > b is a and not b
-        np.greater(off_ok, mask, out=off_ok)
-        np.greater(on_ok, mask, out=on_ok)
-    on_idx = np.flatnonzero(on_ok)
-    del on_ok
-    s, e, _ = _valid_runs(off_ok, on_idx, int(round(params.off_quiet_s * sfreq)), 1)
+    s, e = _search(filtered, sfreq, baseline, mask, window_s=params.envelope_window_s, on_window_s=None,
+                   off=(params.off_min_ratio, params.off_above_uv), on=(params.on_min_ratio, params.on_above_uv),
+                   strict_off=True, min_gap=int(round(params.off_quiet_s * sfreq)), min_len=1,
+                   tight_onset=False)
     s = _rise_start(filtered, sfreq, baseline, s, int(round(params.onset_lookback_s * sfreq)))
     keep = (e - s) >= max(1, int(round(params.min_duration_s * sfreq)))
-    table = _table(s[keep], e[keep], env, baseline, sfreq, delay_s)
+    table = _table(s[keep], e[keep], filtered, baseline, sfreq, delay_s, window_s=params.envelope_window_s)
     # A movement is sustained activity: its RMS over the whole LM must itself stand above the
     # AASM rest tolerance (2 uV above resting EMG).  Brief spikes (residual heartbeats, noise)
     # that keep re-crossing the 2-uV line less than 0.5 s apart would otherwise chain into a

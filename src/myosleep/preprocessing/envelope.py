@@ -126,9 +126,13 @@ def block_power(x: np.ndarray, n_block: int) -> np.ndarray:
     return out
 
 
+#: Super-block length (s) of :func:`running_baseline`: the first-level quantile's span.
+SUPER_BLOCK_S = 5.0
+
+
 def running_baseline(block_amp: np.ndarray, block_s: float, *, window_s: float = 30.0,
                      quantile: float = 0.2, valid: np.ndarray | None = None,
-                     super_block_s: float = 5.0, window_quantile: float = 0.5) -> np.ndarray:
+                     super_block_s: float = SUPER_BLOCK_S, window_quantile: float = 0.5) -> np.ndarray:
     """Running low quantile of a decimated amplitude series: the resting-EMG level.
 
     Muscle tone falls from wake to NREM to REM, so the baseline follows the night.
@@ -161,8 +165,6 @@ def running_baseline(block_amp: np.ndarray, block_s: float, *, window_s: float =
     -------
     ndarray of float64, uV, shape (n_blocks,).
     """
-    from numpy.lib.stride_tricks import sliding_window_view
-
     a = np.asarray(block_amp, dtype=np.float64).copy()
     if valid is not None:
         a[~np.asarray(valid, dtype=bool)] = np.nan
@@ -181,6 +183,17 @@ def running_baseline(block_amp: np.ndarray, block_s: float, *, window_s: float =
     if part.any():
         with _quiet_nan_warnings():
             q[part] = np.nanquantile(mat[part], quantile, axis=1)
+    return _baseline_from_super_quantiles(q, nb, per, block_s, window_s=window_s,
+                                          window_quantile=window_quantile)
+
+
+def _baseline_from_super_quantiles(q: np.ndarray, nb: int, per: int, block_s: float, *, window_s: float,
+                                   window_quantile: float) -> np.ndarray:
+    """Second half of :func:`running_baseline`: super-block quantiles ``q`` (NaN: unusable) to
+    the running ``window_quantile`` over ``window_s``, interpolated to ``nb`` blocks."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    nsuper = q.shape[0]
     ok = np.flatnonzero(np.isfinite(q))
     if ok.size == 0:
         return np.full(nb, np.nan)
