@@ -1,9 +1,14 @@
 """Detection over a whole recording: ``detect(recording)`` and ``run_detect(path, out_dir=...)``.
 
-Channels are processed one at a time in float32 (the file is never held whole);
-the ECG channel, when present, gives the R-peaks for cardiac removal; EEG channels
-are read lazily only when a candidate gross body movement needs their
-high-frequency power.
+Channels are read and processed in float32 (the file is never held whole), each in a
+task of a small thread pool: at most ``workers`` channels are in memory at once (default
+2, capped by the CPUs and the channels; ``MYOSLEEP_WORKERS=1`` or ``workers=1`` runs them
+one after the other in the calling thread).  numpy, scipy and the numba kernels release
+the GIL, so two channels use two cores.  The ECG channel, when present, gives the R-peaks
+for cardiac removal: its task is queued first and the EMG tasks wait for the peaks only
+after reading their channel.  Results are assembled in channel order, so the tables do
+not depend on the number of workers.  EEG channels are read lazily only when a candidate
+gross body movement needs their high-frequency power.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ChannelError
+from ..errors import ChannelError, InputError, MyosleepError, ParameterError
 from ..vocab import Role
 from .params import DetectionParams
 from .results import ARTEFACT_COLUMNS, ChannelStatus, DetectionResult
@@ -30,6 +35,15 @@ log = logging.getLogger("myosleep")
 _MIN_ECG_SFREQ = 50.0
 #: EEG used for body-movement contamination needs the 20+ Hz muscle band.
 _MIN_EEG_SFREQ = 100.0
+#: Environment variable capping the number of channel workers of :func:`detect` (``1``: sequential).
+WORKERS_ENV = "MYOSLEEP_WORKERS"
+#: Default number of channel workers: two channels in flight bound memory to ~2 channels' work arrays.
+DEFAULT_WORKERS = 2
+#: Exceptions that make one channel's analysis fail without stopping the others: the package's own
+#: errors and the numeric errors bad data raise in numpy/scipy (``ValueError`` includes
+#: ``numpy.linalg.LinAlgError``; ``ArithmeticError`` includes ``FloatingPointError``).  Anything
+#: else (a bug, ``MemoryError``, a warning turned into an error) propagates.
+_CHANNEL_FAILURES: tuple[type[BaseException], ...] = (MyosleepError, ValueError, ArithmeticError)
 
 
 def _role(c: Any) -> str:
@@ -101,6 +115,12 @@ def detect_channel(x: np.ndarray, sfreq: float, *, label: str = "EMG", role: str
     short, pops = find_short_bursts(pre.filtered, sfreq, params=p, mask=pre.mask, baseline=base,
                                     delay_s=pre.delay_s, slow=slow, envelopes=envelopes)
     del slow
+    if pre.beats.size and short["start"].size:  # residuals of the cardiac field (engineer P3)
+        from .cardiac_gate import cardiac_residual_mask
+
+        residual = cardiac_residual_mask(pre.filtered, sfreq, pre.beats, short["start"], short["stop"],
+                                         mask=pre.mask)
+        short = {k: v[~residual] for k, v in short.items()}
     frames = [_burst_frame(short, "short")]
     if role in params.lm_roles:
         lm = find_lm_bursts(pre.filtered, sfreq, params=params.lm, mask=pre.mask, baseline=base,
@@ -191,7 +211,14 @@ def _r_peaks(recording: Any, channels: Sequence[Any]) -> np.ndarray | None:
         except ChannelError as err:
             log.warning("%s: ECG not readable (%s); cardiac field taken from the EMG leads", c.label, err)
             continue
-        peaks = detect_r_peaks(ecg, c.sfreq)
+        try:
+            peaks = detect_r_peaks(ecg, c.sfreq)
+        except _CHANNEL_FAILURES as err:
+            log.warning("%s: R-peak detection failed (%s: %s); cardiac field taken from the EMG leads",
+                        c.label, type(err).__name__, err)
+            continue
+        finally:
+            del ecg
         if peaks.size >= 10:
             log.info("%s: %d R-peaks for cardiac artefact removal", c.label, peaks.size)
             return peaks / float(c.sfreq)
@@ -248,8 +275,114 @@ def _accel_groups(channels: Sequence[Any]) -> list[list[Any]]:
     return out
 
 
+def _emg_task(recording: Any, c: Any, params: DetectionParams,
+              peaks: Callable[[], np.ndarray | None]) -> tuple[Any, Any, ChannelStatus]:
+    """Read and analyse one EMG channel: (bursts, artefacts, status); a failure is a refused status."""
+    role, side = _role(c), _side(c)
+    sfreq = float(c.sfreq)
+    if not getattr(c, "readable", True):
+        reason = f"unit {getattr(c, 'unit', '?')!r} is not a voltage"
+        return None, None, ChannelStatus(c.label, role, sfreq, False, reason)
+    if c.sfreq < 100.0:
+        from ..preprocessing import emg_channel_problem
+
+        return None, None, ChannelStatus(c.label, role, sfreq, False, emg_channel_problem(None, c.sfreq))
+    try:
+        x = recording.get_data(c.label, dtype=np.float32)
+    except (InputError, OSError) as err:
+        return None, None, ChannelStatus(c.label, role, sfreq, False, f"not readable: {err}")
+    r_peaks_s = peaks()  # the ECG task was queued first: it runs (or ran) on another worker
+    try:
+        return detect_channel(x, c.sfreq, label=c.label, role=role, side=side, params=params,
+                              r_peaks_s=r_peaks_s, physical_range_uv=_phys_range_uv(c))
+    except _CHANNEL_FAILURES as err:
+        log.debug("%s: analysis failed", c.label, exc_info=True)
+        return None, None, ChannelStatus(c.label, role, sfreq, False,
+                                         f"analysis failed ({type(err).__name__}: {err})")
+
+
+def _accel_task(recording: Any, g: list[Any], params: DetectionParams) -> tuple[Any, ChannelStatus]:
+    """Jerks of one accelerometer group (up to 3 axes): (bursts, status)."""
+    import pandas as pd
+
+    from .accelerometer import find_accel_jerks, unit_to_g
+
+    fs = float(g[0].sfreq)
+    label = "+".join(c.label for c in g)
+    unit = getattr(g[0], "data_unit", getattr(g[0], "unit", "g"))
+    scale = unit_to_g(unit)
+    try:
+        axes = [recording.get_data(c.label, dtype=np.float32) for c in g]
+    except (InputError, OSError) as err:
+        return None, ChannelStatus(label, "accelerometer", fs, False, f"not readable: {err}")
+    if scale is None:
+        log.warning("%s: accelerometer unit %r unknown; jerks found on relative thresholds only",
+                    g[0].label, unit)
+    try:
+        tab = find_accel_jerks(axes, fs, scale_to_g=scale, params=params.accelerometer)
+    except _CHANNEL_FAILURES as err:
+        log.debug("%s: analysis failed", label, exc_info=True)
+        return None, ChannelStatus(label, "accelerometer", fs, False,
+                                   f"analysis failed ({type(err).__name__}: {err})")
+    n = len(tab["onset"])
+    df = pd.DataFrame({"onset": tab["onset"], "duration": tab["duration"], "offset_s": tab["offset_s"],
+                       "channel": label, "role": "accelerometer", "side": _side(g[0]), "detector": "accel",
+                       "peak_amplitude_uv": np.full(n, np.nan), "mean_amplitude_uv": np.full(n, np.nan),
+                       "area_uv_s": np.full(n, np.nan), "baseline_uv": np.full(n, np.nan),
+                       "snr": tab["snr"], "burst_id": -1, "event_id": -1, "trial_type": "myoclonic_jerk",
+                       "peak_jerk_g_per_s": tab["peak_jerk_g_per_s"]})
+    return df, ChannelStatus(label, "accelerometer", fs, True, n_bursts=n)
+
+
+def n_workers(n_tasks: int, workers: int | None = None) -> int:
+    """Number of channel workers :func:`detect` uses for ``n_tasks`` channels.
+
+    ``workers`` (or, when None, the environment variable ``MYOSLEEP_WORKERS``, else 2) capped by
+    the CPUs available to the process and by ``n_tasks``; at least 1.
+
+    Raises
+    ------
+    ParameterError
+        ``workers`` or ``MYOSLEEP_WORKERS`` is not an integer >= 1.
+    """
+    where = "workers"
+    if workers is None:
+        env = os.environ.get(WORKERS_ENV, "").strip()
+        workers, where = (env, WORKERS_ENV) if env else (DEFAULT_WORKERS, where)
+    try:
+        n = int(workers)
+        ok = n >= 1 and float(workers) == n
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ParameterError(f"{where} must be an integer >= 1 (number of channels analysed at once), "
+                             f"got {workers!r}", where=where, hint="Use 1 to analyse channels one at a time")
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return max(1, min(n, cpus, n_tasks))
+
+
+class _Inline:
+    """The executor of ``workers=1``: runs each task at submission, in the calling thread."""
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
+        from concurrent.futures import Future
+
+        fut: Future[Any] = Future()
+        try:
+            fut.set_result(fn(*args))
+        except Exception as err:  # re-raised by result(), as a pool would
+            fut.set_exception(err)
+        return fut
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        return None
+
+
 def detect(recording: Any, *, channels: Sequence[str] | None = None, params: DetectionParams | None = None,
-           progress: bool = False) -> DetectionResult:
+           progress: bool = False, workers: int | None = None) -> DetectionResult:
     """Detect EMG bursts, accelerometer jerks and motor events in a recording.
 
     Parameters
@@ -263,16 +396,20 @@ def detect(recording: Any, *, channels: Sequence[str] | None = None, params: Det
         Thresholds (default :class:`DetectionParams`).
     progress : bool
         Show a progress bar on stderr.
+    workers : int | None
+        Channels analysed at once, in threads (None: ``MYOSLEEP_WORKERS`` from the environment,
+        else 2; capped by the CPUs and the channels).  1 runs them in the calling thread, one
+        after the other (for debugging).  The result does not depend on it.
 
     Returns
     -------
     DetectionResult
-        Unfit channels (EMG < 100 Hz, all zero, all NaN) are listed in
-        ``channel_status`` with their reason and produce no bursts.
+        Unfit channels (EMG < 100 Hz, all zero, all NaN), unreadable ones and channels whose
+        analysis failed on their data are listed in ``channel_status`` with their reason and
+        produce no bursts; the other channels are analysed.
     """
     import pandas as pd
 
-    from .accelerometer import find_accel_jerks, unit_to_g
     from .bursts import BURST_COLUMNS
     from .events import group_events
 
@@ -282,52 +419,44 @@ def detect(recording: Any, *, channels: Sequence[str] | None = None, params: Det
     emg = [c for c in all_ch if getattr(c, "is_emg", False) and (wanted is None or c.label in wanted)]
     accel_groups = [[c for c in g if wanted is None or c.label in wanted] for g in _accel_groups(all_ch)]
     accel_groups = [g for g in accel_groups if g]
-    r_peaks_s = _r_peaks(recording, all_ch) if params.cardiac != "off" and emg else None
     status: dict[str, ChannelStatus] = {}
     burst_frames, art_frames = [], []
     bar = _progress(progress, len(emg) + len(accel_groups))
-    for c in emg:
-        role, side = _role(c), _side(c)
-        reason = None
-        if not getattr(c, "readable", True):
-            reason = f"unit {getattr(c, 'unit', '?')!r} is not a voltage"
-        elif c.sfreq < 100.0:
-            from ..preprocessing import emg_channel_problem
+    n = n_workers(len(emg) + len(accel_groups), workers)
+    if n > 1:
+        from concurrent.futures import ThreadPoolExecutor
 
-            reason = emg_channel_problem(None, c.sfreq)
-        if reason is not None:
-            status[c.label] = ChannelStatus(c.label, role, float(c.sfreq), False, reason)
-        else:
-            x = recording.get_data(c.label, dtype=np.float32)
-            b, a, st = detect_channel(x, c.sfreq, label=c.label, role=role, side=side, params=params,
-                                      r_peaks_s=r_peaks_s, physical_range_uv=_phys_range_uv(c))
-            del x
+        pool: Any = ThreadPoolExecutor(max_workers=n, thread_name_prefix="myosleep-detect")
+    else:
+        pool = _Inline()
+    try:
+        # queued first, so that an EMG task waiting for the peaks never waits on a queued task
+        need_peaks = params.cardiac != "off" and any(getattr(c, "readable", True) and c.sfreq >= 100.0
+                                                       for c in emg)
+        peaks_fut = pool.submit(_r_peaks, recording, all_ch) if need_peaks else None
+        peaks = peaks_fut.result if peaks_fut is not None else (lambda: None)
+        emg_futs = [pool.submit(_emg_task, recording, c, params, peaks) for c in emg]
+        acc_futs = [pool.submit(_accel_task, recording, g, params) for g in accel_groups]
+        for c, fut in zip(emg, emg_futs):  # in channel order: the same tables whatever the workers
+            b, a, st = fut.result()
             status[c.label] = st
-            burst_frames.append(b)
-            art_frames.append(a)
-        if not status[c.label].used:
-            log.warning("%s: not analysed: %s", c.label, status[c.label].reason)
-        bar()
-    for g in accel_groups:
-        fs = float(g[0].sfreq)
-        unit = getattr(g[0], "data_unit", getattr(g[0], "unit", "g"))
-        scale = unit_to_g(unit)
-        axes = [recording.get_data(c.label, dtype=np.float32) for c in g]
-        if scale is None:
-            log.warning("%s: accelerometer unit %r unknown; jerks found on relative thresholds only",
-                        g[0].label, unit)
-        tab = find_accel_jerks(axes, fs, scale_to_g=scale, params=params.accelerometer)
-        label = "+".join(c.label for c in g)
-        n = len(tab["onset"])
-        df = pd.DataFrame({"onset": tab["onset"], "duration": tab["duration"], "offset_s": tab["offset_s"],
-                           "channel": label, "role": "accelerometer", "side": _side(g[0]), "detector": "accel",
-                           "peak_amplitude_uv": np.full(n, np.nan), "mean_amplitude_uv": np.full(n, np.nan),
-                           "area_uv_s": np.full(n, np.nan), "baseline_uv": np.full(n, np.nan),
-                           "snr": tab["snr"], "burst_id": -1, "event_id": -1, "trial_type": "myoclonic_jerk",
-                           "peak_jerk_g_per_s": tab["peak_jerk_g_per_s"]})
-        burst_frames.append(df)
-        status[label] = ChannelStatus(label, "accelerometer", fs, True, n_bursts=n)
-        bar()
+            if b is not None:
+                burst_frames.append(b)
+            if a is not None:  # also a channel refused after preprocessing: its artefacts are reported
+                art_frames.append(a)
+            if not st.used:
+                log.warning("%s: not analysed: %s", c.label, st.reason)
+            bar()
+        for g, fut in zip(accel_groups, acc_futs):
+            df, st = fut.result()
+            status[st.label] = st
+            if df is not None:
+                burst_frames.append(df)
+            else:
+                log.warning("%s: not analysed: %s", st.label, st.reason)
+            bar()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     frames = [f for f in burst_frames if len(f)]
     bursts = pd.concat(frames, ignore_index=True) if frames else _empty_bursts()
     if "peak_jerk_g_per_s" not in bursts.columns and any("peak_jerk_g_per_s" in f for f in burst_frames):
