@@ -11,7 +11,7 @@ import pytest
 from myosleep.classification import AASM, atonia_index, noise_corrected, sinbar, stage_medians
 from myosleep.errors import ParameterError
 
-REAL = Path("/work/shared/data/real/sleep-edf")
+REAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real" / "sleep-edf"
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-REAL = Path("/work/shared/data/real")
+REAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real"
 #: BITalino EMG sensor (the BioSPPy example data): EMG(V) = (ADC/2^12 - 1/2) * VCC / G,
 #: VCC = 3.3 V, G = 1009 -> 0.798 uV per ADC count (BITalino EMG datasheet, rev. b).
 BITALINO_UV_PER_COUNT = 3.3 / 4096 / 1009 * 1e6

@@ -11,7 +11,9 @@ import pytest
 from myosleep.detection import detect, run_detect
 from myosleep.errors import ChannelError
 
-SLEEP_EDF = Path("/work/shared/data/real/sleep-edf/SC4001E0-first300s-PSG.edf")
+from ..conftest import REAL
+
+SLEEP_EDF = REAL / "sleep-edf" / "SC4001E0-first300s-PSG.edf"
 
 
 def _write(path, channels):
@@ -106,3 +108,27 @@ def test_run_detect_writes_tables(tmp_path):
     assert len(ev) >= 7 and ev.bilateral.all()
     assert set(ev.n_channels) == {2}
     assert not list(tmp_path.joinpath("out").glob("*.part"))
+
+
+def test_dummy_channel_skipped_others_analysed(tmp_path):
+    """A channel whose header cannot scale its samples (physical min = max) is refused alone."""
+    import importlib.util
+
+    from myosleep.io import read_recording
+
+    spec = importlib.util.spec_from_file_location(
+        "make_fixtures", Path(__file__).resolve().parents[2] / "scripts" / "make_fixtures.py")
+    fixtures = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fixtures)
+    rng = np.random.default_rng(3)
+    n = 60 * 512
+    _write(tmp_path / "r.edf", [("EMG LAT", _burst_train(n, 512.0, rng), 512.0),
+                               ("EMG RAT", _burst_train(n, 512.0, rng), 512.0)])
+    fixtures.patch_signal_field(tmp_path / "r.edf", 1, "physical_min", "2000")
+    with read_recording(tmp_path / "r.edf") as rec:
+        res = detect(rec)
+    st = res.channel_status
+    assert st["EMG LAT"].used and (res.bursts.channel == "EMG LAT").sum() >= 7
+    assert not st["EMG RAT"].used
+    assert "physical minimum equals physical maximum" in st["EMG RAT"].reason
+    assert set(res.bursts.channel) == {"EMG LAT"}

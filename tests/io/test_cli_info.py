@@ -73,8 +73,16 @@ def test_info_annotation_only_file(hmc_hypnogram: Path, capsys) -> None:
     assert "no data channels" in capsys.readouterr().out
 
 
+def test_info_lists_a_dummy_channel_with_its_problem(tmp_path_factory, mkfix, capsys) -> None:
+    bad = mkfix.make_bad_files(tmp_path_factory.mktemp("bad"))
+    assert main(["info", str(bad["physical_equal"])]) == 0
+    out = capsys.readouterr().out
+    line = next(s for s in out.splitlines() if s.startswith("Chin1-Chin2"))
+    assert "not read: physical minimum equals physical maximum" in line
+
+
 @pytest.mark.parametrize("case", ["truncated", "text", "wrong_header_bytes", "missing", "directory", "empty",
-                                  "zero_signals", "physical_equal"])
+                                  "zero_signals", "zero_samples"])
 def test_info_bad_input_exit_2_one_line(tmp_path_factory, mkfix, capsys, case: str) -> None:
     bad = mkfix.make_bad_files(tmp_path_factory.mktemp("bad"))
     assert main(["info", str(bad[case])]) == 2

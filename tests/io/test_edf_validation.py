@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from myosleep.errors import InputError, RecordingError
+from myosleep.errors import ChannelError, InputError, RecordingError
 from myosleep.io import read_recording
 from myosleep.io.edf_header import read_edf_header
 
@@ -21,8 +21,6 @@ BAD_CASES = {
     "bad_number": r"header field 'number of data records' is not a number \('ten'\)",
     "zero_signals": "declares 0 signals",
     "zero_duration": "declares a data record duration of 0 s; must be > 0",
-    "physical_equal": r"signal 3 'Chin1-Chin2'\): physical minimum equals physical maximum",
-    "digital_inverted": "digital minimum 40000 is not below digital maximum 32767",
     "zero_samples": r"signal 4 'LAT'\): declares 0 samples per data record",
     "directory": "is a directory, not a recording",
     "missing": "no such file",
@@ -96,11 +94,30 @@ def test_unreadable_start_date_is_a_warning_not_an_error(tmp_path: Path, mkfix, 
     assert any("start date/time" in r.getMessage() for r in caplog.records)
 
 
-def test_digital_range_beyond_16_bits_is_refused(tmp_path: Path, mkfix) -> None:
-    path = mkfix.write_raw_edf(tmp_path / "d.edf", ["C3"], [100], 2)
+@pytest.mark.parametrize(("case", "message"), [
+    ("physical_equal", "physical minimum equals physical maximum (500)"),
+    ("digital_inverted", "digital minimum 40000 is not below digital maximum 32767"),
+])
+def test_unscalable_signal_spoils_only_its_channel(bad_files: dict[str, Path], case: str, message: str) -> None:
+    """A dummy input (physical min = max) or an inverted digital range: that channel is skipped, not the file."""
+    with read_recording(bad_files[case]) as rec:
+        bad = [c for c in rec.channels if c.problem is not None]
+        assert [c.label for c in bad] == ["Chin1-Chin2"]
+        assert not bad[0].readable and message in bad[0].problem
+        assert any(message in w for w in bad[0].warnings)
+        with pytest.raises(ChannelError, match=r"channel 'Chin1-Chin2'.*cannot be read: "):
+            rec.get_data("Chin1-Chin2")
+        good = [c for c in rec.channels if c.problem is None]
+        assert len(good) == 6 and all(c.readable for c in good)
+        assert rec.get_data("LAT").shape == (rec.channel("LAT").n_samples,) and rec.channel("LAT").n_samples > 0
+
+
+def test_digital_range_beyond_16_bits_spoils_the_signal(tmp_path: Path, mkfix) -> None:
+    path = mkfix.write_raw_edf(tmp_path / "d.edf", ["C3", "C4"], [100, 100], 2)
     mkfix.patch_signal_field(path, 0, "digital_max", "99999")
-    with pytest.raises(RecordingError, match="exceeds the 16-bit samples of EDF"):
-        read_edf_header(path)
+    header = read_edf_header(path)
+    assert "exceeds the 16-bit samples of EDF" in header.signals[0].problem
+    assert header.signals[1].problem is None
 
 
 def test_corrupted_headers_never_escape_as_other_exceptions(fixture_dir: Path, tmp_path: Path) -> None:

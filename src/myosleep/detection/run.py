@@ -281,7 +281,8 @@ def _emg_task(recording: Any, c: Any, params: DetectionParams,
     role, side = _role(c), _side(c)
     sfreq = float(c.sfreq)
     if not getattr(c, "readable", True):
-        reason = f"unit {getattr(c, 'unit', '?')!r} is not a voltage"
+        problem = getattr(c, "problem", None)
+        reason = f"not readable: {problem}" if problem else f"unit {getattr(c, 'unit', '?')!r} is not a voltage"
         return None, None, ChannelStatus(c.label, role, sfreq, False, reason)
     if c.sfreq < 100.0:
         from ..preprocessing import emg_channel_problem

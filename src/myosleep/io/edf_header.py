@@ -7,7 +7,9 @@ BDF specification (24-bit samples, version field ``0xFF "BIOSEMI"``).
 
 Every problem that would make the data unreadable or wrong is a :class:`~myosleep.errors.RecordingError`
 with one line saying what, where (the path) and what to do.  Harmless deviations seen in files
-from real labs (extra bytes after the last record, odd date fields) are logged, not fatal.
+from real labs (extra bytes after the last record, odd date fields) are logged, not fatal, and a
+signal whose range cannot scale its samples (a dummy input with physical minimum = maximum) spoils
+only that signal: it is kept with its ``problem`` and the channel is skipped.
 """
 
 from __future__ import annotations
@@ -61,6 +63,10 @@ class SignalHeader:
         Offset of this signal's first sample inside a data record, in bytes.
     is_annotation : bool
         True for an ``EDF Annotations`` / ``BDF Annotations`` signal.
+    problem : str | None
+        Why this signal's samples cannot be converted to physical values (e.g. a dummy
+        channel whose physical minimum equals its maximum), None when they can.  Such a
+        signal does not make the file unreadable: the channel is listed and skipped.
     """
 
     label: str
@@ -74,10 +80,13 @@ class SignalHeader:
     samples_per_record: int
     byte_offset: int
     is_annotation: bool
+    problem: str | None = None
 
     @property
     def gain(self) -> float:
-        """Physical units per digital step."""
+        """Physical units per digital step (nan when the digital range is empty)."""
+        if self.digital_max == self.digital_min:
+            return float("nan")
         return (self.physical_max - self.physical_min) / (self.digital_max - self.digital_min)
 
     @property
@@ -279,21 +288,23 @@ def read_edf_header(path: str | os.PathLike[str]) -> EdfHeader:
             raise RecordingError(f"declares {spr} samples per data record; must be > 0", where=where,
                                  hint=_HINT_CORRUPT)
         is_annotation = label in ANNOTATION_LABELS
+        problem = None
+        # A range that cannot scale samples spoils this signal only (dummy and spare inputs of
+        # some amplifiers are written so); the other channels stay readable.
         if not is_annotation:
             if pmin == pmax:
-                raise RecordingError(f"physical minimum equals physical maximum ({pmin:g}); values cannot be "
-                                     "scaled", where=where, hint=_HINT_CORRUPT)
-            if not dmin < dmax:
-                raise RecordingError(f"digital minimum {dmin} is not below digital maximum {dmax}", where=where,
-                                     hint=_HINT_CORRUPT)
-            if dmin < -digital_limit or dmax > digital_limit - 1:
-                raise RecordingError(f"digital range {dmin}..{dmax} exceeds the {8 * sample_bytes}-bit samples "
-                                     f"of {fmt[:3]}", where=where, hint=_HINT_CORRUPT)
+                problem = (f"physical minimum equals physical maximum ({pmin:g}): its values cannot be scaled "
+                           "(a dummy or disconnected input)")
+            elif not dmin < dmax:
+                problem = f"digital minimum {dmin} is not below digital maximum {dmax}: its values cannot be scaled"
+            elif dmin < -digital_limit or dmax > digital_limit - 1:
+                problem = (f"digital range {dmin}..{dmax} exceeds the {8 * sample_bytes}-bit samples of "
+                           f"{fmt[:3]}: its values cannot be scaled")
         signals.append(SignalHeader(
             label=label, transducer=_text(fields["transducer"][i]), unit=_text(fields["unit"][i]),
             physical_min=pmin, physical_max=pmax, digital_min=dmin, digital_max=dmax,
             prefilter=_text(fields["prefilter"][i]), samples_per_record=spr, byte_offset=byte_offset,
-            is_annotation=is_annotation))
+            is_annotation=is_annotation, problem=problem))
         byte_offset += spr * sample_bytes
 
     annotation_only = all(s.is_annotation for s in signals)

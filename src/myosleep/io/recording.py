@@ -114,7 +114,8 @@ class ChannelInfo:
     original_label : str
         Label exactly as in the file (before de-duplication).
     readable : bool
-        False when the channel's unit makes it unreadable in its role (e.g. an EEG in ``"%"``).
+        False when the channel's unit makes it unreadable in its role (e.g. an EEG in ``"%"``) or
+        its header range cannot scale its samples (``problem``).
     digital_min, digital_max : int | None
         Digital range (None for mne input), for clipping checks.
     data_scale : float
@@ -122,6 +123,9 @@ class ChannelInfo:
     native_sfreq : float | None
         Sampling rate in the file, in Hz, when an mne Raw resampled the channel on reading
         (mne's EDF reader brings every channel to the highest rate); None otherwise.
+    problem : str | None
+        Why the samples cannot be read at all (e.g. physical minimum equal to maximum in the
+        header), None when they can; such a channel is listed, warned about and skipped.
     """
 
     label: str
@@ -146,6 +150,7 @@ class ChannelInfo:
     digital_max: int | None = None
     native_sfreq: float | None = None
     data_scale: float = 1.0
+    problem: str | None = None
 
     @property
     def is_emg(self) -> bool:
@@ -335,6 +340,10 @@ class Recording:
             Output dtype (float64 by default).
         """
         info = self.channel(label)
+        if info.problem is not None:
+            raise ChannelError(f"cannot be read: {info.problem}",
+                               where=f"{self.path or 'recording'} channel {info.label!r}",
+                               hint="Fix the channel's header range or leave the channel out")
         if not info.readable:
             raise ChannelError(f"unit {info.unit!r} is not a voltage; cannot read it as {info.role.value}",
                                where=f"{self.path or 'recording'} channel {info.label!r}",
@@ -451,6 +460,9 @@ def _apply_overrides(channels: list[ChannelInfo], overrides: Mapping[str, str | 
         if c.index in assigned:
             role = assigned[c.index]
             new = _finish(c, role=role, side=infer_side(c.original_label or c.label))
+            if new.problem is not None:
+                raise ChannelError(f"cannot be read: {new.problem}", where=f"{where} channel {c.label!r}",
+                                   hint="Fix the channel's header range or choose another channel")
             if not new.readable:
                 raise ChannelError(f"unit {c.unit!r} is not a voltage; cannot read it as {role.value}",
                                    where=f"{where} channel {c.label!r}",
@@ -473,6 +485,8 @@ def _finish(c: ChannelInfo, *, role: Role, side: Side | None) -> ChannelInfo:
         resolution = abs(c.physical_max - c.physical_min) / (c.digital_max - c.digital_min) * data_scale
     elif data_unit != "uV":
         resolution = float("nan")
+    if c.problem is not None:
+        readable, resolution, unit_warning = False, float("nan"), f"not read: {c.problem}"
     new = replace(c, role=role, side=side, scale_to_uv=scale, data_unit=data_unit, data_scale=data_scale,
                   readable=readable, resolution_uv=resolution, warnings=())
     return replace(new, warnings=base_warnings + _channel_warnings(new, unit_warning=unit_warning))
@@ -498,7 +512,7 @@ def _from_edf(path: Path, overrides: Mapping[str, str | Sequence[str]] | None) -
                 n_samples=n_samples, duration_s=header.duration_s, physical_min=sig.physical_min,
                 physical_max=sig.physical_max, resolution_uv=float("nan"), prefilter=sig.prefilter,
                 transducer=sig.transducer, warnings=(note,) if note else (), original_label=sig.label,
-                digital_min=sig.digital_min, digital_max=sig.digital_max)
+                digital_min=sig.digital_min, digital_max=sig.digital_max, problem=sig.problem)
             channels.append(_finish(base, role=role, side=side))
         channels = _apply_overrides(channels, overrides, path)
         rec_warnings: tuple[str, ...] = ()
