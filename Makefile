@@ -12,6 +12,7 @@ $(PY):
 $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) scripts/warm_kernels.py
 	@touch $(STAMP)
 
 install: $(STAMP)
