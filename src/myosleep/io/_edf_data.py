@@ -148,6 +148,15 @@ class EdfData:
         parts = list(self.iter_digital(signal, start, stop))
         return np.concatenate([p for _, p in parts]) if parts else out
 
+    def _span(self, signal: SignalHeader, start: int, stop: int | None) -> tuple[int, int, int]:
+        """(samples per record, start, stop) of a span of ``signal`` clipped to the record; raises if closed."""
+        if self._records is None:
+            raise RecordingError("is closed", where=self.header.path, hint="Read data before closing the recording")
+        spr = signal.samples_per_record
+        total = spr * self.header.n_records
+        stop = total if stop is None else min(stop, total)
+        return spr, max(0, min(start, stop)), stop
+
     def iter_digital(self, signal: SignalHeader, start: int = 0, stop: int | None = None,
                      *, chunk_samples: int | None = None) -> Iterator[tuple[int, np.ndarray]]:
         """Yield ``(offset, int32 samples)`` blocks of samples ``start:stop`` of one signal.
@@ -156,12 +165,7 @@ class EdfData:
         temporaries stay small whatever the span; ``offset`` counts samples from ``start``.
         """
         chunk_samples = CHUNK_SAMPLES if chunk_samples is None else chunk_samples
-        if self._records is None:
-            raise RecordingError("is closed", where=self.header.path, hint="Read data before closing the recording")
-        spr = signal.samples_per_record
-        total = spr * self.header.n_records
-        stop = total if stop is None else min(stop, total)
-        start = max(0, min(start, stop))
+        spr, start, stop = self._span(signal, start, stop)
         nbytes = spr * self.header.sample_bytes
         per_block = max(1, chunk_samples // spr)
         r_first, r_end = start // spr, -(-stop // spr)
@@ -182,12 +186,7 @@ class EdfData:
         Decodes only the records covering the span, :data:`CHUNK_SAMPLES` at a time, with no
         temporaries beyond one block (see the module docstring for the speed).
         """
-        if self._records is None:
-            raise RecordingError("is closed", where=self.header.path, hint="Read data before closing the recording")
-        spr = signal.samples_per_record
-        total = spr * self.header.n_records
-        stop = total if stop is None else min(stop, total)
-        start = max(0, min(start, stop))
+        spr, start, stop = self._span(signal, start, stop)
         out = np.empty(stop - start, dtype=dtype)
         if out.size == 0:
             return out
