@@ -8,7 +8,8 @@
   (+-15 % with respiration, 8 % random), shape (width 3 %, a respiration-driven
   change of QRS morphology: mix of 0.15 of its 2nd derivative) and timing (1 ms).
   Template subtraction leaves residuals that crossed the short-burst threshold
-  124 times per hour on the two legs (14 with the gate); the cardiac gate
+  102-124 times per hour on the two legs (2 with the gate; 10-14 when the gate
+  compared 10 + 10 neighbouring beats instead of 20 + 20); the cardiac gate
   (:mod:`myosleep.detection.cardiac_gate`) must remove most of them while jerks
   injected on heartbeats are still found.
 """
@@ -128,13 +129,17 @@ def test_cardiac_residual_bursts_rare_and_jerks_on_beats_found(contaminated):
         n_inj += len(injected[lab])
         for i in miss_inj:
             miss_by_rms[float(injected[lab][i, 2])] += 1
-    # measured: 14 per hour (124 without the gate; 0 without the field): the residuals
-    # left are single beats whose subtraction failed (24-60x the mean residual power)
-    # or latencies whose residual is too faint to be told from rest (goal < 1: not met)
-    assert n_false / hours <= 20.0, n_false / hours
+    # measured: 2 per hour, one burst in the half hour (102-124 without the gate, 10-14
+    # with a gate of 10 + 10 neighbours; 0 without the field).  The bursts left by the
+    # 10 + 10 gate lay on beats with an ordinary residual (0.3-1.8 x the mean residual
+    # energy, not failed subtractions) at latencies whose phase-locked residual, 1.2-2 x
+    # rest, read z = 1.2-1.8 over 20 neighbours: too few to call it significant.
+    # Goal < 1 per hour: 2 here (one burst), not shown to be met.
+    assert n_false / hours <= 4.0, n_false / hours
     assert n_inj >= 100
-    # measured: 0 of 40 jerks of 40 uV RMS on a QRS missed, 3 of 40 of 20 uV, 6 of 40 of
-    # 10 uV.  The gate costs 4 of 10 uV (next test); the rest are taken for electrode pops
+    # measured: 0 of 40 jerks of 40 uV RMS on a QRS missed, 3 of 40 of 20 uV, 7-8 of 40
+    # of 10 uV (6-7 with a 10 + 10 gate, 15 with 30 + 30, 18 with 40 + 40: a 10-uV jerk
+    # is ~4 sigma of the residual there; the ranges are two states of the burst search).  The gate costs some of 10 uV (next test); the rest are taken for electrode pops
     # because the raw 50-uV QRS under them, low-passed, deflects like a pop's tail.
     # Removing the QRS from the raw stretch (lazy_slow_component(beats=...)) finds
     # them all but, at 200 Hz, releases the noise crossings that test 1 was
@@ -163,9 +168,10 @@ def test_gate_removes_most_residuals_and_keeps_jerks(contaminated):
         n_false_before += len(extra_before)
         n_false_after += len(extra_after)
         n_inj_lost += len(set(miss_after) - set(miss_before))
-    # measured: 62 -> 7 residual bursts; 4 of the 40 jerks of 10 uV RMS lost (none larger)
+    # measured: 62 -> 1 residual bursts; 6 of the 40 jerks of 10 uV RMS lost (none larger)
+    # (a gate of 10 + 10 neighbours: 62 -> 7, 4 lost)
     assert n_false_before >= 30  # the case is a real one
-    assert n_false_after <= 0.2 * n_false_before, (n_false_before, n_false_after)
+    assert n_false_after <= 0.05 * n_false_before, (n_false_before, n_false_after)
     assert n_inj_lost <= 6, n_inj_lost
 
 
@@ -198,3 +204,32 @@ def test_gate_exact_cases():
     # stricter factor: the doubled residual kept only if the factor is < its power ratio (~4)
     assert not cardiac_residual_mask(y, fs, beats, np.array([b]), np.array([b + res_w]),
                                      gate=CardiacGate(exceed_factor=1.0))[0]
+
+
+def test_gate_skips_neighbours_touching_artefacts():
+    """Neighbour windows overlapping masked samples are not used (searchsorted on the mask's runs)."""
+    from myosleep.detection.cardiac_gate import _touches
+    from myosleep.preprocessing import runs_from_mask
+
+    rng = np.random.default_rng(1)
+    for _ in range(200):  # the vectorised overlap test equals the per-window one
+        m = rng.random(500) < rng.choice([0.0, 0.01, 0.1, 0.5])
+        w = int(rng.integers(1, 40))
+        s0 = rng.integers(0, 500 - w, 50)
+        ref = np.array([m[p:p + w].any() for p in s0])
+        np.testing.assert_array_equal(_touches(*runs_from_mask(m), s0, w), ref)
+    fs = 512.0
+    n = int(60 * fs)
+    y = rng.standard_normal(n).astype(np.float32)
+    beats = np.arange(int(1 * fs), n - int(1 * fs), int(0.9 * fs))
+    res_w = int(0.04 * fs)
+    for b in beats:  # a residual of 1.5 uV amplitude at +0..40 ms after every beat
+        y[b:b + res_w] += np.float32(1.5) * np.sin(2 * np.pi * 60 * np.arange(res_w) / fs).astype(np.float32)
+    k = beats.size // 2
+    b = int(beats[k])
+    start, stop = np.array([b]), np.array([b + res_w])
+    assert cardiac_residual_mask(y, fs, beats, start, stop, mask=np.zeros(n, dtype=bool))[0]
+    # every neighbour's window masked except the burst's own beat: too few references, kept
+    mask = np.ones(n, dtype=bool)
+    mask[b - int(0.2 * fs): b + int(0.3 * fs)] = False
+    assert not cardiac_residual_mask(y, fs, beats, start, stop, mask=mask)[0]
