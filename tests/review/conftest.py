@@ -5,6 +5,7 @@ night, a direct ASGI caller (any client address, any Host header), and headless 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import hashlib
 import importlib.util
 import json
@@ -148,7 +149,9 @@ class Asgi:
             data = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
             return start["status"], {k.lower(): v for k, v in start.get("headers", [])}, data
 
-        return asyncio.run(run())
+        # in a thread of its own: Playwright's sync API keeps an event loop running in the main thread
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(lambda: asyncio.run(run())).result()
 
     def json(self, method: str, url: str, data: dict | None = None, **kw):
         body = b"" if data is None else json.dumps(data).encode()

@@ -287,7 +287,9 @@ class ReviewServer:
             raise ParameterError(f"must be 0..65535, got {port}", where="--port")
         self.token = new_token()
         self.app = create_app(session, token=self.token, recompute=recompute)
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # proto=IPPROTO_TCP: asyncio sets TCP_NODELAY only on accepted sockets whose proto says TCP; with
+        # proto 0 Nagle's algorithm held each response body until the client's delayed ACK (+40 ms).
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         try:
             self._sock.bind((self.HOST, int(port)))
         except OSError as err:

@@ -41,6 +41,7 @@ const UNIT_SUFFIXES = [["_m_s", "m/s"], ["_uv", "µV"], ["_ms", "ms"], ["_hz", "
 
 /** Column name to a label with its unit: peak_amplitude_uv -> "peak amplitude (µV)". */
 export function columnLabel(name) {
+  if (name === "onset" || name === "duration") return `${name} (s)`;  // BIDS: seconds
   for (const [suffix, unit] of UNIT_SUFFIXES) {
     if (name.endsWith(suffix)) return `${name.slice(0, -suffix.length).replaceAll("_", " ")} (${unit})`;
   }

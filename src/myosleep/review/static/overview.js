@@ -8,6 +8,7 @@ const STAGE_ROWS = { W: 4, R: 3, N1: 2, N2: 1, N3: 0 };
 const STAGE_NAMES = ["N3", "N2", "N1", "R", "W"];
 const AXIS_WIDTH = 190;  // y-axis room, the same on both charts so their time axes line up
 const ROW_H = 17;
+const PAD_RIGHT = 28;  // room for the last hour label, the same on both charts
 const HOUR_INCRS = [60, 300, 600, 900, 1800, 3600, 7200, 10800];
 
 function timeAxis(show) {
@@ -50,7 +51,7 @@ export class Overview {
     rem.push(rem.length ? rem[rem.length - 1] : null);
     const stepped = uPlot.paths.stepped({ align: 1 });
     const opts = {
-      width: this.width(), height: 112, legend: { show: false },
+      width: this.width(), height: 112, legend: { show: false }, padding: [8, PAD_RIGHT, 0, 0],
       cursor: { y: false, drag: { x: false, y: false }, points: { show: false } },
       scales: { x: { time: false, range: () => [0, this.duration] }, y: { range: () => [-0.5, 4.5] } },
       axes: [timeAxis(false), {
@@ -81,7 +82,7 @@ export class Overview {
     if (this.raster) this.raster.destroy();
     const n = Math.max(rows.length, 1);
     const opts = {
-      width: this.width(), height: n * ROW_H + 62, legend: { show: false },
+      width: this.width(), height: n * ROW_H + 62, legend: { show: false }, padding: [4, PAD_RIGHT, 0, 0],
       cursor: { y: false, drag: { x: false, y: false }, points: { show: false } },
       scales: { x: { time: false, range: () => [0, this.duration] }, y: { range: () => [-0.5, n - 0.5] } },
       axes: [timeAxis(true), {

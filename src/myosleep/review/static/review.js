@@ -183,7 +183,6 @@ function showDetails(row) {
     row.status === "added" || row.review_id.startsWith("a") ? `Added by ${row.reviewer}` : "";
   $("event-rule").textContent = rule;
   $("event-criteria").textContent = cls?.criteria ? `${cls.title} (${state.session.ruleset.name}): ${cls.criteria}` : "";
-  const tbody = $("event-numbers").tBodies[0];
   const items = [["onset (h:mm:ss)", clock(num(row.onset), 3)]];
   for (const col of state.session.event_columns) {
     if (HIDDEN_COLUMNS.has(col)) continue;
@@ -192,7 +191,7 @@ function showDetails(row) {
   }
   if (row.status === "relabelled") items.push(["detected class", classTitle(row.original_trial_type)]);
   if (row.reviewer && row.reviewer !== "n/a") items.push(["reviewed by", `${row.reviewer}, ${row.reviewed_utc}`]);
-  tbody.replaceChildren(...items.map(([k, v]) => el("tr", {}, [el("th", { text: k }), el("td", { text: v })])));
+  $("event-numbers").replaceChildren(...items.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: v })]));
 }
 
 // ------------------------------------------------------------------ traces

@@ -47,6 +47,13 @@ export class Traces {
     this.others = others;
     const [t0, t1] = [win.start_s, win.stop_s];
     const syncKey = `traces-${Math.random().toString(36).slice(2)}`;
+    // Filtered channels of one role (both legs, both EOGs...) share one sensitivity, so that their
+    // amplitudes compare at a glance, as on a PSG montage.
+    const roleMax = new Map();
+    for (const ch of win.channels) {
+      const m = ch.y.reduce((a, v) => Math.max(a, Math.abs(v)), 0);
+      roleMax.set(ch.role, Math.max(roleMax.get(ch.role) ?? 0, m));
+    }
     win.channels.forEach((ch, i) => {
       const last = i === win.channels.length - 1;
       const xs = new Float64Array(ch.y.length);
@@ -69,7 +76,7 @@ export class Traces {
             range: (u, min, max) => {
               if (!Number.isFinite(min) || !Number.isFinite(max)) return [-10, 10];
               if (filtered) {
-                const m = Math.max(Math.abs(min), Math.abs(max), 5) * 1.08;
+                const m = Math.max(roleMax.get(ch.role) ?? 0, Math.abs(min), Math.abs(max), 5) * 1.08;
                 return [-m, m];
               }
               const pad = Math.max((max - min) * 0.05, 2.5);
@@ -79,7 +86,7 @@ export class Traces {
         },
         axes: [{
           scale: "x", incrs: niceTicks(t1 - t0), space: 70, size: last ? 28 : 4,
-          values: (u, splits) => splits.map((v) => (last ? clock(v, (t1 - t0) < 20 ? 2 : 1) : "")),
+          values: (u, splits, axisIdx, space, incr) => splits.map((v) => (last ? clock(v, incr >= 1 ? 0 : incr >= 0.1 ? 1 : 2) : "")),
           label: last ? "time from recording start (h:mm:ss)" : undefined, labelSize: last ? 16 : 0,
           grid: { stroke: "#ececec" }, ticks: { show: last },
         }, {
