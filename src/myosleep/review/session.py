@@ -144,6 +144,8 @@ def _hypnogram(hypnogram: str | os.PathLike[str] | None, summary: dict, out_dir:
     entry = (summary.get("inputs") or {}).get("hypnogram") or {}
     if hypnogram is not None:
         path = Path(hypnogram)
+    elif entry.get("source") == "recording annotations" and rec.path is not None:
+        path = rec.path  # an EDF+ that carries its own scored stages (pipeline: its own hypnogram)
     elif entry.get("path"):
         path = _resolve(str(entry["path"]), out_dir)
         if not path.is_file():
