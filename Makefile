@@ -17,14 +17,15 @@ $(STAMP): pyproject.toml | $(PY)
 
 install: $(STAMP)
 
-# The report is checked in a real headless Chromium (Debian's package).
+# The report and the review page are checked in a real headless Chromium (Debian's package;
+# the review tests drive it with Playwright's Python package, which downloads no browser).
 browser:
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
 	  { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	      echo "installing Debian's chromium for the report tests"; \
+	      echo "installing Debian's chromium for the report and review tests"; \
 	      DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	    else echo "headless Chromium is needed for the report tests: install the 'chromium' package"; exit 1; fi; }
+	    else echo "headless Chromium is needed for the report and review tests: install the 'chromium' package"; exit 1; fi; }
 
 test: install browser
 	$(PY) -m pytest -q

@@ -101,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="simulate a short night, analyse it and write a report")
     p.add_argument("--out", default="myosleep-demo", help="output directory (default ./myosleep-demo)")
+
+    from .review import command as review_command
+    review_command.add_parser(sub)
     return parser
 
 
@@ -188,8 +191,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    from .review.command import run
+
+    return run(args)
+
+
 COMMANDS = {"info": cmd_info, "simulate": cmd_simulate, "detect": cmd_detect,
-            "analyze": cmd_analyze, "demo": cmd_demo}
+            "analyze": cmd_analyze, "demo": cmd_demo, "review": cmd_review}
 
 
 def _setup_logging(verbosity: int) -> None:

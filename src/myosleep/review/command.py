@@ -1,0 +1,55 @@
+"""``myosleep review DIR``: the command-line entry of the review page (registered by myosleep.cli)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add the ``review`` sub-command to the CLI's sub-parsers."""
+    p = subparsers.add_parser(
+        "review", help="review the events of an analysis in the browser: accept, reject, relabel, add",
+        description="Serve the results of 'myosleep analyze' on 127.0.0.1 and open them in the browser: "
+                    "step through the events in their signals, accept, reject, relabel or add events. "
+                    "Changes are saved at once to DIR/events.reviewed.tsv and DIR/review_log.jsonl; "
+                    "DIR/events.tsv is never changed.")
+    p.add_argument("dir", metavar="DIR", help="output directory of myosleep analyze")
+    p.add_argument("--recording", default=None, metavar="REC",
+                   help="the analysed recording (default: the path in DIR/summary.json)")
+    p.add_argument("--hypnogram", default=None, metavar="FILE",
+                   help="stages to draw (default: the hypnogram file named in DIR/summary.json)")
+    p.add_argument("--port", type=int, default=0, metavar="P", help="TCP port on 127.0.0.1 (default: a free one)")
+    p.add_argument("--reviewer", default=None, metavar="NAME",
+                   help="your name, written with every change (default: your login name)")
+    p.add_argument("--no-browser", action="store_true", help="print the address instead of opening a browser")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    """Open the session, serve it until Ctrl-C, close it. Returns the exit status."""
+    from .app import ReviewServer
+    from .session import open_session
+
+    session = open_session(args.dir, recording=args.recording, hypnogram=args.hypnogram, reviewer=args.reviewer)
+    try:
+        server = ReviewServer(session, port=args.port)
+        counts = session.store.counts()
+        reviewed = sum(counts.values()) - counts["unreviewed"]
+        print(f"myosleep review: {sum(counts.values())} events ({reviewed} reviewed) in {session.out_dir}, "
+              f"reviewer {session.reviewer}")
+        for note in session.store.notes:
+            print(f"myosleep review: note: {note}")
+        print(f"Open {server.url}  (this address holds the session's key: do not share it)")
+        print("Press Ctrl-C to stop.", flush=True)
+        if not args.no_browser:
+            import webbrowser
+
+            if not webbrowser.open(server.url):
+                print("myosleep review: no browser could be started; open the address above", file=sys.stderr)
+        server.serve_forever()
+    finally:
+        session.close()
+    return 0
