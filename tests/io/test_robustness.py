@@ -469,7 +469,7 @@ def test_short_fast_emg_gets_no_sampling_rate_advice(tmp_path: Path, mkfix, caps
 def test_slow_emg_gets_the_sampling_rate_advice(tmp_path: Path, mkfix, capsys) -> None:
     path = mkfix.write_edf(tmp_path / "slow.edf", [_sig(mkfix, "EMG Chin", 50.0, 20.0)])
     line = _one_line_exit_2(capsys, ["detect", str(path), "--out", str(tmp_path / "o")])
-    assert "record EMG at >= 200 Hz" in line and "'EMG Chin' are not" in line
+    assert "record EMG at >= 200 Hz" in line and "'EMG Chin' is not" in line
 
 
 def test_no_emg_at_all_lists_the_channels(tmp_path: Path, mkfix, capsys) -> None:

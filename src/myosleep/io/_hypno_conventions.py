@@ -186,6 +186,13 @@ def declared_epoch_s(lines: list[tuple[int, str]]) -> tuple[float, int] | None:
 
 
 # ------------------------------------------------------------------------------------ choosing
+def _values(ordered: list[int]) -> str:
+    """``[0, 1, 2]`` for messages, cut after 12 values."""
+    if len(ordered) <= 12:
+        return str(ordered)
+    return "[" + ", ".join(str(v) for v in ordered[:12]) + f", ...] ({len(ordered)} values)"
+
+
 def _differences(names: list[str], values: list[int]) -> str:
     """``"4: N3 for rk, R for yasa"`` for each value the conventions read differently."""
     out = []
@@ -254,16 +261,17 @@ def choose_integer_convention(values: set[int], *, source: str, convention: str 
     fits = [n for n in HEADERLESS if values <= set(CONVENTIONS[n].codes)]
     if not fits:
         raise HypnogramError(
-            f"integer stage codes {ordered} fit no known convention ("
+            f"integer stage codes {_values(ordered)} fit no known convention ("
             + "; ".join(f"{n}: {CONVENTIONS[n].describe()}" for n in HEADERLESS) + ")",
             where=source, hint="add a legend line such as '# 0: W, 1: N1, 2: N2, 3: N3, 4: R' to the file, "
                                "or convert it to stage labels (W, N1, N2, N3, R)")
     readings = {tuple(int(CONVENTIONS[n].codes[v]) for v in ordered) for n in fits}
     if len(readings) > 1:
         raise HypnogramError(
-            f"integer stage codes {ordered} fit {len(fits)} conventions that read them differently "
+            f"integer stage codes {_values(ordered)} fit {len(fits)} conventions that read them differently "
             f"({_differences(fits, ordered)}); the file does not say which", where=source,
             hint=f"pass convention= one of {', '.join(repr(n) for n in fits)} "
                  f"(CLI: --hypnogram-convention {fits[0]}), or add a legend line to the file such as "
                  f"'# 0: W, 1: N1, 2: N2, 3: N3, 4: R'")
-    return dict(CONVENTIONS[fits[0]].codes), fits[0], f"its values {ordered} (only {', '.join(fits)} fit)", fits[1:]
+    return (dict(CONVENTIONS[fits[0]].codes), fits[0], f"its values {_values(ordered)} (only {', '.join(fits)} fit)",
+            fits[1:])

@@ -99,7 +99,7 @@ def no_usable_channel_error(statuses: Iterable[Any], *, where: str, duration_s: 
                 and math.isfinite(float(st.sfreq)) and float(st.sfreq) < MIN_EMG_SFREQ]
         if slow:
             hints.append(f"EMG must be sampled at >= {MIN_EMG_SFREQ:g} Hz to show a 75-ms burst ({_listing(slow)} "
-                         "are not): record EMG at >= 200 Hz (AASM; 500 Hz preferred)")
+                         f"{'is' if len(slow) == 1 else 'are'} not): record EMG at >= 200 Hz (AASM; 500 Hz preferred)")
         header = [st.label for st in refused if getattr(by_label.get(st.label), "problem", None)]
         if header:
             hints.append(f"the header of {_listing(header)} cannot scale the samples: export the file again or "
