@@ -450,6 +450,8 @@ def test_emg_of_unknown_site_is_listed_with_the_channels_line(tmp_path: Path, mk
     assert "holds no EMG of a known site: 'EMG1', 'EMG2', 'EMG1-EMG2' are EMG whose labels do not say" in line
     assert "--channels chin=EMG1,leg=EMG2,leg=EMG1-EMG2" in line and "holds no EMG or" not in line
     assert "200 Hz" not in line
+    assert _one_line_exit_2(capsys, ["analyze", str(path), "--out", str(tmp_path / "a")]).endswith(
+        line.split("error: ", 1)[1])  # analyze says the same (its pipeline passes no recording: header re-read)
     # the line given, the channels are analysed
     assert main(["detect", str(path), "--out", str(tmp_path / "o"), "--channels", "chin=EMG1,leg=EMG2"]) == 0
     capsys.readouterr()

@@ -1,4 +1,4 @@
-"""Infer a channel's role (chin, leg, arm, axial, eeg, eog, ecg, accelerometer, other) and side from its label.
+"""Infer a channel's role (chin, leg, arm, axial, emg of unknown site, eeg, eog, ecg, accelerometer, other) and side.
 
 Table-driven.  A label is normalised (Unicode folded to ASCII, lower case, punctuation and spaces
 turned into token boundaries: ``"Tib.Ant.L"`` -> ``tib ant l``), then the rules below are tried
