@@ -323,6 +323,18 @@ def test_contradictions_between_file_and_options_are_refused(tmp_path: Path) -> 
         read_hypnogram(declared, epoch_s=20)
 
 
+@pytest.mark.parametrize(("comment", "epoch_s"), [
+    ("# 1 value per 20 seconds", 20.0), ("# scored in 20-s epochs", 20.0), ("# epoch length: 20", 20.0),
+    ("# epochs of 20 s", 20.0), ("# EpochLength=20", 20.0),
+    ("# epoch 1 starts at lights off", 30.0), ("# scored by hand on 2020-09-23: 2 scorers", 30.0),
+])
+def test_declared_epoch_lengths(tmp_path: Path, comment: str, epoch_s: float) -> None:
+    hyp = read_hypnogram(_write(tmp_path / "h.txt", f"{comment}\nW\nN1\nN2\n"))
+    assert hyp.epoch_s == epoch_s
+    assert hyp.epoch_s_source == ("the file (line 1)" if epoch_s == 20.0 else
+                                  "default: AASM 30-s epochs (the file does not say)")
+
+
 def test_dreams_values_resampled_to_30_s_epochs(tmp_path: Path) -> None:
     path = _write(tmp_path / "d.txt", "[HypnogramR&K]\n" + "5\n" * 6 + "2\n" * 6 + "0\n" * 5 + "3\n" + "4\n" * 3)
     hyp = read_hypnogram(path, epoch_s=30)

@@ -167,8 +167,10 @@ _EPOCH_PATTERNS = (
     re.compile(r"\bper\s+(\d+(?:\.\d+)?)\s*(?:s|sec|secs|second|seconds)\b", re.IGNORECASE),
     re.compile(r"\b(\d+(?:\.\d+)?)\s*-?\s*(?:s|sec|second)s?\s+epochs?\b", re.IGNORECASE),
     re.compile(r"\b(\d+(?:\.\d+)?)-(?:s|sec|second)\s+epochs?\b", re.IGNORECASE),
-    re.compile(r"\bepoch\s*(?:length|duration|len|size|_s)?\s*[:=]?\s*(\d+(?:\.\d+)?)\s*(?:s|sec|secs|seconds)?\b",
-               re.IGNORECASE),
+    # "epoch length: 20", "EpochLength 30", "epoch_s=30" (a qualifier), or "epoch: 30 s" (a unit);
+    # not "epoch 1 starts at lights off".
+    re.compile(r"\bepoch[ _]?(?:length|duration|len|size|s)\s*[:=]?\s*(\d+(?:\.\d+)?)", re.IGNORECASE),
+    re.compile(r"\bepochs?\s*(?:[:=]|of)?\s*(\d+(?:\.\d+)?)\s*-?\s*(?:s|sec|secs|seconds)\b", re.IGNORECASE),
 )
 
 
