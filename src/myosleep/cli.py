@@ -90,6 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("analyze", help="detect, classify and report sleep myoclonus")
     p.add_argument("recording")
     p.add_argument("--hypnogram", default=None, help="hypnogram file (default: stage with YASA)")
+    p.add_argument("--hypnogram-convention", default=None, metavar="NAME",
+                   help="integer stage codes of --hypnogram when the file does not say: yasa, rk, isruc, "
+                        "dreams-aasm, dreams-rk, elan")
+    p.add_argument("--hypnogram-epoch", default=None, type=float, metavar="S",
+                   help="epoch length of --hypnogram in seconds when the file does not say (default 30)")
     p.add_argument("--events", default=None, metavar="FILE",
                    help="scored arousals and respiratory events (EDF+ annotations, NSRR/Profusion XML, "
                         "SOMNOmedics export): arousal marking and the PLM respiratory exclusion")
@@ -118,7 +123,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     from .io import read_recording
     from .io.describe import describe_recording
 
-    with read_recording(args.recording, channels=channels) as rec:
+    with read_recording(args.recording, channels=channels, allow_annotation_only=True) as rec:
         desc = describe_recording(rec, scan_data=not args.no_scan)
     if args.json:
         print(json.dumps(desc, indent=2, ensure_ascii=False))
@@ -170,7 +175,15 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     age = parse_age(args.age)
     rules = _check_rules(args.rules)
     out = Path(args.out) if args.out else _default_out(args.recording)
-    paths = analyze_to_dir(args.recording, out_dir=out, hypnogram=args.hypnogram, age=age,
+    hypnogram = args.hypnogram
+    if args.hypnogram_convention is not None or args.hypnogram_epoch is not None:
+        from .io.hypnogram import HypnogramFile
+
+        if hypnogram is None:
+            raise ParameterError("is given without --hypnogram", where="--hypnogram-convention/--hypnogram-epoch",
+                                 hint="give the hypnogram file with --hypnogram FILE")
+        hypnogram = HypnogramFile(hypnogram, convention=args.hypnogram_convention, epoch_s=args.hypnogram_epoch)
+    paths = analyze_to_dir(args.recording, out_dir=out, hypnogram=hypnogram, age=age,
                            rules=rules, channels=channels, scored_events=args.events,
                            progress=sys.stderr.isatty())
     for p in paths:

@@ -41,12 +41,19 @@ class Stage(IntEnum):
 
 
 class Role(str, Enum):
-    """What a channel records (``myosleep info`` roles)."""
+    """What a channel records (``myosleep info`` roles).
+
+    ``emg`` is surface EMG whose site the file does not say (``EMG1``, ``EMG1-EMG2``): it is
+    listed, and not analysed until the user names its site (``--channels chin=EMG1``), because
+    every rule depends on the muscle (chin for REM atonia, tibialis anterior for leg
+    movements).  It is therefore not one of :data:`EMG_ROLES`.
+    """
 
     CHIN = "chin"
     LEG = "leg"
     ARM = "arm"
     AXIAL = "axial"
+    EMG = "emg"
     EEG = "eeg"
     EOG = "eog"
     ECG = "ecg"
@@ -57,7 +64,7 @@ class Role(str, Enum):
         return self.value
 
 
-#: Roles whose channels carry surface EMG.
+#: Roles whose channels carry surface EMG of a known site (analysed); ``Role.EMG`` (site unknown) is not one.
 EMG_ROLES = frozenset({Role.CHIN, Role.LEG, Role.ARM, Role.AXIAL})
 
 

@@ -82,7 +82,7 @@ def test_info_lists_a_dummy_channel_with_its_problem(tmp_path_factory, mkfix, ca
 
 
 @pytest.mark.parametrize("case", ["truncated", "text", "wrong_header_bytes", "missing", "directory", "empty",
-                                  "zero_signals", "zero_samples"])
+                                  "zero_signals"])
 def test_info_bad_input_exit_2_one_line(tmp_path_factory, mkfix, capsys, case: str) -> None:
     bad = mkfix.make_bad_files(tmp_path_factory.mktemp("bad"))
     assert main(["info", str(bad[case])]) == 2

@@ -116,7 +116,9 @@ def test_yasa_text_integers(real_dir):
     values = np.loadtxt(path, comments="#").astype(int)  # YASA codes 0-4
     assert hyp.n_epochs == values.size == 720
     np.testing.assert_array_equal(hyp.stages, values)
-    assert hyp.metadata["coding"] == "yasa-integers"
+    # The file's legend ("# 0: Wake, 1: N1, 2: N2, 3: N3, 4: REM") and "1 value per 30 seconds" say how.
+    assert (hyp.convention, hyp.convention_evidence) == ("yasa", "the file's legend (line 2)")
+    assert (hyp.epoch_s, hyp.epoch_s_source) == (30.0, "the file (line 1)")
     assert _counts(hyp) == {W: 43, N1: 22, N2: 318, N3: 182, R: 155}
 
 
@@ -166,8 +168,8 @@ def test_elan_codes_and_time_base(tmp_path):
     (["W", "1", "2", "3", "4", "REM"], [W, N1, N2, N3, N3, R], "labels+rk-integers"),
     (["Sleep stage W", "Stage 1 sleep", "stage_2", "NREM 3", "Sleep stage 4", "REM sleep", "Movement time",
       "Sleep stage ?"], [W, N1, N2, N3, N3, R, ART, UNS], "labels"),
-    (["0", "1", "2", "3", "4", "-1", "-2"], [W, N1, N2, N3, R, ART, UNS], "yasa-integers"),
-    (["0", "1", "2", "3", "4", "5", "9"], [W, N1, N2, N3, N3, R, UNS], "rk-integers"),
+    (["0", "1", "2", "3", "4", "-1", "-2"], [W, N1, N2, N3, R, ART, UNS], "yasa"),  # -1/-2: only YASA fits
+    (["0", "1", "2", "3", "4", "5", "9"], [W, N1, N2, N3, N3, R, UNS], "rk"),  # 5 and 9: only R&K fits
 ])
 def test_one_stage_per_line_conventions(tmp_path, lines, expected, coding):
     path = tmp_path / "h.txt"
@@ -212,9 +214,13 @@ def test_table_rows_expand_into_epochs_and_gaps_are_unscored(tmp_path):
 def test_bids_events_style_with_trial_type_and_yasa_integers(tmp_path):
     path = tmp_path / "events.tsv"
     path.write_text("onset\tduration\ttrial_type\n30.0\t30.0\t0\n60.0\t30.0\t2\n90.0\t60.0\t4\n")
-    hyp = read_hypnogram(path)
-    assert hyp.start_s == 30.0
+    with pytest.raises(HypnogramError, match=r"4 is R \(yasa\) or N3 \(rk\)"):
+        read_hypnogram(path)  # 4: YASA's REM or R&K's stage 4? The file does not say.
+    hyp = read_hypnogram(path, convention="yasa")
+    assert hyp.start_s == 30.0 and hyp.convention == "yasa"
     np.testing.assert_array_equal(hyp.stages, [W, N2, R, R])
+    path.write_text("# stages: 0=W 1=N1 2=N2 3=N3 4=R\n" + path.read_text())  # a legend says it too
+    assert read_hypnogram(path).convention == "yasa"
 
 
 def test_table_stage_off_grid_or_overlapping_is_an_error(tmp_path):

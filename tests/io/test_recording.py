@@ -227,11 +227,12 @@ def test_non_voltage_units_are_kept(tmp_path: Path, mkfix) -> None:
         x, y, z, t = rec.channels
         assert [c.role for c in (x, y, z)] == [Role.ACCELEROMETER] * 3
         assert (x.unit, x.data_unit, x.scale_to_uv) == ("mg", "g", 1.0)
-        assert (y.data_unit, z.data_unit, t.data_unit) == ("g", "m/s^2", "degC")
+        assert (y.data_unit, z.data_unit, t.data_unit) == ("g", "g", "degC")  # accelerations read in g
         assert all(np.isnan(c.resolution_uv) for c in rec.channels)
         np.testing.assert_allclose(rec.get_data("Acc X"), acc / 1000, atol=4000 / 65535 / 1000)
         np.testing.assert_allclose(rec.get_data("Acc Y"), acc / 1000, atol=4 / 65535)
-        np.testing.assert_allclose(rec.get_data("Acc Z"), acc / 100, atol=40 / 65535)
+        # m/s^2 -> g by standard gravity (9.80665 m/s^2, CGPM 1901)
+        np.testing.assert_allclose(rec.get_data("Acc Z"), acc / 100 / 9.80665, atol=40 / 65535 / 9.80665)
         np.testing.assert_allclose(rec.get_data("Temp"), 36.6, atol=10 / 65535)
 
 
@@ -368,8 +369,10 @@ def test_real_sleep_edf_roles_and_warnings(sleep_edf_psg: Path) -> None:
 
 
 def test_real_annotation_only_hypnogram(hmc_hypnogram: Path) -> None:
-    with read_recording(hmc_hypnogram) as rec:
-        assert rec.format == "EDF+C"
+    with pytest.raises(RecordingError, match="annotation-only EDF\\+C file"):
+        read_recording(hmc_hypnogram)  # as a recording it would last 0 s
+    with read_recording(hmc_hypnogram, allow_annotation_only=True) as rec:
+        assert rec.format == "EDF+C" and rec.annotation_only
         assert rec.channels == () and rec.picks() == []
         assert any("no data channels" in w for w in rec.warnings)
         with pytest.raises(ChannelError, match="no data channels"):
@@ -446,8 +449,8 @@ def test_mne_emg_type_without_a_muscle_name_is_flagged() -> None:
     info = mne.create_info(["EMG3", "EMG4"], 500.0, ["emg", "emg"])
     raw = mne.io.RawArray(np.zeros((2, 500)), info, verbose="error")
     rec = read_recording(raw)
-    assert rec.channel("EMG3").role is Role.OTHER
-    assert any("names no muscle" in w for w in rec.channel("EMG3").warnings)
+    assert rec.channel("EMG3").role is Role.EMG  # EMG, site unknown: listed, not analysed
+    assert any("EMG of unknown site" in w and "--channels chin=EMG3" in w for w in rec.channel("EMG3").warnings)
     rec = read_recording(raw, channels={"leg": "EMG3"})
     assert rec.channel("EMG3").role is Role.LEG and rec.channel("EMG3").warnings == ()
 

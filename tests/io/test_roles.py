@@ -17,7 +17,7 @@ TABLE: list[tuple[str, Role, Side | None]] = [
     ("Chin3", Role.CHIN, None), ("L Chin", Role.CHIN, L), ("R Chin", Role.CHIN, R),  # CHAT, MrOS
     ("EMG", Role.CHIN, None),  # SHHS / MESA: the only unlabelled EMG is the chin
     ("EMG Kinn ü", Role.CHIN, None), ("Masseter", Role.CHIN, None),
-    ("EMG1", Role.OTHER, None), ("EMG1-EMG2", Role.OTHER, None),  # numbered: ambiguous
+    ("EMG1", Role.EMG, None), ("EMG1-EMG2", Role.EMG, None),  # numbered: EMG of unknown site
     # leg
     ("Leg/L", Role.LEG, L), ("Leg/R", Role.LEG, R), ("LAT", Role.LEG, L), ("RAT", Role.LEG, R),
     ("LAT1-LAT2", Role.LEG, L), ("RAT1-RAT2", Role.LEG, R), ("TibL", Role.LEG, L), ("TibR", Role.LEG, R),
@@ -93,7 +93,8 @@ def test_normalize_label_folds_unicode_and_punctuation() -> None:
 
 def test_infer_side_for_user_given_roles() -> None:
     # a label that infers to 'other' still yields its side when the user gives it a role
-    assert infer_role("EMG3 left") == (Role.OTHER, None)
-    assert infer_side("EMG3 left") is Side.LEFT
+    assert infer_role("EMG3 left") == (Role.EMG, Side.LEFT)
+    assert infer_role("Sensor 3 left") == (Role.OTHER, None)
+    assert infer_side("Sensor 3 left") is Side.LEFT
     assert infer_side("EMG3") is None
     assert infer_side("RAT") is Side.RIGHT

@@ -495,20 +495,19 @@ def _progress(enabled: bool, total: int) -> Callable[[], None]:
     return step
 
 
-def require_usable_channels(result: DetectionResult, *, where: str) -> None:
+def require_usable_channels(result: DetectionResult, *, where: str, recording: Any = None) -> None:
     """Raise :class:`ChannelError` (exit 2) when no EMG or accelerometer channel could be analysed.
 
-    Without one, every jerk count would be a silent zero.
+    Without one, every jerk count would be a silent zero.  The advice follows from the refusal
+    reasons (``myosleep.io.advice.no_usable_channel_error``); ``recording`` lets it list EMG of
+    unknown site and unreadable channels by name.
     """
     if result.channels_used:
         return
-    if result.channel_status:
-        why = "; ".join(f"{k} {v}" for k, v in result.channels_refused.items())
-        what = f"no channel can be analysed for jerks ({why})"
-    else:
-        what = "holds no EMG or accelerometer channel"
-    raise ChannelError(what, where=where,
-                       hint="Record EMG at >= 200 Hz, or name the EMG channels with --channels chin=LABEL,leg=LABEL")
+    from ..io.advice import no_usable_channel_error
+
+    raise no_usable_channel_error(result.channel_status.values(), where=where, duration_s=result.duration_s,
+                                  recording=recording)
 
 
 def run_detect(recording_path: str | os.PathLike[str], *, out_dir: str | os.PathLike[str],
@@ -548,7 +547,7 @@ def run_detect(recording_path: str | os.PathLike[str], *, out_dir: str | os.Path
         close = getattr(rec, "close", None)
         if close is not None:
             close()
-    require_usable_channels(result, where=str(recording_path))
+    require_usable_channels(result, where=str(recording_path), recording=rec)
     out = prepare_out_dir(out_dir)
     first = ["onset", "duration", "trial_type", "channel", "peak_amplitude_uv"]
     tables = [(result.bursts, "bursts.tsv", first), (result.events, "motor_events.tsv", first),

@@ -13,6 +13,7 @@ _LAZY = {
     "ChannelInfo": ".recording",
     "read_hypnogram": ".hypnogram",
     "read_scored_events": ".hypnogram",
+    "HypnogramFile": ".hypnogram",
     "Hypnogram": ".hypnogram_model",
 }
 

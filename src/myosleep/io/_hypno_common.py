@@ -40,6 +40,7 @@ class RawScoring:
     stages: np.ndarray | None = None          # one code per epoch (epoch-by-epoch formats)
     first_onset_s: float = 0.0                # onset of stages[0]
     epoch_s: float | None = None              # epoch length the file states, s
+    epoch_source: str | None = None           # where epoch_s comes from (file, format, option, default)
     seg_onset_s: np.ndarray | None = None     # segment formats: onset, s
     seg_duration_s: np.ndarray | None = None  # segment duration, s (NaN: one epoch)
     seg_code: np.ndarray | None = None        # segment stage code

@@ -22,7 +22,7 @@ import re
 
 from ..vocab import Stage
 
-__all__ = ["normalise_label", "label_to_stage", "YASA_CODES", "RK_CODES", "NON_STAGE_MARKERS"]
+__all__ = ["normalise_label", "label_to_stage", "label_convention", "YASA_CODES", "RK_CODES", "NON_STAGE_MARKERS"]
 
 W, N1, N2, N3, R = Stage.W, Stage.N1, Stage.N2, Stage.N3, Stage.R
 ART, UNS = Stage.ARTEFACT, Stage.UNSCORED
@@ -112,3 +112,18 @@ def label_to_stage(text: str, *, integer_codes: dict[int, Stage] | None = None) 
     if s in NON_STAGE_MARKERS or t in NON_STAGE_MARKERS:
         return UNS
     return None
+
+
+# Labels only R&K scoring writes (S1-S4, stage 4, "Sleep stage 1".."4", movement time).
+_RK_ONLY = frozenset({"s1", "s2", "s3", "s4", "n4", "nrem4", "nrem 4", "stage 4", "4", "1", "2", "3",
+                      "mt", "movement time"})
+
+
+def label_convention(labels: list[str]) -> str:
+    """``"rk-labels"`` when any label is R&K-only (S1-S4, stage numbers, MT), else ``"aasm-labels"``."""
+    for lab in labels:
+        s = normalise_label(lab)
+        t = re.sub(r"\s+sleep$", "", _strip_prefix(s))
+        if s in _RK_ONLY or t in _RK_ONLY:
+            return "rk-labels"
+    return "aasm-labels"

@@ -12,7 +12,8 @@ import numpy as np
 from ..errors import HypnogramError
 from ..vocab import Stage
 from ._hypno_common import RawScoring, classify_event, infer_epoch_s, lights_kind
-from ._hypno_labels import RK_CODES, label_to_stage
+from ._hypno_conventions import LABEL_CONVENTIONS
+from ._hypno_labels import RK_CODES, label_convention, label_to_stage
 
 __all__ = ["read_edf_annotations", "read_nsrr_xml", "read_profusion_xml", "xml_root_tag"]
 
@@ -27,9 +28,11 @@ def _edf_annotations(path: Path, *, source: str) -> tuple[list[tuple[float, floa
     from .edf_header import read_edf_header
 
     try:  # header fields and file size against the declared data records
-        read_edf_header(path)
+        header = read_edf_header(path)
     except RecordingError as exc:
         raise HypnogramError(exc.what, where=source, hint=exc.hint) from None
+    # One date rule for recordings and hypnograms (edf_header module docstring): the header's.
+    start = header.start_datetime
     try:
         import edfio
 
@@ -54,14 +57,22 @@ def _edf_annotations(path: Path, *, source: str) -> tuple[list[tuple[float, floa
             raise HypnogramError(f"cannot read EDF annotations ({exc})", where=source,
                                  hint="check that the file is an EDF+ hypnogram") from None
         anns = [(float(o), float(d), str(t)) for o, d, t in zip(an.onset, an.duration, an.description)]
-        orig = an.orig_time
-        return anns, (orig.replace(tzinfo=None) if orig is not None else None), False
-    if start_date is None:
-        return anns, datetime.combine(date(1985, 1, 1), start_time), True
-    return anns, datetime.combine(start_date, start_time), False
+        return anns, start, not header.start_date_known
+    if start is None:
+        return anns, (None if start_date is None else datetime.combine(start_date, start_time)), start_date is None
+    return anns, start.replace(microsecond=start_time.microsecond), not header.start_date_known
 
 
-def read_edf_annotations(path: Path, *, source: str, epoch_s: float | None) -> RawScoring:
+def _format_convention(convention: str | None, own: str, fmt: str, *, source: str) -> None:
+    """Refuse a ``convention=`` that contradicts what a format defines (``own``: a name, or "labels")."""
+    if convention is None or convention == own or (own == "labels" and convention in LABEL_CONVENTIONS):
+        return
+    raise HypnogramError(f"a {fmt} file defines its own stage coding; convention={convention!r} does not apply",
+                         where=source, hint="drop the convention option for this file")
+
+
+def read_edf_annotations(path: Path, *, source: str, epoch_s: float | None,
+                         convention: str | None = None) -> RawScoring:
     """EDF+ annotations: sleep stages (Sleep-EDF, HMC), lights off/on and scored events.
 
     Stage annotations ("Sleep stage W/1/2/3/4/R/?/N1/N2/N3", "Movement time") become
@@ -70,10 +81,11 @@ def read_edf_annotations(path: Path, *, source: str, epoch_s: float | None) -> R
     stage ?" epochs are dropped: Sleep-EDF pads its hypnograms with hours of them past
     the end of the recording (SC4001EC: 230 epochs beyond the 79,500-s PSG).
     """
+    _format_convention(convention, "labels", "EDF+ annotation", source=source)
     anns, start, time_only = _edf_annotations(path, source=source)
     raw = RawScoring(format="edf", start_datetime=start, start_time_only=time_only,
                      metadata={"n_annotations": len(anns)})
-    onsets, durations, codes, where = [], [], [], []
+    onsets, durations, codes, where, labels = [], [], [], [], []
     for i, (onset, dur, text) in enumerate(anns, start=1):
         channel = text.split("@@", 1)[1].strip() if "@@" in text else None
         description = text.split("@@", 1)[0].strip()
@@ -94,14 +106,18 @@ def read_edf_annotations(path: Path, *, source: str, epoch_s: float | None) -> R
         onsets.append(onset)
         durations.append(dur)
         codes.append(int(st))
+        labels.append(description)
         where.append(f"annotation {i}")
     if onsets:
         raw.seg_onset_s = np.asarray(onsets)
         raw.seg_duration_s = np.asarray(durations)
         raw.seg_code = np.asarray(codes, dtype=np.int8)
         raw.seg_where = where
-    # AASM Manual v2.5 (2018) and R&K 1968 both score 30-s epochs; older files may use 20 s.
+        raw.metadata.update(convention=label_convention(labels), convention_evidence="text stage annotations")
+    # AASM Manual v2.5 (2018) and R&K 1968 both score 30-s epochs; older files (MASS SS2/SS4/SS5)
+    # use 20 s, which the annotation durations show.
     raw.epoch_s = epoch_s or infer_epoch_s(np.asarray(durations, dtype=float), np.asarray(onsets, dtype=float))
+    raw.epoch_source = "epoch_s= given" if epoch_s else "the stage annotations' durations and onsets"
     raw.metadata["trim_unscored_tail"] = True
     return raw
 
@@ -161,7 +177,7 @@ def _nsrr_clock(text: str | None) -> tuple[datetime | None, bool]:
     return None, False
 
 
-def read_nsrr_xml(path: Path, *, source: str, epoch_s: float | None) -> RawScoring:
+def read_nsrr_xml(path: Path, *, source: str, epoch_s: float | None, convention: str | None = None) -> RawScoring:
     """NSRR XML (``PSGAnnotation/ScoredEvents/ScoredEvent``).
 
     Format as documented by NSRR and read by Luna (remnrem/luna-doc
@@ -173,9 +189,12 @@ def read_nsrr_xml(path: Path, *, source: str, epoch_s: float | None) -> RawScori
     in seconds, optionally SignalLocation.  The integer after "|" is an R&K code
     (4 -> N3).  A "Recording Start Time" event carries the ClockTime of the start.
     """
+    _format_convention(convention, "rk", "NSRR XML", source=source)
     root = _parse_xml(path, source=source)
     file_epoch = _child_text(root, "EpochLength")
-    raw = RawScoring(format="nsrr-xml", metadata={"software": _child_text(root, "SoftwareVersion")})
+    raw = RawScoring(format="nsrr-xml", metadata={"software": _child_text(root, "SoftwareVersion"),
+                                                  "convention": "rk",
+                                                  "convention_evidence": "NSRR EventConcept codes ('REM sleep|5')"})
     container = next((e for e in root.iter() if _local(e.tag) == "ScoredEvents"), None)
     if container is None:
         raise HypnogramError("NSRR XML has no ScoredEvents element", where=source)
@@ -218,10 +237,13 @@ def read_nsrr_xml(path: Path, *, source: str, epoch_s: float | None) -> RawScori
         raw.seg_code = np.asarray(codes, dtype=np.int8)
         raw.seg_where = where
     raw.epoch_s = epoch_s or (_float(file_epoch, what="EpochLength", source=source) if file_epoch else 30.0)
+    raw.epoch_source = ("epoch_s= given" if epoch_s else "the file's EpochLength" if file_epoch
+                        else "default: AASM 30-s epochs")
     return raw
 
 
-def read_profusion_xml(path: Path, *, source: str, epoch_s: float | None) -> RawScoring:
+def read_profusion_xml(path: Path, *, source: str, epoch_s: float | None,
+                       convention: str | None = None) -> RawScoring:
     """Compumedics Profusion XML (``CMPStudyConfig``).
 
     ``EpochLength`` (s), ``SleepStages`` with one ``SleepStage`` integer per epoch
@@ -229,11 +251,15 @@ def read_profusion_xml(path: Path, *, source: str, epoch_s: float | None) -> Raw
     9 unscored), and ``ScoredEvents/ScoredEvent`` with ``Name``, ``Start``,
     ``Duration`` (s) and ``Input`` (the channel).
     """
+    _format_convention(convention, "rk", "Compumedics Profusion XML", source=source)
     root = _parse_xml(path, source=source)
     file_epoch = _child_text(root, "EpochLength")
     ep = epoch_s or (_float(file_epoch, what="EpochLength", source=source) if file_epoch else 30.0)
     stages_el = next((e for e in root.iter() if _local(e.tag) == "SleepStages"), None)
-    raw = RawScoring(format="profusion-xml", epoch_s=ep)
+    raw = RawScoring(format="profusion-xml", epoch_s=ep,
+                     epoch_source=("epoch_s= given" if epoch_s else "the file's EpochLength" if file_epoch
+                                   else "default: AASM 30-s epochs"),
+                     metadata={"convention": "rk", "convention_evidence": "Profusion SleepStage codes"})
     if stages_el is not None:
         codes = []
         for i, el in enumerate((e for e in stages_el if _local(e.tag) == "SleepStage"), start=1):

@@ -14,9 +14,11 @@ import numpy as np
 from ..errors import HypnogramError
 from ..vocab import Stage
 from ._hypno_common import RawScoring, classify_event, clock_to_seconds, infer_epoch_s, lights_kind
-from ._hypno_labels import RK_CODES, YASA_CODES, is_integer_label, label_to_stage, normalise_label
+from ._hypno_conventions import (CONVENTIONS, LABEL_CONVENTIONS, choose_integer_convention, declared_epoch_s,
+                                 dreams_header, parse_legend)
+from ._hypno_labels import is_integer_label, label_convention, label_to_stage, normalise_label
 
-__all__ = ["read_table", "read_lines", "read_elan", "read_somnomedics", "integer_coding"]
+__all__ = ["read_table", "read_lines", "read_elan", "read_somnomedics"]
 
 logger = logging.getLogger("myosleep")
 
@@ -28,36 +30,44 @@ _STAGE_NAMES = ("stage", "sleep_stage", "sleepstage", "description", "trial_type
                 "annotation", "hypnogram", "value", "event", "stages", "sleep stage", "score")
 
 
-def integer_coding(labels: list[str]) -> tuple[dict[int, Stage] | None, str]:
-    """Choose how bare integers are read in a sequence of labels.
+def _map_labels(labels: list[str], where: list[str], *, source: str, convention: str | None = None,
+                legend: tuple[dict[int, Stage], int] | None = None,
+                header: str | None = None) -> tuple[np.ndarray, dict]:
+    """Stage codes of a file's labels and how they were read (``convention``, ``convention_evidence``...).
 
-    Only integers: R&K/Elan/Compumedics numbering (5 = REM, 4 = S4) when a 5, 6, 7 or 9
-    occurs, YASA's (4 = R, -1 artefact, -2 unscored) otherwise.  Integers mixed with
-    text labels ("W", "REM", "1".."4"): R&K stage numbers.
+    Integers only: the convention comes from the file's header, its legend, ``convention=``, or
+    the conventions that fit its values when they all read them the same
+    (:func:`~myosleep.io._hypno_conventions.choose_integer_convention`; else refused).  Text
+    labels: AASM or R&K words.  Integers mixed with text ("W", "1".."4", "REM", the Sleep-EDF
+    style): the integers are R&K stage numbers.
     """
-    values = {normalise_label(x) for x in labels if normalise_label(x) != ""}
-    ints = [v for v in values if is_integer_label(v)]
-    if values and len(ints) == len(values):
-        nums = {int(float(v)) for v in ints}
-        if nums & {5, 6, 7, 9}:
-            return RK_CODES, "rk-integers"
-        return YASA_CODES, "yasa-integers"
-    if ints:
-        return None, "labels+rk-integers"
-    return None, "labels"
-
-
-def _map_labels(labels: list[str], where: list[str], *, source: str) -> tuple[np.ndarray, str]:
-    codes_map, coding = integer_coding(labels)
+    values = [normalise_label(x) for x in labels]
+    ints = [v for v in values if v != "" and is_integer_label(v)]
+    info: dict = {}
+    codes_map: dict[int, Stage] | None = None
+    if values and len(ints) == len([v for v in values if v != ""]):
+        codes_map, name, evidence, same = choose_integer_convention(
+            {int(float(v)) for v in ints}, source=source, convention=convention, legend=legend, header=header)
+        info.update(convention=name, convention_evidence=evidence, coding=name)
+        if same:
+            info["convention_equivalent"] = same
+    else:
+        if convention is not None and convention not in LABEL_CONVENTIONS:
+            raise HypnogramError(f"holds text stage labels, but convention={convention!r} is for integer codes",
+                                 where=source, hint="drop the option: text labels are read as they are")
+        name = label_convention(labels)
+        info.update(convention=name, coding="labels+rk-integers" if ints else "labels",
+                    convention_evidence=("text labels; digits beside them are R&K stage numbers" if ints
+                                         else "text labels"))
     out = np.empty(len(labels), dtype=np.int8)
     for i, (lab, w) in enumerate(zip(labels, where)):
         st = label_to_stage(lab, integer_codes=codes_map)
         if st is None:
             raise HypnogramError(
                 f"unknown sleep-stage label {lab.strip()!r} at {w}", where=source,
-                hint="use W, N1, N2, N3, R (or R&K S1-S4, REM, MT, ?, or YASA integers 0-4/-1/-2)")
+                hint="use W, N1, N2, N3, R (or R&K S1-S4, REM, MT, ?, or integers with convention=)")
         out[i] = int(st)
-    return out, coding
+    return out, info
 
 
 # ------------------------------------------------------------------ onset/duration/stage tables
@@ -92,10 +102,19 @@ def _column(names: list[str], candidates: tuple[str, ...]) -> int | None:
     return None
 
 
-def read_table(text: str, *, source: str, epoch_s: float | None, stages: bool = True) -> RawScoring:
+def _comment_lines(lines: list[str]) -> list[tuple[int, str]]:
+    """(line number, text) of ``#``/``%`` comment lines, comment mark removed."""
+    return [(k, ln.strip().lstrip("#%").strip()) for k, ln in enumerate(lines, start=1)
+            if ln.strip().startswith(("#", "%"))]
+
+
+def read_table(text: str, *, source: str, epoch_s: float | None, stages: bool = True,
+               convention: str | None = None) -> RawScoring:
     """BIDS-events-like table: ``onset`` (s or clock time), optional ``duration`` (s), ``stage``.
 
     With ``stages=False`` the rows are read as scored events only (no stage labels needed).
+    Integer stages are read by the convention the file's ``#`` legend, ``convention=`` or its
+    values name (:func:`_map_labels`).
     """
     lines = text.splitlines()
     first = next(i for i, ln in enumerate(lines) if ln.strip() and not ln.lstrip().startswith("#"))
@@ -145,10 +164,16 @@ def read_table(text: str, *, source: str, epoch_s: float | None, stages: bool = 
                      start_datetime=clock.start, start_time_only=clock.time_only,
                      metadata={"delimiter": {"\t": "tab"}.get(delim, delim), "onsets": clock.kind})
     if stages:
-        codes, raw.metadata["coding"] = _map_labels(labels, where, source=source)
+        codes, info = _map_labels(labels, where, source=source, convention=convention,
+                                  legend=parse_legend(_comment_lines(lines)))
+        raw.metadata.update(info)
         raw.seg_onset_s, raw.seg_duration_s = np.asarray(onsets, dtype=float), dur_arr
         raw.seg_code, raw.seg_where = codes, where
-    raw.epoch_s = epoch_s if epoch_s is not None else infer_epoch_s(dur_arr, np.asarray(onsets))
+    if epoch_s is not None:
+        raw.epoch_s, raw.epoch_source = epoch_s, "epoch_s= given"
+    else:
+        raw.epoch_s = infer_epoch_s(dur_arr, np.asarray(onsets))
+        raw.epoch_source = "the durations and onsets in the file"
     raw.events = lights_rows + [(o, d if np.isfinite(d) else 0.0, lab, _table_kind(lab), None)
                                 for o, d, lab in zip(onsets, durations, labels)]
     return raw
@@ -210,29 +235,79 @@ class _OnsetParser:
 #: any other unknown first line is an unknown label.
 _HEADER_WORDS = re.compile(r"stage|hypno|epoch|label|sleep|score|value|schlaf", re.IGNORECASE)
 
-def read_lines(text: str, *, source: str, epoch_s: float | None) -> RawScoring:
-    """One stage per line; ``#`` comments and one header line (e.g. ``Stage``) are skipped."""
+def read_lines(text: str, *, source: str, epoch_s: float | None, convention: str | None = None) -> RawScoring:
+    """One stage per line; ``#``/``%`` comments and one header line (e.g. ``Stage``) are skipped.
+
+    The file itself says how to read it when it can: a DREAMS header (``[HypnogramAASM]``,
+    ``[HypnogramR&K]``: their codes, one value per 5 s), a legend in a comment or header line
+    (``# 0: Wake, 1: N1, 2: N2, 3: N3, 4: REM``), a declared epoch length (``1 value per 30
+    seconds``, ``30-s epochs``).  Otherwise integers are read only when the conventions that
+    fit their values agree (:mod:`myosleep.io._hypno_conventions`), and values last 30 s
+    (AASM) unless ``epoch_s`` says otherwise; the Hypnogram records which.
+    """
     labels, where = [], []
     header = None
+    dreams = None
+    comments: list[tuple[int, str]] = []
     for k, line in enumerate(text.splitlines(), start=1):
         s = line.strip()
-        if not s or s.startswith("#") or s.startswith("%"):
+        if not s:
             continue
-        if (not labels and header is None and label_to_stage(s) is None and not is_integer_label(s)
-                and _HEADER_WORDS.search(s)):
-            header = s
+        if s.startswith(("#", "%")):
+            comments.append((k, s.lstrip("#%").strip()))
             continue
+        if not labels and header is None:
+            dreams = dreams_header(s)
+            if dreams is not None or (label_to_stage(s) is None and not is_integer_label(s)
+                                      and _HEADER_WORDS.search(s)):
+                header = s
+                comments.append((k, s))
+                continue
         labels.append(s)
         where.append(f"line {k}")
     if not labels:
         raise HypnogramError("holds no sleep stages", where=source,
                              hint="write one stage (W, N1, N2, N3, R) per line")
-    codes, coding = _map_labels(labels, where, source=source)
-    meta = {"coding": coding}
+    codes, meta = _map_labels(labels, where, source=source, convention=convention,
+                              legend=None if dreams else parse_legend(comments), header=dreams)
     if header is not None:
         meta["header"] = header
-    # AASM Manual v2.5 (2018): 30-s epochs unless the caller says otherwise.
-    return RawScoring(format="text", stages=codes, epoch_s=epoch_s or 30.0, metadata=meta)
+    if dreams is not None:
+        value_s, value_from = CONVENTIONS[dreams].value_s, f"the {header} format (one value per 5 s)"
+    else:
+        declared = declared_epoch_s(comments)
+        value_s, value_from = (None, None) if declared is None else (declared[0], f"the file (line {declared[1]})")
+    if value_s is None:
+        # AASM Manual v2.5 (2018): 30-s epochs unless the caller says otherwise.
+        ep = float(epoch_s) if epoch_s is not None else 30.0
+        origin = "epoch_s= given" if epoch_s is not None else "default: AASM 30-s epochs (the file does not say)"
+        return RawScoring(format="text", stages=codes, epoch_s=ep, epoch_source=origin, metadata=meta)
+    stages, extra = values_to_epochs(codes, value_s, value_s if epoch_s is None else float(epoch_s), source=source)
+    meta.update(extra)
+    origin = value_from if epoch_s is None else f"epoch_s= given; values every {value_s:g} s per {value_from}"
+    return RawScoring(format="text", stages=stages, epoch_s=value_s if epoch_s is None else float(epoch_s),
+                      epoch_source=origin, metadata=meta)
+
+
+def values_to_epochs(codes: np.ndarray, value_s: float, epoch_s: float, *, source: str) -> tuple[np.ndarray, dict]:
+    """Stage codes written every ``value_s`` seconds, as epochs of ``epoch_s`` (a multiple of it).
+
+    Each epoch takes the value at its onset (as YASA's 30-s exports of Elan files do); epochs whose
+    values change inside are counted, and a trailing part of an epoch is dropped.
+    """
+    per_epoch = epoch_s / value_s
+    if abs(per_epoch - round(per_epoch)) > 1e-6 or round(per_epoch) < 1:
+        raise HypnogramError(f"a {epoch_s:g}-s epoch is not a whole number of the file's {value_s:g}-s values",
+                             where=source, hint=f"pass epoch_s= as a multiple of {value_s:g} s")
+    spe = int(round(per_epoch))
+    n_ep = codes.size // spe
+    blocks = codes[: n_ep * spe].reshape(n_ep, spe)
+    mixed = int(np.count_nonzero(blocks.min(axis=1) != blocks.max(axis=1))) if n_ep else 0
+    if mixed:
+        logger.info("%s: %d of %d epochs change stage inside the epoch; each takes its onset value",
+                    source, mixed, n_ep)
+    return blocks[:, 0].copy(), {"value_s": value_s, "samples": int(codes.size), "epochs_with_mixed_values": mixed,
+                                 "dropped_tail_samples": int(codes.size - n_ep * spe)}
 
 
 # ----------------------------------------------------------------------------------- Elan .hyp
@@ -241,7 +316,14 @@ def is_elan(lines: list[str]) -> bool:
     return heads[:2] == ["time_base", "sampling_period"] or "epoch_list" in heads
 
 
-def read_elan(text: str, *, source: str, epoch_s: float | None) -> RawScoring:
+def _own_convention(convention: str | None, own: str, fmt: str, *, source: str) -> None:
+    """Refuse a ``convention=`` that contradicts the one a format defines."""
+    if convention is not None and convention != own:
+        raise HypnogramError(f"a {fmt} file defines its own stage codes ({own}); convention={convention!r} "
+                             "does not apply", where=source, hint="drop the convention option for this file")
+
+
+def read_elan(text: str, *, source: str, epoch_s: float | None, convention: str | None = None) -> RawScoring:
     """Elan ``.hyp``: a header, then one integer per hypnogram sample.
 
     Header (visbrain ``read_hypno``, Combrisson et al., Front Neuroinform 2017):
@@ -251,6 +333,8 @@ def read_elan(text: str, *, source: str, epoch_s: float | None) -> RawScoring:
     R&K: 0 W, 1-4 S1-S4 (S3, S4 -> N3), 5 REM, -1/-2 artefact or movement.  Each epoch
     takes the value at its onset (as YASA's 30-s exports of these files do).
     """
+    _own_convention(convention, "elan", "Elan .hyp", source=source)
+    codes_of = CONVENTIONS["elan"].codes
     lines = text.splitlines()
     header: dict[str, str] = {}
     k = 0
@@ -287,24 +371,17 @@ def read_elan(text: str, *, source: str, epoch_s: float | None) -> RawScoring:
     if not values:
         raise HypnogramError("Elan file holds no values after epoch_list", where=source)
     vals = np.asarray(values)
-    bad = ~np.isin(vals, list(RK_CODES))
+    bad = ~np.isin(vals, list(codes_of))
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise HypnogramError(f"unknown Elan stage code {vals[i]} at {where[i]}", where=source,
                              hint="Elan codes are 0 W, 1-4 S1-S4, 5 REM, -1/-2 artefact")
-    codes = np.array([int(RK_CODES[int(v)]) for v in vals], dtype=np.int8)
+    codes = np.array([int(codes_of[int(v)]) for v in vals], dtype=np.int8)
     ep = epoch_s or 30.0  # AASM Manual v2.5 (2018): 30-s epochs
-    per_epoch = ep / time_base_s
-    if abs(per_epoch - round(per_epoch)) > 1e-6 or round(per_epoch) < 1:
-        raise HypnogramError(f"a {ep:g}-s epoch is not a whole number of {time_base_s:g}-s samples",
-                             where=source, hint="pass epoch_s= as a multiple of time_base")
-    spe = int(round(per_epoch))
-    n_ep = codes.size // spe
-    blocks = codes[: n_ep * spe].reshape(n_ep, spe)
-    mixed = int(np.count_nonzero(blocks.min(axis=1) != blocks.max(axis=1)))
-    meta: dict = {"time_base_s": time_base_s, "samples": int(codes.size),
-                  "epochs_with_mixed_values": mixed,
-                  "dropped_tail_samples": int(codes.size - n_ep * spe), "coding": "elan-rk"}
+    stages, extra = values_to_epochs(codes, time_base_s, ep, source=source)
+    meta: dict = {"time_base_s": time_base_s, **extra, "coding": "elan", "convention": "elan",
+                  "convention_evidence": "the Elan .hyp format"}
+    del meta["value_s"]
     if "sampling_period" in header:
         meta["signal_sampling_period_s"] = float(header["sampling_period"])
     if "epoch_nb" in header:
@@ -313,10 +390,9 @@ def read_elan(text: str, *, source: str, epoch_s: float | None) -> RawScoring:
         if declared != codes.size:
             logger.warning("%s: Elan header declares %d values but the file holds %d; "
                            "reading them at %g s each", source, declared, codes.size, time_base_s)
-    if mixed:
-        logger.info("%s: %d of %d epochs change stage inside the epoch; each takes its onset value",
-                    source, mixed, n_ep)
-    return RawScoring(format="elan", stages=blocks[:, 0].copy(), epoch_s=ep, metadata=meta)
+    origin = "epoch_s= given" if epoch_s else "default: AASM 30-s epochs"
+    return RawScoring(format="elan", stages=stages, epoch_s=ep, metadata=meta,
+                      epoch_source=f"{origin}, from values every {time_base_s:g} s (time_base)")
 
 
 # ------------------------------------------------------------------------- SOMNOmedics / Domino
@@ -345,7 +421,7 @@ def _parse_start(value: str, *, source: str) -> tuple[datetime, float]:
 _RANGE = re.compile(r"^\s*([\d:.,]+)\s*-\s*([\d:.,]+)\s*$")
 
 
-def read_somnomedics(text: str, *, source: str, epoch_s: float | None) -> RawScoring:
+def read_somnomedics(text: str, *, source: str, epoch_s: float | None, convention: str | None = None) -> RawScoring:
     """SOMNOmedics (Domino) text export.
 
     A header of ``Key: value`` lines (``Signal ID``, ``Start Time``, ``Unit``,
@@ -408,13 +484,15 @@ def read_somnomedics(text: str, *, source: str, epoch_s: float | None) -> RawSco
                      clock_period_s=wrap_s)
     if (header.get("signal type", "").lower().startswith("discret")
             or "profil" in (header.get("signal id") or "").lower()):
-        codes, coding = _map_labels(labels, where, source=source)
+        codes, info = _map_labels(labels, where, source=source, convention=convention)
         raw.seg_onset_s = np.asarray(onsets)
         raw.seg_duration_s = np.full(len(onsets), np.nan)  # one epoch per line
         raw.seg_code = codes
         raw.seg_where = where
         raw.epoch_s = epoch_s or file_epoch_s or 30.0
-        raw.metadata["coding"] = coding
+        raw.epoch_source = ("epoch_s= given" if epoch_s else "the file's 'Rate' line" if file_epoch_s
+                            else "default: AASM 30-s epochs")
+        raw.metadata.update(info)
         raw.events = [(o, raw.epoch_s, lab, "stage", None) for o, lab in zip(onsets, labels)]
     return raw
 

@@ -2,7 +2,10 @@
 
 With ``scan_data`` the data are scanned channel by channel, in chunks (never the whole file at
 once), for stretches that make a channel unfit for analysis: flat (constant value, e.g. a
-disconnected electrode), clipped (samples at the physical limits of the amplifier/ADC) and NaN.
+disconnected electrode), clipped (samples at the physical limits of the amplifier/ADC) and NaN;
+and, for EMG, for a quantisation coarser than the header says: when every sample sits on every
+k-th digital code (a 12-bit converter written into 16-bit samples, a gain applied before
+storage), the effective step is k times ``ChannelInfo.resolution_uv``.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..vocab import Role
-from .recording import ChannelInfo, Recording
+from .recording import MAX_EMG_RESOLUTION_UV, ChannelInfo, Recording
 
 __all__ = ["describe_recording", "format_description", "FLAT_MIN_S", "SCAN_CHUNK_SAMPLES"]
 
@@ -68,10 +71,15 @@ def _scan_channel(rec: Recording, ch: ChannelInfo) -> list[str]:
     n_nan = 0
     previous: float | None = None
     rails = None
-    if ch.digital_min is not None and ch.digital_max is not None and math.isfinite(ch.physical_min):
+    step = offset = None  # digital step and physical value of digital 0, in data units
+    code_gcd = 0  # greatest common divisor of the digital differences between samples
+    if (ch.digital_min is not None and ch.digital_max is not None and ch.digital_max > ch.digital_min
+            and math.isfinite(ch.physical_min) and math.isfinite(ch.physical_max)):
         scale = ch.data_scale
         lo, hi = sorted((ch.physical_min * scale, ch.physical_max * scale))
-        half_step = abs(ch.physical_max - ch.physical_min) / (ch.digital_max - ch.digital_min) * scale / 2
+        step = (ch.physical_max - ch.physical_min) / (ch.digital_max - ch.digital_min) * scale
+        offset = ch.physical_min * scale - ch.digital_min * step
+        half_step = abs(step) / 2
         rails = (lo + half_step, hi - half_step)
     position = 0
     start_s = 0.0
@@ -85,6 +93,12 @@ def _scan_channel(rec: Recording, ch: ChannelInfo) -> list[str]:
         flat.feed(x == prev, position)
         if rails is not None:
             clipped.feed((x <= rails[0]) | (x >= rails[1]), position)
+        if step and ch.is_emg and code_gcd != 1:
+            codes = np.rint((x[np.isfinite(x)] - offset) / step).astype(np.int64)
+            diffs = np.abs(np.diff(codes))
+            diffs = diffs[diffs > 0]
+            if diffs.size:
+                code_gcd = int(np.gcd.reduce(np.append(diffs, code_gcd)))
         previous = float(x[-1])
         position += x.size
         start_s = position / ch.sfreq
@@ -103,6 +117,12 @@ def _scan_channel(rec: Recording, ch: ChannelInfo) -> list[str]:
                    "are underestimated")
     if n_nan:
         out.append(f"{n_nan} NaN sample(s) ({n_nan / ch.sfreq:.2f} s)")
+    if code_gcd > 1 and math.isfinite(ch.resolution_uv):
+        effective = code_gcd * ch.resolution_uv
+        coarse = (f": coarser than {MAX_EMG_RESOLUTION_UV:g} uV, low-amplitude activity is lost"
+                  if effective > MAX_EMG_RESOLUTION_UV else "")
+        out.append(f"samples sit on one digital code in {code_gcd}: effective quantisation "
+                   f"{effective:.3g} uV per step, not the header's {ch.resolution_uv:.3g} uV{coarse}")
     return out
 
 
@@ -121,7 +141,7 @@ def describe_recording(rec: Recording, *, scan_data: bool = True) -> dict[str, A
     Returns
     -------
     dict
-        ``{"path", "format", "start_datetime", "duration_s", "annotations_count", "warnings",
+        ``{"path", "format", "start_datetime", "start_date_known", "duration_s", "annotations_count", "warnings",
         "channels": [{"label", "role", "side", "sfreq", "unit", "duration_s", "warnings"}, ...]}``;
         ``sfreq`` in Hz, ``duration_s`` in seconds, ``side`` None when unknown.
     """
@@ -138,6 +158,7 @@ def describe_recording(rec: Recording, *, scan_data: bool = True) -> dict[str, A
         "path": None if rec.path is None else str(rec.path),
         "format": rec.format,
         "start_datetime": None if rec.start_datetime is None else rec.start_datetime.isoformat(),
+        "start_date_known": bool(getattr(rec, "start_date_known", True)),
         "duration_s": float(rec.duration_s),
         "annotations_count": len(rec.annotations),
         "warnings": list(rec.warnings),
@@ -157,7 +178,10 @@ def format_description(desc: dict[str, Any]) -> str:
     lines = []
     head = [desc.get("path") or "(in memory)", desc.get("format", "")]
     if desc.get("start_datetime"):
-        head.append(f"start {desc['start_datetime'].replace('T', ' ')}")
+        if desc.get("start_date_known", True):
+            head.append(f"start {desc['start_datetime'].replace('T', ' ')}")
+        else:
+            head.append(f"start {desc['start_datetime'].split('T')[1]} (date anonymised)")
     if "duration_s" in desc:
         head.append(f"duration {_fmt_duration(desc['duration_s'])} ({desc['duration_s']:g} s)")
     head.append(f"{len(desc['channels'])} channels")

@@ -7,9 +7,26 @@ BDF specification (24-bit samples, version field ``0xFF "BIOSEMI"``).
 
 Every problem that would make the data unreadable or wrong is a :class:`~myosleep.errors.RecordingError`
 with one line saying what, where (the path) and what to do.  Harmless deviations seen in files
-from real labs (extra bytes after the last record, odd date fields) are logged, not fatal, and a
-signal whose range cannot scale its samples (a dummy input with physical minimum = maximum) spoils
-only that signal: it is kept with its ``problem`` and the channel is skipped.
+from real labs (extra bytes after the last record, odd date fields) are logged, not fatal.
+
+A signal whose header fields cannot scale its samples spoils only that signal: it is kept with
+its ``problem`` and the channel is listed and skipped.  The whole class: a physical or digital
+range field that is not a (whole, finite) number, physical minimum = maximum (a dummy input),
+digital minimum >= maximum, a digital range outside the format's 16 (EDF) or 24 (BDF) bits, and 0
+samples per data record (an input switched off).  The layout of a data record depends only on
+the samples-per-record fields, so these leave every other signal readable; a samples-per-record
+field that is not a whole number >= 0 makes the layout unknowable and the file is refused.
+
+Start date and time (one rule, used by every reader of the package, including the EDF+
+annotation reader of hypnograms): the time is the header's ``hh.mm.ss``; the date is the EDF+
+``Startdate dd-MMM-yyyy`` subfield of the local recording identification when the file has one
+(Kemp and Olivan, Clin Neurophysiol 2003, section 2.1.3.3: it carries the 4-digit year and is
+the date of the recording), else the header's ``dd.mm.yy`` with the EDF clipping rule (years
+85-99 are 19xx, 00-84 are 20xx: Kemp et al. 1992 and the EDF+ spec, section 2.1.3.2).  When both
+are given and disagree, the Startdate wins and :attr:`EdfHeader.warnings` says so (edfio, MNE and
+EDFbrowser read such files differently; a day's difference once misplaced a hypnogram by
+86,400 s).  ``Startdate X`` (anonymised) leaves only the clock time known
+(:attr:`EdfHeader.start_date_known` False).
 """
 
 from __future__ import annotations
@@ -23,7 +40,8 @@ from pathlib import Path
 
 from ..errors import RecordingError
 
-__all__ = ["SignalHeader", "EdfHeader", "read_edf_header", "ANNOTATION_LABELS"]
+__all__ = ["SignalHeader", "EdfHeader", "StartDate", "read_edf_header", "start_from_fields",
+           "ANNOTATION_LABELS"]
 
 log = logging.getLogger("myosleep")
 
@@ -65,8 +83,10 @@ class SignalHeader:
         True for an ``EDF Annotations`` / ``BDF Annotations`` signal.
     problem : str | None
         Why this signal's samples cannot be converted to physical values (e.g. a dummy
-        channel whose physical minimum equals its maximum), None when they can.  Such a
-        signal does not make the file unreadable: the channel is listed and skipped.
+        channel whose physical minimum equals its maximum, a range field that is not a
+        number, 0 samples per record), None when they can.  Such a signal does not make the
+        file unreadable: the channel is listed and skipped.  Its unparsable range fields are
+        NaN (physical) or 0 (digital).
     """
 
     label: str
@@ -84,8 +104,8 @@ class SignalHeader:
 
     @property
     def gain(self) -> float:
-        """Physical units per digital step (nan when the digital range is empty)."""
-        if self.digital_max == self.digital_min:
+        """Physical units per digital step (nan when the signal cannot be scaled)."""
+        if self.problem is not None or self.digital_max == self.digital_min:
             return float("nan")
         return (self.physical_max - self.physical_min) / (self.digital_max - self.digital_min)
 
@@ -116,11 +136,17 @@ class EdfHeader:
     record_bytes : int
         Size of one data record, in bytes.
     start_datetime : datetime | None
-        Start of the recording (local clock time, no time zone), None when unreadable.
+        Start of the recording (local clock time, no time zone), None when unreadable; see the
+        module docstring for the date rule.
     patient, recording : str
         Identification fields.
     signals : tuple of SignalHeader
         Every signal, annotation signals included, in file order.
+    start_date_known : bool
+        False when the date is anonymised (EDF+ ``Startdate X``) or unreadable: only the clock
+        time of ``start_datetime`` is the file's (its date is then the header's, often 01.01.85).
+    warnings : tuple of str
+        Header-level deviations worth telling the user (e.g. the two date fields disagree).
     """
 
     path: Path
@@ -134,6 +160,8 @@ class EdfHeader:
     patient: str
     recording: str
     signals: tuple[SignalHeader, ...]
+    start_date_known: bool = True
+    warnings: tuple[str, ...] = ()
 
     @property
     def is_bdf(self) -> bool:
@@ -155,6 +183,11 @@ class EdfHeader:
     @property
     def annotation_signals(self) -> tuple[SignalHeader, ...]:
         return tuple(s for s in self.signals if s.is_annotation)
+
+    @property
+    def annotation_only(self) -> bool:
+        """True when every signal is an EDF+/BDF+ annotation signal (e.g. a hypnogram file)."""
+        return all(s.is_annotation for s in self.signals)
 
 
 def _text(raw: bytes) -> str:
@@ -185,23 +218,150 @@ def _number(raw: bytes, name: str, where: object, *, integer: bool = False) -> f
 
 
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+_STARTDATE = re.compile(r"^Startdate\s+(\S+)")
 
 
-def _start_datetime(date: str, time: str, recording_field: str, path: Path) -> _dt.datetime | None:
-    """Start from the dd.mm.yy / hh.mm.ss fields; the year from EDF+'s 'Startdate dd-MMM-yyyy' when given."""
+@dataclass(frozen=True)
+class StartDate:
+    """The start of a recording as the header states it (see the module docstring for the rule).
+
+    Attributes
+    ----------
+    datetime : datetime | None
+        Start (date from the rule, time from ``hh.mm.ss``), None when the time is unreadable.
+    date_known : bool
+        False when the EDF+ Startdate is ``X`` (anonymised) or no date field is readable.
+    warning : str | None
+        Set when the header date and the EDF+ Startdate disagree (the Startdate is used).
+    """
+
+    datetime: _dt.datetime | None
+    date_known: bool
+    warning: str | None = None
+
+
+def _legacy_date(date: str) -> _dt.date | None:
+    """``dd.mm.yy`` with the EDF clipping rule (85-99 -> 19xx, 00-84 -> 20xx), None if unreadable."""
     try:
         day, month, year = (int(x) for x in date.replace(":", ".").replace("-", ".").split("."))
-        hour, minute, second = (int(x) for x in time.replace(":", ".").split("."))
-        # EDF spec: years 85-99 are 19xx, 00-84 are 20xx (clipping date 1985).
-        year += 1900 if year >= 85 else 2000
-        # EDF+ (Kemp and Olivan 2003, 2.1.3.3): the recording field's 4-digit year is authoritative.
-        match = re.match(r"Startdate (\d{2})-([A-Za-z]{3})-(\d{4})\b", recording_field)
-        if match and match.group(2).upper() in _MONTHS:
-            year = int(match.group(3))
-        return _dt.datetime(year, month, day, hour, minute, second)
+        if not 0 <= year <= 99:
+            return None
+        return _dt.date(year + (1900 if year >= 85 else 2000), month, day)
     except (ValueError, TypeError):
-        log.warning("%s: start date/time %r %r unreadable; start_datetime set to None", path, date, time)
         return None
+
+
+def _edfplus_date(recording_field: str) -> tuple[bool, _dt.date | None]:
+    """(the field has an EDF+ Startdate subfield, its date or None for ``X``/unreadable)."""
+    match = _STARTDATE.match(recording_field)
+    if match is None:
+        return False, None
+    sub = match.group(1)
+    m = re.fullmatch(r"(\d{2})-([A-Za-z]{3})-(\d{4})", sub)
+    if m is None or m.group(2).upper() not in _MONTHS:
+        return sub.upper() == "X", None
+    try:
+        return True, _dt.date(int(m.group(3)), _MONTHS.index(m.group(2).upper()) + 1, int(m.group(1)))
+    except ValueError:
+        return True, None
+
+
+def start_from_fields(date: str, time: str, recording_field: str) -> StartDate:
+    """Start of a recording from the header's date, time and local recording identification fields.
+
+    Parameters
+    ----------
+    date : str
+        Header start date ``dd.mm.yy``.
+    time : str
+        Header start time ``hh.mm.ss``.
+    recording_field : str
+        Local recording identification (EDF+: ``Startdate dd-MMM-yyyy ...``).
+
+    Returns
+    -------
+    StartDate
+        The EDF+ Startdate when the file has one (authoritative), else the header date; a
+        warning when both are given and disagree.
+    """
+    try:
+        hour, minute, second = (int(x) for x in time.replace(":", ".").split("."))
+        clock = _dt.time(hour, minute, second)
+    except (ValueError, TypeError):
+        return StartDate(None, False)
+    legacy = _legacy_date(date)
+    plus, plus_date = _edfplus_date(recording_field)
+    warning = None
+    if plus_date is not None:
+        chosen, known = plus_date, True
+        if legacy is not None and legacy != plus_date:
+            warning = (f"header start date {date!r} ({legacy.isoformat()}) and EDF+ 'Startdate "
+                       f"{plus_date.strftime('%d-%b-%Y').upper()}' disagree; using the EDF+ Startdate "
+                       f"{plus_date.isoformat()} (EDF+ spec 2.1.3.3)")
+    elif plus:  # "Startdate X": anonymised, only the clock time is the file's
+        chosen, known = (legacy or _dt.date(1985, 1, 1)), False
+    elif legacy is not None:
+        chosen, known = legacy, True
+    else:
+        return StartDate(None, False)
+    return StartDate(_dt.datetime.combine(chosen, clock), known, warning)
+
+
+_FIELD_NAMES = {"physical_min": "physical minimum", "physical_max": "physical maximum",
+                "digital_min": "digital minimum", "digital_max": "digital maximum"}
+
+
+def _lenient_number(raw: bytes, *, integer: bool) -> tuple[float | None, str]:
+    """(value, text) of a numeric field; value None when it is not a (whole, finite) number."""
+    text = _text(raw).replace(",", ".")
+    try:
+        value = float(text)
+    except ValueError:
+        return None, text
+    if value != value or value in (float("inf"), float("-inf")) or (integer and value != int(value)):
+        return None, text
+    return (int(value) if integer else value), text
+
+
+def _scaling_fields(fields: dict[str, list[bytes]], i: int, *, fmt: str, sample_bytes: int,
+                    annotation: bool) -> tuple[float, float, int, int, str | None]:
+    """Physical and digital range of signal ``i`` and why they cannot scale its samples (or None).
+
+    Only the signal itself is spoiled by a bad range: the record layout does not depend on it.
+    Annotation signals hold text, so their ranges are not checked.
+    """
+    values: dict[str, float | int] = {}
+    problem = None
+    for key, name in _FIELD_NAMES.items():
+        integer = key.startswith("digital")
+        value, text = _lenient_number(fields[key][i], integer=integer)
+        if value is None:
+            values[key] = 0 if integer else float("nan")
+            if problem is None:
+                kind = "a whole number" if integer else "a finite number"
+                problem = f"header field {name!r} is not {kind} ({text!r}): its values cannot be scaled"
+        else:
+            values[key] = value
+    pmin, pmax = float(values["physical_min"]), float(values["physical_max"])
+    dmin, dmax = int(values["digital_min"]), int(values["digital_max"])
+    if annotation:
+        return pmin, pmax, dmin, dmax, None
+    digital_limit = 2 ** (8 * sample_bytes - 1)
+    if problem is None:
+        # A range that cannot scale samples spoils this signal only (dummy and spare inputs of
+        # some amplifiers are written so); the other channels stay readable.
+        if pmin == pmax:
+            problem = (f"physical minimum equals physical maximum ({pmin:g}): its values cannot be scaled "
+                       "(a dummy or disconnected input)")
+        elif dmin == dmax:
+            problem = (f"digital minimum equals digital maximum ({dmin}): its values cannot be scaled "
+                       "(a dummy or disconnected input)")
+        elif not dmin < dmax:
+            problem = f"digital minimum {dmin} is not below digital maximum {dmax}: its values cannot be scaled"
+        elif dmin < -digital_limit or dmax > digital_limit - 1:
+            problem = (f"digital range {dmin}..{dmax} exceeds the {8 * sample_bytes}-bit samples of "
+                       f"{fmt[:3]}: its values cannot be scaled")
+    return pmin, pmax, dmin, dmax, problem
 
 
 def read_edf_header(path: str | os.PathLike[str]) -> EdfHeader:
@@ -272,40 +432,33 @@ def read_edf_header(path: str | os.PathLike[str]) -> EdfHeader:
         fmt = ("BDF" if sample_bytes == 3 else "EDF") + ("+D" if reserved.upper()[4:5] == "D" else "+C")
     else:
         fmt = "BDF" if sample_bytes == 3 else "EDF"
-    digital_limit = 2 ** (8 * sample_bytes - 1)
 
     signals: list[SignalHeader] = []
     byte_offset = 0
     for i in range(ns):
         label = _text(fields["label"][i])
         where = f"{path} (signal {i + 1} {label!r})"
-        pmin = _number(fields["physical_min"][i], "physical minimum", where)
-        pmax = _number(fields["physical_max"][i], "physical maximum", where)
-        dmin = _number(fields["digital_min"][i], "digital minimum", where, integer=True)
-        dmax = _number(fields["digital_max"][i], "digital maximum", where, integer=True)
+        # The record layout needs every samples-per-record field: unreadable ones refuse the file.
         spr = _number(fields["samples_per_record"][i], "samples per data record", where, integer=True)
-        if spr <= 0:
-            raise RecordingError(f"declares {spr} samples per data record; must be > 0", where=where,
+        if spr < 0:
+            raise RecordingError(f"declares {spr} samples per data record; must be >= 0", where=where,
                                  hint=_HINT_CORRUPT)
         is_annotation = label in ANNOTATION_LABELS
-        problem = None
-        # A range that cannot scale samples spoils this signal only (dummy and spare inputs of
-        # some amplifiers are written so); the other channels stay readable.
-        if not is_annotation:
-            if pmin == pmax:
-                problem = (f"physical minimum equals physical maximum ({pmin:g}): its values cannot be scaled "
-                           "(a dummy or disconnected input)")
-            elif not dmin < dmax:
-                problem = f"digital minimum {dmin} is not below digital maximum {dmax}: its values cannot be scaled"
-            elif dmin < -digital_limit or dmax > digital_limit - 1:
-                problem = (f"digital range {dmin}..{dmax} exceeds the {8 * sample_bytes}-bit samples of "
-                           f"{fmt[:3]}: its values cannot be scaled")
+        if is_annotation and spr == 0:
+            raise RecordingError("annotation signal declares 0 samples per data record", where=where,
+                                 hint=_HINT_CORRUPT)
+        pmin, pmax, dmin, dmax, problem = _scaling_fields(fields, i, fmt=fmt, sample_bytes=sample_bytes,
+                                                          annotation=is_annotation)
+        if problem is None and spr == 0 and not is_annotation:
+            problem = "declares 0 samples per data record: the input holds no samples (switched off)"
         signals.append(SignalHeader(
             label=label, transducer=_text(fields["transducer"][i]), unit=_text(fields["unit"][i]),
             physical_min=pmin, physical_max=pmax, digital_min=dmin, digital_max=dmax,
             prefilter=_text(fields["prefilter"][i]), samples_per_record=spr, byte_offset=byte_offset,
             is_annotation=is_annotation, problem=problem))
         byte_offset += spr * sample_bytes
+    if byte_offset == 0:
+        raise RecordingError("declares 0 samples per data record for every signal", where=path, hint=_HINT_CORRUPT)
 
     annotation_only = all(s.is_annotation for s in signals)
     # EDF+ (Kemp and Olivan 2003, section 2.2.4): a record duration of 0 is allowed only in
@@ -337,8 +490,17 @@ def read_edf_header(path: str | os.PathLike[str]) -> EdfHeader:
     if n_records == 0:
         raise RecordingError("holds no data records", where=path, hint="The recording is empty; export it again")
 
+    date_field, time_field = _text(fixed[168:176]), _text(fixed[176:184])
+    start = start_from_fields(date_field, time_field, _text(fixed[88:168]))
+    header_warnings = []
+    if start.datetime is None:
+        log.warning("%s: start date/time %r %r unreadable; start_datetime set to None", path, date_field, time_field)
+    if start.warning:
+        log.warning("%s: %s", path, start.warning)
+        header_warnings.append(start.warning)
+
     return EdfHeader(
         path=path, format=fmt, sample_bytes=sample_bytes, header_bytes=header_bytes, n_records=n_records,
         record_duration_s=record_duration_s, record_bytes=record_bytes,
-        start_datetime=_start_datetime(_text(fixed[168:176]), _text(fixed[176:184]), _text(fixed[88:168]), path),
+        start_datetime=start.datetime, start_date_known=start.date_known, warnings=tuple(header_warnings),
         patient=_text(fixed[8:88]), recording=_text(fixed[88:168]), signals=tuple(signals))

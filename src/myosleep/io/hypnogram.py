@@ -8,7 +8,8 @@ Formats (detected from the content; ``format=`` forces one):
     ``description``, ``trial_type``, ``label`` or ``sleep_stage``).  A row lasting k
     epochs gives k epochs; gaps are unscored.  :meth:`Hypnogram.to_tsv` writes it.
 ``"text"``
-    One stage per line (W/N1/N2/N3/R, R&K S1-S4/REM/MT/?, YASA integers).
+    One stage per line (W/N1/N2/N3/R, R&K S1-S4/REM/MT/?, integers of a convention the file
+    names or its values show; DREAMS ``[HypnogramAASM]``/``[HypnogramR&K]`` files).
 ``"elan"``
     Elan ``.hyp`` (one R&K code per second after a ``time_base`` header).
 ``"edf"``
@@ -20,6 +21,14 @@ Formats (detected from the content; ``format=`` forces one):
 
 All of them read into :class:`~myosleep.vocab.Stage` codes: R&K S3 and S4 become N3,
 movement time becomes artefact (-1), "?" and unscored become -2.
+
+Integer stage codes are never read by a guess: the convention (YASA, R&K/NSRR/Profusion,
+ISRUC, DREAMS AASM and R&K, Elan) comes from the file (a header, a legend line, its format),
+from ``convention=`` (CLI ``--hypnogram-convention``), or from the file's set of values when
+every convention that fits reads them the same; otherwise the file is refused with one line
+naming the conventions that fit (:mod:`myosleep.io._hypno_conventions`).  The
+:class:`Hypnogram` records the convention and where its epoch length came from
+(``convention``, ``convention_evidence``, ``epoch_s``, ``epoch_s_source``).
 """
 
 from __future__ import annotations
@@ -27,6 +36,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,19 +46,55 @@ import numpy as np
 from ..errors import HypnogramError, ParameterError
 from ..vocab import Stage
 from ._hypno_common import EVENT_COLUMNS, RawScoring, segments_to_stages
+from ._hypno_conventions import INTEGER_CONVENTIONS, LABEL_CONVENTIONS, check_convention
 from .hypnogram_model import Hypnogram
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["read_hypnogram", "read_scored_events", "detect_hypnogram_format", "HYPNOGRAM_FORMATS"]
+__all__ = ["read_hypnogram", "read_scored_events", "detect_hypnogram_format", "HYPNOGRAM_FORMATS",
+           "HypnogramFile", "HYPNOGRAM_CONVENTIONS"]
 
 logger = logging.getLogger("myosleep")
 
 #: Values accepted by ``format=``.
 HYPNOGRAM_FORMATS = ("table", "text", "elan", "edf", "nsrr-xml", "profusion-xml", "somnomedics")
+#: Values accepted by ``convention=`` (integer conventions, then text-label ones).
+HYPNOGRAM_CONVENTIONS = INTEGER_CONVENTIONS + LABEL_CONVENTIONS
 
 _EDF_MAGIC = b"0       "
+
+
+@dataclass(frozen=True)
+class HypnogramFile:
+    """A hypnogram path with how to read it: pass it wherever a hypnogram path is accepted.
+
+    It is a path (``os.fspath`` gives the file), so APIs that take a hypnogram path and call
+    :func:`read_hypnogram` read it with these options (the CLI's ``--hypnogram-convention`` and
+    ``--hypnogram-epoch``).
+
+    Parameters
+    ----------
+    path : path-like
+        The hypnogram file.
+    convention : str | None
+        Integer stage convention (see :data:`HYPNOGRAM_CONVENTIONS`).
+    epoch_s : float | None
+        Epoch length, in seconds.
+    format : str | None
+        Force a format (one of :data:`HYPNOGRAM_FORMATS`).
+    """
+
+    path: str | os.PathLike[str]
+    convention: str | None = None
+    epoch_s: float | None = None
+    format: str | None = None
+
+    def __fspath__(self) -> str:
+        return os.fspath(self.path)
+
+    def __str__(self) -> str:
+        return os.fspath(self.path)
 
 
 def _check_path(path: str | os.PathLike[str]) -> Path:
@@ -105,23 +151,24 @@ def detect_hypnogram_format(path: str | os.PathLike[str]) -> str:
     return "text"
 
 
-def _read_raw(path: Path, fmt: str, epoch_s: float | None, *, stages: bool = True) -> RawScoring:
+def _read_raw(path: Path, fmt: str, epoch_s: float | None, *, stages: bool = True,
+              convention: str | None = None) -> RawScoring:
     from . import _hypno_markup as markup
     from . import _hypno_text as text_fmt
 
     source = str(path)
     if fmt == "edf":
-        return markup.read_edf_annotations(path, source=source, epoch_s=epoch_s)
+        return markup.read_edf_annotations(path, source=source, epoch_s=epoch_s, convention=convention)
     if fmt == "nsrr-xml":
-        return markup.read_nsrr_xml(path, source=source, epoch_s=epoch_s)
+        return markup.read_nsrr_xml(path, source=source, epoch_s=epoch_s, convention=convention)
     if fmt == "profusion-xml":
-        return markup.read_profusion_xml(path, source=source, epoch_s=epoch_s)
+        return markup.read_profusion_xml(path, source=source, epoch_s=epoch_s, convention=convention)
     text = _read_text(path)
     if fmt == "table":
-        return text_fmt.read_table(text, source=source, epoch_s=epoch_s, stages=stages)
+        return text_fmt.read_table(text, source=source, epoch_s=epoch_s, stages=stages, convention=convention)
     reader = {"text": text_fmt.read_lines, "elan": text_fmt.read_elan,
               "somnomedics": text_fmt.read_somnomedics}[fmt]
-    return reader(text, source=source, epoch_s=epoch_s)
+    return reader(text, source=source, epoch_s=epoch_s, convention=convention)
 
 
 def _validate(path: str | os.PathLike[str], epoch_s: float | None, format: str | None,
@@ -174,17 +221,27 @@ def _offset_s(raw: RawScoring, recording_start: datetime | None, *, source: str)
 
 
 def read_hypnogram(path: str | os.PathLike[str], *, epoch_s: float | None = None,
-                   format: str | None = None, recording_start: datetime | None = None) -> Hypnogram:
+                   format: str | None = None, recording_start: datetime | None = None,
+                   convention: str | None = None) -> Hypnogram:
     """Read a scored hypnogram.
 
     Parameters
     ----------
     path : path-like
-        The hypnogram file (see the module docstring for the formats).
+        The hypnogram file (see the module docstring for the formats), or a
+        :class:`HypnogramFile` carrying the options below (explicit arguments win).
     epoch_s : float | None
-        Epoch length in seconds.  Default: what the file states, else 30 s (AASM).
+        Epoch length in seconds.  Default: what the file states (a header, a legend line,
+        durations, a format such as DREAMS' 5 s), else 30 s (AASM); ``Hypnogram.epoch_s_source``
+        says which.
     format : str | None
         Force a format (one of :data:`HYPNOGRAM_FORMATS`); default: detected from the content.
+    convention : str | None
+        How integer stage codes are numbered, when the file does not say: ``"yasa"`` (0 W, 1 N1,
+        2 N2, 3 N3, 4 R, -1 artefact, -2 unscored), ``"rk"`` (0 W, 1-4 S1-S4, 5 REM, 6 movement,
+        9 unscored: SHHS/NSRR, Profusion, Sleep-EDF exports), ``"isruc"`` (0-3 W-N3, 5 R),
+        ``"dreams-aasm"``/``"dreams-rk"`` (5 W, 4 R, ...; 5-s values), ``"elan"``.  Default:
+        recognised from the file, or refused when conventions that fit read it differently.
     recording_start : datetime | None
         Start of the recording the hypnogram belongs to.  When the file states its own
         start (EDF+, SOMNOmedics, NSRR), ``start_s`` and the lights times are shifted by
@@ -195,18 +252,27 @@ def read_hypnogram(path: str | os.PathLike[str], *, epoch_s: float | None = None
     Hypnogram
         ``stages`` (Stage codes), ``epoch_s`` (s), ``start_s`` (s from the recording's
         start), ``lights_off_s``/``lights_on_s`` (s, when the file has them),
-        ``source="file:<name>"`` and ``metadata`` with ``format``, ``coding`` (how
-        labels/integers were read), ``start_datetime`` (the file's own, ISO) and
-        format-specific notes.
+        ``source="file:<name>"``, ``convention``, ``convention_evidence``,
+        ``epoch_s_source``, and ``metadata`` with ``format``, ``coding``, ``start_datetime``
+        (the file's own, ISO) and format-specific notes.
 
     Raises
     ------
     HypnogramError
         Missing, empty or unreadable file; unknown stage labels (naming the label and
-        its line); stages off the epoch grid.
+        its line); stages off the epoch grid; integer codes whose convention the file does
+        not show and that conventions read differently (the line names them).
+    ParameterError
+        An unknown ``convention``, ``format`` or a bad ``epoch_s``.
     """
+    if isinstance(path, HypnogramFile):
+        epoch_s = path.epoch_s if epoch_s is None else epoch_s
+        format = path.format if format is None else format
+        convention = path.convention if convention is None else convention
+        path = path.path
+    convention = check_convention(convention)
     p, fmt = _validate(path, epoch_s, format, recording_start)
-    raw = _read_raw(p, fmt, None if epoch_s is None else float(epoch_s))
+    raw = _read_raw(p, fmt, None if epoch_s is None else float(epoch_s), convention=convention)
     source = str(p)
     ep = float(raw.epoch_s or 30.0)  # AASM Manual v2.5 (2018): 30-s epochs
     if raw.stages is not None:
@@ -237,8 +303,12 @@ def read_hypnogram(path: str | os.PathLike[str], *, epoch_s: float | None = None
     meta["offset_s"] = offset
     lights_off = None if raw.lights_off_s is None else float(raw.lights_off_s) + offset
     lights_on = None if raw.lights_on_s is None else float(raw.lights_on_s) + offset
+    epoch_source = raw.epoch_source or ("epoch_s= given" if epoch_s is not None
+                                        else "the file" if raw.epoch_s else "default: AASM 30-s epochs")
     hyp = Hypnogram(stages, epoch_s=ep, start_s=first + offset, source=f"file:{p.name}",
-                    lights_off_s=lights_off, lights_on_s=lights_on, metadata=meta)
+                    lights_off_s=lights_off, lights_on_s=lights_on, metadata=meta,
+                    convention=meta.get("convention"), convention_evidence=meta.get("convention_evidence"),
+                    epoch_s_source=epoch_source)
     logger.info("read %r", hyp)
     return hyp
 
@@ -270,6 +340,9 @@ def read_scored_events(path: str | os.PathLike[str], *, format: str | None = Non
     """
     import pandas as pd
 
+    if isinstance(path, HypnogramFile):
+        format = path.format if format is None else format
+        path = path.path
     p, fmt = _validate(path, None, format, recording_start)
     if fmt in ("text", "elan"):
         raise HypnogramError(f"a {fmt} hypnogram holds stages only, no scored events", where=p,

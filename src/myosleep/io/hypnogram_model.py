@@ -34,6 +34,19 @@ class Hypnogram:
         ``"estimate:emg-eog"``.
     lights_off_s, lights_on_s : float | None
         Lights off / on, seconds from the start of the recording, when known.
+    metadata : dict
+        Reader-specific details (format, the file's own start, how labels were read).
+    convention : str | None
+        How the file's stage codes were read: ``aasm-labels``, ``rk-labels`` (text), or an
+        integer convention (``yasa``, ``rk``, ``isruc``, ``dreams-aasm``, ``dreams-rk``, ``elan``,
+        ``file-legend``; :mod:`myosleep.io._hypno_conventions`).  None when the stages were not
+        read from a file (simulated, staged by YASA).
+    convention_evidence : str | None
+        What showed the convention (the file's header or legend, ``convention=`` given, the
+        file's values).
+    epoch_s_source : str | None
+        Where ``epoch_s`` comes from: the file (a header, a legend line, durations), a format
+        that fixes it (DREAMS: 5 s), ``epoch_s=`` given, or the AASM 30-s default.
     """
 
     stages: np.ndarray
@@ -43,6 +56,9 @@ class Hypnogram:
     lights_off_s: float | None = None
     lights_on_s: float | None = None
     metadata: dict = field(default_factory=dict)
+    convention: str | None = None
+    convention_evidence: str | None = None
+    epoch_s_source: str | None = None
 
     def __post_init__(self) -> None:
         arr = np.asarray(self.stages)
@@ -90,8 +106,32 @@ class Hypnogram:
 
     def __repr__(self) -> str:
         counts = {Stage(int(k)).label: int(v) for k, v in zip(*np.unique(self.stages, return_counts=True))}
+        conv = "" if self.convention is None else f", convention={self.convention!r}"
         return (f"<Hypnogram | {self.n_epochs} epochs of {self.epoch_s:g} s from {self.start_s:g} s, "
-                f"source={self.source!r}, {counts}>")
+                f"source={self.source!r}{conv}, {counts}>")
+
+    def summary(self) -> dict:
+        """What the hypnogram is and how it was read, JSON-ready.
+
+        Keys: ``source``, ``convention``, ``convention_evidence``, ``epoch_s`` (s),
+        ``epoch_s_source``, ``n_epochs``, ``start_s``, ``duration_s`` (s), ``time_in_stage_s``
+        (s per stage label), ``lights_off_s``, ``lights_on_s`` (s or None).
+        """
+        return {
+            "source": self.source,
+            "convention": self.convention,
+            "convention_evidence": self.convention_evidence,
+            "epoch_s": float(self.epoch_s),
+            "epoch_s_source": self.epoch_s_source,
+            "n_epochs": self.n_epochs,
+            "start_s": float(self.start_s),
+            "duration_s": self.duration_s,
+            "time_in_stage_s": self.time_in_stage_s(),
+            "lights_off_s": None if self.lights_off_s is None else float(self.lights_off_s),
+            "lights_on_s": None if self.lights_on_s is None else float(self.lights_on_s),
+        }
+
+    to_dict = summary
 
     # ----------------------------------------------------------------- queries
     def stage_at(self, times_s: np.ndarray | float) -> np.ndarray:
@@ -150,7 +190,8 @@ class Hypnogram:
         first = float(on[keep][0]) if keep.any() else float(start_s)
         return Hypnogram(self.stages[keep], epoch_s=self.epoch_s, start_s=first, source=self.source,
                          lights_off_s=self.lights_off_s, lights_on_s=self.lights_on_s,
-                         metadata=dict(self.metadata))
+                         metadata=dict(self.metadata), convention=self.convention,
+                         convention_evidence=self.convention_evidence, epoch_s_source=self.epoch_s_source)
 
     def check_fits(self, recording_duration_s: float, *, tolerance_s: float | None = None,
                    where: str | None = None) -> None:
@@ -158,17 +199,34 @@ class Hypnogram:
 
         A hypnogram may fall short of or overrun the recording by at most one epoch
         (scorers drop or pad the last partial epoch); more than that means it belongs
-        to another recording or another epoch length.
+        to another recording, another start time or another epoch length.  A recording of
+        0 s (an annotation-only file given as the recording) and a hypnogram that does not
+        overlap the recording at all (start dates or clocks that disagree) get their own line.
+        When the epoch length was not stated by the file, the message names the epoch length
+        that would make the hypnogram fit, if a usual one does.
         """
         tol = float(self.epoch_s) if tolerance_s is None else float(tolerance_s)
         rec = float(recording_duration_s)
+        where = where or self.source
         end = self.end_s
+        if not rec > 0:
+            raise HypnogramError(
+                "the recording lasts 0 s: it holds no signal (an annotation-only file, e.g. a hypnogram, "
+                "given as the recording?)", where=where,
+                hint="give the PSG recording as the recording and this file as its hypnogram")
+        if end <= 0 or self.start_s >= rec:
+            side = (f"ends {-end:.0f} s before the recording starts" if end <= 0
+                    else f"starts {self.start_s - rec:.0f} s after the recording ends")
+            raise HypnogramError(
+                f"hypnogram ({self.start_s:.0f} to {end:.0f} s from the recording start) does not overlap the "
+                f"recording (0 to {rec:.0f} s): it {side}", where=where,
+                hint="the start dates or clocks of the two files disagree, or the hypnogram belongs to "
+                     "another recording; check both files' start date and time")
         if end > rec + tol:
             raise HypnogramError(
                 f"hypnogram covers {end:.0f} s but the recording lasts {rec:.0f} s "
                 f"({(end - rec) / self.epoch_s:.1f} epochs too long)",
-                where=where or self.source,
-                hint="check that the hypnogram belongs to this recording and its epoch length")
+                where=where, hint=self._fit_hint(rec))
         if end < rec - tol and self.start_s <= tol:
             missing = rec - end
             # Recordings often run on after lights on; a shortfall is an error only when
@@ -177,5 +235,19 @@ class Hypnogram:
                 raise HypnogramError(
                     f"hypnogram covers {end:.0f} s but the recording lasts {rec:.0f} s "
                     f"({missing / self.epoch_s:.0f} epochs missing)",
-                    where=where or self.source,
-                    hint="check that the hypnogram belongs to this recording and its epoch length")
+                    where=where, hint=self._fit_hint(rec))
+
+    def _fit_hint(self, recording_s: float) -> str:
+        base = "check that the hypnogram belongs to this recording and its epoch length"
+        stated = self.epoch_s_source is not None and not self.epoch_s_source.startswith("default")
+        if stated or self.n_epochs == 0:
+            return base
+        implied = (recording_s - float(self.start_s)) / self.n_epochs
+        # Epoch lengths in use: 30 s (AASM, R&K), 20 s (R&K, MASS SS2/SS4/SS5), 5 s (DREAMS),
+        # 1 s (per-second exports), 10, 15, 60 s (some devices and wearables).
+        for usual in (1.0, 5.0, 10.0, 15.0, 20.0, 30.0, 60.0):
+            if usual != float(self.epoch_s) and abs(implied - usual) <= 0.05 * usual:
+                return (f"{self.n_epochs} values over the {recording_s:.0f}-s recording are {usual:g}-s epochs; "
+                        f"the file does not state its epoch length: pass epoch_s={usual:g} "
+                        f"(CLI: --hypnogram-epoch {usual:g}) if that is how it was scored")
+        return base

@@ -25,7 +25,8 @@ from ..errors import ChannelError, ParameterError, RecordingError
 from ..vocab import EMG_ROLES, Role, Side
 from ._edf_data import Annotation, EdfData, read_annotations, record_onsets
 from .edf_header import EdfHeader, SignalHeader, read_edf_header
-from .roles import infer_role, infer_side
+from .roles import infer_roles, infer_side
+from .units import EMPTY_UNITS, motion_unit, norm_unit, unit_scale_to_uv
 
 if TYPE_CHECKING:  # pragma: no cover
     import mne
@@ -45,34 +46,8 @@ AASM_MIN_EMG_SFREQ = 200.0
 MAX_EMG_RESOLUTION_UV = 1.0
 
 #: Roles whose channels carry biopotentials (must be in volts).
-_PHYSIOLOGICAL = EMG_ROLES | {Role.EEG, Role.EOG, Role.ECG}
-
-# Physical dimension (normalised: lower case, no spaces, micro sign -> "u") -> factor to uV.
-_VOLTAGE = {
-    "v": 1e6, "volt": 1e6, "volts": 1e6,
-    "mv": 1e3, "millivolt": 1e3, "millivolts": 1e3,
-    "uv": 1.0, "microvolt": 1.0, "microvolts": 1.0, "mcv": 1.0, "microv": 1.0,
-    "nv": 1e-3, "nanovolt": 1e-3, "nanovolts": 1e-3,
-}
-# Non-voltage units converted to a canonical unit: (canonical unit, factor).
-_OTHER_CANONICAL = {"mg": ("g", 1e-3)}
-_EMPTY_UNITS = {"", "n/a", "na", "none", "-"}
-
-
-def _norm_unit(unit: str) -> str:
-    return re.sub(r"\s+", "", unit.replace("\u00b5", "u").replace("\u03bc", "u")).lower()
-
-
-def unit_scale_to_uv(unit: str) -> float | None:
-    """Factor from a physical dimension to microvolts, None when ``unit`` is not a voltage.
-
-    Parameters
-    ----------
-    unit : str
-        Physical dimension as written in a header: ``V``, ``mV``, ``uV``, ``µV`` (U+00B5 or
-        U+03BC), ``nV``, ``microvolts``..., any case.
-    """
-    return _VOLTAGE.get(_norm_unit(unit))
+_PHYSIOLOGICAL = EMG_ROLES | {Role.EMG, Role.EEG, Role.EOG, Role.ECG}
+_EMPTY_UNITS = EMPTY_UNITS
 
 
 @dataclass(frozen=True)
@@ -87,7 +62,8 @@ class ChannelInfo:
     index : int
         Position among the data channels (annotation signals excluded), from 0.
     role : Role
-        What the channel records.
+        What the channel records (``emg``: EMG whose site the label does not say; not analysed
+        until the user names it).
     side : Side | None
         Left or right when the label says so.
     sfreq : float
@@ -103,29 +79,36 @@ class ChannelInfo:
     physical_min, physical_max : float
         Physical range, in ``unit`` (nan when unknown, e.g. mne input).
     resolution_uv : float
-        uV per digital step; nan for non-voltage channels or when unknown.
+        Quantisation step: uV per digital step, ``|physical range| / (digital max - digital min)``
+        in uV (EDF spec); nan for non-voltage channels, unscalable channels, or when the
+        source does not say (an mne Raw built in memory).  Detection compares it with the
+        amplitudes the rules need (AASM: 8 uV leg-movement onset, 2 uV offset).
     prefilter, transducer : str
         Header text fields.
     warnings : tuple of str
         Header-level problems (sampling rate too low for the role, coarse quantisation, unit).
     data_unit : str
-        Unit of :meth:`Recording.get_data` values: ``"uV"`` for voltages, else the channel's own
-        unit (``mg`` becomes ``g``).
+        Unit of :meth:`Recording.get_data` values: ``"uV"`` for voltages, ``"g"`` for accelerations
+        (``g``, ``mg``, ``m/s^2`` and their spellings; :mod:`myosleep.io.units`), else the
+        channel's own unit.
     original_label : str
         Label exactly as in the file (before de-duplication).
     readable : bool
-        False when the channel's unit makes it unreadable in its role (e.g. an EEG in ``"%"``) or
-        its header range cannot scale its samples (``problem``).
+        False when the channel's unit makes it unreadable in its role (an EEG in ``"%"``, an
+        accelerometer in ``m/s^3``) or its header fields cannot scale its samples (``problem``).
     digital_min, digital_max : int | None
         Digital range (None for mne input), for clipping checks.
     data_scale : float
-        Factor from ``unit`` to ``data_unit`` (equals ``scale_to_uv`` for voltages; 1e-3 for mg -> g).
+        Factor from ``unit`` to ``data_unit`` (equals ``scale_to_uv`` for voltages; 1e-3 for mg -> g,
+        1/9.80665 for m/s^2 -> g).
     native_sfreq : float | None
         Sampling rate in the file, in Hz, when an mne Raw resampled the channel on reading
         (mne's EDF reader brings every channel to the highest rate); None otherwise.
     problem : str | None
-        Why the samples cannot be read at all (e.g. physical minimum equal to maximum in the
-        header), None when they can; such a channel is listed, warned about and skipped.
+        Why the samples cannot be read at all (a header field that cannot scale them: physical
+        or digital minimum equal to maximum, a range field that is not a number, a digital range
+        beyond the format's, 0 samples per record), None when they can; such a channel is
+        listed, warned about and skipped.
     """
 
     label: str
@@ -161,17 +144,27 @@ class ChannelInfo:
     def is_voltage(self) -> bool:
         return self.data_unit == "uV"
 
+    @property
+    def emg_site_unknown(self) -> bool:
+        """True for an EMG channel whose site the label does not say (role ``emg``)."""
+        return self.role is Role.EMG
+
 
 def _channel_warnings(info: ChannelInfo, *, unit_warning: str | None) -> tuple[str, ...]:
     out: list[str] = []
     if unit_warning:
         out.append(unit_warning)
+    if info.problem is not None:
+        return tuple(out)  # nothing else can be said about samples that cannot be read
     sfreq = info.sfreq
     if info.native_sfreq is not None and info.native_sfreq < info.sfreq:
         sfreq = info.native_sfreq
         out.append(f"recorded at {sfreq:g} Hz and upsampled to {info.sfreq:g} Hz by mne on reading; read the "
                    "file itself with read_recording(path) to keep each channel's own rate")
-    if info.is_emg:
+    if info.role is Role.EMG:
+        out.append(f"EMG of unknown site (the label names no muscle): not analysed; give its site, e.g. "
+                   f"--channels {_override_arg('chin', info.label)} (or leg=, arm=, axial=)")
+    if info.is_emg or info.role is Role.EMG:
         if sfreq < MIN_EMG_SFREQ:
             out.append(f"EMG sampled at {sfreq:g} Hz, below {MIN_EMG_SFREQ:g} Hz: too slow to show a 75 ms "
                        "burst; not used for jerk detection")
@@ -180,28 +173,59 @@ def _channel_warnings(info: ChannelInfo, *, unit_warning: str | None) -> tuple[s
                        "(500 Hz preferred): usable with caution, burst shapes are distorted")
         if math.isfinite(info.resolution_uv) and info.resolution_uv > MAX_EMG_RESOLUTION_UV:
             out.append(f"EMG quantised at {info.resolution_uv:.3g} uV per step, coarser than "
-                       f"{MAX_EMG_RESOLUTION_UV:g} uV: low-amplitude activity is lost")
+                       f"{MAX_EMG_RESOLUTION_UV:g} uV: low-amplitude activity is lost (AASM leg-movement "
+                       "onset 8 uV, offset 2 uV above rest)")
         if any(k in info.original_label.lower() for k in ("masseter", "temporalis")):
             out.append("masseter/temporalis EMG given the chin role (cranial EMG); bruxism can mimic phasic "
                        "chin activity")
     return tuple(out)
 
 
+def _override_arg(role: str, label: str) -> str:
+    """``role=label`` as one shell word for ``--channels`` (quoted when the label needs it)."""
+    import shlex
+
+    return shlex.quote(f"{role}={label}")
+
+
 def _unit_fields(unit: str, role: Role) -> tuple[float, str, float, bool, str | None]:
     """(scale_to_uv, data_unit, data_scale, readable, warning) for a channel's unit and role."""
     to_uv = unit_scale_to_uv(unit)
+    if role is Role.ACCELEROMETER:
+        return _accelerometer_unit_fields(unit)
     if to_uv is not None:
         return to_uv, "uV", to_uv, True, None
-    norm = _norm_unit(unit)
+    norm = norm_unit(unit)
     if role in _PHYSIOLOGICAL:
         if norm in _EMPTY_UNITS:
             return 1.0, "uV", 1.0, True, "empty physical dimension; assumed uV"
         return 1.0, unit, 1.0, False, (f"unit {unit!r} is not a voltage: cannot be read as {role.value}; "
                                        f"fix the unit or give the channel another role")
-    if norm in _OTHER_CANONICAL:
-        canonical, factor = _OTHER_CANONICAL[norm]
-        return 1.0, canonical, factor, True, None
     return 1.0, "" if norm in _EMPTY_UNITS else unit, 1.0, True, None
+
+
+def _unit_refusal(unit: str, role: Role) -> str:
+    """Why a channel's unit makes it unreadable in ``role`` (for errors)."""
+    if role is Role.ACCELEROMETER:
+        kind = motion_unit(unit).kind
+        return f"unit {unit!r} is {'an' if kind[0] in 'aeiou' else 'a'} {kind}, not an acceleration"
+    return f"unit {unit!r} is not a voltage; cannot read it as {role.value}"
+
+
+def _accelerometer_unit_fields(unit: str) -> tuple[float, str, float, bool, str | None]:
+    """Accelerations are read in g; a unit that measures something else is refused, with why."""
+    kind = motion_unit(unit)
+    if kind.is_acceleration:
+        return 1.0, "g", float(kind.to_g), True, None
+    if kind.kind in ("empty", "unknown"):
+        what = "no unit" if kind.kind == "empty" else f"unit {unit!r} is not a known acceleration unit"
+        return 1.0, "" if kind.kind == "empty" else unit, 1.0, True, (
+            f"accelerometer with {what}: read as it is, jerks found on relative thresholds only "
+            "(write g, mg or m/s^2 in the header for absolute ones)")
+    article = "an" if kind.kind[0] in "aeiou" else "a"
+    return 1.0, unit, 1.0, False, (
+        f"unit {unit!r} is {article} {kind.kind}, not an acceleration: not read as an accelerometer "
+        "(accelerations are g, mg or m/s^2); fix the unit or give the channel another role")
 
 
 # ------------------------------------------------------------------ sources
@@ -256,18 +280,26 @@ class Recording:
     channels : tuple of ChannelInfo
         Data channels, in file order (annotation signals excluded).
     warnings : tuple of str
-        Recording-level problems (e.g. no data channels).
+        Recording-level problems (no data channels, disagreeing date fields, a montage read as an
+        electrode cap, EMG of unknown site only).
+    annotation_only : bool
+        True for an EDF+/BDF+ that holds annotation signals only (e.g. a hypnogram file).
+    start_date_known : bool
+        False when only the clock time of ``start_datetime`` is the file's (anonymised date).
     """
 
     def __init__(self, *, path: Path | None, format: str, start_datetime: datetime | None, duration_s: float,
                  channels: tuple[ChannelInfo, ...], source: _EdfSource | _MneSource,
-                 annotations: tuple[Annotation, ...] | None = None, warnings: tuple[str, ...] = ()):
+                 annotations: tuple[Annotation, ...] | None = None, warnings: tuple[str, ...] = (),
+                 annotation_only: bool = False, start_date_known: bool = True):
         self.path = path
         self.format = format
         self.start_datetime = start_datetime
         self.duration_s = float(duration_s)
         self.channels = channels
         self.warnings = warnings
+        self.annotation_only = bool(annotation_only)
+        self.start_date_known = bool(start_date_known)
         self._source: _EdfSource | _MneSource | None = source
         self._annotations = annotations
         self._sha256: str | None = None
@@ -343,9 +375,9 @@ class Recording:
         if info.problem is not None:
             raise ChannelError(f"cannot be read: {info.problem}",
                                where=f"{self.path or 'recording'} channel {info.label!r}",
-                               hint="Fix the channel's header range or leave the channel out")
+                               hint="Fix the channel's header fields or leave the channel out")
         if not info.readable:
-            raise ChannelError(f"unit {info.unit!r} is not a voltage; cannot read it as {info.role.value}",
+            raise ChannelError(_unit_refusal(info.unit, info.role),
                                where=f"{self.path or 'recording'} channel {info.label!r}",
                                hint="Fix the unit in the file or give the channel another role (--channels)")
         if self._source is None:
@@ -462,9 +494,9 @@ def _apply_overrides(channels: list[ChannelInfo], overrides: Mapping[str, str | 
             new = _finish(c, role=role, side=infer_side(c.original_label or c.label))
             if new.problem is not None:
                 raise ChannelError(f"cannot be read: {new.problem}", where=f"{where} channel {c.label!r}",
-                                   hint="Fix the channel's header range or choose another channel")
+                                   hint="Fix the channel's header fields or choose another channel")
             if not new.readable:
-                raise ChannelError(f"unit {c.unit!r} is not a voltage; cannot read it as {role.value}",
+                raise ChannelError(_unit_refusal(c.unit, role),
                                    where=f"{where} channel {c.label!r}",
                                    hint="Fix the unit in the file or choose another channel")
             out.append(new)
@@ -475,26 +507,34 @@ def _apply_overrides(channels: list[ChannelInfo], overrides: Mapping[str, str | 
     return out
 
 
-def _finish(c: ChannelInfo, *, role: Role, side: Side | None) -> ChannelInfo:
-    """Recompute the role-dependent fields (unit handling, warnings) of a channel."""
-    keep = ("duplicate label", "empty label") + (("mne type",) if role is Role.OTHER else ())
+def _finish(c: ChannelInfo, *, role: Role, side: Side | None, note: str | None = None) -> ChannelInfo:
+    """Recompute the role-dependent fields (unit handling, resolution, warnings) of a channel."""
+    keep = ("duplicate label", "empty label", "external input") + (("mne type",) if role is Role.OTHER else ())
     base_warnings = tuple(w for w in c.warnings if w.startswith(keep))
+    if note and note not in base_warnings:
+        base_warnings += (note,)
     scale, data_unit, data_scale, readable, unit_warning = _unit_fields(c.unit, role)
-    resolution = c.resolution_uv
-    if data_unit == "uV" and c.digital_min is not None and c.digital_max is not None:
-        resolution = abs(c.physical_max - c.physical_min) / (c.digital_max - c.digital_min) * data_scale
-    elif data_unit != "uV":
-        resolution = float("nan")
+    resolution = float("nan")
     if c.problem is not None:
-        readable, resolution, unit_warning = False, float("nan"), f"not read: {c.problem}"
+        readable, unit_warning = False, f"not read: {c.problem}"
+    elif data_unit == "uV":
+        resolution = _resolution_uv(c, data_scale)
     new = replace(c, role=role, side=side, scale_to_uv=scale, data_unit=data_unit, data_scale=data_scale,
                   readable=readable, resolution_uv=resolution, warnings=())
     return replace(new, warnings=base_warnings + _channel_warnings(new, unit_warning=unit_warning))
 
 
+def _resolution_uv(c: ChannelInfo, to_uv: float) -> float:
+    """uV per digital step from the header ranges (the mne reader's own when the source is mne)."""
+    if c.digital_min is None or c.digital_max is None or c.digital_max == c.digital_min:
+        return c.resolution_uv if math.isfinite(c.resolution_uv) else float("nan")
+    return abs(c.physical_max - c.physical_min) / (c.digital_max - c.digital_min) * to_uv
+
+
 # ------------------------------------------------------------------ readers
-def _from_edf(path: Path, overrides: Mapping[str, str | Sequence[str]] | None) -> Recording:
-    header = read_edf_header(path)
+def _from_edf(path: Path, overrides: Mapping[str, str | Sequence[str]] | None,
+              header: EdfHeader | None = None) -> Recording:
+    header = read_edf_header(path) if header is None else header
     source = _EdfSource(header)
     try:
         fmt = header.format
@@ -502,25 +542,27 @@ def _from_edf(path: Path, overrides: Mapping[str, str | Sequence[str]] | None) -
             _check_contiguous(source.data, header)
         signals: tuple[SignalHeader, ...] = header.data_signals
         labels, notes = _unique_labels([s.label for s in signals])
+        montage = infer_roles([s.label for s in signals])
         channels = []
-        for i, (sig, label, note) in enumerate(zip(signals, labels, notes)):
+        for i, (sig, label, note, guess) in enumerate(zip(signals, labels, notes, montage.guesses)):
             sfreq = sig.samples_per_record / header.record_duration_s
             n_samples = sig.samples_per_record * header.n_records
-            role, side = infer_role(sig.label)
             base = ChannelInfo(
-                label=label, index=i, role=role, side=side, sfreq=sfreq, unit=sig.unit, scale_to_uv=1.0,
-                n_samples=n_samples, duration_s=header.duration_s, physical_min=sig.physical_min,
-                physical_max=sig.physical_max, resolution_uv=float("nan"), prefilter=sig.prefilter,
-                transducer=sig.transducer, warnings=(note,) if note else (), original_label=sig.label,
-                digital_min=sig.digital_min, digital_max=sig.digital_max, problem=sig.problem)
-            channels.append(_finish(base, role=role, side=side))
+                label=label, index=i, role=guess.role, side=guess.side, sfreq=sfreq, unit=sig.unit,
+                scale_to_uv=1.0, n_samples=n_samples, duration_s=header.duration_s,
+                physical_min=sig.physical_min, physical_max=sig.physical_max, resolution_uv=float("nan"),
+                prefilter=sig.prefilter, transducer=sig.transducer, warnings=(note,) if note else (),
+                original_label=sig.label, digital_min=sig.digital_min, digital_max=sig.digital_max,
+                problem=sig.problem)
+            channels.append(_finish(base, role=guess.role, side=guess.side, note=guess.note))
         channels = _apply_overrides(channels, overrides, path)
-        rec_warnings: tuple[str, ...] = ()
-        if not channels:
-            rec_warnings = ("no data channels: annotation-only file (e.g. a hypnogram); nothing to analyse",)
+        rec_warnings = list(header.warnings) + list(montage.notes)
+        if header.annotation_only:
+            rec_warnings.insert(0, ANNOTATION_ONLY_WARNING)
         return Recording(path=path, format=fmt, start_datetime=header.start_datetime,
                          duration_s=header.duration_s, channels=tuple(channels), source=source,
-                         warnings=rec_warnings)
+                         warnings=tuple(rec_warnings) + _unknown_site_warning(channels),
+                         annotation_only=header.annotation_only, start_date_known=header.start_date_known)
     except BaseException:
         source.close()
         raise
@@ -558,17 +600,18 @@ def _from_mne(raw: mne.io.BaseRaw, overrides: Mapping[str, str | Sequence[str]] 
     prefilter = f"HP:{hp:g}Hz LP:{lp:g}Hz" if hp is not None and lp is not None else ""
     labels, notes = _unique_labels(list(raw.ch_names))
     native = _mne_native_rates(raw)
+    resolution = _mne_resolutions_uv(raw)
+    montage = infer_roles(list(raw.ch_names))
     channels = []
-    for i, (ch, label, note) in enumerate(zip(raw.info["chs"], labels, notes)):
+    for i, (ch, label, note, guess) in enumerate(zip(raw.info["chs"], labels, notes, montage.guesses)):
         name = ch["ch_name"]
-        role, side = infer_role(name)
+        role, side = guess.role, guess.side
         extra: tuple[str, ...] = (note,) if note else ()
-        # mne's EDF reader types every channel 'eeg' by default, so only the explicit eog/ecg types
-        # are evidence; the label decides the rest.
-        if role is Role.OTHER and types[i] in ("eog", "ecg"):
+        # mne's EDF reader types every channel 'eeg' by default, so only the explicit eog/ecg/emg
+        # types are evidence; the label decides the rest.  An emg type whose label names no muscle
+        # is EMG of unknown site.
+        if role is Role.OTHER and types[i] in ("eog", "ecg", "emg"):
             role = Role(types[i])
-        elif role is Role.OTHER and types[i] == "emg":
-            extra += ("mne type emg but the label names no muscle: role other; give its role with channels=",)
         orig = orig_units.get(name)
         if orig is not None:
             # mne converts voltage units to V on reading; other units are kept as in the file.
@@ -579,9 +622,9 @@ def _from_mne(raw: mne.io.BaseRaw, overrides: Mapping[str, str | Sequence[str]] 
         base = ChannelInfo(
             label=label, index=i, role=role, side=side, sfreq=sfreq, unit=unit, scale_to_uv=1.0,
             n_samples=n_times, duration_s=n_times / sfreq, physical_min=float("nan"),
-            physical_max=float("nan"), resolution_uv=float("nan"), prefilter=prefilter, transducer="",
-            warnings=extra, original_label=name, native_sfreq=native.get(name))
-        channels.append(_finish(base, role=role, side=side))
+            physical_max=float("nan"), resolution_uv=resolution.get(name, float("nan")), prefilter=prefilter,
+            transducer="", warnings=extra, original_label=name, native_sfreq=native.get(name))
+        channels.append(_finish(base, role=role, side=side, note=guess.note))
     channels = _apply_overrides(channels, overrides, "mne Raw")
 
     annotations = []
@@ -596,7 +639,51 @@ def _from_mne(raw: mne.io.BaseRaw, overrides: Mapping[str, str | Sequence[str]] 
     filenames = [Path(f) for f in (getattr(raw, "filenames", None) or []) if f]
     path = filenames[0] if len(filenames) == 1 else None
     return Recording(path=path, format="mne", start_datetime=start, duration_s=n_times / sfreq,
-                     channels=tuple(channels), source=_MneSource(raw), annotations=tuple(annotations))
+                     channels=tuple(channels), source=_MneSource(raw), annotations=tuple(annotations),
+                     warnings=tuple(montage.notes) + _unknown_site_warning(channels))
+
+
+def _mne_resolutions_uv(raw: mne.io.BaseRaw) -> dict[str, float]:
+    """uV per digital step of each channel of an mne EDF/BDF Raw, from the file's header ranges.
+
+    mne keeps the header's physical and digital ranges and the unit's factor to volts in
+    ``_raw_extras``; a Raw built in memory has none (empty result: resolution unknown).
+    """
+    out: dict[str, float] = {}
+    for extras in (getattr(raw, "_raw_extras", None) or [])[:1]:
+        try:
+            names = [str(n) for n in extras["ch_names"]]
+            pmin, pmax = np.asarray(extras["physical_min"], float), np.asarray(extras["physical_max"], float)
+            dmin, dmax = np.asarray(extras["digital_min"], float), np.asarray(extras["digital_max"], float)
+            to_v = np.asarray(extras["units"], float)
+        except (KeyError, TypeError, ValueError):
+            return {}
+        if not (len(names) == pmin.size == pmax.size == dmin.size == dmax.size == to_v.size):
+            return {}
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = np.abs(pmax - pmin) / (dmax - dmin) * to_v * 1e6
+        out = {n: float(v) for n, v in zip(names, step) if np.isfinite(v) and v > 0}
+    return out
+
+
+def _unknown_site_warning(channels: Sequence[ChannelInfo]) -> tuple[str, ...]:
+    """One recording-level line when EMG channels of unknown site exist and no EMG of known site does."""
+    unknown = [c for c in channels if c.role is Role.EMG]
+    if not unknown or any(c.is_emg for c in channels):
+        return ()
+    return (f"EMG of unknown site only ({', '.join(repr(c.label) for c in unknown)}): nothing is analysed "
+            f"until their sites are named, e.g. {channels_hint(unknown)}",)
+
+
+def channels_hint(emg: Sequence[ChannelInfo]) -> str:
+    """The ``--channels`` argument naming the sites of EMG channels (first chin, the others leg).
+
+    An example to edit: the file does not say which muscle each channel records.
+    """
+    import shlex
+
+    pairs = [f"{'chin' if i == 0 else 'leg'}={c.label}" for i, c in enumerate(emg)]
+    return "--channels " + shlex.quote(",".join(pairs)) + " (put each channel's muscle: chin, leg, arm, axial)"
 
 
 def _mne_native_rates(raw: mne.io.BaseRaw) -> dict[str, float]:
@@ -612,8 +699,13 @@ def _mne_native_rates(raw: mne.io.BaseRaw) -> dict[str, float]:
     return {n: r for n, r in rates.items() if n in raw.ch_names and r != raw.info["sfreq"]}
 
 
+#: The line ``myosleep info`` prints for (and every command refuses) a file with annotation signals only.
+ANNOTATION_ONLY_WARNING = "no data channels: annotation-only file (e.g. a hypnogram); nothing to analyse"
+
+
 def read_recording(source: str | os.PathLike[str] | mne.io.BaseRaw, *,
-                   channels: Mapping[str, str | Sequence[str]] | None = None) -> Recording:
+                   channels: Mapping[str, str | Sequence[str]] | None = None,
+                   allow_annotation_only: bool = False) -> Recording:
     """Open a recording for lazy, per-channel reading.
 
     Parameters
@@ -625,6 +717,10 @@ def read_recording(source: str | os.PathLike[str] | mne.io.BaseRaw, *,
         Role override, e.g. ``{"leg": ["LAT", "RAT"], "chin": "Chin1"}``.  The listed channels get
         that role (side still inferred from the label); other channels inferred with an
         overridden role become ``other``.
+    allow_annotation_only : bool
+        Open an EDF+/BDF+ that holds annotation signals only (a hypnogram or event file), e.g. to
+        list it (``myosleep info``).  By default such a file is refused: it has no signal to
+        analyse, and as a recording it would last 0 s.
 
     Returns
     -------
@@ -634,7 +730,8 @@ def read_recording(source: str | os.PathLike[str] | mne.io.BaseRaw, *,
     Raises
     ------
     RecordingError
-        The file is missing, not EDF/BDF, corrupt, truncated or discontinuous with gaps.
+        The file is missing, not EDF/BDF, corrupt, truncated or discontinuous with gaps; or it
+        holds annotations only (unless ``allow_annotation_only``).
     ChannelError
         A label in ``channels`` is not in the recording.
     ParameterError
@@ -644,4 +741,13 @@ def read_recording(source: str | os.PathLike[str] | mne.io.BaseRaw, *,
         return _from_mne(source, channels)  # type: ignore[arg-type]
     if not isinstance(source, (str, os.PathLike)):
         raise ParameterError(f"expected a path or an mne Raw, got {type(source).__name__}", where="read_recording")
-    return _from_edf(Path(source), channels)
+    path = Path(source)
+    header = read_edf_header(path)
+    if not allow_annotation_only:
+        if header.annotation_only:
+            raise RecordingError(
+                f"is an annotation-only {header.format} file (e.g. a hypnogram or scored events): it holds no "
+                "signal to analyse", where=path,
+                hint="Give the recording (the PSG EDF/BDF with the signals) as the recording, and this file "
+                     "as its hypnogram (--hypnogram) or scored events (--events)")
+    return _from_edf(path, channels, header)

@@ -1,4 +1,4 @@
-"""Infer a channel's role (chin, leg, arm, axial, eeg, eog, ecg, accelerometer, other) and side from its label.
+"""Infer a channel's role (chin, leg, arm, axial, emg of unknown site, eeg, eog, ecg, accelerometer, other) and side.
 
 Table-driven.  A label is normalised (Unicode folded to ASCII, lower case, punctuation and spaces
 turned into token boundaries: ``"Tib.Ant.L"`` -> ``tib ant l``), then the rules below are tried
@@ -9,7 +9,8 @@ covered and the reasoning:
   channels) are flags, not signals: ``other``.
 * **EOG** before EEG, because EOG derivations use EEG references (``E1-M2``): ``EOG``,
   ``LOC``/``ROC`` (left/right outer canthus), ``E1``/``E2`` (AASM Manual: E1 below the left, E2
-  above the right outer canthus), ``HEOG``/``VEOG``, ``EOG(L)`` (SHHS), ``EOG-L`` (MESA).
+  above the right outer canthus), ``HEOG``/``VEOG``, ``EOG(L)`` (SHHS), ``EOG-L`` (MESA),
+  ``LEOG``/``REOG``.
 * **ECG**: ``ECG``, ``EKG``, numbered leads (``ECG1-ECG2``, CHAT ``ECG3``), ``ECG II``.
 * **Accelerometer** axes: ``Acc X``, ``ACC_Y``, ``Accel z``, ``accelerometer-x``, ``ActX``.
   ``Position`` (body-position sensor, categorical) and actigraphy ``Activity`` counts are not raw
@@ -22,10 +23,13 @@ covered and the reasoning:
     by the trigeminal nerve, and the AASM Manual records it for bruxism.  Such a channel gets a
     warning (see :mod:`myosleep.io.recording`) because bruxism mimics phasic chin activity.
     A bare ``EMG`` (SHHS, MESA) is the chin: a standard PSG's only unlabelled EMG derivation is
-    the submental one (limb EMG is always labelled by limb).  Numbered ``EMG1``/``EMG2`` are
-    ambiguous (chin in CHAT, arbitrary in others): ``other``; use the channel override.
+    the submental one (limb EMG is always labelled by limb).  Numbered ``EMG1``/``EMG2``/
+    ``EMG1-EMG2`` are EMG whose site the label does not say (chin in CHAT, three chin
+    electrodes in the DREAMS subjects, arbitrary in others): role ``emg`` (EMG of unknown
+    site), listed but not analysed until the user names the site (``--channels chin=EMG1``).
   - leg: ``Leg``, ``Leg/L``, ``LAT``/``RAT`` (left/right anterior tibialis), ``TibL``,
-    ``Tib.Ant.L``, ``tibialis anterior``, ``LLEG1`` (CHAT), ``PLM l`` (SOMNOmedics), gastrocnemius,
+    ``Tib.Ant.L``, ``tibialis anterior``, ``Ant Tib R``, ``EMG Ant Tibial L`` (the adjective
+    "tibial"), ``AntTibL``, ``LLEG1`` (CHAT), ``PLM l`` (SOMNOmedics), gastrocnemius,
     quadriceps, ``biceps femoris``, ``rectus femoris``, ``extensor digitorum brevis``.
   - arm: ``Arm``, ``FDS`` (flexor digitorum superficialis, SINBAR montage, Frauscher et al.
     Sleep 2012), ``EDC``, extensor, flexor, deltoid, biceps, triceps, ``FDI``, ``APB``, ``ADM``.
@@ -44,16 +48,36 @@ covered and the reasoning:
 Side comes from tokens ``L``/``R``/``left``/``right``/``Lt``/``Rt`` (and German
 ``links``/``rechts``), from an ``l``/``r`` glued to a muscle name (``LLEG``, ``TibL``, ``RAT``),
 or, for EOG/EEG, from the electrode.
+
+**Roles are decided from the whole montage** (:func:`infer_roles`), because a label alone can
+mean different things in different montages:
+
+* **Electrode caps that are not 10-20**: the BioSemi ABC layout names its electrodes by bank
+  letter and number (``A1``..``A32``, ``B1``..``B32``, ... up to ``H32`` for 256 channels); EGI
+  geodesic nets number them ``E1``..``E256``.  There ``A1`` is not the left ear, ``C3`` not the
+  10-20 C3 and ``E1``/``E2`` not the AASM EOG electrodes.  A montage is such a cap when it holds
+  32 or more bank-style names, or two or more that no 10-20/10-10/AASM montage uses (``B7``,
+  ``D12``, ``A17``, ``C25``, ``E3`` and above); all its bank-style names are then EEG of unknown
+  side (a 10-20 name means 10-20 only in a montage that looks like one).  BioSemi's external
+  ``EXG1``..``EXG8`` inputs carry EOG, EMG or mastoid references at the lab's choice: ``other``
+  (give their role with ``--channels``).
+* **Nox chin derivations**: Nox recorders label the three chin EMG electrodes ``1``, ``2`` and
+  ``F`` and write derivations such as ``1-2``, ``1-F``, ``2-F`` (AASM chin montage: one
+  electrode above and two below the mandible, recorded as pairs).  A label made only of the
+  electrode names 1, 2, 3, F and Z is a chin derivation in a montage that also holds EEG or EOG
+  (a PSG) and no other numbered electrodes.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
+from typing import NamedTuple
 
 from ..vocab import Role, Side
 
-__all__ = ["infer_role", "infer_side", "normalize_label"]
+__all__ = ["infer_role", "infer_roles", "infer_side", "normalize_label", "RoleGuess", "Montage"]
 
 _LEFT = frozenset({"l", "left", "lt", "lft", "links", "li", "sin", "linkes", "linker", "linke", "gauche"})
 _RIGHT = frozenset({"r", "right", "rt", "rgt", "rechts", "re", "dx", "rechtes", "rechter", "rechte", "droite"})
@@ -65,7 +89,8 @@ _MUSCLE_KEYWORDS: tuple[tuple[Role, tuple[str, ...]], ...] = (
     (Role.CHIN, ("chin", "submental", "submentalis", "submentale", "subm", "subment", "ment", "mentalis", "mental",
                  "menton",
                  "kinn", "mylohyoid", "digastric", "genioglossus", "masseter", "temporalis")),
-    (Role.LEG, ("leg", "legs", "tib", "tibialis", "tibant", "ta", "plm", "gastrocnemius", "gastroc", "gastro",
+    (Role.LEG, ("leg", "legs", "tib", "tibial", "tibialis", "tibant", "anttib", "ta", "plm", "gastrocnemius",
+                "gastroc", "gastro",
                 "soleus", "quadriceps", "quad", "vastus", "hamstring", "hamstrings", "bein", "beine", "jambe", "lm",
                 "peroneus", "edb", "ehl")),
     (Role.ARM, ("arm", "arms", "fds", "fdp", "edc", "ecr", "ecu", "fcr", "fcu", "fdi", "apb", "adm", "deltoid",
@@ -78,12 +103,12 @@ _MUSCLE_KEYWORDS: tuple[tuple[Role, tuple[str, ...]], ...] = (
 # Multi-token phrases tried before the single keywords (which would mis-assign them).
 _PHRASES: tuple[tuple[Role, re.Pattern[str]], ...] = (
     (Role.LEG, re.compile(r"\b(biceps|rectus) femoris\b|\bextensor (digitorum brevis|hallucis)\b"
-                          r"|\btibialis anterior\b|\bant(erior)? tib(ialis)?\b|\btib(ialis)? ant(erior)?\b")),
+                          r"|\btibialis anterior\b|\bant(erior)? tib(ial|ialis)?\b|\btib(ial|ialis)? ant(erior)?\b")),
     (Role.ARM, re.compile(r"\bflexor digitorum\b|\bextensor digitorum\b|\bextensor carpi\b")),
     (Role.AXIAL, re.compile(r"\brect(us)? abd(ominis|omen)?\b|\berector spinae\b")),
 )
 _BELT = frozenset({"abd", "abdo", "abdomen", "abdominal", "abdm"})
-_EOG_TOKENS = re.compile(r"^(eog\d*[lrhv]?|[hv]eog|loc|roc|e[12]|eye\d*|lefteye|righteye)$")
+_EOG_TOKENS = re.compile(r"^(eog\d*[lrhv]?|[hvlr]eog\d*|loc|roc|e[12]|eye\d*|lefteye|righteye)$")
 _ECG_TOKENS = re.compile(r"^(ecg|ekg)\d*[lr]?$")
 _ACC_TOKENS = re.compile(r"^(acc|accel|accelerometer|acceleration|accelero|acc\d)[xyz]?\d*$|^act[xyz]$")
 _AXES = frozenset({"x", "y", "z"})
@@ -142,7 +167,9 @@ def infer_role(label: str) -> tuple[Role, Side | None]:
     Returns
     -------
     role : Role
-        ``chin``, ``leg``, ``arm``, ``axial``, ``eeg``, ``eog``, ``ecg``, ``accelerometer`` or ``other``.
+        ``chin``, ``leg``, ``arm``, ``axial``, ``emg`` (site unknown), ``eeg``, ``eog``, ``ecg``,
+        ``accelerometer`` or ``other``.  One label alone; :func:`infer_roles` decides from the
+        whole montage and is what readers use.
     side : Side | None
         Left or right when the label says so, else None.
     """
@@ -161,9 +188,11 @@ def infer_role(label: str) -> tuple[Role, Side | None]:
         for tok in eog:
             if side is not None:
                 break
-            if tok in ("loc", "e1", "lefteye") or (tok.startswith("eog") and tok.endswith("l")):
+            if (tok in ("loc", "e1", "lefteye") or (tok.startswith("eog") and tok.endswith("l"))
+                    or re.fullmatch(r"leog\d*", tok)):
                 side = Side.LEFT
-            elif tok in ("roc", "e2", "righteye") or (tok.startswith("eog") and tok.endswith("r")):
+            elif (tok in ("roc", "e2", "righteye") or (tok.startswith("eog") and tok.endswith("r"))
+                  or re.fullmatch(r"reog\d*", tok)):
                 side = Side.RIGHT
         return Role.EOG, side
     if any(_ECG_TOKENS.match(t) for t in tokens):
@@ -192,6 +221,9 @@ def infer_role(label: str) -> tuple[Role, Side | None]:
 
     if tokens == ["emg"]:
         return Role.CHIN, None
+    if has_emg and all(re.fullmatch(r"emg\d*", t) or t.isdigit() or t in _LEFT or t in _RIGHT for t in tokens):
+        # EMG1, EMG2, EMG1-EMG2, "EMG 3 left": EMG whose site the label does not name.
+        return Role.EMG, side
     return Role.OTHER, None
 
 
@@ -208,3 +240,109 @@ def infer_side(label: str) -> Side | None:
             if hit is not None and hit[1] is not None:
                 return hit[1]
     return side
+
+
+# ------------------------------------------------------------------------------- montages
+class RoleGuess(NamedTuple):
+    """Role of one channel of a montage, its side, and why (None for the plain label rules)."""
+
+    role: Role
+    side: Side | None
+    note: str | None = None
+
+
+class Montage(NamedTuple):
+    """Roles of every channel of a montage and what the montage as a whole was recognised as."""
+
+    guesses: list[RoleGuess]
+    notes: list[str]
+
+
+# BioSemi ABC layout (bank letter A-H, electrode 1-32) and EGI geodesic nets (E1..E256).
+_BANK = re.compile(r"^([a-h])(\d{1,2})$")
+_EGI = re.compile(r"^e(\d{1,3})$")
+_EXG = re.compile(r"^exg\d+$")
+#: Fewest bank-style names that make a cap on their own (no 10-20/10-10 montage holds 32 names of
+#: a letter A-H and a number: F1-F10, C1-C6 and A1/A2 are 18 at most).
+CAP_MIN_ELECTRODES = 32
+# Chin electrode names of Nox recorders (1, 2 below the mandible, F above it); Z: midline.
+_NOX_CHIN = frozenset({"1", "2", "3", "f", "z"})
+
+
+def _single_token(label: str) -> str | None:
+    tokens = normalize_label(label)
+    return tokens[0] if len(tokens) == 1 else None
+
+
+def _bank_name(token: str | None) -> bool:
+    m = _BANK.match(token or "")
+    return bool(m) and 1 <= int(m.group(2)) <= 32
+
+
+def _impossible_in_10_20(token: str) -> bool:
+    """A bank-style or E-numbered name that no 10-20, 10-10 or AASM PSG montage uses."""
+    m = _BANK.match(token)
+    if m:
+        letter, n = m.group(1), int(m.group(2))
+        if letter in "bdgh":
+            return True
+        # 10-10 / AASM use A1-A2, C1-C6, E1-E2 (EOG), F1-F10 only.
+        return n > {"a": 2, "c": 6, "e": 2, "f": 10}[letter]
+    m = _EGI.match(token)
+    return bool(m) and int(m.group(1)) > 2
+
+
+def infer_roles(labels: Sequence[str]) -> Montage:
+    """Roles and sides of every channel, decided from the whole montage.
+
+    Parameters
+    ----------
+    labels : sequence of str
+        Every data channel's label as in the file, in file order.
+
+    Returns
+    -------
+    Montage
+        ``guesses``: one :class:`RoleGuess` per label (same order); ``notes``: one line per
+        montage-level decision (a BioSemi/EGI cap, Nox chin derivations), for the recording's
+        warnings.  See the module docstring for the rules.
+    """
+    guesses = [RoleGuess(*infer_role(label)) for label in labels]
+    notes: list[str] = []
+    singles = [_single_token(label) for label in labels]
+
+    # Electrode caps numbered like an EGI net (E1..E256) or named in the BioSemi ABC layout
+    # (A1..H32); the EGI test comes first, its E-names are not a bank of an ABC cap.
+    egi = [i for i, t in enumerate(singles) if t is not None and _EGI.match(t)]
+    taken: set[int] = set()
+    for kind, idx in (("EGI net", egi), ("BioSemi ABC cap", None)):
+        if idx is None:
+            idx = [i for i, t in enumerate(singles) if i not in taken and _bank_name(t)]
+        impossible = sum(_impossible_in_10_20(singles[i]) for i in idx)
+        if len(idx) >= CAP_MIN_ELECTRODES or impossible >= 2:
+            taken.update(idx)
+            for i in idx:
+                guesses[i] = RoleGuess(Role.EEG, None)  # said once, in the montage note
+            names = [labels[i] for i in idx]
+            article = "an" if kind[0] in "AEIOU" else "a"
+            notes.append(f"montage: {len(idx)} electrodes named as in {article} {kind} ({names[0]}..{names[-1]}): "
+                         "all read as EEG of unknown side; names such as A1, C3, E1, E2 are cap positions "
+                         "here, not 10-20 sites or EOG")
+            for i, t in enumerate(singles):
+                if t is not None and _EXG.match(t) and guesses[i].role is Role.OTHER:
+                    guesses[i] = RoleGuess(Role.OTHER, None, "external input of a BioSemi amplifier: its role "
+                                           "(EOG, EMG or reference) is the lab's; give it with --channels")
+
+    # Nox chin derivations "1-2", "1-F", "2-F" in a PSG montage without other numbered electrodes.
+    token_sets = [normalize_label(label) for label in labels]
+    chin = [i for i, toks in enumerate(token_sets)
+            if len(toks) >= 2 and set(toks) <= _NOX_CHIN and guesses[i].role is Role.OTHER]
+    numbered = [i for i, toks in enumerate(token_sets)
+                if i not in chin and toks and all(t.isdigit() for t in toks)]
+    psg = any(g.role in (Role.EEG, Role.EOG) for g in guesses)
+    if chin and psg and not numbered:
+        for i in chin:
+            guesses[i] = RoleGuess(Role.CHIN, None, "Nox chin EMG derivation (chin electrodes 1, 2 and F)")
+        notes.append("montage: " + ", ".join(repr(labels[i]) for i in chin) + " read as Nox chin EMG "
+                     "derivations (electrodes 1, 2 below and F above the mandible)")
+    return Montage(guesses, notes)
