@@ -41,7 +41,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -172,7 +171,7 @@ def _match_overlap(ref: "pd.DataFrame", test: "pd.DataFrame", iou: float) -> lis
     t0 = test["onset"].to_numpy(float)
     t1 = t0 + test["duration"].to_numpy(float)
     order = np.argsort(r0, kind="stable")
-    r0s, r1s = r0[order], r1[order]
+    r0s = r0[order]
     longest = float(np.max(r1 - r0)) if len(r0) else 0.0
     rows, cols = [], []
     for i in range(len(t0)):
@@ -229,7 +228,7 @@ def _marked(ev: "pd.DataFrame", grid: Any) -> Any:
     # index of the first mini-epoch whose end is after the onset, and of the last starting before the end
     first = np.searchsorted(grid + MINI_EPOCH_S, on, side="right")
     last = np.where(end > on, np.searchsorted(grid, end, side="left") - 1, np.searchsorted(grid, on, side="right") - 1)
-    # a point event must lie inside a mini-epoch (grids may have gaps: non-selected stages)
+    # a point event must lie inside a mini-epoch (the grid has gaps where stages are left out)
     diff = np.zeros(len(grid) + 1, dtype=np.int64)
     for a, b in zip(first, last):
         if b >= a and a < len(grid):
@@ -240,7 +239,6 @@ def _marked(ev: "pd.DataFrame", grid: Any) -> Any:
 
 def _kappa(a: Any, b: Any) -> float:
     """Cohen's kappa (scikit-learn); NaN when both raters mark every or no mini-epoch alike."""
-    import numpy as np
     from sklearn.metrics import cohen_kappa_score
 
     if len(a) == 0:

@@ -176,6 +176,30 @@ def test_edfbrowser_reader_rules(tmp_path):
     assert any("patient field" in p for p in edfbrowser_problems(data[:20] + b"Q" + data[21:]))
 
 
+@pytest.mark.parametrize("sub_s", [0.0, 0.25])
+def test_edflib_reads_the_file(tmp_path, sub_s):
+    """EDFlib (Teunis van Beelen's C library, EDFbrowser's author; via pyedflib) checks the header
+    and TALs as strictly as EDFbrowser and returns the same rows."""
+    import pyedflib
+
+    ev = _events()
+    path = write_annotations_edf(ev, tmp_path / "annotations.edf",
+                                 start_datetime=dt.datetime(2023, 11, 5, 22, 14, 3) + dt.timedelta(seconds=sub_s))
+    reader = pyedflib.EdfReader(str(path))
+    try:
+        onsets, durations, texts = reader.readAnnotations()
+        start = reader.getStartdatetime()
+    finally:
+        reader.close()
+    assert start.replace(microsecond=0) == dt.datetime(2023, 11, 5, 22, 14, 3)
+    got = sorted(zip(np.round(onsets, 6), texts))
+    want = sorted(zip(np.round(ev["onset"], 6), edf_annotation_texts(ev)))
+    assert got == want
+    # EDFlib writes -1 for "no duration" (point events)
+    dur = dict(zip(texts, durations))
+    assert dur["rem_twitch@@EMG Chin"] == -1.0 and dur["fragmentary_myoclonus@@EMG Chin"] == pytest.approx(0.0625)
+
+
 def test_non_edf_plus_patient_field_is_anonymised():
     data = annotations_edf_bytes(_events(), start_datetime=dt.datetime(2023, 1, 2, 3, 4, 5),
                                  patient="Jane Doe 1951")
