@@ -310,9 +310,10 @@ def _from_bids(path: Path) -> "pd.DataFrame":
         raise HypnogramError(f"has no event label column (one of {', '.join(_LABEL_COLUMNS)})", where=path,
                              hint="name the event column trial_type")
     labels = df[col].fillna("n/a").astype(str)
+    norms = {lab: normalise_event_label(lab) for lab in set(labels)}  # a night holds few distinct labels
     rows = []
     for i in range(len(df)):
-        norm = normalise_event_label(labels.iloc[i])
+        norm = norms[labels.iloc[i]]
         periodic = _parse_bool(df["periodic"].iloc[i]) if "periodic" in df.columns else None
         stage = df["stage"].iloc[i] if "stage" in df.columns else None
         rows.append({
@@ -394,10 +395,14 @@ def read_scorer_events(path: str | os.PathLike[str], *, format: str | None = Non
         df = _from_bids(p)
     else:
         raw = read_scored_events(p, format=format, recording_start=recording_start)
+        norms: dict[tuple[str, str], NormalisedLabel] = {}
         rows = []
         for onset, dur, desc, kind, channel in zip(raw["onset"], raw["duration"], raw["description"],
                                                   raw["kind"], raw["channel"]):
-            norm = normalise_event_label(desc, kind=kind)
+            key = (str(desc), str(kind))
+            if key not in norms:
+                norms[key] = normalise_event_label(desc, kind=kind)
+            norm = norms[key]
             rows.append({"onset": float(onset), "duration": float(dur), "label": str(desc), "kind": norm.kind,
                          "trial_type": norm.trial_type, "channel": channel, "periodic": norm.periodic,
                          "stage": norm.stage})
