@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from . import compare as compare_cmd, export as export_cmd
 from ._version import __version__
 from .errors import InputError, ParameterError
 
@@ -106,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="simulate a short night, analyse it and write a report")
     p.add_argument("--out", default="myosleep-demo", help="output directory (default ./myosleep-demo)")
+    export_cmd.add_parser(sub), compare_cmd.add_parser(sub)
 
     from .review import command as review_command
     review_command.add_parser(sub)
@@ -211,7 +213,8 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"info": cmd_info, "simulate": cmd_simulate, "detect": cmd_detect,
-            "analyze": cmd_analyze, "demo": cmd_demo, "review": cmd_review}
+            "analyze": cmd_analyze, "demo": cmd_demo, "export": export_cmd.run, "compare": compare_cmd.run,
+            "review": cmd_review}
 
 
 def _setup_logging(verbosity: int) -> None:

@@ -15,6 +15,8 @@ _LAZY = {
     "read_scored_events": ".hypnogram",
     "HypnogramFile": ".hypnogram",
     "Hypnogram": ".hypnogram_model",
+    "read_scorer_events": ".scored_events",
+    "to_mne_annotations": ".export_edf",
 }
 
 __getattr__, __dir__, __all__ = attach(__name__, _LAZY)
