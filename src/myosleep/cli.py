@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ._version import __version__
+from .batch import cli as batch_cli  # ``myosleep batch`` lives in its own module
 from .errors import InputError, ParameterError
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
@@ -101,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="simulate a short night, analyse it and write a report")
     p.add_argument("--out", default="myosleep-demo", help="output directory (default ./myosleep-demo)")
+    batch_cli.add_parser(sub)
     return parser
 
 
@@ -189,7 +191,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"info": cmd_info, "simulate": cmd_simulate, "detect": cmd_detect,
-            "analyze": cmd_analyze, "demo": cmd_demo}
+            "analyze": cmd_analyze, "demo": cmd_demo, "batch": batch_cli.run}
 
 
 def _setup_logging(verbosity: int) -> None:
