@@ -55,6 +55,16 @@ def night_date(start: _dt.datetime | None) -> _dt.date | None:
     return (start - _dt.timedelta(hours=NIGHT_DAY_BOUNDARY_H)).date()
 
 
+def _iso_date(v: Any) -> str | None:
+    """A night date (date, datetime or ISO text) as ``YYYY-MM-DD``; None when missing."""
+    if v is None or (isinstance(v, float) and v != v):
+        return None
+    if isinstance(v, (_dt.date, _dt.datetime)):
+        return v.isoformat()[:10]
+    text = str(v).strip()
+    return text[:10] if text and text.lower() not in ("nan", "none", "nat") else None
+
+
 def _read_table(path: Path) -> "pd.DataFrame":
     import pandas as pd
 
@@ -225,7 +235,8 @@ def join_covariates(cohort: "pd.DataFrame", table: "pd.DataFrame", *, source: st
         rule = "recording_id (the night's output folder)"
     elif "date" in table.columns:
         shift = _dt.timedelta(days=1 if diary_date == "morning" else 0)
-        table["night_date"] = table["date"].map(lambda d: None if d is None or d != d else d - shift)
+        table["night_date"] = table["date"].map(lambda d: None if d is None or d != d else (d - shift).isoformat())
+        cohort["night_date"] = cohort["night_date"].map(_iso_date)
         rule = (f"night date: the diary's date is the {diary_date} of the night; a night's date is the "
                 f"evening its recording starts (EDF header start minus {NIGHT_DAY_BOUNDARY_H} h)")
         keys = ["night_date"]

@@ -168,7 +168,7 @@ def run_night(night: dict, options: dict, out_root: str) -> dict:
 
 def _record(folder: Path, manifest: dict) -> None:
     prepare_out_dir(folder)
-    atomic_write_text(folder / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True, allow_nan=False))
+    atomic_write_text(folder / MANIFEST, json.dumps(manifest, indent=1, allow_nan=False))
 
 
 def _clear_outputs(folder: Path) -> None:

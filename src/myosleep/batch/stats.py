@@ -11,10 +11,12 @@ For every (measure, covariate) pair with enough nights:
 
   - *repeated nights* (two or more participants, some with several nights): a linear
     mixed model, ``measure ~ covariate`` with a random intercept per participant
-    (statsmodels ``MixedLM``, REML); the slope's Wald test is the pair's test, because the
-    nights of one person are not independent.  Should the model fail or not converge,
-    ordinary least squares with standard errors clustered by participant is used instead
-    and the note says so.
+    (statsmodels ``MixedLM``, REML); the slope's t test is the pair's test, because the
+    nights of one person are not independent.  Its degrees of freedom are nlme's
+    "containment" count (Pinheiro and Bates 2000): ``N - people - 1`` for a covariate that
+    varies within people, ``people - 2`` for one that does not (age), so a handful of people
+    cannot pass for many.  Should no optimiser converge, least squares with a fixed
+    intercept per person (or on the people's means) is used and the note says so.
   - *one person* (a self-tracker's nights): there is no between-person variance to model;
     the nights are the units.  Spearman's test is the pair's test; the slope is ordinary
     least squares on the nights in date order with Newey-West (HAC) standard errors, which
@@ -39,7 +41,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["Association", "CohortAssociations", "associate", "spearman_ci", "MIN_NIGHTS",
+__all__ = ["Association", "CohortAssociations", "associate", "spearman_ci", "mixed_slope", "MIN_NIGHTS",
            "DESIGN_REPEATED", "DESIGN_ONE_PERSON", "DESIGN_CROSS_SECTIONAL"]
 
 #: Fewest nights with both values for a pair to be tested (Bonett and Wright 2000: the
@@ -159,25 +161,72 @@ def _ols(y, x, *, cov_type: str, cov_kwds: dict | None = None) -> tuple[float, f
     return float(res.params[1]), float(lo), float(hi), float(res.pvalues[1])
 
 
-def _mixed(y, x, groups) -> tuple[tuple[float, float, float, float] | None, str]:
-    """Random-intercept mixed model slope; (None, reason) when it fails or does not converge."""
+def _containment_df(x, groups) -> tuple[int, str]:
+    """Denominator degrees of freedom of a fixed effect, as nlme's ``lme`` counts them (Pinheiro and
+    Bates 2000, Mixed-Effects Models in S and S-PLUS, sec. 2.4.2): a covariate that varies within
+    people is tested on ``N - groups - 1`` df, one constant within every person on ``groups - 2``."""
+    import numpy as np
+    import pandas as pd
+
+    within = pd.Series(np.asarray(x, float)).groupby(np.asarray(groups)).nunique().gt(1).any()
+    n, g = len(x), len(set(np.asarray(groups).tolist()))
+    return (max(1, n - g - 1), "within") if within else (max(1, g - 2), "between")
+
+
+def _t_test(b: float, se: float, df: int) -> tuple[float, float, float, float]:
+    from scipy import stats
+
+    crit = float(stats.t.ppf(0.975, df))
+    return b, b - crit * se, b + crit * se, float(2 * stats.t.sf(abs(b / se), df)) if se > 0 else float("nan")
+
+
+def mixed_slope(y, x, groups) -> tuple[tuple[float, float, float, float], str, str]:
+    """Slope of ``y ~ x`` with a random intercept per group: ((slope, ci_low, ci_high, p), method, note).
+
+    statsmodels ``MixedLM`` (REML; optimisers tried in turn until one converges); the slope's
+    t test uses nlme's containment degrees of freedom (:func:`_containment_df`), not the
+    normal approximation, which is too optimistic with few people.  When no optimiser
+    converges the slope comes from least squares with a fixed intercept per person
+    (within-person covariates) or on the people's means (covariates constant within
+    people), both exact t tests.
+    """
     import numpy as np
     import statsmodels.api as sm
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            res = sm.MixedLM(np.asarray(y, float), sm.add_constant(np.asarray(x, float)),
-                             groups=np.asarray(groups)).fit(reml=True)
-        except (ValueError, np.linalg.LinAlgError) as err:
-            return None, f"mixed model failed ({' '.join(str(err).split())})"
-    trouble = [str(w.message) for w in caught if "converge" in str(w.message).lower()
-               or "singular" in str(w.message).lower() or "boundary" in str(w.message).lower()]
-    if not getattr(res, "converged", True) or not np.all(np.isfinite(res.bse[:2])):
-        return None, "mixed model did not converge"
-    note = ("mixed model: " + "; ".join(sorted(set(trouble)))) if trouble else ""
-    lo, hi = res.conf_int().iloc[1] if hasattr(res.conf_int(), "iloc") else res.conf_int()[1]
-    return (float(res.fe_params[1]), float(lo), float(hi), float(res.pvalues[1])), note
+    y = np.asarray(y, float)
+    x = np.asarray(x, float)
+    groups = np.asarray(groups)
+    df, kind = _containment_df(x, groups)
+    note = ""
+    ok = False
+    for method in ("lbfgs", "bfgs", "powell", "nm"):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                res = sm.MixedLM(y, sm.add_constant(x), groups=groups).fit(reml=True, method=method)
+                ok = bool(getattr(res, "converged", False)) and bool(np.all(np.isfinite(res.bse[:2])))
+            except (ValueError, np.linalg.LinAlgError) as err:
+                note = f"mixed model failed ({' '.join(str(err).split())})"
+        if ok:
+            break
+    if ok:
+        boundary = any("boundary" in str(w.message).lower() or "singular" in str(w.message).lower()
+                       for w in caught)
+        if boundary:
+            note = "between-person variance estimated at 0: the model reduces to least squares"
+        return (_t_test(float(res.fe_params[1]), float(res.bse[1]), df),
+                f"linear mixed model, random intercept per participant (REML), t test on {df} df", note)
+    note = note or "mixed model did not converge"
+    if kind == "within":
+        dummies = (groups[:, None] == np.unique(groups)[None, :]).astype(float)
+        fit = sm.OLS(y, np.column_stack([x, dummies])).fit()
+        return (_t_test(float(fit.params[0]), float(fit.bse[0]), int(fit.df_resid)),
+                "least squares with a fixed intercept per participant", note)
+    means = {g: (y[groups == g].mean(), x[groups == g][0]) for g in np.unique(groups)}
+    ym, xm = np.array([v[0] for v in means.values()]), np.array([v[1] for v in means.values()])
+    fit = sm.OLS(ym, sm.add_constant(xm)).fit()
+    return (_t_test(float(fit.params[1]), float(fit.bse[1]), int(fit.df_resid)),
+            "least squares on the participants' means", note)
 
 
 def _pair(df: "pd.DataFrame", measure: str, cov_col: str, covariate: str, order_col: str | None) -> Association:
@@ -202,13 +251,7 @@ def _pair(df: "pd.DataFrame", measure: str, cov_col: str, covariate: str, order_
         method, p = f"OLS, Newey-West SE ({lags} lag{'s' if lags > 1 else ''})", rho_p
     elif (per_person > 1).any():
         design = DESIGN_REPEATED
-        mixed, note = _mixed(sub[measure], sub[cov_col], sub["_person"])
-        if mixed is None:
-            codes = sub["_person"].astype("category").cat.codes.to_numpy()
-            slope = _ols(sub[measure], sub[cov_col], cov_type="cluster", cov_kwds={"groups": codes})
-            method = "OLS, SE clustered by participant (mixed model unavailable)"
-        else:
-            slope, method = mixed, "linear mixed model, random intercept per participant (REML)"
+        slope, method, note = mixed_slope(sub[measure], sub[cov_col], sub["_person"])
         p = slope[3]
     else:
         design = DESIGN_CROSS_SECTIONAL

@@ -123,13 +123,10 @@ def cohort_frame(rows: list[dict[str, Any]]) -> "pd.DataFrame":
     """Rows -> DataFrame with stable column order and dtypes (findings: nullable booleans)."""
     import pandas as pd
 
-    df = pd.DataFrame(rows)
-    for col in KEY_COLUMNS:
-        if col not in df.columns:
-            df[col] = None
-    first = [c for c in KEY_COLUMNS]
-    rest = [c for c in df.columns if c not in first]
-    df = df[first + rest]
+    order = list(KEY_COLUMNS) + list(MEASURES) + ["plmw_index_per_h"] + [f"finding_{c}" for c in FINDING_CODES]
+    for row in sorted(rows, key=lambda r: r.get("status") == "failed"):  # a finished night's order first
+        order += [c for c in row if c not in order]
+    df = pd.DataFrame(rows, columns=order)  # a column no row has (older summary.json) stays empty
     for col in df.columns:
         if col.startswith("finding_"):
             df[col] = df[col].astype("boolean")
@@ -137,10 +134,11 @@ def cohort_frame(rows: list[dict[str, Any]]) -> "pd.DataFrame":
                                            "warnings", "channels_used", "channels_refused"):
             df[col] = df[col].map(lambda v: None if v is None or (isinstance(v, float) and v != v) else str(v))
             df[col] = df[col].astype(object)
-        elif df[col].dtype == object:
+        else:
             num = pd.to_numeric(df[col], errors="coerce")
             if num.notna().sum() == df[col].notna().sum():
-                df[col] = num.astype(float)
+                whole = col.startswith("n_") and bool((num.dropna() % 1 == 0).all())
+                df[col] = num.astype("Int64" if whole else float)  # counts stay integers beside missing
     return df.reset_index(drop=True)
 
 
