@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import resource
+import socket
 import sys
 import threading
 import time
@@ -227,7 +228,9 @@ def _run_night(night: dict, options: dict, folder: Path, t0: float) -> dict:
                **summary_row(summary), "elapsed_s": time.perf_counter() - t0,
                "worker_peak_rss_mib": peak_rss_mib()}
         manifest = {"version": __version__, "input_hash": ihash, "options": okey, "inputs": files,
-                    "status": STATUS_DONE, "error_kind": None, "error": None, "row": row}
+                    "status": STATUS_DONE, "error_kind": None, "error": None, "row": row,
+                    "worker": {"host": socket.gethostname(), "pid": os.getpid(), "finished_unix_s": time.time(),
+                               "peak_rss_mib": row["worker_peak_rss_mib"]}}
     except InputError as err:
         kind, error = BAD_INPUT, _one_line(err)
     except Exception as err:  # noqa: BLE001 - one night's bug must not stop the cohort
