@@ -104,13 +104,13 @@ def main() -> int:
               f"(per-round ratios {', '.join(f'{b / a:.2f}' for a, b in zip(rates[1], rates[2]))})")
         print(f"peak memory per worker for a {args.hours:g}-h night: {peak:.0f} MiB "
               f"(largest over {len(peaks[1]) + len(peaks[2])} worker processes)")
-        s_per_night = 3600 / r1  # one worker, one core-ish (detection also uses a second thread)
+        s_per_night = 3600 / r1  # one worker process whose night's channels run on two threads (2 cores)
         print(f"\n10,000 nights, from these figures ({s_per_night:.0f} s per {args.hours:g}-h night per "
-              f"worker, {peak / 1024:.1f} GiB per worker):")
-        for n_workers in (2, 32, 128, 512):
+              f"worker of 2 cores, {peak / 1024:.1f} GiB per worker):")
+        for n_workers in (1, 32, 128, 512):
             hours = 10_000 * s_per_night / n_workers / 3600
-            print(f"  {n_workers:4d} workers (1 core, {peak / 1024 * 1.5:.1f} GiB each with 50 % headroom): "
-                  f"{hours:7.1f} h")
+            print(f"  {n_workers:4d} workers ({2 * n_workers} cores, {peak / 1024 * 1.5:.1f} GiB each with 50 % "
+                  f"headroom): {hours:7.1f} h")
         print(f"load average after {os.getloadavg()[0]:.2f}")
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -128,9 +128,15 @@ def _cpu_count() -> int:
         return os.cpu_count() or 1
 
 
+#: Cores per local worker by default: a night's detection already spreads its channels over two
+#: threads (MYOSLEEP_WORKERS), and on this project's 2-core machine one worker gave 1.3-1.5x the
+#: nights per hour of two (benchmarks/bench_batch.py, docs/batch.md), at half the memory.
+CORES_PER_LOCAL_WORKER = 2
+
+
 def _check_workers(workers: int | None) -> int:
     if workers is None:
-        return _cpu_count()
+        return max(1, _cpu_count() // CORES_PER_LOCAL_WORKER)
     try:
         n = int(workers)
         ok = n >= 1 and float(workers) == n
@@ -156,9 +162,12 @@ def _connect(scheduler: str | None, workers: int) -> tuple[Any, Any]:
         if "MYOSLEEP_WORKERS" not in os.environ:
             # detection spreads a night's channels over threads; share the cores between workers
             env["MYOSLEEP_WORKERS"] = str(max(1, _cpu_count() // workers))
-        # no dashboard; the scheduler's own HTTP endpoint (health, metrics) on a free loopback port
+        # no dashboard; the scheduler's own HTTP endpoint (health, metrics) on a free loopback port; Dask's
+        # warnings (e.g. a worker slow to exit at shutdown on a loaded machine) stay out of the CLI's output:
+        # what matters to the user, each night's failure, is in its row
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                               host="127.0.0.1", scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}, env=env)
+                               host="127.0.0.1", scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                               silence_logs=logging.ERROR, env=env)
         try:
             return Client(cluster), cluster
         except BaseException:
@@ -176,7 +185,12 @@ def _connect(scheduler: str | None, workers: int) -> tuple[Any, Any]:
         client.close()
         raise InputError("has no workers after 60 s", where=scheduler,
                          hint="start workers with 'dask worker ADDRESS' (same Python environment)") from None
-    versions = set(client.run(_worker_version).values())
+    try:
+        versions = set(client.run(_worker_version).values())
+    except ImportError as err:
+        client.close()
+        raise InputError(f"its workers cannot import myosleep ({err})", where=scheduler,
+                         hint="install myosleep in the workers' Python environment") from None
     if versions != {__version__}:
         client.close()
         raise InputError(f"its workers run myosleep {', '.join(sorted(versions))}, this client {__version__}",
@@ -209,7 +223,7 @@ def run_batch(inputs: list[str], *, out_dir: str | os.PathLike[str], hypnograms:
     channels : dict | None
         Role overrides for every night.
     workers : int | None
-        Local worker processes (default: the CPUs); ignored with ``scheduler``.
+        Local worker processes (default: one per two CPUs); not with ``scheduler``.
     scheduler : str | None
         Address of a running Dask scheduler (``tcp://host:8786``); its workers must see the
         same paths (shared file system) and run the same myosleep version.

@@ -210,23 +210,24 @@ def mixed_slope(y, x, groups) -> tuple[tuple[float, float, float, float], str, s
         if ok:
             break
     if ok:
+        note = ""  # an optimiser that failed before the one that converged is no caveat
         boundary = any("boundary" in str(w.message).lower() or "singular" in str(w.message).lower()
                        for w in caught)
         if boundary:
             note = "between-person variance estimated at 0: the model reduces to least squares"
         return (_t_test(float(res.fe_params[1]), float(res.bse[1]), df),
-                f"linear mixed model, random intercept per participant (REML), t test on {df} df", note)
+                f"mixed model, random intercept per person (REML); t test, {df} df", note)
     note = note or "mixed model did not converge"
     if kind == "within":
         dummies = (groups[:, None] == np.unique(groups)[None, :]).astype(float)
         fit = sm.OLS(y, np.column_stack([x, dummies])).fit()
         return (_t_test(float(fit.params[0]), float(fit.bse[0]), int(fit.df_resid)),
-                "least squares with a fixed intercept per participant", note)
+                f"least squares, fixed intercept per person; t test, {int(fit.df_resid)} df", note)
     means = {g: (y[groups == g].mean(), x[groups == g][0]) for g in np.unique(groups)}
     ym, xm = np.array([v[0] for v in means.values()]), np.array([v[1] for v in means.values()])
     fit = sm.OLS(ym, sm.add_constant(xm)).fit()
     return (_t_test(float(fit.params[1]), float(fit.bse[1]), int(fit.df_resid)),
-            "least squares on the participants' means", note)
+            f"least squares on the people's means; t test, {int(fit.df_resid)} df", note)
 
 
 def _pair(df: "pd.DataFrame", measure: str, cov_col: str, covariate: str, order_col: str | None) -> Association:
@@ -248,7 +249,7 @@ def _pair(df: "pd.DataFrame", measure: str, cov_col: str, covariate: str, order_
             sub = sub.sort_values(order_col, kind="stable")
         lags = _newey_west_lags(n)
         slope = _ols(sub[measure], sub[cov_col], cov_type="HAC", cov_kwds={"maxlags": lags})
-        method, p = f"OLS, Newey-West SE ({lags} lag{'s' if lags > 1 else ''})", rho_p
+        method, p = f"least squares, Newey-West SE ({lags} lag{'s' if lags > 1 else ''})", rho_p
     elif (per_person > 1).any():
         design = DESIGN_REPEATED
         slope, method, note = mixed_slope(sub[measure], sub[cov_col], sub["_person"])
@@ -256,7 +257,7 @@ def _pair(df: "pd.DataFrame", measure: str, cov_col: str, covariate: str, order_
     else:
         design = DESIGN_CROSS_SECTIONAL
         slope = _ols(sub[measure], sub[cov_col], cov_type="HC3")
-        method, p = "OLS, HC3 robust SE", rho_p
+        method, p = "least squares, HC3 SE", rho_p
     return Association(**base, design=design, rho=rho, rho_ci_low=lo, rho_ci_high=hi, rho_p=rho_p,
                        slope=slope[0], slope_ci_low=slope[1], slope_ci_high=slope[2], slope_p=slope[3],
                        slope_method=method, p=p, note=note)
