@@ -214,7 +214,7 @@ def mixed_slope(y, x, groups) -> tuple[tuple[float, float, float, float], str, s
         boundary = any("boundary" in str(w.message).lower() or "singular" in str(w.message).lower()
                        for w in caught)
         if boundary:
-            note = "between-person variance estimated at 0: the model reduces to least squares"
+            note = "between-person variance 0 (= least squares)"
         return (_t_test(float(res.fe_params[1]), float(res.bse[1]), df),
                 f"mixed model, random intercept per person (REML); t test, {df} df", note)
     note = note or "mixed model did not converge"
