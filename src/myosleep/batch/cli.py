@@ -1,0 +1,65 @@
+"""``myosleep batch``: the sub-command's arguments and its run (registered by ``myosleep.cli``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Register ``batch`` on the CLI's sub-parsers."""
+    p = subparsers.add_parser(
+        "batch", help="analyse many nights (local processes or a Dask cluster), cohort table and covariates",
+        description="Analyse many nights into OUT/<recording-id>/ (as analyze), write OUT/cohort.parquet and "
+                    "OUT/cohort.csv, and with covariates OUT/cohort_report.html. Resumable: nights whose "
+                    "outputs are current are skipped. Exit status: 0 every night done; 2 some nights were bad "
+                    "input (their error is in their row); 1 some night failed unexpectedly.")
+    p.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help="EDF/BDF files, globs ('nights/*.edf', quoted), folders or a BIDS dataset root")
+    p.add_argument("--out", required=True, help="output directory")
+    p.add_argument("--hypnograms", default=None, metavar="PATTERN",
+                   help="each night's hypnogram, e.g. '{stem}.hypnogram.tsv' or 'scoring/{id}*.xml' "
+                        "(placeholders {stem} {base} {dir} {id} {sub} {ses}; default {stem}.hypnogram.tsv, "
+                        "in BIDS {base}_events.tsv, when present)")
+    p.add_argument("--events", default=None, metavar="PATTERN",
+                   help="each night's scored arousals/respiratory events (same placeholders)")
+    p.add_argument("--age", default=None,
+                   help="age of every night: years (34) or with unit (18d, 6w, 4mo, 34y); "
+                        "default the BIDS participants.tsv/sessions.tsv age column")
+    p.add_argument("--rules", default="aasm", metavar="{aasm,wasm2016}", help="leg-movement ruleset")
+    p.add_argument("--channels", action="append", metavar="ROLE=LABEL,...",
+                   help="override channel roles for every night, e.g. chin=EMG1,leg=LAT,leg=RAT (repeatable)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, default=None, metavar="N",
+                       help="local worker processes (default: one per two CPUs; each spreads its night's channels over the two)")
+    where.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                       help="run on an existing Dask distributed cluster (workers need the same paths "
+                            "and myosleep version)")
+    p.add_argument("--covariates", action="append", default=None, metavar="TABLE",
+                   help="covariate table, CSV/TSV: a diary (date, stress, tiredness, ...), a per-night table "
+                        "(recording_id, ...) or a participants table (participant_id, ...) (repeatable)")
+    p.add_argument("--diary-date", default="evening", choices=("evening", "morning"),
+                   help="a diary's date is the evening the night starts (default) or the morning after")
+    p.add_argument("--alpha", type=float, default=0.05, help="false discovery rate of the covariate report")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the batch; print where the outputs are and the exit status's meaning."""
+    from ..cli import parse_channel_overrides
+    from .run import run_batch
+
+    channels = parse_channel_overrides(args.channels)
+    result = run_batch(args.inputs, out_dir=args.out, hypnograms=args.hypnograms, scored_events=args.events,
+                       age=args.age, rules=args.rules, channels=channels, workers=args.workers,
+                       scheduler=args.scheduler, covariates=args.covariates, diary_date=args.diary_date,
+                       alpha=args.alpha, progress=sys.stderr.isatty())
+    print(f"myosleep batch: {result.summary()}")
+    for path in result.paths:
+        print(f"  {path}")
+    if result.exit_status:
+        print(f"myosleep batch: {result.n_bad_input + result.n_unexpected} nights failed; their errors are in the "
+              f"error column of {result.out_dir / 'cohort.csv'}", file=sys.stderr)
+    return result.exit_status
