@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ._version import __version__
 from .errors import InputError, ParameterError
+from .neurophysiology import cli as _backaverage  # argparse only; heavy imports inside run()
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -101,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="simulate a short night, analyse it and write a report")
     p.add_argument("--out", default="myosleep-demo", help="output directory (default ./myosleep-demo)")
+    _backaverage.add_parser(sub)
     return parser
 
 
@@ -189,7 +191,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"info": cmd_info, "simulate": cmd_simulate, "detect": cmd_detect,
-            "analyze": cmd_analyze, "demo": cmd_demo}
+            "analyze": cmd_analyze, "demo": cmd_demo, "backaverage": _backaverage.run}
 
 
 def _setup_logging(verbosity: int) -> None:

@@ -89,7 +89,7 @@ def select_jerks(events: Any, *, classes: tuple[str, ...] | None, bursts: Any = 
 
 def _burst_durations_ms(df, idx: np.ndarray, trig: np.ndarray, bursts: Any) -> np.ndarray:
     """EMG burst duration of each jerk on its trigger muscle (bursts table with event_id),
-    else the event's longest burst (``max_burst_duration_ms``), else NaN."""
+    else the event's longest burst (``max_burst_duration_ms``), else its ``duration``."""
     out = np.full(idx.size, np.nan)
     if bursts is not None and len(bursts) and {"event_id", "channel", "duration"} <= set(bursts.columns) \
             and "event_id" in df.columns:
@@ -104,7 +104,8 @@ def _burst_durations_ms(df, idx: np.ndarray, trig: np.ndarray, bursts: Any) -> n
                 continue
     missing = ~np.isfinite(out)
     if missing.any():
-        for col, scale in (("max_burst_duration_ms", 1.0), ("max_burst_duration_s", 1000.0)):
+        # last resort: the event's own span (a single-channel event's burst)
+        for col, scale in (("max_burst_duration_ms", 1.0), ("max_burst_duration_s", 1000.0), ("duration", 1000.0)):
             if col in df.columns:
                 v = np.asarray(df[col].to_numpy()[idx], dtype=float) * scale
                 out[missing] = v[missing]

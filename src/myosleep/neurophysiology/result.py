@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,20 +60,6 @@ class GroupAverage:
         return {"name": self.name, "n_jerks": self.n_jerks, "alpha": self.alpha, "significant": self.significant,
                 "transient": self.transient.to_dict(), "coherence": self.coherence.to_dict(),
                 "bursts": self.bursts.to_dict()}
-
-
-def _clean(v: Any) -> Any:
-    if isinstance(v, dict):
-        return {k: _clean(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_clean(x) for x in v]
-    if isinstance(v, (np.floating, float)):
-        return None if not math.isfinite(float(v)) else float(v)
-    if isinstance(v, np.integer):
-        return int(v)
-    if isinstance(v, np.bool_):
-        return bool(v)
-    return v
 
 
 @dataclass(frozen=True, eq=False)
@@ -157,8 +142,10 @@ class NeurophysiologyResult:
 
     def summary(self) -> dict:
         """JSON-ready statistics (the CLI's ``stats.json``)."""
+        from .._json import to_jsonable
+
         p = self.params
-        return _clean({
+        return to_jsonable({
             "eeg_channels": list(self.channels), "sfreq_hz": self.sfreq, "classes": self.classes,
             "n_jerks_selected": self.n_selected, "n_jerks_usable": self.n_usable, "epochs_rejected": self.rejected,
             "epoch_s": [p.tmin_s, p.tmax_s], "baseline_s": list(p.baseline_s),
