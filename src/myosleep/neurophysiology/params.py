@@ -34,10 +34,10 @@ class NeuroParams:
         is removed before the transient test, so slow activity (BP, delta waves) is not
         taken for a transient; it lies wholly before the test window.
     jitter_s : tuple of float
-        Null of jittered onsets: each jerk is paired with the same EEG at its onset
-        shifted by a random 0.2-1.5 s *earlier* (never later, which would pull the
-        jerk's own artefact into the null), so the segment is unlocked from the EMG yet
-        from the same moment of the night.
+        Null of jittered onsets: each jerk's EEG at its onset shifted by a random
+        0.2-2.0 s *earlier* (never later, which would pull the jerk's own artefact into
+        the null): unlocked from the EMG yet from the same moment of the night; the
+        shifted test window and its detrend window stay inside the epoch.
     min_jerks : int
         No verdict on fewer usable jerks. Clinics average 50-200 jerks (Shibasaki &
         Hallett, Muscle Nerve 2005). 20 is the least that detects a transient as large as
@@ -98,7 +98,7 @@ class NeuroParams:
     baseline_s: tuple[float, float] = (-2.5, -2.0)
     transient_window_s: tuple[float, float] = (-0.100, 0.0)
     detrend_window_s: tuple[float, float] = (-0.300, -0.100)
-    jitter_s: tuple[float, float] = (-1.5, -0.2)
+    jitter_s: tuple[float, float] = (-2.0, -0.2)
     min_jerks: int = 20
     alpha: float = 0.01
     cluster_alpha: float = 0.05

@@ -3,24 +3,24 @@
 For each usable jerk j and EEG channel, the EEG of the test window (the 100 ms before EMG
 onset) is taken after removing the line fitted on -300 to -100 ms (slow activity: delta
 waves, a Bereitschaftspotential, is not a transient). The same measure is taken at K = 10
-onsets jittered 0.2-1.5 s *earlier* (never later: that would pull the jerk's own EMG and
+onsets jittered 0.2-2.0 s *earlier* (never later: that would pull the jerk's own EMG and
 movement artefact into the null): the EEG of the same moment of the night, unlocked from
-the EMG. Under the null (no activity time-locked to EMG onset) the K + 1 segments of a jerk
-are exchangeable, so relabelling which of them is "the onset", independently per jerk, is
-an exact permutation null of jittered onsets.
+the EMG. Under the null (no activity time-locked to EMG onset) the EEG is as likely to
+look as it does at the onset as at any of the jittered times, so drawing, independently
+per jerk, one of its K + 1 segments gives the null distribution of the average.
 
-Statistic: for the labelled segment minus the mean of the other K, a one-sample t across
-jerks at every sample and channel, and its maximum |t| over all samples and channels
-(the "t-max" permutation test; Blair & Karniski, Psychophysiology 1993). Its null
-distribution controls the family-wise error over channels and samples (max-statistic;
-Nichols & Holmes, Hum Brain Mapp 2002). t-max rather than cluster mass (Maris &
-Oostenveld, J Neurosci Methods 2007): a cortical transient is sharp (10-20 ms), and the
-mass of a few-sample cluster is no larger than that of the broad, weak deflections the
-background EEG makes by chance, whereas t-max is the more powerful test for sharp,
-focal effects (Groppe, Urbach & Kutas, Psychophysiology 2011). Samples whose |t| exceeds
-the null's 1 - alpha quantile are significant; their contiguous runs of one sign are the
-reported "clusters". (MNE's cluster tests permute signs only, a null of "zero mean", not
-of jittered onsets.) Groups of jerks (per trigger muscle) are Bonferroni-corrected by the
+Statistic: the one-sample t across jerks of the segments at the true onsets, at every
+sample and channel, and its maximum |t| over all samples and channels (the "t-max"
+permutation test; Blair & Karniski, Psychophysiology 1993); its null is the same maximum
+for 2000 random draws of one segment per jerk, so the family-wise error over channels and
+samples is controlled (max-statistic; Nichols & Holmes, Hum Brain Mapp 2002). t-max rather
+than cluster mass (Maris & Oostenveld, J Neurosci Methods 2007): a cortical transient is
+sharp (10-20 ms), and the mass of a few-sample cluster is no larger than that of the
+broad, weak deflections the background EEG makes by chance, whereas t-max is the more
+powerful test for sharp, focal effects (Groppe, Urbach & Kutas, Psychophysiology 2011).
+Samples whose |t| exceeds the null's 1 - alpha quantile are significant; their
+contiguous runs of one sign are the reported "clusters". (MNE's cluster tests permute
+signs only, a null of "zero mean", not of jittered onsets.) Groups of jerks (per trigger muscle) are Bonferroni-corrected by the
 caller.
 """
 
@@ -122,8 +122,7 @@ def _peak(avg: np.ndarray, t_s: np.ndarray, mask: np.ndarray, sign: float) -> tu
     return float(t), float(v)
 
 
-#: Jittered segments per jerk (the null's K): the labelled-minus-others difference has
-#: variance (1 + 1/K) of a single segment's, so K = 10 loses 5 % of t to the null's noise.
+#: Jittered segments per jerk (the null's K): (K + 1)^n draws, far more than are used.
 N_JITTER = 10
 
 
@@ -176,12 +175,7 @@ def test_transient(ep: EpochSet, rows: np.ndarray, *, params: NeuroParams, alpha
         shift = np.round(rng.uniform(params.jitter_s[0], params.jitter_s[1], n) * ep.sfreq).astype(np.int64)
         segs.append(detrended_window(x, ep.times_s, shift, params)[0])
     s_all = np.stack(segs, axis=1)  # (n, K + 1, n_win, c); index 0 = the true onsets
-    total = s_all.sum(axis=1)
-
-    def diff(chosen: np.ndarray) -> np.ndarray:
-        return chosen - (total - chosen) / N_JITTER
-
-    t_obs = _t_values(diff(a))
+    t_obs = _t_values(a)
     null = np.empty(params.n_permutations)
     batch = max(1, int(2e6 // max(1, a.size)))
     done = 0
@@ -190,7 +184,7 @@ def test_transient(ep: EpochSet, rows: np.ndarray, *, params: NeuroParams, alpha
         b = min(batch, params.n_permutations - done)
         pick = rng.integers(0, N_JITTER + 1, size=(b, n))
         chosen = s_all[jerk[None, :], pick]  # (b, n, n_win, c)
-        null[done:done + b] = _max_abs_t(_t_values(diff(chosen)))
+        null[done:done + b] = _max_abs_t(_t_values(chosen))
         done += b
     avg = a.mean(axis=0)  # (n_win, c): detrended average at the true onsets
     # significant samples: |t| above the null's 1 - alpha quantile; runs of one sign
