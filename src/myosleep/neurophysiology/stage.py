@@ -65,7 +65,7 @@ def _groups(triggers: np.ndarray, min_jerks: int) -> list[tuple[str, np.ndarray]
         if name and cnt >= min_jerks:
             out.append((str(name), np.flatnonzero(triggers.astype(str) == name)))
     largest = max((r.size for _, r in out), default=0)
-    if triggers.size >= min_jerks and (triggers.size > largest and len(out) != 1 or not out):
+    if triggers.size >= min_jerks and triggers.size > largest:
         out.append(("all", np.arange(triggers.size)))
     return out
 
