@@ -32,9 +32,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     base = SCENARIOS["cortical_myoclonus"]
-    # cortical myoclonus fires in W/N1/N2 (~70 % of the night): 36/h gives ~200 jerks in 8 h
+    # 25 cortical jerks per hour: ~200 jerks in 8 h
     sc = dataclasses.replace(base, channels=(*EEG6, *EOG_CHANNELS, CHIN, *LEGS, *ARMS, ECG_CHANNEL),
-                             rates=dataclasses.replace(base.rates, cortical_jerks_per_hour=36.0 * 8 / args.hours,
+                             rates=dataclasses.replace(base.rates, cortical_jerks_per_hour=25.0 * 8 / args.hours,
                                                        fm_per_hour=0.0))
     t = time.perf_counter()
     sim = simulate_night(sc, hours=args.hours, seed=args.seed)

@@ -4,8 +4,9 @@ Segment-averaged coherence (Halliday et al., Prog Biophys Mol Biol 1995): one 1-
 segment per jerk (-0.5 to +0.5 s around EMG onset), EEG against the rectified EMG of the
 jerk's trigger muscle (high-passed at 20 Hz, rectified, low-passed below the EEG's Nyquist
 and interpolated onto the EEG's own sample times: an explicit, stated resampling).
-Spectra by :func:`scipy.signal.coherence` / :func:`scipy.signal.csd` with one Hann-windowed
-segment per jerk (``nperseg`` = segment, no overlap). Significance: coherence above the
+Spectra by :func:`scipy.signal.welch` / :func:`scipy.signal.csd` (the estimate of
+:func:`scipy.signal.coherence`) with one Hann-windowed segment per jerk (``nperseg`` =
+segment, no overlap). Significance: coherence above the
 confidence limit for zero coherence ``1 - alpha' ** (1 / (L - 1))`` over L segments
 (Rosenberg et al., Prog Biophys Mol Biol 1989), with alpha' = alpha / (bins x channels)
 (Bonferroni over the 12-30 Hz bins and EEG channels). Direction: the slope of the phase
@@ -128,11 +129,21 @@ def rectified_emg_segments(recording, ep: EpochSet, rows: np.ndarray, triggers: 
 
 
 def eeg_emg_coherence(recording, ep: EpochSet, rows: np.ndarray, triggers: np.ndarray, *,
-                      params: NeuroParams) -> CoherenceResult:
-    """Coherence between each EEG channel and the rectified trigger-muscle EMG (module doc)."""
-    from scipy.signal import coherence, csd
+                      params: NeuroParams, emg_cache: tuple[np.ndarray, np.ndarray] | None = None) -> CoherenceResult:
+    """Coherence between each EEG channel and the rectified trigger-muscle EMG (module doc).
 
-    kept, emg = rectified_emg_segments(recording, ep, rows, triggers, params)
+    ``emg_cache``: :func:`rectified_emg_segments` of every epoch (``rows`` = all), reused by
+    each group instead of reading the EMG again.
+    """
+    from scipy.signal import csd, welch
+
+    if emg_cache is None:
+        kept, emg = rectified_emg_segments(recording, ep, rows, triggers, params)
+    else:
+        all_kept, all_emg = emg_cache
+        where = {int(r): k for k, r in enumerate(all_kept)}
+        kept = np.array([k for k, r in enumerate(rows) if int(r) in where], dtype=int)
+        emg = all_emg[[where[int(rows[k])] for k in kept]] if kept.size else all_emg[:0]
     n_seg = int(kept.size)
     if n_seg < params.min_jerks:
         return CoherenceResult(n_seg, float("nan"), False, None, float("nan"), float("nan"), float("nan"),
@@ -146,12 +157,16 @@ def eeg_emg_coherence(recording, ep: EpochSet, rows: np.ndarray, triggers: np.nd
     band_lo, band_hi = params.coherence_band_hz
     spectra, phases = {}, {}
     freqs = None
+    # the same estimate as scipy.signal.coherence (|Pxy|^2 / (Pxx Pyy), Welch/csd with one
+    # Hann segment per jerk), with the EMG's spectrum computed once for all channels
+    kw = dict(fs=ep.sfreq, window="hann", nperseg=length, noverlap=0, detrend="constant")
+    freqs, pyy = welch(y, **kw)
     for ci, lab in enumerate(ep.channels):
         x = eeg[:, ci, :].ravel()
-        kw = dict(fs=ep.sfreq, window="hann", nperseg=length, noverlap=0, detrend="constant")
-        freqs, c = coherence(x, y, **kw)
+        _, pxx = welch(x, **kw)
         _, pxy = csd(x, y, **kw)
-        spectra[lab] = c
+        with np.errstate(invalid="ignore", divide="ignore"):
+            spectra[lab] = np.nan_to_num(np.abs(pxy) ** 2 / (pxx * pyy))
         phases[lab] = np.angle(pxy)
     band = (freqs >= band_lo - 1e-9) & (freqs <= band_hi + 1e-9)
     n_tests = int(band.sum()) * len(ep.channels)

@@ -11,7 +11,7 @@ from ..errors import ParameterError
 from .bereitschaft import test_bereitschaftspotential
 from .bursts import burst_duration_test
 from .channels import eeg_channels, is_shhs
-from .coherence import eeg_emg_coherence
+from .coherence import eeg_emg_coherence, rectified_emg_segments
 from .epochs import eog_channels, extract_epochs, select_jerks
 from .findings import cortical_finding, functional_finding
 from .params import DEFAULT_PARAMS, NeuroParams
@@ -52,9 +52,23 @@ def _bootstrap(x: np.ndarray, n_boot: int, rng: np.random.Generator) -> tuple[np
     mean = flat.mean(axis=0)
     w = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot).astype(np.float64) / n
     boots = w @ flat
-    lo, hi = np.percentile(boots, [2.5, 97.5], axis=0)
+    lo, hi = _quantiles(boots, (0.025, 0.975))
     shape = x.shape[1:]
     return mean.reshape(shape), lo.reshape(shape), hi.reshape(shape)
+
+
+def _quantiles(x: np.ndarray, qs: tuple[float, ...]) -> list[np.ndarray]:
+    """Quantiles over axis 0 (numpy's default linear interpolation) by partial sorting."""
+    n = x.shape[0]
+    pos = [q * (n - 1) for q in qs]
+    kth = sorted({int(np.floor(p)) for p in pos} | {min(n - 1, int(np.floor(p)) + 1) for p in pos})
+    part = np.partition(np.ascontiguousarray(x.T), kth, axis=1)  # contiguous rows: fast
+    out = []
+    for p in pos:
+        k = int(np.floor(p))
+        frac = p - k
+        out.append(part[:, k] + frac * (part[:, min(n - 1, k + 1)] - part[:, k]))
+    return out
 
 
 def _groups(triggers: np.ndarray, min_jerks: int) -> list[tuple[str, np.ndarray]]:
@@ -155,12 +169,14 @@ def jerk_locked_analysis(recording: Any, events: Any, *, classes: tuple[str, ...
         plan = _groups(trig, params.min_jerks)
         alpha_g = params.alpha / max(1, len(plan))
         base = (ep.times_s >= params.baseline_s[0] - 1e-9) & (ep.times_s < params.baseline_s[1] - 1e-9)
+        every = np.arange(ep.usable.size)
+        emg_cache = rectified_emg_segments(recording, ep, every, trig, params) if plan else None
         for name, rows in plan:
             x = ep.data_uv[rows]
             x = x - x[:, :, base].mean(axis=2, keepdims=True)
             mean, lo, hi = _bootstrap(x, params.n_bootstrap, rng)
             tr = test_transient(ep, rows, params=params, alpha=alpha_g, rng=rng)
-            coh = eeg_emg_coherence(recording, ep, rows, trig[rows], params=params)
+            coh = eeg_emg_coherence(recording, ep, rows, trig[rows], params=params, emg_cache=emg_cache)
             bd = burst_duration_test(jerks.burst_ms[ep.usable[rows]], params=params)
             groups.append(GroupAverage(name, rows, tuple(int(i) for i in jerks.index[ep.usable[rows]]), mean, lo,
                                        hi, alpha_g, tr, coh, bd))
