@@ -1,6 +1,6 @@
 """Imports flow down the pipeline only (cf. mne/tests/test_import_nesting.py).
 
-io -> preprocessing -> detection -> context -> classification -> analysis -> reporting;
+io -> preprocessing -> detection -> context -> classification -> neurophysiology -> reporting;
 cli, pipeline, demo, batch, review sit on top. A module may import its own layer and the
 layers before it, never a later one.
 """
@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "myosleep"
-ORDER = ["io", "preprocessing", "detection", "context", "classification", "analysis", "reporting"]
+ORDER = ["io", "preprocessing", "detection", "context", "classification", "neurophysiology", "reporting"]
 BASE = {"errors", "vocab", "_atomic", "_version", "age", "_json", "_lazy", "_tsv"}
 
 

@@ -18,6 +18,7 @@ from . import compare as compare_cmd, export as export_cmd
 from ._version import __version__
 from .batch import cli as batch_cli  # ``myosleep batch`` lives in its own module
 from .errors import InputError, ParameterError
+from .neurophysiology import cli as _backaverage  # argparse only; heavy imports inside run()
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -109,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="simulate a short night, analyse it and write a report")
     p.add_argument("--out", default="myosleep-demo", help="output directory (default ./myosleep-demo)")
     batch_cli.add_parser(sub)
+    _backaverage.add_parser(sub)
     export_cmd.add_parser(sub), compare_cmd.add_parser(sub)
 
     from .review import command as review_command
@@ -216,7 +218,8 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 COMMANDS = {"info": cmd_info, "simulate": cmd_simulate, "detect": cmd_detect,
             "analyze": cmd_analyze, "demo": cmd_demo, "export": export_cmd.run, "compare": compare_cmd.run,
-            "review": cmd_review, "batch": batch_cli.run}
+            "review": cmd_review, "batch": batch_cli.run,
+            "backaverage": _backaverage.run}
 
 
 def _setup_logging(verbosity: int) -> None:

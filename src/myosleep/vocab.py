@@ -103,6 +103,7 @@ class FindingCode(str, Enum):
     BENIGN_NEONATAL_SLEEP_MYOCLONUS = "benign_neonatal_sleep_myoclonus"
     PROPRIOSPINAL_MYOCLONUS = "propriospinal_myoclonus"
     CORTICAL_MYOCLONUS = "cortical_myoclonus"
+    FUNCTIONAL_JERKS = "functional_jerks"
 
     def __str__(self) -> str:  # pragma: no cover - trivial
         return self.value

@@ -186,9 +186,28 @@ def _pink(sfreq: float):
 
 def _transient(tr: EegTransient, sfreq: float) -> tuple[int, np.ndarray]:
     """Biphasic cortical transient: positive peak (width ~ 10 ms) then a slower negativity,
-    like the jerk-locked potential of cortical myoclonus (Shibasaki 1992)."""
+    like the jerk-locked potential of cortical myoclonus (Shibasaki 1992); or a
+    Bereitschaftspotential (``kind="bp"``, see :func:`_bereitschaft`)."""
+    if tr.kind == "bp":
+        return _bereitschaft(tr, sfreq)
     t0 = tr.peak_s - 0.05
     i0 = int(np.floor(t0 * sfreq))
     tt = (i0 + np.arange(int(0.15 * sfreq))) / sfreq - tr.peak_s
     w = tr.amplitude_uv * (np.exp(-0.5 * (tt / 0.006) ** 2) - 0.6 * np.exp(-0.5 * ((tt - 0.02) / 0.012) ** 2))
     return i0, w.astype(np.float32)
+
+
+def _bereitschaft(tr: EegTransient, sfreq: float) -> tuple[int, np.ndarray]:
+    """Bereitschaftspotential ending at the EMG onset ``tr.peak_s``: the early BP, a linear
+    negative ramp from ``rise_s`` before onset to 40 % of the amplitude at -0.4 s, then the
+    steeper late BP (NS') to ``-amplitude_uv`` at onset (Shibasaki & Hallett, Clin
+    Neurophysiol 2006), and a return to baseline over the 0.3 s after onset (the
+    motor potential and the post-movement reafferent potentials resolve it)."""
+    t_start = tr.peak_s - tr.rise_s
+    i0 = int(np.floor(t_start * sfreq))
+    tt = (i0 + np.arange(int(np.ceil((tr.rise_s + 0.3) * sfreq)) + 1)) / sfreq - tr.peak_s  # 0 = EMG onset
+    early_end = -0.4
+    w = np.where(tt < early_end, 0.4 * (tt + tr.rise_s) / (tr.rise_s + early_end),
+                 np.where(tt < 0.0, 0.4 + 0.6 * (tt - early_end) / -early_end, 1.0 - tt / 0.3))
+    w = np.clip(w, 0.0, 1.0)
+    return i0, (-tr.amplitude_uv * w).astype(np.float32)

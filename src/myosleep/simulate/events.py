@@ -51,11 +51,19 @@ class Event:
 
 @dataclass
 class EegTransient:
-    """A time-locked EEG transient (cortical myoclonus): biphasic, positive peak first."""
+    """A time-locked EEG potential on one channel.
+
+    ``kind="spike"``: the biphasic cortical transient of cortical myoclonus, positive peak
+    (``amplitude_uv``) at ``peak_s``. ``kind="bp"``: a Bereitschaftspotential, a slow
+    negativity starting ``rise_s`` before ``peak_s`` (the EMG onset) and reaching
+    ``-amplitude_uv`` there.
+    """
 
     label: str
-    peak_s: float  # time of the positive peak, s
+    peak_s: float  # spike: time of the positive peak; bp: EMG onset, s
     amplitude_uv: float
+    kind: str = "spike"
+    rise_s: float = 0.0
 
 
 @dataclass
@@ -410,6 +418,47 @@ class _Gen:
             out.append(ev)
         return out
 
+    # ---------------------------------------------------------- functional jerks
+    def functional(self, transients: list[EegTransient]) -> list[Event]:
+        """Functional (psychogenic) jerks in wakefulness, each preceded by a
+        Bereitschaftspotential (Terada et al., JNNP 1995; van der Salm et al., JNNP 2012).
+
+        BP: a slow negativity starting 1-2 s before EMG onset, maximal over the vertex and
+        central sites, reaching 5-12 uV at movement onset (early BP then the steeper late
+        BP / NS' of the last ~400 ms; Shibasaki & Hallett, Clin Neurophysiol 2006). EMG:
+        longer and more variable bursts than cortical myoclonus (mostly > 100 ms, 70-500 ms
+        here; median burst >= 100 ms argues against cortical myoclonus, van der Veen et al.
+        2024), one or several limb muscles with variable recruitment (tens of ms)."""
+        rate = self.sc.rates.functional_jerks_per_wake_min
+        out: list[Event] = []
+        limbs = self.by_role.get(Role.ARM, []) + self.by_role.get(Role.LEG, [])
+        if rate <= 0 or not limbs:
+            return out
+        gains = {lab: _bp_site_gain(lab) for lab in (c.label for c in self.sc.channels if c.role == Role.EEG)}
+        n = _poisson(self.rng, rate * _seconds_in(self.hyp, (W,)) / 60.0)
+        for t in _times_in_stages(self.hyp, (W,), n, self.rng, self.duration_s):
+            k = int(self.rng.integers(1, min(3, len(limbs)) + 1))
+            chans = [limbs[j] for j in self.rng.choice(len(limbs), size=k, replace=False)]
+            amp = self.rng.uniform(40.0, 200.0)
+            bursts = []
+            for j, c in enumerate(chans):
+                lag = 0.0 if j == 0 else self.rng.uniform(0.0, 0.08)
+                dur = float(np.clip(self.rng.lognormal(np.log(0.15), 0.45), 0.07, 0.5))
+                bursts.append(Burst(c.label, self.i(t + lag), self.ns(dur, 0.07, 0.5), amp * self.rng.uniform(0.6, 1.0),
+                                    str(self.rng.choice(["hann", "gamma", "plateau"]))))
+            ev = Event("myoclonic_jerk", bursts)
+            if not self.placer.try_place(ev):
+                continue
+            onset_s = min(b.onset_i for b in bursts) / self.fs
+            bp_uv = self.rng.uniform(5.0, 12.0)
+            rise = self.rng.uniform(1.0, 2.0)
+            for lab, g in gains.items():
+                if g > 0:
+                    transients.append(EegTransient(lab, onset_s, g * bp_uv, kind="bp", rise_s=rise))
+            ev.extra["bp_uv"] = round(bp_uv, 3)
+            out.append(ev)
+        return out
+
     # ---------------------------------------------------- propriospinal myoclonus
     def propriospinal(self) -> list[Event]:
         """Propriospinal myoclonus at sleep onset: 100-400 ms axial jerks in relaxed
@@ -467,6 +516,13 @@ class _Gen:
         return out
 
 
+def _bp_site_gain(label: str) -> float:
+    """Bereitschaftspotential amplitude at an EEG site relative to the vertex: ~1 at
+    central sites, smaller frontally, little over the occiput (Shibasaki & Hallett 2006)."""
+    head = label.strip().upper()[:1]
+    return {"C": 1.0, "F": 0.6, "P": 0.6, "O": 0.15}.get(head, 0.5)
+
+
 def _rswa_epochs(sc: Scenario, hyp: Hypnogram, rng: np.random.Generator) -> np.ndarray:
     """REM epochs with tonic chin activity, in runs of 2-6 epochs (RSWA)."""
     frac = sc.rates.rswa_tonic_fraction
@@ -492,6 +548,7 @@ def generate_truth(sc: Scenario, hyp: Hypnogram, *, fs_emg: float, n_emg: int,
     events += g.bnsm()
     events += g.plm_series()
     events += g.cortical(transients)
+    events += g.functional(transients)
     events += g.propriospinal()
     events += g.hypnic_jerks()
     events += g.body_movements()

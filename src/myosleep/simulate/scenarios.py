@@ -102,6 +102,11 @@ class EventRates:
     cortical_jerks_per_hour : float
         Cortical myoclonic jerks per hour (DESIGN: 100+ jerks a night; back-averaging
         needs 50-200, Shibasaki 1992).
+    functional_jerks_per_wake_min : float
+        Functional (psychogenic) jerks per minute of wakefulness, each preceded by a
+        Bereitschaftspotential. No published norm for their rate in pre-sleep
+        wakefulness; the value only has to give the 20-50+ jerks back-averaging needs
+        (Shibasaki & Hallett, Muscle Nerve 2005).
     propriospinal_per_onset : float
         Propriospinal jerks per minute of relaxed wakefulness before sleep onset
         (Vetrugno et al., Sleep 2001: series of jerks in relaxed wake, vanishing with
@@ -125,6 +130,7 @@ class EventRates:
     rswa_tonic_fraction: float = 0.0
     bnsm_clusters_per_hour: float = 0.0
     cortical_jerks_per_hour: float = 0.0
+    functional_jerks_per_wake_min: float = 0.0
     propriospinal_per_onset: float = 0.0
     body_movements_per_hour: float = 3.0
     pops_per_hour: float = 1.0
@@ -198,6 +204,9 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
     Scenario("cortical_myoclonus", "cortical myoclonus: brief arm/leg jerks preceded by a time-locked "
              "contralateral central EEG transient", channels=(*STANDARD, *ARMS),
              rates=EventRates(cortical_jerks_per_hour=30.0, hypnic_jerks_per_onset=0.0)),
+    Scenario("functional_jerks", "functional (psychogenic) jerks in wakefulness: longer, variable limb bursts, "
+             "each preceded by a Bereitschaftspotential at central EEG", channels=(*STANDARD, *ARMS),
+             rates=EventRates(functional_jerks_per_wake_min=3.0, hypnic_jerks_per_onset=0.0, extra_sleep_onsets=3)),
     Scenario("quiet_artefacts", "no jerks at all: electrode pops, ECG contamination and mains hum only",
              channels=(*STANDARD, *ARMS), rates=_QUIET, mains_hz=60.0),
     Scenario("propriospinal", "propriospinal myoclonus at sleep onset: axial jerks from rectus "

@@ -1,0 +1,111 @@
+"""The two findings of the stage: ``cortical_myoclonus`` and ``functional_jerks``.
+
+Built with :class:`myosleep.classification.findings.Finding`. Decision support: every
+number behind the verdict is in ``values`` and in the evidence sentence.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..classification.findings import Finding
+from ..vocab import FindingCode
+from .params import NeuroParams
+
+__all__ = ["cortical_finding", "functional_finding"]
+
+
+def _fmt(x: float, nd: int = 0) -> str:
+    return "n/a" if x is None or not math.isfinite(x) else f"{x:.{nd}f}"
+
+
+def _coherence_text(coh) -> str:
+    if coh is None or coh.n_segments == 0 or not math.isfinite(coh.confidence_limit):
+        return "EEG-EMG coherence not computed (too few jerks with a known EMG channel)"
+    if not coh.significant:
+        return (f"no significant 12-30 Hz EEG-EMG coherence (peak {coh.peak_coherence:.2f} at "
+                f"{coh.peak_hz:.0f} Hz, limit {coh.confidence_limit:.2f}, {coh.n_segments} segments)")
+    lead = {"EEG": f"EEG leading by {coh.lead_ms:.0f} ms", "EMG": f"EMG leading by {-coh.lead_ms:.0f} ms",
+            None: "direction undetermined"}[coh.leader]
+    return (f"significant 12-30 Hz EEG-EMG coherence ({coh.peak_coherence:.2f} at {coh.peak_hz:.0f} Hz on "
+            f"{coh.channel}, limit {coh.confidence_limit:.2f}), {lead} by the phase slope")
+
+
+def cortical_finding(*, n_selected: int, n_usable: int, rejected: dict, has_eeg: bool, group, bp,
+                     params: NeuroParams, ruleset: str | None, classes: tuple[str, ...] | None,
+                     eeg_channels: tuple[str, ...], n_groups: int, reason: str | None = None) -> Finding:
+    """Cortical myoclonus from the best group's transient, with BP, coherence and burst duration."""
+    tr = group.transient if group is not None else None
+    coh = group.coherence if group is not None else None
+    bd = group.bursts if group is not None else None
+    significant = bool(tr is not None and tr.channel is not None)
+    values = {
+        "ruleset": ruleset,
+        "n_jerks": int(group.n_jerks) if group is not None else int(n_usable),
+        "n_jerks_selected": int(n_selected), "n_jerks_usable": int(n_usable),
+        "epochs_rejected": dict(rejected),
+        "lead_ms": float(tr.latency_ms) if significant else None,
+        "p_value": float(tr.p_value) if tr is not None and math.isfinite(tr.p_value) else None,
+        "alpha": float(group.alpha) if group is not None else params.alpha,
+        "channel": tr.channel if significant else None,
+        "polarity": tr.polarity if significant else None,
+        "amplitude_uv": float(tr.amplitude_uv) if significant else None,
+        "trigger_muscle": group.name if group is not None else None,
+        "n_groups_tested": int(n_groups),
+        "bereitschaftspotential": bp.status if bp is not None else "not_assessable",
+        "coherence_peak_hz": float(coh.peak_hz) if coh is not None and math.isfinite(coh.peak_hz) else None,
+        "coherence_significant": bool(coh.significant) if coh is not None else None,
+        "coherence_lead_ms": float(coh.lead_ms) if coh is not None and math.isfinite(coh.lead_ms) else None,
+        "median_burst_duration_ms": float(bd.median_ms) if bd is not None and math.isfinite(bd.median_ms) else None,
+        "burst_duration_test": bd.verdict if bd is not None else "not_assessable",
+        "eeg_channels": list(eeg_channels), "classes": None if classes is None else list(classes),
+    }
+    code = FindingCode.CORTICAL_MYOCLONUS
+    if not has_eeg:
+        return Finding(code, None, "No usable EEG channel, so jerk-locked back-averaging cannot tell whether the "
+                       "jerks are cortical.", values)
+    if reason is not None or group is None:
+        rej = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in rejected.items() if v)
+        return Finding(code, None, (reason or f"Not enough jerks: {n_usable} usable of {n_selected} selected"
+                                    + (f" (rejected: {rej})" if rej else "")
+                                    + f"; back-averaging needs at least {params.min_jerks} (clinics average 50-200), "
+                                    "so no verdict."), values)
+    extras = "; ".join(x for x in (
+        f"Bereitschaftspotential {bp.status.replace('_', ' ')}" if bp is not None else None,
+        _coherence_text(coh), bd.sentence(params) if bd is not None else None) if x)
+    where = f"{group.n_jerks} jerks of {group.name}" if group.name != "all" else f"{group.n_jerks} jerks"
+    if significant and bp is not None and bp.status == "present":
+        return Finding(code, None, (f"Conflicting: an EEG transient {tr.latency_ms:.0f} ms before EMG onset at "
+                                    f"{tr.channel} (p = {tr.p_value:.2g}) but also a Bereitschaftspotential "
+                                    f"before the jerks; {extras}. Review the averages."), values)
+    if significant:
+        ev = (f"Cortical: a {tr.polarity} EEG transient ({tr.amplitude_uv:+.1f} uV) at {tr.channel} peaks "
+              f"{tr.latency_ms:.0f} ms before EMG onset in the average of {where} (cluster permutation test "
+              f"against jittered onsets, p = {tr.p_value:.2g} < {group.alpha:.2g}); {extras}.")
+        return Finding(code, True, ev, values)
+    p_txt = f"p = {tr.p_value:.2g}" if tr is not None and math.isfinite(tr.p_value) else "no cluster"
+    ev = (f"No EEG transient time-locked before the jerks in the average of {where} "
+          f"({p_txt}, alpha {group.alpha:.2g}): not cortical by back-averaging; {extras}.")
+    return Finding(code, False, ev, values)
+
+
+def functional_finding(*, bp, ruleset: str | None) -> Finding:
+    """Functional (psychogenic) jerks: a Bereitschaftspotential before jerks in wakefulness."""
+    code = FindingCode.FUNCTIONAL_JERKS
+    values = {"ruleset": ruleset, "bereitschaftspotential": bp.status if bp is not None else "not_assessable",
+              "n_jerks": int(bp.n_jerks) if bp is not None else 0,
+              "channel": bp.channel if bp is not None else None,
+              "amplitude_uv": float(bp.amplitude_uv) if bp is not None and math.isfinite(bp.amplitude_uv) else None,
+              "early_amplitude_uv": (float(bp.early_amplitude_uv) if bp is not None
+                                     and math.isfinite(bp.early_amplitude_uv) else None),
+              "p_value": float(bp.p_value) if bp is not None and math.isfinite(bp.p_value) else None,
+              "highpass_hz": bp.highpass_hz if bp is not None else None}
+    source = ("a BP before jerks marks them as generated like voluntary movements (Terada et al., JNNP 1995; "
+              "van der Salm et al., JNNP 2012)")
+    if bp is None or bp.status == "not_assessable":
+        return Finding(code, None, (bp.reason if bp is not None else "No jerks to assess.") + f" ({source}).",
+                       values)
+    if bp.status == "present":
+        return Finding(code, True, f"Functional jerks suggested: {bp.reason[0].lower()}{bp.reason[1:-1]}; {source}.",
+                       values)
+    return Finding(code, False, f"{bp.reason[:-1]}; {source}.", values)

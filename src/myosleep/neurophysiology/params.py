@@ -1,0 +1,120 @@
+"""Parameters of the neurophysiology stage, each with its source.
+
+Times are seconds relative to the EMG onset of the jerk (negative = before it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["NeuroParams", "DEFAULT_PARAMS"]
+
+
+@dataclass(frozen=True)
+class NeuroParams:
+    """Windows, minimum counts and significance levels of jerk-locked analysis.
+
+    Parameters
+    ----------
+    tmin_s, tmax_s : float
+        Epoch around the EMG onset (-2.5 to +0.5 s): room for a Bereitschaftspotential,
+        which starts 1.5-2 s before a self-paced movement (Shibasaki & Hallett, Clin
+        Neurophysiol 2006), and for its baseline.
+    baseline_s : tuple of float
+        Baseline of the averages and of the BP test (-2.5 to -2.0 s: before the earliest
+        BP onset).
+    transient_window_s : tuple of float
+        Where a pre-jerk cortical transient is searched: the 100 ms before EMG onset. The
+        positive peak leads EMG onset by ~20 ms in arm and 30-45 ms in leg muscles
+        (Shibasaki, J Clin Neurophysiol 1992; DESIGN.md), so 100 ms holds every limb and
+        cranial muscle. It ends at 0: the jerk's own EMG and the movement it causes
+        contaminate scalp EEG from the EMG onset on.
+    detrend_window_s : tuple of float
+        Each epoch's line (fitted on -300 to -100 ms, extrapolated over the test window)
+        is removed before the transient test, so slow activity (BP, delta waves) is not
+        taken for a transient; it lies wholly before the test window.
+    jitter_s : tuple of float
+        Null of jittered onsets: each jerk's EEG at its onset shifted by a random
+        0.2-2.0 s *earlier* (never later, which would pull the jerk's own artefact into
+        the null): unlocked from the EMG yet from the same moment of the night; the
+        shifted test window and its detrend window stay inside the epoch.
+    min_jerks : int
+        No verdict on fewer usable jerks. Clinics average 50-200 jerks (Shibasaki &
+        Hallett, Muscle Nerve 2005). 20 is the least that detects a transient as large as
+        the background EEG (amplitude / SD = 1; cortical transients are ~10-40 uV in
+        15-30 uV of background) with 80 % power at two-sided alpha 0.01 in a paired
+        design: N >= ((z_0.995 + z_0.80) * sqrt(2))^2 = ((2.58 + 0.84) * 1.41)^2 = 23,
+        rounded to the ~20 the issue and clinical practice quote.
+    alpha : float
+        Family-wise error rate of every verdict (0.01): a false "cortical (epileptic)"
+        label weighs more than a missed one in decision support, so the conventional
+        0.05 is tightened.
+    cluster_alpha : float
+        Two-sided p of the t threshold that forms clusters (0.05; Maris & Oostenveld,
+        J Neurosci Methods 2007).
+    n_permutations : int
+        Relabelling permutations of the jittered-onset test (p resolution 1/2001: below
+        alpha / 8, so up to 8 Bonferroni-corrected groups can reach significance).
+    n_bootstrap : int
+        Bootstrap resamples of the confidence bands (95 % percentile bands; Efron &
+        Tibshirani 1993).
+    eog_ptp_uv, eog_window_s : float
+        EOG rejection: peak-to-peak above 100 uV within any 200-ms window (the
+        moving-window peak-to-peak test of ERP practice; Luck, An Introduction to the
+        ERP Technique, 2nd ed. 2014, ch. 6).
+    bp_window_s : tuple of float
+        The BP is measured as the mean over the last 500 ms before EMG onset (the late
+        BP / NS', steepest and largest; Shibasaki & Hallett 2006) against the baseline.
+    bp_min_ramp_gain : float
+        A hardware high-pass turns a 2-s ramp into a smaller shift: through a
+        first-order high-pass of time constant tau the ramp's end value keeps
+        (tau / T) (1 - exp(-T / tau)) of itself (T = 2 s). Below 0.5 (high-pass above
+        0.127 Hz, e.g. the AASM 0.3 Hz EEG filter) a missing BP cannot be told from a
+        filtered one: "absent" becomes "not assessable".
+    coherence_segment_s : tuple of float
+        Segment of each jerk for EEG-EMG coherence (-0.5 to +0.5 s: 1-Hz resolution, the
+        EMG burst inside).
+    coherence_band_hz : tuple of float
+        12-30 Hz (beta; Brown et al., J Physiol 1999; Grosse et al., Clin Neurophysiol
+        2003: excess corticomuscular coherence in cortical myoclonus).
+    emg_highpass_hz : float
+        EMG high-pass before rectification for coherence (20 Hz, the surface-EMG band's
+        lower edge; Merletti & Parker 2004).
+    min_bursts : int, cortical_burst_max_ms, noncortical_burst_min_ms : float
+        Burst-duration test: median over >= 10 jerks; <= 45 ms supports a cortical
+        origin (sensitivity 100 %, specificity 89.5 %), >= 100 ms argues against it
+        (van der Veen et al. 2024; Latorre et al., Clin Neurophysiol 2023: cortical
+        myoclonus bursts are < 50-100 ms).
+    min_conduction_ms : float
+        Shortest corticomuscular conduction time a transient can lead a jerk by: motor
+        potentials evoked by transcranial stimulation begin ~8-10 ms after the stimulus in
+        facial muscles, the closest to the cortex (Cruccu et al. 1990), ~20 ms in hand and
+        ~30 ms in leg muscles. A "transient" peaking closer to EMG onset than 8 ms is the
+        onset of the jerk itself (or an onset error), not its cortical cause.
+    """
+
+    tmin_s: float = -2.5
+    tmax_s: float = 0.5
+    baseline_s: tuple[float, float] = (-2.5, -2.0)
+    transient_window_s: tuple[float, float] = (-0.100, 0.0)
+    detrend_window_s: tuple[float, float] = (-0.300, -0.100)
+    jitter_s: tuple[float, float] = (-2.0, -0.2)
+    min_jerks: int = 20
+    alpha: float = 0.01
+    cluster_alpha: float = 0.05
+    n_permutations: int = 2000
+    n_bootstrap: int = 1000
+    eog_ptp_uv: float = 100.0
+    eog_window_s: float = 0.2
+    bp_window_s: tuple[float, float] = (-0.5, 0.0)
+    bp_min_ramp_gain: float = 0.5
+    coherence_segment_s: tuple[float, float] = (-0.5, 0.5)
+    coherence_band_hz: tuple[float, float] = (12.0, 30.0)
+    emg_highpass_hz: float = 20.0
+    min_bursts: int = 10
+    cortical_burst_max_ms: float = 45.0
+    noncortical_burst_min_ms: float = 100.0
+    min_conduction_ms: float = 8.0
+
+
+DEFAULT_PARAMS = NeuroParams()
