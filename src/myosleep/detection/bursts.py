@@ -14,6 +14,7 @@ import numpy as np
 from ..errors import ParameterError
 from ..preprocessing.artefacts import PopCriteria, is_electrode_pop
 from ..preprocessing.envelope import SUPER_BLOCK_S, _baseline_from_super_quantiles
+from ..schema import BURSTS
 from .params import LegMovementParams, ShortBurstParams
 
 __all__ = ["BURST_COLUMNS", "Baseline", "resting_baseline", "find_short_bursts", "find_lm_bursts",
@@ -25,10 +26,8 @@ _ACF_SEGMENTS = 64
 #: Width (Hz) of the running median that takes spectral lines out of that spectrum.
 _LINE_HZ = 10.0
 
-#: Columns of the bursts table (DataFrame), in order; see docs/detection.md.
-BURST_COLUMNS = ["onset", "duration", "offset_s", "channel", "role", "side", "detector",
-                 "peak_amplitude_uv", "mean_amplitude_uv", "area_uv_s", "baseline_uv", "snr",
-                 "burst_id", "event_id", "trial_type"]
+#: Columns of the bursts table (DataFrame), in order: :data:`myosleep.schema.BURSTS`.
+BURST_COLUMNS = list(BURSTS.names)
 
 
 class Baseline:
