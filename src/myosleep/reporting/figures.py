@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..vocab import TRIAL_TYPE_COLOURS
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
@@ -18,18 +20,6 @@ __all__ = ["night_overview_svg", "TRIAL_TYPE_COLOURS"]
 _STAGE_ROW = {0: 0, 4: 1, 1: 2, 2: 3, 3: 4}
 _STAGE_NAMES = ["W", "R", "N1", "N2", "N3"]
 
-#: Colour per trial_type (colour-blind safe palette, Okabe-Ito).
-TRIAL_TYPE_COLOURS = {
-    "hypnic_jerk": "#D55E00",
-    "fragmentary_myoclonus": "#56B4E9",
-    "leg_movement": "#009E73",
-    "rem_twitch": "#CC79A7",
-    "neonatal_myoclonus": "#E69F00",
-    "propriospinal_myoclonus": "#0072B2",
-    "cortical_myoclonus": "#000000",
-    "myoclonic_jerk": "#999999",
-    "body_movement": "#BBBBBB",
-}
 
 
 def _fmt_clock(seconds: float) -> str:
