@@ -51,7 +51,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -63,6 +63,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from ..io.hypnogram_model import Hypnogram
+    from ..io.recording import Recording
 
 __all__ = ["ArousalParams", "detect_arousals", "combine_arousals", "detect_arousals_in_recording"]
 
@@ -476,7 +477,7 @@ def combine_arousals(*tables: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def detect_arousals_in_recording(recording: Any, *, hypnogram: Hypnogram | None = None,
+def detect_arousals_in_recording(recording: Recording, *, hypnogram: Hypnogram | None = None,
                                  transitions: pd.DataFrame | None = None, eeg: str | None = None,
                                  params: ArousalParams | None = None) -> tuple[pd.DataFrame, str]:
     """Run :func:`detect_arousals` on a recording's central EEG (and chin EMG for REM).

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import ChannelError, InputError, MyosleepError, ParameterError
-from ..io.recording import MIN_EMG_SFREQ, ChannelInfo
+from ..io.recording import AASM_MIN_EMG_SFREQ, MIN_EMG_SFREQ, ChannelInfo
 from ..schema import ARTEFACTS, BURSTS
 from ..vocab import Role
 from .chin import ChinAmplitude, chin_amplitude_1s
@@ -537,4 +537,5 @@ def require_usable_channels(result: DetectionResult, *, where: str) -> None:
     else:
         what = "holds no EMG or accelerometer channel"
     raise ChannelError(what, where=where,
-                       hint="Record EMG at >= 200 Hz, or name the EMG channels with --channels chin=LABEL,leg=LABEL")
+                       hint=f"Record EMG at >= {AASM_MIN_EMG_SFREQ:g} Hz, or name the EMG channels with --channels "
+                            "chin=LABEL,leg=LABEL")
