@@ -93,7 +93,7 @@ def _indices_per_hour(idx: dict) -> dict[str, object]:
 def build_summary(rec: Recording, detection: DetectionResult, context: SleepContext, classification: Classification,
                   *, age: Age | None, timings: Mapping[str, float],
                   stages: Mapping[str, Mapping[str, object]] | None = None) -> dict[str, object]:
-    """summary.json of one analysis (the recording still open: its file is hashed)."""
+    """summary.json of one analysis, JSON-ready (NaN as None); the recording still open: its file is hashed."""
     cls = classification_json(classification, hypnogram_source=context.hypnogram_source)
     refused = detection.channels_refused
     used = set(detection.channels_used)
@@ -121,6 +121,6 @@ def build_summary(rec: Recording, detection: DetectionResult, context: SleepCont
         "methods": cls["methods"],
     }
     if stages:
-        summary["stages"] = to_jsonable(dict(stages))
+        summary["stages"] = dict(stages)
     summary["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
-    return summary
+    return to_jsonable(summary)
