@@ -117,9 +117,11 @@ class Analysis:
         })
 
     def __repr__(self) -> str:
-        rec = self.summary.get("inputs", {}).get("recording", {})  # type: ignore[union-attr]
+        inputs = self.summary.get("inputs")
+        rec = inputs.get("recording") if isinstance(inputs, dict) else None
+        name = rec.get("name", "recording") if isinstance(rec, dict) else "recording"
         present = [f.code.value for f in self.classification.findings if f.present]
-        return (f"<Analysis {rec.get('name', 'recording')}: {len(self.events)} events, "
+        return (f"<Analysis {name}: {len(self.events)} events, "
                 f"hypnogram {self.context.hypnogram_source}, rules {self.classification.rules.name}; "
                 f"findings present: {', '.join(present) if present else 'none'}>")
 

@@ -20,6 +20,7 @@ from .rules import AASM, RULESETS, WASM2016, RuleSet, get_ruleset
 from .stages import AnalysisStage, Relabel, StageOutcome, apply_outcome, run_stages
 
 __all__ = ["AASM", "EVENT_COLUMNS", "FINDINGS", "RULESETS", "STEPS", "WASM2016", "AnalysisStage", "Classification",
-           "Evidence", "Finding", "Relabel", "RuleSet", "StageOutcome", "apply_outcome", "assess", "atonia_index", "classify",
+           "Evidence", "Finding", "Relabel", "RuleSet", "StageOutcome", "apply_outcome", "assess", "atonia_index",
+           "classify",
            "get_ruleset", "noise_corrected", "plm_series", "run_stages", "score_events", "score_leg_movements",
            "sinbar", "stage_medians"]

@@ -114,7 +114,8 @@ def excessive_fm_minutes(onsets_s: np.ndarray, stage_at: Callable[[np.ndarray], 
             "present": bool(efm_min >= rules.efm_min_nrem_min)}
 
 
-def excessive_fragmentary_myoclonus(*, efm: dict[str, float], n_fm: int, fm_index_per_h: float, rules: RuleSet) -> Finding:
+def excessive_fragmentary_myoclonus(*, efm: dict[str, float], n_fm: int, fm_index_per_h: float,
+                                    rules: RuleSet) -> Finding:
     """AASM excessive fragmentary myoclonus from :func:`~.fragmentary.excessive_fm_minutes` output."""
     values = {"ruleset": rules.name, "n_fm_potentials": int(n_fm), "fm_index_per_h": fm_index_per_h,
               "nrem_min": efm["nrem_min"], "efm_min": efm["efm_min"], "longest_run_min": efm["longest_run_min"],

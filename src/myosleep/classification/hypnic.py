@@ -92,10 +92,11 @@ def assess(evidence: Evidence) -> tuple[Finding, dict[str, object]]:
 def sleep_starts(*, n_hypnic: int, n_transitions: int, n_followed_by_arousal: int, per_transition: list[int],
                  rules: RuleSet) -> Finding:
     """Sleep starts (hypnic jerks) per wake-to-sleep transition."""
+    followed_pct = (100.0 * n_followed_by_arousal / n_hypnic) if n_hypnic else float("nan")
     values = {"ruleset": rules.name, "n_hypnic_jerks": int(n_hypnic), "n_wake_to_sleep_transitions": int(n_transitions),
               "hypnic_jerks_per_transition": (n_hypnic / n_transitions) if n_transitions else float("nan"),
               "hypnic_jerks_by_transition": [int(v) for v in per_transition],
-              "followed_by_arousal_pct": (100.0 * n_followed_by_arousal / n_hypnic) if n_hypnic else float("nan")}
+              "followed_by_arousal_pct": followed_pct}
     if n_transitions == 0:
         return Finding(FindingCode.SLEEP_STARTS, None,
                        f"No wake-to-sleep transition in the hypnogram, so sleep starts cannot be assessed "
@@ -104,7 +105,7 @@ def sleep_starts(*, n_hypnic: int, n_transitions: int, n_followed_by_arousal: in
     rate = n_hypnic / n_transitions
     present = bool(rate >= rules.sleep_starts_min_per_transition and n_hypnic >= rules.sleep_starts_min_count)
     ev = (f"{n_hypnic} hypnic jerks over {n_transitions} wake-to-sleep transitions ({rate:.1f} per transition), "
-          f"{fmt(values['followed_by_arousal_pct'], 0)} % followed by an arousal; "
+          f"{fmt(followed_pct, 0)} % followed by an arousal; "
           + ("frequent (intensified) sleep starts" if present else "within the normal variant")
           + f" (threshold >= {rules.sleep_starts_min_per_transition:g} per transition and >= "
           f"{rules.sleep_starts_min_count} jerks) {tag(rules)}.")

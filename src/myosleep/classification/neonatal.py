@@ -93,7 +93,8 @@ def decide(events: EventTable, state: Cascade, inputs: RuleInputs) -> Decision:
     cluster, rate = neonatal_clusters(events.onset_s, asleep, rules=rs, candidate=state.free)
     sel = cluster >= 0
     return Decision(sel, TrialType.NEONATAL_MYOCLONUS,
-                    [f"cluster {c} of jerks at {r:.1f} Hz in sleep (BNSM 1-5 Hz)" for c, r in zip(cluster[sel], rate[sel])],
+                    [f"cluster {c} of jerks at {r:.1f} Hz in sleep (BNSM 1-5 Hz)"
+                     for c, r in zip(cluster[sel], rate[sel])],
                     columns={"cluster_id": cluster})
 
 

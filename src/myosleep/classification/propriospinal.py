@@ -201,8 +201,8 @@ def propriospinal_myoclonus(*, has_axial: bool, n_events: int, velocities_m_s: l
     import numpy as np
 
     v = [x for x in velocities_m_s if math.isfinite(x)]
-    values = {"ruleset": rules.name, "n_jerks": int(n_events),
-              "median_velocity_m_s": float(np.median(v)) if v else float("nan"),
+    median_m_s = float(np.median(v)) if v else float("nan")
+    values = {"ruleset": rules.name, "n_jerks": int(n_events), "median_velocity_m_s": median_m_s,
               "velocity_range_m_s": [rules.psm_min_velocity_m_s, rules.psm_max_velocity_m_s]}
     if not has_axial:
         return Finding(FindingCode.PROPRIOSPINAL_MYOCLONUS, None,
@@ -210,7 +210,7 @@ def propriospinal_myoclonus(*, has_axial: bool, n_events: int, velocities_m_s: l
                        f"cannot be assessed {tag(rules)}.", values)
     present = n_events >= rules.psm_min_events
     ev = (f"{n_events} jerks start in an axial muscle at sleep onset and spread at "
-          f"{fmt(values['median_velocity_m_s'])} m/s (median; propriospinal range "
+          f"{fmt(median_m_s)} m/s (median; propriospinal range "
           f"{rules.psm_min_velocity_m_s:g}-{rules.psm_max_velocity_m_s:g} m/s), "
           f"{'at least' if present else 'fewer than'} the {rules.psm_min_events} required; no cortical "
           f"potential was checked {tag(rules)}.")

@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -127,7 +127,7 @@ def stage_medians(amplitude_1s_uv: np.ndarray, stages_1s: Sequence | np.ndarray)
     return out
 
 
-def _activity_cover(bursts: "pd.DataFrame", grid_on: np.ndarray, width_s: float) -> np.ndarray:
+def _activity_cover(bursts: pd.DataFrame, grid_on: np.ndarray, width_s: float) -> np.ndarray:
     """Seconds of burst activity inside each window [grid_on, grid_on + width_s)."""
     if len(bursts) == 0 or grid_on.size == 0:
         return np.zeros(grid_on.size)
@@ -150,7 +150,7 @@ def _activity_cover(bursts: "pd.DataFrame", grid_on: np.ndarray, width_s: float)
     return cover
 
 
-def _mini_epoch_flags(bursts: "pd.DataFrame", mini_on: np.ndarray, epoch_on: np.ndarray,
+def _mini_epoch_flags(bursts: pd.DataFrame, mini_on: np.ndarray, epoch_on: np.ndarray,
                       rules: RuleSet) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Phasic, tonic and any flags per mini-epoch for one muscle's bursts."""
     w = rules.sinbar_mini_epoch_s
@@ -193,7 +193,7 @@ def _mini_epoch_flags(bursts: "pd.DataFrame", mini_on: np.ndarray, epoch_on: np.
 
 def sinbar(bursts: pd.DataFrame, rem_mask_fn: Callable[[np.ndarray], np.ndarray], *, duration_s: float,
            rules: RuleSet = AASM, chin_channels: Sequence[str] | None = None,
-           arm_channels: dict[str, Sequence[str]] | None = None) -> dict[str, float]:
+           arm_channels: Mapping[str, Sequence[str]] | None = None) -> dict[str, float]:
     """SINBAR percentages of 3-s REM mini-epochs with EMG activity.
 
     Parameters
@@ -282,6 +282,8 @@ def rem_sleep_without_atonia(*, sinbar: dict[str, float], rai: float, has_chin: 
                              rai_source: str) -> Finding:
     """SINBAR chin 'any' (and chin + FDS) percentages and Ferri's atonia index."""
     rem_min = float(sinbar.get("rem_min", 0.0))
+    chin_any = float(sinbar.get("chin_any_pct", float("nan")))
+    fds = float(sinbar.get("chin_fds_any_pct", float("nan")))
     values = {"ruleset": rules.name, "rem_min": rem_min,
               "sinbar_chin_any_pct": sinbar.get("chin_any_pct", float("nan")),
               "sinbar_chin_phasic_pct": sinbar.get("chin_phasic_pct", float("nan")),
@@ -300,11 +302,9 @@ def rem_sleep_without_atonia(*, sinbar: dict[str, float], rai: float, has_chin: 
                        f"Only {rem_min:.1f} min of REM sleep (< {rules.rswa_min_rem_min:g} min), too little to assess "
                        f"REM sleep without atonia {tag(rules)}.", values)
     reasons = []
-    chin_any = values["sinbar_chin_any_pct"]
     if math.isfinite(chin_any) and chin_any >= rules.sinbar_chin_any_pct:
         reasons.append(f"SINBAR chin 'any' {chin_any:.1f} % >= {rules.sinbar_chin_any_pct:g} %")
-    fds = values["sinbar_chin_fds_any_pct"]
-    if isinstance(fds, float) and math.isfinite(fds) and fds >= rules.sinbar_chin_fds_any_pct:
+    if math.isfinite(fds) and fds >= rules.sinbar_chin_fds_any_pct:
         reasons.append(f"chin + FDS 'any' {fds:.1f} % >= {rules.sinbar_chin_fds_any_pct:g} %")
     if math.isfinite(rai) and rai < rules.rai_abnormal_below:
         reasons.append(f"atonia index {rai:.2f} < {rules.rai_abnormal_below:g}")

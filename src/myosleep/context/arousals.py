@@ -367,7 +367,7 @@ def detect_arousals(eeg_uv: np.ndarray, sfreq: float, *, hypnogram: Hypnogram | 
             c_centres, c_high = _chin_rise(chin_uv, float(chin_sfreq), params)
             c_centres = c_centres + float(start_s)
             rem = st_on == int(Stage.R)
-            for i in np.flatnonzero(rem & keep):
+            for i in np.flatnonzero(rem & keep).tolist():
                 sel = (c_centres >= t_on[i]) & (c_centres <= t_off[i])
                 keep[i] = bool(c_high[sel].any())
     kind = np.array(["aasm"] * int(keep.sum()), dtype=object)
@@ -423,8 +423,8 @@ def _hypnagogic(log_fast: np.ndarray, log_share: np.ndarray, log_fast_raw: np.nd
     arr = np.array(sorted(out))
     on, off = arr[:, 0], arr[:, 1]
     t_on, t_off = taken
-    keep = ~((on[:, None] < t_off[None, :]) & (off[:, None] > t_on[None, :])).any(axis=1) if t_on.size else \
-        np.ones(on.size, dtype=bool)
+    keep = np.asarray(~((on[:, None] < t_off[None, :]) & (off[:, None] > t_on[None, :])).any(axis=1)) \
+        if t_on.size else np.ones(on.size, dtype=bool)
     last_off = -np.inf
     for i in range(on.size):
         if not keep[i]:

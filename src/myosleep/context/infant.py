@@ -39,8 +39,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..io.recording import MIN_EMG_SFREQ
 from ..errors import HypnogramError
+from ..io.recording import MIN_EMG_SFREQ
 from ..vocab import EMG_ROLES, Role, Stage
 from ._channels import channels_with_role
 
@@ -133,7 +133,7 @@ def estimate_states(emg_rms_1s: np.ndarray, *, eog_rms_1s: np.ndarray | None = N
     wake = active_frac >= p.wake_movement_fraction
     # Tone: median of each epoch's seconds without movement.
     quiet = np.where(active, np.nan, emg)
-    all_active = np.isnan(quiet).all(axis=1)
+    all_active = np.asarray(np.isnan(quiet).all(axis=1))
     with np.errstate(all="ignore"):
         tone = np.nanmedian(np.where(all_active[:, None], emg, quiet), axis=1)
     sleep = ~wake

@@ -13,8 +13,15 @@ from .accelerometer import find_accel_jerks
 from .bursts import BURST_COLUMNS, find_lm_bursts, find_short_bursts, resting_baseline
 from .chin import ChinAmplitude, chin_amplitude_1s
 from .events import EVENT_COLUMNS, Grouping, group_events
-from .params import (AASM_LM, SHORT, AccelerometerParams, DetectionParams, EventParams, LegMovementParams,
-                     ShortBurstParams)
+from .params import (
+                     AASM_LM,
+                     SHORT,
+                     AccelerometerParams,
+                     DetectionParams,
+                     EventParams,
+                     LegMovementParams,
+                     ShortBurstParams,
+)
 from .results import ARTEFACT_COLUMNS, ChannelRef, ChannelStatus, DetectionResult
 from .run import detect, detect_channel, require_usable_channels
 

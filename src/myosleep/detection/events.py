@@ -94,7 +94,7 @@ def _body_segments(onset: np.ndarray, offset: np.ndarray, role: np.ndarray, dura
     return out
 
 
-def group_events(bursts: pd.DataFrame, *, params: EventParams = EventParams(),  # noqa: B008 - frozen
+def group_events(bursts: pd.DataFrame, *, params: EventParams = EventParams(),
                  eeg_ratio: Callable[[float, float], float] | None = None) -> Grouping:
     """Group bursts into motor events.
 

@@ -73,7 +73,7 @@ def _phys_range_uv(c: ChannelInfo) -> tuple[float | None, float | None]:
 
 
 def detect_channel(x: np.ndarray, sfreq: float, *, label: str = "EMG", role: str = "leg", side: str = "n/a",
-                   params: DetectionParams = DetectionParams(), r_peaks_s: np.ndarray | None = None,  # noqa: B008
+                   params: DetectionParams = DetectionParams(), r_peaks_s: np.ndarray | None = None,
                    physical_range_uv: tuple[float | None, float | None] = (None, None),
                    ) -> tuple[pd.DataFrame, pd.DataFrame, ChannelStatus]:
     """Detect bursts on one EMG channel given as an array.
@@ -472,8 +472,8 @@ def detect(recording: Recording, *, channels: Sequence[str] | None = None, param
             if not st.used:
                 log.warning("%s: not analysed: %s", c.label, st.reason)
             bar()
-        for fut in acc_futs:
-            df, st = fut.result()
+        for acc_fut in acc_futs:
+            df, st = acc_fut.result()
             status[st.label] = st
             if df is not None:
                 burst_frames.append(df)

@@ -132,7 +132,7 @@ class EdfData:
         """Unmap and close the file (idempotent)."""
         if getattr(self, "_records", None) is None:
             return
-        self._records = None
+        self._records = None  # type: ignore[assignment]  # released: every reader checks _span first
         try:
             self._mmap.close()
         except BufferError:  # a view of the map is still alive somewhere: the map goes with it

@@ -212,7 +212,8 @@ _HEADER_WORDS = re.compile(r"stage|hypno|epoch|label|sleep|score|value|schlaf", 
 
 def read_lines(text: str, *, source: str, epoch_s: float | None) -> RawScoring:
     """One stage per line; ``#`` comments and one header line (e.g. ``Stage``) are skipped."""
-    labels, where = [], []
+    labels: list[str] = []
+    where: list[str] = []
     header = None
     for k, line in enumerate(text.splitlines(), start=1):
         s = line.strip()

@@ -27,7 +27,7 @@ def _fmt_clock(seconds: float) -> str:
     return f"{h}:{rem // 60:02d}"
 
 
-def night_overview_svg(hypnogram: "Hypnogram | None", events: "pd.DataFrame", *, duration_s: float,
+def night_overview_svg(hypnogram: Hypnogram | None, events: pd.DataFrame, *, duration_s: float,
                        width_px: int = 960) -> str:
     """Hypnogram above one raster row per event class, sharing the time axis (hours).
 
@@ -86,7 +86,8 @@ def night_overview_svg(hypnogram: "Hypnogram | None", events: "pd.DataFrame", *,
         # One path for all ticks of a class keeps the SVG small on nights with thousands of events.
         d = " ".join(f"M{xx:.1f} {y0 + 2}v{row_h - 5}" for xx in np.unique(xs))
         parts.append(f'<path d="{d}" stroke="{colour}" stroke-width="1.2"/>')
-        parts.append(f'<text x="{left + plot_w + right - 4}" y="{y0 + 12}" text-anchor="end" fill="#666">{len(on)}</text>')
+        parts.append(f'<text x="{left + plot_w + right - 4}" y="{y0 + 12}" text-anchor="end" '
+                     f'fill="#666">{len(on)}</text>')
     if not types:
         parts.append(f'<text x="{left}" y="{raster_top + 12}" fill="#666">no events detected</text>')
     axis_y = raster_top + row_h * max(len(types), 1) + 6
@@ -96,9 +97,10 @@ def night_overview_svg(hypnogram: "Hypnogram | None", events: "pd.DataFrame", *,
         step_s = 600 if dur > 1800 else 300
     else:
         step_s = step_h * 3600
-    for t in np.arange(0, dur + 1, step_s):
-        parts.append(f'<line x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{axis_y}" y2="{axis_y + 4}" stroke="#333"/>')
-        parts.append(f'<text x="{x(t):.1f}" y="{axis_y + 16}" text-anchor="middle">{_fmt_clock(t)}</text>')
+    for tick_s in np.arange(0, dur + 1, step_s):
+        parts.append(f'<line x1="{x(tick_s):.1f}" x2="{x(tick_s):.1f}" y1="{axis_y}" y2="{axis_y + 4}" '
+                     'stroke="#333"/>')
+        parts.append(f'<text x="{x(tick_s):.1f}" y="{axis_y + 16}" text-anchor="middle">{_fmt_clock(tick_s)}</text>')
     parts.append(f'<text x="{left + plot_w}" y="{axis_y + 32}" text-anchor="end" fill="#666">'
                  'time from recording start (h:mm)</text>')
     parts.append("</svg>")
