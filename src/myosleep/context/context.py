@@ -14,7 +14,7 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -322,7 +322,7 @@ class SleepContext:
         n = np.count_nonzero(np.isin(self.hypnogram.stages[keep], list(codes)))
         return float(n) * float(self.hypnogram.epoch_s) / 3600.0
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> dict[str, object]:
         """JSON-ready summary: source, lights, onset, measures, counts, warnings."""
         def _num(v):
             if v is None:
