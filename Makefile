@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.myosleep-installed
 
-.PHONY: install test demo bench clean browser
+.PHONY: install test lint demo bench clean browser
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,12 @@ browser:
 	      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	    else echo "headless Chromium is needed for the report and review tests: install the 'chromium' package"; exit 1; fi; }
 
-test: install browser
+# ruff and mypy on src/ (configured in pyproject.toml): zero findings, then the suite.
+lint: install
+	$(VENV)/bin/ruff check src
+	$(VENV)/bin/mypy
+
+test: install browser lint
 	$(PY) -m pytest -q
 
 demo: install

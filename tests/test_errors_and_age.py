@@ -37,5 +37,8 @@ def test_age_groups():
 
 @pytest.mark.parametrize("bad", ["abc", "-3", "12 parsecs", "200y", ""])
 def test_parse_age_rejects(bad):
-    with pytest.raises(ParameterError, match="--age"):
+    with pytest.raises(ParameterError, match="^age: ") as err:  # the library names its parameter ...
         parse_age(bad)
+    from myosleep.cli import error_line
+
+    assert error_line(err.value).startswith("--age: ")  # ... the CLI its flag

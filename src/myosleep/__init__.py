@@ -14,13 +14,31 @@ from ._version import __version__
 logging.getLogger("myosleep").addHandler(logging.NullHandler())
 
 _LAZY = {
+    # the stages, in pipeline order, and their results
     "read_recording": "myosleep.io",
     "read_hypnogram": "myosleep.io",
+    "read_scored_events": "myosleep.io",
     "Recording": "myosleep.io",
     "Hypnogram": "myosleep.io",
-    "read_scored_events": "myosleep.io",
+    "detect": "myosleep.detection",
+    "DetectionResult": "myosleep.detection",
+    "build_context": "myosleep.context",
+    "SleepContext": "myosleep.context",
+    "classify": "myosleep.classification",
+    "Classification": "myosleep.classification",
     "analyze": "myosleep.pipeline",
+    "analyze_to_dir": "myosleep.pipeline",
+    "Analysis": "myosleep.pipeline",
     "simulate_night": "myosleep.simulate",
+    # errors (every one a user can cause is an InputError)
+    "MyosleepError": "myosleep.errors",
+    "InputError": "myosleep.errors",
+    "RecordingError": "myosleep.errors",
+    "ChannelError": "myosleep.errors",
+    "HypnogramError": "myosleep.errors",
+    "ParameterError": "myosleep.errors",
+    "OutputError": "myosleep.errors",
+    # vocabularies
     "Stage": "myosleep.vocab",
     "Role": "myosleep.vocab",
     "TrialType": "myosleep.vocab",

@@ -6,12 +6,12 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from .errors import OutputError
 
-__all__ = ["atomic_path", "atomic_paths", "atomic_write_text", "check_out_dir", "prepare_out_dir"]
+__all__ = ["atomic_path", "atomic_paths", "atomic_write_text", "check_out_dir", "prepare_out_dir", "write_files"]
 
 
 def _umask() -> int:
@@ -115,3 +115,19 @@ def remove_quietly(path: str | os.PathLike[str]) -> None:
     else:
         with contextlib.suppress(FileNotFoundError):
             p.unlink()
+
+
+def write_files(out_dir: str | os.PathLike[str], writers: Mapping[str, Callable[[Path], object]]) -> list[Path]:
+    """Write several files into ``out_dir`` all-or-nothing; return their paths in order.
+
+    ``writers`` maps each file name to a function that writes the file at the path it is
+    given (a temporary name beside the target).  ``out_dir`` is created when needed; the
+    files are renamed into place only once every writer has succeeded, so a failure leaves
+    no file half-written and replaces none.
+    """
+    out = prepare_out_dir(out_dir)
+    paths = [out / name for name in writers]
+    with atomic_paths(list(paths)) as tmps:
+        for write, tmp in zip(writers.values(), tmps):
+            write(tmp)
+    return paths

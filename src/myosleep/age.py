@@ -56,11 +56,11 @@ def parse_age(text: str | float | int | Age | None) -> Age | None:
         text = f"{text}"
     m = _RE.match(str(text))
     if not m:
-        raise ParameterError(f"cannot read age {text!r}", where="--age",
+        raise ParameterError(f"cannot read age {text!r}", where="age",
                              hint="give years (34) or a number with a unit: 18d, 6w, 4mo, 34y")
     value = float(m.group(1))
     unit = _CANON[(m.group(2) or "y").lower()]
     days = value * _DAYS_PER[unit]
     if not 0 <= days <= 130 * 365.25:
-        raise ParameterError(f"age {text!r} is outside 0 days to 130 years", where="--age")
+        raise ParameterError(f"age {text!r} is outside 0 days to 130 years", where="age")
     return Age(days=days, text=str(text).strip())

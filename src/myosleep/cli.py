@@ -162,24 +162,21 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_detect(args: argparse.Namespace) -> int:
-    channels = parse_channel_overrides(args.channels)
-    from .detection.run import run_detect
+    from .pipeline import detect_to_dir
 
     out = Path(args.out) if args.out else _default_out(args.recording)
-    paths = run_detect(args.recording, out_dir=out, channels=channels,
-                       progress=sys.stderr.isatty())
-    for p in paths:
-        print(p)
+    paths = detect_to_dir(args.recording, out_dir=out, channels=parse_channel_overrides(args.channels),
+                          progress=sys.stderr.isatty())
+    print("\n".join(map(str, paths)))
     return EXIT_OK
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    channels = parse_channel_overrides(args.channels)
     from .age import parse_age
-    from .pipeline import _check_rules, analyze_to_dir
+    from .classification.rules import get_ruleset
+    from .pipeline import analyze_to_dir
 
-    age = parse_age(args.age)
-    rules = _check_rules(args.rules)
+    channels, age, rules = parse_channel_overrides(args.channels), parse_age(args.age), get_ruleset(args.rules)
     out = Path(args.out) if args.out else _default_out(args.recording)
     hypnogram = args.hypnogram
     if args.hypnogram_convention is not None or args.hypnogram_epoch is not None:
@@ -189,11 +186,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             raise ParameterError("is given without --hypnogram", where="--hypnogram-convention/--hypnogram-epoch",
                                  hint="give the hypnogram file with --hypnogram FILE")
         hypnogram = HypnogramFile(hypnogram, convention=args.hypnogram_convention, epoch_s=args.hypnogram_epoch)
-    paths = analyze_to_dir(args.recording, out_dir=out, hypnogram=hypnogram, age=age,
-                           rules=rules, channels=channels, scored_events=args.events,
-                           progress=sys.stderr.isatty())
-    for p in paths:
-        print(p)
+    paths = analyze_to_dir(args.recording, out_dir=out, hypnogram=hypnogram, age=age, rules=rules.name,
+                           channels=channels, scored_events=args.events, progress=sys.stderr.isatty())
+    print("\n".join(map(str, paths)))
     return EXIT_OK
 
 
@@ -221,6 +216,16 @@ COMMANDS = {"info": cmd_info, "simulate": cmd_simulate, "detect": cmd_detect,
             "review": cmd_review, "batch": batch_cli.run,
             "backaverage": _backaverage.run}
 
+#: The library's parameter names (``InputError.where``) and the flags that set them.
+FLAGS = {"rules": "--rules", "age": "--age", "channels": "--channels", "hypnogram": "--hypnogram",
+         "scored_events": "--events", "out_dir": "--out", "hours": "--hours", "seed": "--seed",
+         "scenario": "--scenario"}
+
+
+def error_line(err: InputError) -> str:
+    """The one-line message of a library error, naming the CLI's flag for a parameter."""
+    return err.line(FLAGS.get(err.where or ""))
+
 
 def _setup_logging(verbosity: int) -> None:
     if verbosity <= 0:
@@ -245,7 +250,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except InputError as err:
-        print(f"myosleep {args.command}: error: {err}", file=sys.stderr)
+        print(f"myosleep {args.command}: error: {error_line(err)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print(f"myosleep {args.command}: interrupted", file=sys.stderr)

@@ -30,7 +30,7 @@ class InputError(MyosleepError):
     what : str
         What is wrong, e.g. ``"declares 960 data records but holds 12"``.
     where : str | None
-        Where: a path, a channel label, a parameter name.
+        Where: a path, a channel label, a parameter name (``"rules"``, not the CLI's ``--rules``).
     hint : str | None
         What to do about it.
 
@@ -44,9 +44,18 @@ class InputError(MyosleepError):
         super().__init__(self._line())
 
     def _line(self) -> str:
+        return self.line()
+
+    def line(self, where: str | None = None) -> str:
+        """The one-line message, with ``where`` in place of :attr:`where` when given.
+
+        The library names parameters (``where="rules"``); the CLI shows its flag instead
+        (``--rules``).
+        """
+        where = where or self.where
         parts = []
-        if self.where:
-            parts.append(f"{self.where}: {self.what}.")
+        if where:
+            parts.append(f"{where}: {self.what}.")
         else:
             parts.append(f"{self.what}.")
         if self.hint:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import Enum, IntEnum
 
-__all__ = ["Stage", "Role", "Side", "TrialType", "FindingCode", "EMG_ROLES"]
+__all__ = ["EMG_ROLES", "TRIAL_TYPE_COLOURS", "FindingCode", "Role", "Side", "Stage", "TrialType"]
 
 
 class Stage(IntEnum):
@@ -91,6 +91,20 @@ class TrialType(str, Enum):
 
     def __str__(self) -> str:  # pragma: no cover - trivial
         return self.value
+
+
+#: Colour of each event class in figures (colour-blind safe palette, Okabe-Ito).
+TRIAL_TYPE_COLOURS = {
+    "hypnic_jerk": "#D55E00",
+    "fragmentary_myoclonus": "#56B4E9",
+    "leg_movement": "#009E73",
+    "rem_twitch": "#CC79A7",
+    "neonatal_myoclonus": "#E69F00",
+    "propriospinal_myoclonus": "#0072B2",
+    "cortical_myoclonus": "#000000",
+    "myoclonic_jerk": "#999999",
+    "body_movement": "#BBBBBB",
+}
 
 
 class FindingCode(str, Enum):

@@ -1,4 +1,5 @@
-"""Helpers: small constructed tables in the detection schemas, and a sleep context."""
+"""Helpers: small constructed detection results (tables in the schemas of myosleep.schema), and a
+sleep context."""
 
 from __future__ import annotations
 
@@ -15,35 +16,81 @@ def make_context(stages, *, epoch_s=30.0):
     return build_context(hypnogram=hyp, detect_arousals=False)
 
 
+def burst_rows(rows):
+    """Dicts with at least onset, duration, channel, role, detector -> a bursts table (schema BURSTS)."""
+    from myosleep.schema import BURSTS
+
+    defaults = {"side": "n/a", "peak_amplitude_uv": 40.0, "mean_amplitude_uv": 20.0, "area_uv_s": 20.0,
+                "baseline_uv": 2.0, "snr": 20.0, "event_id": -1, "trial_type": "myoclonic_jerk",
+                "peak_jerk_g_per_s": np.nan}
+    recs = [{**defaults, "offset_s": r["onset"] + r["duration"], "burst_id": k, **r} for k, r in enumerate(rows)]
+    return pd.DataFrame(recs, columns=list(BURSTS.names)) if recs else BURSTS.empty()
+
+
 def lm_bursts(rows):
     """rows: (onset_s, duration_s, side) -> 'lm' bursts on leg channels."""
-    recs = []
-    for k, (on, dur, side) in enumerate(rows):
-        recs.append({"onset": float(on), "duration": float(dur), "offset_s": float(on + dur),
-                     "channel": "EMG LAT" if side == "left" else "EMG RAT", "role": "leg", "side": side,
-                     "detector": "lm", "peak_amplitude_uv": 40.0, "mean_amplitude_uv": 20.0, "area_uv_s": 20.0 * dur,
-                     "baseline_uv": 2.0, "snr": 20.0, "burst_id": k, "event_id": -1,
-                     "trial_type": "myoclonic_jerk"})
-    return pd.DataFrame(recs)
+    return burst_rows([{"onset": float(on), "duration": float(dur),
+                        "channel": "EMG LAT" if side == "left" else "EMG RAT", "role": "leg", "side": side,
+                        "detector": "lm", "area_uv_s": 20.0 * dur} for on, dur, side in rows])
 
 
 def motor_event(onset, *, channels=("EMG Chin",), roles=("chin",), burst_s=0.1, peak_uv=80.0, latencies_ms=None,
                 trial_type="myoclonic_jerk", event_id=0, bilateral=False):
+    """One motor event as detection reports it (durations in ms) with its bursts' latencies."""
     lat = latencies_ms if latencies_ms is not None else [0.0] * len(channels)
     return {"onset": float(onset), "duration": float(burst_s + max(lat) / 1000.0), "trial_type": trial_type,
-            "channel": ",".join(channels), "n_channels": len(channels), "regions": ",".join(dict.fromkeys(roles)),
-            "bilateral": bilateral, "first_channel": channels[0], "first_role": roles[0],
-            "latencies_ms": ";".join(f"{c}:{m:g}" for c, m in zip(channels, lat)),
-            "onset_spread_ms": float(max(lat) - min(lat)), "peak_amplitude_uv": float(peak_uv),
-            "max_burst_duration_s": float(burst_s), "min_burst_duration_s": float(burst_s), "event_id": event_id,
-            "burst_ids": str(event_id)}
+            "channel": tuple(channels), "peak_amplitude_uv": float(peak_uv), "n_channels": len(channels),
+            "regions": tuple(dict.fromkeys(roles)), "bilateral": bilateral, "first_channel": channels[0],
+            "first_role": roles[0], "onset_spread_ms": float(max(lat) - min(lat)),
+            "max_burst_duration_ms": 1000.0 * burst_s, "min_burst_duration_ms": 1000.0 * burst_s,
+            "median_burst_duration_ms": 1000.0 * burst_s, "event_id": event_id,
+            "_members": [(c, r, m) for c, r, m in zip(channels, roles, lat)]}
 
 
-def events_df(rows):
-    cols = ["onset", "duration", "trial_type", "channel", "n_channels", "regions", "bilateral", "first_channel",
-            "first_role", "latencies_ms", "onset_spread_ms", "peak_amplitude_uv", "max_burst_duration_s",
-            "min_burst_duration_s", "event_id", "burst_ids"]
-    return pd.DataFrame(rows, columns=cols)
+def detection(rows=(), bursts=None, *, channels=None, refused=None, chin=None, duration_s=float("nan")):
+    """A DetectionResult from motor_event() rows, a bursts table and the channels' roles.
+
+    ``channels``: (label, role[, side]) of the recording; default: those of ``bursts`` (as a
+    recording holding only the channels with bursts).  ``refused``: {label: reason}.
+    ``chin``: the chin amplitude per second (uV), given.
+    """
+    from myosleep.detection import ChannelStatus, ChinAmplitude, DetectionResult
+    from myosleep.schema import MEMBERS, MOTOR_EVENTS
+
+    members = []
+    for r in rows:
+        for k, (c, role, lat) in enumerate(r["_members"]):
+            members.append({"event_id": r["event_id"], "burst_id": 1000 * r["event_id"] + k, "channel": c,
+                            "role": role, "side": "n/a", "latency_ms": float(lat)})
+    events = pd.DataFrame([{k: v for k, v in r.items() if k != "_members"} for r in rows],
+                          columns=list(MOTOR_EVENTS.names)) if rows else MOTOR_EVENTS.empty()
+    status = {label: ChannelStatus(label, "leg", 200.0, False, reason) for label, reason in (refused or {}).items()}
+    return DetectionResult.from_tables(
+        bursts=bursts, events=events, members=pd.DataFrame(members, columns=list(MEMBERS.names)) if members else None,
+        channels=_refs(channels, bursts), channel_status=status, duration_s=duration_s,
+        chin_amplitude=None if chin is None else ChinAmplitude(np.asarray(chin, float), "given"))
+
+
+def _refs(channels, bursts):
+    """ChannelRefs from (label, role[, side]) tuples, default: the channels of ``bursts``."""
+    from myosleep.detection import ChannelRef
+    from myosleep.vocab import Role, Side
+
+    if channels is None:
+        channels = [] if bursts is None else \
+            list(dict.fromkeys(zip(bursts["channel"].astype(str), bursts["role"].astype(str),
+                                   bursts["side"].astype(str))))
+    return [ChannelRef(c[0], Role(c[1]), Side(c[2]) if len(c) > 2 and c[2] in ("left", "right") else None)
+            for c in channels]
+
+
+def grouped_detection(bursts, *, channels=None):
+    """A DetectionResult whose motor events detection's own grouping makes from ``bursts``."""
+    from myosleep.detection import DetectionResult, group_events
+
+    g = group_events(bursts)
+    return DetectionResult.from_tables(bursts=g.bursts, events=g.events, members=g.members,
+                                       channels=_refs(channels, bursts))
 
 
 @pytest.fixture
@@ -74,7 +121,7 @@ def truth_detection_tables(sim):
                      "trial_type": "myoclonic_jerk"})
     from myosleep.detection.bursts import BURST_COLUMNS
 
-    short = pd.DataFrame(rows, columns=BURST_COLUMNS)
+    short = pd.DataFrame([dict(r, peak_jerk_g_per_s=np.nan) for r in rows], columns=BURST_COLUMNS)
     lm_rows = []
     for label, sub in short[short["role"] == "leg"].groupby("channel"):
         sub = sub.sort_values("onset")
@@ -94,5 +141,13 @@ def truth_detection_tables(sim):
         lm["duration"] = lm["offset_s"] - lm["onset"]
         lm["burst_id"] = np.arange(len(lm)) + len(short)
     bursts = pd.concat([short, lm], ignore_index=True)
-    events, bursts = group_events(bursts)
-    return events, bursts
+    return group_events(bursts)
+
+
+def sim_detection(sim, grouping):
+    """A DetectionResult of a simulated night from its perfect-detector tables."""
+    from myosleep.detection import ChannelRef, DetectionResult
+
+    return DetectionResult.from_tables(bursts=grouping.bursts, events=grouping.events, members=grouping.members,
+                                       channels=[ChannelRef(c.label, c.role, c.side) for c in sim.channels],
+                                       duration_s=sim.duration_s)

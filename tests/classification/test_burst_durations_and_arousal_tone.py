@@ -1,4 +1,5 @@
-"""EMG-only burst durations of an event, the hypnic jerk's median-burst rule, and arousal chin tone."""
+"""EMG-only burst durations of an event (detection's), the hypnic jerk's median-burst rule, and arousal
+chin tone."""
 
 from __future__ import annotations
 
@@ -10,30 +11,23 @@ import pytest
 
 from myosleep.classification import classify
 
-from .conftest import events_df, make_context, motor_event
+from .conftest import burst_rows, detection, grouped_detection, make_context, motor_event
 
 SS = (("EMG Chin", "EMG FDS L", "EMG LAT", "Accel X+Accel Y+Accel Z"), ("chin", "arm", "leg", "accelerometer"))
 
 
 def _short_bursts(rows):
-    """rows: (event_id, channel, role, onset_s, duration_s) -> bursts table (detector short/accel)."""
-    recs = []
-    for k, (eid, ch, role, on, dur) in enumerate(rows):
-        recs.append({"onset": on, "duration": dur, "offset_s": on + dur, "channel": ch, "role": role, "side": "n/a",
-                     "detector": "accel" if role == "accelerometer" else "short", "peak_amplitude_uv": 80.0,
-                     "mean_amplitude_uv": 40.0, "area_uv_s": 40.0 * dur, "baseline_uv": 2.0, "snr": 40.0,
-                     "burst_id": k, "event_id": eid, "trial_type": "myoclonic_jerk"})
-    return pd.DataFrame(recs)
+    """rows: (channel, role, onset_s, duration_s) -> bursts table (detector short/accel)."""
+    return burst_rows([{"onset": on, "duration": dur, "channel": ch, "role": role,
+                        "detector": "accel" if role == "accelerometer" else "short", "peak_amplitude_uv": 80.0}
+                       for ch, role, on, dur in rows])
 
 
-def _jerk(eid, onset, emg_s, accel_s):
+def _jerk(onset, emg_s, accel_s):
     """A 3-muscle jerk (chin, arm, leg EMG bursts of ``emg_s`` s) with an accelerometer movement."""
-    ev = motor_event(onset, channels=SS[0], roles=SS[1], burst_s=max(max(emg_s), accel_s),
-                     latencies_ms=[0, 5, 10, 0], event_id=eid)
-    ev["min_burst_duration_s"] = min(emg_s)
-    b = [(eid, ch, role, onset + 0.005 * i, d) for i, (ch, role, d) in enumerate(zip(SS[0][:3], SS[1][:3], emg_s))]
-    b.append((eid, SS[0][3], "accelerometer", onset, accel_s))
-    return ev, b
+    b = [(ch, role, onset + 0.005 * i, d) for i, (ch, role, d) in enumerate(zip(SS[0][:3], SS[1][:3], emg_s))]
+    b.append((SS[0][3], "accelerometer", onset, accel_s))
+    return b
 
 
 def test_accelerometer_and_one_long_muscle_do_not_undo_a_hypnic_jerk(night_stages):
@@ -43,12 +37,10 @@ def test_accelerometer_and_one_long_muscle_do_not_undo_a_hypnic_jerk(night_stage
         640.0: ((0.20, 0.22, 0.31), 0.35),  # one muscle measured 310 ms, median 220 ms
         670.0: ((0.30, 0.35, 0.40), 0.50),  # every muscle long (median 350 ms): not a sleep start
     }
-    rows, bursts = [], []
-    for k, (on, (emg, acc)) in enumerate(cases.items()):
-        ev, b = _jerk(k, on, emg, acc)
-        rows.append(ev)
-        bursts += b
-    c = classify(events_df(rows), _short_bursts(bursts), ctx)
+    bursts = [b for on, (emg, acc) in cases.items() for b in _jerk(on, emg, acc)]
+    det = grouped_detection(_short_bursts(bursts))  # detection measures the EMG bursts of each event
+    assert det.events["median_burst_duration_ms"].tolist() == pytest.approx([210.0, 220.0, 350.0])
+    c = classify(det, ctx)
     got = dict(zip(c.events["onset"].round(3), c.events["trial_type"]))
     assert got == {610.0: "hypnic_jerk", 640.0: "hypnic_jerk", 670.0: "myoclonic_jerk"}
     # the reported longest burst is the EMG one (ms), not the accelerometer's
@@ -66,12 +58,12 @@ def test_chin_fragments_inside_an_arousal_are_arousal_tone(night_stages):
     rows.append(motor_event(2998.0, burst_s=0.08, event_id=6))  # chin, ends 1.92 s before it: FM
     rows.append(motor_event(3004.5, channels=("EMG LAT",), roles=("leg",), burst_s=0.08, event_id=10))  # leg: FM
     rows.append(motor_event(3020.0, burst_s=0.08, event_id=11))  # chin, after the arousal: FM
-    c = classify(events_df(rows), None, ctx_ar)
+    c = classify(detection(rows), ctx_ar)
     assert c.indices["arousal_chin_fragments"] == 6
     assert c.events["onset"].tolist() == [2998.0, 3004.5, 3020.0]
     assert c.events["trial_type"].tolist() == ["fragmentary_myoclonus"] * 3
     # without the arousal the five chin potentials are FM
-    c0 = classify(events_df(rows), None, ctx)
+    c0 = classify(detection(rows), ctx)
     assert c0.indices["arousal_chin_fragments"] == 0
     assert int((c0.events["trial_type"] == "fragmentary_myoclonus").sum()) == 9
     assert np.isin([3002.0, 3006.0], c0.events["onset"]).all()

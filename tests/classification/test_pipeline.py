@@ -30,7 +30,7 @@ def _pipeline(tmp_path, scenario, **kw):
     with read_recording(path) as rec:
         det = detect(rec)
         ctx = build_context(hypnogram=sim.hypnogram, detect_arousals=False)
-        c = classify(det.events, det.bursts, ctx, recording=rec, channels_refused=det.channels_refused)
+        c = classify(det, ctx)
     return sim, ctx, c
 
 
@@ -46,7 +46,9 @@ def test_plmd_night_end_to_end(tmp_path):
     got = c.indices["plm"]["plms_index_per_h"]
     assert got == pytest.approx(truth, rel=0.25)
     assert c.finding("periodic_limb_movements").present is True
-    json.dumps(c.summary(), allow_nan=False)
+    from myosleep.reporting.summary import classification_json
+
+    json.dumps(classification_json(c, hypnogram_source=ctx.hypnogram_source), allow_nan=False)
 
 
 @pytest.mark.parametrize("scenario,normal", [("healthy_adult", True), ("rsbd", False)])

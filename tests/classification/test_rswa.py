@@ -106,11 +106,13 @@ def test_sinbar_without_rem_or_chin():
 def test_one_hz_chin_envelope_channel_is_read_as_amplitude():
     edf = REAL / "SC4001E0-first300s-PSG.edf"
     assert edf.exists(), f"shared real data missing: {edf}"
-    from myosleep.classification.classify import _channel_roles, _chin_amplitude_1s
+    from myosleep.detection import detect
     from myosleep.io import read_recording
 
-    with read_recording(edf) as rec:
-        amp, source = _chin_amplitude_1s(rec, _channel_roles(None, rec), {})
+    with read_recording(edf) as rec:  # detection refuses the 1-Hz chin for bursts but reads its envelope
+        res = detect(rec)
+    amp, source = res.chin_amplitude.values_uv, res.chin_amplitude.source
+    assert not res.channel_status["EMG submental"].used
     env = pd.read_csv(REAL / "SC4001E0-chin-emg-envelope-1hz.csv")["emg_submental_uv"].to_numpy(float)[:300]
     assert source.startswith("envelope channel:EMG submental")
     assert amp.size == 300 and np.allclose(amp, env, atol=0.01)

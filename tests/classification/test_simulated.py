@@ -13,7 +13,7 @@ import pytest
 from myosleep.classification import classify, score_events
 from myosleep.vocab import FindingCode
 
-from .conftest import truth_detection_tables
+from .conftest import sim_detection, truth_detection_tables
 
 BENIGN = {"hypnic_jerk", "fragmentary_myoclonus", "rem_twitch", "body_movement", "neonatal_myoclonus"}
 _CACHE: dict = {}
@@ -35,10 +35,10 @@ def run(scenario: str, *, hours: float = 1.5, seed: int = 1, rules: str = "aasm"
 
         sim = simulate_night(scenario, hours=hours, seed=seed, sfreq_emg=200, sfreq_eeg=100,
                              hypnogram=_rem_rich_hypnogram() if rem_rich else None)
-        events, bursts = truth_detection_tables(sim)
+        det = sim_detection(sim, truth_detection_tables(sim))
         ctx = build_context(hypnogram=sim.hypnogram, detect_arousals=False)
         age = None if sim.age_days is None else f"{sim.age_days:g}d"
-        c = classify(events, bursts, ctx, age=age, rules=rules, recording=sim)
+        c = classify(det, ctx, age=age, rules=rules)
         _CACHE[key] = (sim, ctx, c)
     return _CACHE[key]
 

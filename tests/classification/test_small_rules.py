@@ -23,17 +23,19 @@ def test_cord_geometry():
 
 
 def test_propagation_velocity_exact():
-    roles = {"RectAbd": "axial", "Quadriceps": "axial", "SCM": "axial", "Chin": "chin"}
+    def rec(*pairs):  # (label, latency ms) in recruitment order; the chin is a chin, the others axial
+        return [(lab, "chin" if lab == "Chin" else "axial", ms) for lab, ms in pairs]
+
     # from T10 (30.5 cm): quadriceps L3 (38.5 cm) 8 cm at 20 ms = 4 m/s; SCM C2 (1.8 cm) 28.7 cm at 71.75 ms = 4 m/s
-    v, n, direction = propagation_velocity("RectAbd:0;Quadriceps:20;SCM:71.75;Chin:80", roles, rules=AASM)
+    v, n, direction = propagation_velocity(rec(("RectAbd", 0), ("Quadriceps", 20), ("SCM", 71.75), ("Chin", 80)),
+                                           rules=AASM)
     assert v == pytest.approx(4.0) and n == 3 and direction == "both"
     # not axial first -> no velocity
-    assert np.isnan(propagation_velocity("Chin:0;RectAbd:20;SCM:40", roles, rules=AASM)[0])
+    assert np.isnan(propagation_velocity(rec(("Chin", 0), ("RectAbd", 20), ("SCM", 40)), rules=AASM)[0])
     # only one other muscle: no velocity (a single pair proves no propagation)
-    assert np.isnan(propagation_velocity("RectAbd:0;Quadriceps:20", roles, rules=AASM)[0])
+    assert np.isnan(propagation_velocity(rec(("RectAbd", 0), ("Quadriceps", 20)), rules=AASM)[0])
     # farther muscle recruited before a nearer one in the same direction: inconsistent
-    r2 = {"RectAbd": "axial", "Paraspinal T6": "axial", "SCM": "axial"}
-    assert np.isnan(propagation_velocity("RectAbd:0;SCM:10;Paraspinal T6:30", r2, rules=AASM)[0])
+    assert np.isnan(propagation_velocity(rec(("RectAbd", 0), ("SCM", 10), ("Paraspinal T6", 30)), rules=AASM)[0])
 
 
 def test_neonatal_cluster_rate_and_sleep():

@@ -28,6 +28,7 @@ class FakeRecording:
     def __init__(self, signals: dict[str, tuple[Role, float, np.ndarray]], path: str = "fake.edf"):
         self.path = path
         self.start_datetime = None
+        self.annotations = ()
         self.channels = tuple(FakeChannel(k, r, float(fs)) for k, (r, fs, _) in signals.items())
         self._data = {k: np.asarray(x, dtype=float) for k, (_, _, x) in signals.items()}
         self.duration_s = max(x.size / fs for _, fs, x in signals.values()) if signals else 0.0

@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from myosleep.detection import detect, run_detect
+from myosleep.detection import detect
 from myosleep.errors import ChannelError
+from myosleep.pipeline import detect_to_dir
 
 from ..conftest import REAL
 
@@ -52,12 +53,15 @@ def test_bad_channels_refused_good_ones_analysed(tmp_path, caplog):
     assert set(res.bursts.channel) == {"EMG LAT", "EMG Arm R"}
     assert (res.bursts.channel == "EMG LAT").sum() >= 7
     assert any("EMG RAT" in r.message for r in caplog.records)
-    summ = res.summary()
-    assert summ["channels_refused"].keys() == {"EMG RAT", "EMG Chin"}
-    assert summ["n_bursts"] == len(res.bursts) and summ["n_events"] == len(res.events)
-    ann = res.to_annotations()
+    assert res.channels_refused.keys() == {"EMG RAT", "EMG Chin"}
+    summ = res.summary(by="channel")
+    assert summ["count"].to_dict() == res.bursts["channel"].value_counts().to_dict()
+    assert summ["per_h"].to_numpy() == pytest.approx(summ["count"].to_numpy() / (60 / 3600))
+    ann = res.to_mne_annotations()
     assert len(ann) == len(res.events) + len(res.artefacts)
-    assert len(res.burst_result.to_annotations()) == len(res.bursts)
+    assert [tuple(c) for c in ann.ch_names[:len(res.events)]] == [tuple(c) for c in res.events["channel"]]
+    # the 50-Hz chin is neither raw EMG nor an envelope (negative values): no atonia index from it
+    assert res.chin_amplitude.values_uv is None and "neither raw EMG" in res.chin_amplitude.source
 
 
 def test_nan_stretch_masked_and_reported():
@@ -83,30 +87,35 @@ def test_all_nan_channel_refused():
     assert not st.used and "NaN" in st.reason and len(b) == 0
 
 
-def test_run_detect_raises_when_no_channel_usable():
+def test_detect_to_dir_raises_when_no_channel_usable(tmp_path):
     assert SLEEP_EDF.exists(), f"shared real data missing: {SLEEP_EDF}"
     with pytest.raises(ChannelError, match="1 Hz"):
-        run_detect(SLEEP_EDF, out_dir="/nonexistent-never-created")
-    assert not Path("/nonexistent-never-created").exists()
+        detect_to_dir(SLEEP_EDF, out_dir=tmp_path / "never-created")
+    assert not (tmp_path / "never-created").exists()
 
 
-def test_run_detect_writes_tables(tmp_path):
+def test_detect_to_dir_writes_tables(tmp_path):
     rng = np.random.default_rng(2)
     n = 60 * 512
     _write(tmp_path / "r.edf", [("EMG LAT", _burst_train(n, 512.0, rng), 512.0),
                                ("EMG RAT", _burst_train(n, 512.0, rng), 512.0)])
-    paths = run_detect(tmp_path / "r.edf", out_dir=tmp_path / "out")
-    assert [p.name for p in paths] == ["bursts.tsv", "motor_events.tsv", "artefacts.tsv"]
+    paths = detect_to_dir(tmp_path / "r.edf", out_dir=tmp_path / "out")
+    assert [p.name for p in paths] == ["bursts.tsv", "motor_events.tsv", "motor_event_members.tsv", "artefacts.tsv"]
     import pandas as pd
 
     b = pd.read_csv(paths[0], sep="\t")
     ev = pd.read_csv(paths[1], sep="\t")
+    members = pd.read_csv(paths[2], sep="\t")
     assert list(b.columns[:5]) == ["onset", "duration", "trial_type", "channel", "peak_amplitude_uv"]
     assert list(ev.columns[:5]) == ["onset", "duration", "trial_type", "channel", "peak_amplitude_uv"]
     assert (b.trial_type == "myoclonic_jerk").all()
     # bursts at the same times on both legs: one bilateral event per burst time
     assert len(ev) >= 7 and ev.bilateral.all()
     assert set(ev.n_channels) == {2}
+    # the membership table holds both bursts of each event, the first at latency 0
+    assert members.groupby("event_id").size().tolist() == [2] * len(ev)
+    assert (members.groupby("event_id")["latency_ms"].min() == 0.0).all()
+    assert set(members["burst_id"]) == set(b.loc[b.event_id >= 0, "burst_id"])
     assert not list(tmp_path.joinpath("out").glob("*.part"))
 
 

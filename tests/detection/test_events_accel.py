@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from myosleep.detection import BURST_COLUMNS, EVENT_COLUMNS, EventParams, find_accel_jerks, group_events
 
@@ -14,7 +15,7 @@ def _bursts(rows):
         recs.append({"onset": onset, "duration": dur, "offset_s": onset + dur, "channel": chan, "role": role,
                      "side": side, "detector": "short", "peak_amplitude_uv": amp, "mean_amplitude_uv": amp / 2,
                      "area_uv_s": amp * dur / 2, "baseline_uv": 2.0, "snr": amp / 2, "burst_id": i,
-                     "event_id": -1, "trial_type": "myoclonic_jerk"})
+                     "event_id": -1, "trial_type": "myoclonic_jerk", "peak_jerk_g_per_s": np.nan})
     return pd.DataFrame(recs, columns=BURST_COLUMNS)
 
 
@@ -26,38 +27,61 @@ def test_synchronous_bursts_group_with_latencies_in_recruitment_order():
         (10.200, 0.10, "EMG LAT", "leg", "left", 30.0),   # 200 ms after the first onset: a new event
         (30.000, 0.08, "EMG LAT", "leg", "left", 55.0),
     ])
-    ev, out = group_events(b, params=EventParams(sync_window_s=0.1))
+    ev, members, out = group_events(b, params=EventParams(sync_window_s=0.1))
     assert list(ev.columns) == EVENT_COLUMNS
     assert len(ev) == 3
     e0 = ev.iloc[0]
-    assert e0.channel == "EMG Chin,EMG FDS L,EMG RAT" and e0.n_channels == 3
-    assert e0.regions == "chin,arm,leg" and e0.first_role == "chin"
-    assert e0.latencies_ms == "EMG Chin:0.0;EMG FDS L:30.0;EMG RAT:85.0"
+    assert e0.channel == ("EMG Chin", "EMG FDS L", "EMG RAT") and e0.n_channels == 3
+    assert e0.regions == ("chin", "arm", "leg") and e0.first_role == "chin"
+    m0 = members[members.event_id == 0]
+    assert m0.channel.tolist() == ["EMG Chin", "EMG FDS L", "EMG RAT"]
+    assert m0.latency_ms.to_numpy() == pytest.approx([0.0, 30.0, 85.0])
+    assert m0.role.tolist() == ["chin", "arm", "leg"] and m0.side.tolist() == ["n/a", "left", "right"]
     assert abs(e0.onset_spread_ms - 85.0) < 1e-6 and e0.bilateral
     assert abs(e0.duration - 0.235) < 1e-9 and e0.peak_amplitude_uv == 80.0
-    assert e0.burst_ids == "0;1;2" and e0.trial_type == "myoclonic_jerk"
+    assert m0.burst_id.tolist() == [0, 1, 2] and e0.trial_type == "myoclonic_jerk"
+    assert e0.max_burst_duration_ms == pytest.approx(150.0) and e0.min_burst_duration_ms == pytest.approx(100.0)
+    assert e0.median_burst_duration_ms == pytest.approx(120.0)
     assert ev.iloc[1].n_channels == 1 and not ev.iloc[1].bilateral
     assert list(out.event_id) == [0, 0, 0, 1, 2]
+    assert members.event_id.tolist() == [0, 0, 0, 1, 2] and members.burst_id.tolist() == [0, 1, 2, 3, 4]
 
 
 def test_gross_body_movement_is_not_a_jerk():
     rows = []
-    for k in range(8):  # 4 s of activity on legs and chin, bursts 0.5 s apart
-        rows.append((100.0 + 0.5 * k, 0.45, "EMG LAT", "leg", "left", 90.0))
-        rows.append((100.1 + 0.5 * k, 0.45, "EMG Chin", "chin", "n/a", 70.0))
+    for k in range(8):  # 4 s of activity on legs and chin, bursts 0.5 s apart, each longer than 0.5 s
+        rows.append((100.0 + 0.5 * k, 0.55, "EMG LAT", "leg", "left", 90.0))
+        rows.append((100.1 + 0.5 * k, 0.55, "EMG Chin", "chin", "n/a", 70.0))
     rows.append((200.0, 0.1, "EMG Chin", "chin", "n/a", 50.0))
     b = _bursts(rows)
-    ev, out = group_events(b)
+    ev, members, out = group_events(b)
     assert list(ev.trial_type) == ["body_movement", "myoclonic_jerk"]
     assert (out.trial_type[out.onset < 150] == "body_movement").all()
+    assert members.groupby("event_id").size().tolist() == [16, 1]
     # the same activity with a clean EEG (no high-frequency contamination) is not a body movement
-    ev2, _ = group_events(b, eeg_ratio=lambda t0, t1: 1.0)
+    ev2, _, _ = group_events(b, eeg_ratio=lambda t0, t1: 1.0)
     assert "body_movement" not in set(ev2.trial_type)
 
 
+def test_train_of_brief_jerks_is_not_a_body_movement():
+    """4 s of 0.45-s bursts on two regions: no burst as long as a leg movement (0.5 s), so a train of
+    jerks grouped by synchrony, not one gross movement (EventParams.body_min_burst_s)."""
+    rows = []
+    for k in range(8):
+        rows.append((100.0 + 0.5 * k, 0.45, "EMG LAT", "leg", "left", 90.0))
+        rows.append((100.05 + 0.5 * k, 0.45, "EMG Chin", "chin", "n/a", 70.0))
+    ev, members, out = group_events(_bursts(rows))
+    assert list(ev.trial_type) == ["myoclonic_jerk"] * 8
+    assert ev.onset.to_numpy() == pytest.approx(100.0 + 0.5 * np.arange(8))
+    assert (ev.n_channels == 2).all() and (out.trial_type == "myoclonic_jerk").all()
+    # one burst of 0.5 s makes it a gross movement again
+    rows[0] = (100.0, 0.5, "EMG LAT", "leg", "left", 90.0)
+    assert list(group_events(_bursts(rows)).events.trial_type) == ["body_movement"]
+
+
 def test_empty_bursts_give_empty_events():
-    ev, out = group_events(_bursts([]))
-    assert len(ev) == 0 and list(ev.columns) == EVENT_COLUMNS and len(out) == 0
+    ev, members, out = group_events(_bursts([]))
+    assert len(ev) == 0 and list(ev.columns) == EVENT_COLUMNS and len(out) == 0 and len(members) == 0
 
 
 def test_accelerometer_jerk_found_in_g_and_m_s2():

@@ -11,7 +11,8 @@ from myosleep.io.hypnogram_model import Hypnogram
 from myosleep.reporting.figures import night_overview_svg
 from myosleep.reporting.html import render_report
 from myosleep.reporting.summary import to_json_text
-from myosleep.reporting.tables import format_events_table, write_tsv
+from myosleep.reporting.tables import events_strings, write_events
+from myosleep.schema import EVENTS
 
 
 def _example():
@@ -51,15 +52,25 @@ def _example():
     return hyp, events, summary
 
 
+def _full_events(events):
+    """The example rows with every events.tsv column (channels as tuples of labels)."""
+    out = events.assign(channel=[tuple(c.split(",")) for c in events["channel"]],
+                        regions=[("leg",)] * len(events), arousal=False, max_burst_duration_ms=100.0, n_channels=1,
+                        onset_spread_ms=0.0, bilateral=False, interval_s=np.nan, series_id=-1,
+                        velocity_m_s=np.nan, cluster_id=-1, rule="r", event_id=np.arange(len(events)))
+    return out[list(EVENTS.names)]
+
+
 def test_events_table_format(tmp_path):
     _, events, _ = _example()
-    shuffled = events.sample(frac=1.0, random_state=1)
-    table = format_events_table(shuffled)
+    shuffled = _full_events(events).sample(frac=1.0, random_state=1)
+    table = events_strings(shuffled)
     assert list(table.columns[:6]) == ["onset", "duration", "trial_type", "channel", "stage", "peak_amplitude_uv"]
     assert table["onset"].tolist() == [f"{v:.4f}" for v in sorted(events["onset"])]
     assert table.loc[table["onset"] == "2060.1000", "peak_amplitude_uv"].item() == "n/a"
     assert set(table["periodic"]) == {"True", "n/a"}
-    path = write_tsv(events, tmp_path / "events.tsv")
+    assert table["channel"].iloc[0] == "EMG Chin,EMG LAT"
+    path = write_events(_full_events(events), tmp_path / "events.tsv")
     back = pd.read_csv(path, sep="\t", na_values=["n/a"], keep_default_na=False)
     assert len(back) == len(events)
     np.testing.assert_allclose(back["onset"].to_numpy(), np.sort(events["onset"].to_numpy()))

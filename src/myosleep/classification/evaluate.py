@@ -44,8 +44,8 @@ def match_onsets(pred_s: np.ndarray, true_s: np.ndarray, *, tolerance_s: float) 
     return pairs
 
 
-def score_events(pred: "pd.DataFrame", truth: "pd.DataFrame", *, tolerance_s: float = 0.5,
-                 classes: list[str] | None = None) -> "pd.DataFrame":
+def score_events(pred: pd.DataFrame, truth: pd.DataFrame, *, tolerance_s: float = 0.5,
+                 classes: list[str] | None = None) -> pd.DataFrame:
     """Per-class agreement of predicted events with true events.
 
     Parameters

@@ -17,41 +17,61 @@ contiguous run is reported beside it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 import numpy as np
 
+from ..vocab import FindingCode, TrialType
+from .cascade import Cascade, Decision, Step
+from .findings import Evidence, Finding, fmt, tag
 from .rules import RuleSet
+from .table import EventTable, RuleInputs
 
-if TYPE_CHECKING:  # pragma: no cover
-    import pandas as pd
-
-__all__ = ["is_fragmentary", "excessive_fm_minutes"]
+__all__ = ["STEP", "assess", "excessive_fm_minutes", "excessive_fragmentary_myoclonus", "is_fragmentary"]
 
 
-def is_fragmentary(events: "pd.DataFrame", *, rules: RuleSet) -> np.ndarray:
-    """Which motor events are FM potentials (bool per row).
+def is_fragmentary(events: EventTable, *, rules: RuleSet) -> np.ndarray:
+    """Which motor events are FM potentials (bool per event).
 
-    Parameters
-    ----------
-    events : DataFrame
-        Motor events: n_channels, regions, max_burst_duration_s (s), min_burst_duration_s (s),
-        trial_type.  Accelerometer-only events are never FM (FM is an EMG finding).
-    rules : RuleSet
+    One channel, longest EMG burst <= ``fm_max_burst_s``, shortest >= ``fm_min_burst_s``, not a
+    body movement.  Accelerometer-only events are never FM (FM is an EMG finding).
     """
-    if len(events) == 0:
+    if events.n == 0:
         return np.zeros(0, dtype=bool)
-    n_ch = events["n_channels"].to_numpy(dtype=float)
-    dmax = events["max_burst_duration_s"].to_numpy(dtype=float)
-    dmin = events["min_burst_duration_s"].to_numpy(dtype=float) if "min_burst_duration_s" in events else dmax
-    not_body = events["trial_type"].astype(str).to_numpy() != "body_movement"
+    not_body = events.trial_type != TrialType.BODY_MOVEMENT.value
     # FM is an EMG finding (potentials); an accelerometer cannot see it
-    emg = np.array(["accelerometer" not in str(r) for r in events.get("regions", [""] * len(events))], dtype=bool)
-    return not_body & emg & (n_ch == 1) & (dmax <= rules.fm_max_burst_s) & (dmin >= rules.fm_min_burst_s)
+    emg = ~events.has_region("accelerometer")
+    return (not_body & emg & (events.n_channels == 1) & (events.max_burst_s <= rules.fm_max_burst_s)
+            & (events.min_burst_s >= rules.fm_min_burst_s))
 
 
-def excessive_fm_minutes(onsets_s: np.ndarray, stage_at, *, duration_s: float,
-                         rules: RuleSet) -> dict:
+def decide(events: EventTable, state: Cascade, inputs: RuleInputs) -> Decision:
+    """One channel, 20-150 ms."""
+    rs = inputs.rules
+    fm = is_fragmentary(events, rules=rs) & state.free
+    return Decision(fm, TrialType.FRAGMENTARY_MYOCLONUS,
+                    [f"single-channel potential {d:.0f} ms <= {rs.fm_max_burst_s * 1000:.0f} ms"
+                     for d in events.max_burst_ms[fm]])
+
+
+STEP = Step("fragmentary_myoclonus", decide)
+
+
+def assess(evidence: Evidence) -> tuple[Finding, dict[str, float]]:
+    """Excessive fragmentary myoclonus; indices: the per-minute counts of :func:`excessive_fm_minutes`."""
+    rs = evidence.inputs.rules
+    context = evidence.inputs.context
+    fm_rows = evidence.of_type(TrialType.FRAGMENTARY_MYOCLONUS.value)
+    fm_on = fm_rows.loc[fm_rows["peak_amplitude_uv"] >= rs.efm_min_amplitude_uv, "onset"].to_numpy(float)
+    efm = excessive_fm_minutes(fm_on, context.stage_at, duration_s=float(context.hypnogram.end_s), rules=rs)
+    finding = excessive_fragmentary_myoclonus(
+        efm=efm, n_fm=len(fm_rows),
+        fm_index_per_h=evidence.indices.per_hour(TrialType.FRAGMENTARY_MYOCLONUS.value), rules=rs)
+    return finding, efm
+
+
+def excessive_fm_minutes(onsets_s: np.ndarray, stage_at: Callable[[np.ndarray], np.ndarray], *, duration_s: float,
+                         rules: RuleSet) -> dict[str, float]:
     """Count NREM minutes with >= ``efm_min_per_min`` FM potentials.
 
     Parameters
@@ -92,3 +112,21 @@ def excessive_fm_minutes(onsets_s: np.ndarray, stage_at, *, duration_s: float,
     return {"nrem_min": nrem_min, "efm_min": efm_min, "longest_run_min": float(longest * per_bin_min),
             "fm_per_min_nrem": float(counts[nrem].sum() / nrem_min) if nrem_min > 0 else float("nan"),
             "present": bool(efm_min >= rules.efm_min_nrem_min)}
+
+
+def excessive_fragmentary_myoclonus(*, efm: dict[str, float], n_fm: int, fm_index_per_h: float,
+                                    rules: RuleSet) -> Finding:
+    """AASM excessive fragmentary myoclonus from :func:`~.fragmentary.excessive_fm_minutes` output."""
+    values = {"ruleset": rules.name, "n_fm_potentials": int(n_fm), "fm_index_per_h": fm_index_per_h,
+              "nrem_min": efm["nrem_min"], "efm_min": efm["efm_min"], "longest_run_min": efm["longest_run_min"],
+              "fm_per_min_nrem": efm["fm_per_min_nrem"]}
+    if efm["nrem_min"] < rules.efm_min_nrem_min:
+        return Finding(FindingCode.EXCESSIVE_FRAGMENTARY_MYOCLONUS, None,
+                       f"Only {efm['nrem_min']:.0f} min of NREM sleep, fewer than the {rules.efm_min_nrem_min:g} min "
+                       f"the rule needs, so excessive fragmentary myoclonus cannot be assessed {tag(rules)}.", values)
+    present = bool(efm["present"])
+    ev = (f"{efm['efm_min']:.0f} of {efm['nrem_min']:.0f} NREM minutes hold >= {rules.efm_min_per_min:g} "
+          f"fragmentary myoclonus potentials (<= {rules.fm_max_burst_s * 1000:.0f} ms), "
+          f"{'at or above' if present else 'below'} the {rules.efm_min_nrem_min:g} min required; "
+          f"FM index {fmt(fm_index_per_h)}/h {tag(rules)}.")
+    return Finding(FindingCode.EXCESSIVE_FRAGMENTARY_MYOCLONUS, present, ev, values)

@@ -10,8 +10,8 @@ A motor event is a hypnic jerk when (ICSD-3; Chokroverty et al. 2013; DESIGN.md)
   not the longest burst: the range describes the jerk's bursts as a group, and one muscle's
   burst measured long (its envelope tail, a co-contraction) must not undo a jerk whose
   other muscles fired briefly; a gross movement has long bursts in most muscles and still
-  fails.  Accelerometer movements are not EMG bursts and are left out (see
-  ``classify._emg_burst_durations``);
+  fails.  Accelerometer movements are not EMG bursts and are left out (detection reports
+  the EMG bursts' durations, :mod:`myosleep.detection.events`);
 * it is not a gross body movement.
 
 Whether an arousal follows (``arousal`` column: the AASM association rule, or an awakening
@@ -21,43 +21,92 @@ in the next epoch; see :func:`myosleep.classification.classify`) is reported by 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
+from ..vocab import FindingCode, TrialType
+from .cascade import Cascade, Decision, Step
+from .findings import Evidence, Finding, fmt, tag
 from .rules import RuleSet
+from .table import EventTable, RuleInputs
 
-if TYPE_CHECKING:  # pragma: no cover
-    import pandas as pd
+__all__ = ["STEP", "assess", "is_hypnic", "n_regions", "sleep_starts"]
 
-__all__ = ["n_regions", "is_hypnic"]
-
-
-def n_regions(events: "pd.DataFrame") -> np.ndarray:
-    """Number of distinct body regions (comma-separated ``regions`` column) per event."""
-    if len(events) == 0:
-        return np.zeros(0, dtype=int)
-    # Body segments are EMG regions; an accelerometer is a sensor, not a segment.
-    skip = {"", "n/a", "accelerometer", "other"}
-    return np.array([len({r.strip() for r in str(v).split(",")} - skip) for v in events["regions"]], dtype=int)
+#: Body segments are EMG regions; an accelerometer is a sensor, not a segment.
+_NOT_SEGMENTS = frozenset({"", "n/a", "accelerometer", "other"})
 
 
-def is_hypnic(events: "pd.DataFrame", in_transition: np.ndarray, *, rules: RuleSet) -> np.ndarray:
-    """Which motor events are hypnic jerks (bool per row).
+def n_regions(events: EventTable) -> np.ndarray:
+    """Number of distinct body regions (channel roles other than accelerometer) per event."""
+    return np.array([len(s - _NOT_SEGMENTS) for s in events.regions], dtype=int)
+
+
+def is_hypnic(events: EventTable, in_transition: np.ndarray, *, rules: RuleSet) -> np.ndarray:
+    """Which motor events are hypnic jerks (bool per event).
 
     Parameters
     ----------
-    events : DataFrame
-        Motor events: regions, median_burst_duration_s (s; max_burst_duration_s when absent),
-        trial_type.
+    events : EventTable
+        Regions, median EMG burst duration (s), detection's class.
     in_transition : array of bool
         Whether each event's onset lies in a wake-to-sleep transition window.
     rules : RuleSet
     """
-    if len(events) == 0:
+    if events.n == 0:
         return np.zeros(0, dtype=bool)
-    col = "median_burst_duration_s" if "median_burst_duration_s" in events.columns else "max_burst_duration_s"
-    dmed = events[col].to_numpy(dtype=float)
-    not_body = events["trial_type"].astype(str).to_numpy() != "body_movement"
+    not_body = events.trial_type != TrialType.BODY_MOVEMENT.value
     return (not_body & np.asarray(in_transition, dtype=bool) & (n_regions(events) >= rules.hypnic_min_regions)
-            & (dmed <= rules.hypnic_max_burst_s))
+            & (events.median_burst_s <= rules.hypnic_max_burst_s))
+
+
+def decide(events: EventTable, state: Cascade, inputs: RuleInputs) -> Decision:
+    """Several body regions, brief EMG bursts, in a wake-to-sleep transition window."""
+    in_trans = np.asarray(inputs.context.in_transition(events.onset_s), dtype=bool) if events.n \
+        else np.zeros(0, bool)
+    hyp = is_hypnic(events, in_trans, rules=inputs.rules) & state.free
+    rules = [f"{k} body regions, median EMG burst {d:.0f} ms, in a wake-to-sleep transition"
+             for k, d in zip(n_regions(events)[hyp], events.median_burst_ms[hyp])]
+    return Decision(hyp, TrialType.HYPNIC_JERK, rules)
+
+
+STEP = Step("hypnic_jerk", decide)
+
+
+def assess(evidence: Evidence) -> tuple[Finding, dict[str, object]]:
+    """Sleep starts per wake-to-sleep transition; indices ``n``, ``n_transitions``, ``per_transition``."""
+    context = evidence.inputs.context
+    hj = evidence.of_type(TrialType.HYPNIC_JERK.value)
+    n_trans = len(context.transitions)
+    per_tr: list[int] = []
+    if n_trans and len(hj):
+        idx = context.transition_index(hj["onset"].to_numpy(float))
+        per_tr = [int((idx == k).sum()) for k in range(n_trans)]
+    elif n_trans:
+        per_tr = [0] * n_trans
+    finding = sleep_starts(n_hypnic=len(hj), n_transitions=n_trans,
+                           n_followed_by_arousal=int(hj["arousal"].astype(bool).sum()), per_transition=per_tr,
+                           rules=evidence.inputs.rules)
+    return finding, {"n": int(len(hj)), "n_transitions": n_trans,
+                     "per_transition": len(hj) / n_trans if n_trans else float("nan")}
+
+
+def sleep_starts(*, n_hypnic: int, n_transitions: int, n_followed_by_arousal: int, per_transition: list[int],
+                 rules: RuleSet) -> Finding:
+    """Sleep starts (hypnic jerks) per wake-to-sleep transition."""
+    followed_pct = (100.0 * n_followed_by_arousal / n_hypnic) if n_hypnic else float("nan")
+    values = {"ruleset": rules.name, "n_hypnic_jerks": int(n_hypnic), "n_wake_to_sleep_transitions": int(n_transitions),
+              "hypnic_jerks_per_transition": (n_hypnic / n_transitions) if n_transitions else float("nan"),
+              "hypnic_jerks_by_transition": [int(v) for v in per_transition],
+              "followed_by_arousal_pct": followed_pct}
+    if n_transitions == 0:
+        return Finding(FindingCode.SLEEP_STARTS, None,
+                       f"No wake-to-sleep transition in the hypnogram, so sleep starts cannot be assessed "
+                       f"{tag(rules)}.",
+                       values)
+    rate = n_hypnic / n_transitions
+    present = bool(rate >= rules.sleep_starts_min_per_transition and n_hypnic >= rules.sleep_starts_min_count)
+    ev = (f"{n_hypnic} hypnic jerks over {n_transitions} wake-to-sleep transitions ({rate:.1f} per transition), "
+          f"{fmt(followed_pct, 0)} % followed by an arousal; "
+          + ("frequent (intensified) sleep starts" if present else "within the normal variant")
+          + f" (threshold >= {rules.sleep_starts_min_per_transition:g} per transition and >= "
+          f"{rules.sleep_starts_min_count} jerks) {tag(rules)}.")
+    return Finding(FindingCode.SLEEP_STARTS, present, ev, values)

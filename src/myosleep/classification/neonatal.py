@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..vocab import FindingCode, TrialType
+from .cascade import Cascade, Decision, Step
+from .findings import Evidence, Finding, fmt, tag
 from .rules import RuleSet
+from .table import SLEEP_CODES, EventTable, RuleInputs
 
-__all__ = ["neonatal_clusters"]
+__all__ = ["STEP", "assess", "benign_neonatal_sleep_myoclonus", "neonatal_clusters"]
 
 
 def neonatal_clusters(onsets_s: np.ndarray, asleep: np.ndarray, *, rules: RuleSet,
@@ -72,3 +76,72 @@ def neonatal_clusters(onsets_s: np.ndarray, asleep: np.ndarray, *, rules: RuleSe
             rate[r] = mean_rate
             k += 1
     return cid, rate
+
+
+def decide(events: EventTable, state: Cascade, inputs: RuleInputs) -> Decision:
+    """Infants (< ``neonatal_max_age_y``): jerks of a 1-5 Hz cluster in sleep.
+
+    Decided before the leg movements: a 1-5 Hz run of leg jerks would otherwise merge into one
+    AASM leg movement (its offset needs 0.5 s of rest).
+    """
+    rs = inputs.rules
+    cluster = np.full(events.n, -1, dtype=np.int64)
+    if inputs.age is None or inputs.age.years >= rs.neonatal_max_age_y or not events.n:
+        return Decision(np.zeros(events.n, dtype=bool), TrialType.NEONATAL_MYOCLONUS,
+                        columns={"cluster_id": cluster})
+    asleep = np.isin(events.stage, SLEEP_CODES)
+    cluster, rate = neonatal_clusters(events.onset_s, asleep, rules=rs, candidate=state.free)
+    sel = cluster >= 0
+    return Decision(sel, TrialType.NEONATAL_MYOCLONUS,
+                    [f"cluster {c} of jerks at {r:.1f} Hz in sleep (BNSM 1-5 Hz)"
+                     for c, r in zip(cluster[sel], rate[sel])],
+                    columns={"cluster_id": cluster})
+
+
+STEP = Step("neonatal_myoclonus (age < 1 y)", decide)
+
+
+def assess(evidence: Evidence) -> tuple[Finding, None]:
+    """Benign neonatal sleep myoclonus from the clusters found (no indices of its own)."""
+    age = evidence.inputs.age
+    nn = evidence.of_type(TrialType.NEONATAL_MYOCLONUS.value)
+    tst_h = evidence.indices.tst_h
+    n_clusters = int(nn["cluster_id"].nunique())
+    return benign_neonatal_sleep_myoclonus(
+        age_months=None if age is None else age.months, n_clusters=n_clusters, n_jerks=len(nn),
+        clusters_per_h=n_clusters / tst_h if tst_h > 0 else float("nan"), n_in_wake_after=0,
+        rules=evidence.inputs.rules), None
+
+
+def benign_neonatal_sleep_myoclonus(*, age_months: float | None, n_clusters: int, n_jerks: int,
+                                    clusters_per_h: float, n_in_wake_after: int, rules: RuleSet) -> Finding:
+    """Age-aware BNSM: clusters of 1-5 Hz jerks in sleep in an infant."""
+    values = {"ruleset": rules.name, "age_months": age_months, "n_clusters": int(n_clusters),
+              "n_neonatal_jerks": int(n_jerks), "clusters_per_h_sleep": clusters_per_h,
+              "typical_age": None if age_months is None else bool(age_months < rules.neonatal_typical_max_months)}
+    if age_months is None:
+        return Finding(FindingCode.BENIGN_NEONATAL_SLEEP_MYOCLONUS, None,
+                       f"Age not given, so benign neonatal sleep myoclonus (an infant disorder) cannot be assessed; "
+                       f"{n_clusters} clusters of 1-5 Hz jerks in sleep were seen {tag(rules)}.", values)
+    if age_months / 12.0 >= rules.neonatal_max_age_y:
+        return Finding(FindingCode.BENIGN_NEONATAL_SLEEP_MYOCLONUS, False,
+                       f"Not applicable at {age_months / 12.0:.1f} years (benign neonatal sleep myoclonus is a "
+                       f"disorder of the first year); {n_clusters} clusters of 1-5 Hz jerks in sleep {tag(rules)}.",
+                       values)
+    present = n_clusters >= 1
+    if not present:
+        return Finding(FindingCode.BENIGN_NEONATAL_SLEEP_MYOCLONUS, False,
+                       f"No cluster of >= {rules.neonatal_min_jerks} jerks at 1-5 Hz in sleep at "
+                       f"{age_months:.1f} months {tag(rules)}.", values)
+    if age_months < rules.neonatal_typical_max_months:
+        age_note = f"typical at {age_months:.1f} months"
+    elif age_months < rules.neonatal_unusual_after_months:
+        age_note = (f"at {age_months:.1f} months it has outlasted the usual 3 months (a third of infants "
+                    f"keep it longer)")
+    else:
+        age_note = (f"UNUSUAL at {age_months:.1f} months (rarely persists beyond "
+                    f"{rules.neonatal_unusual_after_months:g} months): consider other causes")
+    ev = (f"{n_clusters} clusters ({n_jerks} jerks at 1-5 Hz, {fmt(clusters_per_h)}/h of sleep) only in sleep, "
+          f"{age_note}; benign only with a normal EEG (EEG discharges make it not benign, not checked here) "
+          f"{tag(rules)}.")
+    return Finding(FindingCode.BENIGN_NEONATAL_SLEEP_MYOCLONUS, True, ev, values)

@@ -21,53 +21,61 @@ numbers that decided it.  The differences between rulesets live in :class:`~.rul
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from ._intervals import overlaps_any
+from ..schema import LEG_MOVEMENTS
+from ..vocab import FindingCode, Role, TrialType
+from ._intervals import arousal_mask, overlaps_any
+from .cascade import Cascade, Decision, Step
+from .findings import Evidence, Finding, tag
 from .rules import RuleSet
+from .table import EventTable, RuleInputs
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["score_leg_movements", "plm_series", "LM_COLUMNS"]
+__all__ = ["LM_COLUMNS", "STEP", "assess", "periodic_limb_movements", "plm_series", "score_leg_movements"]
 
 logger = logging.getLogger("myosleep")
 
-#: Columns of the LM table (units: s, uV).
-LM_COLUMNS = ["onset", "duration", "channel", "side", "peak_amplitude_uv", "n_lms", "bilateral",
-              "scored", "candidate", "respiratory", "breaks_series", "interval_s", "series_id",
-              "periodic", "arousal", "rule", "burst_ids"]
+#: Columns of the LM table (:data:`myosleep.schema.LEG_MOVEMENTS`; units: s, uV).
+LM_COLUMNS = list(LEG_MOVEMENTS.names)
 
 
-def _empty_lm_table() -> "pd.DataFrame":
-    import pandas as pd
+class _Lm(NamedTuple):
+    """One monolateral leg movement (an "lm" burst)."""
 
-    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(LM_COLUMNS, [
-        float, float, object, object, float, int, bool, bool, bool, bool, bool, float, int, bool, bool,
-        object, object])})
+    onset: float
+    offset: float
+    duration: float
+    leg: str
+    side: str
+    channel: str
+    peak: float
+    burst_id: int
 
 
-def _leg_key(row) -> str:
-    side = str(row.get("side", "n/a")).lower()
-    return side if side in ("left", "right") else f"ch:{row['channel']}"
+def _leg_key(side: str, channel: str) -> str:
+    side = side.lower()
+    return side if side in ("left", "right") else f"ch:{channel}"
 
 
-def _merge_bilateral(lms: list[dict], rules: RuleSet) -> list[list[dict]]:
+def _merge_bilateral(lms: list[_Lm], rules: RuleSet) -> list[list[_Lm]]:
     """Group monolateral LMs (sorted by onset) into bilateral LMs following ``rules``."""
-    groups: list[list[dict]] = []
+    groups: list[list[_Lm]] = []
     for lm in lms:
         if groups:
             g = groups[-1]
-            legs = {m["leg"] for m in g}
+            legs = {m.leg for m in g}
             if rules.bilateral_mode == "onset":
                 # AASM: one LM per leg in a merged LM, onsets < bilateral_onset_gap_s apart.
-                ok = lm["leg"] not in legs and lm["onset"] - g[0]["onset"] < rules.bilateral_onset_gap_s
+                ok = lm.leg not in legs and lm.onset - g[0].onset < rules.bilateral_onset_gap_s
             else:
                 # WASM 2016: chained LMs alternating legs, overlapping or < gap apart (offset to onset).
-                offset = max(m["offset"] for m in g)
-                ok = (lm["leg"] != g[-1]["leg"] and lm["onset"] - offset < rules.bilateral_offset_gap_s
+                offset = max(m.offset for m in g)
+                ok = (lm.leg != g[-1].leg and lm.onset - offset < rules.bilateral_offset_gap_s
                       and (rules.bilateral_max_lms is None or len(g) < rules.bilateral_max_lms))
             if ok:
                 g.append(lm)
@@ -76,7 +84,7 @@ def _merge_bilateral(lms: list[dict], rules: RuleSet) -> list[list[dict]]:
     return groups
 
 
-def _respiratory_mask(on: np.ndarray, off: np.ndarray, resp: "pd.DataFrame | None", rules: RuleSet) -> np.ndarray:
+def _respiratory_mask(on: np.ndarray, off: np.ndarray, resp: pd.DataFrame | None, rules: RuleSet) -> np.ndarray:
     out = np.zeros(on.size, dtype=bool)
     if resp is None or len(resp) == 0 or on.size == 0:
         return out
@@ -87,16 +95,6 @@ def _respiratory_mask(on: np.ndarray, off: np.ndarray, resp: "pd.DataFrame | Non
     else:
         w_on, w_off = r_on - rules.respiratory_before_s, r_off + rules.respiratory_after_s
     return overlaps_any(on, off, w_on, w_off, closed=True)
-
-
-def _arousal_mask(on: np.ndarray, off: np.ndarray, arousals: "pd.DataFrame | None", gap_s: float) -> np.ndarray:
-    out = np.zeros(on.size, dtype=bool)
-    if arousals is None or len(arousals) == 0 or on.size == 0:
-        return out
-    a_on = arousals["onset"].to_numpy(dtype=float)
-    a_off = a_on + arousals["duration"].to_numpy(dtype=float)
-    # overlap, or less than gap_s between the end of one and the onset of the other
-    return overlaps_any(on, off, a_on - gap_s, a_off + gap_s)
 
 
 def plm_series(onsets_s: np.ndarray, *, eligible: np.ndarray, breaks: np.ndarray,
@@ -163,17 +161,69 @@ def plm_series(onsets_s: np.ndarray, *, eligible: np.ndarray, breaks: np.ndarray
     return interval, series, series >= 0
 
 
-def score_leg_movements(bursts: "pd.DataFrame", *, rules: RuleSet,
-                        respiratory_events: "pd.DataFrame | None" = None,
-                        arousals: "pd.DataFrame | None" = None) -> "pd.DataFrame":
+def _monolateral_lms(bursts: pd.DataFrame, rules: RuleSet) -> tuple[list[_Lm], list[_Lm]]:
+    """The "lm" bursts of leg channels as LMs of at least ``lm_min_duration_s``, sorted by onset;
+    (LMs, LMs too long to merge under AASM)."""
+    if bursts is None or len(bursts) == 0:
+        return [], []
+    b = bursts[(bursts["detector"].astype(str) == "lm") & (bursts["role"].astype(str) == Role.LEG.value)]
+    b = b.sort_values("onset", kind="stable")
+    lms = []
+    for on, dur, side, chan, peak, bid in zip(b["onset"].to_numpy(float), b["duration"].to_numpy(float),
+                                              b["side"].astype(str), b["channel"].astype(str),
+                                              b["peak_amplitude_uv"].to_numpy(float), b["burst_id"]):
+        if np.isfinite(on) and np.isfinite(dur):
+            lms.append(_Lm(on, on + dur, dur, _leg_key(side, chan), side, chan, float(peak), int(bid)))
+    # Monolateral LMs shorter than the minimum are not LMs under any ruleset.
+    n_short = sum(m.duration < rules.lm_min_duration_s for m in lms)
+    if n_short:
+        logger.debug("%d leg bursts shorter than %.1f s are not LMs", n_short, rules.lm_min_duration_s)
+    lms = [m for m in lms if m.duration >= rules.lm_min_duration_s]
+    if rules.lm_max_duration_bilateral_s is not None:
+        return lms, []
+    # AASM: each LM must itself be 0.5-10 s before merging.
+    return ([m for m in lms if m.duration <= rules.lm_max_duration_s],
+            [m for m in lms if m.duration > rules.lm_max_duration_s])
+
+
+def _lm_row(g: list[_Lm], rules: RuleSet) -> dict[str, object]:
+    """One (merged) LM: its numbers and whether the ruleset scores it, counts it, lets it break a series."""
+    on = min(m.onset for m in g)
+    dur = max(m.offset for m in g) - on
+    bilateral = len({m.leg for m in g}) > 1
+    if rules.lm_max_duration_bilateral_s is None:
+        scored = all(m.duration <= rules.lm_max_duration_s for m in g)
+        limit = rules.lm_max_duration_s
+        rule = (f"LM {dur:.2f} s" + (" (bilateral, onsets < "
+                                      f"{rules.bilateral_onset_gap_s:g} s apart)" if bilateral else "")
+                if scored else f"leg activity {max(m.duration for m in g):.1f} s > {limit:g} s: not an LM")
+        breaks = scored is False and rules.long_lm_breaks_series
+        candidate = scored
+    else:
+        limit = rules.lm_max_duration_bilateral_s if bilateral else rules.lm_max_duration_s
+        scored, candidate = True, dur <= limit
+        kind = "bilateral" if bilateral else "monolateral"
+        rule = (f"{kind} CLM {dur:.2f} s <= {limit:g} s" if candidate
+                else f"{kind} LM {dur:.2f} s > {limit:g} s: not a CLM")
+        breaks = (not candidate) and rules.long_lm_breaks_series
+    peaks = [m.peak for m in g]
+    return {"onset": on, "duration": dur, "channel": tuple(dict.fromkeys(m.channel for m in g)),
+            "side": "both" if {"left", "right"} <= {m.side for m in g} else g[0].side,
+            "peak_amplitude_uv": float(np.nanmax(peaks)) if np.isfinite(peaks).any() else np.nan,
+            "n_lms": len(g), "bilateral": bilateral, "scored": bool(scored), "candidate": bool(candidate),
+            "breaks_series": bool(breaks), "rule": rule, "burst_ids": tuple(m.burst_id for m in g)}
+
+
+def score_leg_movements(bursts: pd.DataFrame, *, rules: RuleSet, respiratory_events: pd.DataFrame | None = None,
+                        arousals: pd.DataFrame | None = None) -> pd.DataFrame:
     """Score leg movements and PLM series from leg-movement bursts.
 
     Parameters
     ----------
     bursts : DataFrame
-        Bursts table (detection schema).  Rows with ``detector == "lm"`` on ``role == "leg"``
-        channels are used (all rows when the columns are absent).  Columns used: onset (s),
-        duration (s), channel, side, peak_amplitude_uv (uV), burst_id.
+        Bursts table (:data:`myosleep.schema.BURSTS`).  Rows with ``detector == "lm"`` on
+        ``role == "leg"`` channels are used: onset (s), duration (s), channel, side,
+        peak_amplitude_uv (uV), burst_id.
     rules : RuleSet
     respiratory_events : DataFrame, optional
         ``onset`` and ``duration`` (s) of apnoeas/hypopnoeas/RERAs.
@@ -183,84 +233,22 @@ def score_leg_movements(bursts: "pd.DataFrame", *, rules: RuleSet,
     Returns
     -------
     DataFrame
-        Columns :data:`LM_COLUMNS`: onset and duration (s) of the (merged) LM, channel
-        (comma-separated), side, peak_amplitude_uv (uV), n_lms (monolateral LMs merged),
-        bilateral, scored (an LM under these rules), candidate (counts towards series),
-        respiratory (respiratory-related, excluded), breaks_series, interval_s (onset-to-onset
-        interval to the previous LM taken into account, s), series_id (-1 when not periodic),
-        periodic, arousal (associated with an arousal), rule (what decided), burst_ids.
+        Columns :data:`LM_COLUMNS` (:data:`myosleep.schema.LEG_MOVEMENTS`): onset and duration
+        (s) of the (merged) LM, channel (tuple), side, peak_amplitude_uv (uV), n_lms
+        (monolateral LMs merged), bilateral, scored (an LM under these rules), candidate
+        (counts towards series), respiratory (respiratory-related, excluded), breaks_series,
+        interval_s (onset-to-onset interval to the previous LM taken into account, s),
+        series_id (-1 when not periodic), periodic, arousal (associated with an arousal),
+        rule (what decided), burst_ids (tuple).
     """
     import pandas as pd
 
-    if bursts is None or len(bursts) == 0:
-        return _empty_lm_table()
-    b = bursts
-    if "detector" in b.columns:
-        b = b[b["detector"].astype(str) == "lm"]
-    if "role" in b.columns:
-        b = b[b["role"].astype(str) == "leg"]
-    if len(b) == 0:
-        return _empty_lm_table()
-    b = b.sort_values("onset", kind="stable")
-    lms = []
-    for k, row in enumerate(b.to_dict("records")):
-        on = float(row["onset"])
-        dur = float(row["duration"])
-        if not np.isfinite(on) or not np.isfinite(dur):
-            continue
-        lms.append({"onset": on, "offset": on + dur, "duration": dur, "leg": _leg_key(row),
-                    "side": str(row.get("side", "n/a")), "channel": str(row["channel"]),
-                    "peak": float(row.get("peak_amplitude_uv", np.nan)),
-                    "burst_id": str(row.get("burst_id", k))})
-    # Monolateral LMs shorter than the minimum are not LMs under any ruleset.
-    short = [m for m in lms if m["duration"] < rules.lm_min_duration_s]
-    if short:
-        logger.debug("%d leg bursts shorter than %.1f s are not LMs", len(short), rules.lm_min_duration_s)
-    lms = [m for m in lms if m["duration"] >= rules.lm_min_duration_s]
-    if rules.lm_max_duration_bilateral_s is None:
-        # AASM: each LM must itself be 0.5-10 s before merging.
-        long_ = [m for m in lms if m["duration"] > rules.lm_max_duration_s]
-        lms = [m for m in lms if m["duration"] <= rules.lm_max_duration_s]
-    else:
-        long_ = []
+    lms, long_ = _monolateral_lms(bursts, rules)
     groups = _merge_bilateral(lms, rules) + [[m] for m in long_]
-    groups.sort(key=lambda g: g[0]["onset"])
-
-    rows = []
-    for g in groups:
-        on = min(m["onset"] for m in g)
-        off = max(m["offset"] for m in g)
-        dur = off - on
-        legs = {m["leg"] for m in g}
-        bilateral = len(legs) > 1
-        if rules.lm_max_duration_bilateral_s is None:
-            scored = all(m["duration"] <= rules.lm_max_duration_s for m in g)
-            limit = rules.lm_max_duration_s
-            rule = (f"LM {dur:.2f} s" + (" (bilateral, onsets < "
-                                          f"{rules.bilateral_onset_gap_s:g} s apart)" if bilateral else "")
-                    if scored else f"leg activity {max(m['duration'] for m in g):.1f} s > {limit:g} s: not an LM")
-            breaks = scored is False and rules.long_lm_breaks_series
-        else:
-            limit = rules.lm_max_duration_bilateral_s if bilateral else rules.lm_max_duration_s
-            scored = True
-            cand = dur <= limit
-            rule = (f"{'bilateral' if bilateral else 'monolateral'} CLM {dur:.2f} s <= {limit:g} s" if cand
-                    else f"{'bilateral' if bilateral else 'monolateral'} LM {dur:.2f} s > {limit:g} s: not a CLM")
-            breaks = (not cand) and rules.long_lm_breaks_series
-        candidate = scored and (dur <= limit if rules.lm_max_duration_bilateral_s is not None else True)
-        rows.append({
-            "onset": on, "duration": dur,
-            "channel": ",".join(dict.fromkeys(m["channel"] for m in g)),
-            "side": "both" if {"left", "right"} <= {m["side"] for m in g} else g[0]["side"],
-            "peak_amplitude_uv": (float(np.nanmax([m["peak"] for m in g]))
-                                  if any(np.isfinite(m["peak"]) for m in g) else np.nan),
-            "n_lms": len(g), "bilateral": bilateral, "scored": bool(scored), "candidate": bool(candidate),
-            "breaks_series": bool(breaks), "rule": rule,
-            "burst_ids": ";".join(m["burst_id"] for m in g),
-        })
-    if not rows:
-        return _empty_lm_table()
-    df = pd.DataFrame(rows)
+    if not groups:
+        return LEG_MOVEMENTS.empty()
+    groups.sort(key=lambda g: g[0].onset)
+    df = pd.DataFrame([_lm_row(g, rules) for g in groups])
     on = df["onset"].to_numpy(float)
     off = on + df["duration"].to_numpy(float)
     resp = _respiratory_mask(on, off, respiratory_events, rules) & df["candidate"].to_numpy(bool)
@@ -271,9 +259,100 @@ def score_leg_movements(bursts: "pd.DataFrame", *, rules: RuleSet,
     df["interval_s"] = interval
     df["series_id"] = series
     df["periodic"] = periodic
-    df["arousal"] = _arousal_mask(on, off, arousals, rules.arousal_gap_s)
+    df["arousal"] = arousal_mask(on, off, arousals, rules.arousal_gap_s)
     df.loc[resp, "rule"] = df.loc[resp, "rule"] + " (respiratory-related: not counted)"
     lo, hi = rules.plm_min_interval_s, rules.plm_max_interval_s
     df.loc[periodic, "rule"] = df.loc[periodic, "rule"] + (
         f"; PLM series of >= {rules.plm_min_count} with intervals {lo:g}-{hi:g} s ({rules.name})")
     return df[LM_COLUMNS].reset_index(drop=True)
+
+
+def _drop_overlapping(bursts: pd.DataFrame, on: np.ndarray, off: np.ndarray) -> pd.DataFrame:
+    """Rows (onset, duration in s) that overlap none of the intervals [on, off] (s)."""
+    if len(bursts) == 0 or on.size == 0:
+        return bursts
+    a = bursts["onset"].to_numpy(float)
+    b = a + bursts["duration"].to_numpy(float)
+    return bursts[~overlaps_any(a, b, on, off)].reset_index(drop=True)
+
+
+def decide(events: EventTable, state: Cascade, inputs: RuleInputs) -> Decision:
+    """Score the leg movements; leg-only events inside one are that leg movement (one row, its LM's).
+
+    Leg activity inside a gross body movement or a neonatal cluster is part of it, not an LM.
+    """
+    not_lm = ((state.decided_as(TrialType.BODY_MOVEMENT) & events.has_region(Role.LEG.value))
+              | state.decided_as(TrialType.NEONATAL_MYOCLONUS))
+    bursts = inputs.detection.bursts
+    lm_bursts = _drop_overlapping(bursts, events.onset_s[not_lm], events.offset_s[not_lm]) if events.n else bursts
+    context = inputs.context
+    lm = score_leg_movements(lm_bursts, rules=inputs.rules, respiratory_events=context.respiratory_events,
+                             arousals=context.arousals)
+    absorbed = np.zeros(events.n, dtype=bool)
+    if events.n and len(lm):
+        lm_on = lm["onset"].to_numpy(float)
+        inside = overlaps_any(events.onset_s, events.offset_s, lm_on, lm_on + lm["duration"].to_numpy(float))
+        absorbed = inside & events.only_regions(Role.LEG.value) & state.free
+    return Decision(absorbed, None, leg_movements=lm)
+
+
+STEP = Step("leg_movement", decide)
+
+
+def assess(evidence: Evidence) -> tuple[Finding, dict[str, object]]:
+    """Periodic limb movements: PLMS/PLMW indices and the finding."""
+    inputs, idx = evidence.inputs, evidence.indices
+    hours, tst_h = idx.hours_by_stage, idx.tst_h
+    lm = evidence.leg_movements
+    lm_ev = evidence.of_type(TrialType.LEG_MOVEMENT.value)
+    lm_per = lm_ev["periodic"].astype(bool).to_numpy()
+    lm_sleep = lm_ev["stage"].isin(["N1", "N2", "N3", "R"]).to_numpy()
+    lm_wake = (lm_ev["stage"] == "W").to_numpy()
+    n_plms = int((lm_per & lm_sleep).sum())
+    n_plmw = int((lm_per & lm_wake).sum())
+    n_plms_ar = int((lm_per & lm_sleep & lm_ev["arousal"].astype(bool).to_numpy()).sum())
+    plms_by_stage = ({s: (int((lm_per & (lm_ev["stage"] == s).to_numpy()).sum()) / hours[s]
+                          if hours[s] > 0 else float("nan")) for s in ("N1", "N2", "N3", "R")}
+                     if len(lm_ev) else {s: 0.0 for s in ("N1", "N2", "N3", "R")})
+    rs, age = inputs.rules, inputs.age
+    finding = periodic_limb_movements(
+        has_leg_channels=bool(inputs.labels_with_role(Role.LEG)), n_plms=n_plms, tst_h=tst_h, n_plmw=n_plmw,
+        wake_h=hours["W"], n_lm_sleep=int(lm_sleep.sum()), n_plms_arousal=n_plms_ar,
+        is_child=bool(age is not None and age.years < rs.child_age_y), age_known=age is not None, rules=rs)
+    return finding, {
+        "n_lm": int(len(lm_ev)), "n_lm_sleep": int(lm_sleep.sum()), "n_plms": n_plms, "n_plmw": n_plmw,
+        "plms_index_per_h": n_plms / tst_h if tst_h > 0 else float("nan"),
+        "plmw_index_per_h": n_plmw / hours["W"] if hours["W"] > 0 else float("nan"),
+        "lm_index_per_h_sleep": int(lm_sleep.sum()) / tst_h if tst_h > 0 else float("nan"),
+        "plms_arousal_index_per_h": n_plms_ar / tst_h if tst_h > 0 else float("nan"),
+        "plms_index_per_h_by_stage": plms_by_stage,
+        "n_plm_series": int(lm["series_id"].max() + 1) if len(lm) and (lm["series_id"] >= 0).any() else 0,
+        "n_respiratory_lm_excluded": int(lm["respiratory"].sum()) if len(lm) else 0,
+        "n_bilateral_lm": int(lm_ev["bilateral"].astype(bool).sum()),
+    }
+
+
+def periodic_limb_movements(*, has_leg_channels: bool, n_plms: int, tst_h: float, n_plmw: int, wake_h: float,
+                            n_lm_sleep: int, n_plms_arousal: int, is_child: bool, age_known: bool,
+                            rules: RuleSet) -> Finding:
+    """PLMS index against the adult (> 15/h) or paediatric (> 5/h) cut-off."""
+    cutoff = rules.plms_index_child_per_h if is_child else rules.plms_index_adult_per_h
+    plmsi = n_plms / tst_h if tst_h > 0 else float("nan")
+    values = {"ruleset": rules.name, "n_plms": int(n_plms), "plms_index_per_h": plmsi,
+              "n_plmw": int(n_plmw), "plmw_index_per_h": (n_plmw / wake_h) if wake_h > 0 else float("nan"),
+              "lm_sleep_index_per_h": n_lm_sleep / tst_h if tst_h > 0 else float("nan"),
+              "plms_arousal_index_per_h": n_plms_arousal / tst_h if tst_h > 0 else float("nan"),
+              "tst_h": tst_h, "cutoff_per_h": cutoff, "age_group": "child" if is_child else "adult"}
+    if not has_leg_channels:
+        return Finding(FindingCode.PERIODIC_LIMB_MOVEMENTS, None,
+                       f"No usable leg EMG channel, so periodic limb movements cannot be assessed "
+                       f"{tag(rules)}.", values)
+    if not tst_h > 0:
+        return Finding(FindingCode.PERIODIC_LIMB_MOVEMENTS, None,
+                       f"No sleep in the hypnogram, so the PLMS index cannot be computed {tag(rules)}.", values)
+    present = bool(plmsi > cutoff)
+    who = "children" if is_child else ("adults" if age_known else "adults (age not given)")
+    ev = (f"PLMS index {plmsi:.1f}/h ({n_plms} periodic leg movements in {tst_h:.1f} h of sleep), "
+          f"{'above' if present else 'not above'} the {cutoff:g}/h cut-off for {who}; "
+          f"PLMW {n_plmw} {tag(rules)}.")
+    return Finding(FindingCode.PERIODIC_LIMB_MOVEMENTS, present, ev, values)

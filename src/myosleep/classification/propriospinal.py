@@ -17,12 +17,20 @@ neuro-anatomy tables (e.g. Kendall, Muscles: Testing and Function, 5th ed., 2005
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Sequence
+
 import numpy as np
 
+from ..vocab import FindingCode, Role, Stage, TrialType
+from .cascade import Cascade, Decision, Step
+from .findings import Evidence, Finding, fmt, tag
 from .rules import RuleSet
+from .table import EventTable, Recruit, RuleInputs
 
-__all__ = ["SEGMENT_CM", "MUSCLE_SEGMENTS", "segment_position_cm", "muscle_position_cm", "propagation_velocity"]
+__all__ = ["MUSCLE_SEGMENTS", "SEGMENT_CM", "STEP", "assess", "muscle_position_cm", "propagation_velocity",
+           "propriospinal_myoclonus", "segment_position_cm"]
 
 _LEN_CM = {"C": 1.2, "T": 2.2, "L": 1.0, "S": 0.6}  # Ko et al. 2004 segment lengths
 _COUNT = {"C": 8, "T": 12, "L": 5, "S": 5}
@@ -90,28 +98,15 @@ def muscle_position_cm(label: str, role: str | None = None) -> float | None:
     return None
 
 
-def _parse_latencies(text: str) -> list[tuple[str, float]]:
-    out = []
-    for part in str(text).split(";"):
-        if ":" not in part:
-            continue
-        label, ms = part.rsplit(":", 1)
-        try:
-            out.append((label.strip(), float(ms)))
-        except ValueError:
-            continue
-    return out
-
-
-def propagation_velocity(latencies_ms: str, roles: dict[str, str], *, rules: RuleSet) -> tuple[float, int, str]:
+def propagation_velocity(recruitment: Sequence[Recruit | tuple[str, str, float]], *,
+                         rules: RuleSet) -> tuple[float, int, str]:
     """Spread velocity (m/s) of one motor event from its axial origin.
 
     Parameters
     ----------
-    latencies_ms : str
-        ``"label:ms;label:ms"`` onset latencies (ms) in recruitment order (motor-event table).
-    roles : dict
-        Role of every channel label.
+    recruitment : sequence of (label, role, latency_ms)
+        Each muscle's first EMG burst in recruitment order: channel label, role and onset
+        latency (ms) after the event's onset (:meth:`EventTable.recruitment`).
     rules : RuleSet
 
     Returns
@@ -127,18 +122,21 @@ def propagation_velocity(latencies_ms: str, roles: dict[str, str], *, rules: Rul
     direction : str
         ``"rostral"``, ``"caudal"``, ``"both"`` or ``""``.
     """
-    lat = _parse_latencies(latencies_ms)
+    lat = [Recruit(*r) for r in recruitment]
     if len(lat) < rules.psm_min_channels:
         return float("nan"), 0, ""
-    first_label, first_ms = lat[0]
-    if roles.get(first_label) != "axial":
+    first_label, first_role, first_ms = lat[0]
+    if first_role != Role.AXIAL.value:
         return float("nan"), 0, ""
     origin = muscle_position_cm(first_label, "axial")
     if origin is None:
         return float("nan"), 0, ""
-    vel, dirs, per_dir, positions = [], set(), {"rostral": [], "caudal": []}, set()
-    for label, ms in lat[1:]:
-        pos = muscle_position_cm(label, roles.get(label))
+    vel: list[float] = []
+    dirs: set[str] = set()
+    per_dir: dict[str, list[tuple[float, float]]] = {"rostral": [], "caudal": []}
+    positions: set[float] = set()
+    for label, role, ms in lat[1:]:
+        pos = muscle_position_cm(label, role)
         dt_s = (ms - first_ms) / 1000.0
         if pos is None or pos == origin or dt_s <= 0:
             continue
@@ -162,3 +160,58 @@ def propagation_velocity(latencies_ms: str, roles: dict[str, str], *, rules: Rul
         return float("nan"), 0, ""
     direction = "both" if len(dirs) == 2 else dirs.pop()
     return float(np.median(vel)), len(vel) + 1, direction
+
+
+def decide(events: EventTable, state: Cascade, inputs: RuleInputs) -> Decision:
+    """Axial first muscle, spread at 3-11 m/s, in wake, N1 or a transition window, bursts <= 2 s.
+
+    The spread velocity of every undecided axial-onset event is reported (``velocity_m_s``).
+    """
+    rs = inputs.rules
+    velocity = np.full(events.n, np.nan)
+    mask = np.zeros(events.n, dtype=bool)
+    rules: list[str] = []
+    in_trans = np.asarray(inputs.context.in_transition(events.onset_s), dtype=bool) if events.n \
+        else np.zeros(0, bool)
+    for i in np.flatnonzero(state.free & (events.first_role == Role.AXIAL.value)):
+        v, nch, direction = propagation_velocity(events.recruitment(int(i)), rules=rs)
+        velocity[i] = v
+        relaxed = events.stage[i] in (int(Stage.W), int(Stage.N1)) or in_trans[i]
+        if (math.isfinite(v) and rs.psm_min_velocity_m_s <= v <= rs.psm_max_velocity_m_s and relaxed
+                and events.max_burst_s[i] <= rs.psm_max_burst_s):
+            mask[i] = True
+            rules.append(f"axial onset, {direction} spread at {v:.1f} m/s over {nch} muscles")
+    return Decision(mask, TrialType.PROPRIOSPINAL_MYOCLONUS, rules, columns={"velocity_m_s": velocity})
+
+
+STEP = Step("propriospinal_myoclonus", decide)
+
+
+def assess(evidence: Evidence) -> tuple[Finding, None]:
+    """Propriospinal myoclonus from the axial-onset jerks found (no indices of its own)."""
+    ps = evidence.of_type(TrialType.PROPRIOSPINAL_MYOCLONUS.value)
+    has_axial = bool(evidence.inputs.labels_with_role(Role.AXIAL))
+    return propriospinal_myoclonus(has_axial=has_axial, n_events=len(ps), velocities_m_s=ps["velocity_m_s"].tolist(),
+                                   rules=evidence.inputs.rules), None
+
+
+def propriospinal_myoclonus(*, has_axial: bool, n_events: int, velocities_m_s: list[float],
+                            rules: RuleSet) -> Finding:
+    """Axial-onset jerks spreading at propriospinal velocities."""
+    import numpy as np
+
+    v = [x for x in velocities_m_s if math.isfinite(x)]
+    median_m_s = float(np.median(v)) if v else float("nan")
+    values = {"ruleset": rules.name, "n_jerks": int(n_events), "median_velocity_m_s": median_m_s,
+              "velocity_range_m_s": [rules.psm_min_velocity_m_s, rules.psm_max_velocity_m_s]}
+    if not has_axial:
+        return Finding(FindingCode.PROPRIOSPINAL_MYOCLONUS, None,
+                       f"No axial EMG channel (abdominal, paraspinal, intercostal), so propriospinal myoclonus "
+                       f"cannot be assessed {tag(rules)}.", values)
+    present = n_events >= rules.psm_min_events
+    ev = (f"{n_events} jerks start in an axial muscle at sleep onset and spread at "
+          f"{fmt(median_m_s)} m/s (median; propriospinal range "
+          f"{rules.psm_min_velocity_m_s:g}-{rules.psm_max_velocity_m_s:g} m/s), "
+          f"{'at least' if present else 'fewer than'} the {rules.psm_min_events} required; no cortical "
+          f"potential was checked {tag(rules)}.")
+    return Finding(FindingCode.PROPRIOSPINAL_MYOCLONUS, bool(present), ev, values)

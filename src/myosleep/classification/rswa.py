@@ -15,19 +15,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import ParameterError
-from ..vocab import Stage
+from ..vocab import FindingCode, Role, Stage
+from .findings import Evidence, Finding, fmt, tag
 from .rules import AASM, RuleSet
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["atonia_index", "noise_corrected", "stage_medians", "stage_codes", "sinbar"]
+__all__ = ["assess", "atonia_index", "noise_corrected", "rem_sleep_without_atonia", "sinbar", "stage_codes",
+           "stage_medians"]
 
 _LABELS = {"W": Stage.W, "WAKE": Stage.W, "N1": Stage.N1, "N2": Stage.N2, "N3": Stage.N3, "R": Stage.R,
            "REM": Stage.R}
@@ -124,7 +127,7 @@ def stage_medians(amplitude_1s_uv: np.ndarray, stages_1s: Sequence | np.ndarray)
     return out
 
 
-def _activity_cover(bursts: "pd.DataFrame", grid_on: np.ndarray, width_s: float) -> np.ndarray:
+def _activity_cover(bursts: pd.DataFrame, grid_on: np.ndarray, width_s: float) -> np.ndarray:
     """Seconds of burst activity inside each window [grid_on, grid_on + width_s)."""
     if len(bursts) == 0 or grid_on.size == 0:
         return np.zeros(grid_on.size)
@@ -147,7 +150,7 @@ def _activity_cover(bursts: "pd.DataFrame", grid_on: np.ndarray, width_s: float)
     return cover
 
 
-def _mini_epoch_flags(bursts: "pd.DataFrame", mini_on: np.ndarray, epoch_on: np.ndarray,
+def _mini_epoch_flags(bursts: pd.DataFrame, mini_on: np.ndarray, epoch_on: np.ndarray,
                       rules: RuleSet) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Phasic, tonic and any flags per mini-epoch for one muscle's bursts."""
     w = rules.sinbar_mini_epoch_s
@@ -188,9 +191,9 @@ def _mini_epoch_flags(bursts: "pd.DataFrame", mini_on: np.ndarray, epoch_on: np.
     return phasic, tonic, anyact | phasic | tonic
 
 
-def sinbar(bursts: "pd.DataFrame", rem_mask_fn, *, duration_s: float, rules: RuleSet = AASM,
-           chin_channels: Sequence[str] | None = None,
-           arm_channels: dict[str, Sequence[str]] | None = None) -> dict:
+def sinbar(bursts: pd.DataFrame, rem_mask_fn: Callable[[np.ndarray], np.ndarray], *, duration_s: float,
+           rules: RuleSet = AASM, chin_channels: Sequence[str] | None = None,
+           arm_channels: Mapping[str, Sequence[str]] | None = None) -> dict[str, float]:
     """SINBAR percentages of 3-s REM mini-epochs with EMG activity.
 
     Parameters
@@ -223,7 +226,7 @@ def sinbar(bursts: "pd.DataFrame", rem_mask_fn, *, duration_s: float, rules: Rul
     epoch_on = np.arange(0.0, float(duration_s), rules.sinbar_epoch_s)
     epoch_rem = (np.asarray(rem_mask_fn(epoch_on + rules.sinbar_epoch_s / 2.0), dtype=bool) if epoch_on.size
                  else np.zeros(0, bool))
-    out: dict = {"rem_mini_epochs": int(mini_on.size), "rem_min": float(mini_on.size * w / 60.0)}
+    out: dict[str, float] = {"rem_mini_epochs": int(mini_on.size), "rem_min": float(mini_on.size * w / 60.0)}
     import pandas as pd
 
     b = bursts if bursts is not None and len(bursts) else pd.DataFrame({"onset": [], "duration": [], "channel": []})
@@ -236,7 +239,7 @@ def sinbar(bursts: "pd.DataFrame", rem_mask_fn, *, duration_s: float, rules: Rul
         return out
     rem_epochs = epoch_on[epoch_rem]  # tonic activity is scored on REM epochs only
 
-    def flags(labels):
+    def flags(labels: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         sel = b[b["channel"].astype(str).isin(list(labels))]
         return _mini_epoch_flags(sel, mini_on, rem_epochs, rules)
 
@@ -249,3 +252,66 @@ def sinbar(bursts: "pd.DataFrame", rem_mask_fn, *, duration_s: float, rules: Rul
         _, _, ar = flags(arm_channels["right"])
         out["chin_fds_any_pct"] = float(100.0 * (an | al | ar).mean())
     return out
+
+
+def assess(evidence: Evidence) -> tuple[Finding, dict[str, object]]:
+    """REM sleep without atonia: SINBAR percentages from the bursts, Ferri's index from the chin
+    amplitude per second that detection computed."""
+    inputs = evidence.inputs
+    context, rs = inputs.context, inputs.rules
+
+    def is_rem(t: np.ndarray) -> np.ndarray:
+        return np.asarray(context.stage_at(t)) == int(Stage.R)
+
+    chin_labels = inputs.labels_with_role(Role.CHIN)
+    arm_labels = {side: [lab for lab in inputs.labels_with_role(Role.ARM) if inputs.sides[lab] == side]
+                  for side in ("left", "right")}
+    sb = sinbar(inputs.detection.bursts, is_rem, duration_s=float(context.hypnogram.end_s), rules=rs,
+                chin_channels=chin_labels or None, arm_channels=arm_labels)
+    amp = inputs.detection.chin_amplitude
+    rai = float("nan")
+    if amp.values_uv is not None and amp.values_uv.size:
+        rai = atonia_index(amp.values_uv, np.asarray(context.stage_at(np.arange(amp.values_uv.size) + 0.5)),
+                           rules=rs)
+    finding = rem_sleep_without_atonia(sinbar=sb, rai=rai, has_chin=bool(chin_labels) or bool(np.isfinite(rai)),
+                                       rules=rs, rai_source=amp.source)
+    return finding, {**sb, "atonia_index": rai, "atonia_index_source": amp.source}
+
+
+def rem_sleep_without_atonia(*, sinbar: dict[str, float], rai: float, has_chin: bool, rules: RuleSet,
+                             rai_source: str) -> Finding:
+    """SINBAR chin 'any' (and chin + FDS) percentages and Ferri's atonia index."""
+    rem_min = float(sinbar.get("rem_min", 0.0))
+    chin_any = float(sinbar.get("chin_any_pct", float("nan")))
+    fds = float(sinbar.get("chin_fds_any_pct", float("nan")))
+    values = {"ruleset": rules.name, "rem_min": rem_min,
+              "sinbar_chin_any_pct": sinbar.get("chin_any_pct", float("nan")),
+              "sinbar_chin_phasic_pct": sinbar.get("chin_phasic_pct", float("nan")),
+              "sinbar_chin_tonic_pct": sinbar.get("chin_tonic_pct", float("nan")),
+              "sinbar_chin_fds_any_pct": sinbar.get("chin_fds_any_pct", float("nan")),
+              "atonia_index": rai, "atonia_index_source": rai_source,
+              "chin_any_cutoff_pct": rules.sinbar_chin_any_pct,
+              "chin_fds_any_cutoff_pct": rules.sinbar_chin_fds_any_pct,
+              "atonia_index_abnormal_below": rules.rai_abnormal_below}
+    if not has_chin:
+        return Finding(FindingCode.REM_SLEEP_WITHOUT_ATONIA, None,
+                       f"No usable chin EMG channel, so REM sleep without atonia cannot be assessed "
+                       f"{tag(rules)}.", values)
+    if rem_min < rules.rswa_min_rem_min:
+        return Finding(FindingCode.REM_SLEEP_WITHOUT_ATONIA, None,
+                       f"Only {rem_min:.1f} min of REM sleep (< {rules.rswa_min_rem_min:g} min), too little to assess "
+                       f"REM sleep without atonia {tag(rules)}.", values)
+    reasons = []
+    if math.isfinite(chin_any) and chin_any >= rules.sinbar_chin_any_pct:
+        reasons.append(f"SINBAR chin 'any' {chin_any:.1f} % >= {rules.sinbar_chin_any_pct:g} %")
+    if math.isfinite(fds) and fds >= rules.sinbar_chin_fds_any_pct:
+        reasons.append(f"chin + FDS 'any' {fds:.1f} % >= {rules.sinbar_chin_fds_any_pct:g} %")
+    if math.isfinite(rai) and rai < rules.rai_abnormal_below:
+        reasons.append(f"atonia index {rai:.2f} < {rules.rai_abnormal_below:g}")
+    present = bool(reasons)
+    if present:
+        ev = "REM sleep without atonia: " + ", ".join(reasons) + f" over {rem_min:.0f} min of REM {tag(rules)}."
+    else:
+        ev = (f"Normal REM atonia: SINBAR chin 'any' {fmt(chin_any)} % (< {rules.sinbar_chin_any_pct:g} %), "
+              f"atonia index {fmt(rai, 2)} over {rem_min:.0f} min of REM {tag(rules)}.")
+    return Finding(FindingCode.REM_SLEEP_WITHOUT_ATONIA, present, ev, values)

@@ -124,9 +124,6 @@ class RuleSet:
     rai_window_s: float
     rswa_min_rem_min: float
 
-    # ---------------------------------------------------------------- body movement
-    body_min_burst_s: float
-
     # --------------------------------------------------------------------- neonatal
     neonatal_max_age_y: float
     neonatal_typical_max_months: float
@@ -147,7 +144,7 @@ class RuleSet:
     cortical_min_bursts: int
     cortical_jerk_max_burst_s: float
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         """Every threshold by name (JSON-ready)."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
@@ -206,10 +203,6 @@ _COMMON = dict(
     # No published minimum; 5 min = 100 SINBAR mini-epochs, so a single mini-epoch moves the
     # percentage by <= 1 %, well below the 18 % cut-off (Frauscher2012 scored whole nights).
     rswa_min_rem_min=5.0,
-    # A gross body movement is sustained muscle activity; a 'movement' in which no burst lasts
-    # as long as the shortest leg movement (AASM VII.A.1.a: 0.5 s) is a train of jerks
-    # (e.g. neonatal myoclonus at 1-5 Hz) and is split back into its jerks.
-    body_min_burst_s=0.5,
     neonatal_max_age_y=1.0,  # Maurer2010: BNSM is a disorder of the first year.
     neonatal_typical_max_months=3.0,  # Maurer2010: resolves by 3 months in most infants.
     neonatal_unusual_after_months=6.0,  # Maurer2010: rarely persists beyond 6 months.
@@ -300,8 +293,8 @@ def get_ruleset(rules: str | RuleSet) -> RuleSet:
     key = str(rules).strip().lower().replace("-", "").replace("_", "").replace(" ", "")
     key = {"wasm": "wasm2016", "wasm16": "wasm2016", "aasm": "aasm"}.get(key, key)
     if key not in RULESETS:
-        raise ParameterError(f"unknown ruleset {rules!r}; allowed are aasm, wasm2016", where="--rules",
-                             hint="use --rules aasm (default) or --rules wasm2016")
+        raise ParameterError(f"unknown ruleset {rules!r}; allowed are aasm, wasm2016", where="rules",
+                             hint="choose aasm (default) or wasm2016")
     return RULESETS[key]
 
 

@@ -10,7 +10,9 @@ from .._lazy import attach
 
 _LAZY = {
     "SleepContext": ".context",
+    "ContextInputs": ".context",
     "build_context": ".context",
+    "read_inputs": ".context",
     "TransitionWindow": ".transitions",
     "find_transitions": ".transitions",
     "sleep_onset_s": ".transitions",

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..vocab import Role
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..io.recording import ChannelInfo, Recording
 
 __all__ = ["channels_with_role", "pick_eeg", "pick_first"]
 
@@ -19,10 +22,9 @@ _EEG_PREFERENCE = (
 )
 
 
-def channels_with_role(recording: Any, role: Role) -> list:
+def channels_with_role(recording: Recording, role: Role) -> list[ChannelInfo]:
     """Readable channels (``ChannelInfo``) of a recording whose role is ``role``."""
-    return [ch for ch in getattr(recording, "channels", ())
-            if getattr(ch, "role", None) == role and getattr(ch, "readable", True)]
+    return [ch for ch in recording.channels if ch.role == role and ch.readable]
 
 
 def _norm(label: str) -> str:
@@ -31,14 +33,14 @@ def _norm(label: str) -> str:
     return s.replace(":", "-").replace("/", "-").replace(" ", "")
 
 
-def pick_eeg(recording: Any, *, label: str | None = None, min_sfreq: float = 0.0) -> Any | None:
+def pick_eeg(recording: Recording, *, label: str | None = None, min_sfreq: float = 0.0) -> ChannelInfo | None:
     """The EEG channel to use: ``label`` when given, else the most central one.
 
     Channels sampled below ``min_sfreq`` (Hz) are skipped.
     """
     eegs = [ch for ch in channels_with_role(recording, Role.EEG) if float(ch.sfreq) >= min_sfreq]
     if label is not None:
-        for ch in getattr(recording, "channels", ()):
+        for ch in recording.channels:
             if ch.label == label:
                 return ch
         return None
@@ -49,10 +51,11 @@ def pick_eeg(recording: Any, *, label: str | None = None, min_sfreq: float = 0.0
     return eegs[0] if eegs else None
 
 
-def pick_first(recording: Any, role: Role, *, label: str | None = None, min_sfreq: float = 0.0) -> Any | None:
+def pick_first(recording: Recording, role: Role, *, label: str | None = None,
+               min_sfreq: float = 0.0) -> ChannelInfo | None:
     """The channel named ``label``, else the first channel of ``role`` sampled at >= ``min_sfreq`` Hz."""
     if label is not None:
-        for ch in getattr(recording, "channels", ()):
+        for ch in recording.channels:
             if ch.label == label:
                 return ch
         return None

@@ -51,7 +51,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -63,6 +63,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from ..io.hypnogram_model import Hypnogram
+    from ..io.recording import Recording
 
 __all__ = ["ArousalParams", "detect_arousals", "combine_arousals", "detect_arousals_in_recording"]
 
@@ -366,7 +367,7 @@ def detect_arousals(eeg_uv: np.ndarray, sfreq: float, *, hypnogram: Hypnogram | 
             c_centres, c_high = _chin_rise(chin_uv, float(chin_sfreq), params)
             c_centres = c_centres + float(start_s)
             rem = st_on == int(Stage.R)
-            for i in np.flatnonzero(rem & keep):
+            for i in np.flatnonzero(rem & keep).tolist():
                 sel = (c_centres >= t_on[i]) & (c_centres <= t_off[i])
                 keep[i] = bool(c_high[sel].any())
     kind = np.array(["aasm"] * int(keep.sum()), dtype=object)
@@ -422,8 +423,8 @@ def _hypnagogic(log_fast: np.ndarray, log_share: np.ndarray, log_fast_raw: np.nd
     arr = np.array(sorted(out))
     on, off = arr[:, 0], arr[:, 1]
     t_on, t_off = taken
-    keep = ~((on[:, None] < t_off[None, :]) & (off[:, None] > t_on[None, :])).any(axis=1) if t_on.size else \
-        np.ones(on.size, dtype=bool)
+    keep = np.asarray(~((on[:, None] < t_off[None, :]) & (off[:, None] > t_on[None, :])).any(axis=1)) \
+        if t_on.size else np.ones(on.size, dtype=bool)
     last_off = -np.inf
     for i in range(on.size):
         if not keep[i]:
@@ -476,7 +477,7 @@ def combine_arousals(*tables: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def detect_arousals_in_recording(recording: Any, *, hypnogram: Hypnogram | None = None,
+def detect_arousals_in_recording(recording: Recording, *, hypnogram: Hypnogram | None = None,
                                  transitions: pd.DataFrame | None = None, eeg: str | None = None,
                                  params: ArousalParams | None = None) -> tuple[pd.DataFrame, str]:
     """Run :func:`detect_arousals` on a recording's central EEG (and chin EMG for REM).

@@ -1,9 +1,11 @@
 """:class:`SleepContext`: the night's hypnogram, transitions, arousals and measures.
 
-:func:`build_context` assembles it from whatever the user has: a scored hypnogram
-(file or object), else YASA staging of the recording's EEG (adults and children),
-else, for infants under one year for whom YASA is not validated, a labelled estimate
-from EMG/EOG activity. Every output names the hypnogram's source.
+:func:`read_inputs` reads the hypnogram and the scored events once (a file, an object, or
+the recording's own EDF+ stage annotations) and records where they came from;
+:func:`build_context` assembles the context from them: a scored hypnogram, else YASA staging
+of the recording's EEG (adults and children), else, for infants under one year for whom YASA
+is not validated, a labelled estimate from EMG/EOG activity.  Every output names the
+hypnogram's source.
 """
 
 from __future__ import annotations
@@ -12,22 +14,27 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import HypnogramError, InputError, ParameterError
+from ..provenance import InputFile
 from ..vocab import Stage
 from .sleepstats import lights_mask, sleep_statistics
 from .transitions import TransitionWindow, find_transitions, sleep_onset_s
 
 if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Iterable
+
     import pandas as pd
+    from matplotlib.axes import Axes
 
     from ..age import Age
     from ..io.hypnogram_model import Hypnogram
+    from ..io.recording import Recording
 
-__all__ = ["SleepContext", "build_context"]
+__all__ = ["ContextInputs", "SleepContext", "build_context", "read_inputs"]
 
 logger = logging.getLogger("myosleep")
 
@@ -38,7 +45,100 @@ def _empty_arousals() -> pd.DataFrame:
                          "channel": np.zeros(0, dtype=object), "kind": np.zeros(0, dtype=object)})
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
+class ContextInputs:
+    """The hypnogram and scored events of a recording, read once (:func:`read_inputs`).
+
+    Attributes
+    ----------
+    hypnogram : Hypnogram | None
+        Scored stages (None: the night is staged by :func:`build_context`).
+    hypnogram_file : InputFile | None
+        Where they came from (a file given, or the recording's own annotations).
+    scored_events : pandas.DataFrame | None
+        Scored events (``myosleep.io.read_scored_events`` columns: onset, duration in s,
+        description, kind, channel).
+    scored_events_file : InputFile | None
+        The scored events' file.
+    """
+
+    hypnogram: Hypnogram | None = None
+    hypnogram_file: InputFile | None = None
+    scored_events: pd.DataFrame | None = field(default=None, repr=False)
+    scored_events_file: InputFile | None = None
+
+
+def _has_stage_annotations(recording: Recording) -> bool:
+    """Whether an EDF+ recording's own annotations hold scored sleep stages."""
+    if recording.path is None:
+        return False
+    return any(str(a.description).lower().startswith("sleep stage") for a in recording.annotations)
+
+
+def read_inputs(recording: Recording | None = None, *, hypnogram: Hypnogram | str | os.PathLike[str] | None = None,
+                scored_events: pd.DataFrame | str | os.PathLike[str] | None = None) -> ContextInputs:
+    """Read the hypnogram and the scored events of a recording, and check that they fit it.
+
+    Parameters
+    ----------
+    recording : Recording | None
+        The night: its start aligns the files' clock times, its duration checks the
+        hypnogram's, and an EDF+ whose own annotations hold scored stages is its own
+        hypnogram when none is given (a scorer's stages beat any automatic staging).
+    hypnogram : Hypnogram | path | None
+        Scored stages, a file (CSV/TSV, text, EDF+, NSRR/Profusion XML) or an object.
+    scored_events : DataFrame | path | None
+        Scored arousals, respiratory events, lights (``myosleep.io.read_scored_events``).
+
+    Raises
+    ------
+    HypnogramError
+        A file cannot be read, or the hypnogram does not fit the recording.
+    ParameterError
+        ``hypnogram`` is neither None, a path nor a Hypnogram.
+    """
+    import pandas as pd
+
+    from ..io.hypnogram_model import Hypnogram
+
+    start = recording.start_datetime if recording is not None else None
+    hyp: Hypnogram | None = None
+    hyp_file = None
+    where: str | None = None
+    if isinstance(hypnogram, Hypnogram):
+        hyp = hypnogram
+    elif isinstance(hypnogram, (str, os.PathLike)):
+        from ..io import read_hypnogram
+
+        hyp = read_hypnogram(hypnogram, recording_start=start)
+        if not str(hyp.source).startswith("file:"):
+            hyp = Hypnogram(hyp.stages, epoch_s=hyp.epoch_s, start_s=hyp.start_s,
+                            source=f"file:{Path(hypnogram).name}", lights_off_s=hyp.lights_off_s,
+                            lights_on_s=hyp.lights_on_s, metadata=dict(hyp.metadata))
+        hyp_file, where = InputFile.hashed(hypnogram), str(hypnogram)
+    elif hypnogram is not None:
+        raise ParameterError(f"hypnogram must be None, a path or a Hypnogram, got {type(hypnogram).__name__}",
+                             where="hypnogram")
+    elif recording is not None and recording.path is not None and _has_stage_annotations(recording):
+        from ..io import read_hypnogram
+
+        hyp = read_hypnogram(recording.path, recording_start=start)
+        hyp_file = InputFile(str(recording.path), Path(recording.path).name, source="recording annotations")
+        where = str(recording.path)
+    if hyp is not None and recording is not None:
+        hyp.check_fits(float(recording.duration_s), where=where)
+    events, events_file = None, None
+    if isinstance(scored_events, pd.DataFrame):
+        events = scored_events
+    elif scored_events is not None:
+        from ..io import read_scored_events
+
+        events = read_scored_events(scored_events, recording_start=start)
+        events_file = InputFile.hashed(scored_events)
+    return ContextInputs(hyp, hyp_file, events, events_file)
+
+
+@dataclass(frozen=True, eq=False, repr=False)
 class SleepContext:
     """Sleep context of one night.
 
@@ -73,6 +173,12 @@ class SleepContext:
         Where the lights times come from: ``"hypnogram"``, ``"scored_events"``,
         ``"recording annotations"`` or ``"first/last scored epoch"`` (joined with
         "+" when off and on come from different places).
+    metadata : dict
+        ``{"age": text or None}``.
+    inputs : ContextInputs
+        The hypnogram and scored events as given (files and their SHA-256), for provenance;
+        ``scored_events`` holds the scored respiratory events of the PLM rules
+        (:attr:`respiratory_events`).
     """
 
     hypnogram: Hypnogram
@@ -85,7 +191,45 @@ class SleepContext:
     stats: dict
     warnings: tuple[str, ...] = ()
     lights_source: str = "first/last scored epoch"
-    metadata: dict = field(default_factory=dict)
+    metadata: dict[str, str | None] = field(default_factory=dict)
+    inputs: ContextInputs = field(default_factory=ContextInputs)
+
+    @property
+    def respiratory_events(self) -> pd.DataFrame | None:
+        """Scored respiratory events (onset, duration in s), None when no events were scored."""
+        ev = self.inputs.scored_events
+        if ev is None or "kind" not in ev:
+            return None
+        return ev[ev["kind"] == "respiratory"]
+
+    def __repr__(self) -> str:
+        tst = self.stats.get("tst_min", float("nan"))
+        return (f"<SleepContext {self.hypnogram_source}: {self.hypnogram.n_epochs} epochs of "
+                f"{self.hypnogram.epoch_s:g} s, TST {tst:.0f} min, {len(self.transitions)} wake-to-sleep "
+                f"transitions, {len(self.arousals)} arousals, lights {self.lights_source}>")
+
+    def plot_hypnogram(self, ax: Axes | None = None) -> Axes:
+        """The hypnogram (W on top, R between W and N1; time in hours), arousals as ticks above."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(10, 2.5))
+        rows = {int(Stage.W): 4, int(Stage.R): 3, int(Stage.N1): 2, int(Stage.N2): 1, int(Stage.N3): 0}
+        st = self.hypnogram.stages
+        y = np.array([rows.get(int(c), np.nan) for c in st], dtype=float)
+        t_h = self.hypnogram.epoch_onsets_s / 3600.0
+        end_h = self.hypnogram.end_s / 3600.0
+        ax.step(np.append(t_h, end_h), np.append(y, y[-1:] if y.size else []), where="post", color="#333333",
+                linewidth=1.2)
+        if len(self.arousals):
+            ax.plot(self.arousals["onset"].to_numpy(float) / 3600.0, np.full(len(self.arousals), 4.4), "|",
+                    color="#D55E00", label="arousal")
+        ax.set_yticks([0, 1, 2, 3, 4], ["N3", "N2", "N1", "R", "W"])
+        ax.set_ylim(-0.5, 4.8)
+        ax.set_xlim(0.0, end_h)
+        ax.set_xlabel("time from recording start (h)")
+        ax.set_title(f"hypnogram ({self.hypnogram_source})", fontsize="medium")
+        return ax
 
     # ------------------------------------------------------------- per-time
     def stage_at(self, times_s: np.ndarray | float) -> np.ndarray:
@@ -178,7 +322,7 @@ class SleepContext:
         n = np.count_nonzero(np.isin(self.hypnogram.stages[keep], list(codes)))
         return float(n) * float(self.hypnogram.epoch_s) / 3600.0
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> dict[str, object]:
         """JSON-ready summary: source, lights, onset, measures, counts, warnings."""
         def _num(v):
             if v is None:
@@ -215,7 +359,7 @@ def _stage_code(s: str | Stage | int) -> int:
 
 
 # ---------------------------------------------------------------------------- build
-def _lights_from_pairs(pairs) -> tuple[float | None, float | None]:
+def _lights_from_pairs(pairs: Iterable[tuple[float, str]]) -> tuple[float | None, float | None]:
     """Earliest "lights off/out" and latest "lights on" of (onset s, description) pairs."""
     off = on = None
     for onset, desc in pairs:
@@ -236,35 +380,17 @@ def _lights_from_events(events: pd.DataFrame | None) -> tuple[float | None, floa
     return _lights_from_pairs(zip(lights["onset"].to_numpy(float), lights["description"].astype(str)))
 
 
-def _lights_from_annotations(recording: Any) -> tuple[float | None, float | None]:
+def _lights_from_annotations(recording: Recording) -> tuple[float | None, float | None]:
     """Lights off/on written in the recording's own annotations (EDF+), when any."""
     try:
-        annotations = getattr(recording, "annotations", ()) or ()
-        return _lights_from_pairs((a.onset_s, a.description) for a in annotations)
+        return _lights_from_pairs((a.onset_s, a.description) for a in recording.annotations)
     except InputError as err:  # unreadable annotations: lights stay unknown
         logger.info("recording annotations not read for lights: %s", err)
         return None, None
 
 
-def _resolve_hypnogram(recording: Any, hypnogram: Any, age: Age | None,
-                       warnings: list[str]) -> Hypnogram:
-    from ..io.hypnogram_model import Hypnogram
-
-    if isinstance(hypnogram, Hypnogram):
-        return hypnogram
-    if isinstance(hypnogram, (str, os.PathLike)):
-        from ..io import read_hypnogram
-
-        start = getattr(recording, "start_datetime", None) if recording is not None else None
-        hyp = read_hypnogram(hypnogram, recording_start=start)
-        if not str(hyp.source).startswith("file:"):
-            hyp = Hypnogram(hyp.stages, epoch_s=hyp.epoch_s, start_s=hyp.start_s,
-                            source=f"file:{Path(hypnogram).name}", lights_off_s=hyp.lights_off_s,
-                            lights_on_s=hyp.lights_on_s, metadata=dict(hyp.metadata))
-        return hyp
-    if hypnogram is not None:
-        raise ParameterError(f"hypnogram must be None, a path or a Hypnogram, got {type(hypnogram).__name__}",
-                             where="hypnogram")
+def _stage_night(recording: Recording | None, age: Age | None, warnings: list[str]) -> Hypnogram:
+    """Stages for a night without a hypnogram: YASA, or the labelled infant estimate (< 1 year)."""
     if recording is None:
         raise HypnogramError("no hypnogram and no recording to stage", where="build_context",
                              hint="give --hypnogram FILE or a recording with an EEG channel")
@@ -286,9 +412,11 @@ def _resolve_hypnogram(recording: Any, hypnogram: Any, age: Age | None,
     return hyp
 
 
-def build_context(recording: Any = None, *, hypnogram: Hypnogram | str | os.PathLike | None = None,
-                  age: Age | str | float | None = None, scored_events: pd.DataFrame | str | os.PathLike | None = None,
-                  detect_arousals: bool = True, window: TransitionWindow | None = None) -> SleepContext:
+def build_context(recording: Recording | None = None, *,
+                  hypnogram: Hypnogram | str | os.PathLike[str] | None = None, age: Age | str | float | None = None,
+                  scored_events: pd.DataFrame | str | os.PathLike[str] | None = None,
+                  inputs: ContextInputs | None = None, detect_arousals: bool = True,
+                  window: TransitionWindow | None = None) -> SleepContext:
     """Assemble the sleep context of a night.
 
     Parameters
@@ -297,16 +425,21 @@ def build_context(recording: Any = None, *, hypnogram: Hypnogram | str | os.Path
         The night (``myosleep.io.read_recording``); needed for staging, arousal
         detection and to check that a hypnogram fits it.
     hypnogram : Hypnogram | path | None
-        Scored stages. ``None``: stage the recording with YASA; for infants (< 1 year)
-        YASA is never run and a labelled EMG/EOG estimate is made instead
+        Scored stages. ``None``: the recording's own EDF+ stage annotations when it has
+        some, else stage the recording with YASA; for infants (< 1 year) YASA is never run
+        and a labelled EMG/EOG estimate is made instead
         (:func:`myosleep.context.infant.estimate_infant_hypnogram`).
     age : Age | str | float | None
         Age (``"34"``, ``"6w"`` ...), see :func:`myosleep.age.parse_age`.
     scored_events : pandas.DataFrame | path | None
         Scored events (``myosleep.io.read_scored_events``): arousals (kind
-        "arousal") join the detected ones, lights events set lights off/on.
+        "arousal") join the detected ones, lights events set lights off/on,
+        respiratory events serve the PLM rules.
         Lights are taken from the hypnogram first, then these events, then the
         recording's own annotations, else the first/last scored epoch.
+    inputs : ContextInputs | None
+        ``hypnogram`` and ``scored_events`` already read by :func:`read_inputs` (the
+        pipeline reads them before detection, to fail early); then neither may be given.
     detect_arousals : bool
         Run the EEG arousal detector on the recording's central EEG.
     window : TransitionWindow | None
@@ -324,23 +457,38 @@ def build_context(recording: Any = None, *, hypnogram: Hypnogram | str | os.Path
     """
     from ..age import parse_age
 
-    age = parse_age(age)
+    if inputs is None:
+        inputs = read_inputs(recording, hypnogram=hypnogram, scored_events=scored_events)
+    elif hypnogram is not None or scored_events is not None:
+        raise ParameterError("give either inputs or hypnogram/scored_events, not both", where="build_context")
+    age_obj = parse_age(age)
     warnings: list[str] = []
-    hyp = _resolve_hypnogram(recording, hypnogram, age, warnings)
+    hyp = inputs.hypnogram if inputs.hypnogram is not None else _stage_night(recording, age_obj, warnings)
     if hyp.n_epochs == 0:
         raise HypnogramError("the hypnogram has no epochs", where=hyp.source,
                              hint="check the hypnogram file")
     if recording is not None:
         hyp.check_fits(float(recording.duration_s), where=hyp.source)
+    off, on, lights_source = _lights(hyp, inputs.scored_events, recording, warnings)
+    transitions = find_transitions(hyp, window=window)
+    stats = sleep_statistics(hyp, lights_off_s=off, lights_on_s=on)
+    arousals = _arousals(recording, hyp, transitions, inputs.scored_events, detect_arousals, warnings)
+    tst_h = stats["tst_min"] / 60.0
+    stats["n_arousals"] = int(len(arousals))
+    stats["arousal_index_per_h"] = float(len(arousals) / tst_h) if tst_h > 0 else float("nan")
 
-    events = scored_events
-    if isinstance(events, (str, os.PathLike)):
-        from ..io import read_scored_events
+    logger.info("sleep context: %s, %d transitions, %d arousals", hyp.source, len(transitions), len(arousals))
+    return SleepContext(
+        hypnogram=hyp, hypnogram_source=str(hyp.source), lights_off_s=off, lights_on_s=on,
+        sleep_onset_s=sleep_onset_s(hyp, lights_off_s=off), transitions=transitions, arousals=arousals,
+        stats=stats, warnings=tuple(warnings), lights_source=lights_source,
+        metadata={"age": None if age_obj is None else age_obj.text}, inputs=inputs,
+    )
 
-        start = getattr(recording, "start_datetime", None) if recording is not None else None
-        events = read_scored_events(events, recording_start=start)
 
-    # Lights: hypnogram > scored events > first/last scored epoch.
+def _lights(hyp: Hypnogram, events: pd.DataFrame | None, recording: Recording | None,
+            warnings: list[str]) -> tuple[float | None, float | None, str]:
+    """Lights off and on (s) and where they come from: hypnogram > scored events > annotations > epochs."""
     off, on = hyp.lights_off_s, hyp.lights_on_s
     lights_source = "hypnogram" if (off is not None or on is not None) else ""
     ev_off, ev_on = _lights_from_events(events)
@@ -371,15 +519,16 @@ def build_context(recording: Any = None, *, hypnogram: Hypnogram | str | os.Path
             warnings.append("lights off/on unknown: the first and last scored epochs are used")
         else:
             lights_source += "+first/last scored epoch"
+    return off, on, lights_source
 
-    transitions = find_transitions(hyp, window=window)
-    stats = sleep_statistics(hyp, lights_off_s=off, lights_on_s=on)
 
-    # Arousals: detected on the EEG and/or scored.
+def _arousals(recording: Recording | None, hyp: Hypnogram, transitions: pd.DataFrame, events: pd.DataFrame | None,
+              detect: bool, warnings: list[str]) -> pd.DataFrame:
+    """Arousals detected on the EEG and/or scored."""
     import pandas as pd
 
     parts = []
-    if detect_arousals and recording is not None:
+    if detect and recording is not None:
         from .arousals import detect_arousals_in_recording
 
         det, note = detect_arousals_in_recording(recording, hypnogram=hyp, transitions=transitions)
@@ -394,20 +543,8 @@ def build_context(recording: Any = None, *, hypnogram: Hypnogram | str | os.Path
                                        "duration": sc["duration"].to_numpy(float),
                                        "source": ["scored"] * len(sc), "channel": ch.to_numpy(object),
                                        "kind": ["scored"] * len(sc)}))
-    if parts:
-        from .arousals import combine_arousals
+    if not parts:
+        return _empty_arousals()
+    from .arousals import combine_arousals
 
-        arousals = combine_arousals(*parts)
-    else:
-        arousals = _empty_arousals()
-    tst_h = stats["tst_min"] / 60.0
-    stats["n_arousals"] = int(len(arousals))
-    stats["arousal_index_per_h"] = float(len(arousals) / tst_h) if tst_h > 0 else float("nan")
-
-    logger.info("sleep context: %s, %d transitions, %d arousals", hyp.source, len(transitions), len(arousals))
-    return SleepContext(
-        hypnogram=hyp, hypnogram_source=str(hyp.source), lights_off_s=off, lights_on_s=on,
-        sleep_onset_s=sleep_onset_s(hyp, lights_off_s=off), transitions=transitions, arousals=arousals,
-        stats=stats, warnings=tuple(warnings), lights_source=lights_source,
-        metadata={"age": None if age is None else age.text},
-    )
+    return combine_arousals(*parts)

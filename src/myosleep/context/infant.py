@@ -35,21 +35,23 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import HypnogramError
+from ..io.recording import MIN_EMG_SFREQ
 from ..vocab import EMG_ROLES, Role, Stage
 from ._channels import channels_with_role
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..io.hypnogram_model import Hypnogram
+    from ..io.recording import Recording
 
 __all__ = ["InfantStateParams", "estimate_infant_hypnogram", "estimate_states"]
 
 logger = logging.getLogger("myosleep")
 
-#: Least EMG sampling rate (Hz) to see the 10-100 Hz surface EMG band
-#: (DESIGN.md: EMG below ~100 Hz sampling cannot show a 75 ms burst).
-MIN_EMG_SFREQ = 100.0
 
 
 @dataclass(frozen=True)
@@ -131,7 +133,7 @@ def estimate_states(emg_rms_1s: np.ndarray, *, eog_rms_1s: np.ndarray | None = N
     wake = active_frac >= p.wake_movement_fraction
     # Tone: median of each epoch's seconds without movement.
     quiet = np.where(active, np.nan, emg)
-    all_active = np.isnan(quiet).all(axis=1)
+    all_active = np.asarray(np.isnan(quiet).all(axis=1))
     with np.errstate(all="ignore"):
         tone = np.nanmedian(np.where(all_active[:, None], emg, quiet), axis=1)
     sleep = ~wake
@@ -169,7 +171,7 @@ def estimate_states(emg_rms_1s: np.ndarray, *, eog_rms_1s: np.ndarray | None = N
     return stages
 
 
-def estimate_infant_hypnogram(recording: Any, *, params: InfantStateParams | None = None) -> Any:
+def estimate_infant_hypnogram(recording: Recording, *, params: InfantStateParams | None = None) -> Hypnogram:
     """Estimate W / active sleep (R) / quiet sleep (N3) per 30-s epoch from EMG and EOG.
 
     Parameters
@@ -207,7 +209,7 @@ def estimate_infant_hypnogram(recording: Any, *, params: InfantStateParams | Non
         raise HypnogramError(
             f"infant recording without a hypnogram and without an EMG channel ({emg_roles}) sampled at "
             f">= {MIN_EMG_SFREQ:g} Hz: sleep states cannot be estimated (YASA is not valid under 1 year)",
-            where=getattr(recording, "path", None) or "recording",
+            where=recording.path or "recording",
             hint="give --hypnogram FILE with the scored infant sleep states")
     fs = float(emg_ch.sfreq)
     # Surface EMG band 10-100 Hz (DESIGN.md recording practice).
@@ -232,7 +234,7 @@ def estimate_infant_hypnogram(recording: Any, *, params: InfantStateParams | Non
     stages = estimate_states(emg_rms, eog_rms_1s=eog_rms, params=p)
     if stages.size == 0:
         raise HypnogramError(f"recording shorter than one {p.epoch_s:g}-s epoch: states cannot be estimated",
-                             where=getattr(recording, "path", None) or "recording",
+                             where=recording.path or "recording",
                              hint="give --hypnogram FILE")
     logger.info("infant states estimated from %s%s", emg_ch.label, f" and {eog_used}" if eog_used else "")
     return Hypnogram(stages, epoch_s=p.epoch_s, start_s=0.0, source="estimate:emg-eog", metadata={

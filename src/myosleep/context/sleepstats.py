@@ -119,7 +119,7 @@ def sleep_statistics(hypnogram: Hypnogram, *, lights_off_s: float | None = None,
     w_starts, _ = runs(spt == int(Stage.W))
     out["n_awakenings"] = int(w_starts.size)
     if st.size >= 2:
-        n_tr = np.count_nonzero((st[:-1] == int(Stage.W)) & (st[1:] >= int(Stage.N1)))
+        n_tr = int(np.count_nonzero((st[:-1] == int(Stage.W)) & (st[1:] >= int(Stage.N1))))
     else:
         n_tr = 0
     out["n_wake_to_sleep_transitions"] = int(n_tr)

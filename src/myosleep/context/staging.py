@@ -21,13 +21,17 @@ from __future__ import annotations
 import logging
 import warnings
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import ChannelError, HypnogramError
 from ..vocab import Role, Stage
 from ._channels import pick_eeg, pick_first
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..io.hypnogram_model import Hypnogram
+    from ..io.recording import Recording
 
 __all__ = ["stage_with_yasa", "YASA_SFREQ"]
 
@@ -53,8 +57,8 @@ def _to_rate(x: np.ndarray, sfreq: float, target: float) -> np.ndarray:
     return resample_poly(np.asarray(x, dtype=float), frac.numerator, frac.denominator)
 
 
-def stage_with_yasa(recording: Any, *, eeg: str | None = None, eog: str | None = None,
-                    emg: str | None = None) -> Any:
+def stage_with_yasa(recording: Recording, *, eeg: str | None = None, eog: str | None = None,
+                    emg: str | None = None) -> Hypnogram:
     """Stage a recording in 30-s epochs with ``yasa.SleepStaging``.
 
     Parameters
@@ -91,18 +95,18 @@ def stage_with_yasa(recording: Any, *, eeg: str | None = None, eog: str | None =
         raise HypnogramError(
             "no hypnogram given and no EEG channel sampled at > 80 Hz to stage the night with YASA"
             if eeg is None else f"EEG channel {eeg!r} not found or sampled at <= 80 Hz",
-            where=getattr(recording, "path", None) or "recording",
+            where=recording.path or "recording",
             hint="give --hypnogram FILE with the scored stages")
     chosen = {"eeg": ch_eeg}
     for key, role, label in (("eog", Role.EOG, eog), ("emg", Role.CHIN, emg)):
         ch = pick_first(recording, role, label=label, min_sfreq=MIN_SFREQ)
         if label is not None and ch is None:
             raise ChannelError(f"{key.upper()} channel {label!r} not found or sampled at <= 80 Hz",
-                               where=getattr(recording, "path", None) or "recording",
+                               where=recording.path or "recording",
                                hint="check the label with `myosleep info`")
         if ch is not None:
             chosen[key] = ch
-    skipped = [ch.label for role in (Role.EOG, Role.CHIN) for ch in getattr(recording, "channels", ())
+    skipped = [ch.label for role in (Role.EOG, Role.CHIN) for ch in recording.channels
                if ch.role == role and float(ch.sfreq) <= MIN_SFREQ]
     if skipped:
         logger.info("YASA staging: channels sampled at <= 80 Hz not used: %s", ", ".join(skipped))
@@ -119,7 +123,7 @@ def stage_with_yasa(recording: Any, *, eeg: str | None = None, eog: str | None =
     n_epochs = int(n // int(30 * YASA_SFREQ))
     if n_epochs < 1:
         raise HypnogramError(f"the recording lasts {n / YASA_SFREQ:.1f} s, less than one 30-s epoch",
-                             where=getattr(recording, "path", None) or "recording",
+                             where=recording.path or "recording",
                              hint="give --hypnogram FILE or a longer recording")
     import mne
     import yasa  # imported late: importing yasa (antropy's numba) takes ~10 s

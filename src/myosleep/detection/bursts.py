@@ -12,8 +12,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ParameterError
-from ..preprocessing.artefacts import PopCriteria, is_electrode_pop
+from ..preprocessing.artefacts import PopCriteria, _RawSlow, is_electrode_pop
 from ..preprocessing.envelope import SUPER_BLOCK_S, _baseline_from_super_quantiles
+from ..schema import BURSTS
 from .params import LegMovementParams, ShortBurstParams
 
 __all__ = ["BURST_COLUMNS", "Baseline", "resting_baseline", "find_short_bursts", "find_lm_bursts",
@@ -25,10 +26,8 @@ _ACF_SEGMENTS = 64
 #: Width (Hz) of the running median that takes spectral lines out of that spectrum.
 _LINE_HZ = 10.0
 
-#: Columns of the bursts table (DataFrame), in order; see docs/detection.md.
-BURST_COLUMNS = ["onset", "duration", "offset_s", "channel", "role", "side", "detector",
-                 "peak_amplitude_uv", "mean_amplitude_uv", "area_uv_s", "baseline_uv", "snr",
-                 "burst_id", "event_id", "trial_type"]
+#: Columns of the bursts table (DataFrame), in order: :data:`myosleep.schema.BURSTS`.
+BURST_COLUMNS = list(BURSTS.names)
 
 
 class Baseline:
@@ -315,7 +314,7 @@ def _search(filtered: np.ndarray, sfreq: float, base: Baseline, mask: np.ndarray
 
 def find_short_bursts(filtered: np.ndarray, sfreq: float, *, params: ShortBurstParams = ShortBurstParams(),
                       mask: np.ndarray | None = None, baseline: Baseline | None = None,
-                      delay_s: float = 0.0, slow: np.ndarray | None = None,
+                      delay_s: float = 0.0, slow: np.ndarray | _RawSlow | None = None,
                       pop_criteria: PopCriteria = PopCriteria(),
                       envelopes: dict[int, np.ndarray] | None = None) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Short (myoclonic) bursts in one band-passed EMG channel.
@@ -367,7 +366,7 @@ def find_short_bursts(filtered: np.ndarray, sfreq: float, *, params: ShortBurstP
     pops = np.zeros((0, 2), dtype=np.int64)
     if slow is not None and s.size:
         is_pop = np.array([is_electrode_pop(slow, filtered, sfreq, int(a), int(z), criteria=pop_criteria)
-                           for a, z in zip(s.tolist(), e.tolist())], dtype=bool)
+                           for a, z in zip(s.tolist(), e.tolist())], dtype=np.bool_)
         pops = np.stack([s[is_pop], e[is_pop]], axis=1)
         s, e = s[~is_pop], e[~is_pop]
     return _table(s, e, filtered, baseline, sfreq, delay_s, window_s=params.envelope_window_s,

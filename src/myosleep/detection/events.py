@@ -2,27 +2,35 @@
 
 Gross body movements first: merged activity lasting > ``body_min_duration_s`` on
 >= ``body_min_regions`` body regions, each region sustaining >= 1 s of burst
-activity, with EEG high-frequency contamination when an EEG is available, become
-one ``body_movement`` event.  The remaining bursts are grouped by synchrony: a
-burst joins the current event when its onset is within ``sync_window_s`` of the
-event's first onset.
+activity, with at least one EMG burst of >= ``body_min_burst_s`` (else it is a train of
+jerks), and EEG high-frequency contamination when an EEG is available, become one
+``body_movement`` event.  The remaining bursts are grouped by synchrony: a burst joins
+the current event when its onset is within ``sync_window_s`` of the event's first onset.
+
+The result is three tables (columns in :mod:`myosleep.schema`): the motor events
+(:data:`~myosleep.schema.MOTOR_EVENTS`), which bursts make each event in long format
+(:data:`~myosleep.schema.MEMBERS`: event_id, burst_id, channel, role, side, latency_ms),
+and the bursts with their ``event_id``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from ..schema import MEMBERS, MOTOR_EVENTS
 from ..vocab import EMG_ROLES, TrialType
 from .params import EventParams
 
-__all__ = ["EVENT_COLUMNS", "group_events"]
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
-#: Columns of the motor events table, in order; see docs/detection.md.
-EVENT_COLUMNS = ["onset", "duration", "trial_type", "channel", "n_channels", "regions", "bilateral",
-                 "first_channel", "first_role", "latencies_ms", "onset_spread_ms", "peak_amplitude_uv",
-                 "max_burst_duration_s", "min_burst_duration_s", "event_id", "burst_ids"]
+__all__ = ["EVENT_COLUMNS", "Grouping", "group_events"]
+
+#: Columns of the motor events table, in order (:data:`myosleep.schema.MOTOR_EVENTS`).
+EVENT_COLUMNS = list(MOTOR_EVENTS.names)
 
 #: Each region of a gross body movement sustains at least this much activity (s):
 #: longer than a 75-250 ms hypnic jerk or a 1-5 Hz train of neonatal jerks.
@@ -30,12 +38,12 @@ _BODY_REGION_ACTIVE_S = 1.0
 _EMG_ROLE_NAMES = sorted(r.value for r in EMG_ROLES)
 
 
-def _empty_events():
-    import pandas as pd
+class Grouping(NamedTuple):
+    """What :func:`group_events` returns: three tables (see :mod:`myosleep.schema`)."""
 
-    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(
-        EVENT_COLUMNS, ["float64", "float64", "object", "object", "int64", "object", "bool", "object",
-                        "object", "object", "float64", "float64", "float64", "float64", "int64", "object"])})
+    events: pd.DataFrame
+    members: pd.DataFrame
+    bursts: pd.DataFrame
 
 
 def _union_length(on: np.ndarray, off: np.ndarray) -> float:
@@ -48,8 +56,8 @@ def _union_length(on: np.ndarray, off: np.ndarray) -> float:
     return float(np.sum(off[e_idx] - on[s_idx]))
 
 
-def _body_segments(onset: np.ndarray, offset: np.ndarray, role: np.ndarray, params: EventParams,
-                   eeg_ratio: Callable[[float, float], float] | None) -> list[np.ndarray]:
+def _body_segments(onset: np.ndarray, offset: np.ndarray, role: np.ndarray, duration: np.ndarray,
+                   params: EventParams, eeg_ratio: Callable[[float, float], float] | None) -> list[np.ndarray]:
     """Indices (into the onset-sorted arrays) of bursts forming gross body movements."""
     if onset.size == 0:
         return []
@@ -73,6 +81,11 @@ def _body_segments(onset: np.ndarray, offset: np.ndarray, role: np.ndarray, para
             active[r] = _union_length(onset[sel], offset[sel])
         if sum(v >= _BODY_REGION_ACTIVE_S for v in active.values()) < params.body_min_regions:
             continue
+        # a train of brief jerks is not a gross movement: its EMG bursts (all bursts when it
+        # has none) must include one of body_min_burst_s
+        is_emg = np.isin(roles, _EMG_ROLE_NAMES)
+        if float(duration[members[is_emg] if is_emg.any() else members].max()) < params.body_min_burst_s:
+            continue
         if eeg_ratio is not None:
             ratio = eeg_ratio(float(t0), float(t1))
             if np.isfinite(ratio) and ratio < params.body_eeg_ratio:
@@ -81,14 +94,14 @@ def _body_segments(onset: np.ndarray, offset: np.ndarray, role: np.ndarray, para
     return out
 
 
-def group_events(bursts, *, params: EventParams = EventParams(),
-                 eeg_ratio: Callable[[float, float], float] | None = None):
+def group_events(bursts: pd.DataFrame, *, params: EventParams = EventParams(),
+                 eeg_ratio: Callable[[float, float], float] | None = None) -> Grouping:
     """Group bursts into motor events.
 
     Parameters
     ----------
     bursts : pandas.DataFrame
-        Bursts table (columns of ``BURST_COLUMNS``); only ``detector`` "short" and
+        Bursts table (:data:`myosleep.schema.BURSTS` columns); only ``detector`` "short" and
         "accel" rows are grouped.  ``burst_id`` must be unique.
     params : EventParams
         Synchrony window (s) and body-movement criteria.
@@ -98,10 +111,12 @@ def group_events(bursts, *, params: EventParams = EventParams(),
 
     Returns
     -------
-    (events, bursts)
-        ``events``: motor events table (``EVENT_COLUMNS``); ``bursts``: a copy of the
-        input with ``event_id`` filled (-1 for bursts in no event, e.g. "lm" rows)
-        and ``trial_type`` "body_movement" for bursts of body movements.
+    Grouping
+        ``events``: motor events (:data:`~myosleep.schema.MOTOR_EVENTS`, ids in onset
+        order); ``members``: one row per burst of each event with its latency after the
+        event's onset (:data:`~myosleep.schema.MEMBERS`); ``bursts``: a copy of the input
+        with ``event_id`` filled (-1 for bursts in no event, e.g. "lm" rows) and
+        ``trial_type`` "body_movement" for bursts of body movements.
     """
     import pandas as pd
 
@@ -109,20 +124,17 @@ def group_events(bursts, *, params: EventParams = EventParams(),
     bursts["event_id"] = -1
     sel = bursts["detector"].isin(["short", "accel"]).to_numpy()
     if not sel.any():
-        return _empty_events(), bursts
+        return Grouping(MOTOR_EVENTS.empty(), MEMBERS.empty(), bursts)
     sub = bursts.loc[sel].sort_values(["onset", "burst_id"], kind="stable")
     onset = sub["onset"].to_numpy(float)
     offset = sub["offset_s"].to_numpy(float)
     role = sub["role"].astype(str).to_numpy()
-    side = sub["side"].astype(str).to_numpy()
-    chan = sub["channel"].astype(str).to_numpy()
-    amp = sub["peak_amplitude_uv"].to_numpy(float)
     dur = sub["duration"].to_numpy(float)
     bid = sub["burst_id"].to_numpy(np.int64)
 
     groups: list[tuple[np.ndarray, str]] = []
     taken = np.zeros(onset.size, dtype=bool)
-    for members in _body_segments(onset, offset, role, params, eeg_ratio):
+    for members in _body_segments(onset, offset, role, dur, params, eeg_ratio):
         groups.append((np.sort(members), TrialType.BODY_MOVEMENT.value))
         taken[members] = True
     free = np.flatnonzero(~taken)
@@ -135,58 +147,70 @@ def group_events(bursts, *, params: EventParams = EventParams(),
         start = stop
     groups.sort(key=lambda g: (onset[g[0][0]], bid[g[0][0]]))
 
-    rows = []
+    chan = sub["channel"].astype(str).to_numpy()
+    side = sub["side"].astype(str).to_numpy()
+    amp = sub["peak_amplitude_uv"].to_numpy(float)
+    rows, member_idx, member_event, member_latency = [], [], [], []
     event_of = np.full(onset.size, -1, dtype=np.int64)
     for ev_id, (m, ttype) in enumerate(groups):
         event_of[m] = ev_id
-        # Recruitment order, onset latencies and the event onset are those of the EMG
-        # bursts (the neurophysiological order that tells propriospinal from other
-        # myoclonus); an accelerometer's mechanical transient joins the channel list
-        # after them. Events without EMG fall back on all their bursts.
-        is_emg = np.isin(role[m], _EMG_ROLE_NAMES)
-        ref = m[is_emg] if is_emg.any() else m
-        first_by_chan: dict[str, int] = {}
-        for i in ref[np.argsort(onset[ref], kind="stable")]:
-            first_by_chan.setdefault(chan[i], int(i))
-        order = list(first_by_chan.values())
-        for i in m[np.argsort(onset[m], kind="stable")]:
-            if chan[i] not in first_by_chan:
-                first_by_chan[chan[i]] = int(i)
-        listed = list(first_by_chan.values())
-        ev_on = float(onset[ref].min())
-        lat = [f"{chan[i]}:{(onset[i] - ev_on) * 1000:.1f}" for i in order]
-        regions: list[str] = []
-        for i in listed:
-            if role[i] not in regions:
-                regions.append(role[i])
-        sides = {side[i] for i in m}
-        amps = amp[m]
-        # Burst durations describe the EMG pattern too (the clinical criteria are EMG
-        # burst lengths; an accelerometer's transient outlasts the EMG burst).
-        dm = dur[ref]
-        rows.append({
-            "onset": ev_on,
-            "duration": float(offset[m].max() - ev_on),
-            "trial_type": ttype,
-            "channel": ",".join(chan[i] for i in listed),
-            "n_channels": len(listed),
-            "regions": ",".join(regions),
-            "bilateral": bool({"left", "right"} <= sides),
-            "first_channel": chan[order[0]],
-            "first_role": role[order[0]],
-            "latencies_ms": ";".join(lat),
-            "onset_spread_ms": float((onset[order[-1]] - ev_on) * 1000.0),
-            "peak_amplitude_uv": float(np.nanmax(amps)) if np.isfinite(amps).any() else float("nan"),
-            "max_burst_duration_s": float(dm.max()),
-            "min_burst_duration_s": float(dm.min()),
-            "event_id": ev_id,
-            "burst_ids": ";".join(str(int(b)) for b in np.sort(bid[m])),
-        })
-    events = pd.DataFrame(rows, columns=EVENT_COLUMNS) if rows else _empty_events()
-    ids = pd.Series(event_of, index=sub.index)
-    bursts.loc[sub.index, "event_id"] = ids
-    body = bursts.index.isin(sub.index[np.isin(event_of, [i for i, g in enumerate(groups)
-                                                          if g[1] == TrialType.BODY_MOVEMENT.value])])
+        row = _event(ev_id, m, ttype, onset=onset, offset=offset, role=role, dur=dur, chan=chan, side=side,
+                     amp=amp)
+        rows.append(row)
+        ms = m[np.argsort(onset[m], kind="stable")]  # members in onset order
+        member_idx.append(ms)
+        member_event.append(np.full(ms.size, ev_id, dtype=np.int64))
+        member_latency.append((onset[ms] - float(row["onset"])) * 1000.0)  # type: ignore[arg-type]
+    events = pd.DataFrame(rows, columns=list(MOTOR_EVENTS.names))
+    idx = np.concatenate(member_idx)
+    members = pd.DataFrame({"event_id": np.concatenate(member_event), "burst_id": bid[idx],
+                            "channel": chan[idx].astype(object), "role": role[idx].astype(object),
+                            "side": side[idx].astype(object), "latency_ms": np.concatenate(member_latency)})
+    bursts.loc[sub.index, "event_id"] = event_of
+    body_ids = [i for i, g in enumerate(groups) if g[1] == TrialType.BODY_MOVEMENT.value]
+    body = bursts.index.isin(sub.index[np.isin(event_of, body_ids)])
     bursts.loc[body, "trial_type"] = TrialType.BODY_MOVEMENT.value
     bursts["event_id"] = bursts["event_id"].astype(np.int64)
-    return events, bursts
+    return Grouping(events, members, bursts)
+
+
+def _event(ev_id: int, m: np.ndarray, ttype: str, *, onset: np.ndarray, offset: np.ndarray, role: np.ndarray,
+           dur: np.ndarray, chan: np.ndarray, side: np.ndarray, amp: np.ndarray) -> dict[str, object]:
+    """One motor-event row from its bursts ``m`` (indices into the onset-sorted arrays)."""
+    # Recruitment order, onset latencies and the event onset are those of the EMG
+    # bursts (the neurophysiological order that tells propriospinal from other
+    # myoclonus); an accelerometer's mechanical transient joins the channel list
+    # after them. Events without EMG fall back on all their bursts.
+    is_emg = np.isin(role[m], _EMG_ROLE_NAMES)
+    ref = m[is_emg] if is_emg.any() else m
+    first_by_chan: dict[str, int] = {}
+    for i in ref[np.argsort(onset[ref], kind="stable")]:
+        first_by_chan.setdefault(chan[i], int(i))
+    order = list(first_by_chan.values())
+    for i in m[np.argsort(onset[m], kind="stable")]:
+        if chan[i] not in first_by_chan:
+            first_by_chan[chan[i]] = int(i)
+    listed = list(first_by_chan.values())
+    ev_on = float(onset[ref].min())
+    sides = {side[i] for i in m}
+    amps = amp[m]
+    # Burst durations describe the EMG pattern too (the clinical criteria are EMG
+    # burst lengths; an accelerometer's transient outlasts the EMG burst).
+    dm = dur[ref]
+    return {
+        "onset": ev_on,
+        "duration": float(offset[m].max() - ev_on),
+        "trial_type": ttype,
+        "channel": tuple(str(chan[i]) for i in listed),
+        "peak_amplitude_uv": float(np.nanmax(amps)) if np.isfinite(amps).any() else float("nan"),
+        "n_channels": len(listed),
+        "regions": tuple(dict.fromkeys(str(role[i]) for i in listed)),
+        "bilateral": bool({"left", "right"} <= sides),
+        "first_channel": str(chan[order[0]]),
+        "first_role": str(role[order[0]]),
+        "onset_spread_ms": float((onset[order[-1]] - ev_on) * 1000.0),
+        "max_burst_duration_ms": float(dm.max()) * 1000.0,
+        "min_burst_duration_ms": float(dm.min()) * 1000.0,
+        "median_burst_duration_ms": float(np.median(dm)) * 1000.0,
+        "event_id": ev_id,
+    }

@@ -167,6 +167,11 @@ class EventParams:
         the EEG; AASM "major body movement").  Without EEG the first two criteria decide.
     merge_gap_s : float
         Activity separated by less than this (s) counts as one movement.
+    body_min_burst_s : float
+        ... and at least one EMG burst lasting this long (s): a gross body movement is
+        sustained muscle activity, and activity in which no burst lasts as long as the
+        shortest leg movement (AASM VII.A.1.a: 0.5 s) is a train of jerks (e.g. neonatal
+        myoclonus at 1-5 Hz); its bursts are grouped into jerks by synchrony instead.
     """
 
     sync_window_s: float = 0.1
@@ -174,6 +179,7 @@ class EventParams:
     body_min_regions: int = 2
     body_eeg_ratio: float = 3.0
     merge_gap_s: float = 0.5
+    body_min_burst_s: float = 0.5
 
     def __post_init__(self) -> None:
         _positive("sync_window_s", self.sync_window_s, "s")

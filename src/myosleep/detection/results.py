@@ -1,37 +1,51 @@
-"""Immutable result objects of detection (STYLE.md: results are objects).
+"""The result of detection: :class:`DetectionResult` (STYLE.md: results are objects).
 
-The tables are pandas DataFrames with the shared schemas of docs/detection.md;
-treat them as read-only (``.to_dataframe()`` returns a copy to modify).
+The tables are pandas DataFrames with the columns of :mod:`myosleep.schema` (lists stay
+tuples in memory); treat them as read-only (:meth:`DetectionResult.to_dataframe` returns a
+copy to modify).  Everything the later stages need is here, so that no stage after detection
+reads samples again: the channels' roles and sides, which bursts make each motor event (the
+long-format ``members`` table), and the chin amplitude per second.
 """
 
 from __future__ import annotations
 
+import math
+import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-
+from ..schema import ARTEFACTS, BURSTS, MEMBERS, MOTOR_EVENTS, Table
+from ..vocab import Role, Side
+from .chin import ChinAmplitude
 from .params import DetectionParams
 
-__all__ = ["ARTEFACT_COLUMNS", "BurstResult", "MotorEventResult", "DetectionResult", "ChannelStatus"]
-
-#: Columns of the artefacts table.
-ARTEFACT_COLUMNS = ["onset", "duration", "channel", "kind"]
-
-
-def _annotations(df, description_col: str):
+if TYPE_CHECKING:  # pragma: no cover
     import mne
+    import pandas as pd
+    from matplotlib.axes import Axes
 
-    if df is None or len(df) == 0:
-        return mne.Annotations(onset=[], duration=[], description=[])
-    chans = [[c for c in str(ch).split(",") if c] for ch in df["channel"]]
-    return mne.Annotations(onset=df["onset"].to_numpy(float), duration=df["duration"].to_numpy(float),
-                           description=df[description_col].astype(str).to_list(), ch_names=chans)
+__all__ = ["ARTEFACT_COLUMNS", "ARTEFACT_WARN_FRACTION", "OUTPUT_FILES", "RESTING_EMG_PLAUSIBLE_UV",
+           "ChannelRef", "ChannelStatus", "ChinAmplitude", "DetectionResult"]
+
+#: Columns of the artefacts table (:data:`myosleep.schema.ARTEFACTS`).
+ARTEFACT_COLUMNS = list(ARTEFACTS.names)
+#: Files :meth:`DetectionResult.write` writes, in order.
+OUTPUT_FILES = tuple(str(t.filename) for t in (BURSTS, MOTOR_EVENTS, MEMBERS, ARTEFACTS))
+
+#: Resting surface EMG lies between the amplifier's noise floor (~0.1-1 uV RMS) and the tone
+#: of a relaxed muscle (a few uV; chin in wake ~5-15 uV; DESIGN.md, docs/simulator.md); a
+#: night-long median outside 0.05-200 uV RMS is almost always a unit error (V/mV/uV) in the
+#: file's header, which shifts every absolute threshold (the AASM 8 uV LM onset) by 1000x.
+RESTING_EMG_PLAUSIBLE_UV = (0.05, 200.0)
+#: Share of the night a channel may be flat, clipped or disconnected before the report says so.
+ARTEFACT_WARN_FRACTION = 0.05
 
 
 @dataclass(frozen=True)
 class ChannelStatus:
-    """What happened to one channel.
+    """What happened to one EMG or accelerometer channel.
 
     Attributes
     ----------
@@ -65,142 +79,191 @@ class ChannelStatus:
     artefact_s: float = 0.0
     n_bursts: int = 0
 
-
-@dataclass(frozen=True)
-class BurstResult:
-    """EMG bursts (and accelerometer jerks) of a recording.
-
-    Attributes
-    ----------
-    bursts : pandas.DataFrame
-        Bursts table (``BURST_COLUMNS``; accelerometer rows add ``peak_jerk_g_per_s``).
-    artefacts : pandas.DataFrame
-        Artefacts table (onset, duration in s; channel; kind).
-    params : DetectionParams
-    channels_used : tuple of str
-    channels_refused : dict
-        ``{label: reason}``.
-    """
-
-    bursts: Any
-    artefacts: Any
-    params: DetectionParams
-    channels_used: tuple[str, ...]
-    channels_refused: dict[str, str] = field(default_factory=dict)
-
-    def summary(self) -> dict[str, Any]:
-        """Counts: bursts per detector and channel, artefacts per kind, channels used/refused."""
-        b, a = self.bursts, self.artefacts
-        return {
-            "n_bursts": int(len(b)),
-            "by_detector": {str(k): int(v) for k, v in b["detector"].value_counts().sort_index().items()},
-            "by_channel": {str(k): int(v) for k, v in b["channel"].value_counts().sort_index().items()},
-            "n_artefacts": int(len(a)),
-            "artefacts_by_kind": {str(k): int(v) for k, v in a["kind"].value_counts().sort_index().items()},
-            "channels_used": list(self.channels_used),
-            "channels_refused": dict(self.channels_refused),
-        }
-
-    def to_dataframe(self):
-        """A copy of the bursts table."""
-        return self.bursts.copy()
-
-    def to_annotations(self):
-        """Bursts as :class:`mne.Annotations` (description ``burst_<detector>``, channel-specific)."""
-        df = self.bursts.copy()
-        df["description"] = "burst_" + df["detector"].astype(str)
-        return _annotations(df, "description")
+    def quality_warnings(self, duration_s: float) -> list[str]:
+        """What a reader of the report must know: an implausible resting level, long artefacts."""
+        if not self.used or self.role == Role.ACCELEROMETER.value:
+            return []
+        out = []
+        lo, hi = RESTING_EMG_PLAUSIBLE_UV
+        level = float(self.baseline_median_uv)
+        if math.isfinite(level) and not lo <= level <= hi:
+            out.append(f"Channel {self.label}: resting EMG level {level:.3g} uV RMS is implausible "
+                       f"(expected {lo:g}-{hi:g} uV); check the unit (V, mV, uV) in the file's header")
+        if duration_s > 0 and self.artefact_s > ARTEFACT_WARN_FRACTION * duration_s:
+            out.append(f"Channel {self.label}: {self.artefact_s / 60:.0f} min flat, clipped, disconnected or NaN "
+                       f"({self.artefact_s / duration_s:.0%} of the recording); no events there")
+        return out
 
 
 @dataclass(frozen=True)
-class MotorEventResult:
-    """Motor events built from short bursts.
+class ChannelRef:
+    """A channel of the recording as the later stages know it: label, role, side."""
 
-    Attributes
-    ----------
-    events : pandas.DataFrame
-        Motor events table (``EVENT_COLUMNS``).
-    bursts : pandas.DataFrame
-        The bursts table with ``event_id`` filled.
-    params : DetectionParams
-    """
-
-    events: Any
-    bursts: Any
-    params: DetectionParams
-
-    def summary(self) -> dict[str, Any]:
-        """Counts per trial_type, number of channels and bilateral events."""
-        ev = self.events
-        return {
-            "n_events": int(len(ev)),
-            "by_trial_type": {str(k): int(v) for k, v in ev["trial_type"].value_counts().sort_index().items()},
-            "n_multichannel": int((ev["n_channels"] > 1).sum()) if len(ev) else 0,
-            "n_bilateral": int(ev["bilateral"].sum()) if len(ev) else 0,
-            "median_onset_spread_ms": float(np.median(ev["onset_spread_ms"])) if len(ev) else float("nan"),
-        }
-
-    def to_dataframe(self):
-        """A copy of the events table."""
-        return self.events.copy()
-
-    def to_annotations(self):
-        """Events as :class:`mne.Annotations` (description = trial_type)."""
-        return _annotations(self.events, "trial_type")
+    label: str
+    role: Role
+    side: Side | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class DetectionResult:
-    """Everything :func:`myosleep.detection.detect` found.
+    """Everything :func:`myosleep.detection.detect` found in one recording.
 
     Attributes
     ----------
-    bursts, events, artefacts : pandas.DataFrame
-        The three tables (schemas in docs/detection.md).
+    bursts : pandas.DataFrame
+        One row per EMG burst or accelerometer jerk (:data:`myosleep.schema.BURSTS`).
+    events : pandas.DataFrame
+        One row per motor event (:data:`myosleep.schema.MOTOR_EVENTS`); ``channel`` and
+        ``regions`` are tuples in recruitment order.
+    members : pandas.DataFrame
+        Which bursts make each motor event, one row per burst (:data:`myosleep.schema.MEMBERS`:
+        event_id, burst_id, channel, role, side, latency_ms after the event's onset).
+    artefacts : pandas.DataFrame
+        Flat, clipped, disconnected, NaN stretches and electrode pops (:data:`myosleep.schema.ARTEFACTS`).
     params : DetectionParams
-    channel_status : dict
-        ``{label: ChannelStatus}`` for every EMG/accelerometer channel considered.
+        The thresholds used.
+    channel_status : Mapping[str, ChannelStatus]
+        Every EMG and accelerometer channel considered: used, or refused with its reason.
+    channels : tuple of ChannelRef
+        Every channel of the recording (label, role, side), in file order.
     duration_s : float
-        Recording duration (s), for rates per hour.
+        Recording duration (s).
+    chin_amplitude : ChinAmplitude
+        Rectified chin EMG per second (uV) for the REM atonia index, or why there is none.
     """
 
-    bursts: Any
-    events: Any
-    artefacts: Any
+    bursts: pd.DataFrame
+    events: pd.DataFrame
+    members: pd.DataFrame
+    artefacts: pd.DataFrame
     params: DetectionParams
-    channel_status: dict[str, ChannelStatus]
+    channel_status: Mapping[str, ChannelStatus]
+    channels: tuple[ChannelRef, ...]
     duration_s: float
+    chin_amplitude: ChinAmplitude = field(default=ChinAmplitude(None, "no chin channel"))
 
+    @classmethod
+    def from_tables(cls, *, bursts: pd.DataFrame | None = None, events: pd.DataFrame | None = None,
+                    members: pd.DataFrame | None = None, artefacts: pd.DataFrame | None = None,
+                    channels: Sequence[ChannelRef] = (), channel_status: Mapping[str, ChannelStatus] | None = None,
+                    duration_s: float = float("nan"), chin_amplitude: ChinAmplitude | None = None,
+                    params: DetectionParams | None = None) -> DetectionResult:
+        """A result from tables made elsewhere (e.g. corrected in review, or a perfect detector).
+
+        Missing tables are empty; every table is checked against its schema
+        (:class:`~myosleep.errors.ParameterError` names the missing columns).  Channels
+        without a status count as used.
+        """
+        def table(df: pd.DataFrame | None, schema: Table, name: str) -> pd.DataFrame:
+            return schema.empty() if df is None else schema.conform(df, where=f"DetectionResult.from_tables({name})")
+
+        return cls(bursts=table(bursts, BURSTS, "bursts"), events=table(events, MOTOR_EVENTS, "events"),
+                   members=table(members, MEMBERS, "members"), artefacts=table(artefacts, ARTEFACTS, "artefacts"),
+                   params=params or DetectionParams(), channel_status=dict(channel_status or {}),
+                   channels=tuple(channels), duration_s=float(duration_s),
+                   chin_amplitude=chin_amplitude or ChinAmplitude(None, "no chin channel"))
+
+    # ------------------------------------------------------------------ channels
     @property
     def channels_used(self) -> tuple[str, ...]:
+        """Labels of the channels analysed."""
         return tuple(k for k, v in self.channel_status.items() if v.used)
 
     @property
     def channels_refused(self) -> dict[str, str]:
+        """``{label: reason}`` of the channels refused."""
         return {k: str(v.reason) for k, v in self.channel_status.items() if not v.used}
 
-    @property
-    def burst_result(self) -> BurstResult:
-        return BurstResult(self.bursts, self.artefacts, self.params, self.channels_used, self.channels_refused)
+    def usable_channels(self) -> tuple[ChannelRef, ...]:
+        """The recording's channels less those refused (what the rules may rely on)."""
+        refused = self.channels_refused
+        return tuple(c for c in self.channels if c.label not in refused)
 
-    @property
-    def event_result(self) -> MotorEventResult:
-        return MotorEventResult(self.events, self.bursts, self.params)
+    def quality_warnings(self) -> list[str]:
+        """Per-channel warnings: implausible resting EMG levels, long artefact stretches."""
+        return [w for st in self.channel_status.values() for w in st.quality_warnings(self.duration_s)]
 
-    def summary(self) -> dict[str, Any]:
-        """Bursts, events and artefact counts, per-hour rates, channel status."""
+    # ------------------------------------------------------------------ views
+    def summary(self, by: str | Sequence[str] = ("channel", "detector")) -> pd.DataFrame:
+        """Bursts grouped by ``by`` (columns of the bursts table, e.g. ``"channel"``, ``"role"``).
+
+        Returns
+        -------
+        DataFrame
+            One row per group: ``count``, ``per_h`` (per hour of recording),
+            ``median_duration_s`` (s), ``median_peak_amplitude_uv`` (uV).
+        """
+        keys = [by] if isinstance(by, str) else list(by)
         hours = self.duration_s / 3600.0 if self.duration_s > 0 else float("nan")
-        out = {"duration_s": float(self.duration_s), **self.burst_result.summary(), **self.event_result.summary()}
-        out["events_per_hour"] = float(len(self.events) / hours) if hours == hours and hours > 0 else float("nan")
+        g = self.bursts.groupby(keys, sort=True)
+        out = g.agg(count=("onset", "size"), median_duration_s=("duration", "median"),
+                    median_peak_amplitude_uv=("peak_amplitude_uv", "median"))
+        out.insert(1, "per_h", out["count"] / hours)
         return out
 
-    def to_dataframe(self):
+    def to_dataframe(self) -> pd.DataFrame:
         """A copy of the motor events table."""
         return self.events.copy()
 
-    def to_annotations(self):
-        """Motor events and artefacts as :class:`mne.Annotations`."""
-        ev = _annotations(self.events, "trial_type")
-        art = self.artefacts.copy()
-        art["description"] = "artefact_" + art["kind"].astype(str)
-        return ev + _annotations(art, "description")
+    def to_mne_annotations(self) -> mne.Annotations:
+        """Motor events (description = trial_type) and artefacts (``artefact_<kind>``) as mne.Annotations."""
+        art = self.artefacts.assign(description="artefact_" + self.artefacts["kind"].astype(str),
+                                    channel=[(c,) for c in self.artefacts["channel"]])
+        return _annotations(self.events, "trial_type") + _annotations(art, "description")
+
+    def plot_bursts(self, ax: Axes | None = None) -> Axes:
+        """Bursts over the night, one row per channel (time in hours), coloured by detector."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(10, 0.4 * max(len(self.channel_status), 2) + 1))
+        labels = list(dict.fromkeys(self.bursts["channel"].astype(str)))
+        colours = {"short": "#0072B2", "lm": "#009E73", "accel": "#D55E00"}
+        for det, sub in self.bursts.groupby("detector"):
+            y = [labels.index(str(c)) for c in sub["channel"]]
+            on_h = sub["onset"].to_numpy(float) / 3600.0
+            ax.hlines(y, on_h, sub["offset_s"].to_numpy(float) / 3600.0, colors=colours.get(str(det), "#999999"),
+                      linewidth=6, label=str(det))
+        ax.set_yticks(range(len(labels)), labels)
+        ax.set_ylim(-0.5, max(len(labels), 1) - 0.5)
+        ax.set_xlim(0.0, self.duration_s / 3600.0 if self.duration_s > 0 else None)
+        ax.set_xlabel("time from recording start (h)")
+        if labels:
+            ax.legend(loc="upper right", fontsize="small")
+        return ax
+
+    # ------------------------------------------------------------------ files
+    def write(self, out_dir: str | os.PathLike[str]) -> list[Path]:
+        """Write bursts.tsv, motor_events.tsv, motor_event_members.tsv and artefacts.tsv.
+
+        All-or-nothing: every file goes to a temporary name first and all are renamed
+        together, so a failure leaves no file half-written (:func:`myosleep._atomic.write_files`).
+        """
+        from .._atomic import write_files
+
+        return write_files(out_dir, {
+            OUTPUT_FILES[0]: lambda p: BURSTS.write(self.bursts, p),
+            OUTPUT_FILES[1]: lambda p: MOTOR_EVENTS.write(self.events, p),
+            OUTPUT_FILES[2]: lambda p: MEMBERS.write(self.members, p),
+            OUTPUT_FILES[3]: lambda p: ARTEFACTS.write(self.artefacts, p),
+        })
+
+    def __repr__(self) -> str:
+        h, rem = divmod(int(round(self.duration_s)) if math.isfinite(self.duration_s) else 0, 3600)
+        det = self.bursts["detector"].value_counts().sort_index() if len(self.bursts) else {}
+        by_det = ", ".join(f"{k} {v}" for k, v in dict(det).items())
+        return (f"<DetectionResult {h} h {rem // 60:02d} min: {len(self.channels_used)} channels used, "
+                f"{len(self.channels_refused)} refused; {len(self.bursts)} bursts"
+                f"{f' ({by_det})' if by_det else ''}, {len(self.events)} motor events, "
+                f"{len(self.artefacts)} artefacts; chin amplitude: {self.chin_amplitude.source}>")
+
+
+def _annotations(df: pd.DataFrame, description_col: str) -> mne.Annotations:
+    """Rows (onset, duration in s; ``channel`` a tuple of labels) as channel-specific mne.Annotations."""
+    import mne
+
+    if df is None or len(df) == 0:
+        return mne.Annotations(onset=[], duration=[], description=[])
+    return mne.Annotations(onset=df["onset"].to_numpy(float), duration=df["duration"].to_numpy(float),
+                           description=df[description_col].astype(str).to_list(),
+                           ch_names=[tuple(c) for c in df["channel"]])

@@ -1,4 +1,4 @@
-"""Detection over a whole recording: ``detect(recording)`` and ``run_detect(path, out_dir=...)``.
+"""Detection over a whole recording: ``detect(recording) -> DetectionResult``.
 
 Channels are read and processed in float32 (the file is never held whole), each in a
 task of a small thread pool: at most ``workers`` channels are in memory at once (default
@@ -8,7 +8,12 @@ the GIL, so two channels use two cores.  The ECG channel, when present, gives th
 for cardiac removal: its task is queued first and the EMG tasks wait for the peaks only
 after reading their channel.  Results are assembled in channel order, so the tables do
 not depend on the number of workers.  EEG channels are read lazily only when a candidate
-gross body movement needs their high-frequency power.
+gross body movement needs their high-frequency power.  The chin channel's task also
+computes the chin amplitude per second (the REM atonia index needs it) while the channel
+is in memory.
+
+Writing the tables and the command ``myosleep detect`` are the pipeline's
+(:func:`myosleep.pipeline.detect_to_dir`, :meth:`DetectionResult.write`).
 """
 
 from __future__ import annotations
@@ -17,17 +22,25 @@ import logging
 import math
 import os
 from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import Any
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import ChannelError, InputError, MyosleepError, ParameterError
+from ..io.recording import AASM_MIN_EMG_SFREQ, MIN_EMG_SFREQ, ChannelInfo
+from ..schema import ARTEFACTS, BURSTS
 from ..vocab import Role
+from .chin import ChinAmplitude, chin_amplitude_1s
 from .params import DetectionParams
-from .results import ARTEFACT_COLUMNS, ChannelStatus, DetectionResult
+from .results import ChannelRef, ChannelStatus, DetectionResult
 
-__all__ = ["detect", "run_detect", "detect_channel"]
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from ..io.recording import Recording
+
+__all__ = ["detect", "detect_channel", "require_usable_channels"]
 
 log = logging.getLogger("myosleep")
 
@@ -46,22 +59,14 @@ DEFAULT_WORKERS = 2
 _CHANNEL_FAILURES: tuple[type[BaseException], ...] = (MyosleepError, ValueError, ArithmeticError)
 
 
-def _role(c: Any) -> str:
-    r = getattr(c, "role", "other")
-    return r.value if isinstance(r, Role) else str(r)
+def _side(c: ChannelInfo) -> str:
+    return "n/a" if c.side is None else c.side.value
 
 
-def _side(c: Any) -> str:
-    s = getattr(c, "side", None)
-    if s is None:
-        return "n/a"
-    return s.value if hasattr(s, "value") else str(s)
-
-
-def _phys_range_uv(c: Any) -> tuple[float | None, float | None]:
-    lo, hi = getattr(c, "physical_min", float("nan")), getattr(c, "physical_max", float("nan"))
-    scale = getattr(c, "scale_to_uv", 1.0) or 1.0
-    if not (isinstance(lo, (int, float)) and isinstance(hi, (int, float))) or not (math.isfinite(lo) and math.isfinite(hi)):
+def _phys_range_uv(c: ChannelInfo) -> tuple[float | None, float | None]:
+    lo, hi = float(c.physical_min), float(c.physical_max)
+    scale = c.scale_to_uv or 1.0
+    if not (math.isfinite(lo) and math.isfinite(hi)):
         return None, None
     lo, hi = lo * scale, hi * scale
     return (min(lo, hi), max(lo, hi)) if hi != lo else (None, None)
@@ -69,7 +74,8 @@ def _phys_range_uv(c: Any) -> tuple[float | None, float | None]:
 
 def detect_channel(x: np.ndarray, sfreq: float, *, label: str = "EMG", role: str = "leg", side: str = "n/a",
                    params: DetectionParams = DetectionParams(), r_peaks_s: np.ndarray | None = None,
-                   physical_range_uv: tuple[float | None, float | None] = (None, None)):
+                   physical_range_uv: tuple[float | None, float | None] = (None, None),
+                   ) -> tuple[pd.DataFrame, pd.DataFrame, ChannelStatus]:
     """Detect bursts on one EMG channel given as an array.
 
     Parameters
@@ -95,7 +101,7 @@ def detect_channel(x: np.ndarray, sfreq: float, *, label: str = "EMG", role: str
 
     from ..preprocessing import emg_channel_problem, preprocess_emg
     from ..preprocessing.artefacts import lazy_slow_component
-    from .bursts import BURST_COLUMNS, find_lm_bursts, find_short_bursts, resting_baseline
+    from .bursts import find_lm_bursts, find_short_bursts, resting_baseline
 
     problem = emg_channel_problem(x, sfreq)
     if problem is not None:
@@ -140,7 +146,6 @@ def detect_channel(x: np.ndarray, sfreq: float, *, label: str = "EMG", role: str
     bursts["channel"] = label
     bursts["role"] = role
     bursts["side"] = side
-    bursts = bursts[BURST_COLUMNS]
     arts = list(pre.artefacts) + [(int(a), int(z), "electrode_pop") for a, z in pops]
     artefacts = _artefact_frame(arts, sfreq, label, pop_delay_s=pre.delay_s)
     status = ChannelStatus(label, role, float(sfreq), True, None, tuple(pre.mains.freqs_hz), pre.n_beats_removed,
@@ -148,10 +153,8 @@ def detect_channel(x: np.ndarray, sfreq: float, *, label: str = "EMG", role: str
     return bursts, artefacts, status
 
 
-def _burst_frame(table: dict[str, np.ndarray], detector: str):
+def _burst_frame(table: dict[str, np.ndarray], detector: str) -> pd.DataFrame:
     import pandas as pd
-
-    from .bursts import BURST_COLUMNS
 
     n = len(table["onset"])
     if n == 0:
@@ -165,27 +168,20 @@ def _burst_frame(table: dict[str, np.ndarray], detector: str):
     df["burst_id"] = -1
     df["event_id"] = -1
     df["trial_type"] = "myoclonic_jerk"
-    return df[BURST_COLUMNS]
+    df["peak_jerk_g_per_s"] = np.nan
+    return df[list(BURSTS.names)]
 
 
-def _empty_bursts():
-    import pandas as pd
-
-    from .bursts import BURST_COLUMNS
-
-    types = {"channel": "object", "role": "object", "side": "object", "detector": "object",
-             "trial_type": "object", "burst_id": "int64", "event_id": "int64"}
-    return pd.DataFrame({c: pd.Series(dtype=types.get(c, "float64")) for c in BURST_COLUMNS})
+def _empty_bursts() -> pd.DataFrame:
+    return BURSTS.empty()
 
 
-def _empty_artefacts():
-    import pandas as pd
-
-    return pd.DataFrame({"onset": pd.Series(dtype="float64"), "duration": pd.Series(dtype="float64"),
-                         "channel": pd.Series(dtype="object"), "kind": pd.Series(dtype="object")})
+def _empty_artefacts() -> pd.DataFrame:
+    return ARTEFACTS.empty()
 
 
-def _artefact_frame(runs, sfreq: float, label: str, *, pop_delay_s: float = 0.0):
+def _artefact_frame(runs: Sequence[tuple[int, int, str]], sfreq: float, label: str, *,
+                    pop_delay_s: float = 0.0) -> pd.DataFrame:
     import pandas as pd
 
     if not runs:
@@ -196,15 +192,15 @@ def _artefact_frame(runs, sfreq: float, label: str, *, pop_delay_s: float = 0.0)
     shift = np.array([pop_delay_s if k == "electrode_pop" else 0.0 for k in kind])
     df = pd.DataFrame({"onset": np.maximum(a / sfreq - shift, 0.0), "duration": (z - a) / sfreq,
                        "channel": label, "kind": kind})
-    return df.sort_values("onset", kind="stable").reset_index(drop=True)[ARTEFACT_COLUMNS]
+    return df.sort_values("onset", kind="stable").reset_index(drop=True)[list(ARTEFACTS.names)]
 
 
 # ------------------------------------------------------------------ recording level
-def _r_peaks(recording: Any, channels: Sequence[Any]) -> np.ndarray | None:
+def _r_peaks(recording: Recording, channels: Sequence[ChannelInfo]) -> np.ndarray | None:
     from ..preprocessing import detect_r_peaks
 
     for c in channels:
-        if _role(c) != "ecg" or c.sfreq < _MIN_ECG_SFREQ or not getattr(c, "readable", True):
+        if c.role is not Role.ECG or c.sfreq < _MIN_ECG_SFREQ or not c.readable:
             continue
         try:
             ecg = recording.get_data(c.label, dtype=np.float32)
@@ -225,9 +221,8 @@ def _r_peaks(recording: Any, channels: Sequence[Any]) -> np.ndarray | None:
     return None
 
 
-def _eeg_ratio_fn(recording: Any, channels: Sequence[Any]) -> Callable[[float, float], float] | None:
-    eegs = [c for c in channels if _role(c) == "eeg" and c.sfreq >= _MIN_EEG_SFREQ
-            and getattr(c, "readable", True)][:2]
+def _eeg_ratio_fn(recording: Recording, channels: Sequence[ChannelInfo]) -> Callable[[float, float], float] | None:
+    eegs = [c for c in channels if c.role is Role.EEG and c.sfreq >= _MIN_EEG_SFREQ and c.readable][:2]
     if not eegs:
         return None
     cache: list[tuple[np.ndarray, float]] = []
@@ -264,9 +259,9 @@ def _eeg_ratio_fn(recording: Any, channels: Sequence[Any]) -> Callable[[float, f
     return ratio
 
 
-def _accel_groups(channels: Sequence[Any]) -> list[list[Any]]:
-    acc = [c for c in channels if _role(c) == "accelerometer" and getattr(c, "readable", True)]
-    groups: dict[tuple[str, float], list[Any]] = {}
+def _accel_groups(channels: Sequence[ChannelInfo]) -> list[list[ChannelInfo]]:
+    acc = [c for c in channels if c.role is Role.ACCELEROMETER and c.readable]
+    groups: dict[tuple[str, float], list[ChannelInfo]] = {}
     for c in acc:
         groups.setdefault((_side(c), float(c.sfreq)), []).append(c)
     out = []
@@ -275,34 +270,60 @@ def _accel_groups(channels: Sequence[Any]) -> list[list[Any]]:
     return out
 
 
-def _emg_task(recording: Any, c: Any, params: DetectionParams,
-              peaks: Callable[[], np.ndarray | None]) -> tuple[Any, Any, ChannelStatus]:
-    """Read and analyse one EMG channel: (bursts, artefacts, status); a failure is a refused status."""
-    role, side = _role(c), _side(c)
+def _chin_task(recording: Recording, c: ChannelInfo, x: np.ndarray | None) -> ChinAmplitude:
+    """The chin amplitude per second of the chin channel ``c`` (``x``: its samples when already read)."""
+    if not c.readable:
+        return ChinAmplitude(None, f"{c.label}: not readable")
+    try:
+        if x is None:  # below the EMG floor the burst detector never reads it: an envelope channel?
+            x = recording.get_data(c.label)
+        return chin_amplitude_1s(x, float(c.sfreq), label=c.label)
+    except (InputError, OSError) as err:
+        return ChinAmplitude(None, f"{c.label}: not readable ({err})")
+    except _CHANNEL_FAILURES as err:
+        return ChinAmplitude(None, f"{c.label}: chin amplitude failed ({type(err).__name__}: {err})")
+
+
+_EmgResult = tuple["pd.DataFrame | None", "pd.DataFrame | None", ChannelStatus, "ChinAmplitude | None"]
+
+
+def _emg_task(recording: Recording, c: ChannelInfo, params: DetectionParams,
+              peaks: Callable[[], np.ndarray | None], chin: bool) -> _EmgResult:
+    """Read and analyse one EMG channel: (bursts, artefacts, status, chin amplitude or None).
+
+    A failure is a refused status.  ``chin``: this is the chin channel whose amplitude per second
+    the REM atonia index uses.
+    """
+    role, side = c.role.value, _side(c)
     sfreq = float(c.sfreq)
-    if not getattr(c, "readable", True):
-        problem = getattr(c, "problem", None)
-        reason = f"not readable: {problem}" if problem else f"unit {getattr(c, 'unit', '?')!r} is not a voltage"
-        return None, None, ChannelStatus(c.label, role, sfreq, False, reason)
-    if c.sfreq < 100.0:
+    if not c.readable:
+        reason = f"not readable: {c.problem}" if c.problem else f"unit {c.unit!r} is not a voltage"
+        return None, None, ChannelStatus(c.label, role, sfreq, False, reason), \
+            (_chin_task(recording, c, None) if chin else None)
+    if c.sfreq < MIN_EMG_SFREQ:
         from ..preprocessing import emg_channel_problem
 
-        return None, None, ChannelStatus(c.label, role, sfreq, False, emg_channel_problem(None, c.sfreq))
+        return None, None, ChannelStatus(c.label, role, sfreq, False, emg_channel_problem(None, c.sfreq)), \
+            (_chin_task(recording, c, None) if chin else None)
     try:
         x = recording.get_data(c.label, dtype=np.float32)
     except (InputError, OSError) as err:
-        return None, None, ChannelStatus(c.label, role, sfreq, False, f"not readable: {err}")
+        return None, None, ChannelStatus(c.label, role, sfreq, False, f"not readable: {err}"), \
+            (ChinAmplitude(None, f"{c.label}: not readable ({err})") if chin else None)
+    amplitude = _chin_task(recording, c, x) if chin else None
     r_peaks_s = peaks()  # the ECG task was queued first: it runs (or ran) on another worker
     try:
-        return detect_channel(x, c.sfreq, label=c.label, role=role, side=side, params=params,
-                              r_peaks_s=r_peaks_s, physical_range_uv=_phys_range_uv(c))
+        b, a, st = detect_channel(x, c.sfreq, label=c.label, role=role, side=side, params=params,
+                                  r_peaks_s=r_peaks_s, physical_range_uv=_phys_range_uv(c))
     except _CHANNEL_FAILURES as err:
         log.debug("%s: analysis failed", c.label, exc_info=True)
         return None, None, ChannelStatus(c.label, role, sfreq, False,
-                                         f"analysis failed ({type(err).__name__}: {err})")
+                                         f"analysis failed ({type(err).__name__}: {err})"), amplitude
+    return b, a, st, amplitude
 
 
-def _accel_task(recording: Any, g: list[Any], params: DetectionParams) -> tuple[Any, ChannelStatus]:
+def _accel_task(recording: Recording, g: list[ChannelInfo],
+                params: DetectionParams) -> tuple[pd.DataFrame | None, ChannelStatus]:
     """Jerks of one accelerometer group (up to 3 axes): (bursts, status)."""
     import pandas as pd
 
@@ -310,7 +331,7 @@ def _accel_task(recording: Any, g: list[Any], params: DetectionParams) -> tuple[
 
     fs = float(g[0].sfreq)
     label = "+".join(c.label for c in g)
-    unit = getattr(g[0], "data_unit", getattr(g[0], "unit", "g"))
+    unit = g[0].data_unit
     scale = unit_to_g(unit)
     try:
         axes = [recording.get_data(c.label, dtype=np.float32) for c in g]
@@ -332,7 +353,7 @@ def _accel_task(recording: Any, g: list[Any], params: DetectionParams) -> tuple[
                        "area_uv_s": np.full(n, np.nan), "baseline_uv": np.full(n, np.nan),
                        "snr": tab["snr"], "burst_id": -1, "event_id": -1, "trial_type": "myoclonic_jerk",
                        "peak_jerk_g_per_s": tab["peak_jerk_g_per_s"]})
-    return df, ChannelStatus(label, "accelerometer", fs, True, n_bursts=n)
+    return df[list(BURSTS.names)], ChannelStatus(label, "accelerometer", fs, True, n_bursts=n)
 
 
 def n_workers(n_tasks: int, workers: int | None = None) -> int:
@@ -347,17 +368,18 @@ def n_workers(n_tasks: int, workers: int | None = None) -> int:
         ``workers`` or ``MYOSLEEP_WORKERS`` is not an integer >= 1.
     """
     where = "workers"
+    value: object = workers
     if workers is None:
         env = os.environ.get(WORKERS_ENV, "").strip()
-        workers, where = (env, WORKERS_ENV) if env else (DEFAULT_WORKERS, where)
+        value, where = (env, WORKERS_ENV) if env else (DEFAULT_WORKERS, where)
     try:
-        n = int(workers)
-        ok = n >= 1 and float(workers) == n
+        n = int(value)  # type: ignore[call-overload]
+        ok = n >= 1 and float(value) == n  # type: ignore[arg-type]
     except (TypeError, ValueError):
         ok = False
     if not ok:
         raise ParameterError(f"{where} must be an integer >= 1 (number of channels analysed at once), "
-                             f"got {workers!r}", where=where, hint="Use 1 to analyse channels one at a time")
+                             f"got {value!r}", where=where, hint="Use 1 to analyse channels one at a time")
     try:
         cpus = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
@@ -368,13 +390,11 @@ def n_workers(n_tasks: int, workers: int | None = None) -> int:
 class _Inline:
     """The executor of ``workers=1``: runs each task at submission, in the calling thread."""
 
-    def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
-        from concurrent.futures import Future
-
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
         fut: Future[Any] = Future()
         try:
             fut.set_result(fn(*args))
-        except Exception as err:  # re-raised by result(), as a pool would
+        except Exception as err:  # noqa: BLE001 - re-raised by result(), as a pool would
             fut.set_exception(err)
         return fut
 
@@ -382,8 +402,8 @@ class _Inline:
         return None
 
 
-def detect(recording: Any, *, channels: Sequence[str] | None = None, params: DetectionParams | None = None,
-           progress: bool = False, workers: int | None = None) -> DetectionResult:
+def detect(recording: Recording, *, channels: Sequence[str] | None = None, params: DetectionParams | None = None,
+           progress: bool | Callable[[int, int], None] = False, workers: int | None = None) -> DetectionResult:
     """Detect EMG bursts, accelerometer jerks and motor events in a recording.
 
     Parameters
@@ -395,8 +415,9 @@ def detect(recording: Any, *, channels: Sequence[str] | None = None, params: Det
         Labels to analyse (default: every EMG and accelerometer channel).
     params : DetectionParams | None
         Thresholds (default :class:`DetectionParams`).
-    progress : bool
-        Show a progress bar on stderr.
+    progress : bool | callable
+        True: show a progress bar on stderr; a callable ``f(done, total)`` is called after
+        each channel instead (the pipeline's status line).
     workers : int | None
         Channels analysed at once, in threads (None: ``MYOSLEEP_WORKERS`` from the environment,
         else 2; capped by the CPUs and the channels).  1 runs them in the calling thread, one
@@ -407,49 +428,52 @@ def detect(recording: Any, *, channels: Sequence[str] | None = None, params: Det
     DetectionResult
         Unfit channels (EMG < 100 Hz, all zero, all NaN), unreadable ones and channels whose
         analysis failed on their data are listed in ``channel_status`` with their reason and
-        produce no bursts; the other channels are analysed.
+        produce no bursts; the other channels are analysed.  The first chin channel analysed
+        gives the chin amplitude per second (``chin_amplitude``).
     """
     import pandas as pd
 
-    from .bursts import BURST_COLUMNS
     from .events import group_events
 
     params = params or DetectionParams()
     all_ch = list(recording.channels)
     wanted = None if channels is None else {str(c) for c in channels}
-    emg = [c for c in all_ch if getattr(c, "is_emg", False) and (wanted is None or c.label in wanted)]
+    emg = [c for c in all_ch if c.is_emg and (wanted is None or c.label in wanted)]
+    chin = next((c.label for c in emg if c.role is Role.CHIN), None)
     accel_groups = [[c for c in g if wanted is None or c.label in wanted] for g in _accel_groups(all_ch)]
     accel_groups = [g for g in accel_groups if g]
     status: dict[str, ChannelStatus] = {}
     burst_frames, art_frames = [], []
+    amplitude = ChinAmplitude(None, "no chin channel")
     bar = _progress(progress, len(emg) + len(accel_groups))
     n = n_workers(len(emg) + len(accel_groups), workers)
     if n > 1:
         from concurrent.futures import ThreadPoolExecutor
 
-        pool: Any = ThreadPoolExecutor(max_workers=n, thread_name_prefix="myosleep-detect")
+        pool: ThreadPoolExecutor | _Inline = ThreadPoolExecutor(max_workers=n, thread_name_prefix="myosleep-detect")
     else:
         pool = _Inline()
     try:
         # queued first, so that an EMG task waiting for the peaks never waits on a queued task
-        need_peaks = params.cardiac != "off" and any(getattr(c, "readable", True) and c.sfreq >= 100.0
-                                                       for c in emg)
+        need_peaks = params.cardiac != "off" and any(c.readable and c.sfreq >= MIN_EMG_SFREQ for c in emg)
         peaks_fut = pool.submit(_r_peaks, recording, all_ch) if need_peaks else None
         peaks = peaks_fut.result if peaks_fut is not None else (lambda: None)
-        emg_futs = [pool.submit(_emg_task, recording, c, params, peaks) for c in emg]
+        emg_futs = [pool.submit(_emg_task, recording, c, params, peaks, c.label == chin) for c in emg]
         acc_futs = [pool.submit(_accel_task, recording, g, params) for g in accel_groups]
         for c, fut in zip(emg, emg_futs):  # in channel order: the same tables whatever the workers
-            b, a, st = fut.result()
+            b, a, st, amp = fut.result()
             status[c.label] = st
             if b is not None:
                 burst_frames.append(b)
             if a is not None:  # also a channel refused after preprocessing: its artefacts are reported
                 art_frames.append(a)
+            if amp is not None:
+                amplitude = amp
             if not st.used:
                 log.warning("%s: not analysed: %s", c.label, st.reason)
             bar()
-        for g, fut in zip(accel_groups, acc_futs):
-            df, st = fut.result()
+        for acc_fut in acc_futs:
+            df, st = acc_fut.result()
             status[st.label] = st
             if df is not None:
                 burst_frames.append(df)
@@ -460,25 +484,30 @@ def detect(recording: Any, *, channels: Sequence[str] | None = None, params: Det
         pool.shutdown(wait=True, cancel_futures=True)
     frames = [f for f in burst_frames if len(f)]
     bursts = pd.concat(frames, ignore_index=True) if frames else _empty_bursts()
-    if "peak_jerk_g_per_s" not in bursts.columns and any("peak_jerk_g_per_s" in f for f in burst_frames):
-        bursts["peak_jerk_g_per_s"] = np.nan
     bursts = bursts.sort_values(["onset", "channel", "detector"], kind="stable").reset_index(drop=True)
     bursts["burst_id"] = np.arange(len(bursts), dtype=np.int64)
-    extra = [c for c in bursts.columns if c not in BURST_COLUMNS]
-    bursts = bursts[BURST_COLUMNS + extra]
-    eeg_ratio = _eeg_ratio_fn(recording, all_ch)
-    events, bursts = group_events(bursts, params=params.events, eeg_ratio=eeg_ratio)
+    grouped = group_events(bursts, params=params.events, eeg_ratio=_eeg_ratio_fn(recording, all_ch))
     arts = [f for f in art_frames if len(f)]
     artefacts = (pd.concat(arts, ignore_index=True).sort_values(["onset", "channel"], kind="stable")
                  .reset_index(drop=True)) if arts else _empty_artefacts()
-    duration_s = float(getattr(recording, "duration_s", float("nan")))
-    return DetectionResult(bursts=bursts, events=events, artefacts=artefacts, params=params,
-                           channel_status=status, duration_s=duration_s)
+    return DetectionResult(bursts=grouped.bursts, events=grouped.events, members=grouped.members,
+                           artefacts=artefacts, params=params, channel_status=status,
+                           channels=tuple(ChannelRef(c.label, c.role, c.side) for c in all_ch),
+                           duration_s=float(recording.duration_s), chin_amplitude=amplitude)
 
 
-def _progress(enabled: bool, total: int) -> Callable[[], None]:
+def _progress(enabled: bool | Callable[[int, int], None], total: int) -> Callable[[], None]:
     if not enabled or total == 0:
         return lambda: None
+    if callable(enabled):
+        done = [0]
+        report = enabled
+
+        def tick() -> None:
+            done[0] += 1
+            report(done[0], total)
+
+        return tick
     from rich.progress import Progress
 
     prog = Progress(transient=True)
@@ -495,7 +524,7 @@ def _progress(enabled: bool, total: int) -> Callable[[], None]:
     return step
 
 
-def require_usable_channels(result: DetectionResult, *, where: str, recording: Any = None) -> None:
+def require_usable_channels(result: DetectionResult, *, where: str, recording: Recording | None = None) -> None:
     """Raise :class:`ChannelError` (exit 2) when no EMG or accelerometer channel could be analysed.
 
     Without one, every jerk count would be a silent zero.  The advice follows from the refusal
@@ -508,52 +537,3 @@ def require_usable_channels(result: DetectionResult, *, where: str, recording: A
 
     raise no_usable_channel_error(result.channel_status.values(), where=where, duration_s=result.duration_s,
                                   recording=recording)
-
-
-def run_detect(recording_path: str | os.PathLike[str], *, out_dir: str | os.PathLike[str],
-               channels: dict[str, list[str]] | None = None, progress: bool = False) -> list[Path]:
-    """``myosleep detect``: read a recording, detect, write the three tables.
-
-    Parameters
-    ----------
-    recording_path : path
-        EDF/EDF+/BDF file.
-    out_dir : path
-        Output directory (created).
-    channels : dict | None
-        Role overrides ``{role: [labels]}`` passed to ``read_recording``.
-    progress : bool
-        Show progress on stderr.
-
-    Returns
-    -------
-    list of Path
-        ``out_dir/bursts.tsv``, ``motor_events.tsv``, ``artefacts.tsv``.
-
-    Raises
-    ------
-    ChannelError
-        No EMG or accelerometer channel can be analysed (exit status 2).
-    """
-    from .._atomic import atomic_paths, check_out_dir, prepare_out_dir
-    from .._tsv import write_tsv
-    from ..io import read_recording
-
-    check_out_dir(out_dir)
-    rec = read_recording(recording_path, channels=channels)
-    try:
-        result = detect(rec, progress=progress)
-    finally:
-        close = getattr(rec, "close", None)
-        if close is not None:
-            close()
-    require_usable_channels(result, where=str(recording_path), recording=rec)
-    out = prepare_out_dir(out_dir)
-    first = ["onset", "duration", "trial_type", "channel", "peak_amplitude_uv"]
-    tables = [(result.bursts, "bursts.tsv", first), (result.events, "motor_events.tsv", first),
-              (result.artefacts, "artefacts.tsv", ["onset", "duration", "channel", "kind"])]
-    paths = [out / name for _, name, _ in tables]
-    with atomic_paths(paths) as tmps:
-        for (df, _, lead), tmp in zip(tables, tmps):
-            write_tsv(df, tmp, leading=lead)
-    return paths

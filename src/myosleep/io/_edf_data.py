@@ -132,7 +132,7 @@ class EdfData:
         """Unmap and close the file (idempotent)."""
         if getattr(self, "_records", None) is None:
             return
-        self._records = None
+        self._records = None  # type: ignore[assignment]  # released: every reader checks _span first
         try:
             self._mmap.close()
         except BufferError:  # a view of the map is still alive somewhere: the map goes with it
@@ -232,11 +232,12 @@ class EdfData:
 _TAL_ONSET = re.compile(r"^([+-]\d+(?:\.\d*)?)(?:\x15(\d+(?:\.\d*)?)?)?$")
 
 
-def parse_tals(record: bytes) -> tuple[float | None, list[tuple[float, float, str]]]:
+def parse_tals(record: bytes, *, missing_duration: float = 0.0) -> tuple[float | None, list[tuple[float, float, str]]]:
     """Parse the time-stamped annotation lists (TALs) of one data record (EDF+ section 2.2.2).
 
     Returns the record's time-keeping onset (seconds, None if missing) and the list of
-    ``(onset_s, duration_s, text)`` annotations, onsets relative to the file's start time.
+    ``(onset_s, duration_s, text)`` annotations, onsets relative to the file's start time;
+    ``missing_duration`` (s) stands for a duration the TAL does not give.
     """
     keeping: float | None = None
     out: list[tuple[float, float, str]] = []
@@ -249,7 +250,7 @@ def parse_tals(record: bytes) -> tuple[float | None, list[tuple[float, float, st
         if match is None:
             continue
         onset = float(match.group(1))
-        duration = float(match.group(2)) if match.group(2) else 0.0
+        duration = float(match.group(2)) if match.group(2) else missing_duration
         texts = [p.decode("utf-8", errors="replace").strip() for p in parts[1:]]
         texts = [t for t in texts if t]
         if keeping is None and i == 0 and not texts:

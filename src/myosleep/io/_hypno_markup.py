@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-import warnings
-from datetime import date, datetime
+import re
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -23,44 +23,41 @@ logger = logging.getLogger("myosleep")
 # ---------------------------------------------------------------------------------- EDF+
 def _edf_annotations(path: Path, *, source: str) -> tuple[list[tuple[float, float, str]],
                                                           datetime | None, bool]:
-    """(onset, duration, text) of every annotation, the start datetime, date-unknown flag."""
+    """(onset, duration, text) of every annotation, the start datetime, date-unknown flag.
+
+    Read by the package's own EDF reader (:mod:`.edf_header`, :mod:`._edf_data`), the one that
+    decodes the signals.  As EDF+ (Kemp and Olivan 2003, 2.2.4) and edfio/MNE have it: the first
+    data record's time-keeping onset is the start's sub-second part (added to the start, taken
+    from every onset); a TAL without duration gives NaN; an anonymised EDF+ start date
+    ("Startdate X") leaves the date unknown (1 January 1985, the EDF clipping date, clock time only).
+    """
     from ..errors import RecordingError
+    from ._edf_data import EdfData, parse_tals
     from .edf_header import read_edf_header
 
     try:  # header fields and file size against the declared data records
         header = read_edf_header(path)
     except RecordingError as exc:
         raise HypnogramError(exc.what, where=source, hint=exc.hint) from None
-    # One date rule for recordings and hypnograms (edf_header module docstring): the header's.
-    start = header.start_datetime
+    data = EdfData(header)
+    anns: list[tuple[float, float, str]] = []
+    first: float | None = None
     try:
-        import edfio
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # edfio warns on differing legacy/EDF+ date fields
-            edf = edfio.read_edf(path)
-            anns = [(float(a.onset), float(a.duration) if a.duration is not None else np.nan,
-                     str(a.text)) for a in edf.annotations]
-            start_time = edf.starttime
-            try:
-                start_date: date | None = edf.startdate
-            except edfio.AnonymizedDateError:
-                start_date = None
-    except Exception as exc:  # edfio refuses some EDF+D files; MNE reads their annotations
-        try:
-            import mne
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                an = mne.read_annotations(path)
-        except Exception:
-            raise HypnogramError(f"cannot read EDF annotations ({exc})", where=source,
-                                 hint="check that the file is an EDF+ hypnogram") from None
-        anns = [(float(o), float(d), str(t)) for o, d, t in zip(an.onset, an.duration, an.description)]
-        return anns, start, not header.start_date_known
-    if start is None:
-        return anns, (None if start_date is None else datetime.combine(start_date, start_time)), start_date is None
-    return anns, start.replace(microsecond=start_time.microsecond), not header.start_date_known
+        for k, signal in enumerate(header.annotation_signals):
+            for record in data.annotation_bytes(signal):
+                keeping, tals = parse_tals(record.tobytes(), missing_duration=float("nan"))
+                if k == 0 and first is None and keeping is not None:
+                    first = keeping
+                anns.extend(tals)
+    finally:
+        data.close()
+    shift = first or 0.0
+    anns = sorted(((round(on - shift, 12), dur, text) for on, dur, text in anns),
+                  key=lambda a: (a[0], -1.0 if not np.isfinite(a[1]) else a[1], a[2]))
+    start = header.start_datetime  # one date rule for recordings and hypnograms (edf_header)
+    if start is not None and shift:
+        start += timedelta(seconds=shift)
+    return anns, start, not header.start_date_known
 
 
 def _format_convention(convention: str | None, own: str, fmt: str, *, source: str) -> None:

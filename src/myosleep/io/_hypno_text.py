@@ -245,7 +245,8 @@ def read_lines(text: str, *, source: str, epoch_s: float | None, convention: str
     fit their values agree (:mod:`myosleep.io._hypno_conventions`), and values last 30 s
     (AASM) unless ``epoch_s`` says otherwise; the Hypnogram records which.
     """
-    labels, where = [], []
+    labels: list[str] = []
+    where: list[str] = []
     header = None
     dreams = None
     comments: list[tuple[int, str]] = []

@@ -37,6 +37,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, overload
 
 from ..errors import RecordingError
 
@@ -198,6 +199,12 @@ def _text(raw: bytes) -> str:
     except UnicodeDecodeError:
         text = raw.decode("latin-1")
     return text.strip()
+
+
+@overload
+def _number(raw: bytes, name: str, where: object, *, integer: Literal[True]) -> int: ...
+@overload
+def _number(raw: bytes, name: str, where: object, *, integer: Literal[False] = ...) -> float: ...
 
 
 def _number(raw: bytes, name: str, where: object, *, integer: bool = False) -> float:

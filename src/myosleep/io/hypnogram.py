@@ -277,7 +277,8 @@ def read_hypnogram(path: str | os.PathLike[str], *, epoch_s: float | None = None
     ep = float(raw.epoch_s or 30.0)  # AASM Manual v2.5 (2018): 30-s epochs
     if raw.stages is not None:
         stages, first = np.asarray(raw.stages, dtype=np.int8), float(raw.first_onset_s)
-    elif raw.seg_code is not None and raw.seg_code.size:
+    elif (raw.seg_code is not None and raw.seg_code.size and raw.seg_onset_s is not None
+          and raw.seg_duration_s is not None):
         stages, first = segments_to_stages(raw.seg_onset_s, raw.seg_duration_s, raw.seg_code,
                                            raw.seg_where, epoch_s=ep, source=source)
     else:
@@ -314,7 +315,7 @@ def read_hypnogram(path: str | os.PathLike[str], *, epoch_s: float | None = None
 
 
 def read_scored_events(path: str | os.PathLike[str], *, format: str | None = None,
-                       recording_start: datetime | None = None) -> "pd.DataFrame":
+                       recording_start: datetime | None = None) -> pd.DataFrame:
     """Read scored events (arousals, respiratory events, limb movements, lights, EMG events).
 
     Parameters

@@ -159,7 +159,7 @@ class Hypnogram:
         return out
 
     # ------------------------------------------------------------ conversions
-    def to_dataframe(self, *, keep_artefact: bool = False) -> "pd.DataFrame":
+    def to_dataframe(self, *, keep_artefact: bool = False) -> pd.DataFrame:
         """One row per epoch: ``onset`` (s), ``duration`` (s), ``stage`` label.
 
         With ``keep_artefact`` artefact/movement epochs are labelled ``artefact``
@@ -183,7 +183,7 @@ class Hypnogram:
         df = self.to_dataframe(keep_artefact=True)
         atomic_write_text(path, df.to_csv(sep="\t", index=False, float_format="%.3f", lineterminator="\n"))
 
-    def crop(self, start_s: float, stop_s: float) -> "Hypnogram":
+    def crop(self, start_s: float, stop_s: float) -> Hypnogram:
         """Epochs whose onset lies in [start_s, stop_s)."""
         on = self.epoch_onsets_s
         keep = (on >= start_s) & (on < stop_s)

@@ -738,7 +738,7 @@ def read_recording(source: str | os.PathLike[str] | mne.io.BaseRaw, *,
         An unknown role in ``channels``.
     """
     if hasattr(source, "info") and hasattr(source, "get_data") and hasattr(source, "ch_names"):
-        return _from_mne(source, channels)  # type: ignore[arg-type]
+        return _from_mne(source, channels)
     if not isinstance(source, (str, os.PathLike)):
         raise ParameterError(f"expected a path or an mne Raw, got {type(source).__name__}", where="read_recording")
     path = Path(source)

@@ -8,8 +8,17 @@ channel fitness (:mod:`.quality`).  All amplitudes are in uV, times in s, rates 
 
 from __future__ import annotations
 
-from .artefacts import (PopCriteria, clipped_runs, flat_runs, is_electrode_pop, merge_runs, nan_runs,
-                        pop_features, runs_from_mask, slow_component)
+from .artefacts import (
+                        PopCriteria,
+                        clipped_runs,
+                        flat_runs,
+                        is_electrode_pop,
+                        merge_runs,
+                        nan_runs,
+                        pop_features,
+                        runs_from_mask,
+                        slow_component,
+)
 from .ecg import detect_r_peaks, r_peaks_from_emg, remove_cardiac
 from .envelope import block_power, emg_envelope, rectified_average, running_baseline
 from .filters import design_emg_sos, emg_band_hz, filter_emg, group_delay_s, sos_filter

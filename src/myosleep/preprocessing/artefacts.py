@@ -310,7 +310,7 @@ def slow_component(raw: np.ndarray, sfreq: float) -> np.ndarray:
     return sos_filter(raw, _lowpass_sos(float(sfreq)))
 
 
-def pop_features(slow: np.ndarray, filt: np.ndarray, sfreq: float, start: int,
+def pop_features(slow: np.ndarray | _RawSlow, filt: np.ndarray, sfreq: float, start: int,
                  stop: int, *, raw: np.ndarray | None = None) -> PopFeatures:
     """Features of one candidate ``[start, stop)`` (see the module docstring).
 
@@ -331,6 +331,7 @@ def pop_features(slow: np.ndarray, filt: np.ndarray, sfreq: float, start: int,
         (the slow deflection has the sign of that largest excursion).
     """
     s0, s1 = start, stop
+    raw_seg: np.ndarray | None
     if isinstance(slow, _RawSlow):
         slow, raw_seg, s0, s1 = slow.around_raw(start, stop, sfreq)
     else:
@@ -375,7 +376,7 @@ def _lowpass_sos(sfreq: float) -> np.ndarray:
     return signal.butter(2, min(10.0, 0.4 * sfreq), btype="lowpass", fs=sfreq, output="sos")
 
 
-def is_electrode_pop(slow: np.ndarray, filt: np.ndarray, sfreq: float, start: int, stop: int,
+def is_electrode_pop(slow: np.ndarray | _RawSlow, filt: np.ndarray, sfreq: float, start: int, stop: int,
                      *, criteria: PopCriteria = PopCriteria(), raw: np.ndarray | None = None) -> bool:
     """True if candidate ``[start, stop)`` is an electrode pop rather than muscle (see module docstring).
 

@@ -91,7 +91,7 @@ def detect_mains(x: np.ndarray, sfreq: float, *, min_ratio_db: float = 10.0,
             continue
         freqs, p = signal.welch(seg - seg.mean(), fs=sfreq, nperseg=nperseg)
         psd_sum = p if psd_sum is None else psd_sum + p
-    if psd_sum is None:
+    if psd_sum is None or freqs is None:
         return MainsLines(None, (), ())
     best: tuple[float, float] | None = None
     for base in MAINS_BASE_HZ:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .tables import EVENTS_COLUMNS, format_events_table, write_tsv
-from .summary import to_json_text
+from .summary import build_summary, to_json_text
+from .tables import EVENTS_COLUMNS, events_strings, write_events
 
-__all__ = ["EVENTS_COLUMNS", "format_events_table", "write_tsv", "to_json_text"]
+__all__ = ["EVENTS_COLUMNS", "build_summary", "events_strings", "to_json_text", "write_events"]

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..vocab import TRIAL_TYPE_COLOURS
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
@@ -18,18 +20,6 @@ __all__ = ["night_overview_svg", "TRIAL_TYPE_COLOURS"]
 _STAGE_ROW = {0: 0, 4: 1, 1: 2, 2: 3, 3: 4}
 _STAGE_NAMES = ["W", "R", "N1", "N2", "N3"]
 
-#: Colour per trial_type (colour-blind safe palette, Okabe-Ito).
-TRIAL_TYPE_COLOURS = {
-    "hypnic_jerk": "#D55E00",
-    "fragmentary_myoclonus": "#56B4E9",
-    "leg_movement": "#009E73",
-    "rem_twitch": "#CC79A7",
-    "neonatal_myoclonus": "#E69F00",
-    "propriospinal_myoclonus": "#0072B2",
-    "cortical_myoclonus": "#000000",
-    "myoclonic_jerk": "#999999",
-    "body_movement": "#BBBBBB",
-}
 
 
 def _fmt_clock(seconds: float) -> str:
@@ -37,7 +27,7 @@ def _fmt_clock(seconds: float) -> str:
     return f"{h}:{rem // 60:02d}"
 
 
-def night_overview_svg(hypnogram: "Hypnogram | None", events: "pd.DataFrame", *, duration_s: float,
+def night_overview_svg(hypnogram: Hypnogram | None, events: pd.DataFrame, *, duration_s: float,
                        width_px: int = 960) -> str:
     """Hypnogram above one raster row per event class, sharing the time axis (hours).
 
@@ -96,7 +86,8 @@ def night_overview_svg(hypnogram: "Hypnogram | None", events: "pd.DataFrame", *,
         # One path for all ticks of a class keeps the SVG small on nights with thousands of events.
         d = " ".join(f"M{xx:.1f} {y0 + 2}v{row_h - 5}" for xx in np.unique(xs))
         parts.append(f'<path d="{d}" stroke="{colour}" stroke-width="1.2"/>')
-        parts.append(f'<text x="{left + plot_w + right - 4}" y="{y0 + 12}" text-anchor="end" fill="#666">{len(on)}</text>')
+        parts.append(f'<text x="{left + plot_w + right - 4}" y="{y0 + 12}" text-anchor="end" '
+                     f'fill="#666">{len(on)}</text>')
     if not types:
         parts.append(f'<text x="{left}" y="{raster_top + 12}" fill="#666">no events detected</text>')
     axis_y = raster_top + row_h * max(len(types), 1) + 6
@@ -106,9 +97,10 @@ def night_overview_svg(hypnogram: "Hypnogram | None", events: "pd.DataFrame", *,
         step_s = 600 if dur > 1800 else 300
     else:
         step_s = step_h * 3600
-    for t in np.arange(0, dur + 1, step_s):
-        parts.append(f'<line x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{axis_y}" y2="{axis_y + 4}" stroke="#333"/>')
-        parts.append(f'<text x="{x(t):.1f}" y="{axis_y + 16}" text-anchor="middle">{_fmt_clock(t)}</text>')
+    for tick_s in np.arange(0, dur + 1, step_s):
+        parts.append(f'<line x1="{x(tick_s):.1f}" x2="{x(tick_s):.1f}" y1="{axis_y}" y2="{axis_y + 4}" '
+                     'stroke="#333"/>')
+        parts.append(f'<text x="{x(tick_s):.1f}" y="{axis_y + 16}" text-anchor="middle">{_fmt_clock(tick_s)}</text>')
     parts.append(f'<text x="{left + plot_w}" y="{axis_y + 32}" text-anchor="end" fill="#666">'
                  'time from recording start (h:mm)</text>')
     parts.append("</svg>")

@@ -63,7 +63,7 @@ def _environment():
                        autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
 
 
-def render_report(summary: dict, events: "pd.DataFrame", hypnogram: "Hypnogram | None") -> str:
+def render_report(summary: dict, events: pd.DataFrame, hypnogram: Hypnogram | None) -> str:
     """Render report.html from the summary (the same dict written to summary.json) and the events.
 
     The page shows nothing that summary.json and events.tsv do not hold, so the three
@@ -84,7 +84,6 @@ def render_report(summary: dict, events: "pd.DataFrame", hypnogram: "Hypnogram |
     overall = per_hour.get("overall", {})
     by_stage = per_hour.get("by_stage", {})
     stage_columns = [s for s in ("W", "N1", "N2", "N3", "R") if s in by_stage]
-    hours = per_hour.get("hours_by_stage", {})
     count_rows = []
     for name, n in counts.items():
         count_rows.append({

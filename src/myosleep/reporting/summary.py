@@ -1,15 +1,126 @@
-"""summary.json: JSON text with NaN/inf as null and numpy scalars as plain numbers."""
+"""summary.json, built from the stage results (DESIGN.md contract).
+
+Version, ruleset, the inputs and their hashes, the channels, sleep measures, counts and indices
+per hour (overall and by stage), the findings with their evidence, warnings, methods and
+timings.  :func:`to_json_text` writes it strictly (NaN and inf as null, numpy scalars as
+numbers).
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .._json import to_jsonable
+from .._version import __version__
+from ..vocab import TrialType
 
-__all__ = ["to_jsonable", "to_json_text"]
+if TYPE_CHECKING:  # pragma: no cover
+    from ..age import Age
+    from ..classification.result import Classification
+    from ..context.context import SleepContext
+    from ..detection.results import DetectionResult
+    from ..io.recording import Recording
+
+__all__ = ["DISCLAIMER", "build_summary", "classification_json", "recording_entry", "to_json_text", "to_jsonable"]
+
+DISCLAIMER = ("Decision support, not a diagnosis: every finding carries its evidence and must be "
+              "reviewed by a clinician with the recording.")
 
 
-def to_json_text(obj: Any) -> str:
+def to_json_text(obj: object) -> str:
     """Pretty JSON (UTF-8, 2-space indent, strict: no NaN) with a trailing newline."""
     return json.dumps(to_jsonable(obj), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def recording_entry(rec: Recording) -> dict[str, object]:
+    """summary.json ``inputs.recording``: format, duration (s), path, name and SHA-256 of the file."""
+    entry: dict[str, object] = {"format": rec.format, "duration_s": rec.duration_s}
+    if rec.path is not None:
+        entry.update({"path": str(rec.path), "name": Path(rec.path).name, "sha256": rec.sha256()})
+    else:
+        entry.update({"name": "in-memory recording", "sha256": rec.sha256()})
+    return entry
+
+
+def classification_json(c: Classification, *, hypnogram_source: str) -> dict[str, object]:
+    """The classification's part of summary.json: counts, indices, findings, methods (JSON-ready)."""
+    idx = to_jsonable(c.indices)
+    by_type = idx["by_trial_type"]
+    rswa = c.finding_indices.get("rswa", {})
+    return to_jsonable({
+        "counts": {t.value: int(c.event_indices.by_trial_type[t.value].count) for t in TrialType},
+        "counts_by_stage": {t: dict(v["count_by_stage"]) for t, v in by_type.items()},
+        "indices_per_hour": _indices_per_hour(idx),
+        "indices": idx,
+        "findings": [f.to_dict() for f in c.findings],
+        "methods": {
+            "ruleset": c.rules.name, "ruleset_citation": c.rules.citation, "thresholds": c.rules.to_dict(),
+            "atonia_index_source": rswa.get("atonia_index_source"), "hypnogram_source": hypnogram_source,
+            "classification_order": list(c.order),
+        },
+    })
+
+
+def _indices_per_hour(idx: dict) -> dict[str, object]:
+    """Events per hour: ``overall`` (per hour of sleep), ``by_stage`` (per hour spent in each stage).
+
+    W is per hour of wakefulness within the analysed period; a stage with no time
+    scored has ``null`` indices (not 0).
+    """
+    by_type = idx.get("by_trial_type", {})
+    stages: dict[str, dict[str, object]] = {}
+    for t, v in by_type.items():
+        for stage, value in v.get("index_per_h_by_stage", {}).items():
+            stages.setdefault(stage, {})[t] = value
+    plm = idx.get("plm", {})
+    return {
+        "overall_basis": "events scored in sleep per hour of total sleep time",
+        "overall": {t: v.get("index_per_h_sleep") for t, v in by_type.items()},
+        "by_stage": stages,
+        "hours_by_stage": idx.get("hours_by_stage", {}),
+        "tst_h": idx.get("tst_h"),
+        "plms_index": plm.get("plms_index_per_h"),
+        "plmw_index": plm.get("plmw_index_per_h"),
+        "plms_arousal_index": plm.get("plms_arousal_index_per_h"),
+        "plms_index_by_stage": plm.get("plms_index_per_h_by_stage", {}),
+    }
+
+
+def build_summary(rec: Recording, detection: DetectionResult, context: SleepContext, classification: Classification,
+                  *, age: Age | None, timings: Mapping[str, float],
+                  stages: Mapping[str, Mapping[str, object]] | None = None) -> dict[str, object]:
+    """summary.json of one analysis, JSON-ready (NaN as None); the recording still open: its file is hashed."""
+    cls = classification_json(classification, hypnogram_source=context.hypnogram_source)
+    refused = detection.channels_refused
+    used = set(detection.channels_used)
+    all_channels = [{"label": c.label, "role": str(c.role.value), "side": c.side.value if c.side else None,
+                     "sfreq": c.sfreq, "used": c.label in used, "warnings": list(c.warnings)}
+                    for c in rec.channels]
+    warnings = list(context.warnings)
+    warnings += [f"Channel {label} not used: {reason}" for label, reason in refused.items()]
+    warnings += detection.quality_warnings()
+    inputs = context.inputs
+    summary: dict[str, object] = {
+        "tool": {"name": "myosleep", "version": __version__},
+        "generated_utc": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "disclaimer": DISCLAIMER,
+        "ruleset": classification.rules.name,
+        "inputs": {"recording": recording_entry(rec),
+                   "hypnogram": None if inputs.hypnogram_file is None else inputs.hypnogram_file.to_dict(),
+                   "scored_events": None if inputs.scored_events_file is None else inputs.scored_events_file.to_dict()},
+        "age": None if age is None else {"text": age.text, "days": round(age.days, 1), "years": round(age.years, 3)},
+        "hypnogram_source": context.hypnogram_source,
+        "channels": {"used": sorted(used), "refused": refused, "all": all_channels},
+        "sleep": dict(context.stats),
+        **{k: cls[k] for k in ("counts", "counts_by_stage", "indices_per_hour", "indices", "findings")},
+        "warnings": warnings,
+        "methods": cls["methods"],
+    }
+    if stages:
+        summary["stages"] = dict(stages)
+    summary["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
+    return to_jsonable(summary)

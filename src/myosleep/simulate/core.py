@@ -110,9 +110,9 @@ class Simulation:
     seed: int
     channels: tuple[SimChannel, ...]
     hypnogram: Hypnogram
-    events: "pd.DataFrame"
-    bursts: "pd.DataFrame"
-    artefacts: "pd.DataFrame"
+    events: pd.DataFrame
+    bursts: pd.DataFrame
+    artefacts: pd.DataFrame
     age_days: float | None
     mains_hz: float
     duration_s: float

@@ -7,6 +7,8 @@ the (cross-faded) stage, so nothing jumps at epoch borders.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from .events import EegTransient
@@ -94,7 +96,8 @@ def _add(x: np.ndarray, start: int, wave: np.ndarray) -> None:
         x[a:b] += wave[a - start:b - start]
 
 
-def _graphoelements(tl: Timeline, sfreq: float, rng: np.random.Generator, infant: bool) -> dict:
+def _graphoelements(tl: Timeline, sfreq: float, rng: np.random.Generator,
+                    infant: bool) -> list[tuple[float, np.ndarray, str]]:
     """Waveforms (start time s, waveform at ``sfreq``, kind) shared by all EEG sites."""
     out = []
     if not infant:
@@ -129,7 +132,7 @@ def _graphoelements(tl: Timeline, sfreq: float, rng: np.random.Generator, infant
 
 
 def simulate_eeg(labels: list[str], tl: Timeline, sfreq: float, n: int, rng: np.random.Generator, *,
-                 infant: bool = False, transients: list[EegTransient] = ()) -> dict[str, np.ndarray]:
+                 infant: bool = False, transients: Sequence[EegTransient] = ()) -> dict[str, np.ndarray]:
     """EEG in uV per label (float32)."""
     table = INFANT_RHYTHM_RMS_UV if infant else RHYTHM_RMS_UV
     alpha_hz = rng.uniform(9.0, 11.0)  # individual alpha frequency 9-11 Hz (Klimesch 1999)

@@ -75,8 +75,8 @@ def simulate_eog(tl: Timeline, sfreq: float, n: int, rng: np.random.Generator,
         np.add.at(steps, idx[ok], amp[ok])
     sacc = np.cumsum(steps)
     # saccade rise ~ 40 ms
-    k = np.hanning(max(3, int(0.04 * sfreq)))
-    sacc = np.convolve(sacc, k / k.sum(), mode="same")
+    rise = np.hanning(max(3, int(0.04 * sfreq)))
+    sacc = np.convolve(sacc, rise / rise.sum(), mode="same")
     sos = butter(1, 0.3, btype="highpass", fs=sfreq, output="sos")
     sacc = sosfilt(sos, sacc)
     pos += sacc.astype(np.float32)

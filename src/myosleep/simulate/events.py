@@ -466,10 +466,11 @@ class _Gen:
         3-11 m/s (mean ~5) (Vetrugno et al., Sleep 2001; Montagna et al. 2006)."""
         rate = self.sc.rates.propriospinal_per_onset
         out: list[Event] = []
-        axial = [c for c in self.by_role.get(Role.AXIAL, []) if c.segment_cm is not None]
+        # (channel, segment position in cm): the axial muscles whose segment is known
+        axial = [(c, float(c.segment_cm)) for c in self.by_role.get(Role.AXIAL, []) if c.segment_cm is not None]
         if rate <= 0 or not axial:
             return out
-        gen = min(axial, key=lambda c: abs(c.segment_cm - 28.0))  # rectus abdominis, T10
+        gen, gen_cm = min(axial, key=lambda a: abs(a[1] - 28.0))  # rectus abdominis, T10
         for tb in sleep_onset_transitions_s(self.hyp):
             # relaxed wakefulness in the 10 minutes before each (re-)onset
             t_lo = max(1.0, tb - 600.0)
@@ -481,8 +482,8 @@ class _Gen:
                 dur0 = float(np.clip(self.rng.lognormal(np.log(0.2), 0.4), 0.1, 1.0))
                 amp = self.rng.uniform(50.0, 200.0)
                 bursts = []
-                for c in axial:
-                    delay = abs(c.segment_cm - gen.segment_cm) / 100.0 / v_m_s
+                for c, cm in axial:
+                    delay = abs(cm - gen_cm) / 100.0 / v_m_s
                     bursts.append(Burst(c.label, self.i(t + delay), self.ns(dur0 * self.rng.uniform(0.8, 1.2)),
                                         amp * (1.0 if c is gen else self.rng.uniform(0.4, 0.9)), "hann"))
                 ev = Event("propriospinal_myoclonus", bursts, extra={"velocity_m_s": round(v_m_s, 3)})

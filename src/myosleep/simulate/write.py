@@ -43,7 +43,7 @@ def _tsv(df) -> str:
     return df.to_csv(sep="\t", index=False, na_rep="n/a", float_format="%.6f", lineterminator="\n")
 
 
-def write_simulation(sim: "Simulation", path: str | os.PathLike[str]) -> list[Path]:
+def write_simulation(sim: Simulation, path: str | os.PathLike[str]) -> list[Path]:
     """Write the recording (EDF+C, 1-s data records, each channel at its own rate, uV)
     and its truth; return the paths written."""
     import edfio
