@@ -14,7 +14,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import compare as compare_cmd, export as export_cmd
+from . import compare as compare_cmd
+from . import export as export_cmd
 from ._version import __version__
 from .batch import cli as batch_cli  # ``myosleep batch`` lives in its own module
 from .errors import InputError, ParameterError

@@ -93,9 +93,9 @@ class Agreement:
         What the reader should know (alignment, fall-backs).
     """
 
-    table: "pd.DataFrame"
-    indices: "pd.DataFrame"
-    pairs: "pd.DataFrame" = field(repr=False)
+    table: pd.DataFrame
+    indices: pd.DataFrame
+    pairs: pd.DataFrame = field(repr=False)
     params: dict = field(default_factory=dict)
     inputs: dict = field(default_factory=dict)
     notes: tuple[str, ...] = ()
@@ -108,7 +108,7 @@ class Agreement:
                 else f"IoU>={self.params.get('iou')}")
         return f"<Agreement | {rule} | " + (", ".join(parts) if parts else "no events") + ">"
 
-    def to_dataframe(self) -> "pd.DataFrame":
+    def to_dataframe(self) -> pd.DataFrame:
         """A copy of :attr:`table`."""
         return self.table.copy()
 
@@ -124,13 +124,13 @@ class Agreement:
             "notes": list(self.notes),
         })
 
-    def plot(self) -> "matplotlib.figure.Figure":
+    def plot(self) -> matplotlib.figure.Figure:
         """Per-class precision, recall, F1 and kappa; indices of both scorings side by side."""
         return _plot(self)
 
 
 # ------------------------------------------------------------------------------ helpers
-def _class_keys(df: "pd.DataFrame", same: dict[str, str]) -> list[str]:
+def _class_keys(df: pd.DataFrame, same: dict[str, str]) -> list[str]:
     out = []
     for trial, kind in zip(df["trial_type"], df["kind"]):
         key = trial if isinstance(trial, str) and trial else str(kind)
@@ -138,7 +138,7 @@ def _class_keys(df: "pd.DataFrame", same: dict[str, str]) -> list[str]:
     return out
 
 
-def _events(df: "pd.DataFrame", same: dict[str, str], by_channel: bool) -> "pd.DataFrame":
+def _events(df: pd.DataFrame, same: dict[str, str], by_channel: bool) -> pd.DataFrame:
     """Comparable rows: onset, duration, cls (class key), stage, periodic, regions, phasic flag."""
     import numpy as np
     import pandas as pd
@@ -158,7 +158,7 @@ def _events(df: "pd.DataFrame", same: dict[str, str], by_channel: bool) -> "pd.D
     return ev.reset_index(drop=True)
 
 
-def _match_overlap(ref: "pd.DataFrame", test: "pd.DataFrame", iou: float) -> list[tuple[int, int]]:
+def _match_overlap(ref: pd.DataFrame, test: pd.DataFrame, iou: float) -> list[tuple[int, int]]:
     """One-to-one (i_test, i_ref) pairs of a maximum-cardinality matching of overlapping events."""
     import numpy as np
     from scipy.sparse import csr_matrix
@@ -216,7 +216,7 @@ def _mini_epoch_grid(window: tuple[float, float], hypnogram: Any, stages: tuple[
     return t0 + np.arange(n) * MINI_EPOCH_S, None
 
 
-def _marked(ev: "pd.DataFrame", grid: Any) -> Any:
+def _marked(ev: pd.DataFrame, grid: Any) -> Any:
     """Boolean per mini-epoch: an event overlaps it (a point event: its onset lies in it)."""
     import numpy as np
 
@@ -248,7 +248,7 @@ def _kappa(a: Any, b: Any) -> float:
     return float(cohen_kappa_score(a.astype(int), b.astype(int), labels=[0, 1]))
 
 
-def _stage_of(ev: "pd.DataFrame", hypnogram: Any) -> list[str | None]:
+def _stage_of(ev: pd.DataFrame, hypnogram: Any) -> list[str | None]:
     out = []
     hyp_labels = hypnogram.stage_labels_at(ev["onset"].to_numpy(float)) if hypnogram is not None else None
     for k, st in enumerate(ev["stage"]):
@@ -261,8 +261,8 @@ def _stage_of(ev: "pd.DataFrame", hypnogram: Any) -> list[str | None]:
     return out
 
 
-def _indices(ref: "pd.DataFrame", test: "pd.DataFrame", *, hypnogram: Any, tst_h: float | None,
-             window: tuple[float, float]) -> tuple["pd.DataFrame", list[str]]:
+def _indices(ref: pd.DataFrame, test: pd.DataFrame, *, hypnogram: Any, tst_h: float | None,
+             window: tuple[float, float]) -> tuple[pd.DataFrame, list[str]]:
     import numpy as np
     import pandas as pd
 
@@ -282,7 +282,7 @@ def _indices(ref: "pd.DataFrame", test: "pd.DataFrame", *, hypnogram: Any, tst_h
     pct_basis = ("% of 3-s REM mini-epochs" if hypnogram is not None
                  else "% of 3-s mini-epochs of the compared window (no hypnogram)")
 
-    def per_h(ev: "pd.DataFrame", mask: Any) -> float:
+    def per_h(ev: pd.DataFrame, mask: Any) -> float:
         if sleep_h <= 0:
             return float("nan")
         stage = np.asarray(_stage_of(ev, hypnogram), dtype=object)
@@ -290,7 +290,7 @@ def _indices(ref: "pd.DataFrame", test: "pd.DataFrame", *, hypnogram: Any, tst_h
         in_sleep = np.isin(stage, list(_SLEEP)) | ~known if hypnogram is None else np.isin(stage, list(_SLEEP))
         return float(np.sum(mask & in_sleep)) / sleep_h
 
-    def pct(ev: "pd.DataFrame", mask: Any) -> float:
+    def pct(ev: pd.DataFrame, mask: Any) -> float:
         if len(rem_grid) == 0:
             return float("nan")
         return 100.0 * float(_marked(ev[mask], rem_grid).mean())
@@ -313,7 +313,7 @@ def _indices(ref: "pd.DataFrame", test: "pd.DataFrame", *, hypnogram: Any, tst_h
     return pd.DataFrame.from_dict(rows, orient="index"), notes
 
 
-def _window(ref: "pd.DataFrame", test: "pd.DataFrame", hypnogram: Any, window_s: tuple[float, float] | None):
+def _window(ref: pd.DataFrame, test: pd.DataFrame, hypnogram: Any, window_s: tuple[float, float] | None):
     import numpy as np
 
     if window_s is not None:
@@ -339,7 +339,7 @@ def _check_params(match: str, tolerance_s: float, iou: float) -> None:
 
 
 # --------------------------------------------------------------------------------- API
-def compare_events(reference: "pd.DataFrame", test: "pd.DataFrame", *, match: str = "onset",
+def compare_events(reference: pd.DataFrame, test: pd.DataFrame, *, match: str = "onset",
                    tolerance_s: float = DEFAULT_TOLERANCE_S, iou: float = DEFAULT_IOU, by_channel: bool = False,
                    same: dict[str, str] | None = None, hypnogram: Any = None, stages: tuple[str, ...] | None = None,
                    tst_h: float | None = None, window_s: tuple[float, float] | None = None) -> Agreement:
@@ -442,7 +442,7 @@ def compare_events(reference: "pd.DataFrame", test: "pd.DataFrame", *, match: st
     return Agreement(table=table, indices=indices, pairs=pairs_df, params=params, inputs=inputs, notes=tuple(notes))
 
 
-def _input_entry(df: "pd.DataFrame") -> dict:
+def _input_entry(df: pd.DataFrame) -> dict:
     scorer = df["scorer"].iloc[0] if "scorer" in df.columns and len(df) else None
     n = int((~df["kind"].isin(_NOT_EVENTS)).sum()) if "kind" in df.columns else len(df)
     return {"source": df.attrs.get("source"), "format": df.attrs.get("format"), "scorer": scorer, "n_events": n,
@@ -544,7 +544,7 @@ def _resolve_events_file(p: Path) -> Path:
 
 
 # ------------------------------------------------------------------------------ outputs
-def _plot(agreement: Agreement) -> "matplotlib.figure.Figure":
+def _plot(agreement: Agreement) -> matplotlib.figure.Figure:
     import numpy as np
     from matplotlib.figure import Figure
 
@@ -652,7 +652,8 @@ def _parse_same(values: list[str] | None) -> dict[str, str]:
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register ``myosleep compare``."""
-    p = subparsers.add_parser("compare", help="event-level agreement of two scorings (scorer vs myosleep, or two scorers)",
+    p = subparsers.add_parser("compare",
+                              help="event-level agreement of two scorings (scorer vs myosleep, or two scorers)",
                               description="Event-level agreement of TEST with REFERENCE: per-class precision, "
                                           "recall, F1, Cohen's kappa of 3-s mini-epochs, index differences.")
     p.add_argument("reference", help="reference events: a file (BIDS events.tsv, EDF+, NSRR/Profusion XML, "

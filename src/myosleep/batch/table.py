@@ -119,7 +119,7 @@ def summary_row(summary: dict) -> dict[str, Any]:
     return row
 
 
-def cohort_frame(rows: list[dict[str, Any]]) -> "pd.DataFrame":
+def cohort_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """Rows -> DataFrame with stable column order and dtypes (findings: nullable booleans)."""
     import pandas as pd
 
@@ -142,7 +142,7 @@ def cohort_frame(rows: list[dict[str, Any]]) -> "pd.DataFrame":
     return df.reset_index(drop=True)
 
 
-def write_cohort(df: "pd.DataFrame", out_dir: str | os.PathLike[str]) -> list[Path]:
+def write_cohort(df: pd.DataFrame, out_dir: str | os.PathLike[str]) -> list[Path]:
     """``cohort.parquet`` and ``cohort.csv`` in ``out_dir``, each written atomically."""
     out = Path(out_dir)
     parquet, csv = out / "cohort.parquet", out / "cohort.csv"

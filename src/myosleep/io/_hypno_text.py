@@ -14,8 +14,14 @@ import numpy as np
 from ..errors import HypnogramError
 from ..vocab import Stage
 from ._hypno_common import RawScoring, classify_event, clock_to_seconds, infer_epoch_s, lights_kind
-from ._hypno_conventions import (CONVENTIONS, LABEL_CONVENTIONS, choose_integer_convention, declared_epoch_s,
-                                 dreams_header, parse_legend)
+from ._hypno_conventions import (
+    CONVENTIONS,
+    LABEL_CONVENTIONS,
+    choose_integer_convention,
+    declared_epoch_s,
+    dreams_header,
+    parse_legend,
+)
 from ._hypno_labels import is_integer_label, label_convention, label_to_stage, normalise_label
 
 __all__ = ["read_table", "read_lines", "read_elan", "read_somnomedics"]

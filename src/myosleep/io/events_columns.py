@@ -9,9 +9,9 @@ list without changing the sidecar builder.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
 
 __all__ = ["ColumnMeta", "EVENTS_TSV_COLUMNS", "TRIAL_TYPE_LEVELS", "STAGE_LEVELS"]
 

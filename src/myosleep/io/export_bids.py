@@ -128,7 +128,7 @@ def write_events_sidecar(columns_meta: Sequence[Any], path: str | os.PathLike[st
     return atomic_write_text(path, _json_text(events_sidecar(columns_meta, columns=columns)))
 
 
-def _csv_table(events: "pd.DataFrame", start_datetime: datetime | None) -> "pd.DataFrame":
+def _csv_table(events: pd.DataFrame, start_datetime: datetime | None) -> pd.DataFrame:
     import numpy as np
     import pandas as pd
 
@@ -143,7 +143,7 @@ def _csv_table(events: "pd.DataFrame", start_datetime: datetime | None) -> "pd.D
     return table
 
 
-def write_events_csv(events: "pd.DataFrame", path: str | os.PathLike[str], *,
+def write_events_csv(events: pd.DataFrame, path: str | os.PathLike[str], *,
                      start_datetime: datetime | None = None) -> Path:
     """Write the events as a plain CSV for spreadsheets.
 
@@ -196,7 +196,7 @@ def bids_events_paths(root: str | os.PathLike[str], *, sub: str, ses: str | None
     return folder / f"{stem}_events.tsv", folder / f"{stem}_events.json"
 
 
-def write_bids_events(events: "pd.DataFrame", root: str | os.PathLike[str], *, columns_meta: Sequence[Any],
+def write_bids_events(events: pd.DataFrame, root: str | os.PathLike[str], *, columns_meta: Sequence[Any],
                       sub: str, ses: str | None = None, task: str = "sleep", run: str | None = None,
                       datatype: str = "eeg", generated_by: Mapping[str, Any] | None = None) -> list[Path]:
     """Write events.tsv and events.json named per BIDS under ``root``; return the paths written.

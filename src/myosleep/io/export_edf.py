@@ -70,7 +70,7 @@ def split_channels(channel: object) -> list[str]:
     return [c.strip() for c in text.split(",") if c.strip()]
 
 
-def _check_events(events: "pd.DataFrame", where: str) -> None:
+def _check_events(events: pd.DataFrame, where: str) -> None:
     import numpy as np
 
     missing = [c for c in ("onset", "duration", "trial_type") if c not in events.columns]
@@ -85,14 +85,14 @@ def _check_events(events: "pd.DataFrame", where: str) -> None:
         raise ParameterError("an event duration is negative or infinite", where=where)
 
 
-def _durations(events: "pd.DataFrame") -> list[float]:
+def _durations(events: pd.DataFrame) -> list[float]:
     import numpy as np
 
     d = np.asarray(events["duration"], dtype=float)
     return [0.0 if not np.isfinite(v) else float(v) for v in d]
 
 
-def edf_annotation_texts(events: "pd.DataFrame") -> list[str]:
+def edf_annotation_texts(events: pd.DataFrame) -> list[str]:
     """EDF+ annotation text of every row: ``trial_type``, or ``trial_type@@label`` with one channel.
 
     Control characters (the TAL separators among them) become spaces; a text longer
@@ -112,7 +112,7 @@ def edf_annotation_texts(events: "pd.DataFrame") -> list[str]:
     return out
 
 
-def to_mne_annotations(events: "pd.DataFrame", *, orig_time: _dt.datetime | None = None) -> "mne.Annotations":
+def to_mne_annotations(events: pd.DataFrame, *, orig_time: _dt.datetime | None = None) -> mne.Annotations:
     """The events as :class:`mne.Annotations`.
 
     Parameters
@@ -164,7 +164,7 @@ def _edf_plus_patient(patient: str | None):
     return edfio.Patient()
 
 
-def _build_edf(events: "pd.DataFrame", *, start_datetime: _dt.datetime | None, patient: str | None,
+def _build_edf(events: pd.DataFrame, *, start_datetime: _dt.datetime | None, patient: str | None,
                equipment: str):
     import edfio
 
@@ -189,7 +189,7 @@ def _build_edf(events: "pd.DataFrame", *, start_datetime: _dt.datetime | None, p
                      annotations=annotations)
 
 
-def annotations_edf_bytes(events: "pd.DataFrame", *, start_datetime: _dt.datetime | None,
+def annotations_edf_bytes(events: pd.DataFrame, *, start_datetime: _dt.datetime | None,
                           patient: str | None = None, equipment: str = "myosleep") -> bytes:
     """The bytes of :func:`write_annotations_edf` (for tests and in-memory use)."""
     import io
@@ -212,7 +212,7 @@ def annotations_edf_bytes(events: "pd.DataFrame", *, start_datetime: _dt.datetim
     return data
 
 
-def write_annotations_edf(events: "pd.DataFrame", path: str | os.PathLike[str], *,
+def write_annotations_edf(events: pd.DataFrame, path: str | os.PathLike[str], *,
                           start_datetime: _dt.datetime | None, patient: str | None = None,
                           equipment: str = "myosleep") -> Path:
     """Write ``annotations.edf``: an annotation-only EDF+C file, one annotation per event.

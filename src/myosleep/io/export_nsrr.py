@@ -132,7 +132,7 @@ def _scored_event(container: ET.Element, etype: str, concept: str, start: float,
         _add(ev, "ClockTime", clock)
 
 
-def events_to_nsrr_xml(events: "pd.DataFrame", *, start_datetime: _dt.datetime | None = None,
+def events_to_nsrr_xml(events: pd.DataFrame, *, start_datetime: _dt.datetime | None = None,
                        duration_s: float | None = None, hypnogram: Any = None,
                        software: str | None = None) -> str:
     """The NSRR XML text of the events (and the hypnogram's stages).
@@ -198,7 +198,7 @@ def events_to_nsrr_xml(events: "pd.DataFrame", *, start_datetime: _dt.datetime |
     return '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n' + body + "\n"
 
 
-def write_nsrr_xml(events: "pd.DataFrame", path: str | os.PathLike[str], *,
+def write_nsrr_xml(events: pd.DataFrame, path: str | os.PathLike[str], *,
                    start_datetime: _dt.datetime | None = None, duration_s: float | None = None,
                    hypnogram: Any = None, software: str | None = None) -> Path:
     """Write :func:`events_to_nsrr_xml` to ``path`` (UTF-8, atomically); return the path."""

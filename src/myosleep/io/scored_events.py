@@ -252,7 +252,7 @@ def is_bids_events_table(path: str | os.PathLike[str]) -> bool:
     return names[:2] == ["onset", "duration"] and any(c in names for c in _LABEL_COLUMNS)
 
 
-def read_events_tsv(path: str | os.PathLike[str]) -> "pd.DataFrame":
+def read_events_tsv(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read a BIDS ``events.tsv`` (``n/a`` as missing) with numeric onset and duration (s).
 
     Raises
@@ -301,7 +301,7 @@ def _parse_bool(value: object) -> bool | None:
     return None
 
 
-def _from_bids(path: Path) -> "pd.DataFrame":
+def _from_bids(path: Path) -> pd.DataFrame:
     import pandas as pd
 
     df = read_events_tsv(path)
@@ -347,7 +347,7 @@ def _resolve(path: str | os.PathLike[str]) -> Path:
 
 
 def read_scorer_events(path: str | os.PathLike[str], *, format: str | None = None,
-                       recording_start: datetime | None = None, scorer: str | None = None) -> "pd.DataFrame":
+                       recording_start: datetime | None = None, scorer: str | None = None) -> pd.DataFrame:
     """Read scored events of any supported format into one normalised table.
 
     Parameters

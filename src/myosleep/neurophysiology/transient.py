@@ -20,8 +20,8 @@ broad, weak deflections the background EEG makes by chance, whereas t-max is the
 powerful test for sharp, focal effects (Groppe, Urbach & Kutas, Psychophysiology 2011).
 Samples whose |t| exceeds the null's 1 - alpha quantile are significant; their
 contiguous runs of one sign are the reported "clusters". (MNE's cluster tests permute
-signs only, a null of "zero mean", not of jittered onsets.) Groups of jerks (per trigger muscle) are Bonferroni-corrected by the
-caller.
+signs only, a null of "zero mean", not of jittered onsets.) Groups of jerks (per trigger muscle)
+are Bonferroni-corrected by the caller.
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ CLASS_TITLES = {
 }
 
 
-def class_criteria(rules: "RuleSet") -> dict[str, str]:
+def class_criteria(rules: RuleSet) -> dict[str, str]:
     """One sentence per class with the thresholds of ``rules`` (their sources: classification.rules)."""
     r = rules
     if r.lm_max_duration_bilateral_s is None:

@@ -49,11 +49,11 @@ class ReviewSession:
     """
 
     out_dir: Path
-    recording: "Recording"
+    recording: Recording
     summary: dict
     store: ReviewStore
     roles: dict[str, Role]
-    hypnogram: "Hypnogram | None"
+    hypnogram: Hypnogram | None
     hypnogram_note: str
     header: dict[str, str] = field(default_factory=dict)
     _lock_fd: int | None = field(default=None, repr=False)
@@ -138,7 +138,7 @@ def _recording_path(recording: str | os.PathLike[str] | None, summary: dict, out
 
 
 def _hypnogram(hypnogram: str | os.PathLike[str] | None, summary: dict, out_dir: Path,
-               rec: "Recording") -> tuple["Hypnogram | None", str]:
+               rec: Recording) -> tuple[Hypnogram | None, str]:
     from ..io import read_hypnogram
 
     entry = (summary.get("inputs") or {}).get("hypnogram") or {}

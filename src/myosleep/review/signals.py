@@ -75,7 +75,7 @@ def _minmax(y: np.ndarray, per: int) -> np.ndarray:
     return out
 
 
-def read_window(rec: "Recording", labels: Sequence[str], start_s: float, stop_s: float, *,
+def read_window(rec: Recording, labels: Sequence[str], start_s: float, stop_s: float, *,
                 display_filter: bool = True, max_points: int = MAX_POINTS,
                 roles: dict[str, Role] | None = None) -> dict[str, Any]:
     """Samples of some channels over ``[start_s, stop_s)``, ready to draw.
