@@ -109,11 +109,11 @@ def _expand(inputs: list[str]) -> list[tuple[Path, Path | None]]:
         else:
             raise InputError("no such file or folder", where=text, hint="check the path")
     seen: set[Path] = set()
-    unique = []
-    for rec, root in out:
+    unique: list[tuple[Path, Path | None]] = []
+    for rec, bids_root in out:
         if rec not in seen:
             seen.add(rec)
-            unique.append((rec, root))
+            unique.append((rec, bids_root))
     return unique
 
 
