@@ -150,12 +150,12 @@ def export_results(result_dir: str | os.PathLike[str], *, fmt: str, out: str | o
     sub, ses, task, run, datatype : str
         BIDS entities (``sub`` defaults to the recording's name, letters and digits only).
     columns_meta : sequence | None
-        Column metadata of the BIDS sidecar; default
-        :data:`myosleep.io.events_columns.EVENTS_TSV_COLUMNS`.
+        Column metadata of the BIDS sidecar; default the schema's
+        (:func:`myosleep.schema.column_metadata`, ``"events"``).
     notes : list | None
         Receives one line per thing the user should know (e.g. no stages in the NSRR file).
     """
-    from .io.scored_events import read_events_tsv
+    from .schema import EVENTS
 
     if fmt not in FORMATS:
         raise ParameterError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}", where="--format")
@@ -166,7 +166,7 @@ def export_results(result_dir: str | os.PathLike[str], *, fmt: str, out: str | o
     events_path = rdir / "events.tsv"
     if not events_path.is_file():
         raise InputError("holds no events.tsv", where=rdir, hint="give the output folder of 'myosleep analyze'")
-    events = read_events_tsv(events_path)
+    events = EVENTS.read(events_path)  # the in-memory events: lists as tuples, a label's comma kept
     summary = read_summary(rdir)
     notes = notes if notes is not None else []
     rec_entry = ((summary or {}).get("inputs") or {}).get("recording") or {}
@@ -180,11 +180,10 @@ def export_results(result_dir: str | os.PathLike[str], *, fmt: str, out: str | o
                                  start_datetime=start)]
     if fmt == "bids":
         from ._version import __version__
-        from .io.events_columns import EVENTS_TSV_COLUMNS
         from .io.export_bids import write_bids_events
 
         root = Path(out) if out else rdir / "bids"
-        return write_bids_events(events, root, columns_meta=columns_meta or EVENTS_TSV_COLUMNS,
+        return write_bids_events(events, root, columns_meta=columns_meta,
                                  sub=sub or _bids_label(Path(rec_name).stem), ses=ses, task=task, run=run,
                                  datatype=datatype, generated_by={"Name": "myosleep", "Version": __version__})
     if fmt == "edf":

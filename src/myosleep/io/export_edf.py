@@ -36,7 +36,7 @@ import math
 import os
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from ..errors import ParameterError, RecordingError
 
@@ -58,16 +58,27 @@ MAX_DURATION_CHARS = 15
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # EDF+ (2.1.3.2): header subfields are separated by spaces; spaces inside one become '_'.
 _NOT_PRINTABLE = re.compile(r"[^\x20-\x7e]")
+# EDF+ local patient identification (spec 2.1.3.3): sex F or M; X when unknown or anonymised.
+_EDF_SEXES: dict[str, Literal["F", "M", "X"]] = {"F": "F", "M": "M", "X": "X"}
 
 
 def split_channels(channel: object) -> list[str]:
-    """Labels of a comma-separated events.tsv ``channel`` cell (``n/a``/missing: none)."""
+    """Labels of an event's ``channel``: the tuple of events in memory, or an events.tsv cell.
+
+    A cell is split as the schema writes it (:func:`myosleep.schema.split_list`: a comma
+    inside a label is escaped, so ``"Leg\\, left,EMG RAT"`` is two labels); ``n/a`` or a
+    missing value is no label.
+    """
+    from ..schema import split_list
+
     if channel is None or (isinstance(channel, float) and math.isnan(channel)):
         return []
-    text = str(channel).strip()
-    if text in ("", "n/a", "nan", "None"):
-        return []
-    return [c.strip() for c in text.split(",") if c.strip()]
+    if isinstance(channel, (tuple, list)):
+        labels = [str(c).strip() for c in channel]
+    else:
+        text = str(channel).strip()
+        labels = [] if text in ("", "n/a", "nan", "None") else [c.strip() for c in split_list(text)]
+    return [c for c in labels if c]
 
 
 def _check_events(events: pd.DataFrame, where: str) -> None:
@@ -154,10 +165,11 @@ def _edf_plus_patient(patient: str | None):
 
     if patient:
         fields = _NOT_PRINTABLE.sub("_", patient).split()
-        if len(fields) >= 4 and fields[1] in ("M", "F", "X"):
+        sex = _EDF_SEXES.get(fields[1]) if len(fields) >= 4 else None
+        if sex is not None:
             try:
                 birth = None if fields[2] == "X" else _dt.datetime.strptime(fields[2].title(), "%d-%b-%Y").date()
-                return edfio.Patient(code=fields[0], sex=fields[1], birthdate=birth, name=fields[3],
+                return edfio.Patient(code=fields[0], sex=sex, birthdate=birth, name=fields[3],
                                      additional=fields[4:])
             except ValueError:
                 pass

@@ -155,6 +155,7 @@ def events_to_nsrr_xml(events: pd.DataFrame, *, start_datetime: _dt.datetime | N
     import numpy as np
 
     from .._version import __version__
+    from ..schema import join_list
     from .export_edf import _check_events, split_channels
 
     _check_events(events, "events_to_nsrr_xml")
@@ -191,7 +192,7 @@ def events_to_nsrr_xml(events: pd.DataFrame, *, start_datetime: _dt.datetime | N
     ch, per = list(channels), list(periodic)
     for i in order:
         etype, concept = nsrr_concept(str(trial[i]), periodic=per[i], channel=ch[i])
-        location = ",".join(split_channels(ch[i])) or None
+        location = join_list(split_channels(ch[i])) or None  # a label's own comma escaped, as in events.tsv
         _scored_event(container, etype, concept, float(onsets[i]), float(durations[i]), location)
     ET.indent(root, space=" ")
     body = ET.tostring(root, encoding="unicode")
