@@ -147,10 +147,12 @@ def _events(df: pd.DataFrame, same: dict[str, str], by_channel: bool) -> pd.Data
     ev["cls"] = _class_keys(ev, same)
     ev["duration"] = np.nan_to_num(ev["duration"].to_numpy(float), nan=0.0)
     if by_channel:
+        from .io.scored_events import channel_labels
+
         rows = []
         for _, r in ev.iterrows():
-            regions = [x for x in str(r["region"]).split(",") if x and x != "None"] if r["region"] else []
-            for reg in regions or ["n/a"]:
+            regions = channel_labels(r["region"])  # a tuple (read_scorer_events) or comma-separated text
+            for reg in regions or ("n/a",):
                 rr = r.copy()
                 rr["cls"] = f"{r['cls']}@{reg}"
                 rows.append(rr)
@@ -249,7 +251,7 @@ def _kappa(a: Any, b: Any) -> float:
 
 
 def _stage_of(ev: pd.DataFrame, hypnogram: Any) -> list[str | None]:
-    out = []
+    out: list[str | None] = []
     hyp_labels = hypnogram.stage_labels_at(ev["onset"].to_numpy(float)) if hypnogram is not None else None
     for k, st in enumerate(ev["stage"]):
         if isinstance(st, str) and st:
@@ -265,6 +267,8 @@ def _indices(ref: pd.DataFrame, test: pd.DataFrame, *, hypnogram: Any, tst_h: fl
              window: tuple[float, float]) -> tuple[pd.DataFrame, list[str]]:
     import numpy as np
     import pandas as pd
+
+    from .io.scored_events import channel_labels
 
     notes: list[str] = []
     window_h = (window[1] - window[0]) / 3600.0
@@ -306,7 +310,7 @@ def _indices(ref: pd.DataFrame, test: pd.DataFrame, *, hypnogram: Any, tst_h: fl
          lambda e: pct(e, ((e["kind"] == "emg_phasic") | (e["trial_type"] == "rem_twitch")).to_numpy(bool))),
         ("chin_phasic_emg_pct", "%", pct_basis,
          lambda e: pct(e, (((e["kind"] == "emg_phasic") | (e["trial_type"] == "rem_twitch"))
-                           & e["region"].fillna("").str.split(",").map(lambda r: "chin" in r)).to_numpy(bool))),
+                           & e["region"].map(lambda r: "chin" in channel_labels(r))).to_numpy(bool))),
     ):
         a, b = fn(ref), fn(test)
         rows[name] = {"reference": a, "test": b, "difference": b - a, "unit": unit, "basis": basis}

@@ -208,7 +208,7 @@ class Table:
         """
         import pandas as pd
 
-        hint = f"give a {self.filename or self.name} written by myosleep (or write it again)"
+        hint = f"give the {self.filename or self.name + ' table'} as myosleep wrote it (or write it again)"
         try:
             raw = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
         except FileNotFoundError:

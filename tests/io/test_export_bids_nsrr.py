@@ -162,3 +162,23 @@ def test_nsrr_without_hypnogram_or_start():
     evs = root.find("ScoredEvents").findall("ScoredEvent")
     assert len(evs) == 2 and evs[0].find("ClockTime") is None
     assert evs[0].find("Duration").text == "32.0"  # end of the last event
+
+
+def test_a_label_with_a_comma_round_trips_through_every_export(tmp_path):
+    """events.tsv (the schema's writer), BIDS, NSRR XML and EDF+ keep "Leg, left" one label."""
+    from myosleep.io.export_edf import edf_annotation_texts, split_channels, write_annotations_edf
+
+    ev = _events()
+    ev["channel"] = [("Leg, left",), ("EMG Chin",), ("Leg, left", "EMG RAT")]
+    ev["n_channels"], ev["series_id"], ev["cluster_id"], ev["event_id"] = [1, 1, 2], -1, -1, [-1, 0, -1]
+    tsv, _, _ = write_bids_events(ev, tmp_path / "ds", sub="P01")
+    assert "Leg\\, left,EMG RAT" in tsv.read_text()  # escaped as the schema writes it
+    assert list(EVENTS.read(tsv)["channel"]) == list(ev["channel"])
+    assert list(read_scorer_events(tsv)["channel"]) == list(ev["channel"])  # ours: read by the schema
+    assert split_channels("Leg\\, left,EMG RAT") == ["Leg, left", "EMG RAT"] == split_channels(ev["channel"][2])
+    nsrr = write_nsrr_xml(ev, tmp_path / "n-nsrr.xml", start_datetime=dt.datetime(2021, 6, 1, 22, 59, 45))
+    back = read_scorer_events(nsrr)
+    assert list(back["channel"]) == list(ev["channel"])
+    assert edf_annotation_texts(ev)[0] == "leg_movement@@Leg, left"
+    edf = write_annotations_edf(ev, tmp_path / "a.edf", start_datetime=dt.datetime(2021, 6, 1, 22, 59, 45))
+    assert list(read_scorer_events(edf)["channel"]) == [("Leg, left",), ("EMG Chin",), ()]  # EDF+: one label

@@ -52,7 +52,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 __all__ = ["SCORER_EVENT_COLUMNS", "EVENT_KINDS", "NormalisedLabel", "normalise_event_label",
-           "channel_regions", "read_scorer_events", "read_events_tsv", "is_bids_events_table"]
+           "channel_labels", "channel_regions", "read_scorer_events", "read_events_tsv", "is_bids_events_table"]
 
 logger = logging.getLogger("myosleep")
 
@@ -154,7 +154,7 @@ def normalise_event_label(label: str, *, kind: str | None = None) -> NormalisedL
                    else "body_movement" if key == TrialType.BODY_MOVEMENT.value else "myoclonus")
             return NormalisedLabel(kind=fam, trial_type=key, side=_side(_words(text)))
     words = _words(text)
-    fam = kind if kind not in (None, "other") else classify_event(text)
+    fam = kind if (kind is not None and kind != "other") else classify_event(text)
     if fam == "other" and "|" in text and _stage_label(text, label_to_stage) is not None:
         fam = "stage"  # NSRR concept "REM sleep|5" given without its EventType
     if fam == "other":
@@ -199,9 +199,28 @@ def _side(words: str) -> str | None:
     return None
 
 
-def channel_regions(channel: str | None) -> frozenset[str]:
-    """Body regions recorded by a comma-separated channel list, for matching across vendors.
+def channel_labels(channel: object) -> tuple[str, ...]:
+    """The labels of an event's ``channel``: a tuple (events in memory) or a comma-separated cell.
 
+    A cell is split as :func:`myosleep.schema.split_list` does (a comma inside a label written
+    escaped, ``\\,``, stays in it); ``n/a``, empty or missing is no label.
+    """
+    from ..schema import split_list
+
+    if channel is None or (isinstance(channel, float) and channel != channel):
+        return ()
+    if isinstance(channel, (tuple, list)):
+        items = [str(c) for c in channel]
+    else:
+        text = str(channel).strip()
+        items = [] if text in ("", "n/a", "nan", "None") else list(split_list(text))
+    return tuple(c.strip() for c in items if c.strip())
+
+
+def channel_regions(channel: object) -> frozenset[str]:
+    """Body regions recorded by an event's channels, for matching across vendors.
+
+    ``channel`` is a tuple of labels or a comma-separated text (:func:`channel_labels`).
     ``"EMG LAT"`` and SOMNOmedics' ``"LeftLeg"`` are both ``leg_left``; ``"EMG Chin"`` and
     ``"Chin"`` are ``chin``.  A label whose role cannot be told is its own region
     (lower-cased, spaces squeezed), so identical labels still match.
@@ -209,13 +228,8 @@ def channel_regions(channel: str | None) -> frozenset[str]:
     from ..vocab import Role
     from .roles import infer_role
 
-    if channel is None:
-        return frozenset()
-    text = str(channel).strip()
-    if text in ("", "n/a", "nan", "None"):
-        return frozenset()
     out = set()
-    for label in (c.strip() for c in text.split(",")):
+    for label in channel_labels(channel):
         if not label:
             continue
         m = _CAMEL_REGION.match(label.replace(" ", ""))
@@ -301,10 +315,28 @@ def _parse_bool(value: object) -> bool | None:
     return None
 
 
+def _is_myosleep_events(path: Path) -> bool:
+    """True for an events.tsv with exactly the columns myosleep writes (:data:`myosleep.schema.EVENTS`)."""
+    from ..schema import EVENTS
+
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            header = fh.readline().rstrip("\r\n").split("\t")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return tuple(header) == EVENTS.names
+
+
 def _from_bids(path: Path) -> pd.DataFrame:
     import pandas as pd
 
-    df = read_events_tsv(path)
+    if _is_myosleep_events(path):  # ours: the schema's reader (a comma inside a label round-trips)
+        from ..schema import EVENTS
+
+        df = EVENTS.read(path)
+        df["duration"] = df["duration"].fillna(0.0)
+    else:
+        df = read_events_tsv(path)
     col = next((c for c in _LABEL_COLUMNS if c in df.columns), None)
     if col is None:
         raise HypnogramError(f"has no event label column (one of {', '.join(_LABEL_COLUMNS)})", where=path,
@@ -371,8 +403,8 @@ def read_scorer_events(path: str | os.PathLike[str], *, format: str | None = Non
         One row per event, sorted by onset, columns :data:`SCORER_EVENT_COLUMNS`:
         ``onset`` (s from the recording start), ``duration`` (s, 0 for point events),
         ``label`` (as given), ``kind``, ``trial_type`` (None when the event is no myosleep
-        class), ``channel`` (labels as in the file, comma-separated, or None), ``region``
-        (``leg_left``, ``chin``, ... see :func:`channel_regions`; comma-separated, or None),
+        class), ``channel`` (tuple of the labels as in the file; empty when none), ``region``
+        (tuple of ``leg_left``, ``chin``, ... sorted, see :func:`channel_regions`; empty when none),
         ``periodic`` (True/False/None), ``stage`` (stage at onset, or the scored stage of a
         stage row; None when unknown), ``scorer``, ``source`` (``file:<name>``).
         ``DataFrame.attrs`` holds ``source``, ``format`` and ``start_datetime`` (ISO, or None).
@@ -410,12 +442,13 @@ def read_scorer_events(path: str | os.PathLike[str], *, format: str | None = Non
                                          "stage"])
         df.attrs.update({"format": raw.attrs.get("format"), "start_datetime": raw.attrs.get("start_datetime")})
     name = given.name if given.is_dir() else p.stem
-    channels = [None if (c is None or isinstance(c, float) or str(c).strip() in ("", "n/a")) else str(c)
+    # EDF+ "text@@label" names one channel (MNE's convention); other files may list several
+    one_label = df.attrs.get("format") == "edf"
+    channels = [(str(c).strip(),) if one_label and isinstance(c, str) and c.strip() else channel_labels(c)
                 for c in df["channel"]]
-    # object columns keep None as None (pandas 3 would turn a str column's None into NaN)
+    # lists are tuples in memory, as in myosleep's own tables (object columns keep them as they are)
     df["channel"] = pd.Series(channels, index=df.index, dtype=object)
-    df["region"] = pd.Series([",".join(sorted(channel_regions(c))) or None for c in channels], index=df.index,
-                             dtype=object)
+    df["region"] = pd.Series([tuple(sorted(channel_regions(c))) for c in channels], index=df.index, dtype=object)
     for col in ("label", "kind", "trial_type", "periodic", "stage"):
         df[col] = pd.Series([None if _missing(v) else v for v in df[col]], index=df.index, dtype=object)
     df["scorer"] = pd.Series([scorer if scorer else name] * len(df), index=df.index, dtype=object)
