@@ -147,11 +147,11 @@ def _events(df: pd.DataFrame, same: dict[str, str], by_channel: bool) -> pd.Data
     ev["cls"] = _class_keys(ev, same)
     ev["duration"] = np.nan_to_num(ev["duration"].to_numpy(float), nan=0.0)
     if by_channel:
-        from .io.scored_events import channel_labels
+        from .schema import list_items
 
         rows = []
         for _, r in ev.iterrows():
-            regions = channel_labels(r["region"])  # a tuple (read_scorer_events) or comma-separated text
+            regions = list_items(r["region"])  # a tuple (read_scorer_events) or comma-separated text
             for reg in regions or ("n/a",):
                 rr = r.copy()
                 rr["cls"] = f"{r['cls']}@{reg}"
@@ -268,7 +268,7 @@ def _indices(ref: pd.DataFrame, test: pd.DataFrame, *, hypnogram: Any, tst_h: fl
     import numpy as np
     import pandas as pd
 
-    from .io.scored_events import channel_labels
+    from .schema import list_items
 
     notes: list[str] = []
     window_h = (window[1] - window[0]) / 3600.0
@@ -310,7 +310,7 @@ def _indices(ref: pd.DataFrame, test: pd.DataFrame, *, hypnogram: Any, tst_h: fl
          lambda e: pct(e, ((e["kind"] == "emg_phasic") | (e["trial_type"] == "rem_twitch")).to_numpy(bool))),
         ("chin_phasic_emg_pct", "%", pct_basis,
          lambda e: pct(e, (((e["kind"] == "emg_phasic") | (e["trial_type"] == "rem_twitch"))
-                           & e["region"].map(lambda r: "chin" in channel_labels(r))).to_numpy(bool))),
+                           & e["region"].map(lambda r: "chin" in list_items(r))).to_numpy(bool))),
     ):
         a, b = fn(ref), fn(test)
         rows[name] = {"reference": a, "test": b, "difference": b - a, "unit": unit, "basis": basis}

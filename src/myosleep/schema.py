@@ -48,6 +48,7 @@ __all__ = [
     "Table",
     "column_metadata",
     "join_list",
+    "list_items",
     "split_list",
 ]
 
@@ -197,6 +198,15 @@ class Table:
         self.to_strings(df).to_csv(path, sep="\t", index=False, lineterminator="\n")
         return Path(path)
 
+    def matches_file(self, path: str | os.PathLike[str]) -> bool:
+        """True when the file's header line is exactly this table's columns (a file myosleep wrote)."""
+        try:
+            with open(path, encoding="utf-8-sig") as fh:
+                header = fh.readline().rstrip("\r\n").split("\t")
+        except (OSError, UnicodeDecodeError):
+            return False
+        return tuple(header) == self.names
+
     def read(self, path: str | os.PathLike[str]) -> pd.DataFrame:
         """Read a file written by :meth:`write` back into the in-memory form (lists as tuples).
 
@@ -233,6 +243,24 @@ class Table:
 
 
 # ------------------------------------------------------------------------- cells
+def list_items(value: object) -> tuple[str, ...]:
+    """The items of a list cell: a tuple (or list) in memory, or its text as :meth:`Table.write` writes it.
+
+    Text is split by :func:`split_list` (an escaped comma stays inside its item); ``n/a``,
+    empty and missing values are no items; items are stripped of surrounding spaces and
+    empty items dropped.  For readers that take both myosleep's tables and other tools'
+    comma-separated cells.
+    """
+    if value is None or (isinstance(value, float) and value != value):
+        return ()
+    if isinstance(value, (tuple, list)):
+        items: Sequence[object] = value
+    else:
+        text = str(value).strip()
+        items = () if text in ("", "n/a", "nan", "None", "<NA>") else split_list(text)
+    return tuple(t for t in (str(i).strip() for i in items) if t)
+
+
 def join_list(items: Sequence[object]) -> str:
     """``("EMG LAT", "Leg, left")`` -> ``"EMG LAT,Leg\\, left"`` (commas and backslashes escaped)."""
     return ",".join(str(i).replace("\\", "\\\\").replace(",", "\\,") for i in items)

@@ -65,20 +65,13 @@ _EDF_SEXES: dict[str, Literal["F", "M", "X"]] = {"F": "F", "M": "M", "X": "X"}
 def split_channels(channel: object) -> list[str]:
     """Labels of an event's ``channel``: the tuple of events in memory, or an events.tsv cell.
 
-    A cell is split as the schema writes it (:func:`myosleep.schema.split_list`: a comma
+    A cell is split as the schema writes it (:func:`myosleep.schema.list_items`: a comma
     inside a label is escaped, so ``"Leg\\, left,EMG RAT"`` is two labels); ``n/a`` or a
     missing value is no label.
     """
-    from ..schema import split_list
+    from ..schema import list_items
 
-    if channel is None or (isinstance(channel, float) and math.isnan(channel)):
-        return []
-    if isinstance(channel, (tuple, list)):
-        labels = [str(c).strip() for c in channel]
-    else:
-        text = str(channel).strip()
-        labels = [] if text in ("", "n/a", "nan", "None") else [c.strip() for c in split_list(text)]
-    return [c for c in labels if c]
+    return list(list_items(channel))
 
 
 def _check_events(events: pd.DataFrame, where: str) -> None:

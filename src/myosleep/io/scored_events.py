@@ -52,7 +52,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 __all__ = ["SCORER_EVENT_COLUMNS", "EVENT_KINDS", "NormalisedLabel", "normalise_event_label",
-           "channel_labels", "channel_regions", "read_scorer_events", "read_events_tsv", "is_bids_events_table"]
+           "channel_regions", "read_scorer_events", "read_events_tsv", "is_bids_events_table"]
 
 logger = logging.getLogger("myosleep")
 
@@ -199,37 +199,20 @@ def _side(words: str) -> str | None:
     return None
 
 
-def channel_labels(channel: object) -> tuple[str, ...]:
-    """The labels of an event's ``channel``: a tuple (events in memory) or a comma-separated cell.
-
-    A cell is split as :func:`myosleep.schema.split_list` does (a comma inside a label written
-    escaped, ``\\,``, stays in it); ``n/a``, empty or missing is no label.
-    """
-    from ..schema import split_list
-
-    if channel is None or (isinstance(channel, float) and channel != channel):
-        return ()
-    if isinstance(channel, (tuple, list)):
-        items = [str(c) for c in channel]
-    else:
-        text = str(channel).strip()
-        items = [] if text in ("", "n/a", "nan", "None") else list(split_list(text))
-    return tuple(c.strip() for c in items if c.strip())
-
-
 def channel_regions(channel: object) -> frozenset[str]:
     """Body regions recorded by an event's channels, for matching across vendors.
 
-    ``channel`` is a tuple of labels or a comma-separated text (:func:`channel_labels`).
+    ``channel`` is a tuple of labels or a comma-separated text (:func:`myosleep.schema.list_items`).
     ``"EMG LAT"`` and SOMNOmedics' ``"LeftLeg"`` are both ``leg_left``; ``"EMG Chin"`` and
     ``"Chin"`` are ``chin``.  A label whose role cannot be told is its own region
     (lower-cased, spaces squeezed), so identical labels still match.
     """
+    from ..schema import list_items
     from ..vocab import Role
     from .roles import infer_role
 
     out = set()
-    for label in channel_labels(channel):
+    for label in list_items(channel):
         if not label:
             continue
         m = _CAMEL_REGION.match(label.replace(" ", ""))
@@ -315,24 +298,12 @@ def _parse_bool(value: object) -> bool | None:
     return None
 
 
-def _is_myosleep_events(path: Path) -> bool:
-    """True for an events.tsv with exactly the columns myosleep writes (:data:`myosleep.schema.EVENTS`)."""
-    from ..schema import EVENTS
-
-    try:
-        with open(path, encoding="utf-8-sig") as fh:
-            header = fh.readline().rstrip("\r\n").split("\t")
-    except (OSError, UnicodeDecodeError):
-        return False
-    return tuple(header) == EVENTS.names
-
-
 def _from_bids(path: Path) -> pd.DataFrame:
     import pandas as pd
 
-    if _is_myosleep_events(path):  # ours: the schema's reader (a comma inside a label round-trips)
-        from ..schema import EVENTS
+    from ..schema import EVENTS
 
+    if EVENTS.matches_file(path):  # ours: the schema's reader (a comma inside a label round-trips)
         df = EVENTS.read(path)
         df["duration"] = df["duration"].fillna(0.0)
     else:
@@ -416,6 +387,7 @@ def read_scorer_events(path: str | os.PathLike[str], *, format: str | None = Non
     """
     import pandas as pd
 
+    from ..schema import list_items
     from .hypnogram import HYPNOGRAM_FORMATS, read_scored_events
 
     allowed = ("bids", *HYPNOGRAM_FORMATS)
@@ -444,7 +416,7 @@ def read_scorer_events(path: str | os.PathLike[str], *, format: str | None = Non
     name = given.name if given.is_dir() else p.stem
     # EDF+ "text@@label" names one channel (MNE's convention); other files may list several
     one_label = df.attrs.get("format") == "edf"
-    channels = [(str(c).strip(),) if one_label and isinstance(c, str) and c.strip() else channel_labels(c)
+    channels = [(str(c).strip(),) if one_label and isinstance(c, str) and c.strip() else list_items(c)
                 for c in df["channel"]]
     # lists are tuples in memory, as in myosleep's own tables (object columns keep them as they are)
     df["channel"] = pd.Series(channels, index=df.index, dtype=object)
