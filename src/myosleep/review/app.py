@@ -187,7 +187,7 @@ def create_app(session: ReviewSession, *, token: str, recompute: Recompute | Non
                                       data.get("trial_type"))
         return JSONResponse({"row": row, "counts": store.counts()})
 
-    def _add(data: dict) -> dict:
+    def _add(data: dict[str, Any]) -> dict:  # JSON from the page: every value is checked by store.add
         channels = data.get("channels")
         if not isinstance(channels, list):
             raise ParameterError("must be a list of channel labels", where="channels")
