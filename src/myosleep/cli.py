@@ -168,7 +168,8 @@ def cmd_detect(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else _default_out(args.recording)
     paths = detect_to_dir(args.recording, out_dir=out, channels=parse_channel_overrides(args.channels),
                           progress=sys.stderr.isatty())
-    print("\n".join(map(str, paths)))
+    for p in paths:
+        print(p)
     return EXIT_OK
 
 
@@ -189,7 +190,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         hypnogram = HypnogramFile(hypnogram, convention=args.hypnogram_convention, epoch_s=args.hypnogram_epoch)
     paths = analyze_to_dir(args.recording, out_dir=out, hypnogram=hypnogram, age=age, rules=rules.name,
                            channels=channels, scored_events=args.events, progress=sys.stderr.isatty())
-    print("\n".join(map(str, paths)))
+    for p in paths:
+        print(p)
     return EXIT_OK
 
 
