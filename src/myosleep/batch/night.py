@@ -30,6 +30,7 @@ from .._atomic import atomic_write_text, prepare_out_dir
 from .._version import __version__
 from ..errors import InputError
 from ..pipeline import OUTPUT_FILES  # what analyze writes into each night's folder
+from ..provenance import sha256_file
 
 __all__ = ["run_night", "read_manifest", "manifest_is_current", "failure_manifest", "MANIFEST",
            "STATUS_DONE", "STATUS_FAILED", "STATUS_SKIPPED", "BAD_INPUT", "UNEXPECTED"]
@@ -46,14 +47,6 @@ BAD_INPUT, UNEXPECTED = "bad_input", "unexpected"
 #: its recording's arrays, so memory per process is bounded by one night (see docs/batch.md).
 _NIGHT_LOCK = threading.Lock()
 _INPUT_KEYS = ("recording", "hypnogram", "scored_events")
-
-
-def _sha256(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def peak_rss_mib() -> float:
@@ -201,7 +194,7 @@ def _run_night(night: dict, options: dict, folder: Path, t0: float) -> dict:
             elif prev is not None and _stats_match(prev, stat):
                 files[key] = {**stat, "sha256": prev["sha256"]}
             else:
-                files[key] = {**stat, "sha256": _sha256(stat["path"])}
+                files[key] = {**stat, "sha256": sha256_file(stat["path"])}
     except OSError as err:
         error = f"{err.filename or night['recording']}: cannot be read ({err.strerror or err}). Check the path " \
                 "and its permissions."

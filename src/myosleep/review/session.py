@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import HypnogramError, InputError, RecordingError
+from ..provenance import sha256_file
 from ..vocab import Role
-from .store import ReviewStore, check_reviewer, sha256_file
+from .store import ReviewStore, check_reviewer
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..io.hypnogram_model import Hypnogram

@@ -13,7 +13,6 @@ text unchanged, then :data:`REVIEW_COLUMNS` (documented in docs/review.md).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import math
@@ -27,6 +26,7 @@ from typing import Any
 from .._atomic import atomic_path, atomic_write_text
 from .._version import __version__
 from ..errors import InputError, OutputError, ParameterError
+from ..provenance import sha256_file
 from ..schema import join_list
 from ..vocab import TrialType
 
@@ -75,14 +75,6 @@ def check_reviewer(name: str | None) -> str:
         raise ParameterError(f"must be printable text of at most {MAX_REVIEWER_CHARS} characters",
                              where="--reviewer", hint="give a shorter name")
     return text
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _read_table(path: Path) -> tuple[list[str], list[dict[str, str]]]:
