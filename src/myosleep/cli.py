@@ -222,7 +222,15 @@ COMMANDS = {"info": cmd_info, "simulate": cmd_simulate, "detect": cmd_detect,
 #: The library's parameter names (``InputError.where``) and the flags that set them.
 FLAGS = {"rules": "--rules", "age": "--age", "channels": "--channels", "hypnogram": "--hypnogram",
          "scored_events": "--events", "out_dir": "--out", "hours": "--hours", "seed": "--seed",
-         "scenario": "--scenario"}
+         "scenario": "--scenario",
+         # export, compare
+         "fmt": "--format", "sub": "--sub", "ses": "--ses", "task": "--task", "run": "--run",
+         "datatype": "--datatype", "match": "--match", "tolerance_s": "--tolerance", "iou": "--iou",
+         "stages": "--stages",
+         # batch, review
+         "workers": "--workers", "workers/scheduler": "--workers/--scheduler", "alpha": "--alpha",
+         "hypnograms/scored_events": "--hypnograms/--events", "diary_date": "--diary-date",
+         "reviewer": "--reviewer", "port": "--port"}
 
 
 def error_line(err: InputError) -> str:

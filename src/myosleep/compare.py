@@ -335,11 +335,11 @@ def _window(ref: pd.DataFrame, test: pd.DataFrame, hypnogram: Any, window_s: tup
 
 def _check_params(match: str, tolerance_s: float, iou: float) -> None:
     if match not in MATCH_RULES:
-        raise ParameterError(f"unknown matching rule {match!r}; choose {' or '.join(MATCH_RULES)}", where="--match")
+        raise ParameterError(f"unknown matching rule {match!r}; choose {' or '.join(MATCH_RULES)}", where="match")
     if not (isinstance(tolerance_s, (int, float)) and math.isfinite(tolerance_s) and tolerance_s >= 0):
-        raise ParameterError(f"must be a number of seconds >= 0, got {tolerance_s!r}", where="--tolerance")
+        raise ParameterError(f"must be a number of seconds >= 0, got {tolerance_s!r}", where="tolerance_s")
     if not (isinstance(iou, (int, float)) and 0.0 <= iou <= 1.0):
-        raise ParameterError(f"must be between 0 and 1, got {iou!r}", where="--iou")
+        raise ParameterError(f"must be between 0 and 1, got {iou!r}", where="iou")
 
 
 # --------------------------------------------------------------------------------- API
@@ -381,7 +381,7 @@ def compare_events(reference: pd.DataFrame, test: pd.DataFrame, *, match: str = 
 
     _check_params(match, tolerance_s, iou)
     if stages and hypnogram is None:
-        raise ParameterError("restricting to stages needs a hypnogram", where="--stages",
+        raise ParameterError("restricting to stages needs a hypnogram", where="stages",
                              hint="pass --hypnogram, or leave --stages out")
     same = dict(same or {})
     ref = _events(reference, same, by_channel)

@@ -150,7 +150,7 @@ def export_results(result_dir: str | os.PathLike[str], *, fmt: str, out: str | o
     from .schema import EVENTS
 
     if fmt not in FORMATS:
-        raise ParameterError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}", where="--format")
+        raise ParameterError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}", where="fmt")
     rdir = Path(result_dir)
     if not rdir.is_dir():
         raise InputError("is not a folder" if rdir.exists() else "folder not found", where=rdir,

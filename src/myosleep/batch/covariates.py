@@ -227,7 +227,7 @@ def join_covariates(cohort: pd.DataFrame, table: pd.DataFrame, *, source: str,
     import pandas as pd
 
     if diary_date not in DIARY_DATES:
-        raise ParameterError(f"must be one of {', '.join(DIARY_DATES)}, got {diary_date!r}", where="--diary-date")
+        raise ParameterError(f"must be one of {', '.join(DIARY_DATES)}, got {diary_date!r}", where="diary_date")
     table = table.copy()
     cohort = cohort.copy()
     if "recording_id" in table.columns:

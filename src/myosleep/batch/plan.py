@@ -158,7 +158,7 @@ def _fill(pattern: str, rec: Path, rid: str, ents: dict[str, str]) -> str:
         return pattern.format(**values)
     except (KeyError, IndexError, ValueError) as err:
         raise ParameterError(f"cannot fill {pattern!r} ({err}); placeholders are "
-                             "{stem} {base} {dir} {id} {sub} {ses}", where="--hypnograms/--events") from None
+                             "{stem} {base} {dir} {id} {sub} {ses}", where="hypnograms/scored_events") from None
 
 
 def _match(pattern: str | None, default: list[str], rec: Path, rid: str, ents: dict[str, str],

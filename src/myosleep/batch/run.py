@@ -157,7 +157,7 @@ def _check_workers(workers: int | None) -> int:
     except (TypeError, ValueError):
         ok = False
     if not ok:
-        raise ParameterError(f"must be an integer >= 1 (worker processes), got {workers!r}", where="--workers")
+        raise ParameterError(f"must be an integer >= 1 (worker processes), got {workers!r}", where="workers")
     return n
 
 
@@ -260,10 +260,10 @@ def run_batch(inputs: list[str], *, out_dir: str | os.PathLike[str], hypnograms:
     age_text = None if parsed_age is None else parsed_age.text
     if scheduler is not None and workers is not None:
         raise ParameterError("give either --workers (local processes) or --scheduler (a Dask cluster), not both",
-                             where="--workers/--scheduler")
+                             where="workers/scheduler")
     n_local = _check_workers(workers)
     if not 0 < float(alpha) < 1:
-        raise ParameterError(f"must be between 0 and 1, got {alpha!r}", where="--alpha")
+        raise ParameterError(f"must be between 0 and 1, got {alpha!r}", where="alpha")
     check_out_dir(out_dir)
     nights = plan_nights(list(inputs), hypnograms=hypnograms, scored_events=scored_events, age=age_text)
     tables = _read_covariate_tables(covariates or [])

@@ -185,11 +185,11 @@ def write_events_csv(events: pd.DataFrame, path: str | os.PathLike[str], *,
 def _check_label(value: str | None, entity: str, *, required: bool) -> str | None:
     if value is None or value == "":
         if required:
-            raise ParameterError(f"a BIDS {entity} label is required", where=f"--{entity}")
+            raise ParameterError(f"a BIDS {entity} label is required", where=entity)
         return None
     if not _LABEL.match(str(value)):
         raise ParameterError(f"BIDS {entity} label {value!r} may hold letters and digits only",
-                             where=f"--{entity}", hint=f"e.g. --{entity} 01")
+                             where=entity, hint=f"e.g. --{entity} 01")
     return str(value)
 
 
@@ -204,7 +204,7 @@ def bids_events_paths(root: str | os.PathLike[str], *, sub: str, ses: str | None
     task_label, run_label = _check_label(task, "task", required=True), _check_label(run, "run", required=False)
     if datatype not in BIDS_DATATYPES:
         raise ParameterError(f"unknown BIDS data type {datatype!r}; allowed: {', '.join(BIDS_DATATYPES)}",
-                             where="--datatype")
+                             where="datatype")
     folder = Path(root) / f"sub-{sub_label}"
     if ses_label:
         folder = folder / f"ses-{ses_label}"

@@ -70,10 +70,10 @@ def check_reviewer(name: str | None) -> str:
             name = ""
     text = " ".join(str(name).split())
     if not text:
-        raise ParameterError("is empty", where="--reviewer", hint="give your name, e.g. --reviewer 'J. Smith'")
+        raise ParameterError("is empty", where="reviewer", hint="give your name, e.g. --reviewer 'J. Smith'")
     if len(text) > MAX_REVIEWER_CHARS or not text.isprintable():
         raise ParameterError(f"must be printable text of at most {MAX_REVIEWER_CHARS} characters",
-                             where="--reviewer", hint="give a shorter name")
+                             where="reviewer", hint="give a shorter name")
     return text
 
 
