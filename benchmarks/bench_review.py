@@ -28,6 +28,8 @@ from urllib.parse import urlencode, urlsplit
 
 import numpy as np
 
+from myosleep.schema import split_list
+
 
 def _pct(values: list[float], q: float) -> float:
     return float(np.percentile(values, q))
@@ -41,7 +43,7 @@ def _requests(rows: list[dict], labels: set[str], eeg: str, span_s: float, durat
     for r in rows[::step][:n]:
         centre = float(r["onset"]) + float(r["duration"]) / 2
         start = min(max(0.0, centre - span_s / 2), max(0.0, duration_s - span_s))
-        chans = [c for c in r["channel"].split(",") if c in labels]
+        chans = [c for c in split_list(r["channel"]) if c in labels]  # the cell as events.tsv writes it
         out.append((start, start + span_s, [eeg, *chans]))
     return out
 

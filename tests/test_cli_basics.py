@@ -6,7 +6,12 @@ import sys
 import pytest
 
 from myosleep import cli
+from myosleep.batch.run import run_batch
+from myosleep.compare import compare_events
 from myosleep.errors import ParameterError
+from myosleep.export import export_results
+from myosleep.io.export_bids import bids_events_paths
+from myosleep.review.store import check_reviewer
 
 
 def test_parse_channel_overrides():
@@ -37,3 +42,25 @@ def test_bad_option_value_exit_2_one_line(tmp_path):
 def test_version():
     proc = subprocess.run([sys.executable, "-m", "myosleep.cli", "--version"], capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.startswith("myosleep ")
+
+
+def _scorer():
+    import pandas as pd
+
+    return pd.DataFrame({"onset": [1.0], "duration": [0.5], "label": ["x"], "kind": ["emg_phasic"],
+                         "trial_type": [None], "channel": [()], "region": [()], "periodic": [None],
+                         "stage": [None], "scorer": ["s"], "source": ["file:x"]})
+
+
+@pytest.mark.parametrize("call, parameter, flag", [
+    (lambda tmp: compare_events(_scorer(), _scorer(), match="peak"), "match", "--match"),
+    (lambda tmp: bids_events_paths(tmp, sub="a-b"), "sub", "--sub"),
+    (lambda tmp: export_results(tmp, fmt="xls"), "fmt", "--format"),
+    (lambda tmp: run_batch(["x.edf"], out_dir=tmp, workers=0), "workers", "--workers"),
+    (lambda tmp: check_reviewer(" "), "reviewer", "--reviewer"),
+])
+def test_library_errors_name_parameters_and_the_cli_its_flags(tmp_path, call, parameter, flag):
+    with pytest.raises(ParameterError) as err:
+        call(tmp_path)
+    assert err.value.where == parameter
+    assert cli.error_line(err.value).startswith(f"{flag}: ")

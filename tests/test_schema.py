@@ -86,3 +86,26 @@ def test_members_table_is_long_format_and_checked():
     assert MEMBERS.names == ("event_id", "burst_id", "channel", "role", "side", "latency_ms")
     with pytest.raises(ParameterError, match=r"lacks columns \['latency_ms'\]"):
         MEMBERS.conform(pd.DataFrame({c: [] for c in MEMBERS.names[:-1]}), where="test")
+
+
+def test_reading_a_damaged_table_names_the_file_the_column_and_the_line(tmp_path):
+    from myosleep.errors import InputError
+
+    good = "\t".join(MEMBERS.names) + "\n0\t3\tEMG LAT\tleg\tleft\t0.00\n"
+    (tmp_path / "m.tsv").write_text(good.replace("\t3\t", "\tthree\t"))
+    with pytest.raises(InputError, match=r"m\.tsv: column burst_id on line 2 holds 'three', not int"):
+        MEMBERS.read(tmp_path / "m.tsv")
+    (tmp_path / "short.tsv").write_text(good.replace("\tlatency_ms", "").replace("\t0.00", ""))
+    with pytest.raises(InputError, match=r"lacks columns \['latency_ms'\]"):
+        MEMBERS.read(tmp_path / "short.tsv")
+    with pytest.raises(InputError, match="file not found"):
+        MEMBERS.read(tmp_path / "none.tsv")
+    (tmp_path / "ok.tsv").write_text(good)
+    assert MEMBERS.read(tmp_path / "ok.tsv")["burst_id"].tolist() == [3]
+
+
+def test_a_list_column_refuses_a_joined_string():
+    row = {c.name: (() if c.dtype.startswith("list") else 0) for c in EVENTS.columns}
+    df = pd.DataFrame([{**row, "channel": "EMG LAT,EMG RAT"}])
+    with pytest.raises(ValueError, match="a string where a list"):
+        EVENTS.to_strings(df)

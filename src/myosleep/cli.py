@@ -14,7 +14,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import compare as compare_cmd, export as export_cmd
+from . import compare as compare_cmd
+from . import export as export_cmd
 from ._version import __version__
 from .batch import cli as batch_cli  # ``myosleep batch`` lives in its own module
 from .errors import InputError, ParameterError
@@ -167,7 +168,8 @@ def cmd_detect(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else _default_out(args.recording)
     paths = detect_to_dir(args.recording, out_dir=out, channels=parse_channel_overrides(args.channels),
                           progress=sys.stderr.isatty())
-    print("\n".join(map(str, paths)))
+    for p in paths:
+        print(p)
     return EXIT_OK
 
 
@@ -188,7 +190,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         hypnogram = HypnogramFile(hypnogram, convention=args.hypnogram_convention, epoch_s=args.hypnogram_epoch)
     paths = analyze_to_dir(args.recording, out_dir=out, hypnogram=hypnogram, age=age, rules=rules.name,
                            channels=channels, scored_events=args.events, progress=sys.stderr.isatty())
-    print("\n".join(map(str, paths)))
+    for p in paths:
+        print(p)
     return EXIT_OK
 
 
@@ -219,7 +222,15 @@ COMMANDS = {"info": cmd_info, "simulate": cmd_simulate, "detect": cmd_detect,
 #: The library's parameter names (``InputError.where``) and the flags that set them.
 FLAGS = {"rules": "--rules", "age": "--age", "channels": "--channels", "hypnogram": "--hypnogram",
          "scored_events": "--events", "out_dir": "--out", "hours": "--hours", "seed": "--seed",
-         "scenario": "--scenario"}
+         "scenario": "--scenario",
+         # export, compare
+         "fmt": "--format", "sub": "--sub", "ses": "--ses", "task": "--task", "run": "--run",
+         "datatype": "--datatype", "match": "--match", "tolerance_s": "--tolerance", "iou": "--iou",
+         "stages": "--stages",
+         # batch, review
+         "workers": "--workers", "workers/scheduler": "--workers/--scheduler", "alpha": "--alpha",
+         "hypnograms/scored_events": "--hypnograms/--events", "diary_date": "--diary-date",
+         "reviewer": "--reviewer", "port": "--port"}
 
 
 def error_line(err: InputError) -> str:

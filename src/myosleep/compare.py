@@ -93,9 +93,9 @@ class Agreement:
         What the reader should know (alignment, fall-backs).
     """
 
-    table: "pd.DataFrame"
-    indices: "pd.DataFrame"
-    pairs: "pd.DataFrame" = field(repr=False)
+    table: pd.DataFrame
+    indices: pd.DataFrame
+    pairs: pd.DataFrame = field(repr=False)
     params: dict = field(default_factory=dict)
     inputs: dict = field(default_factory=dict)
     notes: tuple[str, ...] = ()
@@ -108,7 +108,7 @@ class Agreement:
                 else f"IoU>={self.params.get('iou')}")
         return f"<Agreement | {rule} | " + (", ".join(parts) if parts else "no events") + ">"
 
-    def to_dataframe(self) -> "pd.DataFrame":
+    def to_dataframe(self) -> pd.DataFrame:
         """A copy of :attr:`table`."""
         return self.table.copy()
 
@@ -124,13 +124,13 @@ class Agreement:
             "notes": list(self.notes),
         })
 
-    def plot(self) -> "matplotlib.figure.Figure":
+    def plot(self) -> matplotlib.figure.Figure:
         """Per-class precision, recall, F1 and kappa; indices of both scorings side by side."""
         return _plot(self)
 
 
 # ------------------------------------------------------------------------------ helpers
-def _class_keys(df: "pd.DataFrame", same: dict[str, str]) -> list[str]:
+def _class_keys(df: pd.DataFrame, same: dict[str, str]) -> list[str]:
     out = []
     for trial, kind in zip(df["trial_type"], df["kind"]):
         key = trial if isinstance(trial, str) and trial else str(kind)
@@ -138,7 +138,7 @@ def _class_keys(df: "pd.DataFrame", same: dict[str, str]) -> list[str]:
     return out
 
 
-def _events(df: "pd.DataFrame", same: dict[str, str], by_channel: bool) -> "pd.DataFrame":
+def _events(df: pd.DataFrame, same: dict[str, str], by_channel: bool) -> pd.DataFrame:
     """Comparable rows: onset, duration, cls (class key), stage, periodic, regions, phasic flag."""
     import numpy as np
     import pandas as pd
@@ -147,10 +147,12 @@ def _events(df: "pd.DataFrame", same: dict[str, str], by_channel: bool) -> "pd.D
     ev["cls"] = _class_keys(ev, same)
     ev["duration"] = np.nan_to_num(ev["duration"].to_numpy(float), nan=0.0)
     if by_channel:
+        from .schema import list_items
+
         rows = []
         for _, r in ev.iterrows():
-            regions = [x for x in str(r["region"]).split(",") if x and x != "None"] if r["region"] else []
-            for reg in regions or ["n/a"]:
+            regions = list_items(r["region"])  # a tuple (read_scorer_events) or comma-separated text
+            for reg in regions or ("n/a",):
                 rr = r.copy()
                 rr["cls"] = f"{r['cls']}@{reg}"
                 rows.append(rr)
@@ -158,7 +160,7 @@ def _events(df: "pd.DataFrame", same: dict[str, str], by_channel: bool) -> "pd.D
     return ev.reset_index(drop=True)
 
 
-def _match_overlap(ref: "pd.DataFrame", test: "pd.DataFrame", iou: float) -> list[tuple[int, int]]:
+def _match_overlap(ref: pd.DataFrame, test: pd.DataFrame, iou: float) -> list[tuple[int, int]]:
     """One-to-one (i_test, i_ref) pairs of a maximum-cardinality matching of overlapping events."""
     import numpy as np
     from scipy.sparse import csr_matrix
@@ -216,7 +218,7 @@ def _mini_epoch_grid(window: tuple[float, float], hypnogram: Any, stages: tuple[
     return t0 + np.arange(n) * MINI_EPOCH_S, None
 
 
-def _marked(ev: "pd.DataFrame", grid: Any) -> Any:
+def _marked(ev: pd.DataFrame, grid: Any) -> Any:
     """Boolean per mini-epoch: an event overlaps it (a point event: its onset lies in it)."""
     import numpy as np
 
@@ -248,8 +250,8 @@ def _kappa(a: Any, b: Any) -> float:
     return float(cohen_kappa_score(a.astype(int), b.astype(int), labels=[0, 1]))
 
 
-def _stage_of(ev: "pd.DataFrame", hypnogram: Any) -> list[str | None]:
-    out = []
+def _stage_of(ev: pd.DataFrame, hypnogram: Any) -> list[str | None]:
+    out: list[str | None] = []
     hyp_labels = hypnogram.stage_labels_at(ev["onset"].to_numpy(float)) if hypnogram is not None else None
     for k, st in enumerate(ev["stage"]):
         if isinstance(st, str) and st:
@@ -261,10 +263,12 @@ def _stage_of(ev: "pd.DataFrame", hypnogram: Any) -> list[str | None]:
     return out
 
 
-def _indices(ref: "pd.DataFrame", test: "pd.DataFrame", *, hypnogram: Any, tst_h: float | None,
-             window: tuple[float, float]) -> tuple["pd.DataFrame", list[str]]:
+def _indices(ref: pd.DataFrame, test: pd.DataFrame, *, hypnogram: Any, tst_h: float | None,
+             window: tuple[float, float]) -> tuple[pd.DataFrame, list[str]]:
     import numpy as np
     import pandas as pd
+
+    from .schema import list_items
 
     notes: list[str] = []
     window_h = (window[1] - window[0]) / 3600.0
@@ -282,7 +286,7 @@ def _indices(ref: "pd.DataFrame", test: "pd.DataFrame", *, hypnogram: Any, tst_h
     pct_basis = ("% of 3-s REM mini-epochs" if hypnogram is not None
                  else "% of 3-s mini-epochs of the compared window (no hypnogram)")
 
-    def per_h(ev: "pd.DataFrame", mask: Any) -> float:
+    def per_h(ev: pd.DataFrame, mask: Any) -> float:
         if sleep_h <= 0:
             return float("nan")
         stage = np.asarray(_stage_of(ev, hypnogram), dtype=object)
@@ -290,7 +294,7 @@ def _indices(ref: "pd.DataFrame", test: "pd.DataFrame", *, hypnogram: Any, tst_h
         in_sleep = np.isin(stage, list(_SLEEP)) | ~known if hypnogram is None else np.isin(stage, list(_SLEEP))
         return float(np.sum(mask & in_sleep)) / sleep_h
 
-    def pct(ev: "pd.DataFrame", mask: Any) -> float:
+    def pct(ev: pd.DataFrame, mask: Any) -> float:
         if len(rem_grid) == 0:
             return float("nan")
         return 100.0 * float(_marked(ev[mask], rem_grid).mean())
@@ -306,14 +310,14 @@ def _indices(ref: "pd.DataFrame", test: "pd.DataFrame", *, hypnogram: Any, tst_h
          lambda e: pct(e, ((e["kind"] == "emg_phasic") | (e["trial_type"] == "rem_twitch")).to_numpy(bool))),
         ("chin_phasic_emg_pct", "%", pct_basis,
          lambda e: pct(e, (((e["kind"] == "emg_phasic") | (e["trial_type"] == "rem_twitch"))
-                           & e["region"].fillna("").str.split(",").map(lambda r: "chin" in r)).to_numpy(bool))),
+                           & e["region"].map(lambda r: "chin" in list_items(r))).to_numpy(bool))),
     ):
         a, b = fn(ref), fn(test)
         rows[name] = {"reference": a, "test": b, "difference": b - a, "unit": unit, "basis": basis}
     return pd.DataFrame.from_dict(rows, orient="index"), notes
 
 
-def _window(ref: "pd.DataFrame", test: "pd.DataFrame", hypnogram: Any, window_s: tuple[float, float] | None):
+def _window(ref: pd.DataFrame, test: pd.DataFrame, hypnogram: Any, window_s: tuple[float, float] | None):
     import numpy as np
 
     if window_s is not None:
@@ -331,15 +335,15 @@ def _window(ref: "pd.DataFrame", test: "pd.DataFrame", hypnogram: Any, window_s:
 
 def _check_params(match: str, tolerance_s: float, iou: float) -> None:
     if match not in MATCH_RULES:
-        raise ParameterError(f"unknown matching rule {match!r}; choose {' or '.join(MATCH_RULES)}", where="--match")
+        raise ParameterError(f"unknown matching rule {match!r}; choose {' or '.join(MATCH_RULES)}", where="match")
     if not (isinstance(tolerance_s, (int, float)) and math.isfinite(tolerance_s) and tolerance_s >= 0):
-        raise ParameterError(f"must be a number of seconds >= 0, got {tolerance_s!r}", where="--tolerance")
+        raise ParameterError(f"must be a number of seconds >= 0, got {tolerance_s!r}", where="tolerance_s")
     if not (isinstance(iou, (int, float)) and 0.0 <= iou <= 1.0):
-        raise ParameterError(f"must be between 0 and 1, got {iou!r}", where="--iou")
+        raise ParameterError(f"must be between 0 and 1, got {iou!r}", where="iou")
 
 
 # --------------------------------------------------------------------------------- API
-def compare_events(reference: "pd.DataFrame", test: "pd.DataFrame", *, match: str = "onset",
+def compare_events(reference: pd.DataFrame, test: pd.DataFrame, *, match: str = "onset",
                    tolerance_s: float = DEFAULT_TOLERANCE_S, iou: float = DEFAULT_IOU, by_channel: bool = False,
                    same: dict[str, str] | None = None, hypnogram: Any = None, stages: tuple[str, ...] | None = None,
                    tst_h: float | None = None, window_s: tuple[float, float] | None = None) -> Agreement:
@@ -377,7 +381,7 @@ def compare_events(reference: "pd.DataFrame", test: "pd.DataFrame", *, match: st
 
     _check_params(match, tolerance_s, iou)
     if stages and hypnogram is None:
-        raise ParameterError("restricting to stages needs a hypnogram", where="--stages",
+        raise ParameterError("restricting to stages needs a hypnogram", where="stages",
                              hint="pass --hypnogram, or leave --stages out")
     same = dict(same or {})
     ref = _events(reference, same, by_channel)
@@ -442,7 +446,7 @@ def compare_events(reference: "pd.DataFrame", test: "pd.DataFrame", *, match: st
     return Agreement(table=table, indices=indices, pairs=pairs_df, params=params, inputs=inputs, notes=tuple(notes))
 
 
-def _input_entry(df: "pd.DataFrame") -> dict:
+def _input_entry(df: pd.DataFrame) -> dict:
     scorer = df["scorer"].iloc[0] if "scorer" in df.columns and len(df) else None
     n = int((~df["kind"].isin(_NOT_EVENTS)).sum()) if "kind" in df.columns else len(df)
     return {"source": df.attrs.get("source"), "format": df.attrs.get("format"), "scorer": scorer, "n_events": n,
@@ -544,7 +548,7 @@ def _resolve_events_file(p: Path) -> Path:
 
 
 # ------------------------------------------------------------------------------ outputs
-def _plot(agreement: Agreement) -> "matplotlib.figure.Figure":
+def _plot(agreement: Agreement) -> matplotlib.figure.Figure:
     import numpy as np
     from matplotlib.figure import Figure
 
@@ -652,7 +656,8 @@ def _parse_same(values: list[str] | None) -> dict[str, str]:
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register ``myosleep compare``."""
-    p = subparsers.add_parser("compare", help="event-level agreement of two scorings (scorer vs myosleep, or two scorers)",
+    p = subparsers.add_parser("compare",
+                              help="event-level agreement of two scorings (scorer vs myosleep, or two scorers)",
                               description="Event-level agreement of TEST with REFERENCE: per-class precision, "
                                           "recall, F1, Cohen's kappa of 3-s mini-epochs, index differences.")
     p.add_argument("reference", help="reference events: a file (BIDS events.tsv, EDF+, NSRR/Profusion XML, "

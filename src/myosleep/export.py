@@ -21,7 +21,6 @@ All outputs are written all-or-nothing; bad input is one line on stderr and exit
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import re
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError, OutputError, ParameterError
+from .provenance import sha256_file
 
 __all__ = ["FORMATS", "export_results", "find_recording", "read_summary", "add_parser", "run"]
 
@@ -48,14 +48,6 @@ def read_summary(result_dir: Path) -> dict | None:
                          hint="run 'myosleep analyze' again to rewrite the folder") from None
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def find_recording(result_dir: Path, summary: dict | None, given: str | os.PathLike[str] | None = None
                    ) -> Path | None:
     """The recording an analyze folder was made from, or None when it cannot be found.
@@ -71,7 +63,7 @@ def find_recording(result_dir: Path, summary: dict | None, given: str | os.PathL
         p = Path(given)
         if not p.is_file():
             raise InputError("recording not found", where=p, hint="check the --recording path")
-        if digest and _sha256(p) != digest:
+        if digest and sha256_file(p) != digest:
             raise InputError(f"is not the recording of {result_dir} (its SHA-256 differs from summary.json's)",
                              where=p, hint="give the recording that was analysed")
         return p
@@ -92,7 +84,7 @@ def find_recording(result_dir: Path, summary: dict | None, given: str | os.PathL
         if key in seen or not c.is_file():
             continue
         seen.add(key)
-        if digest is None or _sha256(c) == digest:
+        if digest is None or sha256_file(c) == digest:
             return c
     return None
 
@@ -109,7 +101,7 @@ def _find_hypnogram(result_dir: Path, summary: dict | None) -> Path | None:
     if entry.get("name"):
         cands += [result_dir.parent / entry["name"], result_dir / entry["name"]]
     for c in cands:
-        if c.is_file() and (digest is None or _sha256(c) == digest):
+        if c.is_file() and (digest is None or sha256_file(c) == digest):
             return c
     return None
 
@@ -150,15 +142,15 @@ def export_results(result_dir: str | os.PathLike[str], *, fmt: str, out: str | o
     sub, ses, task, run, datatype : str
         BIDS entities (``sub`` defaults to the recording's name, letters and digits only).
     columns_meta : sequence | None
-        Column metadata of the BIDS sidecar; default
-        :data:`myosleep.io.events_columns.EVENTS_TSV_COLUMNS`.
+        Column metadata of the BIDS sidecar; default the schema's
+        (:func:`myosleep.schema.column_metadata`, ``"events"``).
     notes : list | None
         Receives one line per thing the user should know (e.g. no stages in the NSRR file).
     """
-    from .io.scored_events import read_events_tsv
+    from .schema import EVENTS
 
     if fmt not in FORMATS:
-        raise ParameterError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}", where="--format")
+        raise ParameterError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}", where="fmt")
     rdir = Path(result_dir)
     if not rdir.is_dir():
         raise InputError("is not a folder" if rdir.exists() else "folder not found", where=rdir,
@@ -166,7 +158,7 @@ def export_results(result_dir: str | os.PathLike[str], *, fmt: str, out: str | o
     events_path = rdir / "events.tsv"
     if not events_path.is_file():
         raise InputError("holds no events.tsv", where=rdir, hint="give the output folder of 'myosleep analyze'")
-    events = read_events_tsv(events_path)
+    events = EVENTS.read(events_path)  # the in-memory events: lists as tuples, a label's comma kept
     summary = read_summary(rdir)
     notes = notes if notes is not None else []
     rec_entry = ((summary or {}).get("inputs") or {}).get("recording") or {}
@@ -180,11 +172,10 @@ def export_results(result_dir: str | os.PathLike[str], *, fmt: str, out: str | o
                                  start_datetime=start)]
     if fmt == "bids":
         from ._version import __version__
-        from .io.events_columns import EVENTS_TSV_COLUMNS
         from .io.export_bids import write_bids_events
 
         root = Path(out) if out else rdir / "bids"
-        return write_bids_events(events, root, columns_meta=columns_meta or EVENTS_TSV_COLUMNS,
+        return write_bids_events(events, root, columns_meta=columns_meta,
                                  sub=sub or _bids_label(Path(rec_name).stem), ses=ses, task=task, run=run,
                                  datatype=datatype, generated_by={"Name": "myosleep", "Version": __version__})
     if fmt == "edf":

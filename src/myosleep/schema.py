@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import ParameterError
+from .errors import InputError, ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -40,6 +40,7 @@ __all__ = [
     "BURSTS",
     "EVENTS",
     "LEG_MOVEMENTS",
+    "LIST_DELIMITER",
     "MEMBERS",
     "MOTOR_EVENTS",
     "TABLES",
@@ -47,6 +48,7 @@ __all__ = [
     "Table",
     "column_metadata",
     "join_list",
+    "list_items",
     "split_list",
 ]
 
@@ -54,6 +56,9 @@ __all__ = [
 #: ``str``, ``category`` (one of :attr:`Column.levels`), ``list[str]`` and ``list[int]`` (tuples in
 #: memory, comma-joined in a TSV).
 DTYPES = ("float", "int", "bool", "bool?", "str", "category", "list[str]", "list[int]")
+#: Separator of list items in a TSV cell (BIDS sidecar ``Delimiter``).
+LIST_DELIMITER = ","
+_BOOL_LEVELS = {"True": "Yes", "False": "No"}
 
 
 @dataclass(frozen=True)
@@ -94,12 +99,21 @@ class Column:
             raise ValueError(f"column {self.name}: a category needs its levels")
 
     def to_sidecar(self) -> dict[str, object]:
-        """This column as a BIDS sidecar entry: ``Description``, ``Units``, ``Levels`` (when known)."""
+        """This column as a BIDS sidecar entry: ``Description``, ``Units``, ``Levels`` (when known).
+
+        Boolean columns get the two values as ``Levels``; list columns get BIDS 1.10's
+        ``Delimiter`` (``,``; an item holding a comma has it escaped as ``\\,``, see
+        :func:`join_list`).
+        """
         out: dict[str, object] = {"Description": self.description}
         if self.unit is not None:
             out["Units"] = self.unit
         if self.levels:
             out["Levels"] = dict(self.levels)
+        elif self.dtype in ("bool", "bool?"):
+            out["Levels"] = dict(_BOOL_LEVELS)
+        if self.dtype in ("list[str]", "list[int]"):
+            out["Delimiter"] = LIST_DELIMITER
         return out
 
 
@@ -184,16 +198,69 @@ class Table:
         self.to_strings(df).to_csv(path, sep="\t", index=False, lineterminator="\n")
         return Path(path)
 
+    def matches_file(self, path: str | os.PathLike[str]) -> bool:
+        """True when the file's header line is exactly this table's columns (a file myosleep wrote)."""
+        try:
+            with open(path, encoding="utf-8-sig") as fh:
+                header = fh.readline().rstrip("\r\n").split("\t")
+        except (OSError, UnicodeDecodeError):
+            return False
+        return tuple(header) == self.names
+
     def read(self, path: str | os.PathLike[str]) -> pd.DataFrame:
-        """Read a file written by :meth:`write` back into the in-memory form (lists as tuples)."""
+        """Read a file written by :meth:`write` back into the in-memory form (lists as tuples).
+
+        Raises
+        ------
+        InputError
+            The file is missing, not a table, lacks columns, or holds a cell that is not of
+            its column's type (naming the file, the column and the line).
+        """
         import pandas as pd
 
-        raw = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
-        out = {c.name: _parse_column(raw[c.name].tolist(), c) for c in self.columns if c.name in raw}
-        return self.conform(pd.DataFrame(out), where=str(path))
+        hint = f"give the {self.filename or self.name + ' table'} as myosleep wrote it (or write it again)"
+        try:
+            raw = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+        except FileNotFoundError:
+            raise InputError("file not found", where=path, hint=hint) from None
+        except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+            raise InputError(f"cannot be read as a tab-separated table ({' '.join(str(err).split())})",
+                             where=path, hint=hint) from None
+        out = {}
+        for c in self.columns:
+            if c.name in raw:
+                cells = raw[c.name].tolist()
+                try:
+                    out[c.name] = _parse_column(cells, c)
+                except ValueError:
+                    line = next(i for i, cell in enumerate(cells) if not _parses(cell, c)) + 2
+                    raise InputError(f"column {c.name} on line {line} holds {cells[line - 2]!r}, not {c.dtype}",
+                                     where=path, hint=hint) from None
+        try:
+            return self.conform(pd.DataFrame(out), where=str(path))
+        except ParameterError as err:
+            raise InputError(err.what, where=path, hint=hint) from None
 
 
 # ------------------------------------------------------------------------- cells
+def list_items(value: object) -> tuple[str, ...]:
+    """The items of a list cell: a tuple (or list) in memory, or its text as :meth:`Table.write` writes it.
+
+    Text is split by :func:`split_list` (an escaped comma stays inside its item); ``n/a``,
+    empty and missing values are no items; items are stripped of surrounding spaces and
+    empty items dropped.  For readers that take both myosleep's tables and other tools'
+    comma-separated cells.
+    """
+    if value is None or (isinstance(value, float) and value != value):
+        return ()
+    if isinstance(value, (tuple, list)):
+        items: Sequence[object] = value
+    else:
+        text = str(value).strip()
+        items = () if text in ("", "n/a", "nan", "None", "<NA>") else split_list(text)
+    return tuple(t for t in (str(i).strip() for i in items) if t)
+
+
 def join_list(items: Sequence[object]) -> str:
     """``("EMG LAT", "Leg, left")`` -> ``"EMG LAT,Leg\\, left"`` (commas and backslashes escaped)."""
     return ",".join(str(i).replace("\\", "\\\\").replace(",", "\\,") for i in items)
@@ -233,6 +300,8 @@ def _format(v: object, col: Column) -> str:
     import math
 
     if col.dtype in ("list[str]", "list[int]"):
+        if isinstance(v, str):  # tuple("a,b") would write every character as an item
+            raise ValueError(f"column {col.name}: a string where a list (tuple) belongs: {v!r}")
         items = () if v is None else tuple(v)  # type: ignore[arg-type]
         return join_list(items) if items else "n/a"
     if isinstance(v, (tuple, list)):
@@ -251,6 +320,14 @@ def _format(v: object, col: Column) -> str:
         return "n/a"
     # A tab or newline would break the TSV: fold them.
     return " ".join(text.split()) if ("\t" in text or "\n" in text or "\r" in text) else text
+
+
+def _parses(cell: str, col: Column) -> bool:
+    try:
+        _parse_column([cell], col)
+    except ValueError:
+        return False
+    return True
 
 
 def _parse_column(cells: list[str], col: Column) -> list[object]:

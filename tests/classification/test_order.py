@@ -22,7 +22,9 @@ def test_docstring_lists_the_steps_in_order():
 
 
 def test_findings_in_summary_order():
-    assert len(FINDINGS) == len(FindingCode)
+    # every finding but functional_jerks, which the neurophysiology stage sets after classification
+    codes = [c for c in FindingCode if c is not FindingCode.FUNCTIONAL_JERKS]
+    assert len(FINDINGS) == len(codes)
     c = classify(detection([]), make_context([0] * 10 + [2] * 100))
-    assert [f.code for f in c.findings] == list(FindingCode)
+    assert [f.code for f in c.findings] == codes
     assert c.order == tuple(s.name for s in STEPS)

@@ -58,8 +58,9 @@ def test_real_files_match_edfio_and_mne(path):
     anns, start, date_unknown = _edf_annotations(path, source=str(path))
     ref, ref_start, ref_time = _edfio(path)
     _same(anns, ref)
-    if ref_start is None:  # HMC: anonymised start date, clock time only
-        assert date_unknown and start.time() == ref_time and start.date() == dt.date(1985, 1, 1)
+    if ref_start is None:  # HMC: anonymised start date ("Startdate X"), clock time only
+        # the date is the header's dd.mm.yy (01.01.01: 2001 by the EDF clipping rule), the one rule of edf_header
+        assert date_unknown and start.time() == ref_time and start.date() == dt.date(2001, 1, 1)
     else:  # Sleep-EDF
         assert not date_unknown and start == ref_start
     # MNE: the same onsets and texts (it gives a missing duration as 0)

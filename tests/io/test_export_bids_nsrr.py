@@ -13,31 +13,31 @@ import pytest
 
 from myosleep.classification.classify import EVENT_COLUMNS
 from myosleep.errors import OutputError, ParameterError
-from myosleep.io.events_columns import EVENTS_TSV_COLUMNS
 from myosleep.io.export_bids import (bids_events_paths, events_sidecar, write_bids_events, write_events_csv)
 from myosleep.io.export_nsrr import events_to_nsrr_xml, nsrr_concept, write_nsrr_xml
 from myosleep.io.hypnogram import read_hypnogram, read_scored_events
 from myosleep.io.hypnogram_model import Hypnogram
 from myosleep.io.scored_events import read_scorer_events
+from myosleep.schema import EVENTS, column_metadata
 from myosleep.vocab import TrialType
 
 
 def _events() -> pd.DataFrame:
-    ev = pd.DataFrame({
+    """events.tsv rows in memory (myosleep.schema.EVENTS): lists as tuples, missing as None/NaN."""
+    ev = {
         "onset": [30.5, 95.25, 130.0], "duration": [1.5, 0.075, 2.0],
         "trial_type": ["leg_movement", "fragmentary_myoclonus", "leg_movement"],
-        "channel": ["EMG LAT", "EMG Chin", "EMG LAT,EMG RAT"], "stage": ["N2", "N2", "R"],
-        "peak_amplitude_uv": [40.123, 55.0, 12.5], "periodic": [True, "n/a", False],
-    })
-    for col in EVENT_COLUMNS:
-        if col not in ev.columns:
-            ev[col] = np.nan
-    return ev[EVENT_COLUMNS]
+        "channel": [("EMG LAT",), ("EMG Chin",), ("EMG LAT", "EMG RAT")], "stage": ["N2", "N2", "R"],
+        "peak_amplitude_uv": [40.123, 55.0, 12.5], "periodic": [True, None, False],
+    }
+    for col in EVENTS.columns:
+        ev.setdefault(col.name, [() if col.dtype.startswith("list") else np.nan] * 3)
+    return EVENTS.conform(pd.DataFrame(ev), where="test events")
 
 
 def test_metadata_describes_every_events_tsv_column():
-    assert [c.name for c in EVENTS_TSV_COLUMNS] == EVENT_COLUMNS
-    side = events_sidecar(EVENTS_TSV_COLUMNS, columns=EVENT_COLUMNS)
+    side = events_sidecar(columns=EVENT_COLUMNS)  # default: the schema's metadata
+    assert side == column_metadata("events")
     assert list(side) == EVENT_COLUMNS
     # units in names (STYLE.md) are the sidecar's Units, in CMIXF-12 spelling
     for name, obj in side.items():
@@ -48,7 +48,7 @@ def test_metadata_describes_every_events_tsv_column():
             assert obj["Units"] == unit, name
     assert side["onset"]["Units"] == side["duration"]["Units"] == "s"
     assert set(side["trial_type"]["Levels"]) == {t.value for t in TrialType}
-    assert set(side["stage"]["Levels"]) == {"W", "N1", "N2", "N3", "R", "n/a"}
+    assert set(side["stage"]["Levels"]) == {"W", "N1", "N2", "N3", "R"}  # n/a: BIDS's missing value
     assert side["channel"]["Delimiter"] == "," and side["periodic"]["Levels"] == {"True": "Yes", "False": "No"}
 
 
@@ -67,7 +67,7 @@ def test_sidecar_takes_any_metadata_objects_and_refuses_gaps():
 
 
 def test_bids_layout(tmp_path):
-    paths = write_bids_events(_events(), tmp_path, columns_meta=EVENTS_TSV_COLUMNS, sub="P07", ses="night1",
+    paths = write_bids_events(_events(), tmp_path, sub="P07", ses="night1",
                               generated_by={"Name": "myosleep", "Version": "x"})
     tsv, side, desc = paths
     assert tsv == tmp_path / "sub-P07" / "ses-night1" / "eeg" / "sub-P07_ses-night1_task-sleep_events.tsv"
@@ -81,7 +81,7 @@ def test_bids_layout(tmp_path):
     assert d["BIDSVersion"] and d["DatasetType"] == "derivative" and d["GeneratedBy"][0]["Name"] == "myosleep"
     # an existing dataset keeps its description
     desc.write_text('{"Name": "lab PSG", "BIDSVersion": "1.9.0"}')
-    again = write_bids_events(_events(), tmp_path, columns_meta=EVENTS_TSV_COLUMNS, sub="P08")
+    again = write_bids_events(_events(), tmp_path, sub="P08")
     assert len(again) == 2 and json.loads(desc.read_text())["Name"] == "lab PSG"
     assert again[0] == tmp_path / "sub-P08" / "eeg" / "sub-P08_task-sleep_events.tsv"
 
@@ -95,11 +95,11 @@ def test_bids_labels_and_all_or_nothing(tmp_path):
     _, side = bids_events_paths(tmp_path / "ds", sub="P07")
     side.mkdir(parents=True)
     with pytest.raises(OutputError):
-        write_bids_events(_events(), tmp_path / "ds", columns_meta=EVENTS_TSV_COLUMNS, sub="P07")
+        write_bids_events(_events(), tmp_path / "ds", sub="P07")
     assert sorted(p.name for p in (tmp_path / "ds").rglob("*")) == ["eeg", "sub-P07", side.name]
     # a metadata gap is refused before any folder is made
     with pytest.raises(ParameterError, match="no column metadata"):
-        write_bids_events(_events(), tmp_path / "ds2", columns_meta=EVENTS_TSV_COLUMNS[:3], sub="P07")
+        write_bids_events(_events(), tmp_path / "ds2", columns_meta=EVENTS.columns[:3], sub="P07")
     assert not (tmp_path / "ds2").exists()
 
 
@@ -162,3 +162,23 @@ def test_nsrr_without_hypnogram_or_start():
     evs = root.find("ScoredEvents").findall("ScoredEvent")
     assert len(evs) == 2 and evs[0].find("ClockTime") is None
     assert evs[0].find("Duration").text == "32.0"  # end of the last event
+
+
+def test_a_label_with_a_comma_round_trips_through_every_export(tmp_path):
+    """events.tsv (the schema's writer), BIDS, NSRR XML and EDF+ keep "Leg, left" one label."""
+    from myosleep.io.export_edf import edf_annotation_texts, split_channels, write_annotations_edf
+
+    ev = _events()
+    ev["channel"] = [("Leg, left",), ("EMG Chin",), ("Leg, left", "EMG RAT")]
+    ev["n_channels"], ev["series_id"], ev["cluster_id"], ev["event_id"] = [1, 1, 2], -1, -1, [-1, 0, -1]
+    tsv, _, _ = write_bids_events(ev, tmp_path / "ds", sub="P01")
+    assert "Leg\\, left,EMG RAT" in tsv.read_text()  # escaped as the schema writes it
+    assert list(EVENTS.read(tsv)["channel"]) == list(ev["channel"])
+    assert list(read_scorer_events(tsv)["channel"]) == list(ev["channel"])  # ours: read by the schema
+    assert split_channels("Leg\\, left,EMG RAT") == ["Leg, left", "EMG RAT"] == split_channels(ev["channel"][2])
+    nsrr = write_nsrr_xml(ev, tmp_path / "n-nsrr.xml", start_datetime=dt.datetime(2021, 6, 1, 22, 59, 45))
+    back = read_scorer_events(nsrr)
+    assert list(back["channel"]) == list(ev["channel"])
+    assert edf_annotation_texts(ev)[0] == "leg_movement@@Leg, left"
+    edf = write_annotations_edf(ev, tmp_path / "a.edf", start_datetime=dt.datetime(2021, 6, 1, 22, 59, 45))
+    assert list(read_scorer_events(edf)["channel"]) == [("Leg, left",), ("EMG Chin",), ()]  # EDF+: one label

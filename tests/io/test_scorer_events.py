@@ -122,7 +122,7 @@ def test_somnomedics_generic_emg_events(real_dir, name):
         m = re.match(r"(Left|Right)?(Chin|Arm|Leg)(Phasic|Tonic|Any|Artifact)$", label)
         assert kind == kinds[m.group(3)]
         expected = m.group(2).lower() + (f"_{m.group(1).lower()}" if m.group(1) else "")
-        assert region == expected
+        assert region == (expected,)
     assert df["trial_type"].isna().all() and (df["scorer"] == "rater").all()
     assert df["source"].iloc[0] == f"file:{name}"
 
@@ -140,7 +140,7 @@ def test_somnomedics_profile_and_arousals(real_dir):
 def test_edf_plus_hypnogram_with_channel_specific_annotations(real_dir):
     df = read_scorer_events(real_dir / "hmc" / "SN001-hypnogram.edf")
     lights = df[df["kind"] == "lights"]
-    assert list(lights["channel"]) == ["EEG F4-A1", "EEG Fpz-Cz"]  # as in the file (MNE reads the same)
+    assert list(lights["channel"]) == [("EEG F4-A1",), ("EEG Fpz-Cz",)]  # as in the file (MNE reads the same)
     stages = df[df["kind"] == "stage"]
     assert set(stages["stage"]) <= {"W", "N1", "N2", "N3", "R", "n/a"} and len(stages) > 800
 
@@ -161,7 +161,8 @@ def test_bids_events_table(tmp_path):
     assert list(df["trial_type"]) == ["fragmentary_myoclonus", "leg_movement", "hypnic_jerk"]
     assert list(df["periodic"]) == [None, True, None]
     assert list(df["stage"]) == ["N2", "N2", "N1"]
-    assert list(df["region"]) == ["leg_right", "leg_left", "chin,leg_left"]
+    assert list(df["region"]) == [("leg_right",), ("leg_left",), ("chin", "leg_left")]
+    assert list(df["channel"]) == [("EMG RAT",), ("EMG LAT",), ("EMG Chin", "EMG LAT")]
     assert df.attrs["format"] == "bids" and df["scorer"].iloc[0] == "events"
 
 
@@ -195,7 +196,7 @@ def test_nsrr_xml_events_and_alignment(tmp_path):
     df = read_scorer_events(path, recording_start=datetime(2021, 3, 4, 22, 29, 30))
     lm = df[df["kind"] == "limb_movement"].iloc[0]
     # the file starts 30 s after the recording: onsets move by +30 s
-    assert lm["onset"] == pytest.approx(61.5) and lm["periodic"] is True and lm["region"] == "leg_left"
+    assert lm["onset"] == pytest.approx(61.5) and lm["periodic"] is True and lm["region"] == ("leg_left",)
     assert list(df["kind"]) == ["stage", "limb_movement", "arousal"]
 
 
@@ -210,7 +211,7 @@ def test_profusion_xml_events(tmp_path):
     df = read_scorer_events(path)
     assert list(df["trial_type"]) == ["leg_movement", None]
     assert list(df["kind"]) == ["limb_movement", "respiratory"]
-    assert df["periodic"].iloc[0] is True and df["region"].iloc[0] == "leg_right"
+    assert df["periodic"].iloc[0] is True and df["region"].iloc[0] == ("leg_right",)
 
 
 def test_bad_inputs(tmp_path):

@@ -67,3 +67,25 @@ def test_events_reader_bids(tmp_path):
         read_events_file(bad)
     with pytest.raises(InputError, match="not found"):
         read_events_file(tmp_path / "missing.tsv")
+
+
+def test_events_reader_myosleep_events_and_trigger_muscles(tmp_path):
+    """analyze's events.tsv is read by the schema (a comma inside a label kept); the trigger is the
+    first muscle of a tuple (events in memory) or of a comma-separated cell (other files)."""
+    import pandas as pd
+
+    from myosleep.neurophysiology.epochs import select_jerks
+    from myosleep.schema import EVENTS
+
+    row = {c.name: (() if c.dtype.startswith("list") else -1) for c in EVENTS.columns}
+    ev = pd.DataFrame([{**row, "onset": 20.0, "duration": 0.1, "trial_type": "myoclonic_jerk", "stage": "N2",
+                        "channel": ("Arm, left", "EMG LAT"), "max_burst_duration_ms": 40.0, "rule": "r"},
+                       {**row, "onset": 5.0, "duration": 0.2, "trial_type": "myoclonic_jerk", "stage": "N2",
+                        "channel": ("EMG Chin",), "max_burst_duration_ms": 60.0, "rule": "r"}])
+    path = EVENTS.write(ev, tmp_path / "events.tsv")
+    df = read_events_file(path)
+    assert list(df["onset"]) == [5.0, 20.0] and df["channel"].iloc[1] == ("Arm, left", "EMG LAT")
+    jerks = select_jerks(df, classes=("myoclonic_jerk",))
+    assert list(jerks.trigger) == ["EMG Chin", "Arm, left"] and list(jerks.burst_ms) == [60.0, 40.0]
+    other = pd.DataFrame({"onset": [1.0], "duration": [0.1], "trial_type": ["jerk"], "channel": ["EMG RAT,EMG LAT"]})
+    assert list(select_jerks(other, classes=None).trigger) == ["EMG RAT"]

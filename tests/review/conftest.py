@@ -17,12 +17,14 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from myosleep.schema import join_list
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 #: Text that would run script if it reached the page as HTML.
 HOSTILE_PATIENT = "<img src=x onerror=\"document.title='pwned'\">"
 HOSTILE_RULE = "<script>document.title='pwned'</script><b>bold</b>"
-HOSTILE_LABEL = "<i>ch</i>&amp;"
+HOSTILE_LABEL = "<i>c,h</i>&amp;"  # markup, and a comma: events.tsv escapes it (myosleep.schema.join_list)
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
@@ -44,7 +46,7 @@ TINY_EVENTS = [
     ("10.5000", "0.1000", "fragmentary_myoclonus", "EMG LAT", "N2", "40.00", "single-channel potential 100 ms"),
     ("31.0000", "2.0000", "leg_movement", "EMG LAT", "N2", "35.50", HOSTILE_RULE),
     ("62.2500", "0.2000", "hypnic_jerk", "EMG Chin,EMG LAT", "N1", "80.00", "2 body regions"),
-    ("90.0000", "1.5000", "leg_movement", f"EMG LAT,{HOSTILE_LABEL}", "N2", "n/a", "leg EMG 1.5 s"),
+    ("90.0000", "1.5000", "leg_movement", join_list(("EMG LAT", HOSTILE_LABEL)), "N2", "n/a", "leg EMG 1.5 s"),
 ]
 TINY_DURATION_S = 120.0
 

@@ -235,3 +235,16 @@ def test_reviewer_names():
     for bad in ("", "   ", "x" * 81, "a\x00b"):
         with pytest.raises(ParameterError):
             check_reviewer(bad)
+
+
+def test_an_added_event_writes_its_channels_as_events_tsv_does(tiny):
+    from myosleep.schema import split_list
+
+    from .conftest import HOSTILE_LABEL
+
+    _, out = tiny
+    store = ReviewStore(out, reviewer="A. Reviewer", channel_labels=(*LABELS, HOSTILE_LABEL),
+                        duration_s=TINY_DURATION_S)
+    row = store.add(onset_s=50.0, duration_s=1.0, trial_type="leg_movement", channels=["EMG LAT", HOSTILE_LABEL])
+    assert split_list(row["channel"]) == ("EMG LAT", HOSTILE_LABEL)  # the label's comma escaped, not a separator
+    assert split_list(_table(out).set_index("review_id").loc["a1", "channel"]) == ("EMG LAT", HOSTILE_LABEL)

@@ -33,7 +33,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="override channel roles for every night, e.g. chin=EMG1,leg=LAT,leg=RAT (repeatable)")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, default=None, metavar="N",
-                       help="local worker processes (default: one per two CPUs; each spreads its night's channels over the two)")
+                       help="local worker processes (default: one per two CPUs; each spreads its night's "
+                            "channels over the two)")
     where.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
                        help="run on an existing Dask distributed cluster (workers need the same paths "
                             "and myosleep version)")

@@ -65,7 +65,7 @@ def _iso_date(v: Any) -> str | None:
     return text[:10] if text and text.lower() not in ("nan", "none", "nat") else None
 
 
-def _read_table(path: Path) -> "pd.DataFrame":
+def _read_table(path: Path) -> pd.DataFrame:
     import pandas as pd
 
     if not path.is_file():
@@ -83,7 +83,7 @@ def _read_table(path: Path) -> "pd.DataFrame":
     return df
 
 
-def _numeric(df: "pd.DataFrame", skip: set[str]) -> tuple["pd.DataFrame", list[str]]:
+def _numeric(df: pd.DataFrame, skip: set[str]) -> tuple[pd.DataFrame, list[str]]:
     """Columns converted to numbers where every non-missing value is a number; the others listed."""
     import pandas as pd
 
@@ -133,7 +133,7 @@ def read_bids_tables(root: str | os.PathLike[str]) -> dict[tuple[str, str | None
     return out
 
 
-def read_covariate_table(path: str | os.PathLike[str]) -> "pd.DataFrame":
+def read_covariate_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     """A diary / participants / per-night table with its key columns renamed to the canonical ones.
 
     Key columns (case-insensitive, aliases accepted): ``recording_id``, ``participant_id``
@@ -200,7 +200,7 @@ class CovariateJoin:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
 
 
-def _check_unique(df: "pd.DataFrame", keys: list[str], source: str) -> None:
+def _check_unique(df: pd.DataFrame, keys: list[str], source: str) -> None:
     dup = df.duplicated(subset=keys, keep=False)
     if dup.any():
         first = df[dup].iloc[0]
@@ -209,8 +209,8 @@ def _check_unique(df: "pd.DataFrame", keys: list[str], source: str) -> None:
                          hint="keep one row per night (average or drop the duplicates first)")
 
 
-def join_covariates(cohort: "pd.DataFrame", table: "pd.DataFrame", *, source: str,
-                    diary_date: str = "evening") -> tuple["pd.DataFrame", CovariateJoin]:
+def join_covariates(cohort: pd.DataFrame, table: pd.DataFrame, *, source: str,
+                    diary_date: str = "evening") -> tuple[pd.DataFrame, CovariateJoin]:
     """Add the table's numeric columns to the cohort (``cov_<name>``), one row per night.
 
     Parameters
@@ -227,7 +227,7 @@ def join_covariates(cohort: "pd.DataFrame", table: "pd.DataFrame", *, source: st
     import pandas as pd
 
     if diary_date not in DIARY_DATES:
-        raise ParameterError(f"must be one of {', '.join(DIARY_DATES)}, got {diary_date!r}", where="--diary-date")
+        raise ParameterError(f"must be one of {', '.join(DIARY_DATES)}, got {diary_date!r}", where="diary_date")
     table = table.copy()
     cohort = cohort.copy()
     if "recording_id" in table.columns:
@@ -284,7 +284,7 @@ def join_covariates(cohort: "pd.DataFrame", table: "pd.DataFrame", *, source: st
     return pd.DataFrame(merged), info
 
 
-def bids_covariate_table(roots: list[str]) -> "pd.DataFrame | None":
+def bids_covariate_table(roots: list[str]) -> pd.DataFrame | None:
     """participants.tsv + sessions.tsv of the BIDS roots as one table keyed by participant (and session)."""
     import pandas as pd
 

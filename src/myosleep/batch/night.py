@@ -29,6 +29,8 @@ from typing import Any
 from .._atomic import atomic_write_text, prepare_out_dir
 from .._version import __version__
 from ..errors import InputError
+from ..pipeline import OUTPUT_FILES  # what analyze writes into each night's folder
+from ..provenance import sha256_file
 
 __all__ = ["run_night", "read_manifest", "manifest_is_current", "failure_manifest", "MANIFEST",
            "STATUS_DONE", "STATUS_FAILED", "STATUS_SKIPPED", "BAD_INPUT", "UNEXPECTED"]
@@ -36,7 +38,6 @@ __all__ = ["run_night", "read_manifest", "manifest_is_current", "failure_manifes
 logger = logging.getLogger("myosleep")
 
 MANIFEST = "batch.json"
-OUTPUT_FILES = ("events.tsv", "summary.json", "report.html")
 STATUS_DONE, STATUS_FAILED, STATUS_SKIPPED = "done", "failed", "skipped"
 #: error kinds: bad input (an InputError: the file, hypnogram or option is wrong) or unexpected (a bug,
 #: a worker that died, memory exhausted).
@@ -46,14 +47,6 @@ BAD_INPUT, UNEXPECTED = "bad_input", "unexpected"
 #: its recording's arrays, so memory per process is bounded by one night (see docs/batch.md).
 _NIGHT_LOCK = threading.Lock()
 _INPUT_KEYS = ("recording", "hypnogram", "scored_events")
-
-
-def _sha256(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def peak_rss_mib() -> float:
@@ -195,12 +188,13 @@ def _run_night(night: dict, options: dict, folder: Path, t0: float) -> dict:
         stats = _file_stats(night)
         for key in _INPUT_KEYS:
             prev = (old or {}).get("inputs", {}).get(key) if old and old.get("version") == __version__ else None
-            if stats[key] is None:
+            stat = stats[key]
+            if stat is None:
                 files[key] = None
-            elif _stats_match(prev, stats[key]):
-                files[key] = {**stats[key], "sha256": prev["sha256"]}
+            elif prev is not None and _stats_match(prev, stat):
+                files[key] = {**stat, "sha256": prev["sha256"]}
             else:
-                files[key] = {**stats[key], "sha256": _sha256(stats[key]["path"])}
+                files[key] = {**stat, "sha256": sha256_file(stat["path"])}
     except OSError as err:
         error = f"{err.filename or night['recording']}: cannot be read ({err.strerror or err}). Check the path " \
                 "and its permissions."

@@ -109,11 +109,11 @@ def _expand(inputs: list[str]) -> list[tuple[Path, Path | None]]:
         else:
             raise InputError("no such file or folder", where=text, hint="check the path")
     seen: set[Path] = set()
-    unique = []
-    for rec, root in out:
+    unique: list[tuple[Path, Path | None]] = []
+    for rec, bids_root in out:
         if rec not in seen:
             seen.add(rec)
-            unique.append((rec, root))
+            unique.append((rec, bids_root))
     return unique
 
 
@@ -158,7 +158,7 @@ def _fill(pattern: str, rec: Path, rid: str, ents: dict[str, str]) -> str:
         return pattern.format(**values)
     except (KeyError, IndexError, ValueError) as err:
         raise ParameterError(f"cannot fill {pattern!r} ({err}); placeholders are "
-                             "{stem} {base} {dir} {id} {sub} {ses}", where="--hypnograms/--events") from None
+                             "{stem} {base} {dir} {id} {sub} {ses}", where="hypnograms/scored_events") from None
 
 
 def _match(pattern: str | None, default: list[str], rec: Path, rid: str, ents: dict[str, str],

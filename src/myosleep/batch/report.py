@@ -103,7 +103,7 @@ def _environment():
                        autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
 
 
-def _assoc_row(a: "Association", labels: dict[str, str]) -> dict:
+def _assoc_row(a: Association, labels: dict[str, str]) -> dict:
     return {
         "measure": labels.get(a.measure, a.measure), "measure_col": a.measure, "covariate": a.covariate,
         "n": a.n_nights, "people": a.n_participants, "design": a.design,
@@ -114,7 +114,7 @@ def _assoc_row(a: "Association", labels: dict[str, str]) -> dict:
     }
 
 
-def render_cohort_report(cohort: "pd.DataFrame", joins: list["CovariateJoin"], result: "CohortAssociations",
+def render_cohort_report(cohort: pd.DataFrame, joins: list[CovariateJoin], result: CohortAssociations,
                          *, covariates: dict[str, str]) -> str:
     """The page: cohort overview, failed nights, how covariates joined, associations and plots."""
     from .covariates import COVARIATE_PREFIX
@@ -164,7 +164,7 @@ def render_cohort_report(cohort: "pd.DataFrame", joins: list["CovariateJoin"], r
         one_person=n_people == 1, prefix=COVARIATE_PREFIX)
 
 
-def write_cohort_report(cohort: "pd.DataFrame", joins: list["CovariateJoin"], out_dir: str | os.PathLike[str],
+def write_cohort_report(cohort: pd.DataFrame, joins: list[CovariateJoin], out_dir: str | os.PathLike[str],
                         *, alpha: float = 0.05) -> Path:
     """Relate the jerk measures to the joined covariates and write ``cohort_report.html``."""
     from .covariates import COVARIATE_PREFIX

@@ -26,8 +26,16 @@ from typing import Any
 from .._atomic import check_out_dir, prepare_out_dir
 from .._version import __version__
 from ..errors import InputError, ParameterError
-from .night import (BAD_INPUT, STATUS_FAILED, STATUS_SKIPPED, UNEXPECTED, failure_manifest, manifest_is_current,
-                    read_manifest, run_night)
+from .night import (
+    BAD_INPUT,
+    STATUS_FAILED,
+    STATUS_SKIPPED,
+    UNEXPECTED,
+    failure_manifest,
+    manifest_is_current,
+    read_manifest,
+    run_night,
+)
 from .plan import Night, plan_nights
 
 __all__ = ["run_batch", "BatchResult", "EXIT_OK", "EXIT_FAILED_UNEXPECTEDLY", "EXIT_BAD_INPUT"]
@@ -93,8 +101,14 @@ class _Progress:
         self._bar = None
         if show:
             from rich.console import Console
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                                       TimeRemainingColumn)
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
 
             self._bar = Progress(TextColumn("myosleep batch"), BarColumn(), MofNCompleteColumn(),
                                  TextColumn("nights"), TimeElapsedColumn(), TextColumn("ETA"),
@@ -143,7 +157,7 @@ def _check_workers(workers: int | None) -> int:
     except (TypeError, ValueError):
         ok = False
     if not ok:
-        raise ParameterError(f"must be an integer >= 1 (worker processes), got {workers!r}", where="--workers")
+        raise ParameterError(f"must be an integer >= 1 (worker processes), got {workers!r}", where="workers")
     return n
 
 
@@ -238,17 +252,18 @@ def run_batch(inputs: list[str], *, out_dir: str | os.PathLike[str], hypnograms:
         Progress bar with ETA on stderr.
     """
     from ..age import parse_age
-    from ..pipeline import _check_rules
+    from ..classification.rules import get_ruleset
 
     t0 = time.perf_counter()
-    rules = _check_rules(rules)
-    age_text = None if age is None else parse_age(age).text
+    rules = get_ruleset(rules).name
+    parsed_age = parse_age(age)
+    age_text = None if parsed_age is None else parsed_age.text
     if scheduler is not None and workers is not None:
         raise ParameterError("give either --workers (local processes) or --scheduler (a Dask cluster), not both",
-                             where="--workers/--scheduler")
+                             where="workers/scheduler")
     n_local = _check_workers(workers)
     if not 0 < float(alpha) < 1:
-        raise ParameterError(f"must be between 0 and 1, got {alpha!r}", where="--alpha")
+        raise ParameterError(f"must be between 0 and 1, got {alpha!r}", where="alpha")
     check_out_dir(out_dir)
     nights = plan_nights(list(inputs), hypnograms=hypnograms, scored_events=scored_events, age=age_text)
     tables = _read_covariate_tables(covariates or [])

@@ -107,7 +107,7 @@ class CohortAssociations:
     alpha: float
     n_tested: int
 
-    def to_dataframe(self) -> "pd.DataFrame":
+    def to_dataframe(self) -> pd.DataFrame:
         import pandas as pd
 
         return pd.DataFrame([asdict(a) for a in self.associations])
@@ -230,7 +230,7 @@ def mixed_slope(y, x, groups) -> tuple[tuple[float, float, float, float], str, s
             f"least squares on the people's means; t test, {int(fit.df_resid)} df", note)
 
 
-def _pair(df: "pd.DataFrame", measure: str, cov_col: str, covariate: str, order_col: str | None) -> Association:
+def _pair(df: pd.DataFrame, measure: str, cov_col: str, covariate: str, order_col: str | None) -> Association:
     sub = df[[measure, cov_col, "_person"] + ([order_col] if order_col else [])].dropna(subset=[measure, cov_col])
     n = len(sub)
     people = sub["_person"].nunique()
@@ -263,7 +263,7 @@ def _pair(df: "pd.DataFrame", measure: str, cov_col: str, covariate: str, order_
                        slope_method=method, p=p, note=note)
 
 
-def associate(cohort: "pd.DataFrame", *, measures: list[str], covariates: dict[str, str],
+def associate(cohort: pd.DataFrame, *, measures: list[str], covariates: dict[str, str],
               participant_col: str = "participant_id", order_col: str | None = "night_date",
               alpha: float = 0.05) -> CohortAssociations:
     """Relate every measure to every covariate over the nights that have both.

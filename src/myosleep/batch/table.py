@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._atomic import atomic_path
+from ..schema import join_list
+from ..vocab import FindingCode, TrialType
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -41,11 +43,9 @@ MEASURES: dict[str, str] = {
     "lm_index_per_h": "leg movement index (/h sleep)",
     "rem_twitches_per_h_rem": "REM twitches per hour of REM",
 }
-FINDING_CODES = ("sleep_starts", "excessive_fragmentary_myoclonus", "periodic_limb_movements",
-                 "rem_sleep_without_atonia", "benign_neonatal_sleep_myoclonus", "propriospinal_myoclonus",
-                 "cortical_myoclonus", "functional_jerks")
-TRIAL_TYPES = ("hypnic_jerk", "fragmentary_myoclonus", "leg_movement", "rem_twitch", "neonatal_myoclonus",
-               "propriospinal_myoclonus", "cortical_myoclonus", "myoclonic_jerk", "body_movement")
+#: Finding codes and event classes: the vocabulary's, in its order (one column each).
+FINDING_CODES = tuple(c.value for c in FindingCode)
+TRIAL_TYPES = tuple(t.value for t in TrialType)
 #: Columns about the night and the run (the rest are results).
 KEY_COLUMNS = ("recording_id", "participant_id", "session_id", "night_date", "start_datetime", "status",
                "error_kind", "error", "version", "input_hash", "recording_path", "hypnogram_path",
@@ -113,13 +113,13 @@ def summary_row(summary: dict) -> dict[str, Any]:
     row["warnings"] = " | ".join(" ".join(w.split()) for w in warnings)
     used = _get(summary, "channels", "used") or []
     refused = _get(summary, "channels", "refused") or {}
-    row["channels_used"] = ",".join(map(str, used))
+    row["channels_used"] = join_list(used)  # a label holding a comma stays one label
     row["channels_refused"] = " | ".join(f"{k}: {v}" for k, v in refused.items())
     row["analysis_s"] = _num(_get(summary, "timings_s", "total_s"))
     return row
 
 
-def cohort_frame(rows: list[dict[str, Any]]) -> "pd.DataFrame":
+def cohort_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """Rows -> DataFrame with stable column order and dtypes (findings: nullable booleans)."""
     import pandas as pd
 
@@ -142,7 +142,7 @@ def cohort_frame(rows: list[dict[str, Any]]) -> "pd.DataFrame":
     return df.reset_index(drop=True)
 
 
-def write_cohort(df: "pd.DataFrame", out_dir: str | os.PathLike[str]) -> list[Path]:
+def write_cohort(df: pd.DataFrame, out_dir: str | os.PathLike[str]) -> list[Path]:
     """``cohort.parquet`` and ``cohort.csv`` in ``out_dir``, each written atomically."""
     out = Path(out_dir)
     parquet, csv = out / "cohort.parquet", out / "cohort.csv"

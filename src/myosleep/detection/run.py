@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import ChannelError, InputError, MyosleepError, ParameterError
-from ..io.recording import AASM_MIN_EMG_SFREQ, MIN_EMG_SFREQ, ChannelInfo
+from ..io.recording import MIN_EMG_SFREQ, ChannelInfo
 from ..schema import ARTEFACTS, BURSTS
 from ..vocab import Role
 from .chin import ChinAmplitude, chin_amplitude_1s

@@ -240,8 +240,8 @@ def choose_integer_convention(values: set[int], *, source: str, convention: str 
     if header is not None and convention is not None and convention != header:
         raise HypnogramError(f"the file's header says {CONVENTIONS[header].title}, but convention={convention!r} "
                              "was given", where=source, hint=f"drop the option or pass convention={header!r}")
-    if header is not None or convention is not None:
-        name = header or convention
+    name = header if header is not None else convention
+    if name is not None:
         if name in LABEL_CONVENTIONS:
             raise HypnogramError(f"holds integer stage codes, but convention={name!r} is for text labels",
                                  where=source, hint=f"pass one of {', '.join(INTEGER_CONVENTIONS)}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -29,7 +28,8 @@ def _edf_annotations(path: Path, *, source: str) -> tuple[list[tuple[float, floa
     decodes the signals.  As EDF+ (Kemp and Olivan 2003, 2.2.4) and edfio/MNE have it: the first
     data record's time-keeping onset is the start's sub-second part (added to the start, taken
     from every onset); a TAL without duration gives NaN; an anonymised EDF+ start date
-    ("Startdate X") leaves the date unknown (1 January 1985, the EDF clipping date, clock time only).
+    ("Startdate X") leaves the date unknown (the flag; the clock time is the file's, the date the
+    header's ``dd.mm.yy`` or 1 January 1985: the one start-date rule of :mod:`.edf_header`).
     """
     from ..errors import RecordingError
     from ._edf_data import EdfData, parse_tals

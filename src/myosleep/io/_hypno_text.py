@@ -14,8 +14,14 @@ import numpy as np
 from ..errors import HypnogramError
 from ..vocab import Stage
 from ._hypno_common import RawScoring, classify_event, clock_to_seconds, infer_epoch_s, lights_kind
-from ._hypno_conventions import (CONVENTIONS, LABEL_CONVENTIONS, choose_integer_convention, declared_epoch_s,
-                                 dreams_header, parse_legend)
+from ._hypno_conventions import (
+    CONVENTIONS,
+    LABEL_CONVENTIONS,
+    choose_integer_convention,
+    declared_epoch_s,
+    dreams_header,
+    parse_legend,
+)
 from ._hypno_labels import is_integer_label, label_convention, label_to_stage, normalise_label
 
 __all__ = ["read_table", "read_lines", "read_elan", "read_somnomedics"]
@@ -273,16 +279,20 @@ def read_lines(text: str, *, source: str, epoch_s: float | None, convention: str
                               legend=None if dreams else parse_legend(comments), header=dreams)
     if header is not None:
         meta["header"] = header
+    # (seconds per value, where that is said), when the file says it
+    per_value: tuple[float, str] | None = None
     if dreams is not None:
-        value_s, value_from = CONVENTIONS[dreams].value_s, f"the {header} format (one value per 5 s)"
+        dreams_s = CONVENTIONS[dreams].value_s
+        per_value = None if dreams_s is None else (dreams_s, f"the {header} format (one value per 5 s)")
     else:
         declared = declared_epoch_s(comments)
-        value_s, value_from = (None, None) if declared is None else (declared[0], f"the file (line {declared[1]})")
-    if value_s is None:
+        per_value = None if declared is None else (declared[0], f"the file (line {declared[1]})")
+    if per_value is None:
         # AASM Manual v2.5 (2018): 30-s epochs unless the caller says otherwise.
         ep = float(epoch_s) if epoch_s is not None else 30.0
         origin = "epoch_s= given" if epoch_s is not None else "default: AASM 30-s epochs (the file does not say)"
         return RawScoring(format="text", stages=codes, epoch_s=ep, epoch_source=origin, metadata=meta)
+    value_s, value_from = per_value
     stages, extra = values_to_epochs(codes, value_s, value_s if epoch_s is None else float(epoch_s), source=source)
     meta.update(extra)
     origin = value_from if epoch_s is None else f"epoch_s= given; values every {value_s:g} s per {value_from}"

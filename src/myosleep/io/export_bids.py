@@ -2,12 +2,16 @@
 
 The sidecar follows the BIDS specification's data dictionary for tabular files
 (bids-specification ``src/common-principles.md``, "Tabular files"): one object per column
-of the TSV, with ``LongName``, ``Description``, ``Units`` (SI, CMIXF-12 spelling: ``s``,
-``ms``, ``uV``, ``m/s``), ``Levels`` for categorical columns (value -> description) and
-``Delimiter`` for columns holding lists (BIDS 1.10).  The column metadata is an input: a
-sequence of objects or dicts with ``name``, ``dtype``, ``unit``, ``description``,
-``levels`` (and optionally ``long_name``, ``delimiter``, ``term_url``), so that the
-package's schema of output columns can feed it.
+of the TSV, with ``Description``, ``Units`` (SI, CMIXF-12 spelling: ``s``, ``ms``, ``uV``,
+``m/s``), ``Levels`` for categorical columns (value -> description) and ``Delimiter`` for
+columns holding lists (BIDS 1.10).  By default it is the package's own schema of events.tsv
+(:meth:`myosleep.schema.Column.to_sidecar`, as :func:`myosleep.schema.column_metadata`),
+the one definition of every column.  Other column metadata can be given: a sequence of
+objects or dicts with ``name``, ``description``, ``unit``, ``levels`` (and optionally
+``long_name``, ``delimiter``, ``term_url``), or :class:`myosleep.schema.Column` objects.
+
+The tables written are events.tsv's (:data:`myosleep.schema.EVENTS`): the in-memory events
+(lists such as ``channel`` as tuples) become text only here, by the schema's writer.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ParameterError
+from ..schema import EVENTS, Column
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -49,10 +54,13 @@ def _field(meta: Any, name: str, default: Any = None) -> Any:
 def column_descriptor(meta: Any) -> dict:
     """The BIDS column object of one column's metadata.
 
-    ``meta`` has ``name``, ``description``, ``unit`` (None for none), ``levels`` (mapping
-    value -> description, or None), optionally ``long_name``, ``delimiter``, ``term_url``
-    and ``dtype`` (unused by BIDS; kept out of the file).
+    ``meta`` is a :class:`myosleep.schema.Column` (its :meth:`~myosleep.schema.Column.to_sidecar`),
+    or has ``name``, ``description``, ``unit`` (None for none), ``levels`` (mapping value ->
+    description, or None), optionally ``long_name``, ``delimiter``, ``term_url`` and ``dtype``
+    (unused by BIDS; kept out of the file).
     """
+    if isinstance(meta, Column):
+        return meta.to_sidecar()
     name = _field(meta, "name")
     description = _field(meta, "description")
     if not name or not description:
@@ -80,13 +88,14 @@ def column_descriptor(meta: Any) -> dict:
     return out
 
 
-def events_sidecar(columns_meta: Sequence[Any], *, columns: Sequence[str] | None = None) -> dict:
+def events_sidecar(columns_meta: Sequence[Any] | None = None, *, columns: Sequence[str] | None = None) -> dict:
     """The ``events.json`` data dictionary.
 
     Parameters
     ----------
-    columns_meta : sequence of objects or dicts
-        Metadata of every column (see :func:`column_descriptor`).
+    columns_meta : sequence of objects or dicts | None
+        Metadata of every column (see :func:`column_descriptor`); None: the schema's
+        events.tsv columns (:data:`myosleep.schema.EVENTS`).
     columns : sequence of str | None
         The columns of the events.tsv it describes, in file order.  Every one must have
         metadata (:class:`~myosleep.errors.ParameterError` names those without); metadata
@@ -97,6 +106,8 @@ def events_sidecar(columns_meta: Sequence[Any], *, columns: Sequence[str] | None
     dict
         Column name -> BIDS column object, in ``columns`` order.
     """
+    if columns_meta is None:
+        columns_meta = EVENTS.columns
     by_name: dict[str, Any] = {}
     for meta in columns_meta:
         name = _field(meta, "name")
@@ -120,7 +131,7 @@ def _json_text(obj: Any) -> str:
     return json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def write_events_sidecar(columns_meta: Sequence[Any], path: str | os.PathLike[str], *,
+def write_events_sidecar(columns_meta: Sequence[Any] | None, path: str | os.PathLike[str], *,
                          columns: Sequence[str] | None = None) -> Path:
     """Write :func:`events_sidecar` as JSON (UTF-8) atomically; return the path."""
     from .._atomic import atomic_write_text
@@ -128,22 +139,30 @@ def write_events_sidecar(columns_meta: Sequence[Any], path: str | os.PathLike[st
     return atomic_write_text(path, _json_text(events_sidecar(columns_meta, columns=columns)))
 
 
-def _csv_table(events: "pd.DataFrame", start_datetime: datetime | None) -> "pd.DataFrame":
-    import numpy as np
+def _tsv_cells(events: pd.DataFrame, where: str) -> pd.DataFrame:
+    """events.tsv's cells of the in-memory events (:meth:`myosleep.schema.Table.to_strings`)."""
+    try:
+        return EVENTS.to_strings(events)
+    except ParameterError as err:
+        raise ParameterError(err.what, where=where,
+                             hint="pass events.tsv rows (Analysis.events, myosleep.schema.EVENTS.read)") from None
+    except ValueError as err:
+        raise ParameterError(str(err), where=where,
+                             hint="lists (channel, regions) are tuples in memory; EVENTS.read gives them so") from None
+
+
+def _csv_table(events: pd.DataFrame, start_datetime: datetime | None) -> pd.DataFrame:
     import pandas as pd
 
-    from .._tsv import format_events_table
-
-    table = format_events_table(events)
-    table = table.replace({"n/a": ""})
+    table = _tsv_cells(events, "events").replace({"n/a": ""})
     if start_datetime is not None:
-        onsets = np.asarray(events.sort_values(["onset", "duration"], kind="stable")["onset"], dtype=float)
-        clock = [(start_datetime + timedelta(seconds=float(o))).isoformat(timespec="milliseconds") for o in onsets]
+        onsets = [float(x) for x in table["onset"]]  # sorted as written: onset, then duration
+        clock = [(start_datetime + timedelta(seconds=o)).isoformat(timespec="milliseconds") for o in onsets]
         table.insert(1, "clock_time", pd.Series(clock, index=table.index, dtype=object))
     return table
 
 
-def write_events_csv(events: "pd.DataFrame", path: str | os.PathLike[str], *,
+def write_events_csv(events: pd.DataFrame, path: str | os.PathLike[str], *,
                      start_datetime: datetime | None = None) -> Path:
     """Write the events as a plain CSV for spreadsheets.
 
@@ -166,11 +185,11 @@ def write_events_csv(events: "pd.DataFrame", path: str | os.PathLike[str], *,
 def _check_label(value: str | None, entity: str, *, required: bool) -> str | None:
     if value is None or value == "":
         if required:
-            raise ParameterError(f"a BIDS {entity} label is required", where=f"--{entity}")
+            raise ParameterError(f"a BIDS {entity} label is required", where=entity)
         return None
     if not _LABEL.match(str(value)):
         raise ParameterError(f"BIDS {entity} label {value!r} may hold letters and digits only",
-                             where=f"--{entity}", hint=f"e.g. --{entity} 01")
+                             where=entity, hint=f"e.g. --{entity} 01")
     return str(value)
 
 
@@ -181,36 +200,37 @@ def bids_events_paths(root: str | os.PathLike[str], *, sub: str, ses: str | None
     They live in ``root/sub-<sub>/[ses-<ses>/]<datatype>/`` (BIDS common principles,
     file naming; entity order sub, ses, task, run).
     """
-    sub = _check_label(sub, "sub", required=True)
-    ses = _check_label(ses, "ses", required=False)
-    task = _check_label(task, "task", required=True)
-    run = _check_label(run, "run", required=False)
+    sub_label, ses_label = _check_label(sub, "sub", required=True), _check_label(ses, "ses", required=False)
+    task_label, run_label = _check_label(task, "task", required=True), _check_label(run, "run", required=False)
     if datatype not in BIDS_DATATYPES:
         raise ParameterError(f"unknown BIDS data type {datatype!r}; allowed: {', '.join(BIDS_DATATYPES)}",
-                             where="--datatype")
-    folder = Path(root) / f"sub-{sub}"
-    if ses:
-        folder = folder / f"ses-{ses}"
+                             where="datatype")
+    folder = Path(root) / f"sub-{sub_label}"
+    if ses_label:
+        folder = folder / f"ses-{ses_label}"
     folder = folder / datatype
-    stem = f"sub-{sub}" + (f"_ses-{ses}" if ses else "") + f"_task-{task}" + (f"_run-{run}" if run else "")
+    stem = (f"sub-{sub_label}" + (f"_ses-{ses_label}" if ses_label else "") + f"_task-{task_label}"
+            + (f"_run-{run_label}" if run_label else ""))
     return folder / f"{stem}_events.tsv", folder / f"{stem}_events.json"
 
 
-def write_bids_events(events: "pd.DataFrame", root: str | os.PathLike[str], *, columns_meta: Sequence[Any],
-                      sub: str, ses: str | None = None, task: str = "sleep", run: str | None = None,
-                      datatype: str = "eeg", generated_by: Mapping[str, Any] | None = None) -> list[Path]:
+def write_bids_events(events: pd.DataFrame, root: str | os.PathLike[str], *,
+                      columns_meta: Sequence[Any] | None = None, sub: str, ses: str | None = None,
+                      task: str = "sleep", run: str | None = None, datatype: str = "eeg",
+                      generated_by: Mapping[str, Any] | None = None) -> list[Path]:
     """Write events.tsv and events.json named per BIDS under ``root``; return the paths written.
 
-    ``root/dataset_description.json`` is written too when the folder has none (a BIDS
-    dataset needs one; it is left alone in an existing dataset), with ``generated_by``
-    as its ``GeneratedBy``.  All files appear together or not at all (folders created for
-    them are removed again on failure).
+    ``events`` are events.tsv rows in memory (:data:`myosleep.schema.EVENTS`: ``Analysis.events``
+    or ``EVENTS.read(path)``), written by the schema's writer; ``columns_meta`` describes them
+    (default: the schema's metadata).  ``root/dataset_description.json`` is written too when
+    the folder has none (a BIDS dataset needs one; it is left alone in an existing dataset),
+    with ``generated_by`` as its ``GeneratedBy``.  All files appear together or not at all
+    (folders created for them are removed again on failure).
     """
     from .._atomic import atomic_paths
-    from .._tsv import format_events_table
 
     tsv, sidecar = bids_events_paths(root, sub=sub, ses=ses, task=task, run=run, datatype=datatype)
-    table = format_events_table(events)
+    table = _tsv_cells(events, "events")
     sidecar_text = _json_text(events_sidecar(columns_meta, columns=list(table.columns)))
     root = Path(root)
     targets = [tsv, sidecar]

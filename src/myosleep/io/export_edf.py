@@ -36,7 +36,7 @@ import math
 import os
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from ..errors import ParameterError, RecordingError
 
@@ -58,19 +58,23 @@ MAX_DURATION_CHARS = 15
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # EDF+ (2.1.3.2): header subfields are separated by spaces; spaces inside one become '_'.
 _NOT_PRINTABLE = re.compile(r"[^\x20-\x7e]")
+# EDF+ local patient identification (spec 2.1.3.3): sex F or M; X when unknown or anonymised.
+_EDF_SEXES: dict[str, Literal["F", "M", "X"]] = {"F": "F", "M": "M", "X": "X"}
 
 
 def split_channels(channel: object) -> list[str]:
-    """Labels of a comma-separated events.tsv ``channel`` cell (``n/a``/missing: none)."""
-    if channel is None or (isinstance(channel, float) and math.isnan(channel)):
-        return []
-    text = str(channel).strip()
-    if text in ("", "n/a", "nan", "None"):
-        return []
-    return [c.strip() for c in text.split(",") if c.strip()]
+    """Labels of an event's ``channel``: the tuple of events in memory, or an events.tsv cell.
+
+    A cell is split as the schema writes it (:func:`myosleep.schema.list_items`: a comma
+    inside a label is escaped, so ``"Leg\\, left,EMG RAT"`` is two labels); ``n/a`` or a
+    missing value is no label.
+    """
+    from ..schema import list_items
+
+    return list(list_items(channel))
 
 
-def _check_events(events: "pd.DataFrame", where: str) -> None:
+def _check_events(events: pd.DataFrame, where: str) -> None:
     import numpy as np
 
     missing = [c for c in ("onset", "duration", "trial_type") if c not in events.columns]
@@ -85,14 +89,14 @@ def _check_events(events: "pd.DataFrame", where: str) -> None:
         raise ParameterError("an event duration is negative or infinite", where=where)
 
 
-def _durations(events: "pd.DataFrame") -> list[float]:
+def _durations(events: pd.DataFrame) -> list[float]:
     import numpy as np
 
     d = np.asarray(events["duration"], dtype=float)
     return [0.0 if not np.isfinite(v) else float(v) for v in d]
 
 
-def edf_annotation_texts(events: "pd.DataFrame") -> list[str]:
+def edf_annotation_texts(events: pd.DataFrame) -> list[str]:
     """EDF+ annotation text of every row: ``trial_type``, or ``trial_type@@label`` with one channel.
 
     Control characters (the TAL separators among them) become spaces; a text longer
@@ -112,7 +116,7 @@ def edf_annotation_texts(events: "pd.DataFrame") -> list[str]:
     return out
 
 
-def to_mne_annotations(events: "pd.DataFrame", *, orig_time: _dt.datetime | None = None) -> "mne.Annotations":
+def to_mne_annotations(events: pd.DataFrame, *, orig_time: _dt.datetime | None = None) -> mne.Annotations:
     """The events as :class:`mne.Annotations`.
 
     Parameters
@@ -154,17 +158,18 @@ def _edf_plus_patient(patient: str | None):
 
     if patient:
         fields = _NOT_PRINTABLE.sub("_", patient).split()
-        if len(fields) >= 4 and fields[1] in ("M", "F", "X"):
+        sex = _EDF_SEXES.get(fields[1]) if len(fields) >= 4 else None
+        if sex is not None:
             try:
                 birth = None if fields[2] == "X" else _dt.datetime.strptime(fields[2].title(), "%d-%b-%Y").date()
-                return edfio.Patient(code=fields[0], sex=fields[1], birthdate=birth, name=fields[3],
+                return edfio.Patient(code=fields[0], sex=sex, birthdate=birth, name=fields[3],
                                      additional=fields[4:])
             except ValueError:
                 pass
     return edfio.Patient()
 
 
-def _build_edf(events: "pd.DataFrame", *, start_datetime: _dt.datetime | None, patient: str | None,
+def _build_edf(events: pd.DataFrame, *, start_datetime: _dt.datetime | None, patient: str | None,
                equipment: str):
     import edfio
 
@@ -189,7 +194,7 @@ def _build_edf(events: "pd.DataFrame", *, start_datetime: _dt.datetime | None, p
                      annotations=annotations)
 
 
-def annotations_edf_bytes(events: "pd.DataFrame", *, start_datetime: _dt.datetime | None,
+def annotations_edf_bytes(events: pd.DataFrame, *, start_datetime: _dt.datetime | None,
                           patient: str | None = None, equipment: str = "myosleep") -> bytes:
     """The bytes of :func:`write_annotations_edf` (for tests and in-memory use)."""
     import io
@@ -212,7 +217,7 @@ def annotations_edf_bytes(events: "pd.DataFrame", *, start_datetime: _dt.datetim
     return data
 
 
-def write_annotations_edf(events: "pd.DataFrame", path: str | os.PathLike[str], *,
+def write_annotations_edf(events: pd.DataFrame, path: str | os.PathLike[str], *,
                           start_datetime: _dt.datetime | None, patient: str | None = None,
                           equipment: str = "myosleep") -> Path:
     """Write ``annotations.edf``: an annotation-only EDF+C file, one annotation per event.

@@ -132,7 +132,7 @@ def _scored_event(container: ET.Element, etype: str, concept: str, start: float,
         _add(ev, "ClockTime", clock)
 
 
-def events_to_nsrr_xml(events: "pd.DataFrame", *, start_datetime: _dt.datetime | None = None,
+def events_to_nsrr_xml(events: pd.DataFrame, *, start_datetime: _dt.datetime | None = None,
                        duration_s: float | None = None, hypnogram: Any = None,
                        software: str | None = None) -> str:
     """The NSRR XML text of the events (and the hypnogram's stages).
@@ -155,6 +155,7 @@ def events_to_nsrr_xml(events: "pd.DataFrame", *, start_datetime: _dt.datetime |
     import numpy as np
 
     from .._version import __version__
+    from ..schema import join_list
     from .export_edf import _check_events, split_channels
 
     _check_events(events, "events_to_nsrr_xml")
@@ -191,14 +192,14 @@ def events_to_nsrr_xml(events: "pd.DataFrame", *, start_datetime: _dt.datetime |
     ch, per = list(channels), list(periodic)
     for i in order:
         etype, concept = nsrr_concept(str(trial[i]), periodic=per[i], channel=ch[i])
-        location = ",".join(split_channels(ch[i])) or None
+        location = join_list(split_channels(ch[i])) or None  # a label's own comma escaped, as in events.tsv
         _scored_event(container, etype, concept, float(onsets[i]), float(durations[i]), location)
     ET.indent(root, space=" ")
     body = ET.tostring(root, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n' + body + "\n"
 
 
-def write_nsrr_xml(events: "pd.DataFrame", path: str | os.PathLike[str], *,
+def write_nsrr_xml(events: pd.DataFrame, path: str | os.PathLike[str], *,
                    start_datetime: _dt.datetime | None = None, duration_s: float | None = None,
                    hypnogram: Any = None, software: str | None = None) -> Path:
     """Write :func:`events_to_nsrr_xml` to ``path`` (UTF-8, atomically); return the path."""

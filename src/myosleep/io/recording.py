@@ -215,7 +215,7 @@ def _unit_refusal(unit: str, role: Role) -> str:
 def _accelerometer_unit_fields(unit: str) -> tuple[float, str, float, bool, str | None]:
     """Accelerations are read in g; a unit that measures something else is refused, with why."""
     kind = motion_unit(unit)
-    if kind.is_acceleration:
+    if kind.is_acceleration and kind.to_g is not None:  # an acceleration always has its factor to g
         return 1.0, "g", float(kind.to_g), True, None
     if kind.kind in ("empty", "unknown"):
         what = "no unit" if kind.kind == "empty" else f"unit {unit!r} is not a known acceleration unit"

@@ -276,7 +276,7 @@ def _single_token(label: str) -> str | None:
 
 def _bank_name(token: str | None) -> bool:
     m = _BANK.match(token or "")
-    return bool(m) and 1 <= int(m.group(2)) <= 32
+    return m is not None and 1 <= int(m.group(2)) <= 32
 
 
 def _impossible_in_10_20(token: str) -> bool:
@@ -288,8 +288,8 @@ def _impossible_in_10_20(token: str) -> bool:
             return True
         # 10-10 / AASM use A1-A2, C1-C6, E1-E2 (EOG), F1-F10 only.
         return n > {"a": 2, "c": 6, "e": 2, "f": 10}[letter]
-    m = _EGI.match(token)
-    return bool(m) and int(m.group(1)) > 2
+    e = _EGI.match(token)
+    return e is not None and int(e.group(1)) > 2
 
 
 def infer_roles(labels: Sequence[str]) -> Montage:
@@ -318,7 +318,7 @@ def infer_roles(labels: Sequence[str]) -> Montage:
     for kind, idx in (("EGI net", egi), ("BioSemi ABC cap", None)):
         if idx is None:
             idx = [i for i, t in enumerate(singles) if i not in taken and _bank_name(t)]
-        impossible = sum(_impossible_in_10_20(singles[i]) for i in idx)
+        impossible = sum(_impossible_in_10_20(t) for t in (singles[i] for i in idx) if t is not None)
         if len(idx) >= CAP_MIN_ELECTRODES or impossible >= 2:
             taken.update(idx)
             for i in idx:

@@ -154,7 +154,7 @@ def normalise_event_label(label: str, *, kind: str | None = None) -> NormalisedL
                    else "body_movement" if key == TrialType.BODY_MOVEMENT.value else "myoclonus")
             return NormalisedLabel(kind=fam, trial_type=key, side=_side(_words(text)))
     words = _words(text)
-    fam = kind if kind not in (None, "other") else classify_event(text)
+    fam = kind if (kind is not None and kind != "other") else classify_event(text)
     if fam == "other" and "|" in text and _stage_label(text, label_to_stage) is not None:
         fam = "stage"  # NSRR concept "REM sleep|5" given without its EventType
     if fam == "other":
@@ -199,23 +199,20 @@ def _side(words: str) -> str | None:
     return None
 
 
-def channel_regions(channel: str | None) -> frozenset[str]:
-    """Body regions recorded by a comma-separated channel list, for matching across vendors.
+def channel_regions(channel: object) -> frozenset[str]:
+    """Body regions recorded by an event's channels, for matching across vendors.
 
+    ``channel`` is a tuple of labels or a comma-separated text (:func:`myosleep.schema.list_items`).
     ``"EMG LAT"`` and SOMNOmedics' ``"LeftLeg"`` are both ``leg_left``; ``"EMG Chin"`` and
     ``"Chin"`` are ``chin``.  A label whose role cannot be told is its own region
     (lower-cased, spaces squeezed), so identical labels still match.
     """
+    from ..schema import list_items
     from ..vocab import Role
     from .roles import infer_role
 
-    if channel is None:
-        return frozenset()
-    text = str(channel).strip()
-    if text in ("", "n/a", "nan", "None"):
-        return frozenset()
     out = set()
-    for label in (c.strip() for c in text.split(",")):
+    for label in list_items(channel):
         if not label:
             continue
         m = _CAMEL_REGION.match(label.replace(" ", ""))
@@ -252,7 +249,7 @@ def is_bids_events_table(path: str | os.PathLike[str]) -> bool:
     return names[:2] == ["onset", "duration"] and any(c in names for c in _LABEL_COLUMNS)
 
 
-def read_events_tsv(path: str | os.PathLike[str]) -> "pd.DataFrame":
+def read_events_tsv(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read a BIDS ``events.tsv`` (``n/a`` as missing) with numeric onset and duration (s).
 
     Raises
@@ -301,10 +298,16 @@ def _parse_bool(value: object) -> bool | None:
     return None
 
 
-def _from_bids(path: Path) -> "pd.DataFrame":
+def _from_bids(path: Path) -> pd.DataFrame:
     import pandas as pd
 
-    df = read_events_tsv(path)
+    from ..schema import EVENTS
+
+    if EVENTS.matches_file(path):  # ours: the schema's reader (a comma inside a label round-trips)
+        df = EVENTS.read(path)
+        df["duration"] = df["duration"].fillna(0.0)
+    else:
+        df = read_events_tsv(path)
     col = next((c for c in _LABEL_COLUMNS if c in df.columns), None)
     if col is None:
         raise HypnogramError(f"has no event label column (one of {', '.join(_LABEL_COLUMNS)})", where=path,
@@ -347,7 +350,7 @@ def _resolve(path: str | os.PathLike[str]) -> Path:
 
 
 def read_scorer_events(path: str | os.PathLike[str], *, format: str | None = None,
-                       recording_start: datetime | None = None, scorer: str | None = None) -> "pd.DataFrame":
+                       recording_start: datetime | None = None, scorer: str | None = None) -> pd.DataFrame:
     """Read scored events of any supported format into one normalised table.
 
     Parameters
@@ -371,8 +374,8 @@ def read_scorer_events(path: str | os.PathLike[str], *, format: str | None = Non
         One row per event, sorted by onset, columns :data:`SCORER_EVENT_COLUMNS`:
         ``onset`` (s from the recording start), ``duration`` (s, 0 for point events),
         ``label`` (as given), ``kind``, ``trial_type`` (None when the event is no myosleep
-        class), ``channel`` (labels as in the file, comma-separated, or None), ``region``
-        (``leg_left``, ``chin``, ... see :func:`channel_regions`; comma-separated, or None),
+        class), ``channel`` (tuple of the labels as in the file; empty when none), ``region``
+        (tuple of ``leg_left``, ``chin``, ... sorted, see :func:`channel_regions`; empty when none),
         ``periodic`` (True/False/None), ``stage`` (stage at onset, or the scored stage of a
         stage row; None when unknown), ``scorer``, ``source`` (``file:<name>``).
         ``DataFrame.attrs`` holds ``source``, ``format`` and ``start_datetime`` (ISO, or None).
@@ -384,6 +387,7 @@ def read_scorer_events(path: str | os.PathLike[str], *, format: str | None = Non
     """
     import pandas as pd
 
+    from ..schema import list_items
     from .hypnogram import HYPNOGRAM_FORMATS, read_scored_events
 
     allowed = ("bids", *HYPNOGRAM_FORMATS)
@@ -410,12 +414,13 @@ def read_scorer_events(path: str | os.PathLike[str], *, format: str | None = Non
                                          "stage"])
         df.attrs.update({"format": raw.attrs.get("format"), "start_datetime": raw.attrs.get("start_datetime")})
     name = given.name if given.is_dir() else p.stem
-    channels = [None if (c is None or isinstance(c, float) or str(c).strip() in ("", "n/a")) else str(c)
+    # EDF+ "text@@label" names one channel (MNE's convention); other files may list several
+    one_label = df.attrs.get("format") == "edf"
+    channels = [(str(c).strip(),) if one_label and isinstance(c, str) and c.strip() else list_items(c)
                 for c in df["channel"]]
-    # object columns keep None as None (pandas 3 would turn a str column's None into NaN)
+    # lists are tuples in memory, as in myosleep's own tables (object columns keep them as they are)
     df["channel"] = pd.Series(channels, index=df.index, dtype=object)
-    df["region"] = pd.Series([",".join(sorted(channel_regions(c))) or None for c in channels], index=df.index,
-                             dtype=object)
+    df["region"] = pd.Series([tuple(sorted(channel_regions(c))) for c in channels], index=df.index, dtype=object)
     for col in ("label", "kind", "trial_type", "periodic", "stage"):
         df[col] = pd.Series([None if _missing(v) else v for v in df[col]], index=df.index, dtype=object)
     df["scorer"] = pd.Series([scorer if scorer else name] * len(df), index=df.index, dtype=object)

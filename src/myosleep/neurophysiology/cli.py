@@ -90,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
     eeg = [x.strip() for x in args.eeg.split(",") if x.strip()] if args.eeg else None
     with read_recording(args.recording) as rec:
         events = read_events_file(args.events, recording_start=rec.start_datetime)
+        classes: tuple[str, ...] | None
         if args.classes:
             classes = tuple(args.classes)
             present = {str(x).strip().casefold() for x in events["trial_type"]}

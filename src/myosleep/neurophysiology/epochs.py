@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ChannelError, ParameterError
+from ..schema import list_items
 from ..vocab import Role
 from .params import NeuroParams
 
@@ -75,8 +76,9 @@ def select_jerks(events: Any, *, classes: tuple[str, ...] | None, bursts: Any = 
     idx = np.flatnonzero(chosen)
     trig = np.full(idx.size, "", dtype=object)
     if "channel" in df.columns:
-        trig = np.array([str(c).split(",")[0].strip() if isinstance(c, str) and c not in ("n/a", "")
-                         else "" for c in df["channel"].to_numpy()[idx]], dtype=object)
+        # the first muscle recruited: a tuple in memory (analyze's events), or a comma-separated cell
+        firsts = (list_items(c) for c in df["channel"].to_numpy()[idx])
+        trig = np.array([f[0] if f else "" for f in firsts], dtype=object)
     stage = np.full(idx.size, "n/a", dtype=object)
     if "stage" in df.columns:
         stage = np.array([str(s) for s in df["stage"].to_numpy()[idx]], dtype=object)

@@ -1,10 +1,11 @@
 """Jerk onsets from any events file: ours, a BIDS events.tsv, EDF+ annotations, a scorer's export.
 
-Tables (TSV/CSV, BIDS events: ``onset``, ``duration``, ``trial_type`` and any further
-columns; ``n/a`` missing) are read here, keeping every column (``channel``, ``stage``,
-``max_burst_duration_ms`` of myosleep's events.tsv). Everything else (EDF+ annotations,
-NSRR/Profusion XML, SOMNOmedics exports) goes through
-:func:`myosleep.io.read_scored_events`, whose ``description`` becomes ``trial_type``.
+myosleep's own events.tsv is read by the schema's reader (:data:`myosleep.schema.EVENTS`:
+``channel`` as a tuple, a comma inside a label kept).  Other tables (TSV/CSV, BIDS events:
+``onset``, ``duration``, ``trial_type`` and any further columns; ``n/a`` missing) are read
+here, keeping every column.  Everything else (EDF+ annotations, NSRR/Profusion XML,
+SOMNOmedics exports) goes through :func:`myosleep.io.read_scored_events`, whose
+``description`` becomes ``trial_type``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..io.hypnogram import detect_hypnogram_format
+from ..schema import EVENTS
 
 __all__ = ["read_events_file"]
 
@@ -36,6 +38,8 @@ def read_events_file(path: str | os.PathLike[str], *, recording_start=None):
     p = Path(path)
     if not p.is_file():
         raise InputError("events file not found", where=p, hint="check the path given to --events")
+    if EVENTS.matches_file(p):  # written by myosleep analyze
+        return EVENTS.read(p).sort_values("onset", kind="stable").reset_index(drop=True)
     fmt = detect_hypnogram_format(p)
     if fmt != "table":
         from ..io import read_scored_events

@@ -38,18 +38,18 @@ def cortical_finding(*, n_selected: int, n_usable: int, rejected: dict, has_eeg:
     tr = group.transient if group is not None else None
     coh = group.coherence if group is not None else None
     bd = group.bursts if group is not None else None
-    significant = bool(tr is not None and tr.channel is not None)
+    sig_tr = tr if tr is not None and tr.channel is not None else None  # a significant transient
     values = {
         "ruleset": ruleset,
         "n_jerks": int(group.n_jerks) if group is not None else int(n_usable),
         "n_jerks_selected": int(n_selected), "n_jerks_usable": int(n_usable),
         "epochs_rejected": dict(rejected),
-        "lead_ms": float(tr.latency_ms) if significant else None,
+        "lead_ms": float(sig_tr.latency_ms) if sig_tr is not None else None,
         "p_value": float(tr.p_value) if tr is not None and math.isfinite(tr.p_value) else None,
         "alpha": float(group.alpha) if group is not None else params.alpha,
-        "channel": tr.channel if significant else None,
-        "polarity": tr.polarity if significant else None,
-        "amplitude_uv": float(tr.amplitude_uv) if significant else None,
+        "channel": sig_tr.channel if sig_tr is not None else None,
+        "polarity": sig_tr.polarity if sig_tr is not None else None,
+        "amplitude_uv": float(sig_tr.amplitude_uv) if sig_tr is not None else None,
         "trigger_muscle": group.name if group is not None else None,
         "n_groups_tested": int(n_groups),
         "bereitschaftspotential": bp.status if bp is not None else "not_assessable",
@@ -74,14 +74,14 @@ def cortical_finding(*, n_selected: int, n_usable: int, rejected: dict, has_eeg:
         f"Bereitschaftspotential {bp.status.replace('_', ' ')}" if bp is not None else None,
         _coherence_text(coh), bd.sentence(params) if bd is not None else None) if x)
     where = f"{group.n_jerks} jerks of {group.name}" if group.name != "all" else f"{group.n_jerks} jerks"
-    if significant and bp is not None and bp.status == "present":
-        return Finding(code, None, (f"Conflicting: an EEG transient {tr.latency_ms:.0f} ms before EMG onset at "
-                                    f"{tr.channel} (p = {tr.p_value:.2g}) but also a Bereitschaftspotential "
+    if sig_tr is not None and bp is not None and bp.status == "present":
+        return Finding(code, None, (f"Conflicting: an EEG transient {sig_tr.latency_ms:.0f} ms before EMG onset at "
+                                    f"{sig_tr.channel} (p = {sig_tr.p_value:.2g}) but also a Bereitschaftspotential "
                                     f"before the jerks; {extras}. Review the averages."), values)
-    if significant:
-        ev = (f"Cortical: a {tr.polarity} EEG transient ({tr.amplitude_uv:+.1f} uV) at {tr.channel} peaks "
-              f"{tr.latency_ms:.0f} ms before EMG onset in the average of {where} (cluster permutation test "
-              f"against jittered onsets, p = {tr.p_value:.2g} < {group.alpha:.2g}); {extras}.")
+    if sig_tr is not None:
+        ev = (f"Cortical: a {sig_tr.polarity} EEG transient ({sig_tr.amplitude_uv:+.1f} uV) at {sig_tr.channel} "
+              f"peaks {sig_tr.latency_ms:.0f} ms before EMG onset in the average of {where} (cluster permutation "
+              f"test against jittered onsets, p = {sig_tr.p_value:.2g} < {group.alpha:.2g}); {extras}.")
         return Finding(code, True, ev, values)
     p_txt = f"p = {tr.p_value:.2g}" if tr is not None and math.isfinite(tr.p_value) else "no cluster"
     ev = (f"No EEG transient time-locked before the jerks in the average of {where} "

@@ -20,18 +20,31 @@ broad, weak deflections the background EEG makes by chance, whereas t-max is the
 powerful test for sharp, focal effects (Groppe, Urbach & Kutas, Psychophysiology 2011).
 Samples whose |t| exceeds the null's 1 - alpha quantile are significant; their
 contiguous runs of one sign are the reported "clusters". (MNE's cluster tests permute
-signs only, a null of "zero mean", not of jittered onsets.) Groups of jerks (per trigger muscle) are Bonferroni-corrected by the
-caller.
+signs only, a null of "zero mean", not of jittered onsets.) Groups of jerks (per trigger muscle)
+are Bonferroni-corrected by the caller.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 import numpy as np
 
 from .epochs import EpochSet
 from .params import NeuroParams
+
+
+class _Cluster(TypedDict):
+    """One run of significant samples of one sign on one channel (times in ms from EMG onset)."""
+
+    channel: str
+    start_ms: float
+    end_ms: float
+    p_value: float
+    sign: str
+    peak_ms: float
+    peak_uv: float
 
 __all__ = ["TransientResult", "test_transient", "detrended_window"]
 
@@ -189,7 +202,7 @@ def test_transient(ep: EpochSet, rows: np.ndarray, *, params: NeuroParams, alpha
     avg = a.mean(axis=0)  # (n_win, c): detrended average at the true onsets
     # significant samples: |t| above the null's 1 - alpha quantile; runs of one sign
     t_crit = float(np.quantile(null, 1.0 - alpha))
-    found = []
+    found: list[_Cluster] = []
     for ch, k0, k1, mass in _clusters(t_obs, t_crit):
         t_run = float(np.abs(t_obs[k0:k1 + 1, ch]).max())
         p = float((1 + np.sum(null >= t_run)) / (1 + null.size))
@@ -208,7 +221,8 @@ def test_transient(ep: EpochSet, rows: np.ndarray, *, params: NeuroParams, alpha
     # a peak closer to EMG onset than the shortest corticomuscular conduction time is the
     # jerk's own onset (or an onset error), not its cortical cause
     sig = [c for c in found if c["p_value"] < alpha and -c["peak_ms"] >= params.min_conduction_ms]
-    public = tuple({k: c[k] for k in ("channel", "start_ms", "end_ms", "p_value", "sign")} for c in found)
+    public = tuple({"channel": c["channel"], "start_ms": c["start_ms"], "end_ms": c["end_ms"],
+                    "p_value": c["p_value"], "sign": c["sign"]} for c in found)
     if not sig:
         return TransientResult(p_min, None, float("nan"), None, float("nan"), float("nan"), float("nan"), public)
     # the earliest peak of the significant time-locked complex gives the corticomuscular lead

@@ -187,7 +187,7 @@ def create_app(session: ReviewSession, *, token: str, recompute: Recompute | Non
                                       data.get("trial_type"))
         return JSONResponse({"row": row, "counts": store.counts()})
 
-    def _add(data: dict) -> dict:
+    def _add(data: dict[str, Any]) -> dict:  # JSON from the page: every value is checked by store.add
         channels = data.get("channels")
         if not isinstance(channels, list):
             raise ParameterError("must be a list of channel labels", where="channels")
@@ -284,7 +284,7 @@ class ReviewServer:
         import uvicorn
 
         if not 0 <= int(port) <= 65535:
-            raise ParameterError(f"must be 0..65535, got {port}", where="--port")
+            raise ParameterError(f"must be 0..65535, got {port}", where="port")
         self.token = new_token()
         self.app = create_app(session, token=self.token, recompute=recompute)
         # proto=IPPROTO_TCP: asyncio sets TCP_NODELAY only on accepted sockets whose proto says TCP; with
@@ -294,7 +294,7 @@ class ReviewServer:
             self._sock.bind((self.HOST, int(port)))
         except OSError as err:
             self._sock.close()
-            raise ParameterError(f"port {port} on {self.HOST} cannot be used ({err.strerror})", where="--port",
+            raise ParameterError(f"port {port} on {self.HOST} cannot be used ({err.strerror})", where="port",
                                  hint="choose another port, or leave --port out for a free one") from None
         self._sock.listen(64)
         self.port = self._sock.getsockname()[1]

@@ -9,6 +9,7 @@ from ..vocab import Role, TrialType
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..classification.rules import RuleSet
+    from ..detection.params import EventParams
 
 __all__ = ["class_criteria", "RULE_ROLES", "CLASS_TITLES"]
 
@@ -36,9 +37,15 @@ CLASS_TITLES = {
 }
 
 
-def class_criteria(rules: "RuleSet") -> dict[str, str]:
-    """One sentence per class with the thresholds of ``rules`` (their sources: classification.rules)."""
-    r = rules
+def class_criteria(rules: RuleSet, events: EventParams | None = None) -> dict[str, str]:
+    """One sentence per class with the thresholds of ``rules`` (their sources: classification.rules).
+
+    The body-movement sentence quotes detection's grouping (``events``, default
+    :class:`~myosleep.detection.params.EventParams`), which tells a gross movement from a jerk.
+    """
+    from ..detection.params import EventParams
+
+    r, ev = rules, events if events is not None else EventParams()
     if r.lm_max_duration_bilateral_s is None:
         lm_dur = f"{r.lm_min_duration_s:g}-{r.lm_max_duration_s:g} s"
     else:
@@ -69,6 +76,6 @@ def class_criteria(rules: "RuleSet") -> dict[str, str]:
                                f"{r.cortical_min_bursts} bursts; van der Veen et al. 2024) with an EEG transient "
                                "time-locked before the jerk (jerk-locked back-averaging)."),
         "myoclonic_jerk": "A jerk that fits none of the other classes.",
-        "body_movement": (f"Sustained muscle activity (a burst of >= {r.body_min_burst_s:g} s) of a gross "
+        "body_movement": (f"Sustained muscle activity (a burst of >= {ev.body_min_burst_s:g} s) of a gross "
                           "body movement, not a jerk."),
     }

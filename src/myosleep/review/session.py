@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import HypnogramError, InputError, RecordingError
+from ..provenance import sha256_file
 from ..vocab import Role
-from .store import ReviewStore, check_reviewer, sha256_file
+from .store import ReviewStore, check_reviewer
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..io.hypnogram_model import Hypnogram
@@ -49,11 +50,11 @@ class ReviewSession:
     """
 
     out_dir: Path
-    recording: "Recording"
+    recording: Recording
     summary: dict
     store: ReviewStore
     roles: dict[str, Role]
-    hypnogram: "Hypnogram | None"
+    hypnogram: Hypnogram | None
     hypnogram_note: str
     header: dict[str, str] = field(default_factory=dict)
     _lock_fd: int | None = field(default=None, repr=False)
@@ -138,7 +139,7 @@ def _recording_path(recording: str | os.PathLike[str] | None, summary: dict, out
 
 
 def _hypnogram(hypnogram: str | os.PathLike[str] | None, summary: dict, out_dir: Path,
-               rec: "Recording") -> tuple["Hypnogram | None", str]:
+               rec: Recording) -> tuple[Hypnogram | None, str]:
     from ..io import read_hypnogram
 
     entry = (summary.get("inputs") or {}).get("hypnogram") or {}

@@ -75,7 +75,7 @@ def _minmax(y: np.ndarray, per: int) -> np.ndarray:
     return out
 
 
-def read_window(rec: "Recording", labels: Sequence[str], start_s: float, stop_s: float, *,
+def read_window(rec: Recording, labels: Sequence[str], start_s: float | str | None, stop_s: float | str | None, *,
                 display_filter: bool = True, max_points: int = MAX_POINTS,
                 roles: dict[str, Role] | None = None) -> dict[str, Any]:
     """Samples of some channels over ``[start_s, stop_s)``, ready to draw.
@@ -87,7 +87,8 @@ def read_window(rec: "Recording", labels: Sequence[str], start_s: float, stop_s:
     labels : sequence of str
         Channel labels (as in the file).
     start_s, stop_s : float
-        Window, in seconds from the recording's start; clipped to the recording.
+        Window, in seconds from the recording's start; clipped to the recording.  Text (a
+        query string's) is parsed; anything that is no number is a ParameterError.
     display_filter : bool
         Apply the AASM display filter of each channel's role (zero phase); False: the samples
         as recorded (in uV, offset included).
@@ -105,6 +106,8 @@ def read_window(rec: "Recording", labels: Sequence[str], start_s: float, stop_s:
         and ``y`` (values, in ``unit``).
     """
     try:
+        if start_s is None or stop_s is None:
+            raise TypeError("missing")
         start, stop = float(start_s), float(stop_s)
     except (TypeError, ValueError):
         raise ParameterError(f"start_s and stop_s must be numbers, got {start_s!r}, {stop_s!r}",

@@ -13,7 +13,6 @@ text unchanged, then :data:`REVIEW_COLUMNS` (documented in docs/review.md).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import math
@@ -27,6 +26,8 @@ from typing import Any
 from .._atomic import atomic_path, atomic_write_text
 from .._version import __version__
 from ..errors import InputError, OutputError, ParameterError
+from ..provenance import sha256_file
+from ..schema import join_list
 from ..vocab import TrialType
 
 __all__ = ["ReviewStore", "REVIEW_COLUMNS", "STATUSES", "ACTIONS", "EVENTS_FILE", "REVIEWED_FILE",
@@ -69,19 +70,11 @@ def check_reviewer(name: str | None) -> str:
             name = ""
     text = " ".join(str(name).split())
     if not text:
-        raise ParameterError("is empty", where="--reviewer", hint="give your name, e.g. --reviewer 'J. Smith'")
+        raise ParameterError("is empty", where="reviewer", hint="give your name, e.g. --reviewer 'J. Smith'")
     if len(text) > MAX_REVIEWER_CHARS or not text.isprintable():
         raise ParameterError(f"must be printable text of at most {MAX_REVIEWER_CHARS} characters",
-                             where="--reviewer", hint="give a shorter name")
+                             where="reviewer", hint="give a shorter name")
     return text
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _read_table(path: Path) -> tuple[list[str], list[dict[str, str]]]:
@@ -235,8 +228,7 @@ class ReviewStore:
         if action not in ("accept", "reject", "relabel", "reset"):
             raise ParameterError(f"unknown action {action!r}; actions are accept, reject, relabel, reset",
                                  where="action")
-        if action == "relabel":
-            trial_type = _check_trial_type(trial_type)
+        new_class = _check_trial_type(trial_type) if action == "relabel" else None
         with self._lock:
             before = self._get(review_id)
             after = dict(before)
@@ -248,8 +240,8 @@ class ReviewStore:
                 after.update(trial_type=before["original_trial_type"], status="unreviewed", reviewer=NA,
                              reviewed_utc=NA)
             else:
-                if action == "relabel":
-                    after["trial_type"] = trial_type
+                if new_class is not None:
+                    after["trial_type"] = new_class
                 if action == "reject":
                     after["status"] = "rejected"
                 elif added:
@@ -261,8 +253,12 @@ class ReviewStore:
             self._commit(action, review_id, before, after)
             return dict(after)
 
-    def add(self, *, onset_s: float, duration_s: float, trial_type: str, channels: Sequence[str]) -> dict[str, str]:
+    def add(self, *, onset_s: float | str | None, duration_s: float | str | None, trial_type: str | None,
+            channels: Sequence[str]) -> dict[str, str]:
         """Add an event the detector missed; saved at once. Returns the new row.
+
+        Every value is checked here (they come from the page): a ParameterError names the one
+        that is missing or wrong.
 
         Parameters
         ----------
@@ -290,7 +286,7 @@ class ReviewStore:
             rid = f"a{self._n_added}"
             row = dict.fromkeys(self.columns, NA)
             row.update(onset=f"{onset:.4f}", duration=f"{duration:.4f}", trial_type=trial_type,
-                       channel=",".join(dict.fromkeys(labels)),
+                       channel=join_list(tuple(dict.fromkeys(labels))),  # as events.tsv writes the tuple
                        review_id=rid, status="added", original_trial_type=NA, reviewer=self.reviewer,
                        reviewed_utc=utc_now())
             if "stage" in row and self._stage_at is not None:

@@ -25,6 +25,30 @@ export function num(text) {
   return Number(text);
 }
 
+/** The labels of a list cell as events.tsv writes it (myosleep.schema.split_list): items joined
+ * with ",", a "," or "\\" inside a label escaped with a backslash; "n/a" and empty are none. */
+export function listItems(text) {
+  if (text === undefined || text === null || text === "" || text === "n/a") return [];
+  const items = [];
+  let cur = "";
+  let escaped = false;
+  for (const ch of String(text)) {
+    if (escaped) {
+      cur += ch;
+      escaped = false;
+    } else if (ch === "\\") {
+      escaped = true;
+    } else if (ch === ",") {
+      items.push(cur);
+      cur = "";
+    } else {
+      cur += ch;
+    }
+  }
+  items.push(cur);
+  return items;
+}
+
 /** Element with text content and attributes; never parses HTML. */
 export function el(tag, { cls, text, attrs, title } = {}, children = []) {
   const node = document.createElement(tag);

@@ -2,7 +2,7 @@
 // keyboard shortcuts. Every change is sent at once; the server saves it before answering.
 
 import { ApiError, getJSON, postJSON } from "./api.js";
-import { clock, columnLabel, el, num } from "./format.js";
+import { clock, columnLabel, el, listItems, num } from "./format.js";
 import { Overview } from "./overview.js";
 import { Traces } from "./traces.js";
 
@@ -90,7 +90,7 @@ function fillRow(tr, r, n) {
   const cls = el("td", { cls: "cls" }, [swatch, document.createTextNode(classTitle(r.trial_type))]);
   tr.replaceChildren(
     el("td", { text: n }), el("td", { text: clock(num(r.onset)) }), cls, el("td", { text: r.stage ?? "n/a" }),
-    el("td", { cls: "ch", text: r.channel, title: r.channel }),
+    el("td", { cls: "ch", text: listItems(r.channel).join(", "), title: listItems(r.channel).join(", ") }),
     el("td", {}, [el("span", { cls: `status ${r.status}`, text: r.status })]),
   );
 }
@@ -199,7 +199,7 @@ function channelsFor(row) {
   const chosen = new Set();
   const all = [...state.channels.values()].filter((c) => c.readable);
   if ($("opt-all-emg").checked) all.filter((c) => EMG_ROLES.has(c.role)).forEach((c) => chosen.add(c.label));
-  for (const label of String(row.channel).split(",")) if (state.channels.has(label)) chosen.add(label);
+  for (const label of listItems(row.channel)) if (state.channels.has(label)) chosen.add(label);
   for (const role of state.session.rule_roles[row.trial_type] ?? []) {
     all.filter((c) => c.role === role).forEach((c) => chosen.add(c.label));
   }

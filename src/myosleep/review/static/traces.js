@@ -2,7 +2,7 @@
 // The event is shaded in its class colour, other events of the window are outlined. Dragging
 // across a trace marks a span (onset to offset) for a missed event.
 
-import { clock, num } from "./format.js";
+import { clock, listItems, num } from "./format.js";
 
 const AXIS_WIDTH = 96;
 const TRACE_H = 110;
@@ -129,7 +129,7 @@ export class Traces {
     const x0 = u.valToPos(on, "x", true), x1 = Math.max(u.valToPos(off, "x", true), x0 + 2);
     const ctx = u.ctx;
     const { top, height } = u.bbox;
-    const own = String(e.channel).split(",").includes(label);
+    const own = listItems(e.channel).includes(label);
     ctx.fillStyle = fill;
     ctx.fillRect(x0, top, x1 - x0, height);
     if (edges) {
