@@ -17,7 +17,8 @@ from ..preprocessing.envelope import SUPER_BLOCK_S, _baseline_from_super_quantil
 from .params import LegMovementParams, ShortBurstParams
 
 __all__ = ["BURST_COLUMNS", "Baseline", "resting_baseline", "find_short_bursts", "find_lm_bursts",
-           "detection_window_s", "false_alarm_ratio", "resting_autocorrelation", "rms_dof", "segment_starts"]
+           "detection_window_s", "false_alarm_ratio", "resting_autocorrelation", "rms_dof", "segment_starts",
+           "settling_runs", "quantisation_problem"]
 
 #: Spectrum of the resting EMG: median periodogram of up to this many ~1-s segments
 #: spread over the record (a median ignores bursts filling fewer than half of them).
@@ -447,7 +448,8 @@ def _peak_rms(filtered: np.ndarray, starts: np.ndarray, stops: np.ndarray, n_win
 
 
 def _refine_edges(filtered: np.ndarray, starts: np.ndarray, stops: np.ndarray, level_uv: np.ndarray, *,
-                  core_start: np.ndarray, core_stop: np.ndarray, margin: int) -> tuple[np.ndarray, np.ndarray]:
+                  core_start: np.ndarray, core_stop: np.ndarray, margin: int,
+                  max_quiet: int) -> tuple[np.ndarray, np.ndarray]:
     """Onsets and offsets of detected bursts placed on the band-passed samples themselves.
 
     The moving-RMS envelope that finds a burst also smears it: a centred window of w
@@ -460,7 +462,9 @@ def _refine_edges(filtered: np.ndarray, starts: np.ndarray, stops: np.ndarray, l
     where the sum of ``x**2 - level**2`` from there to the core is largest, the offset
     likewise (``_kernels.refine_edges``), i.e. the burst keeps every stretch next to its
     core whose accumulated power stands above the level, and ends where the signal falls
-    back below it for good.  An edge never moves past a neighbouring burst.
+    back below it for good.  The search stops at ``max_quiet`` consecutive samples below
+    the level (the detector's merge gap: two bursts that far apart are two), and an edge
+    never moves past a neighbouring burst.
     """
     from . import _kernels
 
@@ -476,7 +480,7 @@ def _refine_edges(filtered: np.ndarray, starts: np.ndarray, stops: np.ndarray, l
     lo = np.minimum(np.maximum(np.maximum(s - margin, 0), prev_stop), c1)
     hi = np.maximum(np.minimum(np.minimum(e + margin, n), next_start), c2)
     theta = np.square(np.asarray(level_uv, dtype=np.float64))
-    on, off = _kernels.refine_edges(filtered, c1, c2, lo, hi, theta)
+    on, off = _kernels.refine_edges(filtered, c1, c2, lo, hi, theta, max(1, int(max_quiet)))
     return on, np.maximum(off, on + 1)
 
 
@@ -574,7 +578,7 @@ def find_short_bursts(filtered: np.ndarray, sfreq: float, *, params: ShortBurstP
     top = _kernels.envelope_argmax(filtered, s, e, w) if s.size else s
     # edges where the EMG is back to twice the resting RMS (SINBAR), at least one quantisation step
     level = np.maximum(params.edge_ratio * baseline.rms_per_baseline * baseline.at(s), step_uv)
-    rs, re_ = _refine_edges(filtered, s, e, level, core_start=top, core_stop=top, margin=0)
+    rs, re_ = _refine_edges(filtered, s, e, level, core_start=top, core_stop=top, margin=0, max_quiet=min_gap)
     if rejected is not None:
         rejected["settling"] = out_settling
         rejected["tone"] = out_tone
@@ -641,7 +645,8 @@ def find_lm_bursts(filtered: np.ndarray, sfreq: float, *, params: LegMovementPar
     # core: from the 8-uV crossing (half a window in: the centred envelope reaches it up to
     # w/2 early) to a window before the run's end (the envelope falls w/2 after the activity);
     # everything the AASM 0.5-s rule merged in between stays in the movement
-    rs, re_ = _refine_edges(filtered, s, e, level, core_start=f + w // 2, core_stop=e - w, margin=0)
+    rs, re_ = _refine_edges(filtered, s, e, level, core_start=f + w // 2, core_stop=e - w, margin=0,
+                            max_quiet=quiet)
     keep = (re_ - rs) >= max(1, int(round(params.min_duration_s * sfreq)))
     if rejected is not None:
         rejected["settling"] = out_settling
@@ -654,3 +659,59 @@ def find_lm_bursts(filtered: np.ndarray, sfreq: float, *, params: LegMovementPar
     # "movement" whose mean lies at the resting level.
     real = table["mean_amplitude_uv"] >= params.off_above_uv
     return {k: v[real] for k, v in table.items()}
+
+
+def settling_runs(*rejected: dict[str, np.ndarray]) -> np.ndarray:
+    """The ``"settling"`` runs of the detectors' ``rejected`` dicts, merged where they overlap ((n, 2) int)."""
+    from ..preprocessing.artefacts import merge_runs
+
+    runs = [r["settling"] for r in rejected if "settling" in r and len(r["settling"])]
+    if not runs:
+        return np.zeros((0, 2), dtype=np.int64)
+    allr = np.concatenate(runs)
+    allr = allr[np.argsort(allr[:, 0], kind="stable")]
+    # overlapping or touching runs become one (stops may decrease: keep the running maximum)
+    stops = np.maximum.accumulate(allr[:, 1])
+    s, e = merge_runs(allr[:, 0], stops, 1)
+    return np.stack([s, e], axis=1).astype(np.int64)
+
+
+def quantisation_problem(quant, baseline: Baseline | None, role: str, *, params) -> str | None:
+    """Why a channel's quantisation is too coarse for the amplitudes its rules read, or None.
+
+    The rules on leg, chin and arm EMG read amplitudes within 2 uV of rest: the AASM leg
+    movement ends where the EMG is back within 2 uV of resting (``LegMovementParams.
+    off_above_uv``), and SINBAR and the REM atonia index read chin and arm EMG against a
+    REM background of ~1 uV.  A quantiser whose step exceeds that cannot show it: any
+    change of the signal is at least one step.  It still can when the resting EMG spans
+    several steps (it dithers the quantiser, whose error is then additive noise of
+    step / sqrt(12) RMS: Widrow, IRE Trans Circuit Theory 1956), so the channel is refused
+    only when its step exceeds the amplitude and its resting RMS is below one step (then
+    most consecutive samples are identical, and a flip between two adjacent codes is
+    a jump of the whole step).  Other roles (axial) are kept: their bursts must clear the
+    step (``find_short_bursts``).
+
+    Parameters
+    ----------
+    quant : myosleep.preprocessing.Quantisation
+        The channel's step and identical-sample fraction.
+    baseline : Baseline | None
+        Its resting-EMG baseline (for the resting RMS); None when the channel holds no usable
+        stretch (a coarse quantiser's runs of identical codes are all "flat"): no dithering.
+    role : str
+        The channel's role.
+    params : DetectionParams
+        ``fine_amplitude_roles`` and ``lm.off_above_uv``.
+    """
+    step = float(getattr(quant, "step_uv", 0.0))
+    need = float(params.lm.off_above_uv)
+    if role not in params.fine_amplitude_roles or step <= need:
+        return None
+    rest = 0.0 if baseline is None else baseline.rms_per_baseline * float(np.median(baseline.blocks_uv))
+    if rest >= step:
+        return None
+    rules = ("the AASM leg-movement rules (offset: EMG back within 2 uV of rest)" if role == "leg" else
+             "SINBAR and the REM atonia index (REM background ~1 uV)")
+    return (f"quantised at {step:.3g} uV per step ({100 * quant.identical_fraction:.0f} % of consecutive "
+            f"samples identical): too coarse for {rules}; record EMG with a finer range, e.g. +-3.2 mV "
+            f"in 16 bits (0.1 uV per step)")

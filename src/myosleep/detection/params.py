@@ -223,6 +223,11 @@ class DetectionParams:
     short, lm, events, accelerometer : parameter sets
     lm_roles : tuple of str
         Roles on which the AASM leg-movement detector also runs.
+    fine_amplitude_roles : tuple of str
+        Roles whose rules read amplitudes within ``lm.off_above_uv`` (2 uV) of rest: legs
+        (AASM leg movements), chin and arms (SINBAR, REM atonia index).  A channel of these
+        roles whose quantisation step is coarser than that is refused
+        (``bursts.quantisation_problem``).
     cardiac : {"auto", "off"}
         Cardiac field removal ("off" only for comparison).
     """
@@ -232,6 +237,7 @@ class DetectionParams:
     events: EventParams = EventParams()
     accelerometer: AccelerometerParams = AccelerometerParams()
     lm_roles: tuple[str, ...] = ("leg",)
+    fine_amplitude_roles: tuple[str, ...] = ("leg", "chin", "arm")
     cardiac: str = "auto"
 
     def __post_init__(self) -> None:

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..vocab import Role
 from .events import Burst
-from .timeline import Timeline, envelope_shape, smooth_noise
+from .timeline import TONE_STEP_S, Timeline, envelope_shape, smooth_noise
 
 __all__ = ["TONE_RMS_UV", "AMPLIFIER_NOISE_UV", "REST_TOLERANCE_UV", "emg_texture", "tone_profile",
            "burst_envelope", "visible_span"]
@@ -68,10 +68,11 @@ def emg_texture(n: int, sfreq: float, rng: np.random.Generator) -> np.ndarray:
 
 def tone_profile(role: Role, tl: Timeline, sfreq: float, n: int, rng: np.random.Generator, *,
                  rswa_epochs: np.ndarray | None = None, epoch_s: float = 30.0) -> np.ndarray:
-    """Tonic RMS (uV) per sample: stage level, slow +-20 % fluctuation, raised during
-    arousals (AASM REM arousal needs a chin EMG increase) and in RSWA epochs."""
+    """Tonic RMS (uV) per sample: stage level, stepping within 1-2 s at a change of stage
+    (:data:`~myosleep.simulate.timeline.TONE_STEP_S`), slow +-20 % fluctuation, raised
+    during arousals (AASM REM arousal needs a chin EMG increase) and in RSWA epochs."""
     levels = TONE_RMS_UV[role]
-    coarse = tl.coarse(levels)
+    coarse = tl.coarse(levels, crossfade_s=TONE_STEP_S)
     coarse = coarse * np.exp(0.2 * smooth_noise(coarse.size, rng, time_constant_s=60.0))
     wake = levels[0]
     coarse = coarse + tl.arousal * 0.6 * np.maximum(wake - coarse, 0.0)
