@@ -564,7 +564,7 @@ def super_block_quantiles(amp, valid, use_valid, per, quantile):
 
 
 @numba.njit(**_JIT)
-def refine_edges(x, c1, c2, lo, hi, theta, max_quiet):
+def refine_edges(x, c1, c2, lo, hi, theta):
     """Burst edges on the band-passed samples themselves, without a smoothing window.
 
     For burst ``k`` the samples ``[c1[k], c2[k])`` are known to be activity (its core);
@@ -573,9 +573,7 @@ def refine_edges(x, c1, c2, lo, hi, theta, max_quiet):
     (on a tie the ``t`` nearer the core; an empty sum is 0).  So the burst is extended over
     every stretch next to its core whose power, accumulated sample by sample, stands above
     ``theta`` (uV^2), and stops where the signal falls back below it for good: the change
-    point of a power step, found on the squared (rectified) signal.  The search stops at the
-    first ``max_quiet`` consecutive samples below ``theta`` (the burst has ended there: what
-    lies beyond belongs to another burst, as the detector's own merge gap says).
+    point of a power step, found on the squared (rectified) signal.
 
     Returns (onsets, offsets), int64 sample indices (offset exclusive).
     """
@@ -587,14 +585,9 @@ def refine_edges(x, c1, c2, lo, hi, theta, max_quiet):
         best = 0.0
         arg = c1[k]
         s = 0.0
-        quiet = 0
         for t in range(c1[k] - 1, lo[k] - 1, -1):
             v = np.float64(x[t])
-            d = v * v - th
-            quiet = quiet + 1 if d < 0 else 0
-            if quiet >= max_quiet:
-                break
-            s += d
+            s += v * v - th
             if s > best:
                 best = s
                 arg = t
@@ -602,14 +595,9 @@ def refine_edges(x, c1, c2, lo, hi, theta, max_quiet):
         best = 0.0
         arg = c2[k]
         s = 0.0
-        quiet = 0
         for t in range(c2[k], hi[k]):
             v = np.float64(x[t])
-            d = v * v - th
-            quiet = quiet + 1 if d < 0 else 0
-            if quiet >= max_quiet:
-                break
-            s += d
+            s += v * v - th
             if s > best:
                 best = s
                 arg = t + 1
