@@ -106,9 +106,8 @@ def find_accel_jerks(axes: Sequence[np.ndarray], sfreq: float, *, scale_to_g: fl
     else:
         s, e = s[:0], e[:0]
     # settling: active within the merge gap of the record start or of a gap's end, or over a gap
+    settle = _already_active(s, gap, max(1, int(0.02 * sfreq)))
     g0, g1 = runs_from_mask(gap)
-    seg = np.concatenate([[0], g1]).astype(np.int64)
-    settle = _already_active(s, seg, max(1, int(0.02 * sfreq)))
     if g0.size and s.size:
         k = np.searchsorted(g0, e, side="left")  # gaps starting before each run's end
         last_stop = np.where(k > 0, g1[np.maximum(k - 1, 0)], -1)

@@ -17,7 +17,7 @@ from ..preprocessing.envelope import SUPER_BLOCK_S, _baseline_from_super_quantil
 from .params import LegMovementParams, ShortBurstParams
 
 __all__ = ["BURST_COLUMNS", "Baseline", "resting_baseline", "find_short_bursts", "find_lm_bursts",
-           "detection_window_s", "false_alarm_ratio", "resting_autocorrelation", "rms_dof", "segment_starts",
+           "detection_window_s", "false_alarm_ratio", "resting_autocorrelation", "rms_dof",
            "settling_runs", "quantisation_problem"]
 
 #: Spectrum of the resting EMG: median periodogram of up to this many ~1-s segments
@@ -401,39 +401,28 @@ def _search(filtered: np.ndarray, sfreq: float, base: Baseline, mask: np.ndarray
     return runs[0].copy(), runs[1].copy(), runs[2].copy()
 
 
-def segment_starts(mask: np.ndarray | None, n: int) -> np.ndarray:
-    """First observed sample of every stretch the detector can search (int64, sorted).
-
-    Sample 0 when it is not masked, and every sample that follows a masked one: the
-    start of the record after the filter's settling, and the end of every artefact run
-    (NaN, flat, disconnected, clipped; widened for filter ringing).
-    """
-    if mask is None:
-        return np.zeros(1 if n else 0, dtype=np.int64)
-    m = np.asarray(mask, dtype=bool)
-    if m.shape[0] == 0:
-        return np.zeros(0, dtype=np.int64)
-    out = np.flatnonzero(m[:-1] & ~m[1:]) + 1
-    return np.concatenate([[0], out]).astype(np.int64) if not m[0] else out.astype(np.int64)
-
-
-def _already_active(starts: np.ndarray, seg: np.ndarray, tol: int) -> np.ndarray:
+def _already_active(starts: np.ndarray, mask: np.ndarray | None, tol: int) -> np.ndarray:
     """Bursts starting within ``tol`` samples after a segment start: active when observation began.
 
     A phasic burst rises above the background and returns to it (AASM phasic REM
     activity; Frauscher et al., Sleep 2012): its onset is the moment it leaves a
     background that was seen.  Activity already there when the record starts, or when
-    the signal comes back after a gap or a clipped stretch, has no such moment: it is an
-    amplifier or filter settling (or the continuation of what went on in the gap), and
-    the detector's own merge rule cannot tell it from activity that began earlier.
-    ``tol`` is that merge gap: a burst needs at least that much observed rest before it.
+    the signal comes back after a gap or a clipped stretch (the end of a masked run),
+    has no such moment: it is an amplifier or filter settling
+    (or the continuation of what went on in the gap), and the detector's own merge rule
+    cannot tell it from activity that began earlier.  ``tol`` is that merge gap: a burst
+    needs at least that much observed rest before it.  (Looked up per burst: the record
+    start, or a masked sample among the ``tol + 1`` before it.)
     """
     starts = np.asarray(starts, dtype=np.int64)
-    if starts.size == 0 or seg.size == 0:
-        return np.zeros(starts.size, dtype=bool)
-    k = np.searchsorted(seg, starts, side="right") - 1
-    prev = np.where(k >= 0, seg[np.maximum(k, 0)], -(1 << 62))
-    return starts - prev <= tol
+    out = starts <= tol
+    if mask is None or starts.size == 0:
+        return out
+    m = np.asarray(mask, dtype=bool)
+    for k, s0 in enumerate(starts.tolist()):
+        if not out[k]:
+            out[k] = bool(m[max(0, s0 - tol - 1): s0].any())
+    return out
 
 
 def _peak_rms(filtered: np.ndarray, starts: np.ndarray, stops: np.ndarray, n_win: int) -> np.ndarray:
@@ -538,7 +527,6 @@ def find_short_bursts(filtered: np.ndarray, sfreq: float, *, params: ShortBurstP
         ``pops``: (n, 2) int array of [start, stop) runs rejected as electrode pops.
     """
     filtered = np.ascontiguousarray(filtered, dtype=np.float32)
-    n = filtered.shape[0]
     if baseline is None:
         baseline = resting_baseline(filtered, sfreq, mask=mask, window_s=params.baseline_window_s,
                                     quantile=params.baseline_quantile, block_s=params.baseline_block_s)
@@ -553,7 +541,7 @@ def find_short_bursts(filtered: np.ndarray, sfreq: float, *, params: ShortBurstP
                       on_window_s=det_window_s, off=(params.off_ratio, off_floor),
                       on=(on_ratio, on_floor), strict_off=False, min_gap=min_gap,
                       min_len=max(1, int(round(params.min_duration_s * sfreq))), tight_onset=True)
-    settling = _already_active(s, segment_starts(mask, n), min_gap)
+    settling = _already_active(s, mask, min_gap)
     out_settling = np.stack([s[settling], e[settling]], axis=1)
     s, e = s[~settling], e[~settling]
     pops = np.zeros((0, 2), dtype=np.int64)
@@ -624,7 +612,6 @@ def find_lm_bursts(filtered: np.ndarray, sfreq: float, *, params: LegMovementPar
     pop test; ``envelopes`` is likewise accepted and left untouched).
     """
     filtered = np.ascontiguousarray(filtered, dtype=np.float32)
-    n = filtered.shape[0]
     if baseline is None:
         baseline = resting_baseline(filtered, sfreq, mask=mask, window_s=params.baseline_window_s,
                                     quantile=params.baseline_quantile, block_s=params.baseline_block_s)
@@ -637,7 +624,7 @@ def find_lm_bursts(filtered: np.ndarray, sfreq: float, *, params: LegMovementPar
     s, e, _ = _search(filtered, sfreq, rest, mask, window_s=params.envelope_window_s, on_window_s=None,
                       off=(params.off_min_ratio / r, off_floor), on=(params.on_min_ratio / r, on_floor),
                       strict_off=True, min_gap=quiet, min_len=1, tight_onset=True)
-    settling = _already_active(s, segment_starts(mask, n), quiet)
+    settling = _already_active(s, mask, quiet)
     out_settling = np.stack([s[settling], e[settling]], axis=1)
     s, e = s[~settling], e[~settling]
     w = _window_samples(params.envelope_window_s, sfreq)
