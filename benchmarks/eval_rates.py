@@ -7,19 +7,21 @@ EDF and analysed by :func:`myosleep.pipeline.analyze` with the true hypnogram, e
 ``myosleep analyze REC --hypnogram FILE`` does.  Then:
 
 * **bursts** (``analysis.detection.bursts``): each truth burst is matched one-to-one, by
-  interval overlap on its channel, to a detected burst of the detector that must find it
-  (``lm`` for the bursts of leg movements, ``short`` for every other class; body movements
-  are left out).  Truth bursts whose peak stands < 3x the channel's resting RMS are left
-  out (as ``tests/detection/test_simulated_nights.py``).  Errors are detected minus true
-  (ms): onset, offset, duration; reported as the median (signed) and the 90th percentile
-  of the absolute error.  The truth of a burst is its *visible span*: where its own
-  envelope is at least the resting RMS, i.e. the signal at least twice the background
-  (``myosleep.simulate.emg.visible_span``).
+  interval overlap on its channel, to a detected burst of the detector that must find it,
+  in three groups (:data:`GROUPS`): myoclonic potentials (fragmentary myoclonus, hypnic,
+  neonatal, cortical, propriospinal; ``short``), REM twitches (``short``) and leg
+  movements (``lm``); body movements are left out.  Truth bursts whose peak stands < 3x
+  the channel's resting RMS are left out (as ``tests/detection/test_simulated_nights.py``).
+  Errors are detected minus true (ms): onset, offset, duration; reported as the median
+  (signed) and the 90th percentile of the absolute error.  The truth of a burst is its
+  *visible span* (``myosleep.simulate.emg.visible_span``): where its own envelope is at
+  least the resting RMS, i.e. the signal at least twice the background, or for a leg
+  movement more than 2 uV above rest.
 * **events**: per-class F1 of ``analysis.events`` against the truth events
   (:func:`myosleep.classification.score_events`, onset within 0.5 s, same class).
 
 Goal (issue 9): durations within 10 ms at the median and 25 ms at the 90th percentile at
-every rate.
+every rate.  Takes ~1 min (30 analyses).
 
     .venv/bin/python benchmarks/eval_rates.py [--rates 200,256,500,512,1000,2048] [--seed 1]
         [--scenarios excessive_fragmentary_myoclonus,plmd,sleep_starts,rsbd,infant_bnsm]
