@@ -437,7 +437,7 @@ def _peak_rms(filtered: np.ndarray, starts: np.ndarray, stops: np.ndarray, n_win
 
 
 def _refine_edges(filtered: np.ndarray, starts: np.ndarray, stops: np.ndarray, level_uv: np.ndarray, *,
-                  core_start: np.ndarray, core_stop: np.ndarray, margin: int) -> tuple[np.ndarray, np.ndarray]:
+                  core_start: np.ndarray, core_stop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Onsets and offsets of detected bursts placed on the band-passed samples themselves.
 
     The moving-RMS envelope that finds a burst also smears it: a centred window of w
@@ -445,29 +445,24 @@ def _refine_edges(filtered: np.ndarray, starts: np.ndarray, stops: np.ndarray, l
     fluctuation at low sampling rates (a 10-ms window holds two samples at 200 Hz) lets
     the hysteresis run on through noise.  A scorer reads the edges on the trace itself.
     So does this step: from the burst's core ``[core_start, core_stop)`` (samples that
-    are certainly activity) out to ``margin`` samples beyond the detected run, the edges
-    are the change points of the signal's power about ``level_uv`` (uV RMS): the onset is
-    where the sum of ``x**2 - level**2`` from there to the core is largest, the offset
-    likewise (``_kernels.refine_edges``), i.e. the burst keeps every stretch next to its
-    core whose accumulated power stands above the level, and ends where the signal falls
-    back below it for good.  The search stays within the detected run (``margin`` samples
-    beyond it at most), and an edge never moves past a neighbouring burst.
+    are certainly activity) out to the ends of the detected run ``[starts, stops)`` -
+    whose offset threshold lies below ``level_uv``, so that it holds the edges - the
+    edges are the change points of the signal's power about ``level_uv`` (uV RMS): the
+    onset is where the sum of ``x**2 - level**2`` from there to the core is largest, the
+    offset likewise (``_kernels.refine_edges``), i.e. the burst keeps every stretch next
+    to its core whose accumulated power stands above the level, and ends where the
+    signal falls back below it for good.
     """
     from . import _kernels
 
-    n = filtered.shape[0]
     s = np.asarray(starts, dtype=np.int64)
     e = np.asarray(stops, dtype=np.int64)
     if s.size == 0:
         return s.copy(), e.copy()
     c1 = np.clip(np.asarray(core_start, dtype=np.int64), s, e)
     c2 = np.clip(np.asarray(core_stop, dtype=np.int64), c1, e)
-    prev_stop = np.concatenate([[0], e[:-1]])
-    next_start = np.concatenate([s[1:], [n]])
-    lo = np.minimum(np.maximum(np.maximum(s - margin, 0), prev_stop), c1)
-    hi = np.maximum(np.minimum(np.minimum(e + margin, n), next_start), c2)
     theta = np.square(np.asarray(level_uv, dtype=np.float64))
-    on, off = _kernels.refine_edges(filtered, c1, c2, lo, hi, theta)
+    on, off = _kernels.refine_edges(filtered, c1, c2, s, e, theta)
     return on, np.maximum(off, on + 1)
 
 
@@ -564,7 +559,7 @@ def find_short_bursts(filtered: np.ndarray, sfreq: float, *, params: ShortBurstP
     top = _kernels.envelope_argmax(filtered, s, e, w) if s.size else s
     # edges where the EMG is back to twice the resting RMS (SINBAR), at least one quantisation step
     level = np.maximum(params.edge_ratio * baseline.rms_per_baseline * baseline.at(s), step_uv)
-    rs, re_ = _refine_edges(filtered, s, e, level, core_start=top, core_stop=top, margin=0)
+    rs, re_ = _refine_edges(filtered, s, e, level, core_start=top, core_stop=top)
     if rejected is not None:
         rejected["settling"] = out_settling
         rejected["tone"] = out_tone
