@@ -225,8 +225,8 @@ def e2e_nights(tmp_path_factory):
 
 
 # README "How well it works": event classes F1 (given hypnogram)
-README_F1 = {"hypnic_jerk": 1.00, "leg_movement": 0.99, "fragmentary_myoclonus": 0.95, "rem_twitch": 0.98,
-             "neonatal_myoclonus": 0.98}
+README_F1 = {"hypnic_jerk": 1.00, "leg_movement": 1.00, "fragmentary_myoclonus": 1.00, "rem_twitch": 0.99,
+             "neonatal_myoclonus": 1.00}
 
 
 SCENARIO = {"hypnic_jerk": "sleep_starts", "leg_movement": "plmd", "fragmentary_myoclonus":

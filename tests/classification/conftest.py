@@ -113,10 +113,12 @@ def truth_detection_tables(sim):
     for k, b in enumerate(sim.bursts.itertuples(index=False)):
         ch = sim.channel(b.channel)
         side = ch.side.value if ch.side is not None else "n/a"
-        rows.append({"onset": b.onset, "duration": b.duration, "offset_s": b.onset + b.duration,
+        # the modelled bursts (the simulator's own latencies and durations): the rules alone
+        rows.append({"onset": b.model_onset, "duration": b.model_duration,
+                     "offset_s": b.model_onset + b.model_duration,
                      "channel": b.channel, "role": ch.role.value, "side": side, "detector": "short",
                      "peak_amplitude_uv": b.peak_amplitude_uv, "mean_amplitude_uv": 0.6 * b.peak_amplitude_uv,
-                     "area_uv_s": 0.6 * b.peak_amplitude_uv * b.duration, "baseline_uv": 2.0,
+                     "area_uv_s": 0.6 * b.peak_amplitude_uv * b.model_duration, "baseline_uv": 2.0,
                      "snr": b.peak_amplitude_uv / 2.0, "burst_id": k, "event_id": -1,
                      "trial_type": "myoclonic_jerk"})
     from myosleep.detection.bursts import BURST_COLUMNS

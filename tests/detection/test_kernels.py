@@ -3,7 +3,7 @@
 The references below are the computations the kernels replaced, written plainly:
 ``uniform_filter1d`` moving RMS (mode "nearest"), per-sample thresholds from the
 block baseline, boolean masks, runs, merge, onset test, tight onset, per-burst
-features and the rise-start refinement.
+features, the local resting levels and the edge refinement.
 """
 
 from __future__ import annotations
@@ -148,7 +148,7 @@ def test_short_search_equals_plain_hysteresis(fs):
     p = ShortBurstParams()
     n_env, n_det = int(round(0.01 * fs)), int(round(0.05 * fs))
     for m in (None, mask):
-        s, e = _search(x, fs, base, m, window_s=0.01, on_window_s=0.05, off=(p.off_ratio, p.off_floor_uv),
+        s, e, _ = _search(x, fs, base, m, window_s=0.01, on_window_s=0.05, off=(p.off_ratio, p.off_floor_uv),
                        on=(p.on_ratio, p.on_floor_uv), strict_off=False, min_gap=int(round(0.02 * fs)),
                        min_len=max(1, int(round(0.01 * fs))), tight_onset=True)
         ref = _ref_search(x, base, m, n_off=n_env, n_on=n_det, off=(p.off_ratio, p.off_floor_uv),
@@ -169,7 +169,7 @@ def test_lm_search_equals_plain_hysteresis(fs):
     p = LegMovementParams()
     n_env = int(round(0.05 * fs))
     gap = int(round(0.5 * fs))
-    s, e = _search(x, fs, base, mask, window_s=0.05, on_window_s=None, off=(p.off_min_ratio, p.off_above_uv),
+    s, e, _ = _search(x, fs, base, mask, window_s=0.05, on_window_s=None, off=(p.off_min_ratio, p.off_above_uv),
                    on=(p.on_min_ratio, p.on_above_uv), strict_off=True, min_gap=gap, min_len=1,
                    tight_onset=False)
     ref = _ref_search(x, base, mask, n_off=n_env, n_on=0, off=(p.off_min_ratio, p.off_above_uv),
@@ -195,7 +195,7 @@ def test_search_with_onset_threshold_below_offset_and_odd_parameters():
         win = [float(rng.choice([1, 2, 3, 5, 13, 26, 64])) / fs for _ in range(2)]
         tight = bool(rng.integers(0, 2))
         on_window = win[1] if rng.integers(0, 2) else None
-        s, e = _search(x, fs, base, mask, window_s=win[0], on_window_s=on_window, tight_onset=tight, **kw)
+        s, e, _ = _search(x, fs, base, mask, window_s=win[0], on_window_s=on_window, tight_onset=tight, **kw)
         ref = _ref_search(x, base, mask, n_off=max(1, int(round(win[0] * fs))),
                           n_on=0 if on_window is None else max(1, int(round(on_window * fs))),
                           tight=tight, **kw)
@@ -211,7 +211,7 @@ def test_tiny_inputs(n):
         x[n // 2] = 400.0  # a spike the search must see even in a record shorter than the window
     base = Baseline(np.full(max(1, -(-n // 51)), 1.0), 51, n)
     for tight, on_w in ((True, 0.05), (False, None)):
-        s, e = _search(x, fs, base, None, window_s=0.01, on_window_s=on_w, off=(1.5, 1.0), on=(2.5, 2.0),
+        s, e, _ = _search(x, fs, base, None, window_s=0.01, on_window_s=on_w, off=(1.5, 1.0), on=(2.5, 2.0),
                        strict_off=False, min_gap=10, min_len=1, tight_onset=tight)
         ref = _ref_search(x, base, None, n_off=5, n_on=26 if on_w else 0, off=(1.5, 1.0), on=(2.5, 2.0),
                           strict_off=False, min_gap=10, min_len=1, tight=tight)
@@ -240,19 +240,25 @@ def test_burst_features_equal_the_envelopes():
         assert peak1[k] == pytest.approx(float(smooth[a:z].max()), rel=1e-6)
 
 
-def test_rise_starts_equal_the_envelope_scan():
+def test_refine_edges_equal_the_cumulative_sums():
+    """Onset: the t <= c1 maximising sum(x[t:c1]**2 - theta); offset: the t >= c2 maximising
+    sum(x[c2:t]**2 - theta); ties go to the edge nearer the core."""
     rng = np.random.default_rng(12)
     fs = 512.0
     x = _signal(rng, int(20 * fs), fs, n_bursts=25)
-    env = _env(x, 5)
-    starts = np.sort(rng.choice(np.arange(1, x.size), 80, replace=False)).astype(np.int64)
-    level = rng.uniform(2, 15, starts.size)
-    out = _kernels.rise_starts(x, starts, 5, 256, level)
-    for k, s0 in enumerate(starts):
-        a = max(0, s0 - 256)
-        below = np.flatnonzero(env[a:s0] <= level[k])
-        assert out[k] == (a + below[-1] + 1 if below.size else s0)
-
+    c1 = np.sort(rng.choice(np.arange(300, x.size - 300), 80, replace=False)).astype(np.int64)
+    c2 = c1 + rng.integers(0, 40, c1.size)
+    lo = c1 - rng.integers(0, 200, c1.size)
+    hi = c2 + rng.integers(0, 200, c1.size)
+    theta = rng.uniform(1, 200, c1.size)
+    on, off = _kernels.refine_edges(x, c1, c2, lo, hi, theta)
+    x2 = x.astype(np.float64) ** 2
+    for k in range(c1.size):
+        # onset candidates t = c1, c1 - 1, ..., lo: S(t) = sum x2[t:c1] - theta (S(c1) = 0)
+        back = np.concatenate([[0.0], np.cumsum((x2[lo[k]:c1[k]] - theta[k])[::-1])])
+        assert on[k] == c1[k] - int(np.argmax(back))
+        fwd = np.concatenate([[0.0], np.cumsum(x2[c2[k]:hi[k]] - theta[k])])
+        assert off[k] == c2[k] + int(np.argmax(fwd))
 
 def test_block_power_and_masked_blocks():
     rng = np.random.default_rng(13)
@@ -280,25 +286,60 @@ def test_resting_baseline_with_and_without_mask():
         np.testing.assert_allclose(base.blocks_uv, want, rtol=1e-9)
 
 
+def _ref_side_level(amp, valid, a, z, k, q, fallback):
+    """max over the two sides of the q-quantile of valid block RMS (numpy)."""
+    lev = []
+    for lo, hi in ((max(0, a - k), a), (min(amp.size, z), min(amp.size, z + k))):
+        v = amp[lo:hi][valid[lo:hi]]
+        if v.size:
+            lev.append(float(np.quantile(v, q)))
+    return max(lev) if lev else fallback
+
+
+def _ref_edges(x, c1, c2, lo, hi, level):
+    """Onset/offset maximising the cumulative sum of x**2 - level**2 outward from the core."""
+    x2 = x.astype(np.float64) ** 2 - level ** 2
+    back = np.concatenate([[0.0], np.cumsum(x2[lo:c1][::-1])])
+    fwd = np.concatenate([[0.0], np.cumsum(x2[c2:hi])])
+    return c1 - int(np.argmax(back)), c2 + int(np.argmax(fwd))
+
+
 def test_detectors_equal_the_plain_pipeline():
+    """find_short_bursts = hysteresis runs, minus those active at a segment start, minus those not
+    standing above the resting level on both sides, with edges placed on the samples."""
     rng = np.random.default_rng(15)
     fs = 512.0
     x = _signal(rng, int(200 * fs), fs, n_bursts=80)
     mask = np.zeros(x.size, dtype=bool)
     mask[:150] = True
+    x[150:170] += 40.0 * rng.standard_normal(20).astype(np.float32)  # active as observation begins
     base = resting_baseline(x, fs, mask=mask)
-    tab, pops = find_short_bursts(x, fs, mask=mask, baseline=base, delay_s=0.0015)
+    rejected: dict = {}
+    tab, pops = find_short_bursts(x, fs, mask=mask, baseline=base, delay_s=0.0015, rejected=rejected)
     p = ShortBurstParams()
     ref = _ref_search(x, base, mask, n_off=5, n_on=26, off=(p.off_ratio, p.off_floor_uv),
-                      on=(p.on_ratio, p.on_floor_uv), strict_off=False, min_gap=10, min_len=5, tight=True)
+                      on=(max(p.on_ratio, 2.5), p.on_floor_uv), strict_off=False, min_gap=10, min_len=5, tight=True)
     assert pops.shape == (0, 2) and len(ref) >= 40
-    assert list(zip(tab["start"].tolist(), tab["stop"].tolist())) == ref
+    assert ref[0][0] == 150 and rejected["settling"].tolist() == [list(ref[0])]
     env, det = _env(x, 5), _env(x, 26)
-    for k, (a, z) in enumerate(ref):
-        b = base.at(np.array([a]))[0]
+    nb, k = base.n_block, int(round(5.0 * fs / base.n_block))
+    kept, tone = [], []
+    for a, z in ref[1:]:
+        local = _ref_side_level(base.block_rms_uv, base.block_valid, a // nb, (z - 1) // nb + 1, k, 0.2,
+                                float(base.at(np.array([a]))[0]))
+        peak = det[a:z].max()
+        (kept if peak >= 2.5 * local and peak >= local + p.on_floor_uv else tone).append((a, z))
+    assert rejected["tone"].tolist() == [list(r) for r in tone]
+    assert len(tab["start"]) == len(kept)
+    for k_, (a, z) in enumerate(kept):
+        top = a + int(np.argmax(env[a:z] ** 2))
+        level = 2.0 * base.rms_per_baseline * float(base.at(np.array([a]))[0])
+        assert (tab["start"][k_], tab["stop"][k_]) == _ref_edges(x, top, top, a, z, level)
+        # the peak is the one the detection saw, over the run it found
+        b = base.at(np.array([tab["start"][k_]]))[0]
         peak = (det if z - a >= 26 else env)[a:z].max()
-        assert tab["peak_amplitude_uv"][k] == pytest.approx(max(peak - b, 0), rel=1e-5, abs=1e-6)
-        assert tab["onset"][k] == pytest.approx(max(a / fs - 0.0015, 0))
+        assert tab["peak_amplitude_uv"][k_] == pytest.approx(max(peak - b, 0), rel=1e-5, abs=1e-6)
+        assert tab["onset"][k_] == pytest.approx(max(tab["start"][k_] / fs - 0.0015, 0))
     lm = find_lm_bursts(x, fs, mask=mask, baseline=base)
     assert np.all(lm["stop"] > lm["start"]) and np.all(np.diff(lm["start"]) > 0)
 

@@ -201,6 +201,9 @@ def _ref_remove_cardiac(x: np.ndarray, sfreq: float, peaks: np.ndarray, *, pre_s
         tmpl = block_template(epochs, good, r0, r1)
         win = sliding_window_view(wide[r0:r1], width, axis=1)  # (beats, lags, width) view
         c = np.einsum("ikj,ij->ik", win, tmpl)
+        for k in np.flatnonzero(good[r0:r1] == 0):  # a burst in the window: correlate on the QRS
+            core = tmpl[k].astype(np.float64) ** 2 >= _ref_core_level(tmpl[k])
+            c[k] = np.einsum("kj,j->k", win[k][:, core].astype(np.float64), tmpl[k][core].astype(np.float64))
         corr[r0:r1] = c
         best[r0:r1] = np.argmax(c, axis=1)
         aligned[r0:r1] = win[np.arange(r1 - r0), best[r0:r1]]
@@ -225,7 +228,10 @@ def _ref_remove_cardiac(x: np.ndarray, sfreq: float, peaks: np.ndarray, *, pre_s
         fitted = tmpl - frac[r0:r1, None] * dt
         num = np.sum(ep * fitted, axis=1)
         den2 = np.sum(fitted * fitted, axis=1)
-        gain = np.clip(np.where(den2 > 0, num / np.maximum(den2, 1e-12), 1.0), 0.0, 2.0).astype(np.float32)
+        gain = np.clip(np.where(den2 > 0, num / np.maximum(den2, 1e-12), 1.0), 0.0, 2.0)
+        for k in np.flatnonzero((good[r0:r1] == 0) & (den2 > 0)):  # a burst: robust gain on the QRS
+            gain[k] = _ref_robust_gain(ep[k].astype(np.float64), fitted[k].astype(np.float64), gain[k])
+        gain = gain.astype(np.float32)
         new = ep - gain[:, None] * fitted * taper[None, :]
         idx = peaks[r0:r1, None] + offs[None, :] + lags[best[r0:r1]][:, None]
         inside = (idx >= 0) & (idx < n)
@@ -234,6 +240,28 @@ def _ref_remove_cardiac(x: np.ndarray, sfreq: float, peaks: np.ndarray, *, pre_s
         else:  # samples beyond the ends are dropped (they were padding)
             y[idx[inside]] = new[inside]
     return y, int(peaks.size)
+
+
+def _ref_core_level(tmpl: np.ndarray, fraction: float = 0.9) -> float:
+    """Smallest square among the largest samples holding ``fraction`` of the energy."""
+    sq = np.sort(tmpl.astype(np.float64) ** 2)[::-1]
+    if sq.sum() <= 0:
+        return 0.0
+    k = int(np.searchsorted(np.cumsum(sq), fraction * sq.sum()))
+    return float(sq[min(k, sq.size - 1)])
+
+
+def _ref_robust_gain(a: np.ndarray, fit: np.ndarray, g: float) -> float:
+    """Gain on the QRS samples, residuals beyond 3 robust SDs left out, twice."""
+    core = fit ** 2 >= _ref_core_level(fit)
+    for _ in range(2):
+        r = np.abs(a - g * fit)
+        keep = core & (r <= 3.0 * np.median(r) / 0.6745)
+        den = float(np.sum(fit[keep] ** 2))
+        if den <= 0:
+            break
+        g = min(2.0, max(0.0, float(np.sum(a[keep] * fit[keep])) / den))
+    return g
 
 
 #: Beats per block of the running template: a block's float64 cumulative sum

@@ -61,8 +61,14 @@ def _candidates(x: np.ndarray, fs: float):
     # samples would be taken for clipping
     pre = preprocess_emg(x.astype(np.float32), fs, physical_min=-5000.0, physical_max=5000.0)
     base = resting_baseline(pre.filtered, fs, mask=pre.mask)
-    tab, _ = find_short_bursts(pre.filtered, fs, mask=pre.mask, baseline=base, delay_s=pre.delay_s, slow=None)
-    return pre.filtered, lazy_slow_component(x.astype(np.float32), fs), tab["start"], tab["stop"]
+    rejected: dict = {}
+    tab, _ = find_short_bursts(pre.filtered, fs, mask=pre.mask, baseline=base, delay_s=pre.delay_s, slow=None,
+                               rejected=rejected)
+    # the bursts, and the candidates that are not phasic (a rise of tone): the pop test sees them too
+    s = np.concatenate([tab["start"], rejected["tone"][:, 0]])
+    e = np.concatenate([tab["stop"], rejected["tone"][:, 1]])
+    order = np.argsort(s, kind="stable")
+    return pre.filtered, lazy_slow_component(x.astype(np.float32), fs), s[order], e[order]
 
 
 def _candidate_at(x, fs, i0):

@@ -481,37 +481,6 @@ def burst_features(x, starts, stops, n_env, n_smooth, min_smooth):
     return peak, mean
 
 
-@numba.njit(**_JIT)
-def rise_starts(x, starts, n_env, max_back, level):
-    """Each start moved back to just after the last sample, at most ``max_back`` before it,
-    where the ``n_env``-sample RMS is <= ``level[k]`` (unchanged if there is none)."""
-    nb = starts.shape[0]
-    n = x.shape[0]
-    out = starts.copy()
-    h1 = n_env // 2
-    h2 = n_env - h1 - 1
-    inv = 1.0 / n_env
-    for k in range(nb):
-        s0 = starts[k]
-        a = max(0, s0 - max_back)
-        if s0 <= a:
-            continue
-        i = s0 - 1
-        s = _window_sum(x, i, h1, h2)
-        while True:
-            if np.float64(_rms(s, inv)) <= level[k]:
-                out[k] = i + 1
-                break
-            if i == a:
-                break
-            # window sum of i - 1 from that of i
-            s -= np.float64(x[min(i + h2, n - 1)] * x[min(i + h2, n - 1)])
-            j = max(i - 1 - h1, 0)
-            s += np.float64(x[j] * x[j])
-            i -= 1
-    return out
-
-
 @numba.njit(cache=True, nogil=True, fastmath={"reassoc", "nsz"})
 def block_power_any(x, n_block, mask, use_mask):
     """Mean of ``x**2`` (float32 squares, float64 sums) per block of ``n_block`` samples,
@@ -593,3 +562,113 @@ def super_block_quantiles(amp, valid, use_valid, per, quantile):
         # numpy's _lerp
         q[s] = b - diff * (1.0 - gamma) if gamma >= 0.5 else a + diff * gamma
     return q
+
+
+@numba.njit(**_JIT)
+def refine_edges(x, c1, c2, lo, hi, theta):
+    """Burst edges on the band-passed samples themselves, without a smoothing window.
+
+    For burst ``k`` the samples ``[c1[k], c2[k])`` are known to be activity (its core);
+    the onset is the ``t`` in ``[lo[k], c1[k]]`` maximising ``sum(x[t:c1]**2 - theta[k])``
+    and the offset the ``t`` in ``[c2[k], hi[k]]`` maximising ``sum(x[c2:t]**2 - theta[k])``
+    (on a tie the ``t`` nearer the core; an empty sum is 0).  So the burst is extended over
+    every stretch next to its core whose power, accumulated sample by sample, stands above
+    ``theta`` (uV^2), and stops where the signal falls back below it for good: the change
+    point of a power step, found on the squared (rectified) signal.
+
+    Returns (onsets, offsets), int64 sample indices (offset exclusive).
+    """
+    nb = c1.shape[0]
+    on = np.empty(nb, dtype=np.int64)
+    off = np.empty(nb, dtype=np.int64)
+    for k in range(nb):
+        th = theta[k]
+        best = 0.0
+        arg = c1[k]
+        s = 0.0
+        for t in range(c1[k] - 1, lo[k] - 1, -1):
+            v = np.float64(x[t])
+            s += v * v - th
+            if s > best:
+                best = s
+                arg = t
+        on[k] = arg
+        best = 0.0
+        arg = c2[k]
+        s = 0.0
+        for t in range(c2[k], hi[k]):
+            v = np.float64(x[t])
+            s += v * v - th
+            if s > best:
+                best = s
+                arg = t + 1
+        off[k] = arg
+    return on, off
+
+
+@numba.njit(**_JIT)
+def _quantile_sorted(v, m, quantile):
+    """numpy's "linear" quantile of the first ``m`` values of the sorted array ``v``."""
+    virt = (m - 1) * quantile
+    lo = min(max(int(math.floor(virt)), 0), m - 1)
+    hi = min(lo + 1, m - 1)
+    gamma = virt - math.floor(virt)
+    a = v[lo]
+    b = v[hi]
+    diff = b - a
+    return b - diff * (1.0 - gamma) if gamma >= 0.5 else a + diff * gamma
+
+
+@numba.njit(**_JIT)
+def side_levels(amp, valid, b0, b1, k, quantile, fallback):
+    """For each burst, the larger of the ``quantile`` of the valid ``amp`` in blocks
+    ``[b0 - k, b0)`` and in ``[b1, b1 + k)`` (numpy's linear method); ``fallback`` where
+    neither side holds a valid block."""
+    nb = b0.shape[0]
+    na = amp.shape[0]
+    out = np.empty(nb)
+    buf = np.empty(k)
+    for i in range(nb):
+        best = -1.0
+        found = False
+        for side in range(2):
+            a = max(0, b0[i] - k) if side == 0 else min(na, b1[i])
+            z = b0[i] if side == 0 else min(na, b1[i] + k)
+            m = 0
+            for j in range(a, z):
+                if valid[j] and math.isfinite(amp[j]):
+                    buf[m] = amp[j]
+                    m += 1
+            if m == 0:
+                continue
+            v = np.sort(buf[:m])
+            q = _quantile_sorted(v, m, quantile)
+            if not found or q > best:
+                best = q
+                found = True
+        out[i] = best if found else fallback[i]
+    return out
+
+
+@numba.njit(**_JIT)
+def envelope_argmax(x, starts, stops, n_env):
+    """Sample of the largest ``n_env``-sample moving mean square within each ``[start, stop)``
+    (centred window, edges repeated; the first on a tie)."""
+    nb = starts.shape[0]
+    n = x.shape[0]
+    out = np.empty(nb, dtype=np.int64)
+    h1 = n_env // 2
+    h2 = n_env - h1 - 1
+    for k in range(nb):
+        a = starts[k]
+        z = stops[k]
+        s = _window_sum(x, a, h1, h2)
+        best = s
+        arg = a
+        for i in range(a + 1, z):
+            s += _step(x, i, h1, h2, n)
+            if s > best:
+                best = s
+                arg = i
+        out[k] = arg
+    return out

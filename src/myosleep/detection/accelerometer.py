@@ -18,6 +18,7 @@ import numpy as np
 from ..preprocessing.artefacts import merge_runs, runs_from_mask
 from ..preprocessing.envelope import block_power, running_baseline
 from ..preprocessing.filters import sos_filter
+from .bursts import _already_active
 from .params import AccelerometerParams
 
 __all__ = ["unit_to_g", "find_accel_jerks"]
@@ -39,8 +40,15 @@ def unit_to_g(unit: str) -> float | None:
 
 
 def find_accel_jerks(axes: Sequence[np.ndarray], sfreq: float, *, scale_to_g: float | None = 1.0,
-                     params: AccelerometerParams = AccelerometerParams()) -> dict[str, np.ndarray]:
+                     params: AccelerometerParams = AccelerometerParams(),
+                     rejected: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """Jerks in 1-3 accelerometer axes sampled together.
+
+    A jerk must rise above a background that was seen: a run already active when the
+    record starts or when the signal comes back after a gap (NaN on any axis) is the
+    device's or the filter's settling (a sensor whose first sample is 0 and the next at its
+    gravity level; the low-pass of the samples filled in over a gap), not a jerk: it is
+    returned in ``rejected["settling"]``.  So are runs that overlap a gap.
 
     Parameters
     ----------
@@ -52,6 +60,9 @@ def find_accel_jerks(axes: Sequence[np.ndarray], sfreq: float, *, scale_to_g: fl
         Factor to g; None when the unit is unknown (the absolute floor is then not applied).
     params : AccelerometerParams
         Thresholds.
+    rejected : dict | None
+        When given, receives ``"settling"``: (n, 2) int array of the [start, stop) runs set
+        aside as settling.
 
     Returns
     -------
@@ -63,9 +74,12 @@ def find_accel_jerks(axes: Sequence[np.ndarray], sfreq: float, *, scale_to_g: fl
     n = min(a.shape[0] for a in axes)
     sos = signal.butter(2, min(params.lowpass_hz, 0.4 * sfreq), btype="lowpass", fs=sfreq, output="sos")
     mag2 = np.zeros(n, dtype=np.float32)
+    gap = np.zeros(n, dtype=bool)
     for a in axes:
         a = np.asarray(a[:n], dtype=np.float64)
-        a = np.where(np.isfinite(a), a, np.nanmedian(a) if np.isfinite(a).any() else 0.0)
+        fin = np.isfinite(a)
+        gap |= ~fin
+        a = np.where(fin, a, np.nanmedian(a) if fin.any() else 0.0)
         lp = sos_filter(a, sos)
         d = np.diff(lp, prepend=lp[:1]) * np.float32(sfreq * (scale_to_g or 1.0))
         mag2 += d * d
@@ -91,6 +105,16 @@ def find_accel_jerks(axes: Sequence[np.ndarray], sfreq: float, *, scale_to_g: fl
         s, e = s[keep], e[keep]
     else:
         s, e = s[:0], e[:0]
+    # settling: active within the merge gap of the record start or of a gap's end, or over a gap
+    settle = _already_active(s, gap, max(1, int(0.02 * sfreq)))
+    g0, g1 = runs_from_mask(gap)
+    if g0.size and s.size:
+        k = np.searchsorted(g0, e, side="left")  # gaps starting before each run's end
+        last_stop = np.where(k > 0, g1[np.maximum(k - 1, 0)], -1)
+        settle |= last_stop > s
+    if rejected is not None:
+        rejected["settling"] = np.stack([s[settle], e[settle]], axis=1)
+    s, e = s[~settle], e[~settle]
     # low-pass group delay (2nd-order Butterworth at 15 Hz: ~15 ms) + derivative half-sample
     w, gd = signal.group_delay(signal.sos2tf(sos), w=[min(5.0, 0.2 * sfreq)], fs=sfreq)
     delay_s = float(gd[0]) / sfreq + 0.5 / sfreq

@@ -67,6 +67,12 @@ class ShortBurstParams(_BaselineMixin):
         Shortest burst reported (s): 10 ms, half the shortest myoclonic potential
         (20 ms; Shibasaki and Hallett, Mov Disord 2005, cortical myoclonus bursts
         10-50 ms).
+    edge_ratio : float
+        Onsets and offsets are placed where the band-passed signal's power crosses
+        (``edge_ratio`` x the resting RMS)^2 (``bursts._refine_edges``): 2, the amplitude
+        criterion of phasic EMG activity, "exceeding twice the background EMG activity"
+        (SINBAR: Frauscher et al., Sleep 2012).  A ratio, so that the edges do not move
+        with the amplitude scale (a unit error) of the recording.
     false_alarms_per_h : float
         Largest rate (per hour and channel) at which stationary resting EMG may
         start a short burst.  Where ``on_ratio`` x baseline does not guarantee it
@@ -90,11 +96,12 @@ class ShortBurstParams(_BaselineMixin):
     min_gap_s: float = 0.02
     min_dof: float = 8.0
     min_duration_s: float = 0.01
+    edge_ratio: float = 2.0
     false_alarms_per_h: float = 0.125
 
     def __post_init__(self) -> None:
         for name in ("envelope_window_s", "detection_window_s", "on_ratio", "off_ratio",
-                     "baseline_window_s", "baseline_block_s", "false_alarms_per_h"):
+                     "baseline_window_s", "baseline_block_s", "false_alarms_per_h", "edge_ratio"):
             _positive(name, getattr(self, name), "")
         if self.off_ratio > self.on_ratio:
             raise ParameterError(f"off_ratio {self.off_ratio} exceeds on_ratio {self.on_ratio}",
@@ -121,10 +128,6 @@ class LegMovementParams(_BaselineMixin):
         thresholds are at least ``on_min_ratio`` / ``off_min_ratio`` x baseline, so
         the noise of a high baseline does not hold an LM open forever.  On quiet
         EMG (baseline < 8 uV) the AASM absolute values decide.
-    onset_lookback_s : float
-        The onset is moved back, at most this far (s), to where the envelope left
-        the resting level (a scorer marks where the movement starts, not where it
-        reaches 8 uV); 0.5 s, the AASM quiet period.
     min_duration_s : float
         Activity shorter than this (s) is left to the short-burst detector.  The
         0.5-10 s AASM LM duration is applied by classification, not here.
@@ -136,7 +139,6 @@ class LegMovementParams(_BaselineMixin):
     off_quiet_s: float = 0.5
     on_min_ratio: float = 2.0
     off_min_ratio: float = 1.5
-    onset_lookback_s: float = 0.5
     min_duration_s: float = 0.1
 
     def __post_init__(self) -> None:
@@ -227,6 +229,11 @@ class DetectionParams:
     short, lm, events, accelerometer : parameter sets
     lm_roles : tuple of str
         Roles on which the AASM leg-movement detector also runs.
+    fine_amplitude_roles : tuple of str
+        Roles whose rules read amplitudes within ``lm.off_above_uv`` (2 uV) of rest: legs
+        (AASM leg movements), chin and arms (SINBAR, REM atonia index).  A channel of these
+        roles whose quantisation step is coarser than that is refused
+        (``bursts.quantisation_problem``).
     cardiac : {"auto", "off"}
         Cardiac field removal ("off" only for comparison).
     """
@@ -236,6 +243,7 @@ class DetectionParams:
     events: EventParams = EventParams()
     accelerometer: AccelerometerParams = AccelerometerParams()
     lm_roles: tuple[str, ...] = ("leg",)
+    fine_amplitude_roles: tuple[str, ...] = ("leg", "chin", "arm")
     cardiac: str = "auto"
 
     def __post_init__(self) -> None:

@@ -101,7 +101,7 @@ def detect_channel(x: np.ndarray, sfreq: float, *, label: str = "EMG", role: str
 
     from ..preprocessing import emg_channel_problem, preprocess_emg
     from ..preprocessing.artefacts import lazy_slow_component
-    from .bursts import find_lm_bursts, find_short_bursts, resting_baseline
+    from .bursts import find_lm_bursts, find_short_bursts, quantisation_problem, resting_baseline, settling_runs
 
     problem = emg_channel_problem(x, sfreq)
     if problem is not None:
@@ -110,16 +110,24 @@ def detect_channel(x: np.ndarray, sfreq: float, *, label: str = "EMG", role: str
     pre = preprocess_emg(x, sfreq, r_peaks_s=r_peaks_s, cardiac=params.cardiac,
                          physical_min=physical_range_uv[0], physical_max=physical_range_uv[1], label=label)
     usable = 1.0 - float(pre.mask.mean())
-    if usable < 0.01:
-        reason = "holds no usable signal (artefact everywhere: flat, clipped or NaN)"
+    if usable < 0.01:  # a coarse quantiser's runs of identical codes are "flat": say why
+        reason = quantisation_problem(pre.quantisation, None, role, params=params) or \
+            "holds no usable signal (artefact everywhere: flat, clipped or NaN)"
         return _empty_bursts(), _artefact_frame(pre.artefacts, sfreq, label), \
             ChannelStatus(label, role, float(sfreq), False, reason)
     base = resting_baseline(pre.filtered, sfreq, mask=pre.mask, window_s=p.baseline_window_s,
                             quantile=p.baseline_quantile, block_s=p.baseline_block_s)
+    problem = quantisation_problem(pre.quantisation, base, role, params=params)
+    if problem is not None:  # too coarse for the amplitudes its rules read (issue 9, defect 2)
+        return _empty_bursts(), _artefact_frame(pre.artefacts, sfreq, label), \
+            ChannelStatus(label, role, float(sfreq), False, problem)
     slow = lazy_slow_component(x, sfreq)
     envelopes: dict[int, np.ndarray] = {}  # each RMS envelope computed once per channel
+    rej: dict[str, np.ndarray] = {}
+    rej_lm: dict[str, np.ndarray] = {}
     short, pops = find_short_bursts(pre.filtered, sfreq, params=p, mask=pre.mask, baseline=base,
-                                    delay_s=pre.delay_s, slow=slow, envelopes=envelopes)
+                                    delay_s=pre.delay_s, slow=slow, envelopes=envelopes,
+                                    step_uv=pre.quantisation.step_uv, rejected=rej)
     del slow
     if pre.beats.size and short["start"].size:  # residuals of the cardiac field (engineer P3)
         from .cardiac_gate import cardiac_residual_mask
@@ -130,7 +138,8 @@ def detect_channel(x: np.ndarray, sfreq: float, *, label: str = "EMG", role: str
     frames = [_burst_frame(short, "short")]
     if role in params.lm_roles:
         lm = find_lm_bursts(pre.filtered, sfreq, params=params.lm, mask=pre.mask, baseline=base,
-                            delay_s=pre.delay_s, envelopes=envelopes)
+                            delay_s=pre.delay_s, envelopes=envelopes, step_uv=pre.quantisation.step_uv,
+                            rejected=rej_lm)
         if len(pops) and len(lm["onset"]):
             # an LM that holds a pop and no muscle burst is the pop's tail
             keep = np.ones(len(lm["onset"]), dtype=bool)
@@ -147,6 +156,7 @@ def detect_channel(x: np.ndarray, sfreq: float, *, label: str = "EMG", role: str
     bursts["role"] = role
     bursts["side"] = side
     arts = list(pre.artefacts) + [(int(a), int(z), "electrode_pop") for a, z in pops]
+    arts += [(int(a), int(z), "settling") for a, z in settling_runs(rej, rej_lm)]
     artefacts = _artefact_frame(arts, sfreq, label, pop_delay_s=pre.delay_s)
     status = ChannelStatus(label, role, float(sfreq), True, None, tuple(pre.mains.freqs_hz), pre.n_beats_removed,
                            float(np.median(base.blocks_uv)), float(artefacts["duration"].sum()), int(len(bursts)))
@@ -189,7 +199,7 @@ def _artefact_frame(runs: Sequence[tuple[int, int, str]], sfreq: float, label: s
     a = np.array([r[0] for r in runs], dtype=np.float64)
     z = np.array([r[1] for r in runs], dtype=np.float64)
     kind = [r[2] for r in runs]
-    shift = np.array([pop_delay_s if k == "electrode_pop" else 0.0 for k in kind])
+    shift = np.array([pop_delay_s if k in ("electrode_pop", "settling") else 0.0 for k in kind])
     df = pd.DataFrame({"onset": np.maximum(a / sfreq - shift, 0.0), "duration": (z - a) / sfreq,
                        "channel": label, "kind": kind})
     return df.sort_values("onset", kind="stable").reset_index(drop=True)[list(ARTEFACTS.names)]

@@ -387,14 +387,34 @@ def beat_stats(y, peaks, pre, post):
     return energy, var, total
 
 
+@_jit
+def _energy_core_level(tmpl, fraction):
+    """Smallest squared value among the largest samples of ``tmpl`` that together hold
+    ``fraction`` of its energy (0 if it has none): the core where a mean beat's energy is."""
+    sq = np.sort(tmpl * tmpl)[::-1]
+    total = 0.0
+    for v in sq:
+        total += v
+    if total <= 0:
+        return 0.0
+    acc = 0.0
+    for v in sq:
+        acc += v
+        if acc >= fraction * total:
+            return v
+    return 0.0
+
+
 @_jit_sums
-def align_beats(y, peaks, pre, post, lag_max, good, h, aligned, lags, frac, energy):
+def align_beats(y, peaks, pre, post, lag_max, good, h, aligned, lags, frac, energy, core_energy):
     """Pass 1 of ``remove_cardiac_counted``: for each beat ``i``, the running template
     (float32 mean of the ``good`` beats among ``i - h .. i + h``, windows read at lag 0),
     the integer lag in ``-lag_max .. lag_max`` maximising the correlation with it (first
     maximum, as ``argmax``), the fractional shift from the parabola through the
     correlation peak (clipped to +-0.5; 0 if flat), the aligned window (``aligned[i]``)
-    and its mean square (``energy[i]``).  ``y`` is only read."""
+    and its mean square (``energy[i]``).  A beat that is not ``good`` (a burst in its
+    window) is correlated over the template's largest samples that hold ``core_energy``
+    (0-1) of its energy only (:func:`_energy_core_level`).  ``y`` is only read."""
     m = peaks.shape[0]
     w = pre + post + 1
     nl = 2 * lag_max + 1
@@ -428,11 +448,16 @@ def align_beats(y, peaks, pre, post, lag_max, good, h, aligned, lags, frac, ener
             tmpl[j] = np.float32(tsum[j] / c)
         s0 = peaks[i] - pre - lag_max
         _window(y, s0, w + nl - 1, wide)
+        # a beat whose window also holds a burst (not good) is aligned on the samples that
+        # carry the mean beat's energy (its QRS); over the whole window the burst would
+        # decide the lag (the QRS then subtracted a sample off, its slope left behind)
+        lim = 0.0 if good[i] else _energy_core_level(tmpl, core_energy)
         best = 0
         for li in range(nl):
             acc = 0.0
             for j in range(w):
-                acc += wide[li + j] * tmpl[j]
+                if tmpl[j] * tmpl[j] >= lim:
+                    acc += wide[li + j] * tmpl[j]
             corr[li] = acc
             if acc > corr[best]:
                 best = li
@@ -454,11 +479,44 @@ def align_beats(y, peaks, pre, post, lag_max, good, h, aligned, lags, frac, ener
 
 
 @_jit_sums
-def subtract_beats(y, peaks, pre, aligned, good, h, lags, frac, taper):
+def _robust_gain(a, fit, g, resid, core_energy):
+    """Gain of ``fit`` in ``a`` with the samples of a muscle burst left out.
+
+    A beat whose window also holds a burst (energy > 4x the median beat) would have its
+    least-squares gain pulled by the burst: the cardiac field is then under- or
+    over-subtracted and its residual, next to the burst, lengthens it.  The gain is
+    refitted on the template's QRS (its largest samples holding ``core_energy`` of its
+    energy, :func:`_energy_core_level`) with two passes of hard-rejection re-weighting
+    (Huber, Ann Math Stat 1964): residuals beyond 3 robust standard deviations (median
+    absolute residual / 0.6745, Gaussian consistency) are left out (clipped to 0-2, as
+    the plain fit).
+    """
+    w = a.shape[0]
+    core = _energy_core_level(fit, core_energy)
+    for _ in range(2):
+        for j in range(w):
+            resid[j] = abs(a[j] - g * fit[j])
+        med = np.median(resid)
+        lim = 3.0 * med / 0.6745
+        num = 0.0
+        den = 0.0
+        for j in range(w):
+            if abs(a[j] - g * fit[j]) <= lim and fit[j] * fit[j] >= core:
+                num += a[j] * fit[j]
+                den += fit[j] * fit[j]
+        if den <= 0:
+            break
+        g = min(2.0, max(0.0, num / den))
+    return g
+
+
+@_jit_sums
+def subtract_beats(y, peaks, pre, aligned, good, h, lags, frac, taper, core_energy):
     """Pass 2 of ``remove_cardiac_counted``: for each beat in order, the running template of
     the good aligned windows (float32 mean over ``i - h .. i + h``), shifted by the beat's
     fractional lag (first-order: ``tmpl - frac * gradient(tmpl)``), scaled by the
-    least-squares gain (clipped to 0-2; 1 if the template is zero), tapered and subtracted
+    least-squares gain (clipped to 0-2; 1 if the template is zero; refitted without the
+    burst's samples for a beat that is not ``good``: :func:`_robust_gain`), tapered and subtracted
     from the aligned window; written to ``y`` (samples outside the record dropped; where
     windows overlap the later beat's write wins)."""
     m, w = aligned.shape
@@ -466,6 +524,7 @@ def subtract_beats(y, peaks, pre, aligned, good, h, lags, frac, taper):
     tsum = np.zeros(w)
     tmpl = np.empty(w)
     fit = np.empty(w)
+    resid = np.empty(w)
     cnt = 0.0
     for k in range(min(h, m)):
         if good[k]:
@@ -500,6 +559,8 @@ def subtract_beats(y, peaks, pre, aligned, good, h, lags, frac, taper):
             num += aligned[i, j] * fit[j]
             den += fit[j] * fit[j]
         g = min(2.0, max(0.0, num / max(den, 1e-12))) if den > 0 else 1.0
+        if not good[i] and den > 0:
+            g = _robust_gain(aligned[i], fit, g, resid, core_energy)
         s0 = peaks[i] - pre + lags[i]
         if s0 >= 0 and s0 + w <= n:
             for j in range(w):

@@ -23,6 +23,10 @@ __all__ = ["detect_r_peaks", "r_peaks_from_emg", "remove_cardiac", "remove_cardi
 _MIN_RR_S = 0.25
 #: Slowest heart rate considered: 30 bpm.
 _MAX_RR_S = 2.0
+#: A beat with a burst in its window is aligned on the template's largest samples that hold
+#: this fraction of its energy: the QRS, wherever the lead shows it (90 %: the energy of a
+#: lead's mean beat lies in its QRS; the rest, P and T waves and noise, would let the burst in).
+_QRS_ENERGY = 0.9
 
 
 #: Rate (Hz) at or above which the QRS energy is kept: a QRS complex lasts 80-100 ms
@@ -175,7 +179,11 @@ def remove_cardiac_counted(x: np.ndarray, sfreq: float, peaks: np.ndarray, *, pr
     first-order fractional shift), scaled by its least-squares gain (clipped to
     0-2) and subtracted.  The template is the running mean of the ``n_beats``
     neighbouring beats, excluding beats whose energy exceeds 4x the median (a burst
-    on the beat) so muscle activity does not leak into it.  Two numba passes over the
+    on the beat) so muscle activity does not leak into it.  Such a beat is itself aligned
+    on its QRS alone (the template's samples holding 90 % of its energy) and its gain
+    refitted without the burst's samples
+    (``_kernels._robust_gain``), so that its cardiac field is removed next to the burst as
+    well as elsewhere (a residual QRS beside a burst lengthens it).  Two numba passes over the
     beats keep the template as a running float64 sum (one beat in, one out per step).
 
     Parameters
@@ -235,8 +243,11 @@ def remove_cardiac_counted(x: np.ndarray, sfreq: float, peaks: np.ndarray, *, pr
     lags = np.empty(m, dtype=np.int64)
     frac = np.empty(m, dtype=np.float64)
     energy2 = np.empty(m, dtype=np.float64)
-    align_beats(y, peaks, pre, post, lag_max, good_beats(energy), h, aligned, lags, frac, energy2)
+    # a beat with a burst in its window is aligned on the samples holding 90 % of the mean
+    # beat's energy (its QRS), not on the burst
+    align_beats(y, peaks, pre, post, lag_max, good_beats(energy), h, aligned, lags, frac, energy2,
+                _QRS_ENERGY)
     # pass 2: template of the aligned beats, least-squares gain, subtraction (in beat
     # order, so where windows overlap the later beat's write wins)
-    subtract_beats(y, peaks, pre, aligned, good_beats(energy2), h, lags, frac, taper)
+    subtract_beats(y, peaks, pre, aligned, good_beats(energy2), h, lags, frac, taper, _QRS_ENERGY)
     return y, int(peaks.size)

@@ -11,13 +11,15 @@ from .artefacts import _as_float, _rail_limits, _scan_runs
 from .ecg import r_peaks_from_emg, remove_cardiac_counted
 from .filters import _sosfilt, design_emg_sos, group_delay_s
 from .mains import MainsLines, _mains_model, detect_mains
+from .quality import Quantisation, quantisation
 
 __all__ = ["PreprocessedEMG", "preprocess_emg", "ARTEFACT_KINDS"]
 
 log = logging.getLogger("myosleep")
 
-#: Artefact kinds of the artefacts table.
-ARTEFACT_KINDS = ("electrode_pop", "flat", "clipped", "nan", "disconnected")
+#: Artefact kinds of the artefacts table ("settling": activity already there when the record
+#: starts or the signal returns after a gap, set aside by the burst detectors).
+ARTEFACT_KINDS = ("electrode_pop", "flat", "clipped", "nan", "disconnected", "settling")
 #: A flat stretch this long is a disconnected lead rather than a momentary dropout.
 DISCONNECTED_MIN_S = 10.0
 #: Shortest flat stretch masked (s): :func:`~myosleep.preprocessing.flat_runs`'s default.
@@ -55,6 +57,8 @@ class PreprocessedEMG:
         Sample indices of the cardiac beats subtracted, in the sampling and time frame of
         ``filtered`` (R-peaks shifted by the filter delay); empty when no cardiac field was
         removed or ``cardiac="off"``.
+    quantisation : Quantisation
+        Step and identical-sample fraction of the raw samples (:func:`quantisation`).
     """
 
     filtered: np.ndarray
@@ -65,6 +69,7 @@ class PreprocessedEMG:
     n_beats_removed: int = 0
     delay_s: float = 0.0
     beats: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    quantisation: Quantisation = Quantisation(0.0, 0.0)
 
 
 def preprocess_emg(x: np.ndarray, sfreq: float, *, r_peaks_s: np.ndarray | None = None,
@@ -161,4 +166,4 @@ def preprocess_emg(x: np.ndarray, sfreq: float, *, r_peaks_s: np.ndarray | None 
     arts.sort()
     return PreprocessedEMG(filtered=filt, sfreq=float(sfreq), mask=mask, artefacts=tuple(arts),
                            mains=mains, n_beats_removed=n_beats, delay_s=float(delay),
-                           beats=beats)
+                           beats=beats, quantisation=quantisation(x))

@@ -35,7 +35,8 @@ logger = logging.getLogger("myosleep")
 EVENT_COLUMNS = ("onset", "duration", "trial_type", "channel", "stage", "peak_amplitude_uv", "periodic",
                  "arousal", "side", "event_id", "arousal_onset", "arousal_duration", "eeg_lead_ms",
                  "cluster_id", "velocity_m_s", "accel_onset")
-BURST_COLUMNS = ("event_id", "channel", "onset", "duration", "peak_amplitude_uv", "shape")
+BURST_COLUMNS = ("event_id", "channel", "onset", "duration", "peak_amplitude_uv", "shape", "model_onset",
+                 "model_duration")
 ARTEFACT_COLUMNS = ("onset", "duration", "kind", "channel", "amplitude_uv")
 
 #: ECG R-wave amplitude seen by EMG leads, uV: 5-30 uV, larger on the left (heart axis)
@@ -83,8 +84,8 @@ class Simulation:
     hypnogram : Hypnogram
         The true hypnogram (``source="simulated"``).
     events : pandas.DataFrame
-        Truth, one row per event: ``onset`` (s), ``duration`` (s, first burst onset to
-        last burst end), ``trial_type``, ``channel`` (labels in order of recruitment),
+        Truth, one row per event: ``onset`` (s), ``duration`` (s, first visible burst onset
+        to last visible burst end), ``trial_type``, ``channel`` (labels in order of recruitment),
         ``stage`` (hypnogram stage at onset), ``peak_amplitude_uv`` (largest burst
         envelope peak, uV RMS above the resting EMG), ``periodic`` (leg movements: member
         of an AASM PLM series; ``"n/a"`` otherwise), ``arousal`` (an EEG arousal was put
@@ -94,10 +95,14 @@ class Simulation:
         (propriospinal spread), ``accel_onset`` (s: start of the movement on the
         accelerometer, when the scenario has one and the event moves the trunk).
     bursts : pandas.DataFrame
-        Per-channel bursts: ``event_id``, ``channel``, ``onset`` (s: the first sample
-        where the burst's own envelope is non-zero), ``duration`` (s: number of non-zero
-        envelope samples / sfreq), ``peak_amplitude_uv`` (peak of the burst's own RMS
-        envelope above the resting EMG, uV), ``shape``.
+        Per-channel bursts: ``event_id``, ``channel``, ``onset`` and ``duration`` (s: the
+        burst's *visible span*, where its own envelope stands above the background by the
+        rule that scores it: at least the resting RMS for phasic bursts, the SINBAR "twice
+        the background"; more than 2 uV for leg movements, the AASM rest tolerance;
+        :func:`myosleep.simulate.emg.visible_span`), ``peak_amplitude_uv`` (peak of the
+        burst's own RMS envelope above the resting EMG, uV), ``shape``, ``model_onset`` and
+        ``model_duration`` (s: the modelled envelope's whole span, non-zero everywhere in
+        it, whose tapering ends the background hides).
     artefacts : pandas.DataFrame
         ``onset`` (s), ``duration`` (s), ``kind`` (``electrode_pop``,
         ``movement_artefact``), ``channel``, ``amplitude_uv``.
@@ -246,9 +251,13 @@ def simulate_night(scenario: str | Scenario = "healthy_adult", *, hours: float =
     # one cardiac field shape for every EMG lead (the heart's dipole, seen with a gain per lead)
     unit_field = render_cardiac_field(beats, fs_emg, n_emg, 1.0, r_ecg, rr_s=rr)
     bursts_by_ch: dict[str, list] = {}
+    aasm_by_ch: dict[str, list] = {}  # leg movements: truth by the AASM rest tolerance
+    first_modelled = [min(b.onset_i for b in ev.bursts) for ev in truth.events]
+    modelled = {id(b): (b.onset_i, b.n) for ev in truth.events for b in ev.bursts}
     for ev in truth.events:
         for b in ev.bursts:
             bursts_by_ch.setdefault(b.channel, []).append(b)
+            aasm_by_ch.setdefault(b.channel, []).append(ev.trial_type == "leg_movement")
     for spec in specs:
         if spec.role == Role.ECG:
             data[spec.label] = render_ecg(beats, fs_emg, n_emg, r_ecg, rr_s=rr)
@@ -256,7 +265,12 @@ def simulate_night(scenario: str | Scenario = "healthy_adult", *, hours: float =
         elif spec.role in (Role.CHIN, Role.LEG, Role.ARM, Role.AXIAL):
             tone = tone_profile(spec.role, tl, fs_emg, n_emg, r_emg, rswa_epochs=truth.rswa_tonic_epochs,
                                 epoch_s=hyp.epoch_s)
-            env = burst_envelope(bursts_by_ch.get(spec.label, []), n_emg, r_emg)
+            chan_bursts = bursts_by_ch.get(spec.label, [])
+            spans: list[tuple[int, int]] = []
+            env = burst_envelope(chan_bursts, n_emg, r_emg, tone_uv=tone, noise_uv=AMPLIFIER_NOISE_UV, spans=spans,
+                                 rest_tolerance=aasm_by_ch.get(spec.label))
+            for b, (i0, n_vis) in zip(chan_bursts, spans):  # the truth: where each burst is visible
+                b.onset_i, b.n = i0, n_vis
             x = emg_texture(n_emg, fs_emg, r_emg) * (tone + env)
             x += np.float32(AMPLIFIER_NOISE_UV) * r_emg.standard_normal(n_emg, dtype=np.float32)
             key = spec.role if spec.role in (Role.CHIN, Role.AXIAL) else \
@@ -265,6 +279,12 @@ def simulate_night(scenario: str | Scenario = "healthy_adult", *, hours: float =
             x += np.float32(field) * unit_field
             data[spec.label] = x
             sfreq[spec.label] = fs_emg
+
+    # the truth onsets are now the visible ones (emg.visible_span): EEG leads refer to them
+    for ev, first in zip(truth.events, first_modelled):
+        if "eeg_lead_ms" in ev.extra:
+            shift_ms = 1000.0 * (min(b.onset_i for b in ev.bursts) - first) / fs_emg
+            ev.extra["eeg_lead_ms"] = round(ev.extra["eeg_lead_ms"] + shift_ms, 3)
 
     acc_specs = [c for c in specs if c.role == Role.ACCELEROMETER]
     accel_onsets: dict[int, float] = {}
@@ -308,7 +328,7 @@ def simulate_night(scenario: str | Scenario = "healthy_adult", *, hours: float =
                      for s in specs)
     for c in channels:
         c.data.setflags(write=False)
-    events_df, bursts_df = _tables(truth, hyp, fs_emg, {c.label: c.side for c in specs}, accel_onsets)
+    events_df, bursts_df = _tables(truth, hyp, fs_emg, {c.label: c.side for c in specs}, accel_onsets, modelled)
     art_df = pd.DataFrame(artefact_rows, columns=list(ARTEFACT_COLUMNS)).sort_values("onset",
                                                                                        kind="stable")
     art_df = art_df.reset_index(drop=True)
@@ -338,7 +358,8 @@ def _side(sides: set) -> str:
     return "n/a"
 
 
-def _tables(truth: Truth, hyp: Hypnogram, fs: float, sides: dict, accel_onsets: dict[int, float]):
+def _tables(truth: Truth, hyp: Hypnogram, fs: float, sides: dict, accel_onsets: dict[int, float],
+            modelled: dict[int, tuple[int, int]]):
     import pandas as pd
 
     events: list[Event] = truth.events
@@ -362,8 +383,10 @@ def _tables(truth: Truth, hyp: Hypnogram, fs: float, sides: dict, accel_onsets: 
             "accel_onset": accel_onsets.get(eid - 1, np.nan),
         })
         for b in bs:
+            m_on, m_n = modelled.get(id(b), (b.onset_i, b.n))
             brows.append({"event_id": eid, "channel": b.channel, "onset": b.onset_i / fs,
-                          "duration": b.n / fs, "peak_amplitude_uv": float(b.amplitude_uv), "shape": b.shape})
+                          "duration": b.n / fs, "peak_amplitude_uv": float(b.amplitude_uv), "shape": b.shape,
+                          "model_onset": m_on / fs, "model_duration": m_n / fs})
     ev_df = pd.DataFrame(rows, columns=list(EVENT_COLUMNS))
     ev_df["periodic"] = ev_df["periodic"].astype(object)
     lm = np.flatnonzero(ev_df["trial_type"].to_numpy() == "leg_movement")
@@ -378,7 +401,7 @@ def _tables(truth: Truth, hyp: Hypnogram, fs: float, sides: dict, accel_onsets: 
     b_df = pd.DataFrame(brows, columns=list(BURST_COLUMNS))
     for df, cols in ((ev_df, ("onset", "duration", "peak_amplitude_uv", "arousal_onset", "arousal_duration",
                               "eeg_lead_ms", "cluster_id", "velocity_m_s", "accel_onset")),
-                     (b_df, ("onset", "duration", "peak_amplitude_uv"))):
+                     (b_df, ("onset", "duration", "peak_amplitude_uv", "model_onset", "model_duration"))):
         for col in cols:
             df[col] = df[col].astype(float)
     ev_df["event_id"] = ev_df["event_id"].astype(int)

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..io.hypnogram_model import Hypnogram
 
-__all__ = ["Timeline", "shaped_noise", "smooth_noise", "envelope_shape", "SHAPES", "STAGE_ORDER"]
+__all__ = ["Timeline", "shaped_noise", "smooth_noise", "envelope_shape", "SHAPES", "STAGE_ORDER", "TONE_STEP_S"]
 
 #: Stage codes in the order of per-stage parameter tuples: W, N1, N2, N3, R.
 STAGE_ORDER = (0, 1, 2, 3, 4)
@@ -19,6 +19,13 @@ COARSE_HZ = 4.0
 #: (EEG does not switch at epoch borders; AASM scores the epoch by its majority content),
 #: so profiles are smoothed with a Hann window of this width: no discontinuity at borders.
 CROSSFADE_S = 6.0
+#: Width of the change of muscle tone at a change of stage, s.  Tone does not drift with
+#: the EEG over seconds: REM atonia is a postsynaptic inhibition of the motoneurons that
+#: sets in and lifts abruptly (Chase & Morales, Annu Rev Psychol 1990), and on waking or
+#: an arousal chin tone rises within a second (AASM Manual v2.5, 2018: an arousal in REM
+#: needs a concurrent chin EMG increase lasting >= 1 s).  Tone therefore steps within
+#: 1-2 s of the stage change: a 1.5-s Hann cross-fade at the epoch border.
+TONE_STEP_S = 1.5
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,6 +46,7 @@ class Timeline:
     duration_s: float
     weights: np.ndarray
     arousal: np.ndarray
+    stages: np.ndarray | None = None  # stage code (0-4) at each coarse sample
 
     @classmethod
     def from_hypnogram(cls, hyp: Hypnogram, duration_s: float) -> Timeline:
@@ -46,22 +54,24 @@ class Timeline:
         t = np.arange(n) / COARSE_HZ
         st = hyp.stage_at(t).astype(int)
         st[st < 0] = 0
-        onehot = np.zeros((5, n), dtype=np.float64)
-        onehot[st, np.arange(n)] = 1.0
-        win = np.hanning(int(CROSSFADE_S * COARSE_HZ) + 1)
-        win /= win.sum()
-        pad = win.size // 2
-        padded = np.pad(onehot, ((0, 0), (pad, pad)), mode="edge")
-        w = np.stack([np.convolve(row, win, mode="valid") for row in padded])[:, :n]
-        return cls(duration_s=float(duration_s), weights=w, arousal=np.zeros(n))
+        return cls(duration_s=float(duration_s), weights=_crossfade(st, CROSSFADE_S), arousal=np.zeros(n),
+                   stages=st)
 
     @property
     def t_coarse(self) -> np.ndarray:
         return np.arange(self.weights.shape[1]) / COARSE_HZ
 
-    def coarse(self, per_stage: tuple[float, float, float, float, float] | np.ndarray) -> np.ndarray:
-        """Stage-weighted profile on the coarse grid from one value per stage (W..R)."""
-        return np.asarray(per_stage, dtype=float) @ self.weights
+    def coarse(self, per_stage: tuple[float, float, float, float, float] | np.ndarray, *,
+               crossfade_s: float | None = None) -> np.ndarray:
+        """Stage-weighted profile on the coarse grid from one value per stage (W..R).
+
+        ``crossfade_s``: width (s) of the change at a stage border (default
+        :data:`CROSSFADE_S`; muscle tone uses :data:`TONE_STEP_S`).
+        """
+        w = self.weights
+        if crossfade_s is not None and crossfade_s != CROSSFADE_S and self.stages is not None:
+            w = _crossfade(self.stages, crossfade_s)
+        return np.asarray(per_stage, dtype=float) @ w
 
     def at(self, coarse_profile: np.ndarray, sfreq: float, n: int) -> np.ndarray:
         """Linearly interpolate a coarse profile to ``n`` samples at ``sfreq`` Hz (float32)."""
@@ -79,6 +89,18 @@ class Timeline:
 
     def profile(self, per_stage, sfreq: float, n: int) -> np.ndarray:
         return self.at(self.coarse(per_stage), sfreq, n)
+
+
+def _crossfade(stages: np.ndarray, width_s: float) -> np.ndarray:
+    """Weights (5, n) of W..R on the coarse grid, smoothed by a Hann window ``width_s`` wide."""
+    n = stages.size
+    onehot = np.zeros((5, n), dtype=np.float64)
+    onehot[stages, np.arange(n)] = 1.0
+    win = np.hanning(int(width_s * COARSE_HZ) + 1)
+    win /= win.sum()
+    pad = win.size // 2
+    padded = np.pad(onehot, ((0, 0), (pad, pad)), mode="edge")
+    return np.stack([np.convolve(row, win, mode="valid") for row in padded])[:, :n]
 
 
 def shaped_noise(n: int, sfreq: float, rng: np.random.Generator, amplitude_of_f) -> np.ndarray:

@@ -1,0 +1,197 @@
+"""Burst onsets, offsets and durations, and per-class F1, at every sampling rate a lab uses (issue 9).
+
+For each EMG sampling rate (200, 256, 500, 512, 1000, 2048 Hz by default) and each scenario,
+a night is simulated with ``simulate_night(..., sfreq_emg=RATE)`` on a fixed hypnogram that
+holds enough of the scenario's class (as ``tests/test_end_to_end_accuracy.py``), written to
+EDF and analysed by :func:`myosleep.pipeline.analyze` with the true hypnogram, exactly as
+``myosleep analyze REC --hypnogram FILE`` does.  Then:
+
+* **bursts** (``analysis.detection.bursts``): each truth burst is matched one-to-one, by
+  interval overlap on its channel, to a detected burst of the detector that must find it,
+  in three groups (:data:`GROUPS`): myoclonic potentials (fragmentary myoclonus, hypnic,
+  neonatal, cortical, propriospinal; ``short``), REM twitches (``short``) and leg
+  movements (``lm``); body movements are left out.  Truth bursts whose peak stands < 3x
+  the channel's resting RMS are left out (as ``tests/detection/test_simulated_nights.py``).
+  Errors are detected minus true (ms): onset, offset, duration; reported as the median
+  (signed) and the 90th percentile of the absolute error.  The truth of a burst is its
+  *visible span* (``myosleep.simulate.emg.visible_span``): where its own envelope is at
+  least the resting RMS, i.e. the signal at least twice the background, or for a leg
+  movement more than 2 uV above rest.
+* **events**: per-class F1 of ``analysis.events`` against the truth events
+  (:func:`myosleep.classification.score_events`, onset within 0.5 s, same class).
+
+Goal (issue 9): durations within 10 ms at the median and 25 ms at the 90th percentile at
+every rate.  Takes ~1 min (30 analyses).
+
+    .venv/bin/python benchmarks/eval_rates.py [--rates 200,256,500,512,1000,2048] [--seed 1]
+        [--scenarios excessive_fragmentary_myoclonus,plmd,sleep_starts,rsbd,infant_bnsm]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+RATES = (200, 256, 500, 512, 1000, 2048)
+SCENARIOS = ("excessive_fragmentary_myoclonus", "plmd", "sleep_starts", "rsbd", "infant_bnsm")
+#: Classes scored per scenario (the one the scenario is about, and the others it holds).
+CLASSES = ("hypnic_jerk", "fragmentary_myoclonus", "leg_movement", "rem_twitch", "neonatal_myoclonus")
+#: Truth bursts whose peak stands below this multiple of the resting RMS are left out.
+MIN_SNR = 3.0
+
+
+def _hypnogram(*blocks):
+    from myosleep.io.hypnogram_model import Hypnogram
+
+    stages = np.concatenate([np.full(int(round(m * 2)), int(s), dtype=np.int8) for s, m in blocks])
+    return Hypnogram(stages=stages, epoch_s=30.0, source="simulated")
+
+
+def night(scenario: str):
+    """(hours, hypnogram or None, age) of the night used for ``scenario``."""
+    from myosleep.vocab import Stage as S
+
+    if scenario == "excessive_fragmentary_myoclonus":
+        return 0.75, _hypnogram((S.W, 3), (S.N1, 2), (S.N2, 30), (S.N3, 10)), None
+    if scenario == "plmd":
+        return 0.75, _hypnogram((S.W, 4), (S.N1, 2), (S.N2, 40), (S.N3, 10)), None
+    if scenario == "rsbd":
+        return 0.5, _hypnogram((S.W, 3), (S.N1, 2), (S.N2, 5), (S.R, 20)), None
+    if scenario == "healthy_adult":
+        return 0.75, _hypnogram((S.W, 5), (S.N1, 3), (S.N2, 15), (S.N3, 12), (S.N2, 5), (S.R, 12)), None
+    if scenario == "infant_bnsm":
+        return 0.5, None, "21d"
+    return 0.75, None, None  # the scenario's own night (sleep starts: repeated onsets)
+
+
+def rest_rms(x: np.ndarray, fs: float, onsets_s: np.ndarray) -> np.ndarray:
+    """Resting RMS (uV) of the raw channel in the 2 s before each onset (median of 100-ms RMS)."""
+    out = []
+    n = int(0.1 * fs)
+    for o in onsets_s:
+        seg = x[max(0, int((o - 2.0) * fs)): max(0, int(o * fs))]
+        m = seg[: (seg.size // n) * n].reshape(-1, n)
+        out.append(float(np.median(np.sqrt(np.mean((m - m.mean(axis=1, keepdims=True)) ** 2, axis=1))))
+                   if m.size else np.nan)
+    return np.array(out)
+
+
+#: Groups of truth bursts, by the class of their event: the detector that must find them.
+GROUPS = {
+    "myoclonic": ("short", ("fragmentary_myoclonus", "hypnic_jerk", "neonatal_myoclonus", "cortical_myoclonus",
+                            "propriospinal_myoclonus")),
+    "rem_twitch": ("short", ("rem_twitch",)),
+    "leg_movement": ("lm", ("leg_movement",)),
+}
+
+
+def burst_errors(sim, bursts) -> dict[str, dict[str, np.ndarray]]:
+    """Onset, offset and duration errors (s, detected - true) per group of :data:`GROUPS`."""
+    from tests.detection._detect_helpers import match_bursts
+
+    T = sim.bursts.merge(sim.events[["event_id", "trial_type"]], on="event_id")
+    out: dict[str, list] = {g: [] for g in GROUPS}
+    for ch, t in T.groupby("channel"):
+        x, fs = sim.channel(ch).data, sim.channel(ch).sfreq
+        big = t.peak_amplitude_uv.to_numpy() >= MIN_SNR * rest_rms(x, fs, t.onset.to_numpy())
+        for g, (det, classes) in GROUPS.items():
+            tt = t[t.trial_type.isin(classes).to_numpy() & big]
+            if len(tt) == 0:
+                continue
+            d = bursts[(bursts.channel == ch) & (bursts.detector == det)]
+            t_on, t_off = tt.onset.to_numpy(), (tt.onset + tt.duration).to_numpy()
+            d_on, d_off = d.onset.to_numpy(), d.offset_s.to_numpy()
+            pairs, _, _ = match_bursts(t_on, t_off, d_on, d_off)
+            out[g] += [(d_on[j] - t_on[i], d_off[j] - t_off[i]) for i, j in pairs]
+    res = {}
+    for g, rows in out.items():
+        a = np.array(rows, dtype=float).reshape(-1, 2)
+        res[g] = {"onset": a[:, 0], "offset": a[:, 1], "duration": a[:, 1] - a[:, 0]}
+    return res
+
+
+def run(rate: float, scenario: str, *, seed: int, workdir: Path) -> dict:
+    from myosleep.classification import score_events
+    from myosleep.pipeline import analyze
+    from myosleep.simulate import simulate_night
+
+    hours, hyp, age = night(scenario)
+    sim = simulate_night(scenario, hours=hours, seed=seed, sfreq_emg=rate, hypnogram=hyp)
+    edf = workdir / f"{scenario}-{rate:g}.edf"
+    paths = [Path(p) for p in sim.write(edf)]
+    hyp_path = next(p for p in paths if p.name.endswith(".hypnogram.tsv"))
+    t0 = time.perf_counter()
+    a = analyze(paths[0], hypnogram=hyp_path, age=age)
+    dt = time.perf_counter() - t0
+    for p in paths:
+        p.unlink()
+    present = [c for c in CLASSES if (sim.events.trial_type == c).any()]
+    scores = score_events(a.events, sim.events, tolerance_s=0.5, classes=present)
+    f1 = {c: (int(scores.loc[c, "tp"]), int(scores.loc[c, "n_true"]), int(scores.loc[c, "n_pred"]))
+          for c in present}
+    return {"errors": burst_errors(sim, a.detection.bursts), "f1": f1, "seconds": dt}
+
+
+def _ms(a: np.ndarray, how: str) -> str:
+    if a.size == 0:
+        return "-"
+    v = np.median(a) if how == "median" else np.percentile(np.abs(a), 90)
+    return f"{1000 * v:+.1f}" if how == "median" else f"{1000 * v:.1f}"
+
+
+def main() -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rates", default=",".join(str(r) for r in RATES))
+    ap.add_argument("--scenarios", default=",".join(SCENARIOS))
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    rates = [float(r) for r in args.rates.split(",")]
+    scenarios = args.scenarios.split(",")
+    print(f"seed {args.seed}; scenarios {', '.join(scenarios)}; truth bursts >= {MIN_SNR:g}x resting RMS")
+    rows_b, rows_f = [], []
+    with tempfile.TemporaryDirectory() as d:
+        for rate in rates:
+            errs: dict[str, list] = {g: [] for g in GROUPS}
+            f1s: dict[str, list] = {}
+            secs = 0.0
+            for sc in scenarios:
+                r = run(rate, sc, seed=args.seed, workdir=Path(d))
+                secs += r["seconds"]
+                for det in errs:
+                    errs[det].append(r["errors"][det])
+                for c, v in r["f1"].items():
+                    f1s.setdefault(c, []).append(v)
+            for det in GROUPS:
+                cat = {k: np.concatenate([e[k] for e in errs[det]]) for k in ("onset", "offset", "duration")}
+                n = cat["onset"].size
+                rows_b.append(f"| {rate:g} | {det} | {n} | " + " | ".join(
+                    f"{_ms(cat[k], 'median')} / {_ms(cat[k], 'p90')}" for k in ("onset", "offset", "duration")) + " |")
+            cells = []
+            for c in CLASSES:
+                if c not in f1s:
+                    cells.append("-")
+                    continue
+                # pooled over the scenarios holding the class: F1 = 2 TP / (n_true + n_pred)
+                tp = sum(v[0] for v in f1s[c])
+                nt = sum(v[1] for v in f1s[c])
+                npd = sum(v[2] for v in f1s[c])
+                cells.append(f"{2 * tp / (nt + npd):.3f} ({nt})" if nt + npd else "-")
+            rows_f.append(f"| {rate:g} | " + " | ".join(cells) + f" | {secs:.0f} |")
+            print(f"rate {rate:g} Hz done", flush=True)
+    print("\n| rate (Hz) | bursts | n | onset median / p90 abs (ms) | offset median / p90 abs (ms) "
+          "| duration median / p90 abs (ms) |")
+    print("|---|---|---|---|---|---|")
+    print("\n".join(rows_b))
+    print("\n| rate (Hz) | " + " | ".join(CLASSES) + " | analyze s |")
+    print("|---|" + "---|" * (len(CLASSES) + 1))
+    print("\n".join(rows_f))
+
+
+if __name__ == "__main__":
+    main()
