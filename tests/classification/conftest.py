@@ -110,15 +110,19 @@ def truth_detection_tables(sim):
     from myosleep.detection.events import group_events
 
     rows = []
+    lm_events = set(sim.events.loc[sim.events["trial_type"] == "leg_movement", "event_id"])
     for k, b in enumerate(sim.bursts.itertuples(index=False)):
         ch = sim.channel(b.channel)
         side = ch.side.value if ch.side is not None else "n/a"
-        # the modelled bursts (the simulator's own latencies and durations): the rules alone
-        rows.append({"onset": b.model_onset, "duration": b.model_duration,
-                     "offset_s": b.model_onset + b.model_duration,
+        # a leg movement as the AASM rules score it (its truth onset and duration: the truth events'
+        # onsets and the PLM intervals are those); other bursts as modelled, the simulator's own
+        # latencies between muscles (propriospinal spread, hypnic synchrony): the rules alone
+        on, dur = (b.onset, b.duration) if b.event_id in lm_events else (b.model_onset, b.model_duration)
+        rows.append({"onset": on, "duration": dur,
+                     "offset_s": on + dur,
                      "channel": b.channel, "role": ch.role.value, "side": side, "detector": "short",
                      "peak_amplitude_uv": b.peak_amplitude_uv, "mean_amplitude_uv": 0.6 * b.peak_amplitude_uv,
-                     "area_uv_s": 0.6 * b.peak_amplitude_uv * b.model_duration, "baseline_uv": 2.0,
+                     "area_uv_s": 0.6 * b.peak_amplitude_uv * dur, "baseline_uv": 2.0,
                      "snr": b.peak_amplitude_uv / 2.0, "burst_id": k, "event_id": -1,
                      "trial_type": "myoclonic_jerk"})
     from myosleep.detection.bursts import BURST_COLUMNS

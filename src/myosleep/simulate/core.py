@@ -36,7 +36,7 @@ EVENT_COLUMNS = ("onset", "duration", "trial_type", "channel", "stage", "peak_am
                  "arousal", "side", "event_id", "arousal_onset", "arousal_duration", "eeg_lead_ms",
                  "cluster_id", "velocity_m_s", "accel_onset")
 BURST_COLUMNS = ("event_id", "channel", "onset", "duration", "peak_amplitude_uv", "shape", "model_onset",
-                 "model_duration")
+                 "model_duration", "onset_log_slope_per_s", "offset_log_slope_per_s")
 ARTEFACT_COLUMNS = ("onset", "duration", "kind", "channel", "amplitude_uv")
 
 #: ECG R-wave amplitude seen by EMG leads, uV: 5-30 uV, larger on the left (heart axis)
@@ -84,8 +84,8 @@ class Simulation:
     hypnogram : Hypnogram
         The true hypnogram (``source="simulated"``).
     events : pandas.DataFrame
-        Truth, one row per event: ``onset`` (s), ``duration`` (s, first visible burst onset
-        to last visible burst end), ``trial_type``, ``channel`` (labels in order of recruitment),
+        Truth, one row per event: ``onset`` (s), ``duration`` (s, first scored burst onset
+        to last scored burst end), ``trial_type``, ``channel`` (labels in order of recruitment),
         ``stage`` (hypnogram stage at onset), ``peak_amplitude_uv`` (largest burst
         envelope peak, uV RMS above the resting EMG), ``periodic`` (leg movements: member
         of an AASM PLM series; ``"n/a"`` otherwise), ``arousal`` (an EEG arousal was put
@@ -96,13 +96,15 @@ class Simulation:
         accelerometer, when the scenario has one and the event moves the trunk).
     bursts : pandas.DataFrame
         Per-channel bursts: ``event_id``, ``channel``, ``onset`` and ``duration`` (s: the
-        burst's *visible span*, where its own envelope stands above the background by the
-        rule that scores it: at least the resting RMS for phasic bursts, the SINBAR "twice
-        the background"; more than 2 uV for leg movements, the AASM rest tolerance;
-        :func:`myosleep.simulate.emg.visible_span`), ``peak_amplitude_uv`` (peak of the
+        burst's *scored span*, its clinical rule applied to the noiseless EMG amplitude
+        against the resting EMG: at least twice the background for phasic bursts, SINBAR;
+        for leg movements from the 8-uV increase to the start of >= 0.5 s within 2 uV of
+        rest, AASM; :func:`myosleep.simulate.emg.scored_span`), ``peak_amplitude_uv`` (peak of the
         burst's own RMS envelope above the resting EMG, uV), ``shape``, ``model_onset`` and
         ``model_duration`` (s: the modelled envelope's whole span, non-zero everywhere in
-        it, whose tapering ends the background hides).
+        it, whose tapering ends the background hides), ``onset_log_slope_per_s`` and
+        ``offset_log_slope_per_s`` (|d ln amplitude / dt| at the scored edges, 1/s: how
+        sharply each edge is defined; :func:`myosleep.simulate.emg.edge_log_slopes`).
     artefacts : pandas.DataFrame
         ``onset`` (s), ``duration`` (s), ``kind`` (``electrode_pop``,
         ``movement_artefact``), ``channel``, ``amplitude_uv``.
@@ -254,6 +256,7 @@ def simulate_night(scenario: str | Scenario = "healthy_adult", *, hours: float =
     aasm_by_ch: dict[str, list] = {}  # leg movements: truth by the AASM rest tolerance
     first_modelled = [min(b.onset_i for b in ev.bursts) for ev in truth.events]
     modelled = {id(b): (b.onset_i, b.n) for ev in truth.events for b in ev.bursts}
+    edge_slopes: dict[int, tuple[float, float]] = {}
     for ev in truth.events:
         for b in ev.bursts:
             bursts_by_ch.setdefault(b.channel, []).append(b)
@@ -267,10 +270,12 @@ def simulate_night(scenario: str | Scenario = "healthy_adult", *, hours: float =
                                 epoch_s=hyp.epoch_s)
             chan_bursts = bursts_by_ch.get(spec.label, [])
             spans: list[tuple[int, int]] = []
+            slopes: list[tuple[float, float]] = []
             env = burst_envelope(chan_bursts, n_emg, r_emg, tone_uv=tone, noise_uv=AMPLIFIER_NOISE_UV, spans=spans,
-                                 rest_tolerance=aasm_by_ch.get(spec.label))
-            for b, (i0, n_vis) in zip(chan_bursts, spans):  # the truth: where each burst is visible
+                                 aasm_lm=aasm_by_ch.get(spec.label), sfreq=fs_emg, slopes=slopes)
+            for b, (i0, n_vis), sl in zip(chan_bursts, spans, slopes):  # the truth: each burst as its rule scores it
                 b.onset_i, b.n = i0, n_vis
+                edge_slopes[id(b)] = sl
             x = emg_texture(n_emg, fs_emg, r_emg) * (tone + env)
             x += np.float32(AMPLIFIER_NOISE_UV) * r_emg.standard_normal(n_emg, dtype=np.float32)
             key = spec.role if spec.role in (Role.CHIN, Role.AXIAL) else \
@@ -280,7 +285,7 @@ def simulate_night(scenario: str | Scenario = "healthy_adult", *, hours: float =
             data[spec.label] = x
             sfreq[spec.label] = fs_emg
 
-    # the truth onsets are now the visible ones (emg.visible_span): EEG leads refer to them
+    # the truth onsets are now the scored ones (emg.scored_span): EEG leads refer to them
     for ev, first in zip(truth.events, first_modelled):
         if "eeg_lead_ms" in ev.extra:
             shift_ms = 1000.0 * (min(b.onset_i for b in ev.bursts) - first) / fs_emg
@@ -328,7 +333,8 @@ def simulate_night(scenario: str | Scenario = "healthy_adult", *, hours: float =
                      for s in specs)
     for c in channels:
         c.data.setflags(write=False)
-    events_df, bursts_df = _tables(truth, hyp, fs_emg, {c.label: c.side for c in specs}, accel_onsets, modelled)
+    events_df, bursts_df = _tables(truth, hyp, fs_emg, {c.label: c.side for c in specs}, accel_onsets, modelled,
+                                   edge_slopes)
     art_df = pd.DataFrame(artefact_rows, columns=list(ARTEFACT_COLUMNS)).sort_values("onset",
                                                                                        kind="stable")
     art_df = art_df.reset_index(drop=True)
@@ -359,7 +365,7 @@ def _side(sides: set) -> str:
 
 
 def _tables(truth: Truth, hyp: Hypnogram, fs: float, sides: dict, accel_onsets: dict[int, float],
-            modelled: dict[int, tuple[int, int]]):
+            modelled: dict[int, tuple[int, int]], edge_slopes: dict[int, tuple[float, float]]):
     import pandas as pd
 
     events: list[Event] = truth.events
@@ -384,9 +390,11 @@ def _tables(truth: Truth, hyp: Hypnogram, fs: float, sides: dict, accel_onsets: 
         })
         for b in bs:
             m_on, m_n = modelled.get(id(b), (b.onset_i, b.n))
+            sl_on, sl_off = edge_slopes.get(id(b), (np.nan, np.nan))
             brows.append({"event_id": eid, "channel": b.channel, "onset": b.onset_i / fs,
                           "duration": b.n / fs, "peak_amplitude_uv": float(b.amplitude_uv), "shape": b.shape,
-                          "model_onset": m_on / fs, "model_duration": m_n / fs})
+                          "model_onset": m_on / fs, "model_duration": m_n / fs,
+                          "onset_log_slope_per_s": sl_on, "offset_log_slope_per_s": sl_off})
     ev_df = pd.DataFrame(rows, columns=list(EVENT_COLUMNS))
     ev_df["periodic"] = ev_df["periodic"].astype(object)
     lm = np.flatnonzero(ev_df["trial_type"].to_numpy() == "leg_movement")
@@ -401,7 +409,8 @@ def _tables(truth: Truth, hyp: Hypnogram, fs: float, sides: dict, accel_onsets: 
     b_df = pd.DataFrame(brows, columns=list(BURST_COLUMNS))
     for df, cols in ((ev_df, ("onset", "duration", "peak_amplitude_uv", "arousal_onset", "arousal_duration",
                               "eeg_lead_ms", "cluster_id", "velocity_m_s", "accel_onset")),
-                     (b_df, ("onset", "duration", "peak_amplitude_uv", "model_onset", "model_duration"))):
+                     (b_df, ("onset", "duration", "peak_amplitude_uv", "model_onset", "model_duration",
+                             "onset_log_slope_per_s", "offset_log_slope_per_s"))):
         for col in cols:
             df[col] = df[col].astype(float)
     ev_df["event_id"] = ev_df["event_id"].astype(int)

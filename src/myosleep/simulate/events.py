@@ -1,10 +1,16 @@
 """The truth: motor events and the per-channel bursts that compose them.
 
 Each generator draws events from its clinical model (numbers with sources below) and
-places them on the EMG sample grid, so the truth is exactly where the signal is: a
-burst occupies samples ``[onset_i, onset_i + n)`` of its channel and its envelope is
-non-zero on every one of those samples and zero outside (see
-:func:`myosleep.simulate.timeline.envelope_shape`).
+places them on the EMG sample grid: a burst is *modelled* on samples
+``[onset_i, onset_i + n)`` of its channel, its envelope non-zero on every one of those
+samples and zero outside (:func:`myosleep.simulate.timeline.envelope_shape`).  That span is
+not the truth the tables give: a modelled envelope tapers into the resting EMG, where no
+rule places an edge.  When the signals are made, :func:`myosleep.simulate.emg.scored_span`
+replaces ``onset_i`` and ``n`` by the span the burst's clinical rule scores on the
+noiseless EMG amplitude (twice the background for phasic bursts, SINBAR; the 8-uV onset
+and 2-uV, 0.5-s offset for leg movements, AASM); the modelled span stays in the bursts
+table as ``model_onset`` and ``model_duration``.  Durations drawn here are those of the
+modelled envelopes, bounded so that the scored spans keep the class's limits.
 """
 
 from __future__ import annotations
@@ -236,10 +242,12 @@ class _Gen:
             lag = 0.0 if j == 0 else self.rng.uniform(0.0, 0.5)
             # duration: lognormal, median ~2 s, within AASM 0.5-10 s (kept <= 9 s so both
             # AASM and WASM 2016 accept it); amplitude 15-80 uV above rest (AASM >= 8 uV,
-            # typical 20-100+ uV)
-            dur = float(np.clip(self.rng.lognormal(np.log(2.0), 0.5), 0.6, 9.0))
+            # typical 20-100+ uV).  The AASM rules score an LM from its 8-uV rise to its
+            # fall within 2 uV of rest (emg.scored_span): >= 0.74 of a modelled Tukey or
+            # gamma envelope at 15 uV, so a modelled 0.7 s is still a 0.5-s LM as scored.
+            dur = float(np.clip(self.rng.lognormal(np.log(2.0), 0.5), 0.7, 9.0))
             amp = self.rng.uniform(15.0, 80.0)
-            bursts.append(Burst(c.label, self.i(t0 + lag), self.ns(dur, 0.5, 10.0), amp,
+            bursts.append(Burst(c.label, self.i(t0 + lag), self.ns(dur, 0.7, 10.0), amp,
                                 str(self.rng.choice(["plateau", "gamma"]))))
         return Event("leg_movement", bursts)
 
@@ -311,11 +319,13 @@ class _Gen:
         n = _poisson(self.rng, rate * _seconds_in(self.hyp, (R,)) / 60.0)
         for t in _times_in_stages(self.hyp, (R,), n, self.rng, self.duration_s):
             c = self.emg[int(self.rng.choice(len(self.emg), p=p / p.sum()))]
-            dur = float(np.clip(self.rng.lognormal(np.log(self.sc.rates.rem_twitch_median_s), 0.6), 0.1, 5.0))
+            # modelled >= 0.13 s: the part at least twice the background (SINBAR's phasic
+            # burst, emg.scored_span) is >= 0.78 of a modelled envelope at 10 uV, >= 0.1 s
+            dur = float(np.clip(self.rng.lognormal(np.log(self.sc.rates.rem_twitch_median_s), 0.6), 0.13, 5.0))
             if c.role == Role.LEG:
                 dur = min(dur, 0.45)
             amp = self.rng.uniform(10.0, 50.0)
-            n_s = self.ns(dur, 0.1, 0.45 if c.role == Role.LEG else 5.0)
+            n_s = self.ns(dur, 0.13, 0.45 if c.role == Role.LEG else 5.0)
             ev = Event("rem_twitch", [Burst(c.label, self.i(t), n_s, amp,
                                             str(self.rng.choice(["hann", "fast_rise", "gamma"])))])
             if self.placer.try_place(ev):
