@@ -240,9 +240,34 @@ def test_burst_features_equal_the_envelopes():
         assert peak1[k] == pytest.approx(float(smooth[a:z].max()), rel=1e-6)
 
 
+def _ref_u(x, t, k, theta, bias, onset):
+    """The edge statistic of sample t: log mean square of the k samples from t away from the core."""
+    first = t - k + 1 if onset else t
+    idx = np.clip(np.arange(first, first + k), 0, x.size - 1)
+    m = max(float(np.mean(x[idx].astype(np.float64) ** 2)), 1e-12 * theta)
+    return math.log(m) - math.log(theta) + bias
+
+
+def _ref_refine(x, c1, c2, lo, hi, theta, stop, mask, k, bias):
+    """Argmax of the cumulative statistic outward from the core, stopped by mask, bound or CUSUM."""
+    out = []
+    for onset, rng_ in ((True, range(c1 - 1, lo - 1, -1)), (False, range(c2, hi))):
+        best, arg, s = 0.0, (c1 if onset else c2), 0.0
+        for t in rng_:
+            if mask is not None and mask[t]:
+                break
+            s += _ref_u(x, t, k, theta, bias, onset)
+            if s > best:
+                best, arg = s, (t if onset else t + 1)
+            elif s < best - stop:
+                break
+        out.append(arg)
+    return tuple(out)
+
+
 def test_refine_edges_equal_the_cumulative_sums():
-    """Onset: the t <= c1 maximising sum(x[t:c1]**2 - theta); offset: the t >= c2 maximising
-    sum(x[c2:t]**2 - theta); ties go to the edge nearer the core."""
+    """Onset: the t <= c1 maximising the sum of ln(m_t / theta) + bias down to t; offset likewise
+    from c2 up; ties go to the edge nearer the core; masks, bounds and the CUSUM stop end a search."""
     rng = np.random.default_rng(12)
     fs = 512.0
     x = _signal(rng, int(20 * fs), fs, n_bursts=25)
@@ -251,14 +276,15 @@ def test_refine_edges_equal_the_cumulative_sums():
     lo = c1 - rng.integers(0, 200, c1.size)
     hi = c2 + rng.integers(0, 200, c1.size)
     theta = rng.uniform(1, 200, c1.size)
-    on, off = _kernels.refine_edges(x, c1, c2, lo, hi, theta)
-    x2 = x.astype(np.float64) ** 2
-    for k in range(c1.size):
-        # onset candidates t = c1, c1 - 1, ..., lo: S(t) = sum x2[t:c1] - theta (S(c1) = 0)
-        back = np.concatenate([[0.0], np.cumsum((x2[lo[k]:c1[k]] - theta[k])[::-1])])
-        assert on[k] == c1[k] - int(np.argmax(back))
-        fwd = np.concatenate([[0.0], np.cumsum(x2[c2[k]:hi[k]] - theta[k])])
-        assert off[k] == c2[k] + int(np.argmax(fwd))
+    mask = rng.random(x.size) < 0.002
+    for k, stop, use_mask in ((1, np.inf, False), (2, 30.0, False), (4, 10.0, True), (3, np.inf, True)):
+        stops = np.full(c1.size, stop)
+        on, off = _kernels.refine_edges(x, c1, c2, lo, hi, theta, stops, mask if use_mask else np.zeros(0, bool),
+                                        use_mask, k, 0.45)
+        for j in range(c1.size):
+            want = _ref_refine(x, c1[j], c2[j], lo[j], hi[j], theta[j], stop, mask if use_mask else None, k, 0.45)
+            assert (on[j], off[j]) == want
+
 
 def test_block_power_and_masked_blocks():
     rng = np.random.default_rng(13)
@@ -296,12 +322,22 @@ def _ref_side_level(amp, valid, a, z, k, q, fallback):
     return max(lev) if lev else fallback
 
 
-def _ref_edges(x, c1, c2, lo, hi, level):
-    """Onset/offset maximising the cumulative sum of x**2 - level**2 outward from the core."""
-    x2 = x.astype(np.float64) ** 2 - level ** 2
-    back = np.concatenate([[0.0], np.cumsum(x2[lo:c1][::-1])])
-    fwd = np.concatenate([[0.0], np.cumsum(x2[c2:hi])])
-    return c1 - int(np.argmax(back)), c2 + int(np.argmax(fwd))
+def _ref_backward_offset(x, fs, core, off, hi, level, stop, mask, edge, delay_s):
+    """The offset read again on the signal as the band-pass run backward gives it."""
+    from myosleep.preprocessing.filters import BACKWARD_PAD_S, as_filtered_backward
+
+    n = x.size
+    pad, ring, shift = int(np.ceil(BACKWARD_PAD_S * fs)), int(round(0.2 * fs)), int(round(2 * delay_s * fs))
+    s0 = max(core, off - ring)
+    e0 = max(s0, min(hi, off))
+    a, z = max(0, s0 - shift - pad), min(n, e0 + pad)
+    seg = as_filtered_backward(x[a:z], fs)
+    m = np.zeros(z - a, dtype=bool)
+    src = mask[min(n, a + shift): min(n, z + shift)]
+    m[: src.size] = src
+    c = max(0, s0 - shift - a)
+    _, o = _ref_refine(seg, c, c, c, max(c, e0 - shift - a), level ** 2, stop, m, edge.n_window, edge.log_bias)
+    return o + a + shift
 
 
 def test_detectors_equal_the_plain_pipeline():
@@ -330,12 +366,67 @@ def test_detectors_equal_the_plain_pipeline():
         peak = det[a:z].max()
         (kept if peak >= 2.5 * local and peak >= local + p.on_floor_uv else tone).append((a, z))
     assert rejected["tone"].tolist() == [list(r) for r in tone]
-    assert len(tab["start"]) == len(kept)
-    for k_, (a, z) in enumerate(kept):
-        top = a + int(np.argmax(env[a:z] ** 2))
-        level = 2.0 * base.rms_per_baseline * float(base.at(np.array([a]))[0])
-        assert (tab["start"][k_], tab["stop"][k_]) == _ref_edges(x, top, top, a, z, level)
-        # the peak is the one the detection saw, over the run it found
+    # edges: log-power change points, searched up to the neighbouring candidates' runs, offsets read
+    # again on the backward-filtered signal, pieces closer than the separation joined
+    from myosleep.detection.bursts import EdgeStatistic
+    from myosleep.preprocessing.filters import emg_band_hz
+
+    edge = EdgeStatistic(base.acf, fs)
+    low, high = emg_band_hz(fs)
+    sep = max(p.min_gap_s, p.min_dof / (2 * (high - low)))
+    runs = sorted(ref)  # every candidate run (settling, tone, kept): disjoint
+    on_ratio = max(p.on_ratio, 2.5)
+    placed = []
+    for a, z in kept:
+        i = runs.index((a, z))
+        lo = runs[i - 1][1] if i else 0
+        hi = runs[i + 1][0] if i + 1 < len(runs) else x.size
+        b_a = float(base.at(np.array([a]))[0])
+        # the background: the median of the baseline and the two 1-s sides
+        amp, ok = base.block_rms_uv, base.block_valid
+        before = amp[max(0, a // nb - 10): a // nb][ok[max(0, a // nb - 10): a // nb]]
+        after = amp[(z - 1) // nb + 1: (z - 1) // nb + 11][ok[(z - 1) // nb + 1: (z - 1) // nb + 11]]
+        qb = float(np.quantile(before, 0.2)) if before.size else np.nan
+        qa = float(np.quantile(after, 0.2)) if after.size else np.nan
+        qb, qa = (qa if np.isnan(qb) else qb), (qb if np.isnan(qa) else qa)
+        qb, qa = (b_a, b_a) if np.isnan(qb) else (qb, qa)
+        rest = base.rms_per_baseline * float(np.median([b_a, qb, qa]))
+        level = 2.0 * rest
+        stop = 2.0 * math.log(level / rest) * max(1.0, sep * fs)
+        # the run's own background: a part beside a placed burst holds another one when it stands
+        # above that (and above the detection's threshold) as a burst above rest
+        blocks = amp[-(-a // nb): z // nb][ok[-(-a // nb): z // nb]]
+        run_rest = float(np.quantile(blocks, 0.2)) if z // nb - (-(-a // nb)) >= 5 and blocks.size >= 5 else np.inf
+        thr = max(on_ratio * b_a, b_a + p.on_floor_uv, on_ratio * run_rest, run_rest + p.on_floor_uv)
+        parts, first = [(a, z, lo, hi)], True
+        while parts:
+            pa, pz, plo, phi = parts.pop()
+            if not first:
+                inner5 = env[pa + 2: pz - 2] if pz - pa > 4 else env[:0]
+                inner26 = det[pa + 13: pz - 13] if pz - pa > 26 else det[:0]
+                if pz - pa <= 26 or inner5.max(initial=-1) < thr or inner26.max(initial=-1) < thr:
+                    continue
+            top = pa + int(np.argmax(env[pa:pz] ** 2))
+            on, _ = _ref_refine(x, top, top, plo, top, level ** 2, stop, mask, edge.n_window, edge.log_bias)
+            _, off = _ref_refine(x, top, top, top, phi, level ** 2, stop, mask, edge.n_window, edge.log_bias)
+            boff = max(_ref_backward_offset(x, fs, top, off, phi, level, stop, mask, edge, 0.0015), on + 1)
+            placed.append([on, boff, a, z])
+            if on - pa >= 5:
+                parts.append((pa, on, plo, on))
+            if pz - off >= 5:
+                parts.append((off, pz, off, phi))
+            first = False
+    placed.sort(key=lambda q: (q[0], q[1]))
+    merged = [placed[0]]
+    for q in placed[1:]:
+        if q[0] - merged[-1][1] < max(1, int(round(sep * fs))):
+            merged[-1] = [merged[-1][0], max(merged[-1][1], q[1]), merged[-1][2], max(merged[-1][3], q[3])]
+        else:
+            merged.append(q)
+    assert len(tab["start"]) == len(merged) and len(merged) >= 30
+    for k_, (on, off, a, z) in enumerate(merged):
+        assert (tab["start"][k_], tab["stop"][k_]) == (on, off)
+        # the peak is the one the detection saw, over the run(s) it found
         b = base.at(np.array([tab["start"][k_]]))[0]
         peak = (det if z - a >= 26 else env)[a:z].max()
         assert tab["peak_amplitude_uv"][k_] == pytest.approx(max(peak - b, 0), rel=1e-5, abs=1e-6)

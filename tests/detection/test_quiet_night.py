@@ -161,7 +161,8 @@ def test_gate_removes_most_residuals_and_keeps_jerks(contaminated):
         base = resting_baseline(pre.filtered, fs, mask=pre.mask)
         tab, _ = find_short_bursts(pre.filtered, fs, mask=pre.mask, baseline=base, delay_s=pre.delay_s,
                                    slow=lazy_slow_component(x, fs, beats=pre.beats))
-        residual = cardiac_residual_mask(pre.filtered, fs, pre.beats, tab["start"], tab["stop"], mask=pre.mask)
+        residual = cardiac_residual_mask(pre.filtered, fs, pre.beats, tab["run_start"], tab["run_stop"],
+                                         mask=pre.mask)
         _, miss_before, extra_before = _score(sim, injected, tab, lab)
         kept = {k: v[~residual] for k, v in tab.items()}
         _, miss_after, extra_after = _score(sim, injected, kept, lab)

@@ -98,6 +98,13 @@ def test_accelerometer_settling_in_an_edf_gives_no_jerk(tmp_path):
     with read_recording(tmp_path / "acc.edf") as rec:
         res = detect(rec)
     assert res.channels_used and len(res.bursts) == 0 and len(res.events) == 0
+    # the settling is listed in the artefacts table (artefacts.tsv), at the record start
+    settle = res.artefacts[res.artefacts.kind == "settling"]
+    assert len(settle) == 1 and settle.channel.iloc[0] == "Acc X+Acc Y+Acc Z"
+    assert settle.onset.iloc[0] == 0.0 and 0.0 < settle.duration.iloc[0] < 2.0
+    res.write(tmp_path / "out")
+    tsv = (tmp_path / "out" / "artefacts.tsv").read_text()
+    assert "settling" in tsv and "Acc X+Acc Y+Acc Z" in tsv
 
 
 def _stage_cycling_hypnogram():

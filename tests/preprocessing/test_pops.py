@@ -64,9 +64,10 @@ def _candidates(x: np.ndarray, fs: float):
     rejected: dict = {}
     tab, _ = find_short_bursts(pre.filtered, fs, mask=pre.mask, baseline=base, delay_s=pre.delay_s, slow=None,
                                rejected=rejected)
-    # the bursts, and the candidates that are not phasic (a rise of tone): the pop test sees them too
-    s = np.concatenate([tab["start"], rejected["tone"][:, 0]])
-    e = np.concatenate([tab["stop"], rejected["tone"][:, 1]])
+    # the runs the bursts were found as (where the pop test looks), and the candidates that are not
+    # phasic (a rise of tone): the pop test sees them too
+    s = np.concatenate([tab["run_start"], rejected["tone"][:, 0]])
+    e = np.concatenate([tab["run_stop"], rejected["tone"][:, 1]])
     order = np.argsort(s, kind="stable")
     return pre.filtered, lazy_slow_component(x.astype(np.float32), fs), s[order], e[order]
 

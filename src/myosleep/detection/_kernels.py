@@ -565,45 +565,103 @@ def super_block_quantiles(amp, valid, use_valid, per, quantile):
 
 
 @numba.njit(**_JIT)
-def refine_edges(x, c1, c2, lo, hi, theta):
-    """Burst edges on the band-passed samples themselves, without a smoothing window.
+def _edge_power(x, first, k):
+    """Mean square of ``x[first : first + k]`` (indices clamped), float64."""
+    n = x.shape[0]
+    s = 0.0
+    for j in range(first, first + k):
+        v = np.float64(x[min(max(j, 0), n - 1)])
+        s += v * v
+    return s / k
 
-    For burst ``k`` the samples ``[c1[k], c2[k])`` are known to be activity (its core);
-    the onset is the ``t`` in ``[lo[k], c1[k]]`` maximising ``sum(x[t:c1]**2 - theta[k])``
-    and the offset the ``t`` in ``[c2[k], hi[k]]`` maximising ``sum(x[c2:t]**2 - theta[k])``
-    (on a tie the ``t`` nearer the core; an empty sum is 0).  So the burst is extended over
-    every stretch next to its core whose power, accumulated sample by sample, stands above
-    ``theta`` (uV^2), and stops where the signal falls back below it for good: the change
-    point of a power step, found on the squared (rectified) signal.
+
+@numba.njit(**_JIT)
+def refine_edges(x, c1, c2, lo, hi, theta, stop, mask, use_mask, k_win, log_bias):
+    """Burst edges on the band-passed samples themselves: change points of the log power.
+
+    Each sample ``t`` gives ``u_t = ln(m_t / theta[b]) + log_bias``, with ``m_t`` the mean
+    square of ``x`` over ``k_win`` samples from ``t`` away from the core (``t - k_win + 1 ..
+    t`` for an onset, ``t .. t + k_win - 1`` for an offset: at a sharp edge the window of
+    the first sample outside holds no sample of the burst) and ``log_bias`` = -E[ln(m / P)]
+    for a Gaussian signal of power P, so that ``u`` averages
+    zero where the power is ``theta`` (uV^2), is positive above it and negative below.  For
+    burst ``b`` the samples ``[c1[b], c2[b])`` are known to be activity (its core); the
+    onset is the ``t`` in ``[lo[b], c1[b]]`` maximising ``sum(u[t:c1])`` and the offset the
+    ``t`` in ``[c2[b], hi[b]]`` maximising ``sum(u[c2:t])`` (on a tie the ``t`` nearer the
+    core; an empty sum is 0): the burst keeps every stretch next to its core whose power,
+    accumulated, stands above ``theta``, and stops where the signal falls back below it for
+    good.
+
+    Each search walks outward from the core and ends at its bound, at a masked sample
+    (``use_mask``), or once the sum has fallen ``stop[b]`` below its best (Page's CUSUM
+    stopping rule; ``inf`` searches to the bound).
 
     Returns (onsets, offsets), int64 sample indices (offset exclusive).
     """
     nb = c1.shape[0]
     on = np.empty(nb, dtype=np.int64)
     off = np.empty(nb, dtype=np.int64)
-    for k in range(nb):
-        th = theta[k]
+    for b in range(nb):
+        lth = math.log(theta[b])
+        floor = 1e-12 * theta[b]
+        h = stop[b]
         best = 0.0
-        arg = c1[k]
+        arg = c1[b]
         s = 0.0
-        for t in range(c1[k] - 1, lo[k] - 1, -1):
-            v = np.float64(x[t])
-            s += v * v - th
+        for t in range(c1[b] - 1, lo[b] - 1, -1):
+            if use_mask and mask[t]:
+                break
+            s += math.log(max(_edge_power(x, t - k_win + 1, k_win), floor)) - lth + log_bias
             if s > best:
                 best = s
                 arg = t
-        on[k] = arg
+            elif s < best - h:
+                break
+        on[b] = arg
         best = 0.0
-        arg = c2[k]
+        arg = c2[b]
         s = 0.0
-        for t in range(c2[k], hi[k]):
-            v = np.float64(x[t])
-            s += v * v - th
+        for t in range(c2[b], hi[b]):
+            if use_mask and mask[t]:
+                break
+            s += math.log(max(_edge_power(x, t, k_win), floor)) - lth + log_bias
             if s > best:
                 best = s
                 arg = t + 1
-        off[k] = arg
+            elif s < best - h:
+                break
+        off[b] = arg
     return on, off
+
+
+@numba.njit(**_JIT)
+def first_stretch_peak(x, first, stops, n_env, theta):
+    """Sample of the largest ``n_env``-sample moving mean square in the first stretch above ``theta``.
+
+    For burst ``k`` the stretch starts at ``first[k]`` (the first sample whose moving mean
+    square reaches ``theta[k]``, uV^2) and lasts while it stays >= ``theta[k]``, up to
+    ``stops[k]`` (centred window, edges repeated; the first on a tie).
+    """
+    nb = first.shape[0]
+    n = x.shape[0]
+    out = np.empty(nb, dtype=np.int64)
+    h1 = n_env // 2
+    h2 = n_env - h1 - 1
+    inv = 1.0 / n_env
+    for k in range(nb):
+        a = first[k]
+        s = _window_sum(x, a, h1, h2)
+        best = s
+        arg = a
+        for i in range(a + 1, stops[k]):
+            s += _step(x, i, h1, h2, n)
+            if s * inv < theta[k]:
+                break
+            if s > best:
+                best = s
+                arg = i
+        out[k] = arg
+    return out
 
 
 @numba.njit(**_JIT)
@@ -620,17 +678,14 @@ def _quantile_sorted(v, m, quantile):
 
 
 @numba.njit(**_JIT)
-def side_levels(amp, valid, b0, b1, k, quantile, fallback):
-    """For each burst, the larger of the ``quantile`` of the valid ``amp`` in blocks
-    ``[b0 - k, b0)`` and in ``[b1, b1 + k)`` (numpy's linear method); ``fallback`` where
-    neither side holds a valid block."""
+def side_levels(amp, valid, b0, b1, k, quantile):
+    """For each burst, the ``quantile`` of the valid ``amp`` in blocks ``[b0 - k, b0)`` (before)
+    and in ``[b1, b1 + k)`` (after), numpy's linear method; NaN where a side holds no valid block."""
     nb = b0.shape[0]
     na = amp.shape[0]
-    out = np.empty(nb)
+    out = np.full((2, nb), np.nan)
     buf = np.empty(k)
     for i in range(nb):
-        best = -1.0
-        found = False
         for side in range(2):
             a = max(0, b0[i] - k) if side == 0 else min(na, b1[i])
             z = b0[i] if side == 0 else min(na, b1[i] + k)
@@ -642,11 +697,7 @@ def side_levels(amp, valid, b0, b1, k, quantile, fallback):
             if m == 0:
                 continue
             v = np.sort(buf[:m])
-            q = _quantile_sorted(v, m, quantile)
-            if not found or q > best:
-                best = q
-                found = True
-        out[i] = best if found else fallback[i]
+            out[side, i] = _quantile_sorted(v, m, quantile)
     return out
 
 

@@ -62,7 +62,7 @@ def find_accel_jerks(axes: Sequence[np.ndarray], sfreq: float, *, scale_to_g: fl
         Thresholds.
     rejected : dict | None
         When given, receives ``"settling"``: (n, 2) int array of the [start, stop) runs set
-        aside as settling.
+        aside as settling, in samples of the input axes (the filter's delay taken out).
 
     Returns
     -------
@@ -112,12 +112,13 @@ def find_accel_jerks(axes: Sequence[np.ndarray], sfreq: float, *, scale_to_g: fl
         k = np.searchsorted(g0, e, side="left")  # gaps starting before each run's end
         last_stop = np.where(k > 0, g1[np.maximum(k - 1, 0)], -1)
         settle |= last_stop > s
-    if rejected is not None:
-        rejected["settling"] = np.stack([s[settle], e[settle]], axis=1)
-    s, e = s[~settle], e[~settle]
     # low-pass group delay (2nd-order Butterworth at 15 Hz: ~15 ms) + derivative half-sample
     w, gd = signal.group_delay(signal.sos2tf(sos), w=[min(5.0, 0.2 * sfreq)], fs=sfreq)
     delay_s = float(gd[0]) / sfreq + 0.5 / sfreq
+    if rejected is not None:  # in samples of the input axes: the filter's delay taken out
+        lag = int(round(delay_s * sfreq))
+        rejected["settling"] = np.stack([np.maximum(s[settle] - lag, 0), np.maximum(e[settle] - lag, 0)], axis=1)
+    s, e = s[~settle], e[~settle]
     peak = np.array([float(env[a:z].max()) for a, z in zip(s, e)]) if s.size else np.zeros(0)
     bb = base[np.minimum(s // nb, base.size - 1)] if s.size else np.zeros(0)
     onset = np.maximum(s / sfreq - delay_s, 0.0)

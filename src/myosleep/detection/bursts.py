@@ -14,6 +14,7 @@ import numpy as np
 from ..errors import ParameterError
 from ..preprocessing.artefacts import PopCriteria, _RawSlow, is_electrode_pop
 from ..preprocessing.envelope import SUPER_BLOCK_S, _baseline_from_super_quantiles
+from ..preprocessing.filters import emg_band_hz
 from ..preprocessing.quality import Quantisation
 from ..schema import BURSTS
 from .params import DetectionParams, LegMovementParams, ShortBurstParams
@@ -31,6 +32,9 @@ _LINE_HZ = 10.0
 #: whose degrees of freedom are needed (baseline block 0.1 s; detection window <= 0.133 s
 #: at 100 Hz, ``detection_window_s``).
 _ACF_LAG_S = 0.15
+#: The background an edge is read against (s on each side of a burst): the resting tone
+#: changes within a second (an arousal, the background between the jerks of a train).
+_EDGE_REST_S = 1.0
 
 #: Columns of the bursts table (DataFrame), in order: :data:`myosleep.schema.BURSTS`.
 BURST_COLUMNS = list(BURSTS.names)
@@ -77,20 +81,20 @@ class Baseline:
         b = np.minimum(np.asarray(idx) // self.n_block, self.blocks_uv.size - 1)
         return self.blocks_uv[b]
 
-    def local_level(self, starts: np.ndarray, stops: np.ndarray, *, window_s: float, sfreq: float,
-                    quantile: float) -> np.ndarray:
-        """Resting level (uV RMS) on each side of each burst: the larger of the two.
+    def side_levels(self, starts: np.ndarray, stops: np.ndarray, *, window_s: float, sfreq: float,
+                    quantile: float) -> tuple[np.ndarray, np.ndarray]:
+        """Resting level (baseline units: block RMS, uV) before and after each burst.
 
-        The ``quantile`` of the block RMS over ``window_s`` before ``starts`` and after
-        ``stops`` (blocks touching the burst and artefact blocks left out), as the
-        baseline takes it over its first-level span; the baseline where neither side holds
-        a usable block.
+        The ``quantile`` of the block RMS over ``window_s`` before ``starts`` and over
+        ``window_s`` after ``stops`` (blocks touching the burst and artefact blocks left
+        out), as the baseline takes it over its first-level span.  A side without a usable
+        block takes the other side's level, and the baseline where neither has one.
         """
         starts = np.asarray(starts, dtype=np.int64)
         stops = np.asarray(stops, dtype=np.int64)
         base = self.at(starts).astype(np.float64)
         if self.block_rms_uv is None or starts.size == 0:
-            return base
+            return base, base.copy()
         from . import _kernels
 
         amp = np.ascontiguousarray(self.block_rms_uv, dtype=np.float64)
@@ -99,8 +103,19 @@ class Baseline:
         k = max(1, int(round(window_s * sfreq / self.n_block)))
         b0 = starts // self.n_block  # first block touching the burst
         b1 = (np.maximum(stops, starts + 1) - 1) // self.n_block + 1  # one past the last
-        out = _kernels.side_levels(amp, ok, b0, b1, k, float(quantile), base)
-        return out
+        before, after = _kernels.side_levels(amp, ok, b0, b1, k, float(quantile))
+        before = np.where(np.isfinite(before), before, after)
+        after = np.where(np.isfinite(after), after, before)
+        return np.where(np.isfinite(before), before, base), np.where(np.isfinite(after), after, base)
+
+    def local_level(self, starts: np.ndarray, stops: np.ndarray, *, window_s: float, sfreq: float,
+                    quantile: float) -> np.ndarray:
+        """Resting level (uV RMS) on each side of each burst: the larger of the two.
+
+        :meth:`side_levels`; the baseline where neither side holds a usable block.
+        """
+        before, after = self.side_levels(starts, stops, window_s=window_s, sfreq=sfreq, quantile=quantile)
+        return np.maximum(before, after)
 
 
 def resting_baseline(filtered: np.ndarray, sfreq: float, *, mask: np.ndarray | None = None,
@@ -187,8 +202,9 @@ def _table(starts: np.ndarray, stops: np.ndarray, filtered: np.ndarray, base: Ba
     ``peak`` is the maximum of the ``smooth_window_s`` RMS envelope for bursts at
     least that long, of the ``window_s`` envelope otherwise: the maximum of a short
     RMS window over a noise-like burst overshoots its true RMS by ~50 %.  It is taken
-    over the run the detector ``found`` (its envelopes' span, when given), so that a
-    burst's peak is the level its detection reached whatever the placing of its edges.
+    over the run the detector ``found`` (its envelopes' span, when given; ``run_start``,
+    ``run_stop`` in samples), so that a burst's peak is the level its detection reached
+    whatever the placing of its edges.
     ``mean`` is the burst's RMS between its edges (square root of the mean of the
     ``window_s`` envelope squared).
     """
@@ -219,6 +235,8 @@ def _table(starts: np.ndarray, stops: np.ndarray, filtered: np.ndarray, base: Ba
         "snr": peak / b,
         "start": starts,
         "stop": stops,
+        "run_start": starts if found is None else np.asarray(found[0], dtype=np.int64),
+        "run_stop": stops if found is None else np.asarray(found[1], dtype=np.int64),
     }
 
 
@@ -436,34 +454,216 @@ def _peak_rms(filtered: np.ndarray, starts: np.ndarray, stops: np.ndarray, n_win
     return peak
 
 
-def _refine_edges(filtered: np.ndarray, starts: np.ndarray, stops: np.ndarray, level_uv: np.ndarray, *,
-                  core_start: np.ndarray, core_stop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _refine_edges(filtered: np.ndarray, core_start: np.ndarray, core_stop: np.ndarray, lo: np.ndarray,
+                  hi: np.ndarray, level_uv: np.ndarray, stop: np.ndarray, *, mask: np.ndarray | None,
+                  edge: EdgeStatistic) -> tuple[np.ndarray, np.ndarray]:
     """Onsets and offsets of detected bursts placed on the band-passed samples themselves.
 
-    The moving-RMS envelope that finds a burst also smears it: a centred window of w
-    samples starts to rise w/2 before the activity and falls w/2 after it, and its
-    fluctuation at low sampling rates (a 10-ms window holds two samples at 200 Hz) lets
-    the hysteresis run on through noise.  A scorer reads the edges on the trace itself.
-    So does this step: from the burst's core ``[core_start, core_stop)`` (samples that
-    are certainly activity) out to the ends of the detected run ``[starts, stops)`` -
-    whose offset threshold lies below ``level_uv``, so that it holds the edges - the
-    edges are the change points of the signal's power about ``level_uv`` (uV RMS): the
-    onset is where the sum of ``x**2 - level**2`` from there to the core is largest, the
-    offset likewise (``_kernels.refine_edges``), i.e. the burst keeps every stretch next
-    to its core whose accumulated power stands above the level, and ends where the
-    signal falls back below it for good.
+    An edge is where the EMG's amplitude crosses a level (twice the background for a
+    phasic burst, 8 uV and 2 uV above rest for a leg movement), and a scorer reads it on
+    the trace itself.  The moving-RMS envelope that finds a burst also smears it: a
+    centred window of w samples starts to rise w/2 before the activity and falls w/2
+    after it, and its fluctuation (a 10-ms window holds two samples at 200 Hz) ends the
+    hysteresis run early or late on a slow rise or fall, or splits one burst in two.
+    So the edges are placed on the samples: from the burst's core ``[core_start,
+    core_stop)`` (samples that are certainly activity) outward, the onset is where the sum
+    of ``ln(m / level**2) + bias`` from there to the core is largest, the offset likewise
+    (``_kernels.refine_edges``; ``m`` the mean square over the few samples of one pair of
+    degrees of freedom, ``bias`` making each term average zero at the level:
+    :class:`EdgeStatistic`).  These are the change points of the signal's log power about
+    the level (Hinkley, Biometrika 1970): the burst keeps every stretch next to its core
+    whose power, accumulated, stands above the level, and ends where the signal falls back
+    below it for good.  The averaging adapts to the edge: a sharp edge is placed to a
+    sample or two, a slow one uses as many samples as its slope needs.
+
+    Why the logarithm: the power of EMG fluctuates in proportion to itself (a Gaussian
+    signal's square is its power times a chi-square variable), so on the raw squares the
+    samples inside a burst, louder, carry the larger fluctuations, and the change point is
+    pulled into the burst: edges on slow rises and falls came out 5-15 ms inside.  The
+    logarithm makes the fluctuation the same at every level (the variance-stabilising
+    transform of a scale family), and the change point is then unbiased on a rise or fall
+    whichever its speed.
+
+    Each search walks outward from the core, not only within the detected run, and stops
+    at ``lo``/``hi`` (the neighbouring bursts' cores, other candidates' runs), at an
+    artefact sample, or once the sum has fallen ``stop`` below its best: Page's CUSUM
+    stopping rule (Biometrika 1954), the signal having stayed below the level long enough -
+    ``stop`` is what a stated stretch of resting EMG adds, :func:`_cusum_stop` - that the
+    edge lies behind.
     """
     from . import _kernels
 
+    c1 = np.asarray(core_start, dtype=np.int64)
+    if c1.size == 0:
+        return c1.copy(), c1.copy()
+    c2 = np.maximum(np.asarray(core_stop, dtype=np.int64), c1)
+    lo = np.minimum(np.asarray(lo, dtype=np.int64), c1)
+    hi = np.maximum(np.asarray(hi, dtype=np.int64), c2)
+    theta = np.square(np.asarray(level_uv, dtype=np.float64))
+    use_mask, mask_arr = _mask_arg(mask, filtered.shape[0])
+    on, off = _kernels.refine_edges(filtered, c1, c2, lo, hi, theta, np.asarray(stop, dtype=np.float64),
+                                    mask_arr, use_mask, int(edge.n_window), float(edge.log_bias))
+    return on, np.maximum(off, on + 1)
+
+
+def _offsets_read_backward(filtered: np.ndarray, sfreq: float, core: np.ndarray, off: np.ndarray, hi: np.ndarray,
+                           level_uv: np.ndarray, stop: np.ndarray, *, mask: np.ndarray | None, edge: EdgeStatistic,
+                           delay_s: float) -> np.ndarray:
+    """Offsets placed again, as :func:`_refine_edges` does, on the signal filtered backward.
+
+    The causal band-pass rings after a burst ends (its output still holds the burst's
+    power for tens of ms: :func:`myosleep.preprocessing.filters.as_filtered_backward`),
+    so an offset read on it is late, the more so the louder the burst: +10 ms at the
+    median, +20-30 ms at the 90th percentile for 75-150 ms potentials at 200 Hz.  Read on
+    the same filter run backward, whose ringing lies inside the burst, it is not.  (An
+    onset is read on the causal output, whose ringing also lies inside the burst.)  The
+    search starts at most ``MASK_MARGIN_S`` (0.2 s, the ringing the preprocessing allows
+    for) before the causal offset ``off`` - never before the ``core`` - and ends as many
+    samples after it (or at ``hi``).  Offsets are returned in the frame of ``filtered``.
+    """
+    from ..preprocessing.filters import BACKWARD_PAD_S, as_filtered_backward
+    from ..preprocessing.pipeline import MASK_MARGIN_S
+    from . import _kernels
+
+    n = filtered.shape[0]
+    out = np.asarray(off, dtype=np.int64).copy()
+    if out.size == 0:
+        return out
+    pad = int(np.ceil(BACKWARD_PAD_S * sfreq))
+    ring = int(round(MASK_MARGIN_S * sfreq))
+    shift = int(round(2.0 * delay_s * sfreq))  # the backward output leads the causal one by 2 x the delay
+    use_mask, mask_arr = _mask_arg(mask, n)
+    theta = np.square(np.asarray(level_uv, dtype=np.float64))
+    for k in range(out.size):
+        s0 = max(int(core[k]), int(off[k]) - ring)
+        e0 = max(s0, min(int(hi[k]), int(off[k])))
+        a = max(0, s0 - shift - pad)
+        z = min(n, e0 + pad)
+        seg = as_filtered_backward(filtered[a:z], sfreq)
+        if use_mask:
+            m = np.zeros(z - a, dtype=bool)
+            src = mask_arr[min(n, a + shift): min(n, z + shift)]
+            m[: src.size] = src
+        else:
+            m = np.zeros(0, dtype=bool)
+        c = np.array([max(0, s0 - shift - a)], dtype=np.int64)
+        h = np.array([max(int(c[0]), e0 - shift - a)], dtype=np.int64)
+        _, o = _kernels.refine_edges(seg, c, c, c, h, theta[k: k + 1], np.asarray(stop, dtype=np.float64)[k: k + 1],
+                                     m, use_mask, int(edge.n_window), float(edge.log_bias))
+        out[k] = int(o[0]) + a + shift
+    return out
+
+
+class EdgeStatistic:
+    """The mean square that edges are placed on, and the bias of its logarithm.
+
+    ``n_window`` is the fewest consecutive samples holding >= 2 degrees of freedom of the
+    channel's resting EMG (:func:`rms_dof` of its autocorrelation; 2 x bandwidth x window
+    without one): 2-3 at 200-512 Hz, more at high rates where consecutive samples are
+    correlated (8 at 2048 Hz; at most 10 ms).  The logarithm of that mean square m has a
+    modest spread (that of one sample, chi2(1), reaches zero and makes the log erratic),
+    and its mean lies ``log_bias`` below ln P for Gaussian EMG of power P: computed
+    exactly for the channel's autocorrelation (m / P is a sum of independent chi2(1)
+    variables weighted by the eigenvalues l_j of the window's correlation matrix, and
+    E ln(sum l_j z_j^2) = integral over t > 0 of (exp(-t) - prod_j (1 + 2 l_j t)^(-1/2)) dt / t;
+    chi2(nu) with Satterthwaite's nu would be off by up to 0.08, a 4 % error of the level,
+    which moves an edge on a slow tail by several ms).  The window reaches from the sample
+    away from the burst's core, so that it never spreads a sharp edge outward; on a slow
+    edge it places the crossing ``(n_window - 1) / 2`` samples inward (2.5 ms at 200 Hz,
+    1-2 ms at 512 Hz).
+    """
+
+    def __init__(self, acf: np.ndarray | None, sfreq: float, *, min_dof: float = 2.0, max_window_s: float = 0.01):
+        from ..preprocessing.filters import emg_band_hz
+
+        low, high = emg_band_hz(sfreq)
+        k_max = max(1, int(round(max_window_s * sfreq)))
+        k, nu = 1, 1.0
+        for k in range(1, k_max + 1):
+            nu = rms_dof(acf, k) if acf is not None and acf.shape[0] >= k else \
+                min(float(k), 2.0 * (high - low) * k / sfreq)
+            if nu >= min_dof:
+                break
+        self.n_window = int(k)
+        self.dof = float(nu)
+        if acf is not None and acf.shape[0] >= k:
+            lag = np.abs(np.subtract.outer(np.arange(k), np.arange(k)))
+            eig = np.clip(np.linalg.eigvalsh(acf[lag]), 0.0, None)
+        else:  # nu / 2 pairs of equal weight: chi2(nu)
+            m = max(1, int(round(nu)))
+            eig = np.full(m, k / m)
+        self.log_bias = float(np.log(k) - _mean_log_quadratic_form(eig))
+
+    def __repr__(self) -> str:
+        return f"EdgeStatistic(n_window={self.n_window}, dof={self.dof:.2f}, log_bias={self.log_bias:.3f})"
+
+
+def _mean_log_quadratic_form(weights: np.ndarray) -> float:
+    """E ln(sum_j w_j z_j^2) for independent standard Gaussians z_j (weights >= 0, not all 0)."""
+    from scipy.integrate import quad
+
+    w = np.asarray(weights, dtype=np.float64)
+    w = w[w > 1e-12 * w.max()]
+
+    def f(t: float) -> float:
+        return (np.exp(-t) - float(np.prod(1.0 + 2.0 * w * t) ** -0.5)) / t
+
+    a, _ = quad(f, 0.0, 1.0, limit=200)
+    b, _ = quad(f, 1.0, np.inf, limit=200)
+    return float(a + b)
+
+
+def _cusum_stop(level_uv: np.ndarray, rest_uv: np.ndarray, rest_s: float, sfreq: float) -> np.ndarray:
+    """What ``rest_s`` of resting EMG subtracts from the edge sum of :func:`_refine_edges`: its CUSUM stop.
+
+    Resting EMG of RMS ``rest_uv`` averages ``ln(rest**2 / level**2)`` per sample (at most
+    ``ln(1/4)``: a level below twice the rest is not used by the detectors).
+    """
+    lv = np.asarray(level_uv, dtype=np.float64)
+    rs = np.minimum(np.asarray(rest_uv, dtype=np.float64), 0.5 * lv)
+    return 2.0 * np.log(lv / rs) * max(1.0, rest_s * sfreq)
+
+
+def _edge_bounds(starts: np.ndarray, stops: np.ndarray, removed: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Search bounds of each burst's edges: the neighbouring candidates' runs.
+
+    ``[starts, stops)`` are the bursts' detected runs (sorted), ``removed`` an (m, 2) array
+    of the runs of candidates that are not bursts (pops, settling, tone).  The runs are
+    disjoint; an edge may move out of its own run (a hysteresis run can end early on a
+    slow fall, at a chance dip of the envelope) but never into another one.  Returns
+    (lo, hi): an onset lies in ``[lo, core]``, an offset in ``[core, hi]``.
+    """
     s = np.asarray(starts, dtype=np.int64)
     e = np.asarray(stops, dtype=np.int64)
-    if s.size == 0:
-        return s.copy(), e.copy()
-    c1 = np.clip(np.asarray(core_start, dtype=np.int64), s, e)
-    c2 = np.clip(np.asarray(core_stop, dtype=np.int64), c1, e)
-    theta = np.square(np.asarray(level_uv, dtype=np.float64))
-    on, off = _kernels.refine_edges(filtered, c1, c2, s, e, theta)
-    return on, np.maximum(off, on + 1)
+    runs = np.concatenate([np.stack([s, e], axis=1), np.asarray(removed, dtype=np.int64).reshape(-1, 2)])
+    runs = runs[np.argsort(runs[:, 0], kind="stable")]
+    ends = np.maximum.accumulate(runs[:, 1]) if runs.size else runs[:, 1]
+    k = np.searchsorted(runs[:, 0], s, side="left")  # position of each burst's own run
+    lo = np.where(k > 0, ends[np.maximum(k - 1, 0)], 0)
+    nxt = np.searchsorted(runs[:, 0], e, side="left")
+    hi = np.where(nxt < runs.shape[0], runs[np.minimum(nxt, runs.shape[0] - 1), 0], n)
+    return np.minimum(lo, s), np.maximum(hi, e)
+
+
+def _merge_close(on: np.ndarray, off: np.ndarray, gap: int, *others: np.ndarray) -> list[np.ndarray]:
+    """Bursts whose placed edges come closer than ``gap`` samples become one (the union).
+
+    The envelope can split a burst at a chance dip: on a slow rise or fall its 10-ms RMS
+    falls below the offset threshold for 20 ms and the detection gives two runs, each of
+    whose edges, placed on the samples, then stops short of the other.  The separation
+    ``gap`` is what tells two bursts apart (the merge gap, or the time holding enough
+    degrees of freedom at low rates): closer pieces are one burst.  ``others`` are
+    per-burst [start, stop) pairs (the detected runs) merged the same way.  Inputs in
+    order of onset.
+    """
+    if on.size < 2:
+        return [on, off, *others]
+    run_off = np.maximum.accumulate(off)
+    first = np.flatnonzero(np.r_[True, on[1:] - run_off[:-1] >= gap])
+    out = [on[first], np.maximum.reduceat(off, first)]
+    for k, o in enumerate(others):
+        out.append(np.minimum.reduceat(o, first) if k % 2 == 0 else np.maximum.reduceat(o, first))
+    return out
 
 
 def find_short_bursts(filtered: np.ndarray, sfreq: float, *, params: ShortBurstParams = ShortBurstParams(),
@@ -471,7 +671,8 @@ def find_short_bursts(filtered: np.ndarray, sfreq: float, *, params: ShortBurstP
                       delay_s: float = 0.0, slow: np.ndarray | _RawSlow | None = None,
                       pop_criteria: PopCriteria = PopCriteria(),
                       envelopes: dict[int, np.ndarray] | None = None, step_uv: float = 0.0,
-                      rejected: dict[str, np.ndarray] | None = None) -> tuple[dict[str, np.ndarray], np.ndarray]:
+                      rejected: dict[str, np.ndarray] | None = None,
+                      beats: np.ndarray | None = None) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Short (myoclonic) bursts in one band-passed EMG channel.
 
     Candidates are runs of the ``envelope_window_s`` RMS above the offset threshold that
@@ -513,12 +714,17 @@ def find_short_bursts(filtered: np.ndarray, sfreq: float, *, params: ShortBurstP
     rejected : dict | None
         When given, receives ``"settling"`` and ``"tone"``: (n, 2) int arrays of the
         [start, stop) runs set aside for those reasons.
+    beats : ndarray | None
+        Samples of the heartbeats subtracted (``PreprocessedEMG.beats``): an edge does not
+        move out of its run into a QRS (:func:`_qrs_windows`).
 
     Returns
     -------
     (table, pops)
         ``table``: dict of arrays (onset, duration, offset_s in s; peak_amplitude_uv,
-        mean_amplitude_uv, baseline_uv in uV; area_uv_s; snr; start/stop samples).
+        mean_amplitude_uv, baseline_uv in uV; area_uv_s; snr; start/stop samples of the placed
+        edges; run_start/run_stop: the detected run(s) the burst was found as, where the pop
+        test looked).
         ``pops``: (n, 2) int array of [start, stop) runs rejected as electrode pops.
     """
     filtered = np.ascontiguousarray(filtered, dtype=np.float32)
@@ -546,25 +752,189 @@ def find_short_bursts(filtered: np.ndarray, sfreq: float, *, params: ShortBurstP
         pops = np.stack([s[is_pop], e[is_pop]], axis=1)
         s, e = s[~is_pop], e[~is_pop]
     # phasic: the burst stands above the resting level on both sides by the onset criterion
-    local = baseline.local_level(s, e, window_s=SUPER_BLOCK_S, sfreq=sfreq, quantile=params.baseline_quantile)
+    before, after = baseline.side_levels(s, e, window_s=SUPER_BLOCK_S, sfreq=sfreq,
+                                         quantile=params.baseline_quantile)
+    local = np.maximum(before, after)
     peak = _peak_rms(filtered, s, e, _window_samples(det_window_s, sfreq))
     phasic = (peak >= on_ratio * local) & (peak >= local + on_floor)
     out_tone = np.stack([s[~phasic], e[~phasic]], axis=1)
-    s, e = s[phasic], e[phasic]
-    # the core of a short burst is its loudest sample (of the 10-ms envelope): the envelope's
-    # run can outlast the activity at low rates, its edges are no safe core
-    from . import _kernels
-
-    w = _window_samples(params.envelope_window_s, sfreq)
-    top = _kernels.envelope_argmax(filtered, s, e, w) if s.size else s
-    # edges where the EMG is back to twice the resting RMS (SINBAR), at least one quantisation step
-    level = np.maximum(params.edge_ratio * baseline.rms_per_baseline * baseline.at(s), step_uv)
-    rs, re_ = _refine_edges(filtered, s, e, level, core_start=top, core_stop=top)
+    s, e, local = s[phasic], e[phasic], local[phasic]
+    # edges where the EMG crosses twice the background (SINBAR), at least one quantisation step: the
+    # resting RMS, the median of the running baseline and of the levels in the second before and the
+    # second after the burst.  The baseline, a 30-s median, misses the background between the jerks
+    # of a train or an arousal's tone, and lags a change of stage; one side alone can hold activity
+    near_before, near_after = baseline.side_levels(s, e, window_s=_EDGE_REST_S, sfreq=sfreq,
+                                                   quantile=params.baseline_quantile)
+    rest_on = rest_off = baseline.rms_per_baseline * np.median(np.stack([baseline.at(s), near_before, near_after]),
+                                                               axis=0)
+    removed = np.concatenate([out_settling, pops.reshape(-1, 2), out_tone,
+                              _qrs_windows(beats, sfreq, s, e, filtered.shape[0])]).astype(np.int64)
+    # what separates two bursts: the merge gap or, at low rates, the time holding min_dof degrees
+    # of freedom (57 ms at 200 Hz), as for the detection window: a 20-ms dip holds too few there to
+    # tell rest from the low part of a burst.  A search ends once the signal has stayed below the
+    # level that long; bursts whose placed edges come closer than that are one.
+    band_low, band_high = emg_band_hz(sfreq)
+    sep_s = max(params.min_gap_s, params.min_dof / (2.0 * (band_high - band_low)))
+    # another burst inside a run stands above the run's own background as a burst above rest
+    run_rest = _run_background(baseline, s, e, quantile=params.baseline_quantile)
+    thr_on = np.maximum.reduce([on_ratio * baseline.at(s), baseline.at(s) + on_floor, on_ratio * run_rest,
+                                run_rest + on_floor])
+    rs, re_, s, e = _place_short_edges(filtered, sfreq, s, e, removed, mask=mask, rest_on=rest_on,
+                                       rest_off=rest_off, level_ratio=params.edge_ratio, step_uv=step_uv,
+                                       sep_s=sep_s, thr_on=thr_on,
+                                       n_env=_window_samples(params.envelope_window_s, sfreq),
+                                       n_det=_window_samples(det_window_s, sfreq),
+                                       min_len=max(1, int(round(params.min_duration_s * sfreq))),
+                                       edge=EdgeStatistic(baseline.acf, sfreq), delay_s=delay_s)
     if rejected is not None:
         rejected["settling"] = out_settling
         rejected["tone"] = out_tone
     return _table(rs, re_, filtered, baseline, sfreq, delay_s, window_s=params.envelope_window_s,
                   smooth_window_s=det_window_s, found=(s, e)), pops
+
+
+#: The QRS complex around an R-peak (s): 80-120 ms (ECG norms), +-50 ms.
+_QRS_HALF_S = 0.05
+
+
+def _qrs_windows(beats: np.ndarray | None, sfreq: float, s: np.ndarray, e: np.ndarray, n: int) -> np.ndarray:
+    """(m, 2) runs of the QRS complexes (``beats``: samples of ``filtered``), less the bursts' runs.
+
+    A burst's edge search may go beyond its run (a slow tail the envelope lost) but not into
+    a QRS beside it: the residual of a subtracted heartbeat next to a burst (at 200 Hz the
+    alignment of beats is one sample, and residuals remain) is not the burst's tail.
+    """
+    if beats is None or len(beats) == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    h = int(round(_QRS_HALF_S * sfreq))
+    b = np.asarray(beats, dtype=np.int64)
+    w = np.stack([np.clip(b - h, 0, n), np.clip(b + h + 1, 0, n)], axis=1)
+    if s.size:  # the parts of a window inside a run are the burst's own (a jerk on a beat)
+        k = np.searchsorted(s, w[:, 1], side="left")  # runs starting before each window ends
+        prev_stop = np.where(k > 0, e[np.maximum(k - 1, 0)], -1)
+        hit = prev_stop > w[:, 0]
+        pieces = [w[~hit]]
+        for a, z in w[hit].tolist():
+            i0, i1 = np.searchsorted(e, a, side="right"), np.searchsorted(s, z, side="left")
+            cur = a
+            for rs, re_ in zip(s[i0:i1].tolist(), e[i0:i1].tolist()):
+                if rs > cur:
+                    pieces.append(np.array([[cur, rs]], dtype=np.int64))
+                cur = max(cur, re_)
+            if z > cur:
+                pieces.append(np.array([[cur, z]], dtype=np.int64))
+        w = np.concatenate(pieces).reshape(-1, 2)
+        w = w[np.argsort(w[:, 0], kind="stable")]
+    # runs of the removed set must not overlap one another
+    if w.shape[0] > 1:
+        from ..preprocessing.artefacts import merge_runs
+
+        a, z = merge_runs(w[:, 0], np.maximum.accumulate(w[:, 1]), 1)
+        w = np.stack([a, z], axis=1)
+    return w.astype(np.int64)
+
+
+def _run_background(baseline: Baseline, s: np.ndarray, e: np.ndarray, *, quantile: float,
+                    min_blocks: int = 5) -> np.ndarray:
+    """The ``quantile`` of the block RMS inside each run (uV): the background between its bursts.
+
+    A run that holds a train of jerks (the envelope kept above its offset threshold by the
+    background between them) has that background in its quiet blocks; a run of sustained
+    activity (tone rising at an arousal) has the activity itself.  Runs of fewer than
+    ``min_blocks`` whole blocks get +inf (too short to hold a train: no burst is sought
+    inside them besides the first).
+    """
+    out = np.full(s.size, np.inf)
+    amp = baseline.block_rms_uv
+    if amp is None or s.size == 0:
+        return out
+    nb = baseline.n_block
+    b0 = -(-np.asarray(s, dtype=np.int64) // nb)  # first whole block
+    b1 = np.asarray(e, dtype=np.int64) // nb  # one past the last whole block
+    valid = baseline.block_valid
+    for k in np.flatnonzero(b1 - b0 >= min_blocks).tolist():
+        v = amp[b0[k]:b1[k]]
+        if valid is not None:
+            v = v[valid[b0[k]:b1[k]]]
+        if v.size >= min_blocks:
+            out[k] = float(np.quantile(v, quantile))
+    return out
+
+
+def _place_short_edges(filtered: np.ndarray, sfreq: float, s: np.ndarray, e: np.ndarray, removed: np.ndarray, *,
+                       mask: np.ndarray | None, rest_on: np.ndarray, rest_off: np.ndarray, level_ratio: float,
+                       step_uv: float, sep_s: float, thr_on: np.ndarray, n_env: int,
+                       n_det: int, min_len: int, edge: EdgeStatistic,
+                       delay_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Onsets and offsets of the short bursts found as the runs ``[s, e)``: (on, off, run starts, run stops).
+
+    The core of a burst is the loudest sample of its run (of the ``n_env`` envelope: a run
+    can outlast the activity at low rates, its ends are no safe core); the onset is placed
+    from there against ``level_ratio`` x the resting RMS before the run, the offset against
+    that after it (:func:`_refine_edges`, each search bounded by the neighbouring runs,
+    :func:`_edge_bounds`; offsets read again on the backward-filtered signal,
+    :func:`_offsets_read_backward`).  A run can hold several bursts: where the background
+    between jerks of a train (neonatal myoclonus at 1-5 Hz) keeps the envelope above its
+    offset threshold, the run spans the train.  So what is left of a run on either side of
+    a placed burst is searched again: a part whose ``n_env`` and ``n_det`` RMS reach
+    ``thr_on`` (uV: the detection's onset threshold, and as far above the run's own
+    background, :func:`_run_background`: sustained activity is not cut into bursts) holds
+    another burst, placed the same way within that part.  Bursts whose placed edges come closer than ``sep_s`` are one
+    (:func:`_merge_close`).
+    """
+    from . import _kernels
+
+    n = filtered.shape[0]
+    if s.size == 0:
+        return s.copy(), e.copy(), s.copy(), e.copy()
+    lo_run, hi_run = _edge_bounds(s, e, removed, n)
+    # work items: (run index, part start, part stop, onset bound, offset bound)
+    idx, a, z, lo, hi = np.arange(s.size), s.copy(), e.copy(), lo_run, hi_run
+    first = True
+    ons, offs, runs, bounds_hi, cores = [], [], [], [], []
+    for _ in range(64):  # each round peels one burst off every part that still holds one
+        if idx.size == 0:
+            break
+        top = _kernels.envelope_argmax(filtered, a, z, n_env)
+        if not first:  # the part's own samples reach the onset threshold (windows inside the part)
+            h_env, h_det = n_env // 2, n_det // 2
+            qual = ((z - a) > 2 * h_det) & \
+                (_peak_rms(filtered, a + h_env, np.maximum(z - h_env, a + h_env), n_env) >= thr_on[idx]) & \
+                (_peak_rms(filtered, a + h_det, np.maximum(z - h_det, a + h_det), n_det) >= thr_on[idx])
+            idx, a, z, lo, hi, top = idx[qual], a[qual], z[qual], lo[qual], hi[qual], top[qual]
+            if idx.size == 0:
+                break
+        lv_on = np.maximum(level_ratio * rest_on[idx], step_uv)
+        lv_off = np.maximum(level_ratio * rest_off[idx], step_uv)
+        on, _ = _refine_edges(filtered, top, top, lo, top, lv_on, _cusum_stop(lv_on, rest_on[idx], sep_s, sfreq),
+                              mask=mask, edge=edge)
+        _, off = _refine_edges(filtered, top, top, top, hi, lv_off, _cusum_stop(lv_off, rest_off[idx], sep_s, sfreq),
+                               mask=mask, edge=edge)
+        ons.append(on)
+        offs.append(off)
+        runs.append(idx)
+        bounds_hi.append(hi)
+        cores.append(top)
+        # what the run holds beyond the placed burst, each side searched again next round
+        left = (on - a) >= min_len
+        right = (z - off) >= min_len
+        idx = np.r_[idx[left], idx[right]]
+        a, z = np.r_[a[left], off[right]], np.r_[on[left], z[right]]
+        lo, hi = np.r_[lo[left], off[right]], np.r_[on[left], hi[right]]
+        first = False
+    on = np.concatenate(ons)
+    off = np.concatenate(offs)
+    run = np.concatenate(runs)
+    hi_all = np.concatenate(bounds_hi)
+    core = np.concatenate(cores)
+    order = np.lexsort((off, on))
+    on, off, run, hi_all, core = on[order], off[order], run[order], hi_all[order], core[order]
+    lv_off = np.maximum(level_ratio * rest_off[run], step_uv)
+    off = np.maximum(_offsets_read_backward(filtered, sfreq, core, off, hi_all, lv_off,
+                                            _cusum_stop(lv_off, rest_off[run], sep_s, sfreq), mask=mask, edge=edge,
+                                            delay_s=delay_s), on + 1)
+    on, off, rs, re_ = _merge_close(on, off, max(1, int(round(sep_s * sfreq))), s[run], e[run])
+    return on, off, rs, re_
 
 
 def _quantised_floors(on_floor_uv: float, off_floor_uv: float, step_uv: float) -> tuple[float, float]:
@@ -616,29 +986,71 @@ def find_lm_bursts(filtered: np.ndarray, sfreq: float, *, params: LegMovementPar
     # on the baseline scaled to the resting RMS (b' = r b, ratio' = ratio / r)
     r = max(baseline.rms_per_baseline, 1e-6)
     rest = Baseline(baseline.blocks_uv * r, baseline.n_block, baseline.n_samples)
-    s, e, _ = _search(filtered, sfreq, rest, mask, window_s=params.envelope_window_s, on_window_s=None,
-                      off=(params.off_min_ratio / r, off_floor), on=(params.on_min_ratio / r, on_floor),
-                      strict_off=True, min_gap=quiet, min_len=1, tight_onset=True)
+    s, e, first = _search(filtered, sfreq, rest, mask, window_s=params.envelope_window_s, on_window_s=None,
+                          off=(params.off_min_ratio / r, off_floor), on=(params.on_min_ratio / r, on_floor),
+                          strict_off=True, min_gap=quiet, min_len=1, tight_onset=True)
     settling = _already_active(s, mask, quiet)
     out_settling = np.stack([s[settling], e[settling]], axis=1)
-    s, e = s[~settling], e[~settling]
+    s, e, first = s[~settling], e[~settling], first[~settling]
     w = _window_samples(params.envelope_window_s, sfreq)
     local = baseline.local_level(s, e, window_s=SUPER_BLOCK_S, sfreq=sfreq, quantile=params.baseline_quantile)
     peak = _peak_rms(filtered, s, e, w)
     phasic = (peak >= params.on_min_ratio * local) & (peak >= r * local + on_floor)
     out_tone = np.stack([s[~phasic], e[~phasic]], axis=1)
-    s, e = s[phasic], e[phasic]
-    keep = (e - s) >= max(1, int(round(params.min_duration_s * sfreq)))
+    s, e, first = s[phasic], e[phasic], first[phasic]
     if rejected is not None:
         rejected["settling"] = out_settling
         rejected["tone"] = out_tone
-    table = _table(s[keep], e[keep], filtered, baseline, sfreq, delay_s, window_s=params.envelope_window_s)
+    on, off = _lm_edges(filtered, sfreq, s, e, first, baseline, params=params, on_floor=on_floor,
+                        off_floor=off_floor, mask=mask, delay_s=delay_s)
+    keep = (off - on) >= max(1, int(round(params.min_duration_s * sfreq)))
+    table = _table(on[keep], off[keep], filtered, baseline, sfreq, delay_s, window_s=params.envelope_window_s,
+                   found=(s[keep], e[keep]))
     # A movement is sustained activity: its RMS over the whole LM must itself stand above the
     # AASM rest tolerance (2 uV above resting EMG).  Brief spikes (residual heartbeats, noise)
     # that keep re-crossing the 2-uV line less than 0.5 s apart would otherwise chain into a
     # "movement" whose mean lies at the resting level.
     real = table["mean_amplitude_uv"] >= params.off_above_uv
     return {k: v[real] for k, v in table.items()}
+
+
+def _lm_edges(filtered: np.ndarray, sfreq: float, s: np.ndarray, e: np.ndarray, first: np.ndarray,
+              baseline: Baseline, *, params: LegMovementParams, on_floor: float, off_floor: float,
+              mask: np.ndarray | None, delay_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """AASM onset and offset of each leg movement found as the run ``[s, e)`` (first onset crossing ``first``).
+
+    The levels are those of the AASM rules against the resting RMS R: the onset where the
+    EMG first rises 8 uV above R, the offset at the start of >= 0.5 s within 2 uV of R
+    (at least ``on_min_ratio`` / ``off_min_ratio`` x the baseline on noisy recordings).
+    Both are placed on the samples by :func:`_refine_edges`:
+
+    * the onset is the change point about R + 8 uV between the run's start (where the EMG
+      left rest) and the loudest point of the first stretch of the 50-ms RMS above that
+      level (the activity leading to the first crossing, as the rule reads it);
+    * the offset is the change point about R + 2 uV from the movement's loudest point
+      onward; the search ends once the signal has stayed below that level for the deficit
+      of 0.5 s of resting EMG (the AASM quiet period) or at the next movement.
+    """
+    from . import _kernels
+
+    if s.size == 0:
+        return s.copy(), e.copy()
+    b = baseline.at(s).astype(np.float64)
+    rest = baseline.rms_per_baseline * b
+    lv_on = np.maximum(params.on_min_ratio * b, rest + on_floor)
+    lv_off = np.maximum(params.off_min_ratio * b, rest + off_floor)
+    w = _window_samples(params.envelope_window_s, sfreq)
+    first = np.clip(first, s, np.maximum(e - 1, s))
+    c1 = _kernels.first_stretch_peak(filtered, first, e, w, np.square(lv_on))
+    c2 = np.maximum(_kernels.envelope_argmax(filtered, c1, np.maximum(e, c1 + 1), w), c1)
+    edge = EdgeStatistic(baseline.acf, sfreq)
+    inf = np.full(s.size, np.inf)
+    on, _ = _refine_edges(filtered, c1, c1, s, c1, lv_on, inf, mask=mask, edge=edge)
+    nxt = np.r_[s[1:], filtered.shape[0]]
+    stop = _cusum_stop(lv_off, rest, params.off_quiet_s, sfreq)
+    _, off = _refine_edges(filtered, c2, c2, c2, nxt, lv_off, stop, mask=mask, edge=edge)
+    off = _offsets_read_backward(filtered, sfreq, c2, off, nxt, lv_off, stop, mask=mask, edge=edge, delay_s=delay_s)
+    return on, np.maximum(off, on + 1)
 
 
 def settling_runs(*rejected: dict[str, np.ndarray]) -> np.ndarray:

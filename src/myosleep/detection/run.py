@@ -127,12 +127,12 @@ def detect_channel(x: np.ndarray, sfreq: float, *, label: str = "EMG", role: str
     rej_lm: dict[str, np.ndarray] = {}
     short, pops = find_short_bursts(pre.filtered, sfreq, params=p, mask=pre.mask, baseline=base,
                                     delay_s=pre.delay_s, slow=slow, envelopes=envelopes,
-                                    step_uv=pre.quantisation.step_uv, rejected=rej)
+                                    step_uv=pre.quantisation.step_uv, rejected=rej, beats=pre.beats)
     del slow
     if pre.beats.size and short["start"].size:  # residuals of the cardiac field (engineer P3)
         from .cardiac_gate import cardiac_residual_mask
 
-        residual = cardiac_residual_mask(pre.filtered, sfreq, pre.beats, short["start"], short["stop"],
+        residual = cardiac_residual_mask(pre.filtered, sfreq, pre.beats, short["run_start"], short["run_stop"],
                                          mask=pre.mask)
         short = {k: v[~residual] for k, v in short.items()}
     frames = [_burst_frame(short, "short")]
@@ -333,8 +333,12 @@ def _emg_task(recording: Recording, c: ChannelInfo, params: DetectionParams,
 
 
 def _accel_task(recording: Recording, g: list[ChannelInfo],
-                params: DetectionParams) -> tuple[pd.DataFrame | None, ChannelStatus]:
-    """Jerks of one accelerometer group (up to 3 axes): (bursts, status)."""
+                params: DetectionParams) -> tuple[pd.DataFrame | None, pd.DataFrame | None, ChannelStatus]:
+    """Jerks of one accelerometer group (up to 3 axes): (bursts, artefacts, status).
+
+    The artefacts are the group's ``settling`` runs (activity already there when the record
+    starts or the signal returns after a gap: :func:`~myosleep.detection.accelerometer.find_accel_jerks`).
+    """
     import pandas as pd
 
     from .accelerometer import find_accel_jerks, unit_to_g
@@ -346,16 +350,17 @@ def _accel_task(recording: Recording, g: list[ChannelInfo],
     try:
         axes = [recording.get_data(c.label, dtype=np.float32) for c in g]
     except (InputError, OSError) as err:
-        return None, ChannelStatus(label, "accelerometer", fs, False, f"not readable: {err}")
+        return None, None, ChannelStatus(label, "accelerometer", fs, False, f"not readable: {err}")
     if scale is None:
         log.warning("%s: accelerometer unit %r unknown; jerks found on relative thresholds only",
                     g[0].label, unit)
+    rejected: dict[str, np.ndarray] = {}
     try:
-        tab = find_accel_jerks(axes, fs, scale_to_g=scale, params=params.accelerometer)
+        tab = find_accel_jerks(axes, fs, scale_to_g=scale, params=params.accelerometer, rejected=rejected)
     except _CHANNEL_FAILURES as err:
         log.debug("%s: analysis failed", label, exc_info=True)
-        return None, ChannelStatus(label, "accelerometer", fs, False,
-                                   f"analysis failed ({type(err).__name__}: {err})")
+        return None, None, ChannelStatus(label, "accelerometer", fs, False,
+                                         f"analysis failed ({type(err).__name__}: {err})")
     n = len(tab["onset"])
     df = pd.DataFrame({"onset": tab["onset"], "duration": tab["duration"], "offset_s": tab["offset_s"],
                        "channel": label, "role": "accelerometer", "side": _side(g[0]), "detector": "accel",
@@ -363,7 +368,11 @@ def _accel_task(recording: Recording, g: list[ChannelInfo],
                        "area_uv_s": np.full(n, np.nan), "baseline_uv": np.full(n, np.nan),
                        "snr": tab["snr"], "burst_id": -1, "event_id": -1, "trial_type": "myoclonic_jerk",
                        "peak_jerk_g_per_s": tab["peak_jerk_g_per_s"]})
-    return df[list(BURSTS.names)], ChannelStatus(label, "accelerometer", fs, True, n_bursts=n)
+    settle = rejected.get("settling", np.zeros((0, 2), dtype=np.int64))
+    arts = _artefact_frame([(int(a), int(z), "settling") for a, z in settle], fs, label)
+    status = ChannelStatus(label, "accelerometer", fs, True, n_bursts=n,
+                           artefact_s=float(arts["duration"].sum()) if len(arts) else 0.0)
+    return df[list(BURSTS.names)], arts, status
 
 
 def n_workers(n_tasks: int, workers: int | None = None) -> int:
@@ -483,12 +492,14 @@ def detect(recording: Recording, *, channels: Sequence[str] | None = None, param
                 log.warning("%s: not analysed: %s", c.label, st.reason)
             bar()
         for acc_fut in acc_futs:
-            df, st = acc_fut.result()
+            df, acc_arts, st = acc_fut.result()
             status[st.label] = st
             if df is not None:
                 burst_frames.append(df)
             else:
                 log.warning("%s: not analysed: %s", st.label, st.reason)
+            if acc_arts is not None:
+                art_frames.append(acc_arts)
             bar()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
