@@ -14,14 +14,19 @@ EDF and analysed by :func:`myosleep.pipeline.analyze` with the true hypnogram, e
   the channel's resting RMS are left out (as ``tests/detection/test_simulated_nights.py``).
   Errors are detected minus true (ms): onset, offset, duration; reported as the median
   (signed) and the 90th percentile of the absolute error.  The truth of a burst is its
-  *visible span* (``myosleep.simulate.emg.visible_span``): where its own envelope is at
-  least the resting RMS, i.e. the signal at least twice the background, or for a leg
-  movement more than 2 uV above rest.
+  clinical rule applied to its noiseless amplitude in the recorded EMG band
+  (``myosleep.simulate.emg.scored_span``): twice the background for a phasic burst
+  (SINBAR), the 8-uV onset and the 2-uV, 0.5-s offset for a leg movement (AASM).
+* **edges by sharpness**: the 90th percentile of |edge error| (onsets and offsets of all
+  groups) by how fast the amplitude changes at the true edge (the truth's
+  ``onset_log_slope_per_s``, ``offset_log_slope_per_s``: |d ln A / dt|, 1/s), and the
+  share of each group's edges in each bin.  An edge where the amplitude changes by a
+  factor e in 1 / slope s cannot be placed to better than a fraction of that time.
 * **events**: per-class F1 of ``analysis.events`` against the truth events
   (:func:`myosleep.classification.score_events`, onset within 0.5 s, same class).
 
 Goal (issue 9): durations within 10 ms at the median and 25 ms at the 90th percentile at
-every rate.  Takes ~1 min (30 analyses).
+every rate.  Takes ~2-4 min (30 analyses).
 
     .venv/bin/python benchmarks/eval_rates.py [--rates 200,256,500,512,1000,2048] [--seed 1]
         [--scenarios excessive_fragmentary_myoclonus,plmd,sleep_starts,rsbd,infant_bnsm]
@@ -107,12 +112,29 @@ def burst_errors(sim, bursts) -> dict[str, dict[str, np.ndarray]]:
             t_on, t_off = tt.onset.to_numpy(), (tt.onset + tt.duration).to_numpy()
             d_on, d_off = d.onset.to_numpy(), d.offset_s.to_numpy()
             pairs, _, _ = match_bursts(t_on, t_off, d_on, d_off)
-            out[g] += [(d_on[j] - t_on[i], d_off[j] - t_off[i]) for i, j in pairs]
+            sl_on, sl_off = tt.onset_log_slope_per_s.to_numpy(), tt.offset_log_slope_per_s.to_numpy()
+            out[g] += [(d_on[j] - t_on[i], d_off[j] - t_off[i], sl_on[i], sl_off[i]) for i, j in pairs]
     res = {}
     for g, rows in out.items():
-        a = np.array(rows, dtype=float).reshape(-1, 2)
-        res[g] = {"onset": a[:, 0], "offset": a[:, 1], "duration": a[:, 1] - a[:, 0]}
+        a = np.array(rows, dtype=float).reshape(-1, 4)
+        res[g] = {"onset": a[:, 0], "offset": a[:, 1], "duration": a[:, 1] - a[:, 0],
+                  "onset_slope": a[:, 2], "offset_slope": a[:, 3]}
     return res
+
+
+#: Bins of |d ln A / dt| at a true edge (1/s).
+SLOPE_BINS = (0.0, 10.0, 20.0, 40.0, 80.0, np.inf)
+
+
+def slope_cells(cat: dict[str, np.ndarray]) -> list[str]:
+    """p90 |edge error| (ms) and number of edges per slope bin, onsets and offsets pooled."""
+    err = np.abs(np.r_[cat["onset"], cat["offset"]])
+    sl = np.r_[cat["onset_slope"], cat["offset_slope"]]
+    cells = []
+    for lo, hi in zip(SLOPE_BINS[:-1], SLOPE_BINS[1:]):
+        e = err[(sl >= lo) & (sl < hi)]
+        cells.append(f"{1000 * np.percentile(e, 90):.0f} ({e.size})" if e.size else "-")
+    return cells
 
 
 def run(rate: float, scenario: str, *, seed: int, workdir: Path) -> dict:
@@ -154,7 +176,7 @@ def main() -> None:
     rates = [float(r) for r in args.rates.split(",")]
     scenarios = args.scenarios.split(",")
     print(f"seed {args.seed}; scenarios {', '.join(scenarios)}; truth bursts >= {MIN_SNR:g}x resting RMS")
-    rows_b, rows_f = [], []
+    rows_b, rows_f, rows_s = [], [], []
     with tempfile.TemporaryDirectory() as d:
         for rate in rates:
             errs: dict[str, list] = {g: [] for g in GROUPS}
@@ -167,11 +189,13 @@ def main() -> None:
                     errs[det].append(r["errors"][det])
                 for c, v in r["f1"].items():
                     f1s.setdefault(c, []).append(v)
+            keys = ("onset", "offset", "duration", "onset_slope", "offset_slope")
             for det in GROUPS:
-                cat = {k: np.concatenate([e[k] for e in errs[det]]) for k in ("onset", "offset", "duration")}
+                cat = {k: np.concatenate([e[k] for e in errs[det]]) for k in keys}
                 n = cat["onset"].size
                 rows_b.append(f"| {rate:g} | {det} | {n} | " + " | ".join(
                     f"{_ms(cat[k], 'median')} / {_ms(cat[k], 'p90')}" for k in ("onset", "offset", "duration")) + " |")
+                rows_s.append(f"| {rate:g} | {det} | " + " | ".join(slope_cells(cat)) + " |")
             cells = []
             for c in CLASSES:
                 if c not in f1s:
@@ -188,6 +212,11 @@ def main() -> None:
           "| duration median / p90 abs (ms) |")
     print("|---|---|---|---|---|---|")
     print("\n".join(rows_b))
+    bins = [f"{lo:g}-{hi:g}/s" if np.isfinite(hi) else f">= {lo:g}/s" for lo, hi in zip(SLOPE_BINS[:-1],
+                                                                                       SLOPE_BINS[1:])]
+    print("\n| rate (Hz) | bursts | " + " | ".join(f"p90 abs edge error (ms), slope {b} (edges)" for b in bins) + " |")
+    print("|---|---|" + "---|" * len(bins))
+    print("\n".join(rows_s))
     print("\n| rate (Hz) | " + " | ".join(CLASSES) + " | analyze s |")
     print("|---|" + "---|" * (len(CLASSES) + 1))
     print("\n".join(rows_f))
