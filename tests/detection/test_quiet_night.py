@@ -8,8 +8,9 @@
   (+-15 % with respiration, 8 % random), shape (width 3 %, a respiration-driven
   change of QRS morphology: mix of 0.15 of its 2nd derivative) and timing (1 ms).
   Template subtraction leaves residuals that crossed the short-burst threshold
-  102-124 times per hour on the two legs (2 with the gate; 10-14 when the gate
-  compared 10 + 10 neighbouring beats instead of 20 + 20); the cardiac gate
+  102-124 times per hour on the two legs (2 with the gate, 8 once the right leg's
+  mains hum was found and removed; 10-14 when the gate compared 10 + 10 neighbouring
+  beats instead of 20 + 20); the cardiac gate
   (:mod:`myosleep.detection.cardiac_gate`) must remove most of them while jerks
   injected on heartbeats are still found.
 """
@@ -135,7 +136,13 @@ def test_cardiac_residual_bursts_rare_and_jerks_on_beats_found(contaminated):
     # energy, not failed subtractions) at latencies whose phase-locked residual, 1.2-2 x
     # rest, read z = 1.2-1.8 over 20 neighbours: too few to call it significant.
     # Goal < 1 per hour: 2 here (one burst), not shown to be met.
-    assert n_false / hours <= 4.0, n_false / hours
+    # Since mains lines are found under intermittent bursts (detect_mains, issue 9), the
+    # right leg's 50-Hz hum (1-4 uV, missed before) is removed: its resting RMS fell from
+    # 2.3 to 1.8 uV, the short-burst threshold with it, and that leg now shows the
+    # residuals the left one showed (candidates before the gate 11 -> 45, as the left
+    # leg's 44): 8 per hour (two bursts on each leg in the half hour).  The hum had been
+    # hiding the residuals, not the gate removing them.
+    assert n_false / hours <= 10.0, n_false / hours
     assert n_inj >= 100
     # measured: 0 of 40 jerks of 40 uV RMS on a QRS missed, 3 of 40 of 20 uV, 7-8 of 40
     # of 10 uV (6-7 with a 10 + 10 gate, 15 with 30 + 30, 18 with 40 + 40: a 10-uV jerk
@@ -145,7 +152,8 @@ def test_cardiac_residual_bursts_rare_and_jerks_on_beats_found(contaminated):
     # them all but, at 200 Hz, releases the noise crossings that test 1 was
     # rejecting (test_invariance): not used by detect_channel until that is solved.
     assert miss_by_rms[40.0] == 0, miss_by_rms
-    assert miss_by_rms[20.0] <= 4 and miss_by_rms[10.0] <= 8, miss_by_rms
+    # With the right leg's hum removed (above): 10 of 40 of 10 uV missed (4 left, 6 right).
+    assert miss_by_rms[20.0] <= 4 and miss_by_rms[10.0] <= 11, miss_by_rms
 
 
 def test_gate_removes_most_residuals_and_keeps_jerks(contaminated):
@@ -170,10 +178,13 @@ def test_gate_removes_most_residuals_and_keeps_jerks(contaminated):
         n_false_after += len(extra_after)
         n_inj_lost += len(set(miss_after) - set(miss_before))
     # measured: 62 -> 1 residual bursts; 6 of the 40 jerks of 10 uV RMS lost (none larger)
-    # (a gate of 10 + 10 neighbours: 62 -> 7, 4 lost)
+    # (a gate of 10 + 10 neighbours: 62 -> 7, 4 lost).  Since the right leg's mains hum is
+    # found and removed (detect_mains, issue 9; see the test above): 90 -> 4 residual
+    # bursts, 8 of the 40 jerks of 10 uV lost (3 left, 5 right), the right leg's lower
+    # resting level giving the gate's neighbour statistics as many residuals as the left.
     assert n_false_before >= 30  # the case is a real one
     assert n_false_after <= 0.05 * n_false_before, (n_false_before, n_false_after)
-    assert n_inj_lost <= 6, n_inj_lost
+    assert n_inj_lost <= 8, n_inj_lost
 
 
 def test_gate_exact_cases():
