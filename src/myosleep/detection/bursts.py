@@ -965,11 +965,12 @@ def find_lm_bursts(filtered: np.ndarray, sfreq: float, *, params: LegMovementPar
     that leads to the 8-uV crossing (at least ``on_min_ratio`` x baseline), runs less than
     0.5 s apart merged: it starts where the EMG leaves rest on the way to that crossing -
     earlier activity separated from it by rest, however briefly, is not part of it - and
-    ends where the quiet 0.5 s begin, which are not part of it.  The 50-ms RMS places these
-    edges without bias on the rise and fall of a movement, which take tens to hundreds of
-    ms (measured on simulated LMs: median duration error -2 to -15 ms at 200-2048 Hz,
-    where change points on the samples themselves, as for short bursts, gave -18 to -37 ms:
-    ``benchmarks/eval_rates.py``).  As for short bursts, activity already present when the
+    ends where the quiet 0.5 s begin, which are not part of it.  That run finds the
+    movement; its onset (the 8-uV crossing) and offset (the start of the quiet period) are
+    then placed on the samples (:func:`_lm_edges`).  Measured on simulated LMs whose truth
+    is these rules on the noiseless amplitude: duration error -6 to -16 ms at the median,
+    47-95 ms at the 90th percentile at 200-2048 Hz (slow rises and falls:
+    ``tests/detection/test_rates_durations.py``, ``benchmarks/eval_rates.py``).  As for short bursts, activity already present when the
     signal's observation began, or that does not rise by the onset criterion above the
     resting level on both sides, is set aside (``rejected``).
 
@@ -1036,7 +1037,10 @@ def _lm_edges(filtered: np.ndarray, sfreq: float, s: np.ndarray, e: np.ndarray, 
     if s.size == 0:
         return s.copy(), e.copy()
     b = baseline.at(s).astype(np.float64)
-    rest = baseline.rms_per_baseline * b
+    # the resting EMG: the median of the baseline and the 1-s levels on each side (as for short bursts)
+    near_before, near_after = baseline.side_levels(s, e, window_s=_EDGE_REST_S, sfreq=sfreq,
+                                                   quantile=params.baseline_quantile)
+    rest = baseline.rms_per_baseline * np.median(np.stack([b, near_before, near_after]), axis=0)
     lv_on = np.maximum(params.on_min_ratio * b, rest + on_floor)
     lv_off = np.maximum(params.off_min_ratio * b, rest + off_floor)
     w = _window_samples(params.envelope_window_s, sfreq)
