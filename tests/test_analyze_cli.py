@@ -75,7 +75,9 @@ def test_analyze_writes_the_three_contract_files(night, tmp_path):
     cortical = next(f for f in s["findings"] if f["code"] == "cortical_myoclonus")
     assert {"lead_ms", "n_jerks"} <= set(cortical["values"])
     plm = next(f for f in s["findings"] if f["code"] == "periodic_limb_movements")
-    assert plm["present"] is True  # the PLMD night has a PLMS index far above 15/h
+    # 45 min hold < 2 h of sleep: no PLMS index, the finding cannot be assessed (issue 9, defect 1)
+    assert plm["present"] is None and plm["values"]["below_minimum"] == ["tst_h"]
+    assert s["warning_details"][0]["code"] == "short_recording"
     html = (out / "report.html").read_text()
     assert "Periodic limb movements in sleep" in html and "Decision support, not a diagnosis" in html
 

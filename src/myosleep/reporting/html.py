@@ -124,7 +124,9 @@ def render_report(summary: dict, events: pd.DataFrame, hypnogram: Hypnogram | No
         ruleset=summary.get("ruleset", ""),
         hypnogram_source=summary.get("hypnogram_source", "n/a"),
         age_text=(summary.get("age") or {}).get("text"),
-        notices=summary.get("warnings", []),
+        short_recording=next((w for w in summary.get("warning_details", []) if w.get("code") == "short_recording"),
+                             None),
+        notices=[w for w in summary.get("warnings", []) if not str(w).startswith("Short recording:")],
         findings=findings, overview_svg=svg, stage_columns=stage_columns, count_rows=count_rows,
         sleep_rows=sleep_rows, channel_rows=channel_rows, method_rows=method_rows,
     )
