@@ -31,11 +31,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 def run(args: argparse.Namespace) -> int:
     """Open the session, serve it until Ctrl-C, close it. Returns the exit status."""
     from .app import ReviewServer
+    from .recompute import page_recompute
     from .session import open_session
 
     session = open_session(args.dir, recording=args.recording, hypnogram=args.hypnogram, reviewer=args.reviewer)
     try:
-        server = ReviewServer(session, port=args.port)
+        # "Recompute findings": analyze --events-from DIR/events.reviewed.tsv into DIR/reviewed
+        recompute = page_recompute(session.recording.path) if session.recording.path is not None else None
+        server = ReviewServer(session, port=args.port, recompute=recompute)
         counts = session.store.counts()
         reviewed = sum(counts.values()) - counts["unreviewed"]
         print(f"myosleep review: {sum(counts.values())} events ({reviewed} reviewed) in {session.out_dir}, "
