@@ -59,7 +59,8 @@ class Analysis:
     Attributes
     ----------
     events : pandas.DataFrame
-        events.tsv rows (:data:`myosleep.schema.EVENTS`), after every stage.
+        events.tsv rows (:data:`myosleep.schema.EVENTS`), after every stage; of
+        ``analyze --events-from``: :data:`myosleep.schema.REVIEWED_EVENTS` rows.
     summary : dict
         summary.json.
     detection : DetectionResult
