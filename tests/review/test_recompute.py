@@ -309,3 +309,19 @@ def test_a_yasa_night_keeps_its_stages(night, staged, tmp_path, capsys):
     assert main(["analyze", str(night["edf"]), "--events-from", str(out / REVIEWED_FILE), "--hypnogram",
                  str(night["hypnogram"])]) == 2
     assert "the reviewed events were classified on stages from yasa, not on this file" in _one_line(capsys)
+
+
+def test_the_page_reports_a_refused_recomputation_in_one_line(tiny):
+    """A hand-made analysis whose events.tsv lacks columns of analyze: the button's request answers 400
+    with the one-line reason, and nothing is written."""
+    from myosleep.review.app import create_app
+    from myosleep.review.session import open_session
+
+    from .conftest import Asgi
+
+    edf, out = tiny
+    with open_session(out, reviewer="R") as session:
+        app = Asgi(create_app(session, token="t" * 43, recompute=page_recompute(edf)))
+        status, body = app.json("POST", f"/t/{'t' * 43}/api/recompute", {})
+    assert status == 400 and "is not a reviewed event table of myosleep review" in body["error"]
+    assert len(body["error"].splitlines()) == 1 and not (out / REVIEWED_DIR).exists()

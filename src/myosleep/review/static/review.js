@@ -378,7 +378,7 @@ async function recompute() {
     showRecomputed(res);
     say("Findings recomputed from the reviewed events.");
   } catch (err) {
-    failed(err);
+    say(`Not recomputed: ${err.message ?? err}`, true);
   } finally {
     button.disabled = false;
   }
