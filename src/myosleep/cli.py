@@ -182,8 +182,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from .classification.rules import get_ruleset
     from .pipeline import analyze_to_dir
 
-    if args.events_from is not None:
-        return _analyze_reviewed(args)
+    if args.events_from is not None:  # the findings of a review (myosleep.review.command)
+        from .review.command import run_events_from
+
+        return run_events_from(args)
     channels, age = parse_channel_overrides(args.channels), parse_age(args.age)
     rules = get_ruleset(args.rules or "aasm")
     out = Path(args.out) if args.out else _default_out(args.recording)
@@ -197,31 +199,6 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         hypnogram = HypnogramFile(hypnogram, convention=args.hypnogram_convention, epoch_s=args.hypnogram_epoch)
     paths = analyze_to_dir(args.recording, out_dir=out, hypnogram=hypnogram, age=age, rules=rules.name,
                            channels=channels, scored_events=args.events, progress=sys.stderr.isatty())
-    for p in paths:
-        print(p)
-    return EXIT_OK
-
-
-def _analyze_reviewed(args: argparse.Namespace) -> int:
-    """``analyze --events-from``: the findings of a review (:mod:`myosleep.review.recompute`)."""
-    from .review.recompute import analyze_reviewed_to_dir
-
-    for flag, value in (("--age", args.age), ("--channels", args.channels)):
-        if value is not None:
-            raise ParameterError("is taken from the reviewed analysis (its summary.json) with --events-from",
-                                 where=flag, hint=f"leave {flag} out")
-    hypnogram = args.hypnogram
-    if args.hypnogram_convention is not None or args.hypnogram_epoch is not None:
-        from .io.hypnogram import HypnogramFile
-
-        if hypnogram is None:
-            raise ParameterError("is given without --hypnogram", where="--hypnogram-convention/--hypnogram-epoch",
-                                 hint="leave it out: the stages of the reviewed analysis are used")
-
-        hypnogram = HypnogramFile(hypnogram, convention=args.hypnogram_convention, epoch_s=args.hypnogram_epoch)
-    paths = analyze_reviewed_to_dir(args.recording, events_from=args.events_from, out_dir=args.out,
-                                    hypnogram=hypnogram, rules=args.rules, scored_events=args.events,
-                                    progress=sys.stderr.isatty())
     for p in paths:
         print(p)
     return EXIT_OK
@@ -254,7 +231,7 @@ COMMANDS = {"info": cmd_info, "simulate": cmd_simulate, "detect": cmd_detect,
 #: The library's parameter names (``InputError.where``) and the flags that set them.
 FLAGS = {"rules": "--rules", "age": "--age", "channels": "--channels", "hypnogram": "--hypnogram",
          "scored_events": "--events", "out_dir": "--out", "hours": "--hours", "seed": "--seed",
-         "scenario": "--scenario", "events_from": "--events-from",
+         "scenario": "--scenario",
          # export, compare
          "fmt": "--format", "sub": "--sub", "ses": "--ses", "task": "--task", "run": "--run",
          "datatype": "--datatype", "match": "--match", "tolerance_s": "--tolerance", "iou": "--iou",
