@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 
 from myosleep.cli import main
+from myosleep.pipeline import OUTPUT_FILES
 from myosleep.review.recompute import REVIEWED_DIR, analyze_reviewed, page_recompute
 from myosleep.review.store import REVIEWED_FILE, ReviewStore
 from myosleep.schema import REVIEWED_EVENTS
@@ -196,7 +197,7 @@ def test_outputs_go_beside_the_analysis_and_never_replace_it(night, night_dir, c
     assert main(["analyze", str(night["edf"]), "--events-from", str(night_dir / REVIEWED_FILE)]) == 0
     printed = capsys.readouterr().out.split()
     out = night_dir / REVIEWED_DIR
-    assert sorted(Path(p).name for p in printed) == ["events.tsv", "hypnogram.tsv", "report.html", "summary.json"]
+    assert [Path(p).name for p in printed] == list(OUTPUT_FILES) and "hypnogram.tsv" in OUTPUT_FILES
     assert all(Path(p).parent == out for p in printed)
     assert {n: (night_dir / n).read_bytes() for n in before} == before
     assert "Events from a review" in (out / "report.html").read_text()
@@ -211,8 +212,7 @@ def test_outputs_go_beside_the_analysis_and_never_replace_it(night, night_dir, c
     assert agreement["inputs"]["reference"]["n_events"] == len(_events(night_dir)) - 1
     # the page's button: the same recomputation into DIR/reviewed, the findings before and after
     result = page_recompute(night["edf"])(night_dir)
-    assert result["files"] == [f"{REVIEWED_DIR}/{n}" for n in ("events.tsv", "summary.json", "report.html",
-                                                               "hypnogram.tsv")]
+    assert result["files"] == [f"{REVIEWED_DIR}/{n}" for n in OUTPUT_FILES]
     assert result["ruleset"]["name"] == "aasm" and result["review"]["counts"]["rejected"] == 1
     assert [f["code"] for f in result["findings"]] == [f["code"] for f in _summary(out)["findings"]]
     assert all(f["before"] is not None for f in result["findings"])
