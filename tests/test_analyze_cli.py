@@ -47,11 +47,18 @@ def night(tmp_path_factory) -> Path:
     return d
 
 
-def test_analyze_writes_the_three_contract_files(night, tmp_path):
+def test_analyze_writes_the_contract_files(night, tmp_path):
     out = tmp_path / "out"
     assert cli.main(["analyze", str(night / "n.edf"), "--hypnogram", str(night / "n.hypnogram.tsv"),
                      "--age", "45", "--out", str(out)]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["events.tsv", "report.html", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["events.tsv", "hypnogram.tsv", "report.html", "summary.json"]
+    # hypnogram.tsv: the stages used, read back with their source (the scored file here)
+    from myosleep.context.hypnogram_file import read_used_hypnogram
+    from myosleep.io import read_hypnogram
+
+    used, given = read_used_hypnogram(out / "hypnogram.tsv"), read_hypnogram(night / "n.hypnogram.tsv")
+    assert used.source == "file:n.hypnogram.tsv" and used.labels == given.labels
+    assert (used.epoch_s, used.start_s) == (given.epoch_s, given.start_s)
     ev = pd.read_csv(out / "events.tsv", sep="\t", keep_default_na=False)
     assert list(ev.columns[:6]) == ["onset", "duration", "trial_type", "channel", "stage", "peak_amplitude_uv"]
     assert set(ev["trial_type"]) <= {t.value for t in TrialType}

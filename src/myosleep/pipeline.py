@@ -44,8 +44,8 @@ __all__ = ["OUTPUT_FILES", "STAGES", "Analysis", "analyze", "analyze_to_dir", "d
 
 logger = logging.getLogger("myosleep")
 
-#: Files :meth:`Analysis.write` writes, in order.
-OUTPUT_FILES = ("events.tsv", "summary.json", "report.html")
+#: Files :meth:`Analysis.write` writes, in order (hypnogram.tsv: the stages used, whatever their source).
+OUTPUT_FILES = ("events.tsv", "summary.json", "report.html", "hypnogram.tsv")
 
 #: Stages run after classification, in order (each may relabel events and set findings; see
 #: :mod:`myosleep.classification.stages`).  The neurophysiology stage (jerk-locked EEG
@@ -59,7 +59,8 @@ class Analysis:
     Attributes
     ----------
     events : pandas.DataFrame
-        events.tsv rows (:data:`myosleep.schema.EVENTS`), after every stage.
+        events.tsv rows (:data:`myosleep.schema.EVENTS`), after every stage; of
+        ``analyze --events-from``: :data:`myosleep.schema.REVIEWED_EVENTS` rows.
     summary : dict
         summary.json.
     detection : DetectionResult
@@ -99,21 +100,24 @@ class Analysis:
         return self.classification.plot_events(ax, duration_s=self.detection.duration_s)
 
     def write(self, out_dir: str | os.PathLike[str]) -> list[Path]:
-        """Write events.tsv, summary.json and report.html into ``out_dir`` (created when needed).
+        """Write :data:`OUTPUT_FILES` (events.tsv, summary.json, report.html, hypnogram.tsv) into ``out_dir``
+        (created when needed).
 
-        The three files are written to temporary names and renamed into place only when all
-        three exist, so a failure leaves nothing half-written.
+        The files are written to temporary names and renamed into place only when all of them
+        exist, so a failure leaves nothing half-written.
         """
         from ._atomic import write_files
+        from .context.hypnogram_file import hypnogram_text
         from .reporting.html import render_report
         from .reporting.summary import to_json_text
-        from .schema import EVENTS
+        from .schema import events_table
 
         return write_files(out_dir, {
-            OUTPUT_FILES[0]: lambda p: EVENTS.write(self.events, p),
+            OUTPUT_FILES[0]: lambda p: events_table(self.events).write(self.events, p),
             OUTPUT_FILES[1]: lambda p: p.write_text(to_json_text(self.summary), encoding="utf-8"),
             OUTPUT_FILES[2]: lambda p: p.write_text(render_report(self.summary, self.events, self.hypnogram),
                                                     encoding="utf-8"),
+            OUTPUT_FILES[3]: lambda p: p.write_text(hypnogram_text(self.context), encoding="utf-8"),
         })
 
     def __repr__(self) -> str:
@@ -290,7 +294,7 @@ def analyze_to_dir(recording: str | os.PathLike[str], *, out_dir: str | os.PathL
                    rules: str = "aasm", channels: Mapping[str, Sequence[str]] | None = None,
                    scored_events: pd.DataFrame | str | os.PathLike[str] | None = None,
                    progress: bool = False) -> list[Path]:
-    """Run :func:`analyze` and write its three files into ``out_dir``; return their paths.
+    """Run :func:`analyze` and write its files (:data:`OUTPUT_FILES`) into ``out_dir``; return their paths.
 
     ``out_dir`` is checked first but created only once the analysis has succeeded.
     """

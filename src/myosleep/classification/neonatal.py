@@ -106,7 +106,7 @@ def assess(evidence: Evidence) -> tuple[Finding, None]:
     age = evidence.inputs.age
     nn = evidence.of_type(TrialType.NEONATAL_MYOCLONUS.value)
     tst_h = evidence.indices.tst_h
-    n_clusters = int(nn["cluster_id"].nunique())
+    n_clusters = int(nn.loc[nn["cluster_id"] >= 0, "cluster_id"].nunique())  # -1: in no cluster
     return benign_neonatal_sleep_myoclonus(
         age_months=None if age is None else age.months, n_clusters=n_clusters, n_jerks=len(nn),
         clusters_per_h=n_clusters / tst_h if tst_h > 0 else float("nan"), n_in_wake_after=0, sleep_min=tst_h * 60.0,

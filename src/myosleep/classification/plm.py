@@ -36,12 +36,15 @@ from .table import EventTable, RuleInputs
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["LM_COLUMNS", "STEP", "assess", "periodic_limb_movements", "plm_series", "score_leg_movements"]
+__all__ = ["LM_COLUMNS", "RESPIRATORY_NOTE", "STEP", "assess", "mark_series", "periodic_limb_movements", "plm_series",
+           "respiratory_related", "score_leg_movements"]
 
 logger = logging.getLogger("myosleep")
 
 #: Columns of the LM table (:data:`myosleep.schema.LEG_MOVEMENTS`; units: s, uV).
 LM_COLUMNS = list(LEG_MOVEMENTS.names)
+#: Added to the rule of a respiratory-related LM.
+RESPIRATORY_NOTE = " (respiratory-related: not counted)"
 
 
 class _Lm(NamedTuple):
@@ -84,7 +87,9 @@ def _merge_bilateral(lms: list[_Lm], rules: RuleSet) -> list[list[_Lm]]:
     return groups
 
 
-def _respiratory_mask(on: np.ndarray, off: np.ndarray, resp: pd.DataFrame | None, rules: RuleSet) -> np.ndarray:
+def respiratory_related(on: np.ndarray, off: np.ndarray, resp: pd.DataFrame | None, rules: RuleSet) -> np.ndarray:
+    """Which LMs [on, off] (s) are respiratory-related under ``rules`` (scored respiratory events ``resp``:
+    onset, duration in s)."""
     out = np.zeros(on.size, dtype=bool)
     if resp is None or len(resp) == 0 or on.size == 0:
         return out
@@ -251,20 +256,45 @@ def score_leg_movements(bursts: pd.DataFrame, *, rules: RuleSet, respiratory_eve
     df = pd.DataFrame([_lm_row(g, rules) for g in groups])
     on = df["onset"].to_numpy(float)
     off = on + df["duration"].to_numpy(float)
-    resp = _respiratory_mask(on, off, respiratory_events, rules) & df["candidate"].to_numpy(bool)
+    resp = respiratory_related(on, off, respiratory_events, rules) & df["candidate"].to_numpy(bool)
     df["respiratory"] = resp
-    eligible = df["candidate"].to_numpy(bool) & ~resp
-    interval, series, periodic = plm_series(on, eligible=eligible, breaks=df["breaks_series"].to_numpy(bool),
-                                            rules=rules)
-    df["interval_s"] = interval
-    df["series_id"] = series
-    df["periodic"] = periodic
     df["arousal"] = arousal_mask(on, off, arousals, rules.arousal_gap_s)
-    df.loc[resp, "rule"] = df.loc[resp, "rule"] + " (respiratory-related: not counted)"
+    df.loc[resp, "rule"] = df.loc[resp, "rule"] + RESPIRATORY_NOTE
+    df["interval_s"], df["series_id"], df["periodic"] = np.nan, -1, False
+    return mark_series(df[LM_COLUMNS], rules=rules)
+
+
+def _series_note(rules: RuleSet) -> str:
     lo, hi = rules.plm_min_interval_s, rules.plm_max_interval_s
-    df.loc[periodic, "rule"] = df.loc[periodic, "rule"] + (
-        f"; PLM series of >= {rules.plm_min_count} with intervals {lo:g}-{hi:g} s ({rules.name})")
-    return df[LM_COLUMNS].reset_index(drop=True)
+    return f"; PLM series of >= {rules.plm_min_count} with intervals {lo:g}-{hi:g} s ({rules.name})"
+
+
+def mark_series(lm: pd.DataFrame, *, rules: RuleSet) -> pd.DataFrame:
+    """The PLM series of a leg-movement table whose ``candidate``, ``respiratory`` and ``breaks_series``
+    are set: ``interval_s``, ``series_id``, ``periodic`` and the series note of ``rule`` (made again).
+
+    Used when the LMs are scored (:func:`score_leg_movements`) and when a reviewer has changed
+    which events are leg movements (:func:`myosleep.classification.reviewed.reclassify`).
+
+    Parameters
+    ----------
+    lm : DataFrame
+        :data:`myosleep.schema.LEG_MOVEMENTS` rows (onset in s), any order.
+    rules : RuleSet
+
+    Returns
+    -------
+    DataFrame
+        The rows sorted by onset, index 0..n-1.
+    """
+    df = LEG_MOVEMENTS.conform(lm.sort_values("onset", kind="stable"), where="leg movements")
+    eligible = df["candidate"].to_numpy(bool) & ~df["respiratory"].to_numpy(bool)
+    interval, series, periodic = plm_series(df["onset"].to_numpy(float), eligible=eligible,
+                                            breaks=df["breaks_series"].to_numpy(bool), rules=rules)
+    note = _series_note(rules)
+    base = df["rule"].astype(str).str.replace(note, "", regex=False)
+    return df.assign(interval_s=interval, series_id=series, periodic=periodic,
+                     rule=np.where(periodic, base + note, base).astype(object))
 
 
 def _drop_overlapping(bursts: pd.DataFrame, on: np.ndarray, off: np.ndarray) -> pd.DataFrame:
