@@ -295,7 +295,7 @@ def test_a_yasa_night_keeps_its_stages(night, staged, tmp_path, capsys):
     summary = _summary(out)
     assert summary["hypnogram_source"] == "yasa" and summary["inputs"]["hypnogram"] is None
     used = read_used_hypnogram(out / "hypnogram.tsv")
-    assert used.source == "yasa" and used.n_epochs == 120
+    assert used.source == "yasa" and used.n_epochs == 360  # the whole 3-h night, 30-s epochs
     assert summary["sleep"]["tst_min"] == pytest.approx(sum(used.labels.count(s) for s in ("N1", "N2", "N3", "R")) / 2)
     # the review page draws them
     with open_session(out, reviewer="R") as session:
