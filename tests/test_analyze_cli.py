@@ -51,7 +51,8 @@ def test_analyze_writes_the_three_contract_files(night, tmp_path):
     out = tmp_path / "out"
     assert cli.main(["analyze", str(night / "n.edf"), "--hypnogram", str(night / "n.hypnogram.tsv"),
                      "--age", "45", "--out", str(out)]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["events.tsv", "report.html", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["annotations.edf", "events.json", "events.tsv", "report.html",
+                                                     "summary.json"]
     ev = pd.read_csv(out / "events.tsv", sep="\t", keep_default_na=False)
     assert list(ev.columns[:6]) == ["onset", "duration", "trial_type", "channel", "stage", "peak_amplitude_uv"]
     assert set(ev["trial_type"]) <= {t.value for t in TrialType}
