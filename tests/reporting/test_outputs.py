@@ -72,3 +72,14 @@ def test_a_failing_output_leaves_nothing_half_written(plmd_night, tmp_path):
     with pytest.raises(OutputError, match="events.json"):
         plmd_night.analysis.write(out)
     assert sorted(p.name for p in out.iterdir()) == ["events.json"]
+
+
+def test_without_the_recording_header_annotations_keep_relative_onsets(plmd_night, tmp_path):
+    import dataclasses
+
+    bare = dataclasses.replace(plmd_night.analysis, evidence=None)
+    bare.write(tmp_path / "bare")
+    header = read_edf_header(tmp_path / "bare" / "annotations.edf")
+    # EDF+ 'Startdate X': the start is unknown (01.01.85 00.00.00) and onsets stay from the recording's start
+    assert header.recording.startswith("Startdate X") and header.start_datetime.year == 1985
+    assert "rendered without the recording's signals" in (tmp_path / "bare" / "report.html").read_text()

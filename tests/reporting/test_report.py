@@ -286,3 +286,21 @@ def test_a_script_in_the_patient_field_is_shown_as_text(hostile_night, browser):
         assert p.problems == []  # no dialog, no error
     finally:
         p.close()
+
+
+def test_a_night_without_events_or_signals_renders_without_empty_figures():
+    from myosleep.reporting.evidence import Evidence, RecordingHeader
+    from myosleep.reporting.night_figures import hourly_rates_svg, plm_imi_svg
+
+    hyp, events, summary = _example()
+    none = events.iloc[0:0]
+    html = render_report({**summary, "counts": {}}, none, hyp, evidence=Evidence(header=RecordingHeader()))
+    assert _figures(html) == [] and "No events were classified" in html
+    html = render_report(summary, events, hyp)  # no evidence at all: the results, without signal
+    assert "rendered without the recording's signals" in html
+    assert not any(c.startswith("trace") for c in _figures(html)) and "plm" in _figures(html)
+    assert hourly_rates_svg(none, 3600.0, prefix="h") is None
+    # leg movements but no pair of them in sleep: an empty IMI figure that says so (and no log-axis warning)
+    lone = events.assign(stage="W")
+    svg, numbers = plm_imi_svg(lone, tst_h=1.0, periodic_range_s=(5.0, 90.0), ruleset="aasm", prefix="p")
+    assert numbers["n_intervals"] == 0 and "no pair of consecutive leg movements in sleep" in svg

@@ -98,13 +98,14 @@ class WindowPlan:
 
 #: What an example of each class shows.  Jerks of 20-400 ms get 2-3 s (the jerk and the
 #: background before it); leg movements (0.5-10 s, AASM) and body movements the whole movement;
-#: a sleep start 7 s before it, the time AASM needs to see alpha fade (half an epoch is 15 s).
+#: a sleep start 7 s before it, the time AASM needs to see alpha fade (half an epoch is 15 s);
+#: a neonatal jerk its whole cluster (1-5 Hz over seconds: Maurer et al. 2010) and 1 s around it.
 WINDOW_PLANS: dict[str, WindowPlan] = {
     TrialType.HYPNIC_JERK.value: WindowPlan(7.0, 3.0, 12.0, eeg=1, eog=True, other_emg=True),
     TrialType.FRAGMENTARY_MYOCLONUS.value: WindowPlan(1.5, 1.5, 4.0, other_emg=True),
     TrialType.LEG_MOVEMENT.value: WindowPlan(2.0, 2.0, 16.0, legs=True),
     TrialType.REM_TWITCH.value: WindowPlan(1.5, 1.5, 8.0, other_emg=True),
-    TrialType.NEONATAL_MYOCLONUS.value: WindowPlan(3.0, 3.0, 10.0),
+    TrialType.NEONATAL_MYOCLONUS.value: WindowPlan(1.0, 1.0, 10.0, other_emg=True),
     TrialType.PROPRIOSPINAL_MYOCLONUS.value: WindowPlan(1.0, 1.5, 5.0),
     TrialType.CORTICAL_MYOCLONUS.value: WindowPlan(1.0, 1.0, 3.0, eeg=2),
     TrialType.MYOCLONIC_JERK.value: WindowPlan(1.5, 1.5, 4.0, other_emg=True),
@@ -185,6 +186,8 @@ class EventWindow:
         1 for the event nearest the class median, 2 for the next...
     n_in_class : int
         Events of the class in the night.
+    neighbours : tuple of (float, float, str)
+        The other classified events in the window: onset (s), duration (s), class.
     """
 
     trial_type: str
@@ -199,6 +202,7 @@ class EventWindow:
     traces: tuple[Trace, ...]
     rank: int
     n_in_class: int
+    neighbours: tuple[tuple[float, float, str], ...] = ()
 
     def __repr__(self) -> str:
         return (f"<EventWindow {self.trial_type} at {self.onset_s:.2f} s: {len(self.traces)} traces, "
@@ -460,15 +464,31 @@ def _context_channels(rec: Recording, plan: WindowPlan, event: list[ChannelInfo]
     return extra
 
 
-def _window_span(onset: float, duration: float, plan: WindowPlan, total_s: float) -> tuple[float, float]:
+def _window_span(onset: float, duration: float, plan: WindowPlan, total_s: float,
+                 group: tuple[float, float] | None = None) -> tuple[float, float]:
+    """The window shown around an event (or its group: a neonatal cluster), within the recording (s)."""
     dur = duration if math.isfinite(duration) else 0.0
-    start = onset - plan.before_s
-    stop = min(onset + dur + plan.after_s, start + plan.max_s)
+    first, last = group if group is not None else (onset, onset + dur)
+    start = first - plan.before_s
+    stop = last + plan.after_s
+    if stop - start > plan.max_s:  # too long: from the event on, or centred on it within its group
+        start = onset - plan.before_s if group is None else max(start, onset - plan.max_s / 2)
+        stop = start + plan.max_s
     if start < 0:
         stop, start = min(total_s, stop - start), 0.0
     if stop > total_s:
         start, stop = max(0.0, start - (stop - total_s)), total_s
     return start, stop
+
+
+def _cluster_span(rows: pd.DataFrame, row: pd.Series) -> tuple[float, float] | None:
+    """First onset and last end (s) of the neonatal cluster an event belongs to; None for no cluster."""
+    cid = int(row["cluster_id"]) if "cluster_id" in row and row["cluster_id"] == row["cluster_id"] else -1
+    if cid < 0 or row["trial_type"] != TrialType.NEONATAL_MYOCLONUS.value:
+        return None
+    members = rows[rows["cluster_id"] == cid]
+    ends = members["onset"].to_numpy(float) + np.nan_to_num(members["duration"].to_numpy(float))
+    return float(members["onset"].min()), float(ends.max())
 
 
 def _examples(rec: Recording, detection: DetectionResult, events: pd.DataFrame, per_class: int,
@@ -488,7 +508,8 @@ def _examples(rec: Recording, detection: DetectionResult, events: pd.DataFrame, 
             if len(taken) >= per_class:
                 break
             row = rows.iloc[int(i)]
-            start, stop = _window_span(float(row["onset"]), float(row["duration"]), plan, rec.duration_s)
+            start, stop = _window_span(float(row["onset"]), float(row["duration"]), plan, rec.duration_s,
+                                       _cluster_span(rows, row))
             if stop <= start or any(start < b and a < stop for a, b in taken):
                 continue  # one example per window: the next typical event elsewhere in the night
             labels = tuple(row["channel"])
@@ -510,11 +531,15 @@ def _examples(rec: Recording, detection: DetectionResult, events: pd.DataFrame, 
             if not traces:
                 continue
             taken.append((start, stop))
+            near = events[(events["onset"] < stop) & (events["onset"] + events["duration"].fillna(0.0) > start)
+                          & (events["onset"] != row["onset"])]
             out.append(EventWindow(
                 trial_type=cls.value, onset_s=float(row["onset"]), duration_s=float(row["duration"]),
                 channel=labels, stage=str(row["stage"]) if row["stage"] is not None else "n/a",
                 peak_amplitude_uv=float(row["peak_amplitude_uv"]), rule=str(row["rule"] or ""),
-                start_s=start, stop_s=stop, traces=tuple(traces), rank=len(taken), n_in_class=len(rows)))
+                start_s=start, stop_s=stop, traces=tuple(traces), rank=len(taken), n_in_class=len(rows),
+                neighbours=tuple(zip(near["onset"].astype(float), near["duration"].fillna(0.0).astype(float),
+                                     near["trial_type"].astype(str)))))
     return out
 
 

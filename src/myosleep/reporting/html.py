@@ -192,7 +192,8 @@ def _night_context(summary: dict, events: pd.DataFrame, duration_s: float) -> di
         tst_h = (summary.get("indices_per_hour") or {}).get("tst_h")
         svg, numbers = plm_imi_svg(events, tst_h=float(tst_h) if tst_h else None,
                                    periodic_range_s=(float(lo), float(hi)) if lo is not None and hi is not None
-                                   else None, ruleset=str(summary.get("ruleset", "")), prefix="plm")
+                                   else None, ruleset=str(summary.get("ruleset", "")), prefix="plm",
+                                   duration_s=duration_s)
         plms = (summary.get("indices_per_hour") or {}).get("plms_index")
         out["plm"] = {"svg": svg, "plms_index": _num(plms), "tst_h": _num(tst_h, 2), **numbers,
                       "range_text": f"{lo:g}–{hi:g} s" if lo is not None and hi is not None else "n/a"}

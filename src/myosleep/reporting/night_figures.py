@@ -58,8 +58,17 @@ def imi_in_sleep(events: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return on[1:][both], np.diff(on)[both], periodic[1:][both]
 
 
+def _plain_log_ticks(ax, axis: str = "y") -> None:
+    """Log axis ticks as plain numbers (0.1, 1, 10, 100), no minor labels."""
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    a = ax.yaxis if axis == "y" else ax.xaxis
+    a.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    a.set_minor_formatter(NullFormatter())
+
+
 def plm_imi_svg(events: pd.DataFrame, *, tst_h: float | None, periodic_range_s: tuple[float, float] | None,
-                ruleset: str, prefix: str) -> tuple[str, dict[str, float]]:
+                ruleset: str, prefix: str, duration_s: float | None = None) -> tuple[str, dict[str, float]]:
     """Leg movements' intervals over the night and their distribution (see the module docstring).
 
     Parameters
@@ -74,6 +83,8 @@ def plm_imi_svg(events: pd.DataFrame, *, tst_h: float | None, periodic_range_s: 
         Its name, for the legend.
     prefix : str
         Id prefix of the SVG.
+    duration_s : float | None
+        Recording duration (s): the time axis spans the night.
 
     Returns
     -------
@@ -100,6 +111,9 @@ def plm_imi_svg(events: pd.DataFrame, *, tst_h: float | None, periodic_range_s: 
                   label="in a PLM series")
         ax_t.set_yscale("log")
         ax_t.set_ylim(0.5, 3000.0)
+        _plain_log_ticks(ax_t)
+        if duration_s:
+            ax_t.set_xlim(0, duration_s / 3600.0)
         ax_t.set_xlabel("time from recording start (h)")
         ax_t.set_ylabel("interval to previous LM (s)")
         ax_t.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3, frameon=False, fontsize=6.5,
@@ -111,6 +125,7 @@ def plm_imi_svg(events: pd.DataFrame, *, tst_h: float | None, periodic_range_s: 
         ax_h.bar(edges[:-1][drawn], values[drawn], width=IMI_BIN_S, align="edge", color=colour, edgecolor="white",
                  linewidth=0.3)
         ax_h.set_yscale("log")
+        _plain_log_ticks(ax_h)
         positive = values[values > 0]
         floor = 10 ** math.floor(math.log10(positive.min())) if positive.size else 0.1
         ax_h.set_ylim(floor, max(floor * 10, (positive.max() if positive.size else 1.0) * 2.0))
@@ -157,6 +172,8 @@ def hourly_rates(events: pd.DataFrame, duration_s: float) -> tuple[np.ndarray, n
 
 def hourly_rates_svg(events: pd.DataFrame, duration_s: float, *, prefix: str) -> str | None:
     """One panel per class found: its events per hour in each hour of the recording; None: no events."""
+    from matplotlib.ticker import MaxNLocator
+
     start_h, covered_h, rates = hourly_rates(events, duration_s)
     if not rates:
         return None
@@ -173,6 +190,7 @@ def hourly_rates_svg(events: pd.DataFrame, duration_s: float, *, prefix: str) ->
             ax.bar(start_h, r, width=covered_h, align="edge", color=TRIAL_TYPE_COLOURS.get(cls, "#777777"),
                    edgecolor="white", linewidth=0.4)
             ax.set_xlim(0, max(1.0, duration_s / 3600.0))
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_ylim(0, max(1.0, float(r.max()) * 1.15))
             ax.set_title(f"{cls.replace('_', ' ')} (n = {total})", fontsize=7.5)
             ax.set_ylabel("events/h")

@@ -92,7 +92,7 @@ def band_text(traces: tuple[Trace, ...] | list[Trace]) -> str:
     if notch:
         text += "; notch " + ", ".join(f"{f:g}" for f in sorted(notch)) + " Hz"
     if raw and words:
-        text += "; accelerometer as recorded"
+        text += "; accelerometer unfiltered"
     return text
 
 
@@ -131,6 +131,9 @@ def example_svg(w: EventWindow, prefix: str, *, title: str) -> SvgFigure:
         grid = np.arange(math.ceil(w.start_s / grid_step) * grid_step, w.stop_s, grid_step)
         if grid.size:
             ax.vlines(grid, -n + 0.5, 0.5, colors="#e4e4e4", linewidth=0.5, gid=f"{ZOOM_GID}-grid")
+        for j, (on, dur, cls) in enumerate(w.neighbours):  # the other events in the window, lightly
+            ax.axvspan(on, max(on + dur, on + span / 500), color=TRIAL_TYPE_COLOURS.get(cls, "#999999"), alpha=0.08,
+                       linewidth=0, gid=f"{ZOOM_GID}-other{j}")
         end = w.onset_s + (w.duration_s if math.isfinite(w.duration_s) else 0.0)
         ax.axvspan(w.onset_s, max(end, w.onset_s + span / 500), color=colour, alpha=0.16, linewidth=0,
                    gid=f"{ZOOM_GID}-event")
@@ -169,8 +172,8 @@ def example_svg(w: EventWindow, prefix: str, *, title: str) -> SvgFigure:
                 clip_on=False, solid_capstyle="butt")
         ax.text(w.stop_s - tbar - span * 0.01, y_bar, f"{tbar:g} s", transform=bar_tf, ha="right", va="center",
                 fontsize=7, clip_on=False, gid=TIME_BAR_GID)
-        fig.text(_LEFT_IN / width, (_BOTTOM_IN - 0.32) / height, band_text(traces) + "; dashed line: event onset",
-                 ha="left", va="center", fontsize=6.5, color="#555555", parse_math=False)
+        fig.text(_LEFT_IN / width, (_BOTTOM_IN - 0.32) / height, band_text(traces), ha="left", va="center",
+                 fontsize=6.5, color="#555555", parse_math=False)
         pos = ax.get_position()
         width_pt = width * 72
         svg = figure_svg(fig, prefix, label=title)
@@ -214,8 +217,13 @@ def transition_svg(tz: TransitionZoom, hypnogram: Hypnogram | None, events: pd.D
         ax.set_ylabel("stage")
         t = events.loc[(events["trial_type"] == "hypnic_jerk") & (events["onset"] >= tz.start_s)
                        & (events["onset"] <= tz.stop_s), "onset"].to_numpy(float)
-        ax.vlines(minutes(t), -0.5, 4.55, colors=colour, linewidth=0.9)
-        ax.plot(minutes(t), np.full(t.size, 4.75), "v", color=colour, markersize=4, linestyle="none")
+        own = (t >= tz.window_start_s) & (t < tz.window_end_s)
+        # this transition's jerks in colour; those of neighbouring transitions in grey, hollow
+        ax.vlines(minutes(t[own]), -0.5, 4.55, colors=colour, linewidth=0.9)
+        ax.plot(minutes(t[own]), np.full(int(own.sum()), 4.75), "v", color=colour, markersize=4, linestyle="none")
+        ax.vlines(minutes(t[~own]), -0.5, 4.55, colors="#bbbbbb", linewidth=0.7)
+        ax.plot(minutes(t[~own]), np.full(int((~own).sum()), 4.75), "v", markerfacecolor="white",
+                markeredgecolor="#999999", markersize=4, linestyle="none")
         ax.set_xlim(minutes(tz.start_s), minutes(tz.stop_s))
         ax.set_title(f"{tz.from_stage}→{tz.to_stage} at {fmt_time(tz.onset_s)} · {tz.n_jerks} hypnic jerk"
                      f"{'s' if tz.n_jerks != 1 else ''}", fontsize=8)
