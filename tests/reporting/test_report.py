@@ -226,7 +226,7 @@ def test_report_in_chromium_every_figure_drawn_and_zoomable(plmd_night, browser)
         p.page.wait_for_selector("body[data-zoom=ready]")
         _check_figures(p.page, n_expected=n_figures)
         fig = p.page.locator("figure.zoomable").first
-        label = fig.locator('g[id$="-tbar-label"] text')
+        label = fig.locator('[id$="-tbar-label"]')
         before_text, before = label.text_content(), fig.locator("svg").screenshot()
         assert before_text == "2 s"  # a sleep start's 10-s window
         fig.locator("button", has_text="+").click()

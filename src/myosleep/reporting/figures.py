@@ -44,7 +44,8 @@ STYLE: dict[str, object] = {
 }
 _ID = re.compile(r'\bid="([^"]+)"')
 _REF = re.compile(r'(url\(#|href="#)([^)"]+)')
-_NUMBER = re.compile(r"(-?\d+\.\d{3,})")
+_DECIMALS = re.compile(r"(\d\.\d\d)\d+")
+_PATH_BREAK = re.compile(r" ?\n(?=[LMCQz])")
 
 
 def _rc(extra: dict[str, object] | None = None) -> Any:
@@ -64,10 +65,6 @@ def new_figure(width_in: float, height_in: float) -> Figure:
     from matplotlib.figure import Figure
 
     return Figure(figsize=(min(width_in, FIGURE_WIDTH_IN), height_in), dpi=72, facecolor="white")
-
-
-def _short_number(m: re.Match) -> str:
-    return f"{float(m.group(1)):.2f}".rstrip("0").rstrip(".")
 
 
 def figure_svg(fig: Figure, prefix: str, *, label: str) -> str:
@@ -91,8 +88,8 @@ def figure_svg(fig: Figure, prefix: str, *, label: str) -> str:
     text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
     text = _ID.sub(lambda m: f'id="{prefix}-{m.group(1)}"', text)
     text = _REF.sub(lambda m: f"{m.group(1)}{prefix}-{m.group(2)}", text)
-    text = re.sub(r'd="([^"]*)"', lambda m: 'd="' + _NUMBER.sub(_short_number, " ".join(m.group(1).split())) + '"',
-                  text)
+    # path coordinates to 0.01 pt (cut, not rounded: 0.01 pt is 3.5 um on paper): a third of the size
+    text = _PATH_BREAK.sub(" ", _DECIMALS.sub(r"\1", text))
     text = re.sub(r'<svg ([^>]*?)width="[^"]*" height="[^"]*"',
                   lambda m: f'<svg {m.group(1)}width="100%" role="img" aria-label="{escape(label)}"', text, count=1)
     return text.strip()

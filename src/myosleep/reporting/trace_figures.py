@@ -1,18 +1,21 @@
 """Example events as PSG traces, and the zoom on each wake-to-sleep transition with hypnic jerks.
 
-The traces are drawn as a PSG viewer shows them: one row per channel, EEG and EOG above the
-EMG, a time scale bar instead of a time axis and a microvolt scale bar beside each row, the
-display filters written under the traces.  Within one figure every EMG row has the same
-sensitivity (and every EEG/EOG row another), so that the muscles compare at a glance.  The
-trace, the event's span and the 1-s grid are SVG groups whose id holds ``zoomable``: the
-report's script stretches them along time (and rewrites the time bar's text) without
-touching the labels and bars, and without it the figure reads as it is.
+The traces are drawn as a PSG viewer shows them (:func:`example_svg`, written as SVG here):
+one row per channel, EEG and EOG above the EMG, a time scale bar instead of a time axis and a
+microvolt scale bar beside each row, the display filters written under the traces.  Within
+one figure every EMG row has the same sensitivity (and every EEG/EOG row another), so that
+the muscles compare at a glance.  The trace, the events' spans and the grid are SVG groups
+whose id holds ``zoomable``: the report's script stretches them along time (and rewrites the
+time bar's text) without touching the labels and bars; without it the figure reads as it is.
+The transition zooms (:func:`transition_svg`) are matplotlib figures of the report's style
+(:mod:`.figures`).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from html import escape
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -101,8 +104,33 @@ def _time_bar_s(window_s: float) -> float:
     return max(0.1, nice_floor(window_s / 4.0))
 
 
+def _trace_path(tr: Trace, x_of, y_mid: float, per_row_unit: float) -> str:
+    """One trace as an SVG path of small integers: x in value steps, y in 1/10 of an SVG unit.
+
+    A relative path (``l1 dy 1 dy ...``) under a transform holds 2 400 values in about 14 kB,
+    a third of absolute coordinates, and is written by numpy, not one float at a time.
+    """
+    v = np.asarray(tr.values, dtype=float)
+    if v.size < 2:
+        return ""
+    step_s = tr.dt_s / 2.0 if tr.minmax else tr.dt_s
+    y = np.round(-v / per_row_unit * 10.0).astype(np.int64)
+    steps = np.empty(2 * (y.size - 1), dtype=np.int64)
+    steps[0::2] = 1
+    steps[1::2] = np.diff(y)
+    sx = x_of(tr.t0_s + step_s) - x_of(tr.t0_s)
+    return (f'<path transform="matrix({sx:.6g} 0 0 0.1 {x_of(tr.t0_s):.3f} {y_mid:.3f})" '
+            f'd="M0 {int(y[0])}l{" ".join(map(str, steps.tolist()))}" fill="none" stroke="{_TRACE_COLOUR}" '
+            'stroke-width="0.8" vector-effect="non-scaling-stroke" stroke-linejoin="round"/>')
+
+
 def example_svg(w: EventWindow, prefix: str, *, title: str) -> SvgFigure:
-    """One example event as traces (see the module docstring), ready to inline.
+    """One example event as PSG traces (see the module docstring), as inline SVG.
+
+    Written directly, not by matplotlib: the figure has no axes (a PSG page shows scale bars),
+    its groups are what the zoom script stretches, and two dozen of them would otherwise
+    double the time of ``analyze`` (matplotlib takes ~90 ms a figure).  Same font, sizes and
+    colours as the matplotlib figures.  Every text is escaped here.
 
     Parameters
     ----------
@@ -112,74 +140,81 @@ def example_svg(w: EventWindow, prefix: str, *, title: str) -> SvgFigure:
     title : str
         The figure's accessible label.
     """
-    from matplotlib.transforms import blended_transform_factory
-
     traces = list(w.traces)
     n = len(traces)
-    height = _TOP_IN + _ROW_IN * n + _BOTTOM_IN
+    pt = 72.0
+    width, left, right = 7.0 * pt, _LEFT_IN * pt, _RIGHT_IN * pt
+    row, top, bottom = _ROW_IN * pt, _TOP_IN * pt, _BOTTOM_IN * pt
+    height = top + row * n + bottom
+    x0, x1 = left, width - right
+    span = w.stop_s - w.start_s
     colour = TRIAL_TYPE_COLOURS.get(w.trial_type, "#555555")
-    with report_style():
-        fig = new_figure(7.0, height)
-        width = fig.get_figwidth()
-        ax = fig.add_axes((_LEFT_IN / width, _BOTTOM_IN / height, 1 - (_LEFT_IN + _RIGHT_IN) / width,
-                           _ROW_IN * n / height))
-        ax.set_axis_off()
-        ax.set_xlim(w.start_s, w.stop_s)
-        ax.set_ylim(-n + 0.5, 0.5)
-        span = w.stop_s - w.start_s
-        grid_step = 1.0 if span > 4 else 0.5
-        grid = np.arange(math.ceil(w.start_s / grid_step) * grid_step, w.stop_s, grid_step)
-        if grid.size:
-            ax.vlines(grid, -n + 0.5, 0.5, colors="#e4e4e4", linewidth=0.5, gid=f"{ZOOM_GID}-grid")
-        for j, (on, dur, cls) in enumerate(w.neighbours):  # the other events in the window, lightly
-            ax.axvspan(on, max(on + dur, on + span / 500), color=TRIAL_TYPE_COLOURS.get(cls, "#999999"), alpha=0.08,
-                       linewidth=0, gid=f"{ZOOM_GID}-other{j}")
-        end = w.onset_s + (w.duration_s if math.isfinite(w.duration_s) else 0.0)
-        ax.axvspan(w.onset_s, max(end, w.onset_s + span / 500), color=colour, alpha=0.16, linewidth=0,
-                   gid=f"{ZOOM_GID}-event")
-        ax.axvline(w.onset_s, color=colour, linewidth=0.8, linestyle=(0, (3, 2)), gid=f"{ZOOM_GID}-onset")
-        gains: dict[str, float] = {}
-        for tr in traces:
-            kind = _kind(tr)
-            gains[kind] = max(gains.get(kind, 0.0), _amplitude(tr.values))
-        label_tf = blended_transform_factory(ax.transAxes, ax.transData)
-        for i, tr in enumerate(traces):
-            amp = gains[_kind(tr)]
-            per_row = amp / 0.45 if amp > 0 else 1.0  # the 99.5th percentile fills 0.45 of a row
-            ax.plot(tr.times_s(), -i + tr.values / per_row, color=_TRACE_COLOUR, linewidth=0.45,
-                    gid=f"{ZOOM_GID}-trace{i}")
-            ax.text(-0.014, -i + 0.1, tr.label, transform=label_tf, ha="right", va="center", fontsize=8,
-                    fontweight="bold" if tr.in_event else "normal", color="#111111" if tr.in_event else "#444444",
-                    parse_math=False, clip_on=False)
-            if tr.in_event:  # the event's channel: a bar of the class's colour at the row's start
-                ax.plot([-0.005, -0.005], [-i - 0.3, -i + 0.3], transform=label_tf, color=colour, linewidth=3,
-                        clip_on=False, solid_capstyle="butt")
-            ax.text(-0.014, -i - 0.22, tr.role, transform=label_tf, ha="right", va="center", fontsize=6.5,
-                    color="#666666", parse_math=False, clip_on=False)
-            bar = nice_floor(amp)
-            if bar > 0:
-                half = bar / per_row / 2
-                ax.plot([1.015, 1.015], [-i - half, -i + half], transform=label_tf, color="#222222",
-                        linewidth=1.2, clip_on=False, solid_capstyle="butt")
-                ax.text(1.03, -i, f"{bar:g} {_UNITS.get(tr.unit, tr.unit)}", transform=label_tf, ha="left",
-                        va="center", fontsize=7, parse_math=False, clip_on=False)
-            else:
-                ax.text(1.03, -i, "flat", transform=label_tf, ha="left", va="center", fontsize=7, clip_on=False)
-        tbar = _time_bar_s(span)
-        bar_tf = blended_transform_factory(ax.transData, fig.transFigure)
-        y_bar = (_BOTTOM_IN - 0.12) / height
-        ax.plot([w.stop_s - tbar, w.stop_s], [y_bar, y_bar], transform=bar_tf, color="#222222", linewidth=1.2,
-                clip_on=False, solid_capstyle="butt")
-        ax.text(w.stop_s - tbar - span * 0.01, y_bar, f"{tbar:g} s", transform=bar_tf, ha="right", va="center",
-                fontsize=7, clip_on=False, gid=TIME_BAR_GID)
-        fig.text(_LEFT_IN / width, (_BOTTOM_IN - 0.32) / height, band_text(traces), ha="left", va="center",
-                 fontsize=6.5, color="#555555", parse_math=False)
-        pos = ax.get_position()
-        width_pt = width * 72
-        svg = figure_svg(fig, prefix, label=title)
-    return SvgFigure(svg, zoom={"data-x0": f"{pos.x0 * width_pt:.2f}", "data-x1": f"{pos.x1 * width_pt:.2f}",
-                                "data-tbar-s": f"{tbar:g}", "data-window-s": f"{span:.3f}",
-                                "data-event-f": f"{(w.onset_s - w.start_s) / span:.4f}"})
+
+    def x_of(t: float) -> float:
+        return x0 + (t - w.start_s) / span * (x1 - x0)
+
+    def mid(i: int) -> float:
+        return top + row * (i + 0.5)
+
+    def text(x: float, y: float, s: str, *, size: float = 8, anchor: str = "start", fill: str = "#222222",
+             bold: bool = False, gid: str | None = None) -> str:
+        ident = f' id="{prefix}-{gid}"' if gid else ""
+        weight = ' font-weight="bold"' if bold else ""
+        return (f'<text{ident} x="{x:.2f}" y="{y:.2f}" font-size="{size:g}" text-anchor="{anchor}" '
+                f'dominant-baseline="central" fill="{fill}"{weight}>{escape(s)}</text>')
+
+    clip = f'clip-path="url(#{prefix}-clip)"'
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:g} {height:.2f}" width="100%" role="img" '
+           f'aria-label="{escape(title)}" font-family="DejaVu Sans, sans-serif">',
+           f'<defs><clipPath id="{prefix}-clip"><rect x="{x0:.2f}" y="{top:.2f}" width="{x1 - x0:.2f}" '
+           f'height="{row * n:.2f}"/></clipPath></defs>']
+    grid_step = 1.0 if span > 4 else 0.5
+    grid = np.arange(math.ceil(w.start_s / grid_step) * grid_step, w.stop_s, grid_step)
+    lines = "".join(f"M{x_of(g):.2f} {top:.2f}V{top + row * n:.2f}" for g in grid)
+    out.append(f'<g id="{prefix}-{ZOOM_GID}-grid" {clip}><path d="{lines}" stroke="#e4e4e4" stroke-width="0.5" '
+               'vector-effect="non-scaling-stroke"/></g>')
+
+    def shade(on: float, dur: float, fill: str, opacity: float, gid: str) -> str:
+        a, b = x_of(on), x_of(max(on + dur, on + span / 500))
+        return (f'<g id="{prefix}-{ZOOM_GID}-{gid}" {clip}><path d="M{a:.2f} {top:.2f}H{b:.2f}V{top + row * n:.2f}'
+                f'H{a:.2f}Z" fill="{fill}" fill-opacity="{opacity}"/></g>')
+
+    for j, (on, dur, cls) in enumerate(w.neighbours):  # the other events in the window, lightly
+        out.append(shade(on, dur, TRIAL_TYPE_COLOURS.get(cls, "#999999"), 0.08, f"other{j}"))
+    out.append(shade(w.onset_s, w.duration_s if math.isfinite(w.duration_s) else 0.0, colour, 0.16, "event"))
+    out.append(f'<g id="{prefix}-{ZOOM_GID}-onset" {clip}><path d="M{x_of(w.onset_s):.2f} {top:.2f}V'
+               f'{top + row * n:.2f}" stroke="{colour}" stroke-width="1.1" stroke-dasharray="3 2" '
+               'vector-effect="non-scaling-stroke"/></g>')
+    gains: dict[str, float] = {}
+    for tr in traces:
+        gains[_kind(tr)] = max(gains.get(_kind(tr), 0.0), _amplitude(tr.values))
+    for i, tr in enumerate(traces):
+        amp = gains[_kind(tr)]
+        per_row_unit = (amp / 0.45 if amp > 0 else 1.0) / row  # the 99.5th percentile fills 0.45 of a row
+        out.append(f'<g id="{prefix}-{ZOOM_GID}-trace{i}" {clip}>{_trace_path(tr, x_of, mid(i), per_row_unit)}</g>')
+        out.append(text(x0 - 7, mid(i) - 2.6, tr.label, anchor="end", fill="#111111" if tr.in_event else "#444444",
+                        bold=tr.in_event))
+        out.append(text(x0 - 7, mid(i) + 6.3, tr.role, size=6.5, anchor="end", fill="#666666"))
+        if tr.in_event:  # the event's channel: a bar of the class's colour at the row's start
+            out.append(f'<rect x="{x0 - 4:.2f}" y="{mid(i) - 0.3 * row:.2f}" width="3" height="{0.6 * row:.2f}" '
+                       f'fill="{colour}"/>')
+        bar = nice_floor(amp)
+        if bar > 0:
+            half = bar / per_row_unit / 2
+            out.append(f'<path d="M{x1 + 7:.2f} {mid(i) - half:.2f}V{mid(i) + half:.2f}" stroke="#222222" '
+                       'stroke-width="1.2"/>')
+            out.append(text(x1 + 13, mid(i), f"{bar:g} {_UNITS.get(tr.unit, tr.unit)}", size=7))
+        else:
+            out.append(text(x1 + 13, mid(i), "flat", size=7))
+    tbar = _time_bar_s(span)
+    y_bar = top + row * n + 0.12 * pt
+    out.append(f'<path d="M{x_of(w.stop_s - tbar):.2f} {y_bar:.2f}H{x1:.2f}" stroke="#222222" stroke-width="1.2"/>')
+    out.append(text(x_of(w.stop_s - tbar) - 4, y_bar, f"{tbar:g} s", size=7, anchor="end", gid=TIME_BAR_GID))
+    out.append(text(x0, top + row * n + 0.32 * pt, band_text(traces), size=6.5, fill="#555555"))
+    out.append("</svg>")
+    return SvgFigure("".join(out), zoom={"data-x0": f"{x0:.2f}", "data-x1": f"{x1:.2f}", "data-tbar-s": f"{tbar:g}",
+                                         "data-window-s": f"{span:.3f}",
+                                         "data-event-f": f"{(w.onset_s - w.start_s) / span:.4f}"})
 
 
 def transition_svg(tz: TransitionZoom, hypnogram: Hypnogram | None, events: pd.DataFrame, prefix: str, *,

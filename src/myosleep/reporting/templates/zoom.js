@@ -26,30 +26,14 @@
     if (!svg || !(x1 > x0) || !(bar > 0)) { return; }
     var width = x1 - x0;
     var layers = [];
-    var paths = [];
     svg.querySelectorAll('g[id*="-zoomable"]').forEach(function (g) {
+      // the group keeps its clip; its content is stretched along time (strokes do not scale)
       var inner = document.createElementNS(NS, "g");
-      var clip = null;
-      while (g.firstChild) {
-        var child = g.firstChild;
-        if (child.nodeType === 1) {
-          [child].concat(Array.prototype.slice.call(child.querySelectorAll("[clip-path]"))).forEach(function (el) {
-            if (el.hasAttribute("clip-path")) {
-              clip = clip || el.getAttribute("clip-path");
-              el.removeAttribute("clip-path");
-            }
-          });
-          [child].concat(Array.prototype.slice.call(child.querySelectorAll("path"))).forEach(function (el) {
-            if (el.tagName === "path") { paths.push({ el: el, width: parseFloat(el.style.strokeWidth) || 1 }); }
-          });
-        }
-        inner.appendChild(child);
-      }
-      if (clip) { g.setAttribute("clip-path", clip); }
+      while (g.firstChild) { inner.appendChild(g.firstChild); }
       g.appendChild(inner);
       layers.push(inner);
     });
-    var label = svg.querySelector('g[id$="-tbar-label"] text');
+    var label = svg.querySelector('[id$="-tbar-label"]');
     var view = { a: 0, b: 1 };
     var tools = document.createElement("div");
     tools.className = "zoom-tools";
@@ -70,17 +54,6 @@
       });
       if (label) { label.textContent = seconds(bar / k); }
       var zoomed = k > 1.0001;
-      // Stretched along time only: a stroke keeps its on-screen width (non-scaling) while zoomed.
-      var px = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
-      paths.forEach(function (p) {
-        if (zoomed) {
-          p.el.setAttribute("vector-effect", "non-scaling-stroke");
-          p.el.style.strokeWidth = (p.width * px) + "px";
-        } else {
-          p.el.removeAttribute("vector-effect");
-          p.el.style.strokeWidth = String(p.width);
-        }
-      });
       state.textContent = zoomed ? "\u00d7" + k.toFixed(1) + " \u2014 drag to move along the trace" : "";
       fig.classList.toggle("zoomed", zoomed);
     }
