@@ -127,7 +127,7 @@ class Analysis:
             OUTPUT_FILES[2]: lambda p: p.write_text(render_report(self.summary, self.events, self.hypnogram,
                                                                   evidence=self.evidence), encoding="utf-8"),
             OUTPUT_FILES[3]: lambda p: write_annotations_edf(
-                self.events, p, start_datetime=header.edf_start if header else None,
+                _as_in_events_tsv(self.events), p, start_datetime=header.edf_start if header else None,
                 patient=header.edf_patient if header else None),
             OUTPUT_FILES[4]: lambda p: write_events_sidecar(None, p, columns=EVENTS.names),
         })
@@ -140,6 +140,14 @@ class Analysis:
         return (f"<Analysis {name}: {len(self.events)} events, "
                 f"hypnogram {self.context.hypnogram_source}, rules {self.classification.rules.name}; "
                 f"findings present: {', '.join(present) if present else 'none'}>")
+
+
+def _as_in_events_tsv(events: pd.DataFrame) -> pd.DataFrame:
+    """Onsets and durations as events.tsv holds them (0.1 ms), so annotations.edf has the same rows."""
+    from .schema import EVENTS
+
+    return events.assign(**{c: [float(f"{v:.{EVENTS.column(c).decimals}f}") for v in events[c]]
+                            for c in ("onset", "duration")})
 
 
 class _Run:

@@ -193,3 +193,21 @@ def test_transitions_with_hypnic_jerks_and_the_header(plmd_night):
     header = read_edf_header(plmd_night.edf)
     assert evidence.header.patient == header.patient and evidence.header.recording == header.recording
     assert evidence.header.start_datetime == recording_start(plmd_night.edf)
+
+
+@pytest.mark.slow
+def test_cortical_examples_show_the_central_eeg_over_the_jerking_limb(plmd_night):
+    from myosleep.reporting.evidence import _context_channels, _event_channels
+
+    plan = WINDOW_PLANS["cortical_myoclonus"]
+    with read_recording(plmd_night.edf) as rec:
+        lookup = {c.label: c for c in rec.channels}
+        left = _event_channels(("EMG LAT",), lookup)
+        right = _event_channels(("EMG RAT",), lookup)
+        # the motor cortex of a left muscle is the right hemisphere (C4), and the other way round
+        assert [c.label for c in _context_channels(rec, plan, left)] == ["C4-M1", "C3-M2"]
+        assert [c.label for c in _context_channels(rec, plan, right)] == ["C3-M2", "C4-M1"]
+        both = _context_channels(rec, plan, left + right)
+        assert {c.label for c in both} == {"C3-M2", "C4-M1"}
+        # an accelerometer's joined axes name its channels
+        assert _event_channels(("Accel X+Accel Y",), {"Accel X": 1, "Accel Y": 2}) == [1, 2]

@@ -83,3 +83,14 @@ def test_without_the_recording_header_annotations_keep_relative_onsets(plmd_nigh
     # EDF+ 'Startdate X': the start is unknown (01.01.85 00.00.00) and onsets stay from the recording's start
     assert header.recording.startswith("Startdate X") and header.start_datetime.year == 1985
     assert "rendered without the recording's signals" in (tmp_path / "bare" / "report.html").read_text()
+
+
+def test_export_writes_the_same_annotations_and_edfbrowser_would_read_them(plmd_night, tmp_path):
+    from myosleep.export import export_results
+
+    from ..io.test_export_edf import edfbrowser_problems
+
+    written = (plmd_night.out / "annotations.edf").read_bytes()
+    assert edfbrowser_problems(written) == []
+    again = export_results(plmd_night.out, fmt="edf", out=tmp_path / "again.edf")
+    assert again[0].read_bytes() == written
