@@ -47,9 +47,12 @@ def chromium():
     return run
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator:
-    """Headless Chromium (the system package) driven by Playwright; closed at the end of the session."""
+    """Headless Chromium (the system package) driven by Playwright; closed after the module's tests.
+
+    Module scope: one Playwright instance at a time in a process (the review tests start their own).
+    """
     from playwright.sync_api import sync_playwright
 
     path = _chromium()
