@@ -7,8 +7,8 @@ one figure every EMG row has the same sensitivity (and every EEG/EOG row another
 the muscles compare at a glance.  The trace, the events' spans and the grid are SVG groups
 whose id holds ``zoomable``: the report's script stretches them along time (and rewrites the
 time bar's text) without touching the labels and bars; without it the figure reads as it is.
-The transition zooms (:func:`transition_svg`) are matplotlib figures of the report's style
-(:mod:`.figures`).
+The transition zooms (:func:`transition_svg`) are drawn like the night overview they zoom
+into, with the axes, ticks and type sizes of the report's matplotlib figures (:mod:`.figures`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..vocab import EMG_ROLES, TRIAL_TYPE_COLOURS, Role
-from .figures import figure_svg, fmt_time, new_figure, report_style
+from .figures import fmt_time
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -217,59 +217,97 @@ def example_svg(w: EventWindow, prefix: str, *, title: str) -> SvgFigure:
                                          "data-event-f": f"{(w.onset_s - w.start_s) / span:.4f}"})
 
 
+def _svg_text(x: float, y: float, s: str, *, size: float = 7.5, anchor: str = "middle", fill: str = "#222222",
+              rotate: bool = False, baseline: str = "central") -> str:
+    turn = f' transform="rotate(-90 {x:.2f} {y:.2f})"' if rotate else ""
+    return (f'<text x="{x:.2f}" y="{y:.2f}" font-size="{size:g}" text-anchor="{anchor}" dominant-baseline="{baseline}" '
+            f'fill="{fill}"{turn}>{escape(s)}</text>')
+
+
 def transition_svg(tz: TransitionZoom, hypnogram: Hypnogram | None, events: pd.DataFrame, prefix: str, *,
                    title: str) -> str:
     """The hypnogram around one wake-to-sleep transition, its hypnic jerks and the chin EMG amplitude.
 
-    Time in minutes from the boundary; the hypnagogic window (where the jerks count as sleep
-    starts) shaded.
+    Time in minutes from the boundary (10 min across); the hypnagogic window (where the jerks
+    count as sleep starts) shaded; this transition's jerks as triangles in the class colour,
+    those of a neighbouring transition in grey.  Written as SVG like the night overview, whose
+    zoom it is (stage rows W, R, N1, N2, N3; REM in its colour); axes, ticks and labels in the
+    matplotlib figures' sizes.
     """
     colour = TRIAL_TYPE_COLOURS["hypnic_jerk"]
-    with report_style():
-        has_chin = tz.chin_uv is not None
-        fig = new_figure(3.45, 2.45 if has_chin else 1.75)
-        if has_chin:
-            ax, ax_chin = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [1.6, 1.0], "hspace": 0.12})
-        else:
-            ax, ax_chin = fig.subplots(1, 1), None
-        fig.subplots_adjust(left=0.19, right=0.97, top=0.88, bottom=0.2 if has_chin else 0.26)
+    pt = 72.0
+    width, left, right, top = 3.45 * pt, 44.0, 8.0, 20.0
+    hyp_h, gap, chin_h, axis_h = 76.0, 10.0, 40.0, 34.0
+    has_chin = tz.chin_uv is not None
+    bottom_hyp = top + hyp_h
+    chin_top = bottom_hyp + gap
+    plot_bottom = chin_top + chin_h if has_chin else bottom_hyp
+    height = plot_bottom + axis_h
+    x0, x1 = left, width - right
+    lo_min, hi_min = (tz.start_s - tz.onset_s) / 60.0, (tz.stop_s - tz.onset_s) / 60.0
 
-        def minutes(t: np.ndarray | float) -> np.ndarray:
-            return (np.asarray(t, dtype=float) - tz.onset_s) / 60.0
+    def x_of(t_s: float | np.ndarray) -> np.ndarray:
+        return x0 + ((np.asarray(t_s, dtype=float) - tz.onset_s) / 60.0 - lo_min) / (hi_min - lo_min) * (x1 - x0)
 
-        for a in (ax, ax_chin):
-            if a is not None:
-                a.axvspan(minutes(tz.window_start_s), minutes(tz.window_end_s), color=colour, alpha=0.12, linewidth=0)
-        if hypnogram is not None and hypnogram.n_epochs:
-            on = hypnogram.epoch_onsets_s
-            keep = (on + hypnogram.epoch_s > tz.start_s) & (on < tz.stop_s)
-            y = np.array([_STAGE_ROWS.get(int(c), np.nan) for c in hypnogram.stages[keep]], dtype=float)
-            if y.size:
-                x = np.append(minutes(on[keep]), minutes(on[keep][-1] + hypnogram.epoch_s))
-                ax.step(x, np.append(y, y[-1]), where="post", color="#333333", linewidth=1.1)
-        ax.set_yticks(*_STAGE_TICKS)
-        ax.set_ylim(-0.5, 5.0)
-        ax.set_ylabel("stage")
-        t = events.loc[(events["trial_type"] == "hypnic_jerk") & (events["onset"] >= tz.start_s)
-                       & (events["onset"] <= tz.stop_s), "onset"].to_numpy(float)
-        own = (t >= tz.window_start_s) & (t < tz.window_end_s)
-        # this transition's jerks in colour; those of neighbouring transitions in grey, hollow
-        ax.vlines(minutes(t[own]), -0.5, 4.55, colors=colour, linewidth=0.9)
-        ax.plot(minutes(t[own]), np.full(int(own.sum()), 4.75), "v", color=colour, markersize=4, linestyle="none")
-        ax.vlines(minutes(t[~own]), -0.5, 4.55, colors="#bbbbbb", linewidth=0.7)
-        ax.plot(minutes(t[~own]), np.full(int((~own).sum()), 4.75), "v", markerfacecolor="white",
-                markeredgecolor="#999999", markersize=4, linestyle="none")
-        ax.set_xlim(minutes(tz.start_s), minutes(tz.stop_s))
-        ax.set_title(f"{tz.from_stage}→{tz.to_stage} at {fmt_time(tz.onset_s)} · {tz.n_jerks} hypnic jerk"
-                     f"{'s' if tz.n_jerks != 1 else ''}", fontsize=8)
-        last = ax
-        if ax_chin is not None and tz.chin_uv is not None:
-            v = np.asarray(tz.chin_uv, dtype=float)
-            secs = math.floor(tz.start_s) + np.arange(v.size) + 0.5
-            ax_chin.plot(minutes(secs), v, color="#333333", linewidth=0.6)
-            top = float(np.nanpercentile(v, 99)) if np.isfinite(v).any() else 1.0
-            ax_chin.set_ylim(0, max(top * 1.15, 1e-3))
-            ax_chin.set_ylabel("chin EMG\n(µV)")
-            last = ax_chin
-        last.set_xlabel("time from the wake-to-sleep transition (min)")
-        return figure_svg(fig, prefix, label=title)
+    def row_y(row: float) -> float:  # row 4 = W at the top ... 0 = N3
+        return top + 6 + (4 - row) * (hyp_h - 12) / 4
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.2f} {height:.2f}" width="100%" role="img" '
+           f'aria-label="{escape(title)}" font-family="DejaVu Sans, sans-serif">',
+           _svg_text(x0, 9, f"{tz.from_stage}→{tz.to_stage} at {fmt_time(tz.onset_s)} · {tz.n_jerks} hypnic jerk"
+                     f"{'s' if tz.n_jerks != 1 else ''}", size=8, anchor="start")]
+    a, b = (float(x_of(max(tz.window_start_s, tz.start_s))), float(x_of(min(tz.window_end_s, tz.stop_s))))
+    for y_a, y_b in ((top, bottom_hyp), (chin_top, chin_top + chin_h)) if has_chin else ((top, bottom_hyp),):
+        out.append(f'<rect x="{a:.2f}" y="{y_a:.2f}" width="{max(b - a, 0.5):.2f}" height="{y_b - y_a:.2f}" '
+                   f'fill="{colour}" fill-opacity="0.12"/>')
+    for row, name in zip(range(4, -1, -1), ("W", "R", "N1", "N2", "N3")):
+        out.append(f'<path d="M{x0 - 3:.2f} {row_y(row):.2f}h3" stroke="#333333" stroke-width="0.6"/>')
+        out.append(_svg_text(x0 - 5, row_y(row), name, anchor="end"))
+    out.append(_svg_text(11, (top + bottom_hyp) / 2, "stage", size=8, rotate=True))
+    if hypnogram is not None and hypnogram.n_epochs:
+        on = hypnogram.epoch_onsets_s
+        keep = (on + hypnogram.epoch_s > tz.start_s) & (on < tz.stop_s)
+        pts = []
+        for o, code in zip(on[keep], hypnogram.stages[keep]):
+            if int(code) in _STAGE_ROWS:
+                y = row_y(_STAGE_ROWS[int(code)])
+                xa, xb = float(x_of(max(o, tz.start_s))), float(x_of(min(o + hypnogram.epoch_s, tz.stop_s)))
+                pts.append(f"{xa:.2f},{y:.2f} {xb:.2f},{y:.2f}")
+                if int(code) == 4:
+                    out.append(f'<path d="M{xa:.2f} {y:.2f}H{xb:.2f}" stroke="#CC79A7" stroke-width="3"/>')
+        if pts:
+            out.append(f'<polyline fill="none" stroke="#333333" stroke-width="1.1" points="{" ".join(pts)}"/>')
+    t = events.loc[(events["trial_type"] == "hypnic_jerk") & (events["onset"] >= tz.start_s)
+                   & (events["onset"] <= tz.stop_s), "onset"].to_numpy(float)
+    for onset in t:  # this transition's jerks in colour; those of a neighbouring transition in grey, hollow
+        own = tz.window_start_s <= onset < tz.window_end_s
+        x = float(x_of(onset))
+        stroke, fill = (colour, colour) if own else ("#aaaaaa", "white")
+        out.append(f'<path d="M{x:.2f} {top + 4:.2f}V{plot_bottom:.2f}" stroke="{stroke}" stroke-width="0.9"/>')
+        out.append(f'<path d="M{x - 3:.2f} {top - 1:.2f}h6l-3 5z" fill="{fill}" stroke="{stroke}" stroke-width="0.7"/>')
+    axes = [(top, bottom_hyp)] + ([(chin_top, chin_top + chin_h)] if has_chin else [])
+    for y_a, y_b in axes:
+        out.append(f'<path d="M{x0:.2f} {y_a:.2f}V{y_b:.2f}" stroke="#333333" stroke-width="0.6"/>')
+    if has_chin and tz.chin_uv is not None:
+        v = np.asarray(tz.chin_uv, dtype=float)
+        top_uv = float(np.nanpercentile(v, 99)) * 1.15 if np.isfinite(v).any() else 1.0
+        top_uv = max(top_uv, 1e-3)
+        secs = math.floor(tz.start_s) + np.arange(v.size) + 0.5
+        ys = chin_top + chin_h - np.clip(np.nan_to_num(v, nan=0.0), 0, top_uv) / top_uv * chin_h
+        xs = x_of(secs)
+        line = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs.tolist(), ys.tolist()))
+        out.append(f'<polyline fill="none" stroke="#333333" stroke-width="0.6" points="{line}"/>')
+        tick = nice_floor(top_uv / 1.15)
+        for value in (0.0, tick):
+            y = chin_top + chin_h - value / top_uv * chin_h
+            out.append(f'<path d="M{x0 - 3:.2f} {y:.2f}h3" stroke="#333333" stroke-width="0.6"/>')
+            out.append(_svg_text(x0 - 5, y, f"{value:g}", anchor="end"))
+        out.append(_svg_text(11, chin_top + chin_h / 2, "chin EMG (µV)", size=7, rotate=True))
+    out.append(f'<path d="M{x0:.2f} {plot_bottom:.2f}H{x1:.2f}" stroke="#333333" stroke-width="0.6"/>')
+    for m in range(math.ceil(lo_min / 2) * 2, math.floor(hi_min) + 1, 2):
+        x = float(x_of(tz.onset_s + 60.0 * m))
+        out.append(f'<path d="M{x:.2f} {plot_bottom:.2f}v3" stroke="#333333" stroke-width="0.6"/>')
+        out.append(_svg_text(x, plot_bottom + 10, f"{m:g}".replace("-", "−")))
+    out.append(_svg_text((x0 + x1) / 2, plot_bottom + 25, "time from the wake-to-sleep transition (min)", size=8))
+    out.append("</svg>")
+    return "".join(out)
