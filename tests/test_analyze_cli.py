@@ -51,7 +51,8 @@ def test_analyze_writes_the_contract_files(night, tmp_path):
     out = tmp_path / "out"
     assert cli.main(["analyze", str(night / "n.edf"), "--hypnogram", str(night / "n.hypnogram.tsv"),
                      "--age", "45", "--out", str(out)]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["events.tsv", "hypnogram.tsv", "report.html", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["annotations.edf", "events.json", "events.tsv", "hypnogram.tsv", "report.html",
+                                                     "summary.json"]
     # hypnogram.tsv: the stages used, read back with their source (the scored file here)
     from myosleep.context.hypnogram_file import read_used_hypnogram
     from myosleep.io import read_hypnogram

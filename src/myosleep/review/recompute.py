@@ -369,6 +369,7 @@ def _analyze_reviewed(recording: str | os.PathLike[str], *, events_from: str | o
     from ..classification import classify, reclassify
     from ..context import build_context, read_inputs
     from ..pipeline import Analysis, _Run
+    from ..reporting.evidence import extract_evidence
     from ..reporting.summary import build_summary
 
     table = events_from if isinstance(events_from, ReviewedTable) else read_reviewed_table(events_from)
@@ -398,6 +399,8 @@ def _analyze_reviewed(recording: str | os.PathLike[str], *, events_from: str | o
                 _check_same_events(table, base.events, str(recording))
                 events, ids, statuses = _reviewed_events(table, base)
                 classification = reclassify(base, events)
+            with run.step("reading example events for the report", "evidence_s"):
+                evidence = extract_evidence(rec, detection, context, classification)
             run.timings["total_s"] = time.perf_counter() - run.t0
             summary = build_summary(rec, detection, context, classification, age=age, timings=run.timings)
     finally:
@@ -405,7 +408,7 @@ def _analyze_reviewed(recording: str | os.PathLike[str], *, events_from: str | o
     summary = _with_review(summary, table, len(ids))
     reviewed = classification.events.assign(review_id=ids, review_status=statuses)
     return Analysis(events=reviewed, summary=summary, detection=detection, context=context,
-                    classification=classification)
+                    classification=classification, evidence=evidence)
 
 
 def _with_review(summary: dict, table: ReviewedTable, n_events: int) -> dict:
