@@ -18,7 +18,14 @@ pytestmark = pytest.mark.slow
 
 def test_analyze_writes_every_output_file(plmd_night):
     assert sorted(p.name for p in plmd_night.out.iterdir()) == sorted(OUTPUT_FILES)
-    assert set(OUTPUT_FILES) == {"events.tsv", "summary.json", "report.html", "annotations.edf", "events.json"}
+    assert set(OUTPUT_FILES) == {
+        "events.tsv",
+        "summary.json",
+        "report.html",
+        "annotations.edf",
+        "events.json",
+        "hypnogram.tsv",
+    }
 
 
 def test_annotations_edf_holds_exactly_the_rows_of_events_tsv(plmd_night):
