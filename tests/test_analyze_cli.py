@@ -154,6 +154,10 @@ def test_demo_writes_report(tmp_path):
         assert str(out / name) in proc.stdout
     s = json.loads((out / "summary.json").read_text())
     assert sum(s["counts"].values()) > 0 and len(s["findings"]) == 7
+    # the demo shows a finding, not "cannot be assessed": its night holds >= 2 h of sleep
+    plm = next(f for f in s["findings"] if f["code"] == "periodic_limb_movements")
+    assert plm["present"] is True, plm
+    assert s["sleep"]["tst_min"] >= 120
 
 
 def test_scored_respiratory_events_exclude_leg_movements(night, tmp_path):
