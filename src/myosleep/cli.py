@@ -177,6 +177,21 @@ def cmd_detect(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def hypnogram_option(args: argparse.Namespace, *, hint: str) -> str | os.PathLike[str] | None:
+    """``--hypnogram`` with ``--hypnogram-convention``/``--hypnogram-epoch`` folded in (a ``HypnogramFile``).
+
+    ``hint``: what to do when a convention or epoch is given without a hypnogram file.
+    """
+    if args.hypnogram_convention is None and args.hypnogram_epoch is None:
+        return args.hypnogram
+    from .io.hypnogram import HypnogramFile
+
+    if args.hypnogram is None:
+        raise ParameterError("is given without --hypnogram", where="--hypnogram-convention/--hypnogram-epoch",
+                             hint=hint)
+    return HypnogramFile(args.hypnogram, convention=args.hypnogram_convention, epoch_s=args.hypnogram_epoch)
+
+
 def cmd_analyze(args: argparse.Namespace) -> int:
     from .age import parse_age
     from .classification.rules import get_ruleset
@@ -189,14 +204,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     channels, age = parse_channel_overrides(args.channels), parse_age(args.age)
     rules = get_ruleset(args.rules or "aasm")
     out = Path(args.out) if args.out else _default_out(args.recording)
-    hypnogram = args.hypnogram
-    if args.hypnogram_convention is not None or args.hypnogram_epoch is not None:
-        from .io.hypnogram import HypnogramFile
-
-        if hypnogram is None:
-            raise ParameterError("is given without --hypnogram", where="--hypnogram-convention/--hypnogram-epoch",
-                                 hint="give the hypnogram file with --hypnogram FILE")
-        hypnogram = HypnogramFile(hypnogram, convention=args.hypnogram_convention, epoch_s=args.hypnogram_epoch)
+    hypnogram = hypnogram_option(args, hint="give the hypnogram file with --hypnogram FILE")
     paths = analyze_to_dir(args.recording, out_dir=out, hypnogram=hypnogram, age=age, rules=rules.name,
                            channels=channels, scored_events=args.events, progress=sys.stderr.isatty())
     for p in paths:

@@ -8,34 +8,23 @@ system executable).
 from __future__ import annotations
 
 import importlib.util
-import shutil
 import subprocess
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from ..conftest import CHROMIUM_FLAGS, chromium_path
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--hide-scrollbars"]
 
 #: Text that would run script if the page took it as HTML (the EDF patient field is 80 characters).
 HOSTILE_PATIENT = "<script>alert(1)</script>"
 
 
-def _chromium() -> str | None:
-    for path in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser"),
-                 shutil.which("google-chrome")):
-        if path and Path(path).exists():
-            return path
-    return None
-
-
 @pytest.fixture(scope="session")
 def chromium():
-    path = _chromium()
+    path = chromium_path()
     if path is None:
         pytest.fail("headless Chromium not found: install it (apt-get install chromium) — .ci/run does", pytrace=False)
 
@@ -45,25 +34,6 @@ def chromium():
                               capture_output=True, text=True, timeout=120)
 
     return run
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    """Headless Chromium (the system package) driven by Playwright; closed after the module's tests.
-
-    Module scope: one Playwright instance at a time in a process (the review tests start their own).
-    """
-    from playwright.sync_api import sync_playwright
-
-    path = _chromium()
-    if path is None:
-        pytest.fail("headless Chromium not found: install Debian's chromium (make browser does)", pytrace=False)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=path, args=["--no-sandbox", "--disable-gpu"])
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def make_fixtures():

@@ -10,7 +10,6 @@ import hashlib
 import importlib.util
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from urllib.parse import unquote, urlsplit
@@ -26,8 +25,6 @@ HOSTILE_PATIENT = "<img src=x onerror=\"document.title='pwned'\">"
 HOSTILE_RULE = "<script>document.title='pwned'</script><b>bold</b>"
 HOSTILE_LABEL = "<i>c,h</i>&amp;"  # markup, and a comma: events.tsv escapes it (myosleep.schema.join_list)
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 
 
 def _make_fixtures() -> ModuleType:
@@ -165,23 +162,4 @@ class Asgi:
         is_json = headers_out.get(b"content-type", b"").startswith(b"application/json")
         return status, json.loads(raw) if is_json else raw.decode()
 
-
-def _chromium() -> str:
-    for path in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")):
-        if path and Path(path).exists():
-            return path
-    pytest.fail("headless Chromium not found: install Debian's chromium (make browser does)", pytrace=False)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator:
-    """Headless Chromium (the system package) driven by Playwright; closed at the end of the session."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 

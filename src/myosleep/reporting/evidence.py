@@ -19,7 +19,6 @@ found on the channel.  The upper edge stays below 0.45 x the sampling rate (an E
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 import logging
 import math
 import re
@@ -30,6 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import InputError
+from ..preprocessing.display import display_band_hz, display_window
 from ..vocab import EMG_ROLES, Role, TrialType
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -50,17 +50,9 @@ EXAMPLES_PER_CLASS = 3
 #: Most values kept per trace; longer windows keep the minimum and maximum of equal time bins
 #: (the envelope a PSG viewer draws when zoomed out).  2400 values hold 4.7 s at 512 Hz in full.
 MAX_POINTS = 2400
-#: Seconds read on each side of a window so that the zero-phase display filter settles there
-#: (a 0.3-Hz high-pass settles in about 5 / (2 pi 0.3) = 2.7 s).
-FILTER_PAD_S = 3.0
 #: Minutes of chin EMG amplitude kept on each side of a wake-to-sleep transition with hypnic jerks.
 TRANSITION_HALF_WIDTH_S = 300.0  # the sleep-onset period lasts minutes (Ogilvie, Sleep Med Rev 2001)
 
-# AASM Manual v2.5 (2018), technical specifications, recommended display filters.
-_EMG_BAND_HZ = (10.0, 100.0)
-_EEG_BAND_HZ = (0.3, 35.0)
-# Notch quality factor: -3 dB width f0 / 30 (1.7 Hz at 50 Hz), as detection's notch.
-_NOTCH_Q = 30.0
 
 
 @dataclass(frozen=True)
@@ -317,75 +309,21 @@ class Evidence:
                 f"{self.n_values} values, {len(self.transitions)} transitions>")
 
 
-def display_band_hz(role: Role, sfreq: float) -> tuple[float, float] | None:
-    """AASM display pass band ``(low_hz, high_hz)`` for a channel's role; None: shown as recorded.
-
-    EMG 10-100 Hz, EEG and EOG 0.3-35 Hz, the upper edge kept below 0.45 x ``sfreq``.
-    """
-    band = _EMG_BAND_HZ if role in EMG_ROLES or role == Role.EMG else (
-        _EEG_BAND_HZ if role in (Role.EEG, Role.EOG) else None)
-    if band is None:
-        return None
-    low, high = band[0], min(band[1], 0.45 * float(sfreq))
-    return (low, high) if high > 2 * low else None
-
-
-@functools.lru_cache(maxsize=64)
-def _display_sos(sfreq: float, low: float, high: float, notch_hz: tuple[float, ...]) -> np.ndarray:
-    from scipy import signal
-
-    sections = [signal.butter(2, [low, high], btype="bandpass", fs=sfreq, output="sos")]
-    for f0 in notch_hz:
-        if low < f0 < min(high * 1.2, 0.49 * sfreq):
-            b, a = signal.iirnotch(f0, _NOTCH_Q, fs=sfreq)
-            sections.append(signal.tf2sos(b, a))
-    return np.vstack(sections)
-
-
-def _minmax(y: np.ndarray, per: int) -> np.ndarray:
-    """Minimum and maximum of each bin of ``per`` values, in the order they occur."""
-    n_bins = -(-y.size // per)
-    body = np.pad(y, (0, n_bins * per - y.size), mode="edge").reshape(n_bins, per)
-    lo, hi = body.min(axis=1), body.max(axis=1)
-    first_is_min = body.argmin(axis=1) <= body.argmax(axis=1)
-    out = np.empty(2 * n_bins, dtype=y.dtype)
-    out[0::2] = np.where(first_is_min, lo, hi)
-    out[1::2] = np.where(first_is_min, hi, lo)
-    return out
-
-
 def read_trace(rec: Recording, info: ChannelInfo, start_s: float, stop_s: float, *,
                notch_hz: tuple[float, ...] = (), in_event: bool = False, max_points: int = MAX_POINTS) -> Trace:
     """One channel over ``[start_s, stop_s)`` (s), display-filtered (:func:`display_band_hz`).
 
-    Reads ``FILTER_PAD_S`` more on each side so that the filter has settled in the window.
+    Reads ``preprocessing.display.FILTER_PAD_S`` more on each side so that the filter has settled in the window.
     """
     band = display_band_hz(info.role, info.sfreq)
-    pad = FILTER_PAD_S if band is not None else 0.0
-    first = max(0.0, start_s - pad)
-    y = rec.get_data(info.label, start_s=first, stop_s=min(info.duration_s, stop_s + pad))
-    y = np.nan_to_num(y, nan=0.0)
-    i0 = int(math.floor(first * info.sfreq + 1e-9))
-    notch: tuple[float, ...] = ()
-    if band is not None and y.size > 15:  # sosfiltfilt needs more samples than its padding
-        from scipy import signal
-
-        notch = tuple(float(f) for f in notch_hz if band[0] < f < band[1] * 1.2)
-        y = signal.sosfiltfilt(_display_sos(float(info.sfreq), band[0], band[1], notch), y)
-    lo = max(0, int(math.floor(start_s * info.sfreq + 1e-9)) - i0)
-    hi = max(lo, min(y.size, int(math.ceil(stop_s * info.sfreq - 1e-9)) - i0))
-    y = y[lo:hi]
-    if band is None and y.size:
+    w = display_window(rec, info.label, start_s, stop_s, band_hz=band, notch_hz=notch_hz, max_points=max_points,
+                       nan=0.0)
+    y = w.values
+    if w.band_hz is None and y.size:
         y = y - float(np.mean(y))  # accelerometer: mean removed
-    dt = 1.0 / float(info.sfreq)
-    minmax = y.size > max_points
-    if minmax:
-        per = -(-y.size // (max_points // 2))
-        dt = per / float(info.sfreq)
-        y = _minmax(y, per)
-    return Trace(label=info.label, role=info.role.value, unit=info.data_unit, t0_s=(i0 + lo) / float(info.sfreq),
-                 dt_s=dt, values=np.asarray(y, dtype=np.float32), minmax=bool(minmax),
-                 band_hz=band if band is not None and y.size else None, notch_hz=notch, in_event=in_event)
+    return Trace(label=info.label, role=info.role.value, unit=info.data_unit, t0_s=w.t0_s, dt_s=w.dt_s,
+                 values=np.asarray(y, dtype=np.float32), minmax=w.minmax, band_hz=w.band_hz, notch_hz=w.notch_hz,
+                 in_event=in_event)
 
 
 def representative_rows(duration_s: np.ndarray, amplitude_uv: np.ndarray) -> np.ndarray:

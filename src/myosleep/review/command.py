@@ -61,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
 
 def run_events_from(args: argparse.Namespace) -> int:
     """``myosleep analyze REC --events-from REVIEWED``: the findings of a review (:mod:`.recompute`)."""
+    from ..cli import hypnogram_option
     from ..errors import ParameterError
     from .recompute import analyze_reviewed_to_dir
 
@@ -68,14 +69,7 @@ def run_events_from(args: argparse.Namespace) -> int:
         if value is not None:
             raise ParameterError("is taken from the reviewed analysis (its summary.json) with --events-from",
                                  where=flag, hint=f"leave {flag} out")
-    hypnogram = args.hypnogram
-    if args.hypnogram_convention is not None or args.hypnogram_epoch is not None:
-        from ..io.hypnogram import HypnogramFile
-
-        if hypnogram is None:
-            raise ParameterError("is given without --hypnogram", where="--hypnogram-convention/--hypnogram-epoch",
-                                 hint="leave it out: the stages of the reviewed analysis are used")
-        hypnogram = HypnogramFile(hypnogram, convention=args.hypnogram_convention, epoch_s=args.hypnogram_epoch)
+    hypnogram = hypnogram_option(args, hint="leave it out: the stages of the reviewed analysis are used")
     paths = analyze_reviewed_to_dir(args.recording, events_from=args.events_from, out_dir=args.out,
                                     hypnogram=hypnogram, rules=args.rules, scored_events=args.events,
                                     progress=sys.stderr.isatty())
