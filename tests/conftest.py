@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,3 +17,38 @@ REAL = REPO.parent / "shared" / "data" / "real"
 def real_dir() -> Path:
     assert REAL.is_dir(), f"real data folder missing: {REAL}"
     return REAL
+
+
+#: Flags of headless Chromium on a machine without a network or a screen (as root: no sandbox).
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--hide-scrollbars"]
+
+
+def chromium_path() -> str | None:
+    """Debian's chromium (``make browser`` installs it), or another Chromium on the PATH."""
+    for path in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser"),
+                 shutil.which("google-chrome")):
+        if path and Path(path).exists():
+            return path
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    """Headless Chromium (the system package) driven by Playwright, one for the whole session.
+
+    One, because a process can run only one Playwright sync instance at a time: the report and
+    the review tests share it whatever order they run in.
+    """
+    from playwright.sync_api import sync_playwright
+
+    path = chromium_path()
+    if path is None:
+        pytest.fail("headless Chromium not found: install Debian's chromium (make browser does)", pytrace=False)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
+        try:
+            yield b
+        finally:
+            b.close()

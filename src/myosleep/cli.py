@@ -103,8 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="scored arousals and respiratory events (EDF+ annotations, NSRR/Profusion XML, "
                         "SOMNOmedics export): arousal marking and the PLM respiratory exclusion")
     p.add_argument("--age", default=None, help="age: years (34) or with unit (18d, 6w, 4mo, 34y)")
-    p.add_argument("--rules", default="aasm", metavar="{aasm,wasm2016}",
+    p.add_argument("--rules", default=None, metavar="{aasm,wasm2016}",
                    help="leg-movement ruleset: aasm (default) or wasm2016")
+    p.add_argument("--events-from", default=None, metavar="REVIEWED",
+                   help="recompute the findings from the events of a review (DIR/events.reviewed.tsv of "
+                        "myosleep review DIR) with the analysis' stages, ruleset and age; "
+                        "--out defaults to DIR/reviewed")
     p.add_argument("--out", default=None, help="output directory (default: RECORDING stem + '-myosleep')")
     _add_channels(p)
 
@@ -173,21 +177,34 @@ def cmd_detect(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def hypnogram_option(args: argparse.Namespace, *, hint: str) -> str | os.PathLike[str] | None:
+    """``--hypnogram`` with ``--hypnogram-convention``/``--hypnogram-epoch`` folded in (a ``HypnogramFile``).
+
+    ``hint``: what to do when a convention or epoch is given without a hypnogram file.
+    """
+    if args.hypnogram_convention is None and args.hypnogram_epoch is None:
+        return args.hypnogram
+    from .io.hypnogram import HypnogramFile
+
+    if args.hypnogram is None:
+        raise ParameterError("is given without --hypnogram", where="--hypnogram-convention/--hypnogram-epoch",
+                             hint=hint)
+    return HypnogramFile(args.hypnogram, convention=args.hypnogram_convention, epoch_s=args.hypnogram_epoch)
+
+
 def cmd_analyze(args: argparse.Namespace) -> int:
     from .age import parse_age
     from .classification.rules import get_ruleset
     from .pipeline import analyze_to_dir
 
-    channels, age, rules = parse_channel_overrides(args.channels), parse_age(args.age), get_ruleset(args.rules)
-    out = Path(args.out) if args.out else _default_out(args.recording)
-    hypnogram = args.hypnogram
-    if args.hypnogram_convention is not None or args.hypnogram_epoch is not None:
-        from .io.hypnogram import HypnogramFile
+    if args.events_from is not None:  # the findings of a review (myosleep.review.command)
+        from .review.command import run_events_from
 
-        if hypnogram is None:
-            raise ParameterError("is given without --hypnogram", where="--hypnogram-convention/--hypnogram-epoch",
-                                 hint="give the hypnogram file with --hypnogram FILE")
-        hypnogram = HypnogramFile(hypnogram, convention=args.hypnogram_convention, epoch_s=args.hypnogram_epoch)
+        return run_events_from(args)
+    channels, age = parse_channel_overrides(args.channels), parse_age(args.age)
+    rules = get_ruleset(args.rules or "aasm")
+    out = Path(args.out) if args.out else _default_out(args.recording)
+    hypnogram = hypnogram_option(args, hint="give the hypnogram file with --hypnogram FILE")
     paths = analyze_to_dir(args.recording, out_dir=out, hypnogram=hypnogram, age=age, rules=rules.name,
                            channels=channels, scored_events=args.events, progress=sys.stderr.isatty())
     for p in paths:

@@ -9,11 +9,13 @@ from ._atomic import prepare_out_dir
 
 __all__ = ["run_demo", "DEMO_SCENARIO", "DEMO_HOURS", "DEMO_SEED"]
 
-#: The embedded default: a deterministic 2-h night of an adult with periodic limb
-#: movement disorder (long enough for a first REM period), with sleep starts, leg
-#: movements, fragmentary myoclonus and REM twitches.
+#: The embedded default: a deterministic 3-h night of an adult with periodic limb
+#: movement disorder, with sleep starts, leg movements, fragmentary myoclonus and REM
+#: twitches. Three hours, because a PLMS index needs at least 2 h of sleep before it is
+#: assessed (``classification.findings``; a 2-h recording holds less sleep than that)
+#: and the night then reaches its first REM periods.
 DEMO_SCENARIO = "plmd"
-DEMO_HOURS = 2.0
+DEMO_HOURS = 3.0
 DEMO_SEED = 7
 #: The demo's sleeper is an adult of 52, so the adult PLMS cut-off (15/h) applies.
 DEMO_AGE = "52y"

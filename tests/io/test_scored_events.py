@@ -18,6 +18,8 @@ import pytest
 from myosleep.errors import HypnogramError
 from myosleep.io.hypnogram import read_scored_events
 
+from ._somnomedics import somnomedics_event_lines
+
 # The XML fixture writers live beside the hypnogram tests; load them by path so that this
 # works whether or not tests/io is a package.
 _spec = importlib.util.spec_from_file_location("_hypnogram_fixtures", Path(__file__).with_name("test_hypnogram.py"))
@@ -27,26 +29,12 @@ NSRR_NIGHT, write_nsrr_xml, write_profusion_xml = (_fixtures.NSRR_NIGHT, _fixtur
                                                    _fixtures.write_profusion_xml)
 
 COLUMNS = ["onset", "duration", "description", "kind", "channel"]
-_EVENT_LINE = re.compile(r"^(\d\d):(\d\d):(\d\d),(\d+)-(\d\d):(\d\d):(\d\d),(\d+);(?:\s*\d+;)?\s*(.+)$")
-
-
-def _raw_events(path):
-    """(onset_s from 01:00:00, duration_s, label) of every event line, parsed independently."""
-    out = []
-    for line in path.read_text().splitlines():
-        m = _EVENT_LINE.match(line.strip())
-        if m:
-            h0, m0, s0, f0, h1, m1, s1, f1, label = m.groups()
-            t0 = int(h0) * 3600 + int(m0) * 60 + int(s0) + float("0." + f0)
-            t1 = int(h1) * 3600 + int(m1) * 60 + int(s1) + float("0." + f1)
-            out.append((t0 - 3600.0, t1 - t0, label.strip()))
-    return out
 
 
 def test_somnomedics_arousals(real_dir):
     path = real_dir / "somnomedics-export" / "Classification_Arousals_-_test1_Unbekannt.txt"
     df = read_scored_events(path)
-    raw = _raw_events(path)
+    raw = somnomedics_event_lines(path)
     assert list(df.columns) == COLUMNS
     assert len(df) == len(raw) == 29
     assert set(df.kind) == {"arousal"}
@@ -63,7 +51,7 @@ def test_somnomedics_arousals(real_dir):
 def test_somnomedics_flow_events(real_dir):
     path = real_dir / "somnomedics-export" / "Flow_Events_-_test1_Unbekannt.txt"
     df = read_scored_events(path)
-    raw = _raw_events(path)
+    raw = somnomedics_event_lines(path)
     assert len(df) == len(raw) == 14
     assert set(df.kind) == {"respiratory"}
     assert Counter(df.description) == {"Hypopnea": 13, "Flow Limitation": 1}
@@ -76,7 +64,7 @@ def test_somnomedics_flow_events(real_dir):
 def test_somnomedics_generic_emg_events(real_dir, name, n_events):
     path = real_dir / "somnomedics-export" / name
     df = read_scored_events(path)
-    raw = _raw_events(path)
+    raw = somnomedics_event_lines(path)
     assert len(df) == len(raw) == n_events
     labels = Counter(lab for *_, lab in raw)
     assert Counter(df.description) == labels

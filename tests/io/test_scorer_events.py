@@ -17,8 +17,9 @@ import pandas as pd
 import pytest
 
 from myosleep.errors import HypnogramError, ParameterError
-from myosleep.io.scored_events import (SCORER_EVENT_COLUMNS, channel_regions, normalise_event_label,
-                                       read_scorer_events)
+from myosleep.io.scored_events import SCORER_EVENT_COLUMNS, channel_regions, normalise_event_label, read_scorer_events
+
+from ._somnomedics import somnomedics_event_lines
 
 SOMNO = "somnomedics-export"
 
@@ -91,19 +92,6 @@ def test_channel_regions_match_across_vendors():
     assert channel_regions(None) == channel_regions("n/a") == frozenset()
 
 
-_EVENT_LINE = re.compile(r"^(\d\d):(\d\d):(\d\d),(\d+)-(\d\d):(\d\d):(\d\d),(\d+);\s*(.+)$")
-
-
-def _raw(path):
-    out = []
-    for line in path.read_text().splitlines():
-        m = _EVENT_LINE.match(line.strip())
-        if m:
-            h0, m0, s0, f0, h1, m1, s1, f1, label = m.groups()
-            t0 = int(h0) * 3600 + int(m0) * 60 + int(s0) + float("0." + f0)
-            t1 = int(h1) * 3600 + int(m1) * 60 + int(s1) + float("0." + f1)
-            out.append((t0 - 3600.0, t1 - t0, label.strip()))
-    return out
 
 
 @pytest.mark.parametrize("name", ["Generic_-_test1_Unbekannt.txt", "Generic_NO_test1.txt"])
@@ -111,7 +99,7 @@ def test_somnomedics_generic_emg_events(real_dir, name):
     """Both raters' exports: every line, its muscle, its SINBAR kind; the PM-clock file lines up at 01:00."""
     path = real_dir / SOMNO / name
     df = read_scorer_events(path, recording_start=datetime(2020, 9, 23, 1, 0, 0), scorer="rater")
-    raw = _raw(path)
+    raw = somnomedics_event_lines(path)
     assert list(df.columns) == SCORER_EVENT_COLUMNS
     assert len(df) == len(raw)
     assert Counter(df["label"]) == Counter(lab for *_, lab in raw)

@@ -10,7 +10,6 @@ import hashlib
 import importlib.util
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from urllib.parse import unquote, urlsplit
@@ -26,8 +25,6 @@ HOSTILE_PATIENT = "<img src=x onerror=\"document.title='pwned'\">"
 HOSTILE_RULE = "<script>document.title='pwned'</script><b>bold</b>"
 HOSTILE_LABEL = "<i>c,h</i>&amp;"  # markup, and a comma: events.tsv escapes it (myosleep.schema.join_list)
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 
 
 def _make_fixtures() -> ModuleType:
@@ -94,12 +91,15 @@ def tiny(tmp_path: Path) -> tuple[Path, Path]:
 
 @pytest.fixture(scope="session")
 def night(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """A simulated 1-h PLMD night and its analysis (``myosleep analyze`` with the true hypnogram)."""
+    """A simulated 3-h PLMD night and its analysis (``myosleep analyze`` with the true hypnogram).
+
+    Three hours hold the >= 2 h of sleep below which no PLMS index is computed (issue 9, defect 1).
+    """
     from myosleep.pipeline import analyze_to_dir
     from myosleep.simulate import simulate_night
 
     root = tmp_path_factory.mktemp("review-night")
-    sim = simulate_night("plmd", hours=1.0, seed=1)
+    sim = simulate_night("plmd", hours=3.0, seed=1)
     paths = sim.write(root / "night.edf")
     edf = root / "night.edf"
     hyp = next(p for p in paths if p.name.endswith(".hypnogram.tsv"))
@@ -162,23 +162,4 @@ class Asgi:
         is_json = headers_out.get(b"content-type", b"").startswith(b"application/json")
         return status, json.loads(raw) if is_json else raw.decode()
 
-
-def _chromium() -> str:
-    for path in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")):
-        if path and Path(path).exists():
-            return path
-    pytest.fail("headless Chromium not found: install Debian's chromium (make browser does)", pytrace=False)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator:
-    """Headless Chromium (the system package) driven by Playwright; closed at the end of the session."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
