@@ -970,9 +970,10 @@ def find_lm_bursts(filtered: np.ndarray, sfreq: float, *, params: LegMovementPar
     then placed on the samples (:func:`_lm_edges`).  Measured on simulated LMs whose truth
     is these rules on the noiseless amplitude: duration error -6 to -16 ms at the median,
     47-95 ms at the 90th percentile at 200-2048 Hz (slow rises and falls:
-    ``tests/detection/test_rates_durations.py``, ``benchmarks/eval_rates.py``).  As for short bursts, activity already present when the
-    signal's observation began, or that does not rise by the onset criterion above the
-    resting level on both sides, is set aside (``rejected``).
+    ``tests/detection/test_rates_durations.py``, ``benchmarks/eval_rates.py``).  As for
+    short bursts, activity already present when the signal's observation began, or that
+    does not rise by the onset criterion above the resting level on both sides, is set
+    aside (``rejected``).
 
     Parameters and returned table as :func:`find_short_bursts` (without pops and the
     pop test; ``envelopes`` is likewise accepted and left untouched).
