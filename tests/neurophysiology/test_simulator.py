@@ -48,6 +48,6 @@ def test_functional_scenario():
     ev = sim.events[sim.events["trial_type"] == "myoclonic_jerk"]
     assert len(ev) >= 10 and set(ev["stage"]) == {"W"}
     b = sim.bursts[sim.bursts["event_id"].isin(ev["event_id"])]
-    # the modelled bursts (duration is the visible span within them: simulate.emg.visible_span)
+    # the modelled bursts (duration is the scored span within them: simulate.emg.scored_span)
     assert b["model_duration"].between(0.07, 0.5 + 1e-9).all() and b["model_duration"].median() >= 0.1
     assert (b["duration"] <= b["model_duration"] + 1e-9).all()

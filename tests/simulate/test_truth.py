@@ -177,7 +177,7 @@ def test_hypnic_jerks_model(sims):
         b = sim.bursts[sim.bursts.event_id == row.event_id]
         roles = {sim.channel(c).role for c in b.channel}
         assert len(roles) >= 2  # several body segments
-        # the model: near-synchronous 75-250 ms bursts (the visible spans lie within them)
+        # the model: near-synchronous 75-250 ms bursts (the scored spans lie within them)
         assert b.model_onset.max() - b.model_onset.min() <= 0.050
         assert ((b.model_duration >= 0.075 - 1e-9) & (b.model_duration <= 0.250 + 1e-9)).all()
         assert ((b.onset >= b.model_onset) & (b.onset + b.duration <= b.model_onset + b.model_duration + 1e-9)).all()
