@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .figures import night_overview_svg
+from .neuro_figures import neurophysiology_section
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -21,6 +22,7 @@ FINDING_TITLES = {
     "benign_neonatal_sleep_myoclonus": "Benign neonatal sleep myoclonus",
     "propriospinal_myoclonus": "Propriospinal myoclonus at sleep onset",
     "cortical_myoclonus": "Cortical (epileptic) myoclonus",
+    "functional_jerks": "Functional (psychogenic) jerks",
 }
 
 _SLEEP_LABELS = [
@@ -127,4 +129,5 @@ def render_report(summary: dict, events: pd.DataFrame, hypnogram: Hypnogram | No
         notices=summary.get("warnings", []),
         findings=findings, overview_svg=svg, stage_columns=stage_columns, count_rows=count_rows,
         sleep_rows=sleep_rows, channel_rows=channel_rows, method_rows=method_rows,
+        neuro=neurophysiology_section(summary),
     )
