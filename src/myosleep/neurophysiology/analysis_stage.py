@@ -97,7 +97,8 @@ def relabels(result: NeurophysiologyResult, events: pd.DataFrame) -> tuple[Relab
         event_ids = tuple(int(ids[i]) for i in rows if int(ids[i]) >= 0)
         if not event_ids:
             continue
-        where = f"{g.n_jerks} jerks of {name}" if name != "all" else f"{g.n_jerks} jerks of several muscles"
+        where = f"{g.n_jerks} jerks of several muscles" if name in ("all", "other muscles") else \
+            f"{g.n_jerks} jerks of {name}"
         rule = (f"EEG transient {tr.latency_ms:.0f} ms before the EMG onset at {tr.channel} ({tr.polarity}, "
                 f"{tr.amplitude_uv:+.1f} uV) in the back-average of {where} (p = {tr.p_adjusted:.2g}, "
                 f"family-wise alpha {result.params.alpha:g})")

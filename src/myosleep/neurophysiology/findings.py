@@ -88,7 +88,8 @@ def cortical_finding(*, n_selected: int, n_usable: int, rejected: dict, has_eeg:
     extras = "; ".join(x for x in (
         f"Bereitschaftspotential {bp.status.replace('_', ' ')}" if bp is not None else None,
         _coherence_text(coh), bd.sentence(params) if bd is not None else None) if x)
-    where = f"{group.n_jerks} jerks of {group.name}" if group.name != "all" else f"{group.n_jerks} jerks"
+    where = {"all": f"{group.n_jerks} jerks", "other muscles": f"{group.n_jerks} jerks of the muscles with fewer "
+             f"than {params.min_jerks} each"}.get(group.name, f"{group.n_jerks} jerks of {group.name}")
     if sig_tr is None and pooled_muscles > 1:
         p_txt = f"p = {tr.p_adjusted:.2g}" if tr is not None and math.isfinite(tr.p_adjusted) else "not tested"
         return unknown("too_few_per_muscle", (

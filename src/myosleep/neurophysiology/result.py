@@ -44,12 +44,13 @@ class Band:
 
 @dataclass(frozen=True, eq=False)
 class GroupAverage:
-    """Jerk-locked average of one group of jerks (one trigger muscle, or ``"all"``).
+    """Jerk-locked average of one group of jerks (one trigger muscle, or pooled).
 
     Attributes
     ----------
     name : str
-        Trigger muscle (first EMG channel of the jerks) or ``"all"``.
+        Trigger muscle (first EMG channel of the jerks), or ``"all"`` (every jerk, when no
+        muscle has enough of its own) or ``"other muscles"`` (those without a group of their own).
     rows : ndarray of int
         Positions of the group's epochs in :attr:`NeurophysiologyResult.epochs`.
     event_index : tuple of int
@@ -125,9 +126,8 @@ class NeurophysiologyResult:
     cortical, functional : Finding
         ``cortical_myoclonus`` and ``functional_jerks``.
     covered : tuple of (str, tuple of int)
-        Per group that makes them cortical, the rows of the caller's event table to
-        relabel ``cortical_myoclonus``: a muscle's own significant average covers its
-        jerks; the pooled one ("all") only when no muscle's own is significant.
+        Per group whose average is significant (the groups are disjoint), the rows of the
+        caller's event table to relabel ``cortical_myoclonus``.
     notes : tuple of str
         What a reader must know (channels left out, hardware filters, ...).
     epochs : EpochSet

@@ -18,7 +18,7 @@ from .params import DEFAULT_PARAMS, NeuroParams
 from .result import Band, GroupAverage, NeurophysiologyResult
 from .transient import NOT_TESTED, holm, holm_levels, locate_transient, transient_null
 
-__all__ = ["jerk_locked_analysis", "DEFAULT_CLASSES"]
+__all__ = ["jerk_locked_analysis", "DEFAULT_CLASSES", "POOLED"]
 
 logger = logging.getLogger("myosleep")
 
@@ -107,16 +107,28 @@ def _binned_band(x: np.ndarray, times_s: np.ndarray, params: NeuroParams, rng: n
     return Band(centres, mean, lo, hi)
 
 
+#: Names of the pooled groups: every jerk (no muscle has enough of its own), or the jerks of the
+#: muscles without a group of their own.
+POOLED = ("all", "other muscles")
+
+
 def _groups(triggers: np.ndarray, min_jerks: int) -> list[tuple[str, np.ndarray]]:
-    """Per trigger muscle with >= ``min_jerks`` epochs; plus all epochs when that uses more."""
+    """One group per trigger muscle with >= ``min_jerks`` epochs (each muscle has its own
+    corticomuscular latency: the clinical average triggers on one muscle), then the jerks of
+    the other muscles pooled when they are >= ``min_jerks`` ("all" when no muscle has a group
+    of its own). The groups are disjoint: no jerk is tested twice."""
+    trig = triggers.astype(str)
     out = []
-    names, counts = np.unique(triggers.astype(str), return_counts=True)
+    names, counts = np.unique(trig, return_counts=True)
     for name, cnt in zip(names, counts):
         if name and cnt >= min_jerks:
-            out.append((str(name), np.flatnonzero(triggers.astype(str) == name)))
-    largest = max((r.size for _, r in out), default=0)
-    if triggers.size >= min_jerks and triggers.size > largest:
-        out.append(("all", np.arange(triggers.size)))
+            out.append((str(name), np.flatnonzero(trig == name)))
+    own = np.zeros(trig.size, dtype=bool)
+    for _, rows in out:
+        own[rows] = True
+    rest = np.flatnonzero(~own)
+    if rest.size >= min_jerks:
+        out.append((POOLED[1] if out else POOLED[0], rest))
     return out
 
 
@@ -180,17 +192,9 @@ def _wake_band(ep: EpochSet | None, rows: np.ndarray, params: NeuroParams, rng: 
 
 
 def _covered(groups: list[GroupAverage]) -> tuple[tuple[str, tuple[int, ...]], ...]:
-    """The jerks to relabel ``cortical_myoclonus``, per group that says so.
-
-    A muscle's own significant average covers its jerks; then the pooled average ("all") adds
-    none (it is carried by that muscle). When only the pooled average is significant, it is
-    the evidence there is, and it covers every jerk it holds.
-    """
-    sig = [g for g in groups if g.significant]
-    own = tuple((g.name, g.event_index) for g in sig if g.name != "all")
-    if own:
-        return own
-    return tuple((g.name, g.event_index) for g in sig)
+    """The jerks to relabel ``cortical_myoclonus``: those of every group whose average is
+    significant (the groups are disjoint), each with its group's name."""
+    return tuple((g.name, g.event_index) for g in groups if g.significant)
 
 
 def _notes(channels: list, left_out: list[str], prefilters: dict) -> list[str]:
@@ -286,11 +290,11 @@ def jerk_locked_analysis(recording: Any, events: Any, *, classes: tuple[str, ...
     sig = [g for g in groups if g.significant]
     # a muscle's own average is the clinical measure (one corticomuscular latency); the
     # pooled average of several muscles mixes their leads
-    primary = min(sig or groups, key=lambda g: (g.name == "all", _p_key(g), -g.n_jerks)) if groups else None
+    primary = min(sig or groups, key=lambda g: (g.name in POOLED, _p_key(g), -g.n_jerks)) if groups else None
     n_usable = 0 if ep is None else int(ep.usable.size)
-    # only the pooled average tested: how many muscles it mixes (their latencies differ)
+    # only a pooled average tested: how many muscles it mixes (their latencies differ)
     pooled_muscles = len({str(t) for t in jerks.trigger[ep.usable] if t}) \
-        if ep is not None and groups and all(g.name == "all" for g in groups) else 0
+        if ep is not None and groups and all(g.name in POOLED for g in groups) else 0
     cortical = cortical_finding(n_selected=int(jerks.index.size), n_usable=n_usable,
                                 rejected=dict(ep.rejected) if ep is not None else {}, has_eeg=bool(chans),
                                 group=primary, bp=bp, params=params, ruleset=ruleset, classes=classes,

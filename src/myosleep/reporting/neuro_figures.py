@@ -43,7 +43,7 @@ def verdict_sentence(stage: Mapping[str, Any], cortical: Mapping[str, Any]) -> s
     present = cortical.get("present")
     n_sel, n_use = stage.get("n_jerks_selected") or 0, stage.get("n_jerks_usable") or 0
     group = stage.get("trigger_muscle") or stage.get("primary_group")
-    of = "" if group in (None, "all") else f" of {group}"
+    of = {None: "", "all": "", "other muscles": " of several muscles"}.get(group, f" of {group}")
     if present is True:
         return (f"An EEG potential {_fmt(stage.get('lead_ms'))} ms before the jerks ({stage.get('polarity')} at "
                 f"{stage.get('channel')}, {_fmt(stage.get('amplitude_uv'), 1)} uV, in the average of "
@@ -220,7 +220,8 @@ def _caption(fig: Mapping[str, Any], stage: Mapping[str, Any]) -> str:
                 f"{str(fig.get('bereitschaftspotential', 'n/a')).replace('_', ' ')}.")
     lo, hi = fig["tested_ms"]
     tr = fig.get("transient") or {}
-    where = f"jerks of {fig['group']}" if fig["group"] != "all" else "jerks of every muscle together"
+    where = {"all": "jerks of every muscle together", "other muscles": "jerks of the muscles without an average "
+             "of their own"}.get(fig["group"], f"jerks of {fig['group']}")
     mark = (f" Dashed: the {tr.get('polarity')} potential at {tr.get('channel')}, {float(tr['lead_ms']):.0f} ms "
             f"before EMG onset (p = {float(fig.get('p_value') or 0):.2g})." if tr.get("channel") else
             " No significant potential.")
@@ -235,7 +236,8 @@ def _title(fig: Mapping[str, Any]) -> str:
         status = str(fig.get("bereitschaftspotential", "n/a")).replace("_", " ")
         return f"Jerks in wakefulness ({fig['n_jerks']}): Bereitschaftspotential {status}"
     tr = fig.get("transient") or {}
-    who = "all jerks together" if fig["group"] == "all" else f"jerks of {fig['group']}"
+    who = {"all": "jerks of every muscle together", "other muscles": "jerks of the other muscles together"}.get(
+        fig["group"], f"jerks of {fig['group']}")
     found = (f"EEG potential {float(tr['lead_ms']):.0f} ms before EMG onset at {tr.get('channel')}"
              if tr.get("channel") else "no EEG potential before EMG onset")
     return f"{fig['n_jerks']} {who}: {found}"
