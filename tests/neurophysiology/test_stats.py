@@ -19,6 +19,14 @@ from myosleep.neurophysiology.transient import (
 )
 
 
+def test_least_lead_by_muscle():
+    """The fastest corticomuscular conduction to the trigger muscles bounds the lead (MEP latencies)."""
+    p = DEFAULT_PARAMS
+    assert p.min_lead_ms({"chin"}) == 8.0 and p.min_lead_ms({"arm"}) == 10.0 and p.min_lead_ms({"leg"}) == 18.0
+    assert p.min_lead_ms({"leg", "arm"}) == 10.0 and p.min_lead_ms({"unknown", "leg"}) == 8.0
+    assert p.min_lead_ms(set()) == 8.0
+
+
 def test_holm():
     # Holm (1979): sorted p 0.001, 0.01, 0.03, 0.04 with m = 4 -> 0.004, 0.03, 0.06, 0.06
     p = np.array([0.03, 0.001, 0.04, 0.01])
@@ -53,7 +61,7 @@ def test_sequential_stop():
 
 def _null(t_obs: np.ndarray, null: np.ndarray) -> TransientNull:
     times = np.arange(-25, 0) / 256.0
-    return TransientNull(t_obs, null, t_obs.copy(), times, times <= -0.008 + 1e-9, ("C3", "C4"))
+    return TransientNull(t_obs, null, t_obs.copy(), times, times <= -0.008 + 1e-9, ("C3", "C4"), 8.0)
 
 
 def test_locate_transient():

@@ -98,13 +98,18 @@ class NeuroParams:
         origin (sensitivity 100 %, specificity 89.5 %), >= 100 ms argues against it
         (van der Veen et al. 2024; Latorre et al., Clin Neurophysiol 2023: cortical
         myoclonus bursts are < 50-100 ms).
-    min_conduction_ms : float
+    min_conduction_ms, arm_min_conduction_ms, leg_min_conduction_ms : float
         Shortest corticomuscular conduction time a transient can lead a jerk by: motor
         potentials evoked by transcranial stimulation begin ~8-10 ms after the stimulus in
-        facial muscles, the closest to the cortex (Cruccu et al. 1990), ~20 ms in hand and
-        ~30 ms in leg muscles. A "transient" peaking closer to EMG onset than 8 ms is the
-        onset of the jerk itself (or an onset error), not its cortical cause; the samples of
-        the last 8 ms are not tested (they would only add chances to the maximum).
+        facial muscles, the closest to the cortex (Cruccu et al. 1990); ~11-13 ms in the
+        fastest arm muscles (biceps, deltoid; ~20 ms in hand muscles) and ~18-22 ms in the
+        fastest leg muscles (quadriceps; ~28-30 ms in tibialis anterior) (normal MEP
+        latencies: Chen et al., Clin Neurophysiol 2008; Rossini et al., Clin Neurophysiol
+        2015). A "transient" peaking closer to the EMG onset than the fastest conduction to
+        the trigger muscle's region (8 ms for chin, axial or unknown muscles, 10 ms for an
+        arm, 18 ms for a leg) is the jerk's own onset, another component of the potential or
+        an onset error, not its cortical cause; those last samples are not tested (they
+        would only add chances to the maximum). A pooled group takes the least of its muscles'.
     """
 
     tmin_s: float = -2.5
@@ -128,9 +133,18 @@ class NeuroParams:
     cortical_burst_max_ms: float = 45.0
     noncortical_burst_min_ms: float = 100.0
     min_conduction_ms: float = 8.0
+    arm_min_conduction_ms: float = 10.0
+    leg_min_conduction_ms: float = 18.0
     min_eeg_sfreq_hz: float = 200.0
     display_bin_s: float = 0.020
     display_zoom_s: tuple[float, float] = (-0.200, 0.100)
+
+
+    def min_lead_ms(self, roles: set[str]) -> float:
+        """The least lead (ms) a cortical transient can have over jerks of muscles of these
+        roles (``"arm"``, ``"leg"``, ...; an unknown or other role: ``min_conduction_ms``)."""
+        by_role = {"arm": self.arm_min_conduction_ms, "leg": self.leg_min_conduction_ms}
+        return min((by_role.get(r, self.min_conduction_ms) for r in roles), default=self.min_conduction_ms)
 
 
 DEFAULT_PARAMS = NeuroParams()

@@ -63,6 +63,9 @@ class GroupAverage:
         by Holm's step (alpha / (m - rank)); NaN when not tested.
     transient, coherence, bursts
         The group's tests.
+    min_lead_ms : float
+        The least lead a cortical transient can have over these jerks (the fastest
+        corticomuscular conduction to their muscles): the samples tested end there.
     """
 
     name: str
@@ -73,6 +76,7 @@ class GroupAverage:
     transient: TransientResult
     coherence: CoherenceResult
     bursts: BurstDurationResult
+    min_lead_ms: float = 8.0
 
     @property
     def n_jerks(self) -> int:
@@ -95,7 +99,7 @@ class GroupAverage:
         return self.transient.channel is not None
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "n_jerks": self.n_jerks, "holm_level": self.level,
+        return {"name": self.name, "n_jerks": self.n_jerks, "holm_level": self.level, "min_lead_ms": self.min_lead_ms,
                 "significant": self.significant, "transient": self.transient.to_dict(),
                 "coherence": self.coherence.to_dict(), "bursts": self.bursts.to_dict()}
 
@@ -209,7 +213,7 @@ class NeurophysiologyResult:
             "eeg_channels": list(self.channels), "sfreq_hz": self.sfreq, "classes": self.classes,
             "n_jerks_selected": self.n_selected, "n_jerks_usable": self.n_usable, "epochs_rejected": self.rejected,
             "epoch_s": [p.tmin_s, p.tmax_s], "baseline_s": list(p.baseline_s),
-            "transient_window_s": list(p.transient_window_s), "tested_until_ms": -p.min_conduction_ms,
+            "transient_window_s": list(p.transient_window_s),
             "min_jerks": p.min_jerks, "min_eeg_sfreq_hz": p.min_eeg_sfreq_hz,
             "multiple_comparisons": "t-max permutation over channels and samples (jittered onsets), "
                                     "Holm over groups",
@@ -238,7 +242,7 @@ class NeurophysiologyResult:
                         "p_value": tr.p_adjusted, "sfreq_hz": self.sfreq,
                         "transient": {"channel": tr.channel, "lead_ms": tr.latency_ms, "polarity": tr.polarity,
                                       "amplitude_uv": tr.amplitude_uv},
-                        "tested_ms": [1000.0 * p.transient_window_s[0], -p.min_conduction_ms],
+                        "tested_ms": [1000.0 * p.transient_window_s[0], -g.min_lead_ms],
                         "average": g.average.to_dict(self.channels, start_s=p.display_zoom_s[0],
                                                      stop_s=p.display_zoom_s[1])})
         if self.wake_average is not None:

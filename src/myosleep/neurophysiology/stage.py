@@ -160,7 +160,9 @@ def _average_groups(recording: Any, ep: EpochSet, jerks: Any, params: NeuroParam
         return []
     base = (ep.times_s >= params.baseline_s[0] - 1e-9) & (ep.times_s < params.baseline_s[1] - 1e-9)
     spectra = jerk_spectra(recording, ep, trig, params)
-    nulls = [transient_null(ep, rows, params=params, rng=rng) if test else None for _, rows in plan]
+    leads = [params.min_lead_ms(_roles(recording, trig[rows])) for _, rows in plan]
+    nulls = [transient_null(ep, rows, params=params, rng=rng, min_lead_ms=lead) if test else None
+             for (_, rows), lead in zip(plan, leads)]
     p_raw = np.array([nl.p_value if nl is not None else np.nan for nl in nulls])
     tested = np.isfinite(p_raw)
     p_adj = np.full(p_raw.size, np.nan)
@@ -169,7 +171,7 @@ def _average_groups(recording: Any, ep: EpochSet, jerks: Any, params: NeuroParam
         p_adj[tested] = holm(p_raw[tested])
         levels[tested] = holm_levels(p_raw[tested], params.alpha)
     out = []
-    for (name, rows), nl, pa, lv in zip(plan, nulls, p_adj, levels):
+    for (name, rows), nl, pa, lv, lead in zip(plan, nulls, p_adj, levels, leads):
         x = ep.data_uv[rows]
         x = x - x[:, :, base].mean(axis=2, keepdims=True)
         band = _band(x, ep.times_s, params, rng, band_window_s)
@@ -178,8 +180,14 @@ def _average_groups(recording: Any, ep: EpochSet, jerks: Any, params: NeuroParam
         coh = eeg_emg_coherence(spectra, rows, channels=ep.channels, params=params)
         bd = burst_duration_test(jerks.burst_ms[ep.usable[rows]], params=params)
         out.append(GroupAverage(name, rows, tuple(int(i) for i in jerks.index[ep.usable[rows]]), band,
-                                float(lv), tr, coh, bd))
+                                float(lv), tr, coh, bd, lead))
     return out
+
+
+def _roles(recording: Any, triggers: np.ndarray) -> set[str]:
+    """Roles of the trigger muscles (``"unknown"`` for a label the recording does not hold)."""
+    labels = set(recording.labels)
+    return {recording.channel(t).role.value if t in labels else "unknown" for t in {str(x) for x in triggers}}
 
 
 def _wake_band(ep: EpochSet | None, rows: np.ndarray, params: NeuroParams, rng: np.random.Generator) -> Band | None:

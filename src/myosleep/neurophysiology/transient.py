@@ -22,11 +22,12 @@ Samples whose |t| exceeds the null's 1 - alpha quantile are significant; their
 contiguous runs of one sign are the reported "clusters". (MNE's cluster tests permute
 signs only, a null of "zero mean", not of jittered onsets.)
 
-Which samples are tested: those of the window at least ``min_conduction_ms`` (8 ms) before EMG
-onset. A cortical discharge cannot lead its jerk by less than the shortest corticomuscular
-conduction time, so the samples of the last 8 ms would only add chances to the maximum; a
-run of significant samples may continue into them, and when its peak lies there it is the
-jerk's own onset, not its cause.
+Which samples are tested: those of the window at least the shortest corticomuscular conduction
+time to the group's muscles before EMG onset (8 ms; 10 ms for arm and 18 ms for leg muscles:
+:class:`~.params.NeuroParams`). A cortical discharge cannot lead its jerk by less, so those last
+samples would only add chances to the maximum; a run of significant samples may continue into
+them, and when its peak lies there it is the jerk's own onset (or the potential's later
+component), not its cause.
 
 Two phases, so that several groups of jerks (one per trigger muscle, and all together) are
 corrected by Holm's step-down procedure (Holm, Scand J Stat 1979; uniformly more powerful
@@ -239,8 +240,10 @@ class TransientNull:
     times_s : ndarray
         Times of the window's samples relative to EMG onset, s.
     tested : ndarray of bool
-        Samples of the window the statistic covers (>= ``min_conduction_ms`` before onset).
+        Samples of the window the statistic covers (>= ``min_lead_ms`` before onset).
     channels : tuple of str
+    min_lead_ms : float
+        The least lead a cortical transient can have over these jerks (ms).
     """
 
     t_obs: np.ndarray
@@ -249,6 +252,7 @@ class TransientNull:
     times_s: np.ndarray
     tested: np.ndarray
     channels: tuple[str, ...]
+    min_lead_ms: float
 
     def p_of(self, t_abs: float) -> float:
         """Permutation p-value of a max |t| (Phipson & Smyth 2010: (1 + exceedances) / (1 + draws))."""
@@ -264,15 +268,16 @@ class TransientNull:
         return self.p_of(self.t_max)
 
 
-def transient_null(ep: EpochSet, rows: np.ndarray, *, params: NeuroParams,
-                   rng: np.random.Generator) -> TransientNull | None:
-    """Observed t and its jittered-onset null for the epochs ``rows`` of ``ep`` (None below 3 jerks)."""
+def transient_null(ep: EpochSet, rows: np.ndarray, *, params: NeuroParams, rng: np.random.Generator,
+                   min_lead_ms: float) -> TransientNull | None:
+    """Observed t and its jittered-onset null for the epochs ``rows`` of ``ep`` over the samples
+    at least ``min_lead_ms`` before EMG onset (None below 3 jerks)."""
     x = ep.data_uv[rows]
     n = x.shape[0]
     if n < 3:
         return None
     a, t_win = detrended_window(x, ep.times_s, None, params)
-    tested = t_win <= -params.min_conduction_ms / 1000.0 + 1e-9
+    tested = t_win <= -min_lead_ms / 1000.0 + 1e-9
     segs = [a[:, tested]]
     for _ in range(N_JITTER):
         shift = np.round(rng.uniform(params.jitter_s[0], params.jitter_s[1], n) * ep.sfreq).astype(np.int64)
@@ -281,7 +286,7 @@ def transient_null(ep: EpochSet, rows: np.ndarray, *, params: NeuroParams,
     t_obs = _t_values(a)
     t_max = float(np.abs(t_obs[tested]).max()) if tested.any() else 0.0
     null = _null_max_t(s_all.reshape(n * (N_JITTER + 1), -1), n, params.n_permutations, rng, t_max)
-    return TransientNull(t_obs, null, a.mean(axis=0), t_win, tested, ep.channels)
+    return TransientNull(t_obs, null, a.mean(axis=0), t_win, tested, ep.channels, float(min_lead_ms))
 
 
 def holm(p_values: np.ndarray) -> np.ndarray:
@@ -336,7 +341,7 @@ def locate_transient(nl: TransientNull | None, *, level: float, p_adjusted: floa
                            float("nan"), public)
     # a peak closer to EMG onset than the shortest corticomuscular conduction time is the
     # jerk's own onset (or an onset error), not its cortical cause
-    sig = [c for c in found if c["p_value"] <= level and -c["peak_ms"] >= params.min_conduction_ms]
+    sig = [c for c in found if c["p_value"] <= level and -c["peak_ms"] >= nl.min_lead_ms]
     if not sig:
         return none
     # the earliest peak of the significant time-locked complex gives the corticomuscular lead
