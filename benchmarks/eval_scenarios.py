@@ -101,7 +101,9 @@ def main() -> None:
                 print(f"| {sc} | FAILED: {type(exc).__name__}: {str(exc)[:120]} | | | | | | |", flush=True)
                 continue
             f1 = ", ".join(f"{c} {v:.2f} ({n})" for c, (v, n) in r["f1"].items())
-            print(f"| {sc} | {f1} | {r['plms_got']:.1f} / {r['plms_true']:.1f} | {', '.join(r['findings_present']) or '-'} "
+            # no PLMS index over < 2 h of sleep (issue 9): shown as n/a
+            got = "n/a" if r["plms_got"] is None else f"{r['plms_got']:.1f}"
+            print(f"| {sc} | {f1} | {got} / {r['plms_true']:.1f} | {', '.join(r['findings_present']) or '-'} "
                   f"| {'yes' if r['findings_ok'] else 'NO'} | {r['non_benign_per_h']:.2f} | {r['myoclonic_jerk_per_h']:.1f} "
                   f"| {r['seconds']:.0f} |", flush=True)
 

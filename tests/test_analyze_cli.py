@@ -47,11 +47,19 @@ def night(tmp_path_factory) -> Path:
     return d
 
 
-def test_analyze_writes_the_three_contract_files(night, tmp_path):
+def test_analyze_writes_the_contract_files(night, tmp_path):
     out = tmp_path / "out"
     assert cli.main(["analyze", str(night / "n.edf"), "--hypnogram", str(night / "n.hypnogram.tsv"),
                      "--age", "45", "--out", str(out)]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["events.tsv", "report.html", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["annotations.edf", "events.json", "events.tsv", "hypnogram.tsv", "report.html",
+                                                     "summary.json"]
+    # hypnogram.tsv: the stages used, read back with their source (the scored file here)
+    from myosleep.context.hypnogram_file import read_used_hypnogram
+    from myosleep.io import read_hypnogram
+
+    used, given = read_used_hypnogram(out / "hypnogram.tsv"), read_hypnogram(night / "n.hypnogram.tsv")
+    assert used.source == "file:n.hypnogram.tsv" and used.labels == given.labels
+    assert (used.epoch_s, used.start_s) == (given.epoch_s, given.start_s)
     ev = pd.read_csv(out / "events.tsv", sep="\t", keep_default_na=False)
     assert list(ev.columns[:6]) == ["onset", "duration", "trial_type", "channel", "stage", "peak_amplitude_uv"]
     assert set(ev["trial_type"]) <= {t.value for t in TrialType}
@@ -74,7 +82,9 @@ def test_analyze_writes_the_three_contract_files(night, tmp_path):
     cortical = next(f for f in s["findings"] if f["code"] == "cortical_myoclonus")
     assert {"lead_ms", "n_jerks"} <= set(cortical["values"])
     plm = next(f for f in s["findings"] if f["code"] == "periodic_limb_movements")
-    assert plm["present"] is True  # the PLMD night has a PLMS index far above 15/h
+    # 45 min hold < 2 h of sleep: no PLMS index, the finding cannot be assessed (issue 9, defect 1)
+    assert plm["present"] is None and plm["values"]["below_minimum"] == ["tst_h"]
+    assert s["warning_details"][0]["code"] == "short_recording"
     html = (out / "report.html").read_text()
     assert "Periodic limb movements in sleep" in html and "Decision support, not a diagnosis" in html
 

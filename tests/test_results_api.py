@@ -63,7 +63,9 @@ def test_compact_reprs(analysis):
         text = repr(obj)
         assert len(text) < 400 and "\n" not in text, text
     assert "leg_movement" in repr(analysis.classification)
-    assert "periodic_limb_movements" in repr(analysis)
+    # the 0.5-h night holds < 2 h of sleep: no finding can be claimed (issue 9, defect 1)
+    assert "findings present: none" in repr(analysis)
+    assert "periodic_limb_movements n/a" in repr(analysis.classification)
 
 
 def test_analysis_holds_events_and_summary(analysis):

@@ -103,8 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="scored arousals and respiratory events (EDF+ annotations, NSRR/Profusion XML, "
                         "SOMNOmedics export): arousal marking and the PLM respiratory exclusion")
     p.add_argument("--age", default=None, help="age: years (34) or with unit (18d, 6w, 4mo, 34y)")
-    p.add_argument("--rules", default="aasm", metavar="{aasm,wasm2016}",
+    p.add_argument("--rules", default=None, metavar="{aasm,wasm2016}",
                    help="leg-movement ruleset: aasm (default) or wasm2016")
+    p.add_argument("--events-from", default=None, metavar="REVIEWED",
+                   help="recompute the findings from the events of a review (DIR/events.reviewed.tsv of "
+                        "myosleep review DIR) with the analysis' stages, ruleset and age; "
+                        "--out defaults to DIR/reviewed")
     p.add_argument("--out", default=None, help="output directory (default: RECORDING stem + '-myosleep')")
     _add_channels(p)
 
@@ -178,7 +182,12 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from .classification.rules import get_ruleset
     from .pipeline import analyze_to_dir
 
-    channels, age, rules = parse_channel_overrides(args.channels), parse_age(args.age), get_ruleset(args.rules)
+    if args.events_from is not None:  # the findings of a review (myosleep.review.command)
+        from .review.command import run_events_from
+
+        return run_events_from(args)
+    channels, age = parse_channel_overrides(args.channels), parse_age(args.age)
+    rules = get_ruleset(args.rules or "aasm")
     out = Path(args.out) if args.out else _default_out(args.recording)
     hypnogram = args.hypnogram
     if args.hypnogram_convention is not None or args.hypnogram_epoch is not None:

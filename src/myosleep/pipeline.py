@@ -40,13 +40,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from .detection import DetectionResult
     from .io.hypnogram_model import Hypnogram
     from .io.recording import Recording
+    from .reporting.evidence import Evidence
 
 __all__ = ["OUTPUT_FILES", "STAGES", "Analysis", "analyze", "analyze_to_dir", "detect_to_dir"]
 
 logger = logging.getLogger("myosleep")
 
-#: Files :meth:`Analysis.write` writes, in order.
-OUTPUT_FILES = ("events.tsv", "summary.json", "report.html")
+#: Files :meth:`Analysis.write` writes, in order (batch's resume logic checks them all;
+#: hypnogram.tsv: the stages used, whatever their source).
+OUTPUT_FILES = ("events.tsv", "summary.json", "report.html", "annotations.edf", "events.json", "hypnogram.tsv")
 
 #: Stages run after classification, in order (each may relabel events and set findings; see
 #: :mod:`myosleep.classification.stages`): jerk-locked EEG back-averaging
@@ -60,7 +62,8 @@ class Analysis:
     Attributes
     ----------
     events : pandas.DataFrame
-        events.tsv rows (:data:`myosleep.schema.EVENTS`), after every stage.
+        events.tsv rows (:data:`myosleep.schema.EVENTS`), after every stage; of
+        ``analyze --events-from``: :data:`myosleep.schema.REVIEWED_EVENTS` rows.
     summary : dict
         summary.json.
     detection : DetectionResult
@@ -69,6 +72,10 @@ class Analysis:
         After the stages (its events are :attr:`events`).
     stage_values : Mapping
         The numbers each stage after classification measured, by stage name.
+    evidence : Evidence | None
+        What report.html shows of the signals (example events, transitions) and the
+        recording's header fields, read while the recording was open; None: the report
+        shows no signal and annotations.edf has no start date.
     """
 
     events: pd.DataFrame
@@ -77,6 +84,7 @@ class Analysis:
     context: SleepContext
     classification: Classification
     stage_values: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    evidence: Evidence | None = None
 
     @property
     def hypnogram(self) -> Hypnogram:
@@ -100,21 +108,35 @@ class Analysis:
         return self.classification.plot_events(ax, duration_s=self.detection.duration_s)
 
     def write(self, out_dir: str | os.PathLike[str]) -> list[Path]:
-        """Write events.tsv, summary.json and report.html into ``out_dir`` (created when needed).
+        """Write :data:`OUTPUT_FILES` into ``out_dir`` (created when needed).
 
-        The three files are written to temporary names and renamed into place only when all
-        three exist, so a failure leaves nothing half-written.
+        events.tsv, summary.json, report.html, annotations.edf (EDF+ annotations, one per
+        events.tsv row, the recording's start: :func:`myosleep.io.export_edf.write_annotations_edf`),
+        events.json (the BIDS sidecar of events.tsv, from :mod:`myosleep.schema`) and
+        hypnogram.tsv (the stages used, whatever their source).  Every file is written to a
+        temporary name and renamed into place only when all exist, so a failure leaves nothing
+        half-written.
         """
         from ._atomic import write_files
+        from .context.hypnogram_file import hypnogram_text
+        from .io.export_bids import write_events_sidecar
+        from .io.export_edf import write_annotations_edf
         from .reporting.html import render_report
         from .reporting.summary import to_json_text
-        from .schema import EVENTS
+        from .schema import events_table
 
+        header = self.evidence.header if self.evidence is not None else None
+        table = events_table(self.events)
         return write_files(out_dir, {
-            OUTPUT_FILES[0]: lambda p: EVENTS.write(self.events, p),
+            OUTPUT_FILES[0]: lambda p: table.write(self.events, p),
             OUTPUT_FILES[1]: lambda p: p.write_text(to_json_text(self.summary), encoding="utf-8"),
-            OUTPUT_FILES[2]: lambda p: p.write_text(render_report(self.summary, self.events, self.hypnogram),
-                                                    encoding="utf-8"),
+            OUTPUT_FILES[2]: lambda p: p.write_text(render_report(self.summary, self.events, self.hypnogram,
+                                                                  evidence=self.evidence), encoding="utf-8"),
+            OUTPUT_FILES[3]: lambda p: write_annotations_edf(
+                _as_in_events_tsv(self.events), p, start_datetime=header.edf_start if header else None,
+                patient=header.edf_patient if header else None),
+            OUTPUT_FILES[4]: lambda p: write_events_sidecar(table.columns, p, columns=table.names),
+            OUTPUT_FILES[5]: lambda p: p.write_text(hypnogram_text(self.context), encoding="utf-8"),
         })
 
     def __repr__(self) -> str:
@@ -125,6 +147,14 @@ class Analysis:
         return (f"<Analysis {name}: {len(self.events)} events, "
                 f"hypnogram {self.context.hypnogram_source}, rules {self.classification.rules.name}; "
                 f"findings present: {', '.join(present) if present else 'none'}>")
+
+
+def _as_in_events_tsv(events: pd.DataFrame) -> pd.DataFrame:
+    """Onsets and durations as events.tsv holds them (0.1 ms), so annotations.edf has the same rows."""
+    from .schema import EVENTS
+
+    return events.assign(**{c: [float(f"{v:.{EVENTS.column(c).decimals}f}") for v in events[c]]
+                            for c in ("onset", "duration")})
 
 
 class _Run:
@@ -261,6 +291,7 @@ def _analyze(recording: str | os.PathLike[str] | Recording | mne.io.BaseRaw, *,
              stages: Sequence[AnalysisStage] | None, out_dir: str | os.PathLike[str] | None) -> Analysis:
     from .classification import classify, run_stages
     from .context import build_context, read_inputs
+    from .reporting.evidence import extract_evidence
     from .reporting.summary import build_summary
 
     run = _Run(progress=progress, out_dir=out_dir)
@@ -277,13 +308,15 @@ def _analyze(recording: str | os.PathLike[str] | Recording | mne.io.BaseRaw, *,
             todo = STAGES if stages is None else tuple(stages)
             with run.step(f"running {', '.join(s.name for s in todo)}", "stages_s" if todo else None):
                 classification, values = run_stages(todo, rec, detection, context, classification)
+            with run.step("reading example events for the report", "evidence_s"):
+                evidence = extract_evidence(rec, detection, context, classification)
             run.timings["total_s"] = time.perf_counter() - run.t0
             summary = build_summary(rec, detection, context, classification, age=age_obj, timings=run.timings,
                                     stages=values)
     finally:
         run.close()
     return Analysis(events=classification.events, summary=summary, detection=detection, context=context,
-                    classification=classification, stage_values=values)
+                    classification=classification, stage_values=values, evidence=evidence)
 
 
 def analyze_to_dir(recording: str | os.PathLike[str], *, out_dir: str | os.PathLike[str],
@@ -291,7 +324,7 @@ def analyze_to_dir(recording: str | os.PathLike[str], *, out_dir: str | os.PathL
                    rules: str = "aasm", channels: Mapping[str, Sequence[str]] | None = None,
                    scored_events: pd.DataFrame | str | os.PathLike[str] | None = None,
                    progress: bool = False) -> list[Path]:
-    """Run :func:`analyze` and write its three files into ``out_dir``; return their paths.
+    """Run :func:`analyze` and write its files (:data:`OUTPUT_FILES`) into ``out_dir``; return their paths.
 
     ``out_dir`` is checked first but created only once the analysis has succeeded.
     """

@@ -1,7 +1,8 @@
 """Every output table of myosleep, column by column: name, dtype, unit, description, levels.
 
-One :class:`Table` per table (:data:`EVENTS` = events.tsv, :data:`BURSTS`, :data:`MOTOR_EVENTS`,
-:data:`MEMBERS`, :data:`ARTEFACTS`, :data:`LEG_MOVEMENTS`).  The tables in memory (pandas
+One :class:`Table` per table (:data:`EVENTS` = events.tsv, :data:`REVIEWED_EVENTS` = events.tsv of
+``analyze --events-from``, :data:`BURSTS`, :data:`MOTOR_EVENTS`, :data:`MEMBERS`, :data:`ARTEFACTS`,
+:data:`LEG_MOVEMENTS`).  The tables in memory (pandas
 DataFrames of the result objects) have exactly these columns, in this order, with one name per
 quantity and its unit in the name.  Lists stay lists in memory (tuples of channel labels, of
 regions, of burst ids); strings are made only when a TSV is written (:meth:`Table.write`):
@@ -43,10 +44,12 @@ __all__ = [
     "LIST_DELIMITER",
     "MEMBERS",
     "MOTOR_EVENTS",
+    "REVIEWED_EVENTS",
     "TABLES",
     "Column",
     "Table",
     "column_metadata",
+    "events_table",
     "join_list",
     "list_items",
     "split_list",
@@ -406,6 +409,21 @@ EVENTS = Table("events", "events.tsv", "One classified motor event or leg moveme
     _EVENT_ID,
 ), sort_by=("onset", "duration"))
 
+#: Review status of an event of :data:`REVIEWED_EVENTS` (``myosleep review``; rejected events are no events).
+REVIEW_STATUSES = {"unreviewed": "detected, not looked at by the reviewer",
+                   "accepted": "detected, event and class confirmed by the reviewer",
+                   "relabelled": "detected, of another class than detected: trial_type is the reviewer's",
+                   "added": "missed by the detector, marked by the reviewer (no detector measured it)"}
+
+#: events.tsv of ``myosleep analyze --events-from events.reviewed.tsv``: the reviewed events (those not
+#: rejected), the columns of :data:`EVENTS`, then where each comes from in the review.
+REVIEWED_EVENTS = Table("reviewed_events", "events.tsv", "One reviewed event (myosleep review), not rejected.", (
+    *EVENTS.columns,
+    _c("review_id", "str", None, "The event in events.reviewed.tsv and review_log.jsonl: d<N> for row N "
+       "(from 0) of the reviewed analysis' events.tsv, a<N> for the N-th event the reviewer added."),
+    _c("review_status", "category", None, "What the reviewer did with the event.", levels=REVIEW_STATUSES),
+), sort_by=("onset", "duration"))
+
 #: bursts.tsv: one row per EMG burst (or accelerometer jerk) found by detection.
 BURSTS = Table("bursts", "bursts.tsv", "One EMG burst or accelerometer jerk on one channel.", (
     _ONSET, _DURATION,
@@ -480,7 +498,8 @@ LEG_MOVEMENTS = Table("leg_movements", None, "One (possibly bilateral) leg movem
 ))
 
 #: Every table by name.
-TABLES: dict[str, Table] = {t.name: t for t in (EVENTS, BURSTS, MOTOR_EVENTS, MEMBERS, ARTEFACTS, LEG_MOVEMENTS)}
+TABLES: dict[str, Table] = {t.name: t for t in (EVENTS, REVIEWED_EVENTS, BURSTS, MOTOR_EVENTS, MEMBERS, ARTEFACTS,
+                                                LEG_MOVEMENTS)}
 
 
 def column_metadata(table: str | Table) -> dict[str, dict[str, object]]:
@@ -501,3 +520,9 @@ def column_metadata(table: str | Table) -> dict[str, dict[str, object]]:
     if table not in TABLES:
         raise ParameterError(f"unknown table {table!r}; tables are {', '.join(TABLES)}", where="table")
     return TABLES[table].metadata()
+
+
+def events_table(events: pd.DataFrame) -> Table:
+    """The table an analysis' events are written as: :data:`REVIEWED_EVENTS` when they carry the
+    review columns (``analyze --events-from``), else :data:`EVENTS`."""
+    return REVIEWED_EVENTS if "review_status" in events.columns else EVENTS

@@ -11,6 +11,7 @@ import pandas as pd
 from myosleep.batch import run_batch
 from myosleep.batch.night import MANIFEST, run_night
 from myosleep.batch.run import BatchResult
+from myosleep.pipeline import OUTPUT_FILES
 
 
 def _mtimes(root):
@@ -33,7 +34,8 @@ def test_second_run_redoes_nothing_and_a_changed_input_redoes_its_night(six_nigh
     first = run_batch([str(src / "*.edf")], out_dir=out, workers=1)
     assert (first.n_done, first.n_skipped, first.n_bad_input) == (2, 0, 1)
     before = _mtimes(out)
-    assert len(before) == 2 * 4 + 1  # 2 x (events, summary, report, batch.json) + the corrupt night's batch.json
+    # 2 x (the files analyze writes + batch.json) + the corrupt night's batch.json
+    assert len(before) == 2 * (len(OUTPUT_FILES) + 1) + 1
 
     second = run_batch([str(src / "*.edf")], out_dir=out, workers=1)
     assert (second.n_done, second.n_skipped, second.n_bad_input, second.n_unexpected) == (0, 2, 1, 0)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from myosleep.classification import AASM, EVENT_COLUMNS, STEPS, WASM2016, classify, score_events
+from myosleep.classification import EVENT_COLUMNS, STEPS, WASM2016, classify, score_events
 from myosleep.detection import DetectionResult
 from myosleep.errors import ParameterError
 from myosleep.vocab import FindingCode
@@ -85,15 +85,21 @@ def test_plm_without_leg_channel_cannot_be_assessed(night_stages):
 
 
 def test_sleep_starts_finding(night_stages):
-    ctx = make_context(night_stages)
+    # two wake-to-sleep transitions: at 600 s and, after 1 min awake, at 2460 s
+    two_onsets = night_stages[:80] + [0] * 2 + [1] * 4 + night_stages[86:]
+    ctx = make_context(two_onsets)
     rows = [motor_event(600.0 + 20 * k, channels=LEG2[0], roles=LEG2[1], burst_s=0.12, latencies_ms=[0, 10, 20])
             for k in range(4)]
     c = classify(detection(rows), ctx)
     f = c.finding("sleep_starts")
     assert f.present is True and f.values["n_hypnic_jerks"] == 4
-    assert f.values["hypnic_jerks_by_transition"] == [4]
+    assert f.values["hypnic_jerks_by_transition"] == [4, 0]
     one = classify(detection(rows[:1]), ctx).finding("sleep_starts")
     assert one.present is False and one.values["n_hypnic_jerks"] == 1
+    # one transition: a rate per transition from a single sleep onset is not assessed
+    single = classify(detection(rows), make_context(night_stages)).finding("sleep_starts")
+    assert single.present is None and "1 wake-to-sleep transition(s), fewer than the 2 required" in single.evidence
+    assert single.values["below_minimum"] == ["wake_to_sleep_transitions"]
 
 
 def test_excessive_fragmentary_myoclonus(night_stages):
@@ -168,11 +174,13 @@ def test_neonatal_clusters_age_aware():
 def test_propriospinal_velocity_and_without_axial(night_stages):
     ctx = make_context(night_stages)
     roles = [(c, "axial") for c in ("EMG RectAbd", "EMG Paraspinal T6", "EMG Quadriceps", "EMG SCM")]
-    # origin rectus abdominis (T10, 30.5 cm); paraspinal T6 (21.7 cm) 8.8 cm rostral at 5 m/s = 17.6 ms;
-    # quadriceps (L3, 38.5 cm) 8 cm caudal = 16 ms; SCM (C2, 1.8 cm) 28.7 cm = 57.4 ms
-    chans = ("EMG RectAbd", "EMG Quadriceps", "EMG Paraspinal T6", "EMG SCM")
+    # origin rectus abdominis (T10, 30.5 cm; motor nerve 30 cm: 5.45 ms at 55 m/s); at 5 m/s along
+    # the cord: quadriceps (L3, 38.5 cm; 40 cm: 7.27 ms) 8 cm = 16 ms -> 16 + 7.27 - 5.45 = 17.82 ms;
+    # paraspinal T6 (21.7 cm; 7 cm: 1.27 ms) 8.8 cm = 17.6 ms -> 13.42 ms; SCM (C2, 1.8 cm; 11.5 cm:
+    # 2.09 ms) 28.7 cm = 57.4 ms -> 54.04 ms
+    chans = ("EMG RectAbd", "EMG Paraspinal T6", "EMG Quadriceps", "EMG SCM")
     rows = [motor_event(300.0 + 30 * k, channels=chans, roles=("axial",) * 4, burst_s=0.3,
-                        latencies_ms=[0, 16.0, 17.6, 57.4], event_id=k) for k in range(4)]
+                        latencies_ms=[0, 13.418, 17.818, 54.036], event_id=k) for k in range(4)]
     c = classify(detection(rows, channels=roles), ctx)
     ps = c.events[c.events["trial_type"] == "propriospinal_myoclonus"]
     assert len(ps) == 4 and ps["velocity_m_s"].to_numpy() == pytest.approx(5.0, abs=0.01)

@@ -26,10 +26,13 @@ def test_propagation_velocity_exact():
     def rec(*pairs):  # (label, latency ms) in recruitment order; the chin is a chin, the others axial
         return [(lab, "chin" if lab == "Chin" else "axial", ms) for lab, ms in pairs]
 
-    # from T10 (30.5 cm): quadriceps L3 (38.5 cm) 8 cm at 20 ms = 4 m/s; SCM C2 (1.8 cm) 28.7 cm at 71.75 ms = 4 m/s
-    v, n, direction = propagation_velocity(rec(("RectAbd", 0), ("Quadriceps", 20), ("SCM", 71.75), ("Chin", 80)),
-                                           rules=AASM)
-    assert v == pytest.approx(4.0) and n == 3 and direction == "both"
+    # Each EMG onset = when its segment fires + its motor nerve at 55 m/s.  From rectus abdominis
+    # (T10, 30.5 cm; nerve 30 cm: 5.45 ms): quadriceps (L3, 38.5 cm; 40 cm: 7.27 ms) 8 cm at
+    # 4 m/s = 20 ms -> onset 20 + 7.27 - 5.45 = 21.82 ms; SCM (C2, 1.8 cm; 11.5 cm: 2.09 ms)
+    # 28.7 cm = 71.75 ms -> 71.75 + 2.09 - 5.45 = 68.39 ms
+    v, n, direction = propagation_velocity(rec(("RectAbd", 0), ("Quadriceps", 21.818), ("SCM", 68.386),
+                                               ("Chin", 80)), rules=AASM)
+    assert v == pytest.approx(4.0, rel=1e-3) and n == 3 and direction == "both"
     # not axial first -> no velocity
     assert np.isnan(propagation_velocity(rec(("Chin", 0), ("RectAbd", 20), ("SCM", 40)), rules=AASM)[0])
     # only one other muscle: no velocity (a single pair proves no propagation)

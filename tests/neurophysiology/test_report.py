@@ -86,12 +86,16 @@ def _events():
 
 @pytest.mark.slow
 def test_block_is_self_contained_and_renders(cortical_summary, chromium, tmp_path):  # noqa: F811
-    """No script, no event handler, nothing fetched: the page reads the same with JavaScript
-    off; headless Chromium renders the block."""
+    """The block has no script and no event handler, and the page fetches nothing: the block
+    reads the same with JavaScript off (the page's one script is the evidence figures' zoom);
+    headless Chromium renders the block."""
     summary, _ = cortical_summary
     html = render_report(summary, _events(), None)
-    assert "<script" not in html and not re.search(r"\son[a-z]+=", html)
-    assert not re.search(r"(src|href)=", html) and "http" not in html.replace("http://www.w3.org/2000/svg", "")
+    block = re.search(r'<section id="neurophysiology">.*?</section>', html, flags=re.S)
+    assert block is not None
+    assert "<script" not in block[0] and not re.search(r"\son[a-z]+=", block[0])
+    assert all(ref.startswith(("#", "data:")) for ref in re.findall(r'(?:src|href)="([^"]*)"', html))
+    assert not re.search(r"(src|href)=", block[0]) and "http" not in block[0].replace("http://www.w3.org/2000/svg", "")
     assert finding(summary, "cortical_myoclonus")["present"] is True
     page = tmp_path / "report.html"
     page.write_text(html, encoding="utf-8")

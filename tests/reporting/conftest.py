@@ -1,22 +1,34 @@
-"""Browser for report tests: Debian's headless Chromium (.ci/run installs it)."""
+"""Browser and analysed nights for the report tests.
+
+Debian's headless Chromium (``make browser`` / .ci/run install it), driven either from its
+command line or by Playwright's Python package (which downloads no browser: it is given the
+system executable).
+"""
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--hide-scrollbars"]
 
+#: Text that would run script if the page took it as HTML (the EDF patient field is 80 characters).
+HOSTILE_PATIENT = "<script>alert(1)</script>"
+
 
 def _chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
+    for path in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser"),
+                 shutil.which("google-chrome")):
+        if path and Path(path).exists():
             return path
     return None
 
@@ -33,3 +45,72 @@ def chromium():
                               capture_output=True, text=True, timeout=120)
 
     return run
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    """Headless Chromium (the system package) driven by Playwright; closed after the module's tests.
+
+    Module scope: one Playwright instance at a time in a process (the review tests start their own).
+    """
+    from playwright.sync_api import sync_playwright
+
+    path = _chromium()
+    if path is None:
+        pytest.fail("headless Chromium not found: install Debian's chromium (make browser does)", pytrace=False)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=path, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def make_fixtures():
+    spec = importlib.util.spec_from_file_location("make_fixtures", REPO_ROOT / "scripts" / "make_fixtures.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@dataclass(frozen=True)
+class Night:
+    """A simulated night, its truth, its analysis (in memory) and the analysis folder."""
+
+    edf: Path
+    hypnogram: Path
+    out: Path
+    analysis: object
+
+
+def analysed_night(root: Path, scenario: str, *, hours: float, seed: int, age: str | None = None,
+                   patient: str | None = None) -> Night:
+    """Simulate a night, optionally overwrite its EDF patient field, analyse it with its true hypnogram."""
+    from myosleep.pipeline import analyze
+    from myosleep.simulate import simulate_night
+
+    root.mkdir(parents=True, exist_ok=True)
+    sim = simulate_night(scenario, hours=hours, seed=seed)
+    paths = [Path(p) for p in sim.write(root / f"{scenario}.edf")]
+    edf = paths[0]
+    hyp = next(p for p in paths if p.name.endswith(".hypnogram.tsv"))
+    if patient is not None:
+        make_fixtures().patch_main_field(edf, 8, 80, patient)
+    analysis = analyze(edf, hypnogram=hyp, age=age)
+    out = root / "out"
+    analysis.write(out)
+    return Night(edf=edf, hypnogram=hyp, out=out, analysis=analysis)
+
+
+@pytest.fixture(scope="session")
+def plmd_night(tmp_path_factory: pytest.TempPathFactory) -> Night:
+    """The demo's night (PLMD, 2 h, seed 7): sleep starts, fragmentary myoclonus, leg movements in
+    PLM series, REM twitches, body movements; analysed and written."""
+    return analysed_night(tmp_path_factory.mktemp("plmd"), "plmd", hours=2.0, seed=7, age="52y")
+
+
+@pytest.fixture(scope="session")
+def hostile_night(tmp_path_factory: pytest.TempPathFactory) -> Night:
+    """A short night whose EDF patient field is a script tag."""
+    return analysed_night(tmp_path_factory.mktemp("hostile"), "sleep_starts", hours=0.5, seed=3,
+                          patient=HOSTILE_PATIENT)

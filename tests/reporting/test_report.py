@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import base64
+import hashlib
+import html as htmllib
+import io
 import json
 import re
 
@@ -9,10 +13,12 @@ import pytest
 
 from myosleep.io.hypnogram_model import Hypnogram
 from myosleep.reporting.figures import night_overview_svg
-from myosleep.reporting.html import render_report
+from myosleep.reporting.html import render_report, zoom_script
 from myosleep.reporting.summary import to_json_text
 from myosleep.reporting.tables import events_strings, write_events
 from myosleep.schema import EVENTS
+
+from .conftest import HOSTILE_PATIENT
 
 
 def _example():
@@ -92,8 +98,9 @@ def test_svg_counts_and_classes():
 def test_report_escapes_and_holds_findings():
     hyp, events, summary = _example()
     html = render_report(summary, events, hyp)
-    assert "<script>" not in html  # the recording name is escaped
-    assert "night&lt;script&gt;.edf" in html
+    script, _ = zoom_script()
+    assert html.count("<script") == 1 and f"<script>{script}</script>" in html  # the page's own script only
+    assert "night&lt;script&gt;.edf" in html  # the recording name is escaped
     assert html.count('class="finding"') == 2
     assert "cannot be assessed" in html and "not present" in html
     assert "Decision support, not a diagnosis" in html
@@ -114,3 +121,186 @@ def test_report_renders_in_headless_chromium(tmp_path, chromium):
     assert res.returncode == 0 and shot.exists()
     # The page is drawn, not blank: a PNG of a rendered report is far larger than a blank one.
     assert shot.stat().st_size > 20_000
+
+
+# ------------------------------------------------------------------ a simulated night's report
+def _figures(html: str) -> list[str]:
+    return re.findall(r'<figure class="([^"]+)"', html)
+
+
+@pytest.mark.slow
+def test_report_shows_the_evidence_and_loads_nothing(plmd_night):
+    html = (plmd_night.out / "report.html").read_text(encoding="utf-8")
+    evidence = plmd_night.analysis.evidence
+    classes = _figures(html)
+    assert sum(c.startswith("trace") for c in classes) == len(evidence.examples) >= 12
+    assert classes.count("transition") == len(evidence.transitions) >= 1
+    assert classes.count("plm") == 1 and classes.count("hourly") == 1
+    for cls in evidence.by_class():
+        assert f'id="examples-{cls}"' in html
+    # self-contained: no resource outside the page (ids and data: only), one script named by the CSP
+    refs = re.findall(r'(?:src|href)="([^"]*)"', html)
+    assert all(r.startswith(("#", "data:")) for r in refs), [r for r in refs if not r.startswith(("#", "data:"))]
+    assert "@import" not in html and "<link" not in html
+    script, digest = zoom_script()
+    csp = htmllib.unescape(re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html).group(1))
+    assert html.count("<script") == 1 and csp.endswith(f"script-src {digest}") and "default-src 'none'" in csp
+    assert base64.b64decode(digest.strip("'").removeprefix("sha256-")) == hashlib.sha256(script.encode()).digest()
+    # ids are unique in the page (every figure's are prefixed)
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids))
+    # the figures say their units and filters
+    assert html.count("display filters: ") == len(evidence.examples)
+    for text in ("µV", "chin EMG", "inter-movement interval (s, 2-s bins)", "intervals per hour of sleep",
+                 "events/h", "hours from recording start", "time from the wake-to-sleep transition (min)"):
+        assert text in html, text
+    assert len(html.encode()) < 4_000_000
+
+
+class _Page:
+    """A page whose console messages, page errors, failed requests and dialogs are recorded."""
+
+    def __init__(self, browser, *, javascript: bool = True, width: int = 1100):
+        self.context = browser.new_context(viewport={"width": width, "height": 1000}, java_script_enabled=javascript)
+        self.page = self.context.new_page()
+        self.problems: list[str] = []
+        self.page.on("console", lambda m: m.type in ("error", "warning") and self.problems.append(
+            f"console {m.type}: {m.text}"))
+        self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+        self.page.on("requestfailed", lambda r: self.problems.append(f"request failed: {r.url}"))
+        self.page.on("request", lambda r: not r.url.startswith(("file:", "data:")) and self.problems.append(
+            f"request: {r.url}"))
+        self.page.on("dialog", lambda d: (self.problems.append(f"dialog: {d.message}"), d.dismiss()))
+
+    def open(self, path) -> None:
+        self.page.goto(path.as_uri())
+        self.page.wait_for_load_state("load")
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def _colours(png: bytes) -> tuple[int, float]:
+    """Distinct colours of a screenshot and the share of pixels that are not its background."""
+    from PIL import Image
+
+    img = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).reshape(-1, 3)
+    colours, counts = np.unique(img, axis=0, return_counts=True)
+    return len(colours), 1.0 - counts.max() / counts.sum()
+
+
+def _changed(png_a: bytes, png_b: bytes) -> float:
+    """Share of pixels that differ between two screenshots of one element."""
+    from PIL import Image
+
+    a, b = (np.asarray(Image.open(io.BytesIO(x)).convert("RGB"), dtype=int) for x in (png_a, png_b))
+    assert a.shape == b.shape
+    return float((np.abs(a - b).max(axis=2) > 24).mean())
+
+
+def _check_figures(page, *, n_expected: int) -> None:
+    figures = page.locator("figure")
+    assert figures.count() == n_expected
+    width = page.viewport_size["width"]
+    for i in range(figures.count()):
+        fig = figures.nth(i)
+        fig.scroll_into_view_if_needed()
+        box = fig.bounding_box()
+        label = fig.get_attribute("class")
+        assert box is not None and box["width"] > 200 and box["height"] > 80, (i, label, box)
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, (i, label, box)  # nothing clipped
+        svg_box = fig.locator("svg").first.bounding_box()
+        assert svg_box["width"] > 200 and svg_box["height"] > 60, (i, label, svg_box)
+        n_colours, drawn = _colours(fig.locator("svg").first.screenshot())
+        # not blank: many colours (anti-aliased traces and text), a fair share of drawn pixels
+        assert n_colours > 20 and drawn > 0.02, (i, label, n_colours, drawn)
+
+
+@pytest.mark.slow
+def test_report_in_chromium_every_figure_drawn_and_zoomable(plmd_night, browser):
+    html_path = plmd_night.out / "report.html"
+    n_figures = len(_figures(html_path.read_text(encoding="utf-8"))) + 1  # + the night overview
+    p = _Page(browser)
+    try:
+        p.open(html_path)
+        p.page.wait_for_selector("body[data-zoom=ready]")
+        _check_figures(p.page, n_expected=n_figures)
+        fig = p.page.locator("figure.zoomable").first
+        label = fig.locator('[id$="-tbar-label"]')
+        before_text, before = label.text_content(), fig.locator("svg").screenshot()
+        assert before_text == "2 s"  # a sleep start's 10-s window
+        fig.locator("button", has_text="+").click()
+        fig.locator("button", has_text="+").click()
+        assert label.text_content() == "500 ms" and fig.get_attribute("class").endswith("zoomed")
+        assert _changed(fig.locator("svg").screenshot(), before) > 0.05
+        # the buttons keep the event in view: its shading is within the traces, 4x wider than before
+        svg_box = fig.locator("svg").bounding_box()
+        shade = fig.locator('g[id$="-zoomable-event"] path').bounding_box()
+        assert svg_box["x"] < shade["x"] and shade["x"] + shade["width"] < svg_box["x"] + svg_box["width"]
+        fig.locator("button", has_text="reset").click()
+        assert label.text_content() == before_text and _changed(fig.locator("svg").screenshot(), before) < 0.002
+        assert p.problems == []
+    finally:
+        p.close()
+
+
+@pytest.mark.slow
+def test_report_reads_without_javascript_and_prints_on_a4(plmd_night, browser):
+    html_path = plmd_night.out / "report.html"
+    n_figures = len(_figures(html_path.read_text(encoding="utf-8"))) + 1
+    p = _Page(browser, javascript=False)
+    try:
+        p.open(html_path)
+        assert p.page.locator(".zoom-tools").count() == 0  # no dead buttons
+        _check_figures(p.page, n_expected=n_figures)
+        assert p.problems == []
+    finally:
+        p.close()
+    # A4 less 15-mm margins is 180 mm = 680 CSS px: nothing wider than the printed page
+    p = _Page(browser, width=680)
+    try:
+        p.open(html_path)
+        p.page.emulate_media(media="print")
+        assert p.page.evaluate("document.documentElement.scrollWidth") <= 680
+        assert p.page.locator(".zoom-tools").first.is_hidden()
+        pdf = p.page.pdf(format="A4", print_background=True)
+        assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page>>") + \
+            len(re.findall(rb"/Type\s*/Page[^s]", pdf)) > 3
+        assert p.problems == []
+    finally:
+        p.close()
+
+
+@pytest.mark.slow
+def test_a_script_in_the_patient_field_is_shown_as_text(hostile_night, browser):
+    html = (hostile_night.out / "report.html").read_text(encoding="utf-8")
+    assert HOSTILE_PATIENT not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    p = _Page(browser)
+    try:
+        p.open(hostile_night.out / "report.html")
+        p.page.wait_for_selector("body[data-zoom=ready]")
+        fields = p.page.locator("#header-fields")
+        assert fields.is_visible() and HOSTILE_PATIENT in fields.inner_text()
+        assert p.page.get_by_text(HOSTILE_PATIENT, exact=True).is_visible()
+        assert p.page.evaluate("document.scripts.length") == 1
+        assert p.problems == []  # no dialog, no error
+    finally:
+        p.close()
+
+
+def test_a_night_without_events_or_signals_renders_without_empty_figures():
+    from myosleep.reporting.evidence import Evidence, RecordingHeader
+    from myosleep.reporting.night_figures import hourly_rates_svg, plm_imi_svg
+
+    hyp, events, summary = _example()
+    none = events.iloc[0:0]
+    html = render_report({**summary, "counts": {}}, none, hyp, evidence=Evidence(header=RecordingHeader()))
+    assert _figures(html) == [] and "No events were classified" in html
+    html = render_report(summary, events, hyp)  # no evidence at all: the results, without signal
+    assert "rendered without the recording's signals" in html
+    assert not any(c.startswith("trace") for c in _figures(html)) and "plm" in _figures(html)
+    assert hourly_rates_svg(none, 3600.0, prefix="h") is None
+    # leg movements but no pair of them in sleep: an empty IMI figure that says so (and no log-axis warning)
+    lone = events.assign(stage="W")
+    svg, numbers = plm_imi_svg(lone, tst_h=1.0, periodic_range_s=(5.0, 90.0), ruleset="aasm", prefix="p")
+    assert numbers["n_intervals"] == 0 and "no pair of consecutive leg movements in sleep" in svg

@@ -94,12 +94,15 @@ def tiny(tmp_path: Path) -> tuple[Path, Path]:
 
 @pytest.fixture(scope="session")
 def night(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """A simulated 1-h PLMD night and its analysis (``myosleep analyze`` with the true hypnogram)."""
+    """A simulated 3-h PLMD night and its analysis (``myosleep analyze`` with the true hypnogram).
+
+    Three hours hold the >= 2 h of sleep below which no PLMS index is computed (issue 9, defect 1).
+    """
     from myosleep.pipeline import analyze_to_dir
     from myosleep.simulate import simulate_night
 
     root = tmp_path_factory.mktemp("review-night")
-    sim = simulate_night("plmd", hours=1.0, seed=1)
+    sim = simulate_night("plmd", hours=3.0, seed=1)
     paths = sim.write(root / "night.edf")
     edf = root / "night.edf"
     hyp = next(p for p in paths if p.name.endswith(".hypnogram.tsv"))

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from myosleep.review.app import ReviewServer
+from myosleep.review.recompute import page_recompute
 from myosleep.review.session import open_session
 
 from .conftest import HOSTILE_LABEL, HOSTILE_PATIENT, HOSTILE_RULE
@@ -24,11 +25,11 @@ pytestmark = pytest.mark.slow
 
 
 @contextmanager
-def served(out: Path, reviewer: str):
+def served(out: Path, reviewer: str, recompute=None):
     """A review session served on a free port of 127.0.0.1; always stopped and closed."""
     session = open_session(out, reviewer=reviewer)
     try:
-        server = ReviewServer(session, port=0).start()
+        server = ReviewServer(session, port=0, recompute=recompute).start()
         try:
             yield server
         finally:
@@ -129,9 +130,8 @@ def test_review_a_simulated_night_in_chromium(browser, night_dir, tmp_path):
             page.keyboard.press("ArrowDown")
             w.wait_traces("d2")
             assert w.selected() == "d2"
-            assert page.text_content("#event-title").startswith(
-                {"fragmentary_myoclonus": "fragmentary myoclonus", "leg_movement": "leg movement",
-                 "body_movement": "body movement", "hypnic_jerk": "hypnic jerk"}[events.loc[2, "trial_type"]])
+            # the page names a class by its words ("myoclonic_jerk" -> "myoclonic jerk ...")
+            assert page.text_content("#event-title").startswith(events.loc[2, "trial_type"].replace("_", " "))
             page.keyboard.press("r")
             page.wait_for_selector('#events tr[data-id="d2"][data-status="rejected"]')
             w.wait_traces("d3")
@@ -259,3 +259,74 @@ def test_hostile_text_stays_text_and_keys_work(browser, tiny):
         assert w.problems == []
     finally:
         w.close()
+
+
+def test_recompute_findings_after_reject_relabel_add(browser, night, night_dir):
+    """Reject 5 periodic leg movements, relabel a lone fragmentary myoclonus potential a leg movement, add a
+    jerk; "Recompute findings" shows the PLMS index 5 / TST lower and the counts as changed."""
+    events = pd.read_csv(night_dir / "events.tsv", sep="\t", dtype=str, keep_default_na=False)
+    onset = events["onset"].astype(float)
+    before = json.loads((night_dir / "summary.json").read_text())
+    files_before = {n: (night_dir / n).read_bytes() for n in ("events.tsv", "summary.json")}
+    lm = events[events["trial_type"] == "leg_movement"]
+    series = lm[lm["series_id"] == lm.loc[lm["series_id"] != "-1", "series_id"].value_counts().idxmax()]
+    assert len(series) >= 14
+    rejected = list(series.index[5:10])  # 5 left before, >= 4 after: both parts stay PLM series
+    fm = events.index[(events["trial_type"] == "fragmentary_myoclonus") & events["stage"].isin(["N1", "N2", "N3"])]
+    lone = next(i for i in fm if (onset[lm.index] - onset[i]).abs().min() > 90.0)  # in no PLM series
+    tst_h = before["indices"]["tst_h"]
+    n_plms = before["indices"]["plm"]["n_plms"] - 5
+
+    w = Watched(browser)
+    try:
+        with served(night_dir, "Browser Tester", recompute=page_recompute(night["edf"])) as server:
+            page = w.page
+            w.open(server.url)
+            assert page.locator("#recompute-result").is_hidden()
+            for i in rejected:
+                page.click(f'#events tr[data-id="d{i}"]')
+                w.wait_traces(f"d{i}")
+                page.keyboard.press("r")
+                page.wait_for_selector(f'#events tr[data-id="d{i}"][data-status="rejected"]')
+            page.click(f'#events tr[data-id="d{lone}"]')
+            w.wait_traces(f"d{lone}")
+            page.keyboard.press("3")  # leg movement, the third class
+            page.wait_for_selector(f'#events tr[data-id="d{lone}"][data-status="relabelled"]')
+            w.wait_traces(f"d{lone}")
+            _drag(page, -1, 0.70, 0.80)
+            page.wait_for_selector("#add-form:not([hidden])")
+            page.keyboard.press("8")  # myoclonic jerk
+            page.keyboard.press("Enter")
+            page.wait_for_selector('#events tr[data-id="a1"][data-status="added"]')
+
+            page.click("#btn-recompute")
+            page.wait_for_selector("#recompute-result:not([hidden])", timeout=120_000)
+            head = page.text_content("#recompute-result .recompute-head")
+            assert "AASM rules" in head and "5 rejected" in head and "1 relabelled" in head and "1 added" in head
+            assert "reviewed by Browser Tester" in head
+            plm = page.locator('#recompute-result tr[data-code="periodic_limb_movements"]')
+            assert plm.get_attribute("data-present") == "true"
+            text = plm.text_content()
+            assert f"PLMS index {n_plms / tst_h:.1f}/h ({n_plms} periodic leg movements" in text
+            assert "present" in text and "same" in text  # still above the 15/h cut-off
+            hypnic = page.locator('#recompute-result tr[data-code="sleep_starts"]')
+            assert hypnic.get_attribute("data-changed") == "false"
+            codes = page.locator("#recompute-result tbody tr").evaluate_all("rs => rs.map(r => r.dataset.code)")
+            assert codes == [f["code"] for f in before["findings"]]
+            foot = page.text_content("#recompute-result p.muted")
+            n_lm, n_fm = before["counts"]["leg_movement"], before["counts"]["fragmentary_myoclonus"]
+            n_mj = before["counts"]["myoclonic_jerk"]
+            assert f"leg movement {n_lm} → {n_lm - 4}" in foot and f"fragmentary myoclonus {n_fm} → {n_fm - 1}" in foot
+            assert f"myoclonic jerk (no other class) {n_mj} → {n_mj + 1}" in foot and "reviewed/summary.json" in foot
+            assert "Findings recomputed" in page.text_content("#status")
+        assert w.problems == []
+    finally:
+        w.close()
+    after = json.loads((night_dir / "reviewed" / "summary.json").read_text())
+    assert after["indices"]["plm"]["plms_index_per_h"] == pytest.approx(n_plms / tst_h, rel=1e-12)
+    assert before["indices"]["plm"]["plms_index_per_h"] - after["indices"]["plm"]["plms_index_per_h"] == \
+        pytest.approx(5 / tst_h, rel=1e-9)
+    assert after["review"]["counts"] == {"unreviewed": len(events) - 6, "accepted": 0, "rejected": 5,
+                                         "relabelled": 1, "added": 1}
+    assert after["ruleset"] == "aasm" and after["methods"]["ruleset_citation"]
+    assert {n: (night_dir / n).read_bytes() for n in files_before} == files_before

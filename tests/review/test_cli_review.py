@@ -47,6 +47,7 @@ def test_review_serves_until_interrupted(tiny):
         assert url.startswith("http://127.0.0.1:") and "/t/" in url and url.endswith("/")
         status, body = _get(url + "api/events")
         assert status == 200 and len(json.loads(body)["rows"]) == 4
+        assert b'id="btn-recompute"' in _get(url)[1]  # the command wires "Recompute findings"
         port_root = url.split("/t/")[0]
         assert _get(port_root + "/api/events")[0] == 403
         # a second review of the same directory is refused while this one runs

@@ -230,11 +230,27 @@ def test_propriospinal_spreads_from_rectus_abdominis(sims):
     ev = sim.events[sim.events.trial_type == "propriospinal_myoclonus"]
     assert len(ev) >= 10 and (ev.stage == "W").all()
     assert (ev.channel.str.split(",").str[0] == "EMG RectAbd").all()
-    row = ev.iloc[0]
-    b = sim.bursts[sim.bursts.event_id == row.event_id].set_index("channel")
-    # SCM sits 25 cm above rectus abdominis (T10): latency = distance / velocity
-    lat = b.loc["EMG SCM", "onset"] - b.loc["EMG RectAbd", "onset"]
-    assert lat == pytest.approx(0.25 / row.velocity_m_s, abs=1.5 / 512)
+    from myosleep.classification.anatomy import muscle_at
+
+    # each muscle's onset after rectus abdominis (T10): cord distance / velocity plus the
+    # difference of the two motor nerves' conduction times, for one body size (0.9-1.1) and one
+    # motor conduction velocity (50-60 m/s) per sleeper
+    gen = muscle_at("EMG RectAbd", "axial")
+    for _, row in ev.head(5).iterrows():
+        b = sim.bursts[sim.bursts.event_id == row.event_id].set_index("channel")
+        assert set(b.index) == {"EMG RectAbd", "EMG Erector T6", "EMG SCM", "EMG Quadriceps", "EMG LAT", "EMG RAT"}
+        for ch, on in b["onset"].items():
+            m = muscle_at(ch, sim.channel(ch).role.value)
+            lat = on - b.loc["EMG RectAbd", "onset"]
+            bounds = [abs(m.cord_cm - gen.cord_cm) * size / 100 / row.velocity_m_s
+                      + (m.nerve_cm - gen.nerve_cm) * size / 100 / cv for size in (0.9, 1.1) for cv in (50.0, 60.0)]
+            assert min(bounds) - 1.5 / 512 <= lat <= max(bounds) + 1.5 / 512, (ch, lat, bounds)
+    # tibialis anterior (L5, 10 cm below T10): its ~85-cm nerve makes it later than the cord alone
+    # would, even for the longest cord (x 1.1), by more than a sample (1/512 s)
+    b = sim.bursts[sim.bursts.event_id.isin(ev.event_id)]
+    on = b.pivot_table(index="event_id", columns="channel", values="onset")
+    cord_only = 0.10 / ev.set_index("event_id").loc[on.index, "velocity_m_s"]
+    assert ((on["EMG LAT"] - on["EMG RectAbd"]) - cord_only * 1.1 > 1 / 512).all()
 
 
 def test_bad_scenario_lists_the_valid_names():

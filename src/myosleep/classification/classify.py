@@ -6,10 +6,11 @@ a test checks this list against :data:`STEPS`):
 1. ``body_movement``: a gross body movement of detection stays one (:mod:`.body`);
 2. ``neonatal_myoclonus (age < 1 y)``: in infants, part of a 1-5 Hz cluster of jerks in sleep
    (:mod:`.neonatal`; before the leg movements, which would merge a run of leg jerks);
-3. ``leg_movement``: leg movements are scored from the "lm" bursts under the ruleset; a
+3. ``propriospinal_myoclonus``: the first segment to fire is axial, spread along the cord at
+   3-11 m/s once each muscle's motor conduction is taken out, in wake, N1 or a transition
+   window (:mod:`.propriospinal`; before the leg movements, whose leg EMG is part of the jerk);
+4. ``leg_movement``: leg movements are scored from the "lm" bursts under the ruleset; a
    leg-only event inside one is that leg movement (:mod:`.plm`);
-4. ``propriospinal_myoclonus``: axial first muscle, spread at 3-11 m/s, in wake, N1 or a
-   transition window (:mod:`.propriospinal`);
 5. ``hypnic_jerk``: several body regions, brief EMG bursts, in a wake-to-sleep transition
    window (:mod:`.hypnic`);
 6. ``rem_twitch``: REM, longest EMG burst 0.1-5 s (:mod:`.rem_twitch`);
@@ -61,7 +62,7 @@ logger = logging.getLogger("myosleep")
 EVENT_COLUMNS = list(EVENTS.names)
 
 #: The class rules, in the order they decide.
-STEPS: tuple[Step, ...] = (body.STEP, neonatal.STEP, plm.STEP, propriospinal.STEP, hypnic.STEP, rem_twitch.STEP,
+STEPS: tuple[Step, ...] = (body.STEP, neonatal.STEP, propriospinal.STEP, plm.STEP, hypnic.STEP, rem_twitch.STEP,
                            arousal.STEP, fragmentary.STEP, myoclonic.STEP)
 
 #: The findings in summary.json order: (key of their numbers in ``indices`` or None, rule).

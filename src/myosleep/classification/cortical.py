@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 from ..vocab import FindingCode, TrialType
-from .findings import Evidence, Finding, tag
+from .findings import Evidence, Finding, Minimum, minimum_evidence, tag
 from .rules import RuleSet
 
 __all__ = ["assess", "cortical_myoclonus"]
@@ -33,10 +33,13 @@ def cortical_myoclonus(*, burst_durations_s: list[float], rules: RuleSet) -> Fin
     med_ms = float(np.median(d) * 1000.0) if d.size else float("nan")
     enough = d.size >= rules.cortical_min_bursts
     short = bool(enough and med_ms < rules.cortical_max_burst_s * 1000.0)
+    minimums = [Minimum("bursts", rules.cortical_min_bursts, float(d.size), "brief unexplained jerks", "",
+                        "the burst-duration test needs >= 10 bursts (van der Veen et al. 2024)")]
     values = {"ruleset": rules.name, "n_jerks": int(d.size), "lead_ms": None,
               "median_burst_duration_ms": med_ms,
               "short_bursts_pct": float(100.0 * np.mean(d < rules.cortical_max_burst_s)) if d.size else float("nan"),
-              "burst_duration_suggests_cortical": short if enough else None}
+              "burst_duration_suggests_cortical": short if enough else None,
+              "minimum_evidence": minimum_evidence(minimums)}
     if not enough:
         ev = (f"Cannot be assessed yet: {d.size} brief unexplained myoclonic jerks "
               f"(< {rules.cortical_min_bursts} for the "

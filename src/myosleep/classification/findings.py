@@ -6,6 +6,11 @@ assessed on this recording), one sentence of ``evidence`` with the numbers, and 
 a diagnosis.  Each class module builds its own finding beside its rules
 (:func:`myosleep.classification.hypnic.sleep_starts`, ``fragmentary``, ``plm``, ``rswa``,
 ``neonatal``, ``propriospinal``, ``cortical``); this module holds what they share.
+
+Every finding states the least evidence its rule needs (:class:`Minimum`: hours of sleep,
+minutes of NREM or REM sleep, wake-to-sleep transitions, bursts), each with its source, in
+``values["minimum_evidence"]``; below any of them the finding is ``present: None`` and its
+evidence says what is missing (:func:`insufficient`).  Never a finding from minutes of data.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .indices import EventIndices
     from .table import RuleInputs
 
-__all__ = ["Evidence", "Finding", "fmt", "tag"]
+__all__ = ["Evidence", "Finding", "Minimum", "fmt", "insufficient", "minimum_evidence", "tag"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,75 @@ class Finding:
     def __repr__(self) -> str:
         state = {True: "present", False: "not present", None: "cannot be assessed"}[self.present]
         return f"<Finding {self.code.value}: {state}>"
+
+
+@dataclass(frozen=True)
+class Minimum:
+    """The least evidence a finding's rule needs, and what the recording holds.
+
+    Attributes
+    ----------
+    quantity : str
+        What is counted, its unit in the name (``tst_h``, ``nrem_min``, ``rem_min``,
+        ``sleep_min``, ``wake_to_sleep_transitions``, ``bursts``).
+    required, observed : float
+        The minimum and the recording's amount (NaN when unknown: not met).
+    what : str
+        The quantity in words, after its unit (``"of sleep"``, ``"wake-to-sleep transitions"``).
+    unit : str
+        ``"h"``, ``"min"``, or ``""`` for counts.
+    source : str
+        Where the minimum comes from.
+    """
+
+    quantity: str
+    required: float
+    observed: float
+    what: str
+    unit: str
+    source: str
+
+    @property
+    def met(self) -> bool:
+        """Whether the recording holds at least the minimum (hours and minutes summed from epochs: to 1e-9)."""
+        return bool(math.isfinite(self.observed) and self.observed >= self.required - 1e-9 * abs(self.required))
+
+    def to_dict(self) -> dict[str, object]:
+        """``{"quantity", "required", "observed", "met", "source"}`` (JSON-ready)."""
+        return {"quantity": self.quantity, "required": self.required, "observed": self.observed, "met": self.met,
+                "source": self.source}
+
+    def shortfall(self) -> str:
+        """``"0.01 h of sleep, less than the 2 h required (source)"``."""
+        if self.unit:
+            nd = 2 if self.unit == "h" else 1
+            text = (f"{fmt(self.observed, nd)} {self.unit} {self.what}, less than the {self.required:g} {self.unit} "
+                    f"required")
+        else:
+            text = f"{fmt(self.observed, 0)} {self.what}, fewer than the {self.required:g} required"
+        return f"{text} ({self.source})"
+
+
+def minimum_evidence(minimums: list[Minimum]) -> list[dict[str, object]]:
+    """``values["minimum_evidence"]`` of a finding."""
+    return [m.to_dict() for m in minimums]
+
+
+def insufficient(code: FindingCode, minimums: list[Minimum], values: Mapping[str, object], rules: RuleSet, *,
+                 subject: str, seen: str = "") -> Finding | None:
+    """The ``present: None`` finding when a minimum is not met (None when all are met).
+
+    ``subject`` names what cannot be assessed; ``seen`` (optional) says what was nevertheless
+    counted, without turning it into a finding.  Its ``values["below_minimum"]`` lists the
+    quantities that fell short.
+    """
+    short = [m for m in minimums if not m.met]
+    if not short:
+        return None
+    seen_text = f"; {seen}" if seen else ""
+    return Finding(code, None, f"Cannot be assessed: {'; '.join(m.shortfall() for m in short)}, too little to "
+                               f"assess {subject}{seen_text} {tag(rules)}.",
+                   {**values, "below_minimum": [m.quantity for m in short]})
 
 
 @dataclass(frozen=True)

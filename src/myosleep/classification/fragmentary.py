@@ -4,7 +4,15 @@ What is counted as an FM potential (documented choice): a motor event on a singl
 (asynchronous: no other muscle recruited within the grouping window of the detector), whose
 burst lasts at most 150 ms (AASM VII.D maximum) and at least 20 ms (the shortest burst the
 short-burst detector resolves; Frauscher et al. 2014 set no lower bound), of any amplitude
-(Frauscher et al. 2014; AASM VII.D sets none).  FM occurs in any stage, wake included.
+(Frauscher et al. 2014; AASM VII.D sets none), **in sleep** (N1, N2, N3, R).  Fragmentary
+myoclonus is a sleep phenomenon: Broughton et al. 1985 described "fragmentary hypnic
+myoclonus" in NREM sleep, AASM VII.D scores EFM in NREM sleep, and Frauscher et al. 2014
+count FM potentials in sleep (per hour of sleep, by sleep stage).  A brief single-muscle
+potential in wakefulness (or where the stage is unknown) is not FM: it stays an unexplained
+``myoclonic_jerk`` whose rule says so (:func:`brief_potential_in_wake`).  That is also what a
+clinician needs: cortical myoclonus is brief (10-50 ms), focal and most active in
+wakefulness (Shibasaki and Hallett, Mov Disord 2005), so calling such jerks benign FM would
+hide exactly the jerks that the burst-duration test and the EEG back-averaging examine.
 The excessive-FM count keeps only potentials of >= 50 uV peak-to-peak (Broughton 1985,
 DESIGN.md; 17.7 uV in the RMS envelope, see :mod:`.rules`) in NREM.
 
@@ -23,18 +31,19 @@ import numpy as np
 
 from ..vocab import FindingCode, TrialType
 from .cascade import Cascade, Decision, Step
-from .findings import Evidence, Finding, fmt, tag
+from .findings import Evidence, Finding, Minimum, fmt, insufficient, minimum_evidence, tag
 from .rules import RuleSet
-from .table import EventTable, RuleInputs
+from .table import SLEEP_CODES, EventTable, RuleInputs
 
-__all__ = ["STEP", "assess", "excessive_fm_minutes", "excessive_fragmentary_myoclonus", "is_fragmentary"]
+__all__ = ["STEP", "assess", "brief_potential_in_wake", "excessive_fm_minutes", "excessive_fragmentary_myoclonus",
+           "is_brief_potential", "is_fragmentary"]
 
 
-def is_fragmentary(events: EventTable, *, rules: RuleSet) -> np.ndarray:
-    """Which motor events are FM potentials (bool per event).
+def is_brief_potential(events: EventTable, *, rules: RuleSet) -> np.ndarray:
+    """Which motor events have the shape of an FM potential, whatever the stage (bool per event).
 
     One channel, longest EMG burst <= ``fm_max_burst_s``, shortest >= ``fm_min_burst_s``, not a
-    body movement.  Accelerometer-only events are never FM (FM is an EMG finding).
+    body movement.  Accelerometer-only events never are (FM is an EMG finding).
     """
     if events.n == 0:
         return np.zeros(0, dtype=bool)
@@ -45,12 +54,22 @@ def is_fragmentary(events: EventTable, *, rules: RuleSet) -> np.ndarray:
             & (events.min_burst_s >= rules.fm_min_burst_s))
 
 
+def is_fragmentary(events: EventTable, *, rules: RuleSet) -> np.ndarray:
+    """Which motor events are FM potentials: a brief potential (:func:`is_brief_potential`) in sleep."""
+    return is_brief_potential(events, rules=rules) & np.isin(events.stage, SLEEP_CODES)
+
+
+def brief_potential_in_wake(events: EventTable, *, rules: RuleSet) -> np.ndarray:
+    """Brief single-channel potentials outside sleep (W, or no stage): not FM, left unexplained."""
+    return is_brief_potential(events, rules=rules) & ~np.isin(events.stage, SLEEP_CODES)
+
+
 def decide(events: EventTable, state: Cascade, inputs: RuleInputs) -> Decision:
-    """One channel, 20-150 ms."""
+    """One channel, 20-150 ms, in sleep."""
     rs = inputs.rules
     fm = is_fragmentary(events, rules=rs) & state.free
     return Decision(fm, TrialType.FRAGMENTARY_MYOCLONUS,
-                    [f"single-channel potential {d:.0f} ms <= {rs.fm_max_burst_s * 1000:.0f} ms"
+                    [f"single-channel potential {d:.0f} ms <= {rs.fm_max_burst_s * 1000:.0f} ms in sleep"
                      for d in events.max_burst_ms[fm]])
 
 
@@ -117,13 +136,15 @@ def excessive_fm_minutes(onsets_s: np.ndarray, stage_at: Callable[[np.ndarray], 
 def excessive_fragmentary_myoclonus(*, efm: dict[str, float], n_fm: int, fm_index_per_h: float,
                                     rules: RuleSet) -> Finding:
     """AASM excessive fragmentary myoclonus from :func:`~.fragmentary.excessive_fm_minutes` output."""
+    minimums = [Minimum("nrem_min", rules.efm_min_nrem_min, efm["nrem_min"], "of NREM sleep", "min",
+                        "AASM Manual VII.D: >= 5 potentials per minute sustained over >= 20 min of NREM sleep")]
     values = {"ruleset": rules.name, "n_fm_potentials": int(n_fm), "fm_index_per_h": fm_index_per_h,
               "nrem_min": efm["nrem_min"], "efm_min": efm["efm_min"], "longest_run_min": efm["longest_run_min"],
-              "fm_per_min_nrem": efm["fm_per_min_nrem"]}
-    if efm["nrem_min"] < rules.efm_min_nrem_min:
-        return Finding(FindingCode.EXCESSIVE_FRAGMENTARY_MYOCLONUS, None,
-                       f"Only {efm['nrem_min']:.0f} min of NREM sleep, fewer than the {rules.efm_min_nrem_min:g} min "
-                       f"the rule needs, so excessive fragmentary myoclonus cannot be assessed {tag(rules)}.", values)
+              "fm_per_min_nrem": efm["fm_per_min_nrem"], "minimum_evidence": minimum_evidence(minimums)}
+    short = insufficient(FindingCode.EXCESSIVE_FRAGMENTARY_MYOCLONUS, minimums, values, rules,
+                         subject="excessive fragmentary myoclonus")
+    if short is not None:
+        return short
     present = bool(efm["present"])
     ev = (f"{efm['efm_min']:.0f} of {efm['nrem_min']:.0f} NREM minutes hold >= {rules.efm_min_per_min:g} "
           f"fragmentary myoclonus potentials (<= {rules.fm_max_burst_s * 1000:.0f} ms), "

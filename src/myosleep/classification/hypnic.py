@@ -25,7 +25,7 @@ import numpy as np
 
 from ..vocab import FindingCode, TrialType
 from .cascade import Cascade, Decision, Step
-from .findings import Evidence, Finding, fmt, tag
+from .findings import Evidence, Finding, Minimum, fmt, insufficient, minimum_evidence, tag
 from .rules import RuleSet
 from .table import EventTable, RuleInputs
 
@@ -93,15 +93,18 @@ def sleep_starts(*, n_hypnic: int, n_transitions: int, n_followed_by_arousal: in
                  rules: RuleSet) -> Finding:
     """Sleep starts (hypnic jerks) per wake-to-sleep transition."""
     followed_pct = (100.0 * n_followed_by_arousal / n_hypnic) if n_hypnic else float("nan")
+    minimums = [Minimum("wake_to_sleep_transitions", rules.sleep_starts_min_transitions, n_transitions,
+                        "wake-to-sleep transition(s)", "",
+                        "intensified sleep starts recur as sleep comes (Chokroverty et al. 2013): a rate per "
+                        "transition needs more than one")]
     values = {"ruleset": rules.name, "n_hypnic_jerks": int(n_hypnic), "n_wake_to_sleep_transitions": int(n_transitions),
               "hypnic_jerks_per_transition": (n_hypnic / n_transitions) if n_transitions else float("nan"),
               "hypnic_jerks_by_transition": [int(v) for v in per_transition],
-              "followed_by_arousal_pct": followed_pct}
-    if n_transitions == 0:
-        return Finding(FindingCode.SLEEP_STARTS, None,
-                       f"No wake-to-sleep transition in the hypnogram, so sleep starts cannot be assessed "
-                       f"{tag(rules)}.",
-                       values)
+              "followed_by_arousal_pct": followed_pct, "minimum_evidence": minimum_evidence(minimums)}
+    short = insufficient(FindingCode.SLEEP_STARTS, minimums, values, rules, subject="sleep starts",
+                         seen=f"{n_hypnic} hypnic jerks were seen")
+    if short is not None:
+        return short
     rate = n_hypnic / n_transitions
     present = bool(rate >= rules.sleep_starts_min_per_transition and n_hypnic >= rules.sleep_starts_min_count)
     ev = (f"{n_hypnic} hypnic jerks over {n_transitions} wake-to-sleep transitions ({rate:.1f} per transition), "

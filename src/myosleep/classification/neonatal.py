@@ -14,7 +14,7 @@ import numpy as np
 
 from ..vocab import FindingCode, TrialType
 from .cascade import Cascade, Decision, Step
-from .findings import Evidence, Finding, fmt, tag
+from .findings import Evidence, Finding, Minimum, fmt, insufficient, minimum_evidence, tag
 from .rules import RuleSet
 from .table import SLEEP_CODES, EventTable, RuleInputs
 
@@ -106,19 +106,24 @@ def assess(evidence: Evidence) -> tuple[Finding, None]:
     age = evidence.inputs.age
     nn = evidence.of_type(TrialType.NEONATAL_MYOCLONUS.value)
     tst_h = evidence.indices.tst_h
-    n_clusters = int(nn["cluster_id"].nunique())
+    n_clusters = int(nn.loc[nn["cluster_id"] >= 0, "cluster_id"].nunique())  # -1: in no cluster
     return benign_neonatal_sleep_myoclonus(
         age_months=None if age is None else age.months, n_clusters=n_clusters, n_jerks=len(nn),
-        clusters_per_h=n_clusters / tst_h if tst_h > 0 else float("nan"), n_in_wake_after=0,
+        clusters_per_h=n_clusters / tst_h if tst_h > 0 else float("nan"), n_in_wake_after=0, sleep_min=tst_h * 60.0,
         rules=evidence.inputs.rules), None
 
 
 def benign_neonatal_sleep_myoclonus(*, age_months: float | None, n_clusters: int, n_jerks: int,
-                                    clusters_per_h: float, n_in_wake_after: int, rules: RuleSet) -> Finding:
-    """Age-aware BNSM: clusters of 1-5 Hz jerks in sleep in an infant."""
+                                    clusters_per_h: float, n_in_wake_after: int, sleep_min: float,
+                                    rules: RuleSet) -> Finding:
+    """Age-aware BNSM: clusters of 1-5 Hz jerks in sleep in an infant, over >= ``neonatal_min_sleep_min`` of sleep."""
+    minimums = [Minimum("sleep_min", rules.neonatal_min_sleep_min, sleep_min, "of sleep", "min",
+                        "one infant sleep cycle of active and quiet sleep, about 50 min (Carskadon and Dement "
+                        "2011): BNSM occurs in all sleep states and stops on arousal (Maurer et al. 2010)")]
     values = {"ruleset": rules.name, "age_months": age_months, "n_clusters": int(n_clusters),
               "n_neonatal_jerks": int(n_jerks), "clusters_per_h_sleep": clusters_per_h,
-              "typical_age": None if age_months is None else bool(age_months < rules.neonatal_typical_max_months)}
+              "typical_age": None if age_months is None else bool(age_months < rules.neonatal_typical_max_months),
+              "minimum_evidence": minimum_evidence(minimums)}
     if age_months is None:
         return Finding(FindingCode.BENIGN_NEONATAL_SLEEP_MYOCLONUS, None,
                        f"Age not given, so benign neonatal sleep myoclonus (an infant disorder) cannot be assessed; "
@@ -128,6 +133,11 @@ def benign_neonatal_sleep_myoclonus(*, age_months: float | None, n_clusters: int
                        f"Not applicable at {age_months / 12.0:.1f} years (benign neonatal sleep myoclonus is a "
                        f"disorder of the first year); {n_clusters} clusters of 1-5 Hz jerks in sleep {tag(rules)}.",
                        values)
+    short = insufficient(FindingCode.BENIGN_NEONATAL_SLEEP_MYOCLONUS, minimums, values, rules,
+                         subject="benign neonatal sleep myoclonus",
+                         seen=f"{n_clusters} clusters of 1-5 Hz jerks in sleep were seen")
+    if short is not None:
+        return short
     present = n_clusters >= 1
     if not present:
         return Finding(FindingCode.BENIGN_NEONATAL_SLEEP_MYOCLONUS, False,

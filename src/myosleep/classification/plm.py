@@ -29,19 +29,22 @@ from ..schema import LEG_MOVEMENTS
 from ..vocab import FindingCode, Role, TrialType
 from ._intervals import arousal_mask, overlaps_any
 from .cascade import Cascade, Decision, Step
-from .findings import Evidence, Finding, tag
+from .findings import Evidence, Finding, Minimum, insufficient, minimum_evidence, tag
 from .rules import RuleSet
 from .table import EventTable, RuleInputs
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["LM_COLUMNS", "STEP", "assess", "periodic_limb_movements", "plm_series", "score_leg_movements"]
+__all__ = ["LM_COLUMNS", "RESPIRATORY_NOTE", "STEP", "assess", "mark_series", "periodic_limb_movements", "plm_series",
+           "respiratory_related", "score_leg_movements"]
 
 logger = logging.getLogger("myosleep")
 
 #: Columns of the LM table (:data:`myosleep.schema.LEG_MOVEMENTS`; units: s, uV).
 LM_COLUMNS = list(LEG_MOVEMENTS.names)
+#: Added to the rule of a respiratory-related LM.
+RESPIRATORY_NOTE = " (respiratory-related: not counted)"
 
 
 class _Lm(NamedTuple):
@@ -84,7 +87,9 @@ def _merge_bilateral(lms: list[_Lm], rules: RuleSet) -> list[list[_Lm]]:
     return groups
 
 
-def _respiratory_mask(on: np.ndarray, off: np.ndarray, resp: pd.DataFrame | None, rules: RuleSet) -> np.ndarray:
+def respiratory_related(on: np.ndarray, off: np.ndarray, resp: pd.DataFrame | None, rules: RuleSet) -> np.ndarray:
+    """Which LMs [on, off] (s) are respiratory-related under ``rules`` (scored respiratory events ``resp``:
+    onset, duration in s)."""
     out = np.zeros(on.size, dtype=bool)
     if resp is None or len(resp) == 0 or on.size == 0:
         return out
@@ -251,20 +256,45 @@ def score_leg_movements(bursts: pd.DataFrame, *, rules: RuleSet, respiratory_eve
     df = pd.DataFrame([_lm_row(g, rules) for g in groups])
     on = df["onset"].to_numpy(float)
     off = on + df["duration"].to_numpy(float)
-    resp = _respiratory_mask(on, off, respiratory_events, rules) & df["candidate"].to_numpy(bool)
+    resp = respiratory_related(on, off, respiratory_events, rules) & df["candidate"].to_numpy(bool)
     df["respiratory"] = resp
-    eligible = df["candidate"].to_numpy(bool) & ~resp
-    interval, series, periodic = plm_series(on, eligible=eligible, breaks=df["breaks_series"].to_numpy(bool),
-                                            rules=rules)
-    df["interval_s"] = interval
-    df["series_id"] = series
-    df["periodic"] = periodic
     df["arousal"] = arousal_mask(on, off, arousals, rules.arousal_gap_s)
-    df.loc[resp, "rule"] = df.loc[resp, "rule"] + " (respiratory-related: not counted)"
+    df.loc[resp, "rule"] = df.loc[resp, "rule"] + RESPIRATORY_NOTE
+    df["interval_s"], df["series_id"], df["periodic"] = np.nan, -1, False
+    return mark_series(df[LM_COLUMNS], rules=rules)
+
+
+def _series_note(rules: RuleSet) -> str:
     lo, hi = rules.plm_min_interval_s, rules.plm_max_interval_s
-    df.loc[periodic, "rule"] = df.loc[periodic, "rule"] + (
-        f"; PLM series of >= {rules.plm_min_count} with intervals {lo:g}-{hi:g} s ({rules.name})")
-    return df[LM_COLUMNS].reset_index(drop=True)
+    return f"; PLM series of >= {rules.plm_min_count} with intervals {lo:g}-{hi:g} s ({rules.name})"
+
+
+def mark_series(lm: pd.DataFrame, *, rules: RuleSet) -> pd.DataFrame:
+    """The PLM series of a leg-movement table whose ``candidate``, ``respiratory`` and ``breaks_series``
+    are set: ``interval_s``, ``series_id``, ``periodic`` and the series note of ``rule`` (made again).
+
+    Used when the LMs are scored (:func:`score_leg_movements`) and when a reviewer has changed
+    which events are leg movements (:func:`myosleep.classification.reviewed.reclassify`).
+
+    Parameters
+    ----------
+    lm : DataFrame
+        :data:`myosleep.schema.LEG_MOVEMENTS` rows (onset in s), any order.
+    rules : RuleSet
+
+    Returns
+    -------
+    DataFrame
+        The rows sorted by onset, index 0..n-1.
+    """
+    df = LEG_MOVEMENTS.conform(lm.sort_values("onset", kind="stable"), where="leg movements")
+    eligible = df["candidate"].to_numpy(bool) & ~df["respiratory"].to_numpy(bool)
+    interval, series, periodic = plm_series(df["onset"].to_numpy(float), eligible=eligible,
+                                            breaks=df["breaks_series"].to_numpy(bool), rules=rules)
+    note = _series_note(rules)
+    base = df["rule"].astype(str).str.replace(note, "", regex=False)
+    return df.assign(interval_s=interval, series_id=series, periodic=periodic,
+                     rule=np.where(periodic, base + note, base).astype(object))
 
 
 def _drop_overlapping(bursts: pd.DataFrame, on: np.ndarray, off: np.ndarray) -> pd.DataFrame:
@@ -279,10 +309,12 @@ def _drop_overlapping(bursts: pd.DataFrame, on: np.ndarray, off: np.ndarray) -> 
 def decide(events: EventTable, state: Cascade, inputs: RuleInputs) -> Decision:
     """Score the leg movements; leg-only events inside one are that leg movement (one row, its LM's).
 
-    Leg activity inside a gross body movement or a neonatal cluster is part of it, not an LM.
+    Leg activity inside a gross body movement, a neonatal cluster or a propriospinal jerk is part
+    of it, not an LM (the jerks of propriospinal myoclonus recur in relaxed wakefulness: their
+    leg bursts would otherwise be leg movements, even a "PLMW" series).
     """
     not_lm = ((state.decided_as(TrialType.BODY_MOVEMENT) & events.has_region(Role.LEG.value))
-              | state.decided_as(TrialType.NEONATAL_MYOCLONUS))
+              | state.decided_as(TrialType.NEONATAL_MYOCLONUS) | state.decided_as(TrialType.PROPRIOSPINAL_MYOCLONUS))
     bursts = inputs.detection.bursts
     lm_bursts = _drop_overlapping(bursts, events.onset_s[not_lm], events.offset_s[not_lm]) if events.n else bursts
     context = inputs.context
@@ -300,9 +332,19 @@ STEP = Step("leg_movement", decide)
 
 
 def assess(evidence: Evidence) -> tuple[Finding, dict[str, object]]:
-    """Periodic limb movements: PLMS/PLMW indices and the finding."""
+    """Periodic limb movements: PLMS/PLMW indices and the finding.
+
+    Per-hour indices of sleep are not computed (NaN) over less sleep than ``plms_min_tst_h``: an
+    index per hour is not extrapolated from less (Kushida2005, CMS240.4); the counts stay.
+    """
     inputs, idx = evidence.inputs, evidence.indices
     hours, tst_h = idx.hours_by_stage, idx.tst_h
+    rs, age = inputs.rules, inputs.age
+    enough = tst_h >= rs.plms_min_tst_h
+
+    def per_h(n: int, h: float) -> float:
+        return n / h if enough and h > 0 else float("nan")
+
     lm = evidence.leg_movements
     lm_ev = evidence.of_type(TrialType.LEG_MOVEMENT.value)
     lm_per = lm_ev["periodic"].astype(bool).to_numpy()
@@ -311,20 +353,19 @@ def assess(evidence: Evidence) -> tuple[Finding, dict[str, object]]:
     n_plms = int((lm_per & lm_sleep).sum())
     n_plmw = int((lm_per & lm_wake).sum())
     n_plms_ar = int((lm_per & lm_sleep & lm_ev["arousal"].astype(bool).to_numpy()).sum())
-    plms_by_stage = ({s: (int((lm_per & (lm_ev["stage"] == s).to_numpy()).sum()) / hours[s]
-                          if hours[s] > 0 else float("nan")) for s in ("N1", "N2", "N3", "R")}
-                     if len(lm_ev) else {s: 0.0 for s in ("N1", "N2", "N3", "R")})
-    rs, age = inputs.rules, inputs.age
+    plms_by_stage = ({s: per_h(int((lm_per & (lm_ev["stage"] == s).to_numpy()).sum()), hours[s])
+                      for s in ("N1", "N2", "N3", "R")}
+                     if len(lm_ev) else {s: (0.0 if enough else float("nan")) for s in ("N1", "N2", "N3", "R")})
     finding = periodic_limb_movements(
         has_leg_channels=bool(inputs.labels_with_role(Role.LEG)), n_plms=n_plms, tst_h=tst_h, n_plmw=n_plmw,
         wake_h=hours["W"], n_lm_sleep=int(lm_sleep.sum()), n_plms_arousal=n_plms_ar,
         is_child=bool(age is not None and age.years < rs.child_age_y), age_known=age is not None, rules=rs)
     return finding, {
         "n_lm": int(len(lm_ev)), "n_lm_sleep": int(lm_sleep.sum()), "n_plms": n_plms, "n_plmw": n_plmw,
-        "plms_index_per_h": n_plms / tst_h if tst_h > 0 else float("nan"),
+        "plms_index_per_h": per_h(n_plms, tst_h),
         "plmw_index_per_h": n_plmw / hours["W"] if hours["W"] > 0 else float("nan"),
-        "lm_index_per_h_sleep": int(lm_sleep.sum()) / tst_h if tst_h > 0 else float("nan"),
-        "plms_arousal_index_per_h": n_plms_ar / tst_h if tst_h > 0 else float("nan"),
+        "lm_index_per_h_sleep": per_h(int(lm_sleep.sum()), tst_h),
+        "plms_arousal_index_per_h": per_h(n_plms_ar, tst_h),
         "plms_index_per_h_by_stage": plms_by_stage,
         "n_plm_series": int(lm["series_id"].max() + 1) if len(lm) and (lm["series_id"] >= 0).any() else 0,
         "n_respiratory_lm_excluded": int(lm["respiratory"].sum()) if len(lm) else 0,
@@ -335,21 +376,32 @@ def assess(evidence: Evidence) -> tuple[Finding, dict[str, object]]:
 def periodic_limb_movements(*, has_leg_channels: bool, n_plms: int, tst_h: float, n_plmw: int, wake_h: float,
                             n_lm_sleep: int, n_plms_arousal: int, is_child: bool, age_known: bool,
                             rules: RuleSet) -> Finding:
-    """PLMS index against the adult (> 15/h) or paediatric (> 5/h) cut-off."""
+    """PLMS index against the adult (> 15/h) or paediatric (> 5/h) cut-off, over >= ``plms_min_tst_h`` of sleep."""
     cutoff = rules.plms_index_child_per_h if is_child else rules.plms_index_adult_per_h
-    plmsi = n_plms / tst_h if tst_h > 0 else float("nan")
+    minimums = [Minimum("tst_h", rules.plms_min_tst_h, tst_h, "of sleep", "h",
+                        "an index per hour of sleep decides only over >= 2 h: AASM practice parameters, Kushida et "
+                        "al. 2005; CMS NCD 240.4")]
+    enough = minimums[0].met
+
+    def per_h(n: int, h: float) -> float:
+        return n / h if enough and h > 0 else float("nan")
+
+    plmsi = per_h(n_plms, tst_h)
     values = {"ruleset": rules.name, "n_plms": int(n_plms), "plms_index_per_h": plmsi,
               "n_plmw": int(n_plmw), "plmw_index_per_h": (n_plmw / wake_h) if wake_h > 0 else float("nan"),
-              "lm_sleep_index_per_h": n_lm_sleep / tst_h if tst_h > 0 else float("nan"),
-              "plms_arousal_index_per_h": n_plms_arousal / tst_h if tst_h > 0 else float("nan"),
-              "tst_h": tst_h, "cutoff_per_h": cutoff, "age_group": "child" if is_child else "adult"}
+              "lm_sleep_index_per_h": per_h(n_lm_sleep, tst_h),
+              "plms_arousal_index_per_h": per_h(n_plms_arousal, tst_h),
+              "tst_h": tst_h, "cutoff_per_h": cutoff, "age_group": "child" if is_child else "adult",
+              "minimum_evidence": minimum_evidence(minimums)}
     if not has_leg_channels:
         return Finding(FindingCode.PERIODIC_LIMB_MOVEMENTS, None,
                        f"No usable leg EMG channel, so periodic limb movements cannot be assessed "
                        f"{tag(rules)}.", values)
-    if not tst_h > 0:
-        return Finding(FindingCode.PERIODIC_LIMB_MOVEMENTS, None,
-                       f"No sleep in the hypnogram, so the PLMS index cannot be computed {tag(rules)}.", values)
+    short = insufficient(FindingCode.PERIODIC_LIMB_MOVEMENTS, minimums, values, rules,
+                         subject="periodic limb movements (no PLMS index is computed)",
+                         seen=f"{n_plms} periodic leg movements were scored in sleep")
+    if short is not None:
+        return short
     present = bool(plmsi > cutoff)
     who = "children" if is_child else ("adults" if age_known else "adults (age not given)")
     ev = (f"PLMS index {plmsi:.1f}/h ({n_plms} periodic leg movements in {tst_h:.1f} h of sleep), "

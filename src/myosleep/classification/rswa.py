@@ -23,7 +23,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..vocab import FindingCode, Role, Stage
-from .findings import Evidence, Finding, fmt, tag
+from .findings import Evidence, Finding, Minimum, fmt, insufficient, minimum_evidence, tag
 from .rules import AASM, RuleSet
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -269,19 +269,30 @@ def assess(evidence: Evidence) -> tuple[Finding, dict[str, object]]:
     sb = sinbar(inputs.detection.bursts, is_rem, duration_s=float(context.hypnogram.end_s), rules=rs,
                 chin_channels=chin_labels or None, arm_channels=arm_labels)
     amp = inputs.detection.chin_amplitude
-    rai = float("nan")
+    rai, rai_rem_s = float("nan"), 0
     if amp.values_uv is not None and amp.values_uv.size:
-        rai = atonia_index(amp.values_uv, np.asarray(context.stage_at(np.arange(amp.values_uv.size) + 0.5)),
-                           rules=rs)
+        stages_1s = np.asarray(context.stage_at(np.arange(amp.values_uv.size) + 0.5))
+        rai = atonia_index(amp.values_uv, stages_1s, rules=rs)
+        rai_rem_s = int(np.count_nonzero((stages_1s == int(Stage.R)) & np.isfinite(amp.values_uv)))
     finding = rem_sleep_without_atonia(sinbar=sb, rai=rai, has_chin=bool(chin_labels) or bool(np.isfinite(rai)),
-                                       rules=rs, rai_source=amp.source)
-    return finding, {**sb, "atonia_index": rai, "atonia_index_source": amp.source}
+                                       rules=rs, rai_source=amp.source, rai_rem_s=rai_rem_s)
+    return finding, {**sb, "atonia_index": rai, "atonia_index_source": amp.source, "atonia_index_rem_s": rai_rem_s}
 
 
 def rem_sleep_without_atonia(*, sinbar: dict[str, float], rai: float, has_chin: bool, rules: RuleSet,
-                             rai_source: str) -> Finding:
-    """SINBAR chin 'any' (and chin + FDS) percentages and Ferri's atonia index."""
+                             rai_source: str, rai_rem_s: int | None = None) -> Finding:
+    """SINBAR chin 'any' (and chin + FDS) percentages and Ferri's atonia index, over >= ``rswa_min_rem_min``
+    of REM sleep.
+
+    ``rai_rem_s``: REM seconds the atonia index was computed on (default: all of the REM time);
+    an index over fewer than ``rswa_min_rem_min`` minutes is reported but not used.
+    """
     rem_min = float(sinbar.get("rem_min", 0.0))
+    min_rem_s = rules.rswa_min_rem_min * 60.0
+    rai_usable = bool(math.isfinite(rai) and (rai_rem_s is None or rai_rem_s >= min_rem_s))
+    minimums = [Minimum("rem_min", rules.rswa_min_rem_min, rem_min, "of REM sleep", "min",
+                        "no published minimum: 5 min is 10 AASM 30-s REM epochs, 100 SINBAR 3-s mini-epochs "
+                        "(Frauscher et al. 2012), 300 atonia-index seconds (Ferri et al. 2010)")]
     chin_any = float(sinbar.get("chin_any_pct", float("nan")))
     fds = float(sinbar.get("chin_fds_any_pct", float("nan")))
     values = {"ruleset": rules.name, "rem_min": rem_min,
@@ -292,26 +303,28 @@ def rem_sleep_without_atonia(*, sinbar: dict[str, float], rai: float, has_chin: 
               "atonia_index": rai, "atonia_index_source": rai_source,
               "chin_any_cutoff_pct": rules.sinbar_chin_any_pct,
               "chin_fds_any_cutoff_pct": rules.sinbar_chin_fds_any_pct,
-              "atonia_index_abnormal_below": rules.rai_abnormal_below}
+              "atonia_index_abnormal_below": rules.rai_abnormal_below, "minimum_evidence": minimum_evidence(minimums)}
     if not has_chin:
         return Finding(FindingCode.REM_SLEEP_WITHOUT_ATONIA, None,
                        f"No usable chin EMG channel, so REM sleep without atonia cannot be assessed "
                        f"{tag(rules)}.", values)
-    if rem_min < rules.rswa_min_rem_min:
-        return Finding(FindingCode.REM_SLEEP_WITHOUT_ATONIA, None,
-                       f"Only {rem_min:.1f} min of REM sleep (< {rules.rswa_min_rem_min:g} min), too little to assess "
-                       f"REM sleep without atonia {tag(rules)}.", values)
+    short = insufficient(FindingCode.REM_SLEEP_WITHOUT_ATONIA, minimums, values, rules,
+                         subject="REM sleep without atonia")
+    if short is not None:
+        return short
     reasons = []
     if math.isfinite(chin_any) and chin_any >= rules.sinbar_chin_any_pct:
         reasons.append(f"SINBAR chin 'any' {chin_any:.1f} % >= {rules.sinbar_chin_any_pct:g} %")
     if math.isfinite(fds) and fds >= rules.sinbar_chin_fds_any_pct:
         reasons.append(f"chin + FDS 'any' {fds:.1f} % >= {rules.sinbar_chin_fds_any_pct:g} %")
-    if math.isfinite(rai) and rai < rules.rai_abnormal_below:
+    if rai_usable and rai < rules.rai_abnormal_below:
         reasons.append(f"atonia index {rai:.2f} < {rules.rai_abnormal_below:g}")
     present = bool(reasons)
     if present:
         ev = "REM sleep without atonia: " + ", ".join(reasons) + f" over {rem_min:.0f} min of REM {tag(rules)}."
     else:
+        rai_text = (fmt(rai, 2) if rai_usable or not math.isfinite(rai)
+                    else f"{rai:.2f} (over {rai_rem_s} s of REM only, not used)")
         ev = (f"Normal REM atonia: SINBAR chin 'any' {fmt(chin_any)} % (< {rules.sinbar_chin_any_pct:g} %), "
-              f"atonia index {fmt(rai, 2)} over {rem_min:.0f} min of REM {tag(rules)}.")
+              f"atonia index {rai_text} over {rem_min:.0f} min of REM {tag(rules)}.")
     return Finding(FindingCode.REM_SLEEP_WITHOUT_ATONIA, present, ev, values)

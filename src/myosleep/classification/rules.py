@@ -52,6 +52,26 @@ vdVeen2024
 Chokroverty
     Chokroverty S, Bhat S, Gupta D, Intensified hypnic jerks, Sleep 2013 / Sleep Med 2015 and
     DESIGN.md: sleep-start EMG bursts about 75-250 ms, several body segments.
+Kushida2005
+    Kushida CA et al., Practice parameters for the indications for polysomnography and related
+    procedures: an update for 2005, Sleep 2005;28:499-521: a split-night study may diagnose
+    from its first part only when that part holds >= 2 h of diagnostic PSG, the shortest span
+    over which AASM practice lets an index per hour decide a diagnosis.
+CMS240.4
+    Centers for Medicare & Medicaid Services, National Coverage Determination 240.4 (CPAP for
+    OSA, 2008): an index per hour computed over < 2 h of recorded sleep may not be
+    extrapolated (the events counted must reach what 2 h would need).
+CPT
+    AMA CPT sleep-testing instructions (95808-95811): a full attended PSG records >= 6 h; a
+    shorter study is a reduced service.  We take it as the definition of a full diagnostic
+    night, for the short-recording warning.
+Carskadon
+    Carskadon MA, Dement WC, Normal human sleep: an overview, in Principles and Practice of
+    Sleep Medicine, 5th ed. 2011: the newborn sleep cycle (active and quiet sleep) lasts about
+    50 min.
+Kimura2013
+    Kimura J, Electrodiagnosis in Diseases of Nerve and Muscle, 4th ed. 2013: proximal motor
+    conduction (F-wave) velocities 50-65 m/s; see :mod:`.anatomy`.
 """
 
 from __future__ import annotations
@@ -94,6 +114,7 @@ class RuleSet:
     plms_index_adult_per_h: float
     plms_index_child_per_h: float
     child_age_y: float
+    plms_min_tst_h: float
 
     # -------------------------------------------------------- fragmentary myoclonus
     fm_max_burst_s: float
@@ -108,6 +129,7 @@ class RuleSet:
     hypnic_max_burst_s: float
     sleep_starts_min_per_transition: float
     sleep_starts_min_count: int
+    sleep_starts_min_transitions: int
 
     # -------------------------------------------------------------------- REM / RSWA
     rem_twitch_min_burst_s: float
@@ -131,6 +153,7 @@ class RuleSet:
     neonatal_min_rate_hz: float
     neonatal_max_rate_hz: float
     neonatal_min_jerks: int
+    neonatal_min_sleep_min: float
 
     # ---------------------------------------------------------------- propriospinal
     psm_min_velocity_m_s: float
@@ -138,11 +161,16 @@ class RuleSet:
     psm_max_burst_s: float
     psm_min_channels: int
     psm_min_events: int
+    psm_min_transitions: int
+    psm_motor_cv_m_s: float
 
     # --------------------------------------------------------------------- cortical
     cortical_max_burst_s: float
     cortical_min_bursts: int
     cortical_jerk_max_burst_s: float
+
+    # ------------------------------------------------------------- the whole night
+    full_night_h: float
 
     def to_dict(self) -> dict[str, object]:
         """Every threshold by name (JSON-ready)."""
@@ -163,6 +191,10 @@ _COMMON = dict(
     plms_index_adult_per_h=15.0,  # ICSD-3 PLMD: PLMS index > 15/h in adults.
     plms_index_child_per_h=5.0,  # ICSD-3 PLMD: > 5/h in children.
     child_age_y=18.0,  # ICSD-3: the paediatric cut-off applies under 18 years.
+    # The PLMS index is per hour of sleep (AASM VII.A.3); Kushida2005 / CMS240.4: an index per hour
+    # decides a diagnosis only over >= 2 h (no extrapolation from less).  A full night is still
+    # expected (full_night_h); between 2 and 6 h the index is given with the short-recording warning.
+    plms_min_tst_h=2.0,
     # AASM VII.D (EFM): maximum potential duration 150 ms; Frauscher2014 counts every
     # potential up to 150 ms (no lower bound); we count down to 20 ms, the shortest burst
     # the short-burst detector resolves (issue 3), so no real FM potential is dropped.
@@ -188,6 +220,10 @@ _COMMON = dict(
     # (a repetition, not a single jerk at a single transition).
     sleep_starts_min_per_transition=1.0,
     sleep_starts_min_count=3,
+    # The finding is a rate per wake-to-sleep transition of jerks that recur as sleep comes
+    # (Chokroverty 2013: repetitive jerks at the transitions to sleep); one transition is a single
+    # observation of a normal variant that 60-70 % of people have (ICSD-3): >= 2 transitions.
+    sleep_starts_min_transitions=2,
     rem_twitch_min_burst_s=0.1,  # Frauscher2012: phasic activity 0.1-5 s.
     rem_twitch_max_burst_s=5.0,
     sinbar_mini_epoch_s=3.0,  # Frauscher2012: 3-s mini-epochs.
@@ -211,6 +247,9 @@ _COMMON = dict(
     # Maurer2010 "clusters ... over several seconds": at 1-5 Hz, 4 jerks span >= 0.6 s, the
     # smallest run that is a repetition of a repetition (3 intervals) and not a pair.
     neonatal_min_jerks=4,
+    # Maurer2010: BNSM occurs in all sleep states and stops on arousal; Carskadon: a newborn's sleep
+    # cycle (active + quiet sleep) lasts ~50 min.  Assessed only over >= one cycle of sleep.
+    neonatal_min_sleep_min=50.0,
     psm_min_velocity_m_s=3.0,  # Montagna2006: spread at 3-11 m/s.
     psm_max_velocity_m_s=11.0,
     psm_max_burst_s=2.0,  # Montagna2006: 100-400 ms, up to ~2 s.
@@ -220,12 +259,21 @@ _COMMON = dict(
     # No published count criterion; 3 jerks with a consistent spread so that a single
     # chance recruitment order cannot make a finding.
     psm_min_events=3,
+    # Montagna2006: PSM at sleep onset lives in the relaxed wakefulness before sleep and vanishes once
+    # sleep is stable; the finding needs the recording to hold a wake-to-sleep transition.
+    psm_min_transitions=1,
+    # Kimura2013: peripheral motor conduction 50-60 m/s; each muscle's conduction time from its
+    # segment is taken out of its EMG onset before the spread velocity is computed (DESIGN.md).
+    psm_motor_cv_m_s=55.0,
     cortical_max_burst_s=0.045,  # vdVeen2024: 45-ms cut-off ...
     cortical_min_bursts=10,  # ... over >= 10 bursts.
     # The burst-duration test is about myoclonic bursts: cortical 10-50 ms, subcortical and
     # functional jerks longer but brief (Shibasaki & Hallett, Mov Disord 2005: myoclonic EMG
     # bursts < ~250 ms); longer activity is not a jerk burst and is left out of the test.
     cortical_jerk_max_burst_s=0.250,
+    # CPT: a full diagnostic night records >= 6 h; a shorter analysed period carries the
+    # short-recording warning (summary.json warning_details, the report's notice).
+    full_night_h=6.0,
 )
 
 #: AASM Manual v2.5/v3 rules (default).

@@ -409,6 +409,7 @@ def _stage_night(recording: Recording | None, age: Age | None, warnings: list[st
     warnings.append(f"no hypnogram given: stages predicted by YASA from {hyp.metadata.get('eeg', 'EEG')} "
                     "(Vallat and Walker, eLife 2021; kappa ~0.8 against experts); give --hypnogram for "
                     "scored stages")
+    warnings.extend(f"YASA staging warned: {text}" for text in hyp.metadata.get("warnings", ()))
     return hyp
 
 

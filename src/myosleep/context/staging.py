@@ -14,12 +14,20 @@ a polyphase anti-aliasing filter (:func:`scipy.signal.resample_poly`). This is t
 one place in myosleep where resampling is right: the features YASA computes are
 band powers and statistics of 30-s epochs at 100 Hz (its training data), and the
 stages it returns are per epoch; no event timing depends on the resampled signals.
+
+YASA's own warnings (its ``yasa`` logger, e.g. "Insufficient data. A minimum of 5 minutes of
+data is recommended otherwise results may be unreliable.", and Python warnings it raises) are
+captured while it stages, not printed on stderr: they go into the hypnogram's
+``metadata["warnings"]`` and from there into the sleep context's warnings, summary.json and
+the report.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import warnings
+from collections.abc import Iterator
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
@@ -57,6 +65,48 @@ def _to_rate(x: np.ndarray, sfreq: float, target: float) -> np.ndarray:
     return resample_poly(np.asarray(x, dtype=float), frac.numerator, frac.denominator)
 
 
+class _Collect(logging.Handler):
+    """Keeps the text of every record it is given."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextlib.contextmanager
+def _captured_yasa_warnings() -> Iterator[list[str]]:
+    """Collect YASA's warnings (its logger and Python warnings) instead of letting them reach stderr.
+
+    The ``yasa`` logger gets a collecting handler in place of its own (yasa installs a stderr
+    handler at import) and stops propagating while staging runs; both are restored after.
+    Python warnings about the data (UserWarning, RuntimeWarning, ...) are recorded (the known
+    harmless ones are ignored by the caller's filters); warnings about library APIs
+    (deprecations) are not the user's business and are warned again as they were.
+    """
+    log = logging.getLogger("yasa")
+    saved = (list(log.handlers), log.propagate)
+    collect = _Collect()
+    log.handlers = [collect]
+    log.propagate = False
+    messages: list[str] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield messages
+    finally:
+        log.handlers, log.propagate = saved
+    api = (DeprecationWarning, PendingDeprecationWarning, FutureWarning)
+    for w in caught:
+        if issubclass(w.category, api):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    for text in [*collect.messages, *(str(w.message) for w in caught if not issubclass(w.category, api))]:
+        if text not in messages:
+            messages.append(text)
+
+
 def stage_with_yasa(recording: Recording, *, eeg: str | None = None, eog: str | None = None,
                     emg: str | None = None) -> Hypnogram:
     """Stage a recording in 30-s epochs with ``yasa.SleepStaging``.
@@ -76,8 +126,9 @@ def stage_with_yasa(recording: Recording, *, eeg: str | None = None, eog: str | 
         ``source="yasa"``, epochs of 30 s from the recording start; ``metadata`` holds
         ``eeg``, ``eog``, ``emg`` (labels used or None), ``proba`` (pandas.DataFrame,
         one row per epoch, columns W N1 N2 N3 R: YASA's probabilities), ``confidence``
-        (numpy array: the highest probability of each epoch), ``model`` and
-        ``staging_time_s``.
+        (numpy array: the highest probability of each epoch), ``model``,
+        ``staging_time_s`` and ``warnings`` (tuple of str: what YASA warned, e.g. that a
+        recording of less than 5 minutes gives unreliable stages).
 
     Raises
     ------
@@ -131,10 +182,7 @@ def stage_with_yasa(recording: Recording, *, eeg: str | None = None, eog: str | 
     arr = np.vstack([d[:n] for d in data]) * 1e-6  # uV -> V, MNE's unit
     info = mne.create_info(names, YASA_SFREQ, ch_types=types, verbose=False)
     raw = mne.io.RawArray(arr, info, verbose=False)
-    sls = yasa.SleepStaging(raw, eeg_name=names[0],
-                            eog_name=names[types.index("eog")] if "eog" in types else None,
-                            emg_name=names[types.index("emg")] if "emg" in types else None)
-    with warnings.catch_warnings():
+    with _captured_yasa_warnings() as yasa_warnings:
         # The shipped models were pickled with scikit-learn 0.24 (a LabelEncoder inside
         # the LGBMClassifier): unpickling them with a newer scikit-learn warns, although
         # a LabelEncoder's state (its classes) is unchanged across versions. LightGBM /
@@ -149,6 +197,9 @@ def stage_with_yasa(recording: Recording, *, eeg: str | None = None, eog: str | 
         warnings.filterwarnings("ignore", message=".*valid feature names.*", category=UserWarning)
         warnings.filterwarnings("ignore", message=".*(Mean of empty slice|invalid value|divide by zero).*",
                                 category=RuntimeWarning)
+        sls = yasa.SleepStaging(raw, eeg_name=names[0],
+                                eog_name=names[types.index("eog")] if "eog" in types else None,
+                                emg_name=names[types.index("emg")] if "emg" in types else None)
         hyp_y = sls.predict()
     values = np.asarray(hyp_y.hypno.to_numpy(), dtype=object)
     stages = np.array([int(_YASA_LABELS[str(v).upper()]) for v in values], dtype=np.int8)
@@ -162,9 +213,11 @@ def stage_with_yasa(recording: Recording, *, eeg: str | None = None, eog: str | 
     elapsed = time.perf_counter() - t0
     model = "clf_" + "+".join(["eeg", *[k for k in ("eog", "emg") if k in types]])
     logger.info("YASA staging: %d epochs from %s in %.1f s", stages.size, ch_eeg.label, elapsed)
+    for text in yasa_warnings:
+        logger.info("YASA warned: %s", text)
     return Hypnogram(stages, epoch_s=30.0, start_s=0.0, source="yasa", metadata={
         "eeg": ch_eeg.label, "eog": chosen["eog"].label if "eog" in chosen else None,
         "emg": chosen["emg"].label if "emg" in chosen else None, "proba": proba,
         "confidence": confidence, "model": model, "staging_time_s": float(elapsed),
-        "yasa_version": getattr(yasa, "__version__", "unknown"),
+        "yasa_version": getattr(yasa, "__version__", "unknown"), "warnings": tuple(yasa_warnings),
     })

@@ -301,10 +301,11 @@ def _parse_bool(value: object) -> bool | None:
 def _from_bids(path: Path) -> pd.DataFrame:
     import pandas as pd
 
-    from ..schema import EVENTS
+    from ..schema import EVENTS, REVIEWED_EVENTS
 
-    if EVENTS.matches_file(path):  # ours: the schema's reader (a comma inside a label round-trips)
-        df = EVENTS.read(path)
+    ours = next((t for t in (EVENTS, REVIEWED_EVENTS) if t.matches_file(path)), None)
+    if ours is not None:  # ours (analyze, analyze --events-from): the schema's reader (a comma in a label round-trips)
+        df = ours.read(path)
         df["duration"] = df["duration"].fillna(0.0)
     else:
         df = read_events_tsv(path)

@@ -36,10 +36,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..io.recording import Recording
     from .result import NeurophysiologyResult
 
-__all__ = ["NeurophysiologyStage", "CANDIDATE_CLASSES"]
+__all__ = ["CANDIDATE_CLASSES", "REVIEWED_CLASSES", "NeurophysiologyStage"]
 
 #: The jerks analyze averages (see :data:`myosleep.neurophysiology.stage.DEFAULT_CLASSES`).
 CANDIDATE_CLASSES = ("myoclonic_jerk", "fragmentary_myoclonus")
+#: The jerks a reviewed re-analysis averages (``analyze --events-from``): the candidates the
+#: reviewer left, and the jerks the reviewer kept or made ``cortical_myoclonus`` (whose EEG is
+#: the evidence for that class).
+REVIEWED_CLASSES = (*CANDIDATE_CLASSES, "cortical_myoclonus")
 
 
 @dataclass
@@ -57,12 +61,17 @@ class NeurophysiologyStage:
         Windows, minimum counts, significance level.
     seed : int
         Seed of the jitter draws, permutations and bootstrap (analyze is reproducible).
+    relabel : bool
+        Relabel the jerks a significant average covers ``cortical_myoclonus`` (analyze). False
+        for reviewed events (``analyze --events-from``): the reviewer has decided the classes;
+        the findings and numbers still come from the EEG around the reviewed jerks.
     """
 
     name: str = "neurophysiology"
     classes: tuple[str, ...] = CANDIDATE_CLASSES
     params: NeuroParams = field(default=DEFAULT_PARAMS, repr=False)
     seed: int = 0
+    relabel: bool = True
 
     def run(self, recording: Recording, detection: DetectionResult, context: SleepContext,
             classification: Classification) -> StageOutcome:
@@ -79,8 +88,12 @@ class NeurophysiologyStage:
                                        cutoff_ms=1000.0 * classification.rules.cortical_max_burst_s)
         # the findings themselves go to summary.json's findings, not twice
         values = {k: v for k, v in result.summary(averages=True).items() if k != "findings"}
-        return StageOutcome(self.name, relabel=relabels(result, events), findings=(cortical, result.functional),
-                            values=values)
+        if not self.relabel:
+            values["relabelled"], values["relabel_event_index"] = [], []
+            values["notes"] = [*values.get("notes", []),
+                               "Reviewed events: the classes are the reviewer's; no jerk was relabelled."]
+        return StageOutcome(self.name, relabel=relabels(result, events) if self.relabel else (),
+                            findings=(cortical, result.functional), values=values)
 
 
 def relabels(result: NeurophysiologyResult, events: pd.DataFrame) -> tuple[Relabel, ...]:

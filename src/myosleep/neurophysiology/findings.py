@@ -8,11 +8,20 @@ from __future__ import annotations
 
 import math
 
-from ..classification.findings import Finding
+from ..classification.findings import Finding, Minimum, minimum_evidence
 from ..vocab import FindingCode
 from .params import NeuroParams
 
 __all__ = ["cortical_finding", "functional_finding"]
+
+#: Source of the least number of jerks a back-average is judged on (:class:`NeuroParams` ``min_jerks``).
+_MIN_JERKS_SOURCE = ("power of the paired test at alpha 0.01; clinics average 50-200 jerks, Shibasaki & Hallett, "
+                     "Muscle Nerve 2005")
+
+
+def _jerks_minimum(n: int, params: NeuroParams, what: str) -> Minimum:
+    """The least number of jerks a verdict needs (summary.json ``values["minimum_evidence"]``)."""
+    return Minimum("jerks", float(params.min_jerks), float(n), what, "", _MIN_JERKS_SOURCE)
 
 
 def _fmt(x: float, nd: int = 0) -> str:
@@ -70,10 +79,15 @@ def cortical_finding(*, n_selected: int, n_usable: int, rejected: dict, has_eeg:
         "eeg_channels": list(eeg_channels), "classes": None if classes is None else list(classes),
         "not_assessed_because": None,
     }
+    # the least evidence (classification.findings.Minimum): usable jerks in the average judged
+    minimum = _jerks_minimum(int(group.n_jerks) if group is not None else int(n_usable), params,
+                             "usable jerks in one back-average")
+    values["minimum_evidence"] = minimum_evidence([minimum])
     code = FindingCode.CORTICAL_MYOCLONUS
 
     def unknown(why: str, text: str) -> Finding:
-        return Finding(code, None, text, {**values, "not_assessed_because": why})
+        below = {"below_minimum": [minimum.quantity]} if why == "too_few_jerks" else {}
+        return Finding(code, None, text, {**values, "not_assessed_because": why, **below})
 
     if not has_eeg:
         return unknown("no_eeg", "No usable EEG channel, so jerk-locked back-averaging cannot tell whether the "
@@ -115,9 +129,10 @@ def cortical_finding(*, n_selected: int, n_usable: int, rejected: dict, has_eeg:
     return Finding(code, False, ev, values)
 
 
-def functional_finding(*, bp, ruleset: str | None) -> Finding:
+def functional_finding(*, bp, ruleset: str | None, params: NeuroParams) -> Finding:
     """Functional (psychogenic) jerks: a Bereitschaftspotential before jerks in wakefulness."""
     code = FindingCode.FUNCTIONAL_JERKS
+    minimum = _jerks_minimum(int(bp.n_jerks) if bp is not None else 0, params, "usable jerks in wakefulness")
     values = {"ruleset": ruleset, "bereitschaftspotential": bp.status if bp is not None else "not_assessable",
               "n_jerks": int(bp.n_jerks) if bp is not None else 0,
               "channel": bp.channel if bp is not None else None,
@@ -125,7 +140,10 @@ def functional_finding(*, bp, ruleset: str | None) -> Finding:
               "early_amplitude_uv": (float(bp.early_amplitude_uv) if bp is not None
                                      and math.isfinite(bp.early_amplitude_uv) else None),
               "p_value": float(bp.p_value) if bp is not None and math.isfinite(bp.p_value) else None,
-              "highpass_hz": bp.highpass_hz if bp is not None else None}
+              "highpass_hz": bp.highpass_hz if bp is not None else None,
+              "minimum_evidence": minimum_evidence([minimum])}
+    if bp is not None and bp.status == "not_assessable" and not minimum.met:
+        values["below_minimum"] = [minimum.quantity]
     source = ("a BP before jerks marks them as generated like voluntary movements (Terada et al., JNNP 1995; "
               "van der Salm et al., JNNP 2012)")
     if bp is None or bp.status == "not_assessable":

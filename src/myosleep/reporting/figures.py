@@ -1,9 +1,21 @@
-"""Inline SVG figures for the HTML report (no plotting library needed at run time)."""
+"""Inline SVG figures of the HTML report: the night overview (hand-written SVG) and the
+house style and SVG conversion of the matplotlib figures (:mod:`.trace_figures`,
+:mod:`.night_figures`).
+
+Every matplotlib figure of the report is a :class:`matplotlib.figure.Figure` (no pyplot, no
+global state; the Agg and SVG backends only), 7 in wide at most so that it prints on A4
+(210 mm less 15-mm margins is 7.1 in) at its own size, with 8-pt text kept as text (searchable,
+escaped by matplotlib's SVG writer: a label's ``<`` is ``&lt;``), and every id prefixed so
+that several figures live in one page.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import re
 from html import escape
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -11,10 +23,86 @@ from ..vocab import TRIAL_TYPE_COLOURS
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
+    from matplotlib.figure import Figure
 
     from ..io.hypnogram_model import Hypnogram
 
-__all__ = ["night_overview_svg", "TRIAL_TYPE_COLOURS"]
+__all__ = ["FIGURE_WIDTH_IN", "STYLE", "figure_svg", "fmt_time", "new_figure", "night_overview_svg", "report_style",
+           "TRIAL_TYPE_COLOURS"]
+
+#: Widest figure (in): prints on A4 at its own size.
+FIGURE_WIDTH_IN = 7.0
+#: matplotlib settings of every report figure (one style for all).
+STYLE: dict[str, object] = {
+    "font.size": 8.0, "axes.titlesize": 8.5, "axes.labelsize": 8.0, "xtick.labelsize": 7.5,
+    "ytick.labelsize": 7.5, "legend.fontsize": 7.5, "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans"], "axes.linewidth": 0.6, "xtick.major.width": 0.6,
+    "ytick.major.width": 0.6, "xtick.major.size": 3.0, "ytick.major.size": 3.0,
+    "axes.spines.top": False, "axes.spines.right": False, "axes.edgecolor": "#333333",
+    "axes.labelcolor": "#222222", "text.color": "#222222", "xtick.color": "#333333", "ytick.color": "#333333",
+    "svg.fonttype": "none", "path.simplify": False, "axes.titlelocation": "left",
+}
+_ID = re.compile(r'\bid="([^"]+)"')
+_REF = re.compile(r'(url\(#|href="#)([^)"]+)')
+_DECIMALS = re.compile(r"(\d\.\d\d)\d+")
+_PATH_BREAK = re.compile(r" ?\n(?=[LMCQz])")
+
+
+def _rc(extra: dict[str, object] | None = None) -> Any:
+    """:data:`STYLE` (and ``extra``) as matplotlib's rc_context takes it (its keys are typed literals)."""
+    return {**STYLE, **(extra or {})}
+
+
+def report_style() -> contextlib.AbstractContextManager:
+    """The report's matplotlib settings, for building a figure (artists take them when made)."""
+    import matplotlib as mpl
+
+    return mpl.rc_context(_rc())
+
+
+def new_figure(width_in: float, height_in: float) -> Figure:
+    """A report figure (72 dpi: one SVG unit is one point)."""
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(min(width_in, FIGURE_WIDTH_IN), height_in), dpi=72, facecolor="white")
+
+
+def figure_svg(fig: Figure, prefix: str, *, label: str) -> str:
+    """The figure as inline SVG: ids prefixed with ``prefix``, coordinates to 0.01 pt, 100 % wide.
+
+    Parameters
+    ----------
+    fig : matplotlib Figure
+    prefix : str
+        Unique in the page (letters, digits, '-').
+    label : str
+        What the figure shows (``aria-label``; escaped here).
+    """
+    import matplotlib as mpl
+
+    buf = io.StringIO()
+    with mpl.rc_context(_rc({"svg.hashsalt": prefix})):
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
+    text = buf.getvalue()
+    text = text[text.index("<svg"):]
+    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
+    text = _ID.sub(lambda m: f'id="{prefix}-{m.group(1)}"', text)
+    text = _REF.sub(lambda m: f"{m.group(1)}{prefix}-{m.group(2)}", text)
+    # path coordinates to 0.01 pt (cut, not rounded: 0.01 pt is 3.5 um on paper): a third of the size
+    text = _PATH_BREAK.sub(" ", _DECIMALS.sub(r"\1", text))
+    text = re.sub(r'<svg ([^>]*?)width="[^"]*" height="[^"]*"',
+                  lambda m: f'<svg {m.group(1)}width="100%" role="img" aria-label="{escape(label)}"', text, count=1)
+    return text.strip()
+
+
+def fmt_time(seconds: float, *, decimals: int = 0) -> str:
+    """``h:mm:ss`` (with ``decimals`` of a second) from the recording start."""
+    scale = 10 ** decimals
+    total = int(round(float(seconds) * scale))
+    whole, frac = divmod(total, scale)
+    h, rem = divmod(whole, 3600)
+    text = f"{h}:{rem // 60:02d}:{rem % 60:02d}"
+    return f"{text}.{frac:0{decimals}d}" if decimals else text
 
 # Hypnogram rows top to bottom, clinical convention (W on top, REM drawn between W and N1).
 _STAGE_ROW = {0: 0, 4: 1, 1: 2, 2: 3, 3: 4}

@@ -1,18 +1,35 @@
-"""report.html: one self-contained page (inline CSS and SVG), rendered with Jinja2 (autoescape on)."""
+"""report.html: one self-contained page (inline CSS, SVG and one small script), rendered with
+Jinja2 (autoescape on).
+
+Every text of the recording (its header's patient and recording fields, channel labels, the
+file name) is untrusted: the template escapes it (no ``|safe`` on any of it) and matplotlib's
+SVG writer escapes the labels inside figures.  The page loads nothing: no external script,
+style sheet, font or image.  Its Content-Security-Policy allows only its own inline styles,
+``data:`` images and the one script whose SHA-256 it names, so that even text that slipped
+through escaping could not run.  The script only enhances (zoom along a trace); without it
+every figure reads as it is, and the page prints on A4.
+"""
 
 from __future__ import annotations
 
+import base64
+import datetime as _dt
+import functools
+import hashlib
+from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from .figures import night_overview_svg
+from ..vocab import TrialType
+from .figures import fmt_time, night_overview_svg
 from .neuro_figures import neurophysiology_section
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from ..io.hypnogram_model import Hypnogram
+    from .evidence import Evidence, RecordingHeader
 
-__all__ = ["render_report"]
+__all__ = ["render_report", "CLASS_TITLES"]
 
 FINDING_TITLES = {
     "sleep_starts": "Sleep starts (hypnic jerks)",
@@ -23,6 +40,31 @@ FINDING_TITLES = {
     "propriospinal_myoclonus": "Propriospinal myoclonus at sleep onset",
     "cortical_myoclonus": "Cortical (epileptic) myoclonus",
     "functional_jerks": "Functional (psychogenic) jerks",
+}
+
+#: One event of each class, in words.
+CLASS_NAMES = {
+    TrialType.HYPNIC_JERK.value: "Hypnic jerk",
+    TrialType.FRAGMENTARY_MYOCLONUS.value: "Fragmentary myoclonus",
+    TrialType.LEG_MOVEMENT.value: "Leg movement",
+    TrialType.REM_TWITCH.value: "REM twitch",
+    TrialType.NEONATAL_MYOCLONUS.value: "Neonatal myoclonic jerk",
+    TrialType.PROPRIOSPINAL_MYOCLONUS.value: "Propriospinal jerk",
+    TrialType.CORTICAL_MYOCLONUS.value: "Cortical myoclonic jerk",
+    TrialType.MYOCLONIC_JERK.value: "Myoclonic jerk",
+    TrialType.BODY_MOVEMENT.value: "Body movement",
+}
+#: Section title of each event class's examples.
+CLASS_TITLES = {
+    TrialType.HYPNIC_JERK.value: "Hypnic jerks (sleep starts)",
+    TrialType.FRAGMENTARY_MYOCLONUS.value: "Fragmentary myoclonus",
+    TrialType.LEG_MOVEMENT.value: "Leg movements",
+    TrialType.REM_TWITCH.value: "REM twitches",
+    TrialType.NEONATAL_MYOCLONUS.value: "Neonatal sleep myoclonus",
+    TrialType.PROPRIOSPINAL_MYOCLONUS.value: "Propriospinal myoclonus",
+    TrialType.CORTICAL_MYOCLONUS.value: "Cortical myoclonus",
+    TrialType.MYOCLONIC_JERK.value: "Other myoclonic jerks",
+    TrialType.BODY_MOVEMENT.value: "Body movements",
 }
 
 _SLEEP_LABELS = [
@@ -65,15 +107,103 @@ def _environment():
                        autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
 
 
-def render_report(summary: dict, events: pd.DataFrame, hypnogram: Hypnogram | None) -> str:
-    """Render report.html from the summary (the same dict written to summary.json) and the events.
+@functools.lru_cache(maxsize=1)
+def zoom_script() -> tuple[str, str]:
+    """The page's one script (templates/zoom.js) and its CSP source (``'sha256-...'``)."""
+    text = resources.files("myosleep.reporting").joinpath("templates").joinpath("zoom.js").read_text(encoding="utf-8")
+    digest = base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
+    return text, f"'sha256-{digest}'"
 
-    The page shows nothing that summary.json and events.tsv do not hold, so the three
-    outputs never disagree.
-    """
-    rec = summary.get("inputs", {}).get("recording", {})
-    duration_s = float(rec.get("duration_s") or (hypnogram.end_s if hypnogram is not None else 0.0))
-    h, rem = divmod(int(round(duration_s)), 3600)
+
+def _clock(start: _dt.datetime | None, t_s: float, *, decimals: int = 0) -> str | None:
+    """Clock time of ``t_s`` (s from the start) when the start is known."""
+    if start is None:
+        return None
+    t = start + _dt.timedelta(seconds=float(t_s))
+    q = 10 ** (6 - decimals)
+    t = t.replace(microsecond=0) + _dt.timedelta(microseconds=round(t.microsecond / q) * q)
+    text = t.strftime("%H:%M:%S")
+    return text + (f".{t.microsecond // q:0{decimals}d}" if decimals else "")
+
+
+def _header_rows(header: RecordingHeader | None) -> list[tuple[str, str]]:
+    """The recording's identification as its header gives it (untrusted: the template escapes it)."""
+    if header is None:
+        return []
+    rows = []
+    if header.patient is not None:
+        rows.append(("patient field (file header)", header.patient.strip() or "(empty)"))
+    if header.recording is not None:
+        rows.append(("recording field (file header)", header.recording.strip() or "(empty)"))
+    if header.start_datetime is not None:
+        when = header.start_datetime.strftime("%Y-%m-%d %H:%M:%S") if header.start_date_known else \
+            header.start_datetime.strftime("%H:%M:%S") + " (date anonymised in the file)"
+        rows.append(("recording start", when))
+    return rows
+
+
+def _example_caption(w: Any, start: _dt.datetime | None) -> str:
+    clock = _clock(start, w.onset_s, decimals=1)
+    where = f"{fmt_time(w.onset_s, decimals=1)} from the start" + (f" (clock {clock})" if clock else "")
+    dur = f"{w.duration_s:.2f} s" if w.duration_s == w.duration_s else "n/a"
+    peak = f"{w.peak_amplitude_uv:.0f} µV" if w.peak_amplitude_uv == w.peak_amplitude_uv else "n/a"
+    return (f"Onset {where} · stage {w.stage} · duration {dur} · peak {peak} above rest · "
+            f"channels {', '.join(w.channel)}")
+
+
+def _evidence_context(evidence: Evidence | None, events: pd.DataFrame, hypnogram: Hypnogram | None) -> dict:
+    """The example traces and the transition zooms, as the template shows them."""
+    from .trace_figures import example_svg, transition_svg
+
+    if evidence is None:
+        return {"example_classes": [], "transitions": [], "evidence_notes": [], "evidence_available": False}
+    start = evidence.header.start_datetime
+    classes = []
+    k = 0
+    for cls, windows in evidence.by_class().items():
+        name = cls.replace("_", " ")
+        items = []
+        for w in windows:
+            k += 1
+            fig = example_svg(w, f"ex{k}", title=f"{name} example {w.rank}: EMG traces around the event")
+            items.append({"svg": fig.svg, "zoom": fig.zoom, "rank": w.rank, "caption": _example_caption(w, start),
+                          "rule": w.rule})
+        classes.append({"code": cls, "title": CLASS_TITLES.get(cls, name), "n": windows[0].n_in_class,
+                        "name": CLASS_NAMES.get(cls, name), "examples": items})
+    transitions = []
+    for i, tz in enumerate(evidence.transitions):
+        clock = _clock(start, tz.onset_s)
+        transitions.append({
+            "svg": transition_svg(tz, hypnogram, events, f"tr{i + 1}",
+                                  title=f"Wake-to-sleep transition at {fmt_time(tz.onset_s)}"),
+            "caption": f"{tz.from_stage}→{tz.to_stage} at {fmt_time(tz.onset_s)} from the start"
+                       + (f" (clock {clock})" if clock else "")
+                       + f"; hypnagogic window {fmt_time(tz.window_start_s)}–{fmt_time(tz.window_end_s)}"})
+    return {"example_classes": classes, "transitions": transitions, "evidence_notes": list(evidence.notes),
+            "evidence_available": True, "chin_source": evidence.chin_source}
+
+
+def _night_context(summary: dict, events: pd.DataFrame, duration_s: float) -> dict:
+    """The PLM interval figure (when there are leg movements) and the hourly rates."""
+    from .night_figures import hourly_rates_svg, plm_imi_svg
+
+    out: dict[str, Any] = {"plm": None, "hourly_svg": hourly_rates_svg(events, duration_s, prefix="hr")}
+    if len(events) and (events["trial_type"] == TrialType.LEG_MOVEMENT.value).any():
+        thresholds = (summary.get("methods") or {}).get("thresholds") or {}
+        lo, hi = thresholds.get("plm_min_interval_s"), thresholds.get("plm_max_interval_s")
+        tst_h = (summary.get("indices_per_hour") or {}).get("tst_h")
+        svg, numbers = plm_imi_svg(events, tst_h=float(tst_h) if tst_h else None,
+                                   periodic_range_s=(float(lo), float(hi)) if lo is not None and hi is not None
+                                   else None, ruleset=str(summary.get("ruleset", "")), prefix="plm",
+                                   duration_s=duration_s)
+        plms = (summary.get("indices_per_hour") or {}).get("plms_index")
+        out["plm"] = {"svg": svg, "plms_index": _num(plms), "tst_h": _num(tst_h, 2), **numbers,
+                      "range_text": f"{lo:g}–{hi:g} s" if lo is not None and hi is not None else "n/a"}
+    return out
+
+
+def _table_context(summary: dict) -> dict:
+    """Findings, counts, sleep, channels and methods tables."""
     findings = []
     for f in summary.get("findings", []):
         findings.append({
@@ -115,10 +245,44 @@ def render_report(summary: dict, events: pd.DataFrame, hypnogram: Hypnogram | No
         if isinstance(value, dict) and value.get("sha256"):
             method_rows.append((f"{key} sha256", value["sha256"]))
     for k, v in summary.get("methods", {}).items():
+        if isinstance(v, dict):
+            v = " · ".join(f"{kk}: {_num(vv, 3)}" for kk, vv in v.items() if kk not in ("name", "citation"))
+        elif isinstance(v, (list, tuple)):
+            v = ", ".join(str(x) for x in v)
         method_rows.append((k.replace("_", " "), v))
-    svg = night_overview_svg(hypnogram, events, duration_s=duration_s)
-    env = _environment()
-    tpl = env.get_template("report.html.j2")
+    hours = per_hour.get("hours_by_stage", {})
+    stage_hours = [_num(hours.get(s), 2) for s in stage_columns] if hours else []
+    return {"findings": findings, "stage_columns": stage_columns, "count_rows": count_rows, "stage_hours": stage_hours,
+            "sleep_rows": sleep_rows, "channel_rows": channel_rows, "method_rows": method_rows}
+
+
+def render_report(summary: dict, events: pd.DataFrame, hypnogram: Hypnogram | None, *,
+                  evidence: Evidence | None = None) -> str:
+    """Render report.html from the results.
+
+    Parameters
+    ----------
+    summary : dict
+        The summary.json dict (findings, counts, indices, sleep, channels, methods).
+    events : DataFrame
+        events.tsv rows.
+    hypnogram : Hypnogram | None
+        The stages used.
+    evidence : Evidence | None
+        Example events' traces, transition zooms and the header fields
+        (:func:`myosleep.reporting.evidence.extract_evidence`); None: the page shows the
+        results without signal.
+
+    Returns
+    -------
+    str
+        The page: one self-contained HTML file.
+    """
+    rec = summary.get("inputs", {}).get("recording", {})
+    duration_s = float(rec.get("duration_s") or (hypnogram.end_s if hypnogram is not None else 0.0))
+    h, rem = divmod(int(round(duration_s)), 3600)
+    script, script_hash = zoom_script()
+    tpl = _environment().get_template("report.html.j2")
     return tpl.render(
         title=rec.get("name") or rec.get("path") or "recording",
         duration_text=f"{h} h {rem // 60:02d} min",
@@ -126,8 +290,14 @@ def render_report(summary: dict, events: pd.DataFrame, hypnogram: Hypnogram | No
         ruleset=summary.get("ruleset", ""),
         hypnogram_source=summary.get("hypnogram_source", "n/a"),
         age_text=(summary.get("age") or {}).get("text"),
-        notices=summary.get("warnings", []),
-        findings=findings, overview_svg=svg, stage_columns=stage_columns, count_rows=count_rows,
-        sleep_rows=sleep_rows, channel_rows=channel_rows, method_rows=method_rows,
+        short_recording=next((w for w in summary.get("warning_details", []) if w.get("code") == "short_recording"),
+                             None),
+        notices=[w for w in summary.get("warnings", []) if not str(w).startswith("Short recording:")],
+        header_rows=_header_rows(evidence.header if evidence is not None else None),
+        overview_svg=night_overview_svg(hypnogram, events, duration_s=duration_s),
+        zoom_script=script, script_hash=script_hash,
+        **_table_context(summary),
         neuro=neurophysiology_section(summary),
+        **_evidence_context(evidence, events, hypnogram),
+        **_night_context(summary, events, duration_s),
     )

@@ -4,6 +4,12 @@ Version, ruleset, the inputs and their hashes, the channels, sleep measures, cou
 per hour (overall and by stage), the findings with their evidence, warnings, methods and
 timings.  :func:`to_json_text` writes it strictly (NaN and inf as null, numpy scalars as
 numbers).
+
+``warnings`` is a list of sentences; ``warning_details`` holds the same for the warnings a
+program must act on, structured: ``{"code", "message", "values"}`` with code
+``short_recording`` (an analysed period shorter than a full diagnostic night, the findings
+that cannot be assessed for want of evidence and the minimum each missed) and ``staging``
+(what YASA warned while staging the night).
 """
 
 from __future__ import annotations
@@ -25,7 +31,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..detection.results import DetectionResult
     from ..io.recording import Recording
 
-__all__ = ["DISCLAIMER", "build_summary", "classification_json", "recording_entry", "to_json_text", "to_jsonable"]
+__all__ = ["DISCLAIMER", "build_summary", "classification_json", "recording_entry", "short_recording_warning",
+           "to_json_text", "to_jsonable", "warning_details"]
 
 DISCLAIMER = ("Decision support, not a diagnosis: every finding carries its evidence and must be "
               "reviewed by a clinician with the recording.")
@@ -90,6 +97,52 @@ def _indices_per_hour(idx: dict) -> dict[str, object]:
     }
 
 
+def _span_text(hours: float) -> str:
+    return f"{hours:.1f} h" if hours >= 1.0 else f"{hours * 60.0:.1f} min"
+
+
+def short_recording_warning(context: SleepContext, classification: Classification) -> dict[str, object] | None:
+    """The ``short_recording`` warning when the analysed period is shorter than a full night.
+
+    A full diagnostic night records >= ``rules.full_night_h`` (6 h, AMA CPT sleep-testing
+    rules); a shorter one gets this warning, naming every finding that cannot be assessed
+    because a minimum of evidence is not met (``values["below_minimum"]`` of each finding) and
+    those minimums.  None for a full night.
+    """
+    rules = classification.rules
+    analysed_h = float(context.stats.get("trt_min", float("nan"))) / 60.0
+    if analysed_h >= rules.full_night_h:
+        return None
+    sleep_h = float(classification.event_indices.tst_h)
+    unmet: dict[str, list[dict[str, object]]] = {}
+    for f in classification.findings:  # those set to None by a minimum of evidence (findings.insufficient)
+        below = f.values.get("below_minimum")
+        minimums = f.values.get("minimum_evidence")
+        if f.present is None and isinstance(below, list) and below and isinstance(minimums, list):
+            unmet[f.code.value] = [m for m in minimums if isinstance(m, dict) and m.get("quantity") in below]
+    names = ", ".join(code.replace("_", " ").replace("rem ", "REM ") for code in unmet)
+    message = (f"Short recording: {_span_text(analysed_h)} analysed ({_span_text(sleep_h)} of sleep), less than a "
+               f"full diagnostic night (>= {rules.full_night_h:g} h of recording); "
+               + (f"not enough evidence to assess {names} (each finding says what its rule needs)."
+                  if unmet else "the findings describe this recording, not a whole night."))
+    return {"code": "short_recording", "message": message,
+            "values": {"analysed_h": analysed_h, "sleep_h": sleep_h, "full_night_h": rules.full_night_h,
+                       "full_night_source": "AMA CPT sleep-testing rules (95808-95811): a full study records >= 6 h",
+                       "findings_not_assessed": list(unmet), "unmet_minimums": unmet}}
+
+
+def warning_details(context: SleepContext, classification: Classification) -> list[dict[str, object]]:
+    """summary.json ``warning_details``: the short-recording warning, then YASA's staging warnings."""
+    out: list[dict[str, object]] = []
+    short = short_recording_warning(context, classification)
+    if short is not None:
+        out.append(short)
+    for text in context.hypnogram.metadata.get("warnings", ()) if context.hypnogram_source == "yasa" else ():
+        out.append({"code": "staging", "message": f"YASA staging warned: {text}",
+                    "values": {"source": "yasa", "text": str(text)}})
+    return out
+
+
 def build_summary(rec: Recording, detection: DetectionResult, context: SleepContext, classification: Classification,
                   *, age: Age | None, timings: Mapping[str, float],
                   stages: Mapping[str, Mapping[str, object]] | None = None) -> dict[str, object]:
@@ -100,7 +153,9 @@ def build_summary(rec: Recording, detection: DetectionResult, context: SleepCont
     all_channels = [{"label": c.label, "role": str(c.role.value), "side": c.side.value if c.side else None,
                      "sfreq": c.sfreq, "used": c.label in used, "warnings": list(c.warnings)}
                     for c in rec.channels]
-    warnings = list(context.warnings)
+    details = warning_details(context, classification)
+    warnings = [str(d["message"]) for d in details if d["code"] == "short_recording"]
+    warnings += list(context.warnings)
     warnings += [f"Channel {label} not used: {reason}" for label, reason in refused.items()]
     warnings += detection.quality_warnings()
     inputs = context.inputs
@@ -118,6 +173,7 @@ def build_summary(rec: Recording, detection: DetectionResult, context: SleepCont
         "sleep": dict(context.stats),
         **{k: cls[k] for k in ("counts", "counts_by_stage", "indices_per_hour", "indices", "findings")},
         "warnings": warnings,
+        "warning_details": details,
         "methods": cls["methods"],
     }
     if stages:

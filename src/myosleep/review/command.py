@@ -1,11 +1,12 @@
-"""``myosleep review DIR``: the command-line entry of the review page (registered by myosleep.cli)."""
+"""``myosleep review DIR``: the command-line entry of the review page (registered by myosleep.cli); and
+``myosleep analyze REC --events-from DIR/events.reviewed.tsv`` (:func:`run_events_from`)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-__all__ = ["add_parser", "run"]
+__all__ = ["add_parser", "run", "run_events_from"]
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -31,11 +32,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 def run(args: argparse.Namespace) -> int:
     """Open the session, serve it until Ctrl-C, close it. Returns the exit status."""
     from .app import ReviewServer
+    from .recompute import page_recompute
     from .session import open_session
 
     session = open_session(args.dir, recording=args.recording, hypnogram=args.hypnogram, reviewer=args.reviewer)
     try:
-        server = ReviewServer(session, port=args.port)
+        # "Recompute findings": analyze --events-from DIR/events.reviewed.tsv into DIR/reviewed
+        recompute = page_recompute(session.recording.path) if session.recording.path is not None else None
+        server = ReviewServer(session, port=args.port, recompute=recompute)
         counts = session.store.counts()
         reviewed = sum(counts.values()) - counts["unreviewed"]
         print(f"myosleep review: {sum(counts.values())} events ({reviewed} reviewed) in {session.out_dir}, "
@@ -52,4 +56,29 @@ def run(args: argparse.Namespace) -> int:
         server.serve_forever()
     finally:
         session.close()
+    return 0
+
+
+def run_events_from(args: argparse.Namespace) -> int:
+    """``myosleep analyze REC --events-from REVIEWED``: the findings of a review (:mod:`.recompute`)."""
+    from ..errors import ParameterError
+    from .recompute import analyze_reviewed_to_dir
+
+    for flag, value in (("--age", args.age), ("--channels", args.channels)):
+        if value is not None:
+            raise ParameterError("is taken from the reviewed analysis (its summary.json) with --events-from",
+                                 where=flag, hint=f"leave {flag} out")
+    hypnogram = args.hypnogram
+    if args.hypnogram_convention is not None or args.hypnogram_epoch is not None:
+        from ..io.hypnogram import HypnogramFile
+
+        if hypnogram is None:
+            raise ParameterError("is given without --hypnogram", where="--hypnogram-convention/--hypnogram-epoch",
+                                 hint="leave it out: the stages of the reviewed analysis are used")
+        hypnogram = HypnogramFile(hypnogram, convention=args.hypnogram_convention, epoch_s=args.hypnogram_epoch)
+    paths = analyze_reviewed_to_dir(args.recording, events_from=args.events_from, out_dir=args.out,
+                                    hypnogram=hypnogram, rules=args.rules, scored_events=args.events,
+                                    progress=sys.stderr.isatty())
+    for p in paths:
+        print(p)
     return 0

@@ -42,7 +42,8 @@ class ReviewSession:
     roles : dict of str -> Role
         Each channel's role as the analysis used it (summary.json), else as inferred on reading.
     hypnogram : Hypnogram | None
-        The stages drawn in the overview, None when the analysis' hypnogram file is not available.
+        The stages drawn in the overview: those the analysis used (``DIR/hypnogram.tsv``), else its
+        hypnogram file; None when neither is available.
     hypnogram_note : str
         Where the stages come from, or why there are none.
     header : dict
@@ -140,11 +141,19 @@ def _recording_path(recording: str | os.PathLike[str] | None, summary: dict, out
 
 def _hypnogram(hypnogram: str | os.PathLike[str] | None, summary: dict, out_dir: Path,
                rec: Recording) -> tuple[Hypnogram | None, str]:
+    from ..context.hypnogram_file import USED_HYPNOGRAM_FILE, read_used_hypnogram
     from ..io import read_hypnogram
 
     entry = (summary.get("inputs") or {}).get("hypnogram") or {}
+    used = out_dir / USED_HYPNOGRAM_FILE
     if hypnogram is not None:
         path = Path(hypnogram)
+    elif used.is_file():  # the stages the analysis used, whatever their source (YASA included)
+        try:
+            hyp = read_used_hypnogram(used)
+        except HypnogramError as err:
+            return None, f"{USED_HYPNOGRAM_FILE} cannot be read ({err.what})"
+        return hyp, f"{hyp.source} ({USED_HYPNOGRAM_FILE})"
     elif entry.get("source") == "recording annotations" and rec.path is not None:
         path = rec.path  # an EDF+ that carries its own scored stages (pipeline: its own hypnogram)
     elif entry.get("path"):
@@ -187,7 +196,9 @@ def open_session(out_dir: str | os.PathLike[str], *, recording: str | os.PathLik
     recording : path, optional
         The recording; default: the path in summary.json.  Its sha256 must match summary.json's.
     hypnogram : path, optional
-        Stages to draw; default: the hypnogram file named in summary.json, when still there.
+        Stages to draw; default: the stages the analysis used (``DIR/hypnogram.tsv``, written by
+        analyze whatever their source, YASA included), else the hypnogram file named in
+        summary.json, when still there.
     reviewer : str, optional
         The reviewer's name (default: the login name).
 

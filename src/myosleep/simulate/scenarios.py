@@ -25,15 +25,14 @@ class ChannelSpec:
         What the channel records.
     side : Side | None
         Body side for limb EMG, ``None`` for midline / EEG / ECG.
-    segment_cm : float | None
-        Axial EMG only: rostro-caudal position of the muscle's spinal segment along the
-        cord, in cm below C1 (used for propriospinal propagation delays).
+
+    The muscle's spinal segment and motor nerve (propriospinal propagation delays) come from
+    its label: :func:`myosleep.classification.anatomy.muscle_at`.
     """
 
     label: str
     role: Role
     side: Side | None = None
-    segment_cm: float | None = None
 
 
 # --------------------------------------------------------------------- montages
@@ -46,16 +45,14 @@ ECG_CHANNEL = ChannelSpec("ECG II", Role.ECG)
 CHIN = ChannelSpec("EMG Chin", Role.CHIN)
 LEGS = (ChannelSpec("EMG LAT", Role.LEG, Side.LEFT), ChannelSpec("EMG RAT", Role.LEG, Side.RIGHT))
 ARMS = (ChannelSpec("EMG FDS L", Role.ARM, Side.LEFT), ChannelSpec("EMG FDS R", Role.ARM, Side.RIGHT))
-# Spinal-cord segment positions (cm below C1) for axial muscles. Adult spinal cord is
-# ~45 cm long (Frostell et al., Front Neurol 2016: C1 to conus ~ 45 cm); approximate
-# segment levels: sternocleidomastoid C2-C3 ~ 3 cm, paraspinal T6 ~ 20 cm, rectus
-# abdominis T10 (T7-T12 innervation, mid T10) ~ 28 cm, quadriceps L3-L4 ~ 38 cm (lumbar
-# segments are packed in the conus, T11-L1 vertebral levels).
+# Axial and proximal muscles of the propriospinal montage: sternocleidomastoid (C2), erector
+# spinae at T6, rectus abdominis (T10), quadriceps (L3); their segments along the cord and their
+# motor nerves are in myosleep.classification.anatomy (Ko et al. 2004 segment lengths).
 AXIAL = (
-    ChannelSpec("EMG SCM", Role.AXIAL, None, 3.0),
-    ChannelSpec("EMG Erector T6", Role.AXIAL, None, 20.0),
-    ChannelSpec("EMG RectAbd", Role.AXIAL, None, 28.0),
-    ChannelSpec("EMG Quadriceps", Role.LEG, None, 38.0),
+    ChannelSpec("EMG SCM", Role.AXIAL),
+    ChannelSpec("EMG Erector T6", Role.AXIAL),
+    ChannelSpec("EMG RectAbd", Role.AXIAL),
+    ChannelSpec("EMG Quadriceps", Role.LEG),
 )
 #: Tri-axial chest accelerometer (position sensor), in g (see accel.py).
 ACCEL = tuple(ChannelSpec(f"Accel {ax}", Role.ACCELEROMETER) for ax in "XYZ")

@@ -328,15 +328,59 @@ function pan(direction) {
   loadWindow();
 }
 
-async function recompute() {
+const PRESENT_TEXT = { true: "present", false: "absent", null: "cannot be assessed" };
+
+function presentText(value) {
+  return PRESENT_TEXT[value === true ? "true" : value === false ? "false" : "null"];
+}
+
+/** The findings of the reviewed events (POST api/recompute: analyze --events-from into DIR/reviewed). */
+function showRecomputed(res) {
   const out = $("recompute-result");
-  say("Recomputing findings from the reviewed events…");
+  const review = res.review ?? {};
+  const counts = Object.entries(review.counts ?? {}).map(([status, n]) => `${n} ${status}`).join(", ");
+  const who = (review.reviewers ?? []).join(", ") || "nobody yet";
+  const head = el("p", { cls: "recompute-head" }, [
+    el("b", { text: "Findings of the reviewed events" }),
+    el("span", { text: ` · ${String(res.ruleset?.name ?? "").toUpperCase()} rules · ${counts} · reviewed by ${who}` }),
+  ]);
+  head.dataset.ruleset = res.ruleset?.name ?? "";
+  const rows = (res.findings ?? []).map((f) => {
+    const state = presentText(f.present);
+    const before = f.before ? presentText(f.before.present) : "";
+    const tr = el("tr", {}, [
+      el("td", { text: f.title }), el("td", { cls: `state ${state.replaceAll(" ", "-")}`, text: state }),
+      el("td", { cls: "muted", text: before === state ? "same" : `was ${before}` }), el("td", { text: f.evidence }),
+    ]);
+    tr.dataset.code = f.code;
+    tr.dataset.present = String(f.present);
+    tr.dataset.changed = String(before !== state);
+    return tr;
+  });
+  const table = el("table", { cls: "findings" }, [
+    el("thead", {}, [el("tr", {}, ["finding", "now", "before review", "evidence"].map((t) => el("th", { text: t })))]),
+    el("tbody", {}, rows),
+  ]);
+  const changed = Object.entries(res.counts ?? {}).filter(([, c]) => c.before !== c.after)
+    .map(([cls, c]) => `${classTitle(cls)} ${c.before ?? 0} → ${c.after}`);
+  const foot = el("p", { cls: "muted", text: `${changed.length ? `Events: ${changed.join(", ")}. ` : ""}`
+    + `Written to ${(res.files ?? []).join(", ")}; the analysis' own files are unchanged.` });
+  out.replaceChildren(head, table, foot);
+  out.hidden = false;
+}
+
+async function recompute() {
+  const button = $("btn-recompute");
+  say("Recomputing the findings from the reviewed events…");
+  button.disabled = true;
   try {
     const res = await postJSON("api/recompute", {});
-    out.textContent = JSON.stringify(res, null, 2);
+    showRecomputed(res);
     say("Findings recomputed from the reviewed events.");
   } catch (err) {
-    failed(err);
+    say(`Not recomputed: ${err.message ?? err}`, true);
+  } finally {
+    button.disabled = false;
   }
 }
 
