@@ -142,6 +142,11 @@ def test_ten_jerks_not_enough_by_analyze(tmp_path):
     v = a.summary["stages"]["neurophysiology"]
     assert 5 <= v["n_jerks_selected"] < 20
     assert cort["present"] is None and cort["evidence"].startswith("Not enough jerks")
+    # its minimum of evidence, stated like every classification finding's (issue 9)
+    assert cort["values"]["below_minimum"] == ["jerks"]
+    m = cort["values"]["minimum_evidence"][0]
+    assert m["quantity"] == "jerks" and m["required"] == 20 and m["observed"] == v["n_jerks_usable"] < 20
+    assert m["met"] is False
     assert v["groups"] == [] and v["lead_ms"] is None and v["averages"] == []
     assert (a.events["trial_type"] == "cortical_myoclonus").sum() == 0
     from myosleep.reporting.html import render_report
