@@ -76,8 +76,7 @@ def test_analyze_writes_the_contract_files(night, tmp_path):
     assert {"overall", "by_stage"} <= set(s["indices_per_hour"])
     assert s["counts"]["leg_movement"] == len(lm)
     codes = [f["code"] for f in s["findings"]]
-    # functional_jerks comes from the neurophysiology stage, not yet wired into analyze
-    assert sorted(codes) == sorted(c.value for c in FindingCode if c is not FindingCode.FUNCTIONAL_JERKS)
+    assert codes == [c.value for c in FindingCode]  # functional_jerks from the neurophysiology stage
     for f in s["findings"]:
         assert set(f) >= {"code", "present", "evidence", "values"} and f["evidence"]
     cortical = next(f for f in s["findings"] if f["code"] == "cortical_myoclonus")
@@ -153,7 +152,7 @@ def test_demo_writes_report(tmp_path):
         assert (out / name).stat().st_size > 0
         assert str(out / name) in proc.stdout
     s = json.loads((out / "summary.json").read_text())
-    assert sum(s["counts"].values()) > 0 and len(s["findings"]) == 7
+    assert sum(s["counts"].values()) > 0 and len(s["findings"]) == len(FindingCode)
     # the demo shows a finding, not "cannot be assessed": its night holds >= 2 h of sleep
     plm = next(f for f in s["findings"] if f["code"] == "periodic_limb_movements")
     assert plm["present"] is True, plm

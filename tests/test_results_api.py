@@ -141,8 +141,11 @@ class _ToyStage:
 
 
 def test_a_stage_after_classification_relabels_and_sets_findings(night):
+    from myosleep.pipeline import STAGES
+
     edf, hyp = night
-    a = myosleep.analyze(edf, hypnogram=hyp, age="45", channels={"leg": [LEFT, "EMG RAT"]}, stages=[_ToyStage()])
+    a = myosleep.analyze(edf, hypnogram=hyp, age="45", channels={"leg": [LEFT, "EMG RAT"]},
+                         stages=[*STAGES, _ToyStage()])
     ev = a.events
     assert (ev["trial_type"] == "cortical_myoclonus").sum() == 2
     assert set(ev.loc[ev["trial_type"] == "cortical_myoclonus", "rule"]) == {"toy rule"}
@@ -151,11 +154,12 @@ def test_a_stage_after_classification_relabels_and_sets_findings(night):
     assert s["indices"]["by_trial_type"]["cortical_myoclonus"]["count"] == 2
     cort = next(f for f in s["findings"] if f["code"] == "cortical_myoclonus")
     assert cort["present"] is True and cort["values"]["lead_ms"] == 20.0
-    assert s["stages"] == {"toy_back_averaging": {"n_averaged": 2}}
-    # in FindingCode order; functional_jerks is the neurophysiology stage's, which this toy stage is not
-    assert [f["code"] for f in s["findings"]] == [c.value for c in FindingCode if c is not FindingCode.FUNCTIONAL_JERKS]
-    # the other findings are those of classification
-    plain = myosleep.analyze(edf, hypnogram=hyp, age="45", channels={"leg": [LEFT, "EMG RAT"]})
+    assert s["stages"]["toy_back_averaging"] == {"n_averaged": 2} and list(s["stages"]) == [
+        "neurophysiology", "toy_back_averaging"]
+    # in FindingCode order: the neurophysiology stage's functional_jerks kept after the toy stage
+    assert [f["code"] for f in s["findings"]] == [c.value for c in FindingCode]
+    # the other findings are those of classification; without stages, no "stages" in the summary
+    plain = myosleep.analyze(edf, hypnogram=hyp, age="45", channels={"leg": [LEFT, "EMG RAT"]}, stages=())
     assert "stages" not in plain.summary
     assert next(f for f in s["findings"] if f["code"] == "periodic_limb_movements") == \
         next(f for f in plain.summary["findings"] if f["code"] == "periodic_limb_movements")

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from ._atomic import check_out_dir
 from .age import Age, parse_age
+from .neurophysiology.analysis_stage import NeurophysiologyStage
 
 if TYPE_CHECKING:  # pragma: no cover
     import mne
@@ -50,9 +51,9 @@ logger = logging.getLogger("myosleep")
 OUTPUT_FILES = ("events.tsv", "summary.json", "report.html", "annotations.edf", "events.json", "hypnogram.tsv")
 
 #: Stages run after classification, in order (each may relabel events and set findings; see
-#: :mod:`myosleep.classification.stages`).  The neurophysiology stage (jerk-locked EEG
-#: back-averaging: ``cortical_myoclonus`` and ``functional_jerks``) goes here.
-STAGES: tuple[AnalysisStage, ...] = ()
+#: :mod:`myosleep.classification.stages`): jerk-locked EEG back-averaging
+#: (``cortical_myoclonus``, ``functional_jerks``; :mod:`myosleep.neurophysiology.analysis_stage`).
+STAGES: tuple[AnalysisStage, ...] = (NeurophysiologyStage(),)
 
 @dataclass(frozen=True, repr=False)
 class Analysis:

@@ -21,7 +21,8 @@ def test_backaverage_outputs(cortical_256, tmp_path, capsys):
     stats = json.loads((out / "stats.json").read_text())
     cort = stats["findings"][0]
     assert cort["code"] == "cortical_myoclonus" and cort["present"] is True
-    assert {"lead_ms", "n_jerks", "p_value", "channel", "bereitschaftspotential", "coherence_peak_hz"} <= set(cort["values"])
+    assert {"lead_ms", "n_jerks", "p_value", "channel", "bereitschaftspotential",
+            "coherence_peak_hz"} <= set(cort["values"])
     table = pd.read_csv(out / "average.tsv", sep="\t")
     assert {"group", "channel", "time_s", "mean_uv", "ci_low_uv", "ci_high_uv"} <= set(table.columns)
     assert (out / "average_C3-M2.png").read_bytes()[:4] == b"\x89PNG"

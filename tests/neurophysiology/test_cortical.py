@@ -1,15 +1,12 @@
-"""Cortical myoclonus: found, with the truth's lead; ten jerks give no verdict."""
+"""jerk_locked_analysis on the true onsets: found with the truth's lead, its outputs; ten jerks give no
+verdict; jittered onsets give none (the wired stage: test_wired.py)."""
 
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from myosleep.io import read_recording
 from myosleep.neurophysiology import jerk_locked_analysis
-from myosleep.pipeline import analyze
-
-from .conftest import scenario_with, simulate_to_edf
 
 #: DESIGN/issue 10: the measured lead within +-5 ms of the simulated one.
 LEAD_TOLERANCE_MS = 5.0
@@ -19,37 +16,6 @@ def _truth_lead(sim, muscle: str) -> float:
     ev = sim.events[sim.events["trial_type"] == "cortical_myoclonus"]
     first = ev["channel"].str.split(",").str[0]
     return float(ev.loc[first == muscle, "eeg_lead_ms"].mean())
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("sfreq_eeg", [200.0, 256.0])
-def test_cortical_found_from_analyze_events(tmp_path, sfreq_eeg):
-    """The jerks analyze finds (cortical jerks are short, single-muscle: mostly classed
-    fragmentary myoclonus or unexplained) -> cortical_myoclonus present, lead within 5 ms."""
-    sc = scenario_with("cortical_myoclonus", cortical_jerks_per_hour=120.0)
-    sim, path = simulate_to_edf(tmp_path, sc, hours=1.5, seed=2, sfreq_eeg=sfreq_eeg)
-    with read_recording(path) as rec:
-        a = analyze(rec, hypnogram=sim.hypnogram)
-        res = jerk_locked_analysis(rec, a.events, classes=("myoclonic_jerk", "fragmentary_myoclonus"),
-                                   bursts=a.detection.bursts)
-    assert res.sfreq == sfreq_eeg
-    f = res.cortical
-    assert f.present is True, f.evidence
-    assert f.values["n_jerks"] >= 20 and f.values["channel"] in ("C3-M2", "C4-M1")
-    assert 0 < f.values["p_value"] < f.values["alpha"]
-    sig = [g for g in res.groups if g.significant and g.name != "all"]
-    assert sig
-    for g in sig:
-        truth = _truth_lead(sim, g.name)
-        assert abs(g.transient.latency_ms - truth) <= LEAD_TOLERANCE_MS, (g.name, g.transient.latency_ms, truth)
-        # the contralateral hemisphere carries the transient (right limbs -> C3, left -> C4)
-        assert g.transient.channel == ("C3-M2" if g.name.endswith("R") else "C4-M1")
-    assert abs(f.values["lead_ms"] - _truth_lead(sim, res.primary)) <= LEAD_TOLERANCE_MS
-    # the relabelled jerks are those averaged in the significant groups
-    covered = {i for g in sig for i in g.event_index}
-    assert covered <= set(res.relabel_index) and len(res.relabel_index) >= 20
-    relabelled = res.relabel(a.events)
-    assert (relabelled["trial_type"] == "cortical_myoclonus").sum() == len(res.relabel_index)
 
 
 def test_cortical_from_true_onsets_and_outputs(cortical_256):

@@ -108,6 +108,11 @@ def test_an_unreviewed_table_gives_the_analysis_again(night, night_dir):
     after = analysis.summary
     assert after["findings"] == before["findings"]
     assert after["indices"] == before["indices"] and after["counts"] == before["counts"]
+    # the neurophysiology stage ran again on the reviewed jerks, its numbers as analyze's, nothing relabelled
+    neuro, neuro0 = after["stages"]["neurophysiology"], before["stages"]["neurophysiology"]
+    assert neuro["n_jerks_usable"] == neuro0["n_jerks_usable"] > 0
+    assert neuro["groups"] == neuro0["groups"] and neuro["relabelled"] == []
+    assert "no jerk was relabelled" in neuro["notes"][-1]
     assert after["sleep"] == before["sleep"] and after["hypnogram_source"] == before["hypnogram_source"]
     assert after["review"]["counts"] == {"unreviewed": len(analysis.events), "accepted": 0, "rejected": 0,
                                          "relabelled": 0, "added": 0}

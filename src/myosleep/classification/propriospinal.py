@@ -12,7 +12,16 @@ paraspinal muscle), so each muscle's conduction time (:mod:`.anatomy`) is taken 
 onset before dividing (DESIGN.md; issue 9, defect 11).  Without it a leg muscle's extra
 10 ms read typical spreads of 4-5 m/s as below 3 m/s, and a paraspinal muscle's shorter
 nerve read fast spreads above 11 m/s.  A channel whose muscle cannot be identified (or a
-cranial muscle such as the chin) is left out.
+cranial muscle such as the chin) is left out of the velocity.
+
+The velocity is one regression over all the event's muscles (segment firing time against
+cord distance from the origin), not a velocity per muscle pair: EMG onsets carry errors of
+several ms (one or two samples at 200-256 Hz, more where a burst rises out of noise) while
+the segments of neighbouring leg muscles are 2 cm apart on the cord (4 ms at 5 m/s), so
+per-pair velocities and recruitment orders scatter far outside 3-11 m/s on true spreads
+(end to end, about half the simulated propriospinal jerks became ``myoclonic_jerk`` that
+way).  A jerk that also fires a cranial muscle (the chin) is not propriospinal: the spread
+along the cord spares the cranially innervated muscles (Chokroverty 1995; Brown et al. 1991).
 """
 
 from __future__ import annotations
@@ -45,9 +54,15 @@ def propagation_velocity(recruitment: Sequence[Recruit | tuple[str, str, float]]
     """Spread velocity (m/s) along the cord of one motor event from its axial origin.
 
     Each muscle's EMG onset less its peripheral motor conduction time (nerve length from its
-    segment, :mod:`.anatomy`, at ``rules.psm_motor_cv_m_s``) is the time its segment fired;
-    the velocity to a muscle is the distance between its segment and the origin's divided by
-    the difference of those times.
+    segment, :mod:`.anatomy`, at ``rules.psm_motor_cv_m_s``) is the time its segment fired.
+    The velocity is the inverse slope of the least-squares line of those times against each
+    segment's cord distance from the origin (the segment that fired first), over every
+    muscle at once: the latency-distance relation clinicians read off the recruitment
+    pattern (Brown et al., Brain 1991; Chokroverty 1995).  One regression over all muscles
+    keeps one muscle's onset error (a few ms, 10-15 ms when a burst starts out of noise) from
+    deciding the event, where a velocity computed from the difference of two muscles 2 cm
+    apart on the cord (quadriceps L3 and tibialis anterior L5, 4 ms at 5 m/s) swings
+    with every millisecond (issue 9, defect 11).
 
     Parameters
     ----------
@@ -59,65 +74,56 @@ def propagation_velocity(recruitment: Sequence[Recruit | tuple[str, str, float]]
     Returns
     -------
     velocity_m_s : float
-        Median over recruited channels of cord distance / cord time.  NaN when there is no
-        propriospinal spread: the first channel is not axial, fewer than ``psm_min_channels``
-        distinct segment levels (origin included) whose segments fired after the origin's, a
-        segment closer to the origin fired later than a farther one in the same direction, or
-        any channel's velocity outside
-        ``psm_min_velocity_m_s``-``psm_max_velocity_m_s``.
+        Inverse slope of segment firing time on cord distance.  NaN when there is no
+        propriospinal spread: the segment that fired first is not an axial muscle's, fewer
+        than ``psm_min_channels`` distinct segment levels (origin included), firing times do
+        not grow with distance (one-sided test of the slope at ``psm_spread_alpha``), or the
+        velocity lies outside ``psm_min_velocity_m_s``-``psm_max_velocity_m_s``.
     n_channels : int
-        Channels used (origin included).
+        Muscles used (origin included).
     direction : str
         ``"rostral"``, ``"caudal"``, ``"both"`` or ``""``.
     """
-    lat = [Recruit(*r) for r in recruitment]
-    if len(lat) < rules.psm_min_channels:
-        return float("nan"), 0, ""
+    from scipy import stats
+
+    nan = float("nan"), 0, ""
     cv = rules.psm_motor_cv_m_s
     # when each muscle's segment fired: its EMG onset less its motor conduction time
-    fired = [(r, m, r.latency_ms - m.conduction_ms(cv)) for r in lat
+    fired = [(r, m, r.latency_ms - m.conduction_ms(cv)) for r in (Recruit(*x) for x in recruitment)
              if (m := muscle_at(r.label, r.role)) is not None]
-    if not fired:
-        return float("nan"), 0, ""
+    # distinct segment levels: homologous muscles at one level (both legs) give one distance;
+    # the origin plus >= 2 other levels, or a line through two points fits any delay
+    if len({m.cord_cm for _, m, _ in fired}) < rules.psm_min_channels:
+        return nan
     first, origin, fired_ms = min(fired, key=lambda f: f[2])  # the segment that fired first
     if first.role != Role.AXIAL.value:
-        return float("nan"), 0, ""
-    vel: list[float] = []
-    per_dir: dict[str, list[tuple[float, float]]] = {"rostral": [], "caudal": []}
-    positions: set[float] = set()
-    for r, m, t_ms in fired:
-        if r is first or m.cord_cm == origin.cord_cm:
-            continue
-        dt_s = (t_ms - fired_ms) / 1000.0
-        if dt_s <= 0:  # fired with the origin's segment: no distance to time
-            continue
-        d = "rostral" if m.cord_cm < origin.cord_cm else "caudal"
-        dist_m = abs(m.cord_cm - origin.cord_cm) / 100.0
-        per_dir[d].append((dist_m, dt_s))
-        vel.append(dist_m / dt_s)
-        positions.add(m.cord_cm)
-    for pairs in per_dir.values():
-        pairs.sort()
-        times = [p[1] for p in pairs]
-        if any(b < a for a, b in zip(times, times[1:])):
-            return float("nan"), 0, ""
-    # distinct segment levels: homologous muscles at one level (both legs) give one distance
-    if len(positions) + 1 < rules.psm_min_channels:
-        return float("nan"), 0, ""
-    # one propriospinal pathway: every recruited segment is reached at 3-11 m/s (Montagna2006);
-    # near-synchronous jerks (hypnic jerks, onsets within ~50 ms) give scattered 'velocities'
-    if min(vel) < rules.psm_min_velocity_m_s or max(vel) > rules.psm_max_velocity_m_s:
-        return float("nan"), 0, ""
-    dirs = {d for d, pairs in per_dir.items() if pairs}
+        return nan
+    dist_m = np.array([abs(m.cord_cm - origin.cord_cm) / 100.0 for _, m, _ in fired])
+    time_s = np.array([(t_ms - fired_ms) / 1000.0 for _, _, t_ms in fired])
+    fit = stats.linregress(dist_m, time_s, alternative="greater")
+    # a spread: firing times grow with distance from the origin beyond chance (near-synchronous
+    # jerks such as hypnic jerks, onsets within ~50 ms in any order, give no such slope)
+    if not (fit.slope > 0.0 and fit.pvalue < rules.psm_spread_alpha):
+        return nan
+    v = 1.0 / float(fit.slope)
+    # one propriospinal pathway: 3-11 m/s (Chokroverty 1995; Montagna2006)
+    if not rules.psm_min_velocity_m_s <= v <= rules.psm_max_velocity_m_s:
+        return nan
+    dirs = {"rostral" if m.cord_cm < origin.cord_cm else "caudal" for _, m, _ in fired if m.cord_cm != origin.cord_cm}
     direction = "both" if len(dirs) == 2 else dirs.pop()
-    return float(np.median(vel)), len(vel) + 1, direction
+    return v, len(fired), direction
 
 
 def decide(events: EventTable, state: Cascade, inputs: RuleInputs) -> Decision:
-    """Axial first muscle, spread along the cord at 3-11 m/s, in wake, N1 or a transition window,
-    bursts <= 2 s.
+    """Axial first muscle, spread along the cord at 3-11 m/s, no cranial muscle, in wake, N1 or a
+    transition window, bursts <= 2 s.
 
-    The spread velocity of every undecided axial-onset event is reported (``velocity_m_s``).
+    Propriospinal myoclonus recruits the muscles innervated along the cord and spares the
+    cranially innervated ones (Chokroverty 1995: "with or without spread to the limbs excluding
+    the cranially innervated muscles"; Brown et al., Brain 1991); a jerk that also fires the chin
+    (submental) muscle comes from above the cord, as hypnic jerks and startle do, whatever order
+    its spinal muscles happen to fire in.  The spread velocity of every undecided axial event
+    is reported (``velocity_m_s``).
     """
     rs = inputs.rules
     velocity = np.full(events.n, np.nan)
@@ -125,12 +131,13 @@ def decide(events: EventTable, state: Cascade, inputs: RuleInputs) -> Decision:
     rules: list[str] = []
     in_trans = np.asarray(inputs.context.in_transition(events.onset_s), dtype=bool) if events.n \
         else np.zeros(0, bool)
+    cranial = events.has_region(Role.CHIN.value)
     for i in np.flatnonzero(state.free & events.has_region(Role.AXIAL.value)):
         v, nch, direction = propagation_velocity(events.recruitment(int(i)), rules=rs)
         velocity[i] = v
         relaxed = events.stage[i] in (int(Stage.W), int(Stage.N1)) or in_trans[i]
         if (math.isfinite(v) and rs.psm_min_velocity_m_s <= v <= rs.psm_max_velocity_m_s and relaxed
-                and events.max_burst_s[i] <= rs.psm_max_burst_s):
+                and not cranial[i] and events.max_burst_s[i] <= rs.psm_max_burst_s):
             mask[i] = True
             rules.append(f"axial onset, {direction} spread along the cord at {v:.1f} m/s over {nch} muscles")
     return Decision(mask, TrialType.PROPRIOSPINAL_MYOCLONUS, rules, columns={"velocity_m_s": velocity})

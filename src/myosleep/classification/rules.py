@@ -160,6 +160,7 @@ class RuleSet:
     psm_max_velocity_m_s: float
     psm_max_burst_s: float
     psm_min_channels: int
+    psm_spread_alpha: float
     psm_min_events: int
     psm_min_transitions: int
     psm_motor_cv_m_s: float
@@ -256,6 +257,11 @@ _COMMON = dict(
     # A propagation is shown by latencies growing with distance: the axial origin plus >= 2
     # other segment levels (one distance gives a 'velocity' for any delay).
     psm_min_channels=3,
+    # The spread is shown by the recruitment pattern, latencies growing with distance from the
+    # origin up and down the cord (Brown et al., Brain 1991; Chokroverty 1995): the slope of
+    # segment firing time on cord distance must be positive at the conventional 5 % level
+    # (one-sided), over all the event's muscles.
+    psm_spread_alpha=0.05,
     # No published count criterion; 3 jerks with a consistent spread so that a single
     # chance recruitment order cannot make a finding.
     psm_min_events=3,

@@ -1,7 +1,8 @@
 """Is this jerk cortical? Jerk-locked EEG back-averaging, Bereitschaftspotential,
 EEG-EMG coherence and the burst-duration test (the pipeline layer after classification).
 
-Entry point: :func:`jerk_locked_analysis` -> :class:`NeurophysiologyResult`.
+Entry point: :func:`jerk_locked_analysis` -> :class:`NeurophysiologyResult`; inside
+``myosleep analyze``: :class:`NeurophysiologyStage` (``myosleep.pipeline.STAGES``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ _LAZY = {
     "GroupAverage": ".result",
     "NeuroParams": ".params",
     "DEFAULT_PARAMS": ".params",
+    "NeurophysiologyStage": ".analysis_stage",
 }
 
 __getattr__, __dir__, __all__ = attach(__name__, _LAZY)

@@ -24,8 +24,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="events file: myosleep events.tsv, a BIDS events.tsv, EDF+ annotations, NSRR/Profusion XML, "
                         "a SOMNOmedics export")
     p.add_argument("--class", dest="classes", action="append", metavar="C",
-                   help="trial_type / description of the jerks to average (repeatable; default: all rows of a file "
-                        "without myoclonic_jerk, else myoclonic_jerk)")
+                   help="trial_type / description of the jerks to average (repeatable; default: the jerks analyze "
+                        "averages, myoclonic_jerk, fragmentary_myoclonus and cortical_myoclonus, when the file has "
+                        "them; else every row)")
     p.add_argument("--eeg", default=None, metavar="LABELS",
                    help="comma-separated EEG channels (default: every EEG channel of the shared rate)")
     p.add_argument("--hypnogram", default=None, metavar="FILE",
@@ -99,8 +100,9 @@ def run(args: argparse.Namespace) -> int:
                 raise ParameterError(f"no event of class {', '.join(missing)} in {args.events}; classes there: "
                                      f"{', '.join(sorted(present)[:12]) or 'none'}", where="--class")
         else:
-            has_default = any(str(x) in DEFAULT_CLASSES for x in events["trial_type"])
-            classes = DEFAULT_CLASSES if has_default else None
+            # the jerks analyze averaged: its candidates, and those it made cortical_myoclonus
+            present = {str(x) for x in events["trial_type"]}
+            classes = tuple(c for c in (*DEFAULT_CLASSES, "cortical_myoclonus") if c in present) or None
         hyp = read_hypnogram(args.hypnogram, recording_start=rec.start_datetime) if args.hypnogram else None
         if eeg:
             for lab in eeg:

@@ -4,9 +4,10 @@ Segment-averaged coherence (Halliday et al., Prog Biophys Mol Biol 1995): one 1-
 segment per jerk (-0.5 to +0.5 s around EMG onset), EEG against the rectified EMG of the
 jerk's trigger muscle (high-passed at 20 Hz, rectified, low-passed below the EEG's Nyquist
 and interpolated onto the EEG's own sample times: an explicit, stated resampling).
-Spectra by :func:`scipy.signal.welch` / :func:`scipy.signal.csd` (the estimate of
-:func:`scipy.signal.coherence`) with one Hann-windowed segment per jerk (``nperseg`` =
-segment, no overlap). Significance: coherence above the
+Spectra by :func:`scipy.signal.welch` / :func:`scipy.signal.csd` of each jerk's segment
+(one Hann-windowed segment per jerk, ``nperseg`` = segment), computed once; a group's
+spectra are their mean over its jerks, which is the estimate of :func:`scipy.signal.coherence`
+over the group's segments. Significance: coherence above the
 confidence limit for zero coherence ``1 - alpha' ** (1 / (L - 1))`` over L segments
 (Rosenberg et al., Prog Biophys Mol Biol 1989), with alpha' = alpha / (bins x channels)
 (Bonferroni over the 12-30 Hz bins and EEG channels). Direction: the slope of the phase
@@ -23,7 +24,7 @@ import numpy as np
 from .epochs import EpochSet
 from .params import NeuroParams
 
-__all__ = ["CoherenceResult", "eeg_emg_coherence", "rectified_emg_segments"]
+__all__ = ["CoherenceResult", "JerkSpectra", "eeg_emg_coherence", "jerk_spectra", "rectified_emg_segments"]
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,10 @@ def rectified_emg_segments(recording, ep: EpochSet, rows: np.ndarray, triggers: 
                            params: NeuroParams) -> tuple[np.ndarray, np.ndarray]:
     """Rectified EMG on the EEG sample times of each epoch's coherence segment.
 
+    Each jerk's trigger-muscle EMG is read over its segment with 0.25 s on either side (room
+    for the zero-phase filters' edges), high-passed, rectified and low-passed (one filter call
+    per EMG rate over all jerks), then interpolated onto the EEG's sample times.
+
     Returns (kept rows into ``rows``, segments (n, L)).
     """
     from scipy.signal import butter, sosfiltfilt
@@ -93,10 +98,9 @@ def rectified_emg_segments(recording, ep: EpochSet, rows: np.ndarray, triggers: 
     lo, hi = params.coherence_segment_s
     n_lo = int(round(lo * ep.sfreq))
     length = int(round((hi - lo) * ep.sfreq))
-    kept, segs = [], []
     labels = set(recording.labels)
     pad = 0.25
-    cache: dict[float, tuple] = {}
+    raw: dict[float, list[tuple[int, float, float, np.ndarray]]] = {}  # EMG rate -> (k, t0, first sample time, x)
     for k, r in enumerate(rows):
         lab = str(triggers[k])
         if lab not in labels:
@@ -104,79 +108,99 @@ def rectified_emg_segments(recording, ep: EpochSet, rows: np.ndarray, triggers: 
         ch = recording.channel(lab)
         if not ch.readable or ch.problem is not None:
             continue
-        t0 = (ep.onset_sample[r] + n_lo) / ep.sfreq
-        start = t0 - pad
-        stop = t0 + length / ep.sfreq + pad
-        if start < 0 or stop > ch.duration_s:
-            continue
-        x = recording.get_data(lab, start_s=start, stop_s=stop).astype(np.float64)
         fs = float(ch.sfreq)
-        if fs not in cache:
-            hp = butter(4, params.emg_highpass_hz, btype="highpass", fs=fs, output="sos")
-            lp = butter(4, min(0.4 * ep.sfreq, 0.45 * fs), btype="lowpass", fs=fs, output="sos")
-            cache[fs] = (hp, lp)
-        hp, lp = cache[fs]
-        if x.size < 30 or not np.all(np.isfinite(x)):
+        t0 = (ep.onset_sample[r] + n_lo) / ep.sfreq
+        i0 = int(np.floor((t0 - pad) * fs + 1e-9))
+        n = int(np.ceil((length / ep.sfreq + 2 * pad) * fs))
+        if i0 < 0 or (i0 + n) / fs > ch.duration_s:
             continue
-        y = sosfiltfilt(lp, np.abs(sosfiltfilt(hp, x)))
-        t_emg = np.floor(start * fs + 1e-9) / fs + np.arange(y.size) / fs
-        t_eeg = t0 + np.arange(length) / ep.sfreq
-        kept.append(k)
-        segs.append(np.interp(t_eeg, t_emg, y))
+        x = recording.get_data(lab, start_s=i0 / fs, stop_s=(i0 + n) / fs)[:n]
+        if x.size == n and n >= 30 and np.all(np.isfinite(x)):
+            raw.setdefault(fs, []).append((k, t0, i0 / fs, x))
+    kept, segs = [], []
+    t_rel = np.arange(length) / ep.sfreq
+    for fs, items in raw.items():
+        hp = butter(4, params.emg_highpass_hz, btype="highpass", fs=fs, output="sos")
+        lp = butter(4, min(0.4 * ep.sfreq, 0.45 * fs), btype="lowpass", fs=fs, output="sos")
+        y = sosfiltfilt(lp, np.abs(sosfiltfilt(hp, np.vstack([it[3] for it in items]), axis=1)), axis=1)
+        for (k, t0, t_first, _), yk in zip(items, y):
+            kept.append(k)
+            segs.append(np.interp(t0 + t_rel, t_first + np.arange(yk.size) / fs, yk))
     if not segs:
         return np.empty(0, dtype=int), np.empty((0, length))
-    return np.asarray(kept, dtype=int), np.vstack(segs)
+    order = np.argsort(kept, kind="stable")
+    return np.asarray(kept, dtype=int)[order], np.vstack(segs)[order]
 
 
-def eeg_emg_coherence(recording, ep: EpochSet, rows: np.ndarray, triggers: np.ndarray, *,
-                      params: NeuroParams, emg_cache: tuple[np.ndarray, np.ndarray] | None = None) -> CoherenceResult:
-    """Coherence between each EEG channel and the rectified trigger-muscle EMG (module doc).
+@dataclass(frozen=True, eq=False)
+class JerkSpectra:
+    """Each jerk's auto- and cross-spectra, computed once for every group.
 
-    ``emg_cache``: :func:`rectified_emg_segments` of every epoch (``rows`` = all), reused by
-    each group instead of reading the EMG again.
+    Attributes
+    ----------
+    rows : ndarray of int
+        Epochs (positions in the EpochSet) with a readable trigger-muscle EMG.
+    freqs_hz : ndarray
+    pxx : ndarray, shape (n, n_channels, n_freqs)
+        EEG power spectral density of each jerk's segment (uV^2/Hz).
+    pyy : ndarray, shape (n, n_freqs)
+        Rectified EMG's.
+    pxy : ndarray, shape (n, n_channels, n_freqs)
+        Cross-spectral density (EEG conj x EMG).
     """
+
+    rows: np.ndarray
+    freqs_hz: np.ndarray
+    pxx: np.ndarray
+    pyy: np.ndarray
+    pxy: np.ndarray
+
+
+def jerk_spectra(recording, ep: EpochSet, triggers: np.ndarray, params: NeuroParams) -> JerkSpectra:
+    """:func:`scipy.signal.welch` / :func:`scipy.signal.csd` of every usable jerk's segment
+    (one Hann segment per jerk, ``nperseg`` = segment, constant detrend). A group's spectra are
+    the mean over its jerks: the estimate of :func:`scipy.signal.coherence` over its segments."""
     from scipy.signal import csd, welch
 
-    if emg_cache is None:
-        kept, emg = rectified_emg_segments(recording, ep, rows, triggers, params)
-    else:
-        all_kept, all_emg = emg_cache
-        where = {int(r): k for k, r in enumerate(all_kept)}
-        kept = np.array([k for k, r in enumerate(rows) if int(r) in where], dtype=int)
-        emg = all_emg[[where[int(rows[k])] for k in kept]] if kept.size else all_emg[:0]
-    n_seg = int(kept.size)
+    kept, emg = rectified_emg_segments(recording, ep, np.arange(ep.usable.size), triggers, params)
+    length = emg.shape[1]
+    i0 = int(np.flatnonzero(np.round(ep.times_s * ep.sfreq).astype(int)
+                            == int(round(params.coherence_segment_s[0] * ep.sfreq)))[0])
+    eeg = ep.data_uv[kept][:, :, i0:i0 + length]  # (n, c, L)
+    kw = dict(fs=ep.sfreq, window="hann", nperseg=length, noverlap=0, detrend="constant", axis=-1)
+    freqs, pyy = welch(emg, **kw)
+    _, pxx = welch(eeg, **kw)
+    _, pxy = csd(eeg, emg[:, None, :], **kw)
+    return JerkSpectra(kept, freqs, pxx, pyy, pxy)
+
+
+def eeg_emg_coherence(spectra: JerkSpectra, rows: np.ndarray, *, channels: tuple[str, ...],
+                      params: NeuroParams) -> CoherenceResult:
+    """Coherence between each EEG channel and the rectified trigger-muscle EMG over the jerks
+    ``rows`` (positions in the EpochSet) that have an EMG segment (module doc)."""
+    sel = np.flatnonzero(np.isin(spectra.rows, rows))
+    n_seg = int(sel.size)
     if n_seg < params.min_jerks:
         return CoherenceResult(n_seg, float("nan"), False, None, float("nan"), float("nan"), float("nan"),
                                float("nan"), np.empty(0), {})
-    lo, hi = params.coherence_segment_s
-    n_lo = int(round(lo * ep.sfreq))
-    length = emg.shape[1]
-    i0 = int(np.flatnonzero(np.round(ep.times_s * ep.sfreq).astype(int) == n_lo)[0])
-    eeg = ep.data_uv[rows[kept]][:, :, i0:i0 + length]  # (n, c, L)
-    y = emg.ravel()
+    freqs = spectra.freqs_hz
+    pyy = spectra.pyy[sel].mean(axis=0)
+    pxx = spectra.pxx[sel].mean(axis=0)
+    pxy = spectra.pxy[sel].mean(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        coh = np.nan_to_num(np.abs(pxy) ** 2 / (pxx * pyy[None, :]))
+    coherence = {lab: coh[ci] for ci, lab in enumerate(channels)}
+    phases = {lab: np.angle(pxy[ci]) for ci, lab in enumerate(channels)}
     band_lo, band_hi = params.coherence_band_hz
-    spectra, phases = {}, {}
-    freqs = None
-    # the same estimate as scipy.signal.coherence (|Pxy|^2 / (Pxx Pyy), Welch/csd with one
-    # Hann segment per jerk), with the EMG's spectrum computed once for all channels
-    kw = dict(fs=ep.sfreq, window="hann", nperseg=length, noverlap=0, detrend="constant")
-    freqs, pyy = welch(y, **kw)
-    for ci, lab in enumerate(ep.channels):
-        x = eeg[:, ci, :].ravel()
-        _, pxx = welch(x, **kw)
-        _, pxy = csd(x, y, **kw)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            spectra[lab] = np.nan_to_num(np.abs(pxy) ** 2 / (pxx * pyy))
-        phases[lab] = np.angle(pxy)
     band = (freqs >= band_lo - 1e-9) & (freqs <= band_hi + 1e-9)
-    n_tests = int(band.sum()) * len(ep.channels)
+    n_tests = int(band.sum()) * len(channels)
     a = params.alpha / max(1, n_tests)
     limit = 1.0 - a ** (1.0 / (n_seg - 1))
-    best = max(ep.channels, key=lambda lab: float(np.max(spectra[lab][band])))
-    cb = spectra[best][band]
+    best = max(channels, key=lambda lab: float(np.max(coherence[lab][band])))
+    cb = coherence[best][band]
     fb = freqs[band]
     k = int(np.argmax(cb))
-    significant = any(bool(np.any(spectra[lab][band] > limit)) for lab in ep.channels)
+    significant = bool(np.any(coh[:, band] > limit))
     lead, se = float("nan"), float("nan")
     sig = cb > limit
     if sig.sum() >= 3:
@@ -187,4 +211,4 @@ def eeg_emg_coherence(recording, ep: EpochSet, rows: np.ndarray, triggers: np.nd
         lead = -slope / (2 * np.pi) * 1000.0
         se = float(np.sqrt(fit[1][0, 0]) / (2 * np.pi) * 1000.0) if fit[1] is not None else float("inf")
     return CoherenceResult(n_seg, float(limit), significant, best, float(fb[k]), float(cb[k]), lead, se,
-                           freqs, spectra)
+                           freqs, coherence)

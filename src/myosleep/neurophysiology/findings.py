@@ -8,11 +8,20 @@ from __future__ import annotations
 
 import math
 
-from ..classification.findings import Finding
+from ..classification.findings import Finding, Minimum, minimum_evidence
 from ..vocab import FindingCode
 from .params import NeuroParams
 
 __all__ = ["cortical_finding", "functional_finding"]
+
+#: Source of the least number of jerks a back-average is judged on (:class:`NeuroParams` ``min_jerks``).
+_MIN_JERKS_SOURCE = ("power of the paired test at alpha 0.01; clinics average 50-200 jerks, Shibasaki & Hallett, "
+                     "Muscle Nerve 2005")
+
+
+def _jerks_minimum(n: int, params: NeuroParams, what: str) -> Minimum:
+    """The least number of jerks a verdict needs (summary.json ``values["minimum_evidence"]``)."""
+    return Minimum("jerks", float(params.min_jerks), float(n), what, "", _MIN_JERKS_SOURCE)
 
 
 def _fmt(x: float, nd: int = 0) -> str:
@@ -33,8 +42,16 @@ def _coherence_text(coh) -> str:
 
 def cortical_finding(*, n_selected: int, n_usable: int, rejected: dict, has_eeg: bool, group, bp,
                      params: NeuroParams, ruleset: str | None, classes: tuple[str, ...] | None,
-                     eeg_channels: tuple[str, ...], n_groups: int, reason: str | None = None) -> Finding:
-    """Cortical myoclonus from the best group's transient, with BP, coherence and burst duration."""
+                     eeg_channels: tuple[str, ...], n_groups: int, reason: str | None = None,
+                     pooled_muscles: int = 0) -> Finding:
+    """Cortical myoclonus from the best group's transient, with BP, coherence and burst duration.
+
+    ``reason``: why the transient was not tested (EEG too slow); ``pooled_muscles``: the
+    number of trigger muscles mixed in the one average tested when no muscle had enough
+    jerks of its own (0 when a muscle's own average was tested). ``values["not_assessed_because"]``
+    says why ``present`` is None: ``no_eeg``, ``eeg_rate``, ``too_few_jerks``,
+    ``too_few_per_muscle`` or ``conflicting``.
+    """
     tr = group.transient if group is not None else None
     coh = group.coherence if group is not None else None
     bd = group.bursts if group is not None else None
@@ -45,8 +62,9 @@ def cortical_finding(*, n_selected: int, n_usable: int, rejected: dict, has_eeg:
         "n_jerks_selected": int(n_selected), "n_jerks_usable": int(n_usable),
         "epochs_rejected": dict(rejected),
         "lead_ms": float(sig_tr.latency_ms) if sig_tr is not None else None,
-        "p_value": float(tr.p_value) if tr is not None and math.isfinite(tr.p_value) else None,
-        "alpha": float(group.alpha) if group is not None else params.alpha,
+        "p_value": float(tr.p_adjusted) if tr is not None and math.isfinite(tr.p_adjusted) else None,
+        "p_value_unadjusted": float(tr.p_value) if tr is not None and math.isfinite(tr.p_value) else None,
+        "alpha": params.alpha, "multiple_comparisons": "holm",
         "channel": sig_tr.channel if sig_tr is not None else None,
         "polarity": sig_tr.polarity if sig_tr is not None else None,
         "amplitude_uv": float(sig_tr.amplitude_uv) if sig_tr is not None else None,
@@ -59,39 +77,62 @@ def cortical_finding(*, n_selected: int, n_usable: int, rejected: dict, has_eeg:
         "median_burst_duration_ms": float(bd.median_ms) if bd is not None and math.isfinite(bd.median_ms) else None,
         "burst_duration_test": bd.verdict if bd is not None else "not_assessable",
         "eeg_channels": list(eeg_channels), "classes": None if classes is None else list(classes),
+        "not_assessed_because": None,
     }
+    # the least evidence (classification.findings.Minimum): usable jerks in the average judged
+    minimum = _jerks_minimum(int(group.n_jerks) if group is not None else int(n_usable), params,
+                             "usable jerks in one back-average")
+    values["minimum_evidence"] = minimum_evidence([minimum])
     code = FindingCode.CORTICAL_MYOCLONUS
+
+    def unknown(why: str, text: str) -> Finding:
+        below = {"below_minimum": [minimum.quantity]} if why == "too_few_jerks" else {}
+        return Finding(code, None, text, {**values, "not_assessed_because": why, **below})
+
     if not has_eeg:
-        return Finding(code, None, "No usable EEG channel, so jerk-locked back-averaging cannot tell whether the "
-                       "jerks are cortical.", values)
-    if reason is not None or group is None:
+        return unknown("no_eeg", "No usable EEG channel, so jerk-locked back-averaging cannot tell whether the "
+                       "jerks are cortical.")
+    if reason is not None:
+        return unknown("eeg_rate", reason)
+    if group is None:
         rej = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in rejected.items() if v)
-        return Finding(code, None, (reason or f"Not enough jerks: {n_usable} usable of {n_selected} selected"
-                                    + (f" (rejected: {rej})" if rej else "")
-                                    + f"; back-averaging needs at least {params.min_jerks} (clinics average 50-200), "
-                                    "so no verdict."), values)
+        return unknown("too_few_jerks", f"Not enough jerks: {n_usable} usable of {n_selected} selected"
+                       + (f" (rejected: {rej})" if rej else "")
+                       + f"; back-averaging needs at least {params.min_jerks} (clinics average 50-200), so no verdict.")
     extras = "; ".join(x for x in (
         f"Bereitschaftspotential {bp.status.replace('_', ' ')}" if bp is not None else None,
         _coherence_text(coh), bd.sentence(params) if bd is not None else None) if x)
-    where = f"{group.n_jerks} jerks of {group.name}" if group.name != "all" else f"{group.n_jerks} jerks"
+    where = {"all": f"{group.n_jerks} jerks", "other muscles": f"{group.n_jerks} jerks of the muscles with fewer "
+             f"than {params.min_jerks} each"}.get(group.name, f"{group.n_jerks} jerks of {group.name}")
+    if sig_tr is None and pooled_muscles > 1:
+        p_txt = f"p = {tr.p_adjusted:.2g}" if tr is not None and math.isfinite(tr.p_adjusted) else "not tested"
+        return unknown("too_few_per_muscle", (
+            f"Not enough jerks of one muscle: no muscle has {params.min_jerks} usable jerks of its own, and the "
+            f"average of {group.n_jerks} jerks of {pooled_muscles} muscles together shows no EEG transient before "
+            f"them ({p_txt}); each muscle has its own corticomuscular latency (arm ~20 ms, leg 30-45 ms; "
+            f"Shibasaki 1992), so pooling them blurs a transient and its absence cannot be concluded; {extras}."))
     if sig_tr is not None and bp is not None and bp.status == "present":
         return Finding(code, None, (f"Conflicting: an EEG transient {sig_tr.latency_ms:.0f} ms before EMG onset at "
-                                    f"{sig_tr.channel} (p = {sig_tr.p_value:.2g}) but also a Bereitschaftspotential "
-                                    f"before the jerks; {extras}. Review the averages."), values)
+                                    f"{sig_tr.channel} (p = {sig_tr.p_adjusted:.2g}) but also a Bereitschaftspotential "
+                                    f"before the jerks; {extras}. Review the averages."),
+                       {**values, "not_assessed_because": "conflicting"})
+    test = ("t-max permutation test against jittered onsets"
+            + (f", Holm-adjusted over {n_groups} groups of jerks" if n_groups > 1 else ""))
     if sig_tr is not None:
         ev = (f"Cortical: a {sig_tr.polarity} EEG transient ({sig_tr.amplitude_uv:+.1f} uV) at {sig_tr.channel} "
-              f"peaks {sig_tr.latency_ms:.0f} ms before EMG onset in the average of {where} (cluster permutation "
-              f"test against jittered onsets, p = {sig_tr.p_value:.2g} < {group.alpha:.2g}); {extras}.")
+              f"peaks {sig_tr.latency_ms:.0f} ms before EMG onset in the average of {where} ({test}, "
+              f"p = {sig_tr.p_adjusted:.2g} < {params.alpha:.2g}); {extras}.")
         return Finding(code, True, ev, values)
-    p_txt = f"p = {tr.p_value:.2g}" if tr is not None and math.isfinite(tr.p_value) else "no cluster"
+    p_txt = f"p = {tr.p_adjusted:.2g}" if tr is not None and math.isfinite(tr.p_adjusted) else "not tested"
     ev = (f"No EEG transient time-locked before the jerks in the average of {where} "
-          f"({p_txt}, alpha {group.alpha:.2g}): not cortical by back-averaging; {extras}.")
+          f"({test}, {p_txt}, alpha {params.alpha:.2g}): not cortical by back-averaging; {extras}.")
     return Finding(code, False, ev, values)
 
 
-def functional_finding(*, bp, ruleset: str | None) -> Finding:
+def functional_finding(*, bp, ruleset: str | None, params: NeuroParams) -> Finding:
     """Functional (psychogenic) jerks: a Bereitschaftspotential before jerks in wakefulness."""
     code = FindingCode.FUNCTIONAL_JERKS
+    minimum = _jerks_minimum(int(bp.n_jerks) if bp is not None else 0, params, "usable jerks in wakefulness")
     values = {"ruleset": ruleset, "bereitschaftspotential": bp.status if bp is not None else "not_assessable",
               "n_jerks": int(bp.n_jerks) if bp is not None else 0,
               "channel": bp.channel if bp is not None else None,
@@ -99,7 +140,10 @@ def functional_finding(*, bp, ruleset: str | None) -> Finding:
               "early_amplitude_uv": (float(bp.early_amplitude_uv) if bp is not None
                                      and math.isfinite(bp.early_amplitude_uv) else None),
               "p_value": float(bp.p_value) if bp is not None and math.isfinite(bp.p_value) else None,
-              "highpass_hz": bp.highpass_hz if bp is not None else None}
+              "highpass_hz": bp.highpass_hz if bp is not None else None,
+              "minimum_evidence": minimum_evidence([minimum])}
+    if bp is not None and bp.status == "not_assessable" and not minimum.met:
+        values["below_minimum"] = [minimum.quantity]
     source = ("a BP before jerks marks them as generated like voluntary movements (Terada et al., JNNP 1995; "
               "van der Salm et al., JNNP 2012)")
     if bp is None or bp.status == "not_assessable":

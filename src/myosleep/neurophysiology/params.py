@@ -24,7 +24,8 @@ class NeuroParams:
         Baseline of the averages and of the BP test (-2.5 to -2.0 s: before the earliest
         BP onset).
     transient_window_s : tuple of float
-        Where a pre-jerk cortical transient is searched: the 100 ms before EMG onset. The
+        Where a pre-jerk cortical transient is searched: the 100 ms before EMG onset (its
+        samples up to ``min_conduction_ms`` before onset are tested; see below). The
         positive peak leads EMG onset by ~20 ms in arm and 30-45 ms in leg muscles
         (Shibasaki, J Clin Neurophysiol 1992; DESIGN.md), so 100 ms holds every limb and
         cranial muscle. It ends at 0: the jerk's own EMG and the movement it causes
@@ -46,15 +47,27 @@ class NeuroParams:
         design: N >= ((z_0.995 + z_0.80) * sqrt(2))^2 = ((2.58 + 0.84) * 1.41)^2 = 23,
         rounded to the ~20 the issue and clinical practice quote.
     alpha : float
-        Family-wise error rate of every verdict (0.01): a false "cortical (epileptic)"
+        Family-wise error rate of every verdict (0.01), over the channels, the samples and
+        the groups of jerks tested (Holm over groups): a false "cortical (epileptic)"
         label weighs more than a missed one in decision support, so the conventional
         0.05 is tightened.
-    cluster_alpha : float
-        Two-sided p of the t threshold that forms clusters (0.05; Maris & Oostenveld,
-        J Neurosci Methods 2007).
     n_permutations : int
         Relabelling permutations of the jittered-onset test (p resolution 1/2001: below
-        alpha / 8, so up to 8 Bonferroni-corrected groups can reach significance).
+        alpha / 8, so up to 8 groups can reach significance after Holm's correction).
+    min_eeg_sfreq_hz : float
+        No transient test on EEG sampled below 200 Hz, the AASM's minimum EEG sampling
+        rate (500 Hz desirable; AASM Manual v2.6, technical specifications): a cortical
+        transient's positive peak is ~10-20 ms wide and leads the jerk by 10-45 ms, which
+        100 Hz (10-ms samples, its anti-aliasing low-pass at ~35-40 Hz delaying it by
+        ~4-5 ms) cannot resolve to the +-5 ms a lead needs. The slow Bereitschaftspotential
+        (1-2 s) and 12-30 Hz coherence are still assessed.
+    display_bin_s : float
+        Bin of the report's whole-epoch view of the jerks in wakefulness (20 ms: the
+        Bereitschaftspotential's 1-2 s ramp needs no 10-ms detail); its band is
+        bootstrapped on the bin means.
+    display_zoom_s : tuple of float
+        The jerk-locked view of the report: -200 to +100 ms around EMG onset (the test
+        window, the end of the detrending window and the first 100 ms of the jerk).
     n_bootstrap : int
         Bootstrap resamples of the confidence bands (95 % percentile bands; Efron &
         Tibshirani 1993).
@@ -85,12 +98,18 @@ class NeuroParams:
         origin (sensitivity 100 %, specificity 89.5 %), >= 100 ms argues against it
         (van der Veen et al. 2024; Latorre et al., Clin Neurophysiol 2023: cortical
         myoclonus bursts are < 50-100 ms).
-    min_conduction_ms : float
+    min_conduction_ms, arm_min_conduction_ms, leg_min_conduction_ms : float
         Shortest corticomuscular conduction time a transient can lead a jerk by: motor
         potentials evoked by transcranial stimulation begin ~8-10 ms after the stimulus in
-        facial muscles, the closest to the cortex (Cruccu et al. 1990), ~20 ms in hand and
-        ~30 ms in leg muscles. A "transient" peaking closer to EMG onset than 8 ms is the
-        onset of the jerk itself (or an onset error), not its cortical cause.
+        facial muscles, the closest to the cortex (Cruccu et al. 1990); ~11-13 ms in the
+        fastest arm muscles (biceps, deltoid; ~20 ms in hand muscles) and ~18-22 ms in the
+        fastest leg muscles (quadriceps; ~28-30 ms in tibialis anterior) (normal MEP
+        latencies: Chen et al., Clin Neurophysiol 2008; Rossini et al., Clin Neurophysiol
+        2015). A "transient" peaking closer to the EMG onset than the fastest conduction to
+        the trigger muscle's region (8 ms for chin, axial or unknown muscles, 10 ms for an
+        arm, 18 ms for a leg) is the jerk's own onset, another component of the potential or
+        an onset error, not its cortical cause; those last samples are not tested (they
+        would only add chances to the maximum). A pooled group takes the least of its muscles'.
     """
 
     tmin_s: float = -2.5
@@ -101,7 +120,6 @@ class NeuroParams:
     jitter_s: tuple[float, float] = (-2.0, -0.2)
     min_jerks: int = 20
     alpha: float = 0.01
-    cluster_alpha: float = 0.05
     n_permutations: int = 2000
     n_bootstrap: int = 1000
     eog_ptp_uv: float = 100.0
@@ -115,6 +133,18 @@ class NeuroParams:
     cortical_burst_max_ms: float = 45.0
     noncortical_burst_min_ms: float = 100.0
     min_conduction_ms: float = 8.0
+    arm_min_conduction_ms: float = 10.0
+    leg_min_conduction_ms: float = 18.0
+    min_eeg_sfreq_hz: float = 200.0
+    display_bin_s: float = 0.020
+    display_zoom_s: tuple[float, float] = (-0.200, 0.100)
+
+
+    def min_lead_ms(self, roles: set[str]) -> float:
+        """The least lead (ms) a cortical transient can have over jerks of muscles of these
+        roles (``"arm"``, ``"leg"``, ...; an unknown or other role: ``min_conduction_ms``)."""
+        by_role = {"arm": self.arm_min_conduction_ms, "leg": self.leg_min_conduction_ms}
+        return min((by_role.get(r, self.min_conduction_ms) for r in roles), default=self.min_conduction_ms)
 
 
 DEFAULT_PARAMS = NeuroParams()

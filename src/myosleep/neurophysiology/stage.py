@@ -8,22 +8,30 @@ from typing import Any
 import numpy as np
 
 from ..errors import ParameterError
-from .bereitschaft import test_bereitschaftspotential
+from .bereitschaft import BPResult, test_bereitschaftspotential
 from .bursts import burst_duration_test
 from .channels import eeg_channels, is_shhs
-from .coherence import eeg_emg_coherence, rectified_emg_segments
-from .epochs import eog_channels, extract_epochs, select_jerks
+from .coherence import eeg_emg_coherence, jerk_spectra
+from .epochs import EpochSet, eog_channels, extract_epochs, select_jerks
 from .findings import cortical_finding, functional_finding
 from .params import DEFAULT_PARAMS, NeuroParams
-from .result import GroupAverage, NeurophysiologyResult
-from .transient import test_transient
+from .result import Band, GroupAverage, NeurophysiologyResult
+from .transient import NOT_TESTED, holm, holm_levels, locate_transient, transient_null
 
-__all__ = ["jerk_locked_analysis", "DEFAULT_CLASSES"]
+__all__ = ["jerk_locked_analysis", "DEFAULT_CLASSES", "POOLED"]
 
 logger = logging.getLogger("myosleep")
 
-#: Jerks averaged by default: those that fit no benign class.
-DEFAULT_CLASSES = ("myoclonic_jerk",)
+#: Jerks averaged by default: those that fit no benign class (``myoclonic_jerk``), and the
+#: brief single-muscle potentials classed ``fragmentary_myoclonus`` by their EMG alone. FM is
+#: scored from EMG morphology (AASM VII.D) and back-averaged FM shows no cortical potential
+#: before it (Vetrugno et al., Sleep Med 2002), while a cortical jerk of one muscle (bursts
+#: 10-50 ms; Shibasaki & Hallett, Muscle Nerve 2005) looks the same on EMG: only the
+#: averaged EEG tells them apart, and a significant transient before them means they are
+#: cortical, not FM. Hypnic jerks, leg movements, REM
+#: twitches, propriospinal and neonatal myoclonus are explained by their own mechanism
+#: (DESIGN.md) and are not averaged.
+DEFAULT_CLASSES = ("myoclonic_jerk", "fragmentary_myoclonus")
 
 
 def _artefact_spans(artefacts: Any) -> np.ndarray | None:
@@ -46,12 +54,15 @@ def _artefact_spans(artefacts: Any) -> np.ndarray | None:
 
 
 def _bootstrap(x: np.ndarray, n_boot: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean and 95 % percentile bootstrap band over axis 0 of ``x`` (n, c, t)."""
+    """Mean and 95 % percentile bootstrap band over axis 0 of ``x`` (n, c, t).
+
+    The resampled means in single precision (relative error ~1e-7 of a band in uV).
+    """
     n = x.shape[0]
     flat = x.reshape(n, -1)
     mean = flat.mean(axis=0)
-    w = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot).astype(np.float64) / n
-    boots = w @ flat
+    w = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot).astype(np.float32) / np.float32(n)
+    boots = w @ flat.astype(np.float32)
     lo, hi = _quantiles(boots, (0.025, 0.975))
     shape = x.shape[1:]
     return mean.reshape(shape), lo.reshape(shape), hi.reshape(shape)
@@ -67,21 +78,131 @@ def _quantiles(x: np.ndarray, qs: tuple[float, ...]) -> list[np.ndarray]:
     for p in pos:
         k = int(np.floor(p))
         frac = p - k
-        out.append(part[:, k] + frac * (part[:, min(n - 1, k + 1)] - part[:, k]))
+        out.append((part[:, k] + frac * (part[:, min(n - 1, k + 1)] - part[:, k])).astype(np.float64))
     return out
+
+
+def _bins(times_s: np.ndarray, bin_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """Bin number of each sample (bins of ``bin_s`` from the epoch start) and each bin's centre (s)."""
+    k = np.floor((times_s - times_s[0]) / bin_s + 1e-9).astype(np.int64)
+    centres = np.array([times_s[k == b].mean() for b in range(int(k.max()) + 1)])
+    return k, centres
+
+
+def _band(x: np.ndarray, times_s: np.ndarray, params: NeuroParams, rng: np.random.Generator,
+          window_s: tuple[float, float] | None) -> Band:
+    """The average of ``x`` (n, c, t; baseline-corrected) with its bootstrap band at the EEG's
+    rate, over ``window_s`` (None: the whole epoch)."""
+    keep = np.ones(times_s.size, dtype=bool) if window_s is None else \
+        (times_s >= window_s[0] - 1e-9) & (times_s <= window_s[1] + 1e-9)
+    mean, lo, hi = _bootstrap(x[:, :, keep], params.n_bootstrap, rng)
+    return Band(times_s[keep], mean, lo, hi)
+
+
+def _binned_band(x: np.ndarray, times_s: np.ndarray, params: NeuroParams, rng: np.random.Generator) -> Band:
+    """The whole epoch in ``display_bin_s`` bins (bin means), bootstrapped on the bin means."""
+    k, centres = _bins(times_s, params.display_bin_s)
+    binned = np.stack([x[:, :, k == b].mean(axis=2) for b in range(centres.size)], axis=2)
+    mean, lo, hi = _bootstrap(binned, params.n_bootstrap, rng)
+    return Band(centres, mean, lo, hi)
+
+
+#: Names of the pooled groups: every jerk (no muscle has enough of its own), or the jerks of the
+#: muscles without a group of their own.
+POOLED = ("all", "other muscles")
 
 
 def _groups(triggers: np.ndarray, min_jerks: int) -> list[tuple[str, np.ndarray]]:
-    """Per trigger muscle with >= ``min_jerks`` epochs; plus all epochs when that uses more."""
+    """One group per trigger muscle with >= ``min_jerks`` epochs (each muscle has its own
+    corticomuscular latency: the clinical average triggers on one muscle), then the jerks of
+    the other muscles pooled when they are >= ``min_jerks`` ("all" when no muscle has a group
+    of its own). The groups are disjoint: no jerk is tested twice."""
+    trig = triggers.astype(str)
     out = []
-    names, counts = np.unique(triggers.astype(str), return_counts=True)
+    names, counts = np.unique(trig, return_counts=True)
     for name, cnt in zip(names, counts):
         if name and cnt >= min_jerks:
-            out.append((str(name), np.flatnonzero(triggers.astype(str) == name)))
-    largest = max((r.size for _, r in out), default=0)
-    if triggers.size >= min_jerks and triggers.size > largest:
-        out.append(("all", np.arange(triggers.size)))
+            out.append((str(name), np.flatnonzero(trig == name)))
+    own = np.zeros(trig.size, dtype=bool)
+    for _, rows in out:
+        own[rows] = True
+    rest = np.flatnonzero(~own)
+    if rest.size >= min_jerks:
+        out.append((POOLED[1] if out else POOLED[0], rest))
     return out
+
+
+def _choose_channels(recording: Any, eeg: list[str] | None) -> tuple[list, list[str]]:
+    """EEG channels of one rate (the most channels; ties: the higher rate), and notes on those left out."""
+    chans = eeg_channels(recording, eeg)
+    left_out: list[str] = []
+    if chans and not eeg:
+        rates = [float(c.sfreq) for c in chans]
+        vals, cnt = np.unique(rates, return_counts=True)
+        rate = float(vals[np.lexsort((vals, cnt))[-1]])
+        for c in chans:
+            if float(c.sfreq) != rate:
+                left_out.append(f"{c.label} not analysed: sampled at {c.sfreq:g} Hz, the other EEG at {rate:g} Hz "
+                                "(never resampled silently; choose channels with eeg=/--eeg)")
+        chans = [c for c in chans if float(c.sfreq) == rate]
+    return chans, left_out
+
+
+def _average_groups(recording: Any, ep: EpochSet, jerks: Any, params: NeuroParams, rng: np.random.Generator,
+                    test: bool, band_window_s: tuple[float, float] | None) -> list[GroupAverage]:
+    """Average, band, coherence and burst test of every group; the transient tests corrected by Holm.
+
+    ``test`` False (EEG below ``min_eeg_sfreq_hz``): averaged and described, never tested.
+    """
+    trig = jerks.trigger[ep.usable]
+    plan = _groups(trig, params.min_jerks)
+    if not plan:
+        return []
+    base = (ep.times_s >= params.baseline_s[0] - 1e-9) & (ep.times_s < params.baseline_s[1] - 1e-9)
+    spectra = jerk_spectra(recording, ep, trig, params)
+    leads = [params.min_lead_ms(_roles(recording, trig[rows])) for _, rows in plan]
+    nulls = [transient_null(ep, rows, params=params, rng=rng, min_lead_ms=lead) if test else None
+             for (_, rows), lead in zip(plan, leads)]
+    p_raw = np.array([nl.p_value if nl is not None else np.nan for nl in nulls])
+    tested = np.isfinite(p_raw)
+    p_adj = np.full(p_raw.size, np.nan)
+    levels = np.full(p_raw.size, np.nan)
+    if tested.any():
+        p_adj[tested] = holm(p_raw[tested])
+        levels[tested] = holm_levels(p_raw[tested], params.alpha)
+    out = []
+    for (name, rows), nl, pa, lv, lead in zip(plan, nulls, p_adj, levels, leads):
+        x = ep.data_uv[rows]
+        x = x - x[:, :, base].mean(axis=2, keepdims=True)
+        band = _band(x, ep.times_s, params, rng, band_window_s)
+        tr = locate_transient(nl, level=float(lv), p_adjusted=float(pa), alpha=params.alpha, params=params) \
+            if nl is not None else NOT_TESTED
+        coh = eeg_emg_coherence(spectra, rows, channels=ep.channels, params=params)
+        bd = burst_duration_test(jerks.burst_ms[ep.usable[rows]], params=params)
+        out.append(GroupAverage(name, rows, tuple(int(i) for i in jerks.index[ep.usable[rows]]), band,
+                                float(lv), tr, coh, bd, lead))
+    return out
+
+
+def _roles(recording: Any, triggers: np.ndarray) -> set[str]:
+    """Roles of the trigger muscles (``"unknown"`` for a label the recording does not hold)."""
+    labels = set(recording.labels)
+    return {recording.channel(t).role.value if t in labels else "unknown" for t in {str(x) for x in triggers}}
+
+
+def _wake_band(ep: EpochSet | None, rows: np.ndarray, params: NeuroParams, rng: np.random.Generator) -> Band | None:
+    """The report's view of the jerks in wakefulness (the Bereitschaftspotential's average)."""
+    if ep is None or rows.size < params.min_jerks:
+        return None
+    base = (ep.times_s >= params.baseline_s[0] - 1e-9) & (ep.times_s < params.baseline_s[1] - 1e-9)
+    x = ep.data_uv[rows]
+    return _binned_band(x - x[:, :, base].mean(axis=2, keepdims=True), ep.times_s, params, rng)
+
+
+def _covered(groups: list[GroupAverage]) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """The jerks to relabel ``cortical_myoclonus``: those of every group whose average is
+    significant (the groups are disjoint), each with its group's name."""
+    return tuple((g.name, g.event_index) for g in groups if g.significant)
 
 
 def _notes(channels: list, left_out: list[str], prefilters: dict) -> list[str]:
@@ -97,10 +218,19 @@ def _notes(channels: list, left_out: list[str], prefilters: dict) -> list[str]:
     return notes
 
 
+def _low_rate_reason(chans: list, params: NeuroParams) -> str | None:
+    if not chans or float(chans[0].sfreq) >= params.min_eeg_sfreq_hz:
+        return None
+    return (f"The EEG is sampled at {float(chans[0].sfreq):g} Hz, below the {params.min_eeg_sfreq_hz:g} Hz the AASM "
+            "sets as the minimum (500 Hz desirable): too coarse to resolve a 10-20 ms cortical transient and its "
+            "lead over the jerk, so back-averaging cannot tell whether the jerks are cortical.")
+
+
 def jerk_locked_analysis(recording: Any, events: Any, *, classes: tuple[str, ...] | None = DEFAULT_CLASSES,
                          bursts: Any = None, artefacts: Any = None, hypnogram: Any = None,
                          eeg: list[str] | None = None, params: NeuroParams = DEFAULT_PARAMS, seed: int = 0,
-                         ruleset: str | None = None) -> NeurophysiologyResult:
+                         ruleset: str | None = None,
+                         band_window_s: tuple[float, float] | None = None) -> NeurophysiologyResult:
     """Is this jerk cortical? Jerk-locked EEG back-averaging and its companions.
 
     Parameters
@@ -113,8 +243,9 @@ def jerk_locked_analysis(recording: Any, events: Any, *, classes: tuple[str, ...
         ``max_burst_duration_ms``, ``event_id``), or bare onsets in s (all averaged).
         Every row also serves to reject epochs that hold another event.
     classes : tuple of str | None
-        ``trial_type`` values to average (default: the unexplained ``myoclonic_jerk``);
-        None: every row.
+        ``trial_type`` values to average (default :data:`DEFAULT_CLASSES`: the unexplained
+        ``myoclonic_jerk`` and the brief single-muscle ``fragmentary_myoclonus``); None:
+        every row.
     bursts : pandas.DataFrame | None
         Bursts table (``event_id``, ``channel``, ``duration`` in s): burst duration of each
         jerk on its trigger muscle; else the events' ``max_burst_duration_ms``.
@@ -130,6 +261,10 @@ def jerk_locked_analysis(recording: Any, events: Any, *, classes: tuple[str, ...
         Seed of the jitter draws, permutations and bootstrap (results are reproducible).
     ruleset : str | None
         Written into the findings' ``values["ruleset"]``.
+    band_window_s : tuple of float | None
+        Span (s from EMG onset) of each group's average and bootstrap band at the EEG's own
+        rate (:attr:`GroupAverage.average`); None: the whole epoch. analyze keeps the
+        report's jerk-locked view only (-0.2 to 0.1 s): the bootstrap's cost follows the span.
 
     Returns
     -------
@@ -141,81 +276,51 @@ def jerk_locked_analysis(recording: Any, events: Any, *, classes: tuple[str, ...
         classes = tuple(str(c) for c in ([classes] if isinstance(classes, str) else classes))
     rng = np.random.default_rng(seed)
     jerks = select_jerks(events, classes=classes, bursts=bursts, hypnogram=hypnogram)
-    chans = eeg_channels(recording, eeg)
-    left_out: list[str] = []
-    if chans and not eeg:
-        rates = [float(c.sfreq) for c in chans]
-        vals, cnt = np.unique(rates, return_counts=True)
-        rate = float(vals[np.lexsort((vals, cnt))[-1]])  # most channels; ties: the higher rate
-        for c in chans:
-            if float(c.sfreq) != rate:
-                left_out.append(f"{c.label} not analysed: sampled at {c.sfreq:g} Hz, the other EEG at {rate:g} Hz "
-                                "(never resampled silently; choose channels with eeg=/--eeg)")
-        chans = [c for c in chans if float(c.sfreq) == rate]
+    chans, left_out = _choose_channels(recording, eeg)
     prefilters = {c.label: c.prefilter for c in recording.channels}
     notes = _notes(chans, left_out, prefilters)
-    n_sel = int(jerks.index.size)
-    if not chans:
-        ep = None
-        rejected: dict = {}
-    else:
-        ep = extract_epochs(recording, chans, jerks, params=params, artefacts=_artefact_spans(artefacts),
-                            eog=eog_channels(recording))
-        rejected = dict(ep.rejected)
-    shhs = is_shhs(recording.labels)
-    groups: list[GroupAverage] = []
-    if ep is not None and ep.usable.size:
-        trig = jerks.trigger[ep.usable]
-        plan = _groups(trig, params.min_jerks)
-        alpha_g = params.alpha / max(1, len(plan))
-        base = (ep.times_s >= params.baseline_s[0] - 1e-9) & (ep.times_s < params.baseline_s[1] - 1e-9)
-        every = np.arange(ep.usable.size)
-        emg_cache = rectified_emg_segments(recording, ep, every, trig, params) if plan else None
-        for name, rows in plan:
-            x = ep.data_uv[rows]
-            x = x - x[:, :, base].mean(axis=2, keepdims=True)
-            mean, lo, hi = _bootstrap(x, params.n_bootstrap, rng)
-            tr = test_transient(ep, rows, params=params, alpha=alpha_g, rng=rng)
-            coh = eeg_emg_coherence(recording, ep, rows, trig[rows], params=params, emg_cache=emg_cache)
-            bd = burst_duration_test(jerks.burst_ms[ep.usable[rows]], params=params)
-            groups.append(GroupAverage(name, rows, tuple(int(i) for i in jerks.index[ep.usable[rows]]), mean, lo,
-                                       hi, alpha_g, tr, coh, bd))
+    low_rate = _low_rate_reason(chans, params)
+    ep = extract_epochs(recording, chans, jerks, params=params, artefacts=_artefact_spans(artefacts),
+                        eog=eog_channels(recording)) if chans else None
+    groups = _average_groups(recording, ep, jerks, params, rng, test=low_rate is None,
+                             band_window_s=band_window_s) \
+        if ep is not None and ep.usable.size else []
     # Bereitschaftspotential: jerks in wakefulness
     stage_known = bool(np.any(jerks.stage != "n/a"))
+    wake_rows = np.empty(0, dtype=np.int64)
     if ep is not None:
-        st = jerks.stage[ep.usable]
-        wake_rows = np.flatnonzero(st == "W") if stage_known else np.arange(ep.usable.size)
+        wake_rows = np.flatnonzero(jerks.stage[ep.usable] == "W") if stage_known else np.arange(ep.usable.size)
         bp = test_bereitschaftspotential(ep, wake_rows, params=params, prefilters=prefilters,
-                                         stage_known=stage_known, shhs=shhs)
+                                         stage_known=stage_known, shhs=is_shhs(recording.labels))
     else:
-        from .bereitschaft import BPResult
-
         bp = BPResult("not_assessable", "No usable EEG channel, so a Bereitschaftspotential cannot be assessed.",
                       None, float("nan"), float("nan"), float("nan"), 0, (), None)
     sig = [g for g in groups if g.significant]
-    if sig:
-        # a muscle's own average is the clinical measure (one corticomuscular latency);
-        # the pooled average of several muscles mixes their leads
-        primary = min(sig, key=lambda g: (g.name == "all", g.transient.p_value, -g.n_jerks))
-    elif groups:
-        primary = min(groups, key=lambda g: (g.transient.p_value if np.isfinite(g.transient.p_value) else 2.0,
-                                             -g.n_jerks))
-    else:
-        primary = None
+    # a muscle's own average is the clinical measure (one corticomuscular latency); the
+    # pooled average of several muscles mixes their leads
+    primary = min(sig or groups, key=lambda g: (g.name in POOLED, _p_key(g), -g.n_jerks)) if groups else None
     n_usable = 0 if ep is None else int(ep.usable.size)
-    cortical = cortical_finding(n_selected=n_sel, n_usable=n_usable, rejected=rejected, has_eeg=bool(chans),
+    # only a pooled average tested: how many muscles it mixes (their latencies differ)
+    pooled_muscles = len({str(t) for t in jerks.trigger[ep.usable] if t}) \
+        if ep is not None and groups and all(g.name in POOLED for g in groups) else 0
+    cortical = cortical_finding(n_selected=int(jerks.index.size), n_usable=n_usable,
+                                rejected=dict(ep.rejected) if ep is not None else {}, has_eeg=bool(chans),
                                 group=primary, bp=bp, params=params, ruleset=ruleset, classes=classes,
-                                eeg_channels=tuple(c.label for c in chans), n_groups=len(groups))
-    functional = functional_finding(bp=bp, ruleset=ruleset)
-    relabel: tuple[int, ...] = ()
-    if cortical.present:
-        relabel = tuple(sorted({i for g in sig for i in g.event_index}))
-    logger.info("neurophysiology: %d/%d jerks usable, %d group(s), cortical=%s, functional=%s", n_usable, n_sel,
-                len(groups), cortical.present, functional.present)
+                                eeg_channels=tuple(c.label for c in chans), n_groups=len(groups), reason=low_rate,
+                                pooled_muscles=pooled_muscles)
+    functional = functional_finding(bp=bp, ruleset=ruleset, params=params)
+    covered = _covered(groups) if cortical.present else ()
+    logger.info("neurophysiology: %d/%d jerks usable, %d group(s), cortical=%s, functional=%s", n_usable,
+                jerks.index.size, len(groups), cortical.present, functional.present)
     return NeurophysiologyResult(
         channels=tuple(c.label for c in chans), sfreq=float(chans[0].sfreq) if chans else float("nan"),
-        times_s=ep.times_s if ep is not None else np.empty(0), classes=classes, n_selected=n_sel,
-        rejected=rejected, groups=tuple(groups), primary=primary.name if primary is not None else None,
-        bereitschaftspotential=bp, cortical=cortical, functional=functional, relabel_index=relabel,
-        notes=tuple(notes), epochs=ep, params=params)
+        times_s=ep.times_s if ep is not None else np.empty(0), classes=classes, n_selected=int(jerks.index.size),
+        rejected=dict(ep.rejected) if ep is not None else {}, groups=tuple(groups),
+        primary=primary.name if primary is not None else None, bereitschaftspotential=bp, cortical=cortical,
+        functional=functional, covered=covered, notes=tuple(notes), epochs=ep, params=params,
+        wake_average=_wake_band(ep, wake_rows, params, rng) if bp.status != "not_assessable" else None)
 
+
+def _p_key(g: GroupAverage) -> float:
+    p = g.transient.p_adjusted
+    return float(p) if np.isfinite(p) else 2.0

@@ -20,8 +20,20 @@ broad, weak deflections the background EEG makes by chance, whereas t-max is the
 powerful test for sharp, focal effects (Groppe, Urbach & Kutas, Psychophysiology 2011).
 Samples whose |t| exceeds the null's 1 - alpha quantile are significant; their
 contiguous runs of one sign are the reported "clusters". (MNE's cluster tests permute
-signs only, a null of "zero mean", not of jittered onsets.) Groups of jerks (per trigger muscle)
-are Bonferroni-corrected by the caller.
+signs only, a null of "zero mean", not of jittered onsets.)
+
+Which samples are tested: those of the window at least the shortest corticomuscular conduction
+time to the group's muscles before EMG onset (8 ms; 10 ms for arm and 18 ms for leg muscles:
+:class:`~.params.NeuroParams`). A cortical discharge cannot lead its jerk by less, so those last
+samples would only add chances to the maximum; a run of significant samples may continue into
+them, and when its peak lies there it is the jerk's own onset (or the potential's later
+component), not its cause.
+
+Two phases, so that several groups of jerks (one per trigger muscle, and all together) are
+corrected by Holm's step-down procedure (Holm, Scand J Stat 1979; uniformly more powerful
+than Bonferroni, same family-wise guarantee): :func:`transient_null` gives each group's
+statistic, null and p-value; :func:`holm` adjusts the p-values; :func:`locate_transient`
+finds the significant samples of a group at the level at which Holm rejected it.
 """
 
 from __future__ import annotations
@@ -46,7 +58,8 @@ class _Cluster(TypedDict):
     peak_ms: float
     peak_uv: float
 
-__all__ = ["TransientResult", "test_transient", "detrended_window"]
+__all__ = ["TransientResult", "TransientNull", "transient_null", "holm", "holm_levels", "locate_transient",
+           "detrended_window"]
 
 
 @dataclass(frozen=True)
@@ -56,7 +69,11 @@ class TransientResult:
     Attributes
     ----------
     p_value : float
-        Smallest cluster p-value (family-wise over channels; NaN when not tested).
+        The group's permutation p-value: its max |t| over the tested samples and channels
+        (family-wise over channels and samples; NaN when not tested).
+    p_adjusted : float
+        ``p_value`` adjusted over the groups of the analysis (Holm); the group is
+        significant when it is <= alpha and a run's peak lies >= 8 ms before onset.
     channel : str | None
         Channel of the earliest significant peak (None when none).
     latency_ms : float
@@ -68,10 +85,12 @@ class TransientResult:
     cluster_start_ms, cluster_end_ms : float
         The significant cluster's span relative to EMG onset, ms.
     clusters : tuple of dict
-        Every cluster found: channel, start_ms, end_ms, p_value, sign.
+        When Holm rejected the group: every run of samples above its threshold (channel,
+        start_ms, end_ms, p_value, sign, peak_ms); else empty.
     """
 
     p_value: float
+    p_adjusted: float
     channel: str | None
     latency_ms: float
     polarity: str | None
@@ -81,13 +100,13 @@ class TransientResult:
     clusters: tuple[dict, ...]
 
     def to_dict(self) -> dict:
-        return {"p_value": self.p_value, "channel": self.channel, "latency_ms": self.latency_ms,
-                "polarity": self.polarity, "amplitude_uv": self.amplitude_uv,
+        return {"p_value": self.p_value, "p_value_adjusted": self.p_adjusted, "channel": self.channel,
+                "latency_ms": self.latency_ms, "polarity": self.polarity, "amplitude_uv": self.amplitude_uv,
                 "cluster_start_ms": self.cluster_start_ms, "cluster_end_ms": self.cluster_end_ms,
                 "clusters": [dict(c) for c in self.clusters]}
 
 
-NOT_TESTED = TransientResult(float("nan"), None, float("nan"), None, float("nan"), float("nan"),
+NOT_TESTED = TransientResult(float("nan"), float("nan"), None, float("nan"), None, float("nan"), float("nan"),
                              float("nan"), ())
 
 
@@ -148,9 +167,42 @@ def _t_values(d: np.ndarray) -> np.ndarray:
     return np.nan_to_num(t)
 
 
-def _max_abs_t(t: np.ndarray) -> np.ndarray:
-    """max |t| over samples and channels, per permutation: ``t`` (B, n_win, c)."""
-    return np.abs(t).reshape(t.shape[0], -1).max(axis=1)
+#: Draws of the null per batch; the sequential stop is checked after each batch.
+NULL_BATCH = 250
+#: Sequential Monte Carlo p-value (Besag & Clifford, Biometrika 1991): the draws stop once
+#: this many exceed the observed statistic; the p-value is then >= 10 / draws (>= 0.04 after
+#: one batch), far above any level a group is tested at, and exact draws go on otherwise.
+STOP_AFTER_EXCEEDANCES = 10
+
+
+def _null_max_t(segments: np.ndarray, n: int, n_permutations: int, rng: np.random.Generator,
+                t_observed: float) -> np.ndarray:
+    """max |t| of up to ``n_permutations`` random draws of one of the K + 1 segments per jerk,
+    stopping early once :data:`STOP_AFTER_EXCEEDANCES` draws reach ``t_observed``.
+
+    ``segments`` (n * (K + 1), m): jerk j's segments in rows j (K + 1) .. j (K + 1) + K. Each
+    draw's sum and sum of squares over jerks are accumulated jerk by jerk (one row gathered
+    per draw and jerk), so the t of every draw costs n additions of its chosen rows.
+    """
+    k1 = segments.shape[0] // n
+    both = np.concatenate([segments, segments * segments], axis=1)
+    m = segments.shape[1]
+    out = np.empty(n_permutations)
+    cols = np.arange(n) * k1
+    for b0 in range(0, n_permutations, NULL_BATCH):
+        b = min(NULL_BATCH, n_permutations - b0)
+        pick = rng.integers(0, k1, size=(b, n))
+        r = np.zeros((b, 2 * m))
+        for j in range(n):
+            r += both[cols[j] + pick[:, j]]
+        mean = r[:, :m] / n
+        var = np.maximum(r[:, m:] - n * mean * mean, 0.0) / (n - 1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = np.nan_to_num(mean / np.sqrt(var / n))
+        out[b0:b0 + b] = np.abs(t).max(axis=1)
+        if np.sum(out[:b0 + b] >= t_observed) >= STOP_AFTER_EXCEEDANCES:
+            return out[:b0 + b]
+    return out
 
 
 def _clusters(t: np.ndarray, thresh: float) -> list[tuple[int, int, int, float]]:
@@ -172,61 +224,128 @@ def _clusters(t: np.ndarray, thresh: float) -> list[tuple[int, int, int, float]]
     return out
 
 
-def test_transient(ep: EpochSet, rows: np.ndarray, *, params: NeuroParams, alpha: float,
-                   rng: np.random.Generator) -> TransientResult:
-    """Cluster test of the pre-jerk window for the epochs ``rows`` of ``ep`` (see module doc).
+@dataclass(frozen=True, eq=False)
+class TransientNull:
+    """Phase one of the test for one group: the observed t, its null and the group's p-value.
 
-    ``alpha`` is the group's significance level (already Bonferroni-corrected).
+    Attributes
+    ----------
+    t_obs : ndarray, shape (n_win, n_channels)
+        One-sample t across jerks of the detrended window at the true onsets.
+    null : ndarray, shape (n_draws,)
+        max |t| over the tested samples and channels, per random draw of one segment per
+        jerk (up to ``n_permutations``; fewer when the sequential stop ended the draws).
+    avg_uv : ndarray, shape (n_win, n_channels)
+        Detrended average at the true onsets, uV.
+    times_s : ndarray
+        Times of the window's samples relative to EMG onset, s.
+    tested : ndarray of bool
+        Samples of the window the statistic covers (>= ``min_lead_ms`` before onset).
+    channels : tuple of str
+    min_lead_ms : float
+        The least lead a cortical transient can have over these jerks (ms).
     """
+
+    t_obs: np.ndarray
+    null: np.ndarray
+    avg_uv: np.ndarray
+    times_s: np.ndarray
+    tested: np.ndarray
+    channels: tuple[str, ...]
+    min_lead_ms: float
+
+    def p_of(self, t_abs: float) -> float:
+        """Permutation p-value of a max |t| (Phipson & Smyth 2010: (1 + exceedances) / (1 + draws))."""
+        return float((1 + np.sum(self.null >= t_abs)) / (1 + self.null.size))
+
+    @property
+    def t_max(self) -> float:
+        return float(np.abs(self.t_obs[self.tested]).max()) if self.tested.any() else 0.0
+
+    @property
+    def p_value(self) -> float:
+        """The group's p-value: its max |t| over the tested samples against the null."""
+        return self.p_of(self.t_max)
+
+
+def transient_null(ep: EpochSet, rows: np.ndarray, *, params: NeuroParams, rng: np.random.Generator,
+                   min_lead_ms: float) -> TransientNull | None:
+    """Observed t and its jittered-onset null for the epochs ``rows`` of ``ep`` over the samples
+    at least ``min_lead_ms`` before EMG onset (None below 3 jerks)."""
     x = ep.data_uv[rows]
-    n, n_ch, _ = x.shape
+    n = x.shape[0]
     if n < 3:
-        return NOT_TESTED
+        return None
     a, t_win = detrended_window(x, ep.times_s, None, params)
-    segs = [a]
+    tested = t_win <= -min_lead_ms / 1000.0 + 1e-9
+    segs = [a[:, tested]]
     for _ in range(N_JITTER):
         shift = np.round(rng.uniform(params.jitter_s[0], params.jitter_s[1], n) * ep.sfreq).astype(np.int64)
-        segs.append(detrended_window(x, ep.times_s, shift, params)[0])
-    s_all = np.stack(segs, axis=1)  # (n, K + 1, n_win, c); index 0 = the true onsets
+        segs.append(detrended_window(x, ep.times_s, shift, params)[0][:, tested])
+    s_all = np.stack(segs, axis=1)  # (n, K + 1, n_tested, c); index 0 = the true onsets
     t_obs = _t_values(a)
-    null = np.empty(params.n_permutations)
-    batch = max(1, int(2e6 // max(1, a.size)))
-    done = 0
-    jerk = np.arange(n)
-    while done < params.n_permutations:
-        b = min(batch, params.n_permutations - done)
-        pick = rng.integers(0, N_JITTER + 1, size=(b, n))
-        chosen = s_all[jerk[None, :], pick]  # (b, n, n_win, c)
-        null[done:done + b] = _max_abs_t(_t_values(chosen))
-        done += b
-    avg = a.mean(axis=0)  # (n_win, c): detrended average at the true onsets
-    # significant samples: |t| above the null's 1 - alpha quantile; runs of one sign
-    t_crit = float(np.quantile(null, 1.0 - alpha))
+    t_max = float(np.abs(t_obs[tested]).max()) if tested.any() else 0.0
+    null = _null_max_t(s_all.reshape(n * (N_JITTER + 1), -1), n, params.n_permutations, rng, t_max)
+    return TransientNull(t_obs, null, a.mean(axis=0), t_win, tested, ep.channels, float(min_lead_ms))
+
+
+def holm(p_values: np.ndarray) -> np.ndarray:
+    """Holm-adjusted p-values (step-down; Holm, Scand J Stat 1979): reject at ``alpha`` where adjusted <= alpha."""
+    p = np.asarray(p_values, dtype=float)
+    m = p.size
+    order = np.argsort(p, kind="stable")
+    adj = np.empty(m)
+    running = 0.0
+    for k, i in enumerate(order):
+        running = max(running, min(1.0, (m - k) * p[i]))
+        adj[i] = running
+    return adj
+
+
+def holm_levels(p_values: np.ndarray, alpha: float) -> np.ndarray:
+    """Per group, the level Holm tests it at: alpha / (m - rank), rank 0 for the smallest p."""
+    p = np.asarray(p_values, dtype=float)
+    m = p.size
+    levels = np.empty(m)
+    levels[np.argsort(p, kind="stable")] = alpha / (m - np.arange(m))
+    return levels
+
+
+def locate_transient(nl: TransientNull | None, *, level: float, p_adjusted: float, alpha: float,
+                     params: NeuroParams) -> TransientResult:
+    """The earliest significant run of ``nl`` at ``level`` (the group's Holm level) when Holm
+    rejected the group (``p_adjusted <= alpha``); else the group's p-values and no transient."""
+    if nl is None:
+        return NOT_TESTED
+    p_group = nl.p_value
+    if not p_adjusted <= alpha:
+        return TransientResult(p_group, p_adjusted, None, float("nan"), None, float("nan"), float("nan"),
+                               float("nan"), ())
+    t_crit = float(np.quantile(nl.null, 1.0 - level))
     found: list[_Cluster] = []
-    for ch, k0, k1, mass in _clusters(t_obs, t_crit):
-        t_run = float(np.abs(t_obs[k0:k1 + 1, ch]).max())
-        p = float((1 + np.sum(null >= t_run)) / (1 + null.size))
-        tm = np.zeros(t_win.size, dtype=bool)
+    for ch, k0, k1, mass in _clusters(nl.t_obs, t_crit):
+        run_tested = nl.tested[k0:k1 + 1]
+        if not run_tested.any():
+            continue  # wholly within the last 8 ms: the jerk's own onset
+        t_run = float(np.abs(nl.t_obs[k0:k1 + 1, ch][run_tested]).max())
+        tm = np.zeros(nl.times_s.size, dtype=bool)
         tm[k0:k1 + 1] = True
         sign = 1.0 if mass > 0 else -1.0
-        lat_s, val = _peak(avg[:, ch], t_win, tm, sign)
-        found.append({"channel": ep.channels[ch], "start_ms": round(float(t_win[k0]) * 1000, 2),
-                      "end_ms": round(float(t_win[k1]) * 1000, 2), "p_value": p,
-                      "sign": "positive" if sign > 0 else "negative", "peak_ms": lat_s * 1000.0,
-                      "peak_uv": val})
-    if not found:
-        p_none = float((1 + np.sum(null >= np.abs(t_obs).max())) / (1 + null.size))
-        return TransientResult(p_none, None, float("nan"), None, float("nan"), float("nan"), float("nan"), ())
-    p_min = float((1 + np.sum(null >= np.abs(t_obs).max())) / (1 + null.size))
+        lat_s, val = _peak(nl.avg_uv[:, ch], nl.times_s, tm, sign)
+        found.append({"channel": nl.channels[ch], "start_ms": round(float(nl.times_s[k0]) * 1000, 2),
+                      "end_ms": round(float(nl.times_s[k1]) * 1000, 2), "p_value": nl.p_of(t_run),
+                      "sign": "positive" if sign > 0 else "negative", "peak_ms": lat_s * 1000.0, "peak_uv": val})
+    public = tuple({"channel": c["channel"], "start_ms": c["start_ms"], "end_ms": c["end_ms"],
+                    "p_value": c["p_value"], "sign": c["sign"], "peak_ms": round(c["peak_ms"], 2)} for c in found)
+    none = TransientResult(p_group, p_adjusted, None, float("nan"), None, float("nan"), float("nan"),
+                           float("nan"), public)
     # a peak closer to EMG onset than the shortest corticomuscular conduction time is the
     # jerk's own onset (or an onset error), not its cortical cause
-    sig = [c for c in found if c["p_value"] < alpha and -c["peak_ms"] >= params.min_conduction_ms]
-    public = tuple({"channel": c["channel"], "start_ms": c["start_ms"], "end_ms": c["end_ms"],
-                    "p_value": c["p_value"], "sign": c["sign"]} for c in found)
+    sig = [c for c in found if c["p_value"] <= level and -c["peak_ms"] >= nl.min_lead_ms]
     if not sig:
-        return TransientResult(p_min, None, float("nan"), None, float("nan"), float("nan"), float("nan"), public)
+        return none
     # the earliest peak of the significant time-locked complex gives the corticomuscular lead
     # (the first deflection of the biphasic cortical potential; Shibasaki 1992)
     best = min(sig, key=lambda c: (c["peak_ms"], c["p_value"]))
-    return TransientResult(p_min, best["channel"], -best["peak_ms"], best["sign"], best["peak_uv"],
+    return TransientResult(p_group, p_adjusted, best["channel"], -best["peak_ms"], best["sign"], best["peak_uv"],
                            best["start_ms"], best["end_ms"], public)

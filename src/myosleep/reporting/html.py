@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..vocab import TrialType
 from .figures import fmt_time, night_overview_svg
+from .neuro_figures import neurophysiology_section
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -38,6 +39,7 @@ FINDING_TITLES = {
     "benign_neonatal_sleep_myoclonus": "Benign neonatal sleep myoclonus",
     "propriospinal_myoclonus": "Propriospinal myoclonus at sleep onset",
     "cortical_myoclonus": "Cortical (epileptic) myoclonus",
+    "functional_jerks": "Functional (psychogenic) jerks",
 }
 
 #: One event of each class, in words.
@@ -295,6 +297,7 @@ def render_report(summary: dict, events: pd.DataFrame, hypnogram: Hypnogram | No
         overview_svg=night_overview_svg(hypnogram, events, duration_s=duration_s),
         zoom_script=script, script_hash=script_hash,
         **_table_context(summary),
+        neuro=neurophysiology_section(summary),
         **_evidence_context(evidence, events, hypnogram),
         **_night_context(summary, events, duration_s),
     )

@@ -67,11 +67,12 @@ def class_criteria(rules: RuleSet, events: EventParams | None = None) -> dict[st
         "neonatal_myoclonus": (f"A cluster of >= {r.neonatal_min_jerks} jerks at {r.neonatal_min_rate_hz:g}-"
                                f"{r.neonatal_max_rate_hz:g} Hz in sleep, in an infant under "
                                f"{r.neonatal_max_age_y:g} year (Maurer et al. 2010)."),
-        "propriospinal_myoclonus": (f"A jerk starting in an axial muscle and spreading at "
-                                    f"{r.psm_min_velocity_m_s:g}-{r.psm_max_velocity_m_s:g} m/s over >= "
-                                    f"{r.psm_min_channels} muscles, bursts up to {r.psm_max_burst_s:g} s, in "
-                                    "relaxed wakefulness or N1; no cortical potential before it "
-                                    "(Montagna et al. 2006)."),
+        "propriospinal_myoclonus": (f"A jerk starting in an axial muscle and spreading along the cord at "
+                                    f"{r.psm_min_velocity_m_s:g}-{r.psm_max_velocity_m_s:g} m/s (one regression "
+                                    f"of onset, less nerve conduction, on cord distance over >= "
+                                    f"{r.psm_min_channels} muscles), sparing the chin, bursts up to "
+                                    f"{r.psm_max_burst_s:g} s, in relaxed wakefulness or N1; no cortical "
+                                    "potential before it (Brown et al. 1991; Montagna et al. 2006)."),
         "cortical_myoclonus": (f"Short EMG bursts (median <= {r.cortical_max_burst_s * 1000:.0f} ms over >= "
                                f"{r.cortical_min_bursts} bursts; van der Veen et al. 2024) with an EEG transient "
                                "time-locked before the jerk (jerk-locked back-averaging)."),

@@ -20,8 +20,12 @@ What is computed again, and why (docs/review.md):
   analysis' scored events, age, channel roles and ruleset (``DIR/summary.json``): the night is
   not staged again;
 * the events are the reviewed table's rows that are not rejected; the classes are the reviewer's;
-  the stages after classification (EEG back-averaging) are not run: they decide classes, and the
-  reviewer has decided them.
+* the neurophysiology stage (EEG back-averaging) runs on the reviewed jerks
+  (:data:`~myosleep.neurophysiology.analysis_stage.REVIEWED_CLASSES`: myoclonic jerks,
+  fragmentary myoclonus and the reviewer's ``cortical_myoclonus``) without relabelling any:
+  the reviewer has decided the classes, the EEG still decides the ``cortical_myoclonus`` and
+  ``functional_jerks`` findings (rejected jerks no longer in the average, added ones in it),
+  and its numbers are in summary.json ``stages.neurophysiology`` as in ``analyze``.
 
 summary.json says that the events came from a review (``review``: the file and its SHA-256,
 the reviewers, counts by status) and records the ruleset as ``analyze`` does; events.tsv holds
@@ -50,7 +54,7 @@ from .store import EVENTS_FILE, NA, REVIEW_COLUMNS, REVIEWED_FILE, STATUSES, _re
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from ..classification import Classification
+    from ..classification import AnalysisStage, Classification
     from ..io.hypnogram_model import Hypnogram
     from ..pipeline import Analysis
 
@@ -308,7 +312,8 @@ def _review_section(table: ReviewedTable, n_events: int) -> dict[str, object]:
         "method": ("classes from the review (rejected events left out, relabelled and added events of the "
                    "reviewer's class); detection run again for what the findings read besides the events "
                    "(SINBAR bursts, chin amplitude, usable channels, leg-movement scoring) and checked against "
-                   "the reviewed table; stages after classification not run"),
+                   "the reviewed table; EEG back-averaging run again on the reviewed jerks without relabelling "
+                   "them"),
     }
 
 
@@ -366,7 +371,7 @@ def _analyze_reviewed(recording: str | os.PathLike[str], *, events_from: str | o
                       scored_events: str | os.PathLike[str] | None, progress: bool,
                       out_dir: Path | None) -> Analysis:
     from ..age import parse_age
-    from ..classification import classify, reclassify
+    from ..classification import classify, reclassify, run_stages
     from ..context import build_context, read_inputs
     from ..pipeline import Analysis, _Run
     from ..reporting.evidence import extract_evidence
@@ -399,16 +404,34 @@ def _analyze_reviewed(recording: str | os.PathLike[str], *, events_from: str | o
                 _check_same_events(table, base.events, str(recording))
                 events, ids, statuses = _reviewed_events(table, base)
                 classification = reclassify(base, events)
+            with run.step("back-averaging the EEG around the reviewed jerks", "stages_s"):
+                classification, values = run_stages(_reviewed_stages(classification.events), rec, detection,
+                                                    context, classification)
             with run.step("reading example events for the report", "evidence_s"):
                 evidence = extract_evidence(rec, detection, context, classification)
             run.timings["total_s"] = time.perf_counter() - run.t0
-            summary = build_summary(rec, detection, context, classification, age=age, timings=run.timings)
+            summary = build_summary(rec, detection, context, classification, age=age, timings=run.timings,
+                                    stages=values)
     finally:
         run.close()
     summary = _with_review(summary, table, len(ids))
     reviewed = classification.events.assign(review_id=ids, review_status=statuses)
     return Analysis(events=reviewed, summary=summary, detection=detection, context=context,
-                    classification=classification, evidence=evidence)
+                    classification=classification, stage_values=values, evidence=evidence)
+
+
+def _reviewed_stages(events: pd.DataFrame) -> tuple[AnalysisStage, ...]:
+    """The stages after classification for reviewed events: analyze's, relabelling none, averaging
+    the reviewer's jerks (:data:`~myosleep.neurophysiology.analysis_stage.REVIEWED_CLASSES`;
+    ``cortical_myoclonus`` only when the table has such jerks, so that an unreviewed table without
+    them gives analyze's findings again, to the list of classes averaged)."""
+    from ..neurophysiology.analysis_stage import CANDIDATE_CLASSES, REVIEWED_CLASSES, NeurophysiologyStage
+    from ..pipeline import STAGES
+
+    has_cortical = bool((events["trial_type"].astype(str) == TrialType.CORTICAL_MYOCLONUS.value).any())
+    classes = REVIEWED_CLASSES if has_cortical else CANDIDATE_CLASSES
+    return tuple(replace(s, classes=classes, relabel=False) if isinstance(s, NeurophysiologyStage) else s
+                 for s in STAGES)
 
 
 def _with_review(summary: dict, table: ReviewedTable, n_events: int) -> dict:
