@@ -219,3 +219,21 @@ def test_sleep_edf_excerpt(real_dir, tmp_path, capsys):
     bp = stats["bereitschaftspotential_test"]
     assert bp["channels"] == ["EEG Fpz-Cz"] and bp["highpass_hz"] == 0.5
     assert func["present"] is None and "Not enough jerks in wakefulness:" in func["evidence"]
+
+
+def test_a_negative_average_of_few_jerks_is_no_proof_of_absence(tmp_path):
+    """The cortical scenario at its own rate (~30 jerks/h), 2 h: no muscle's average reaches
+    significance at alpha 0.01 after Holm (FDS R: 31 jerks, adjusted p 0.06), while the EEG
+    leads a significant EEG-EMG coherence and the bursts are <= 45 ms. Fewer than the 50 jerks
+    clinics average, so the answer is "cannot be assessed", never "not cortical"."""
+    sim, path = simulate_to_edf(tmp_path, "cortical_myoclonus", hours=2.0, seed=3)
+    a = analyze(path, hypnogram=sim.hypnogram)
+    cort = finding(a.summary, "cortical_myoclonus")
+    v = a.summary["stages"]["neurophysiology"]
+    primary = next(g for g in v["groups"] if g["name"] == v["primary_group"])
+    assert not any(g["significant"] for g in v["groups"])
+    assert 20 <= primary["n_jerks"] < v["absence_jerks"] == 50
+    assert cort["present"] is None and cort["values"]["not_assessed_because"] == "conflicting"
+    assert cort["evidence"].startswith("Inconclusive: no EEG transient")
+    assert "cannot be excluded with fewer than 50 jerks" in cort["evidence"]
+    assert cort["values"]["burst_duration_test"] == "supports_cortical" or cort["values"]["coherence_lead_ms"] > 0

@@ -50,7 +50,8 @@ def cortical_finding(*, n_selected: int, n_usable: int, rejected: dict, has_eeg:
     number of trigger muscles mixed in the one average tested when no muscle had enough
     jerks of its own (0 when a muscle's own average was tested). ``values["not_assessed_because"]``
     says why ``present`` is None: ``no_eeg``, ``eeg_rate``, ``too_few_jerks``,
-    ``too_few_per_muscle`` or ``conflicting``.
+    ``too_few_per_muscle`` or ``conflicting`` (a transient and a Bereitschaftspotential, or no
+    transient but coherence led by the EEG or bursts <= 45 ms).
     """
     tr = group.transient if group is not None else None
     coh = group.coherence if group is not None else None
@@ -124,6 +125,21 @@ def cortical_finding(*, n_selected: int, n_usable: int, rejected: dict, has_eeg:
               f"p = {sig_tr.p_adjusted:.2g} < {params.alpha:.2g}); {extras}.")
         return Finding(code, True, ev, values)
     p_txt = f"p = {tr.p_adjusted:.2g}" if tr is not None and math.isfinite(tr.p_adjusted) else "not tested"
+    # A test that misses is no proof of absence: below the number of jerks clinics average,
+    # "not cortical" only when neither independent sign of a cortical origin points to one
+    # (EEG leading a significant 12-30 Hz EEG-EMG coherence, Brown et al. 1999; bursts
+    # <= 45 ms, van der Veen et al. 2024).
+    for_cortex = [] if group.n_jerks >= params.absence_jerks else [x for x in (
+        "EEG leads a significant EEG-EMG coherence" if coh is not None and coh.significant and coh.leader == "EEG"
+        else None,
+        "the EMG bursts are as brief as cortical ones" if bd is not None and bd.verdict == "supports_cortical"
+        else None) if x]
+    if for_cortex:
+        return unknown("conflicting", (
+            f"Inconclusive: no EEG transient time-locked before the jerks in the average of {where} ({test}, "
+            f"{p_txt}, alpha {params.alpha:.2g}), but {' and '.join(for_cortex)}, so a cortical origin cannot be "
+            f"excluded with fewer than {params.absence_jerks} jerks; more jerks (clinics average 50-200) or a review "
+            f"of the averages is needed; {extras}."))
     ev = (f"No EEG transient time-locked before the jerks in the average of {where} "
           f"({test}, {p_txt}, alpha {params.alpha:.2g}): not cortical by back-averaging; {extras}.")
     return Finding(code, False, ev, values)

@@ -46,6 +46,11 @@ class NeuroParams:
         15-30 uV of background) with 80 % power at two-sided alpha 0.01 in a paired
         design: N >= ((z_0.995 + z_0.80) * sqrt(2))^2 = ((2.58 + 0.84) * 1.41)^2 = 23,
         rounded to the ~20 the issue and clinical practice quote.
+    absence_jerks : int
+        A negative average of fewer jerks than clinics average (50, the low end of their
+        50-200; Shibasaki & Hallett 2005) does not say "not cortical" when another sign
+        points to a cortical origin (EEG leading a significant EEG-EMG coherence, bursts
+        <= 45 ms): the finding is then inconclusive (``present: None``).
     alpha : float
         Family-wise error rate of every verdict (0.01), over the channels, the samples and
         the groups of jerks tested (Holm over groups): a false "cortical (epileptic)"
@@ -119,6 +124,7 @@ class NeuroParams:
     detrend_window_s: tuple[float, float] = (-0.300, -0.100)
     jitter_s: tuple[float, float] = (-2.0, -0.2)
     min_jerks: int = 20
+    absence_jerks: int = 50
     alpha: float = 0.01
     n_permutations: int = 2000
     n_bootstrap: int = 1000

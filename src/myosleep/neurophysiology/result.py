@@ -214,7 +214,7 @@ class NeurophysiologyResult:
             "n_jerks_selected": self.n_selected, "n_jerks_usable": self.n_usable, "epochs_rejected": self.rejected,
             "epoch_s": [p.tmin_s, p.tmax_s], "baseline_s": list(p.baseline_s),
             "transient_window_s": list(p.transient_window_s),
-            "min_jerks": p.min_jerks, "min_eeg_sfreq_hz": p.min_eeg_sfreq_hz,
+            "min_jerks": p.min_jerks, "absence_jerks": p.absence_jerks, "min_eeg_sfreq_hz": p.min_eeg_sfreq_hz,
             "multiple_comparisons": "t-max permutation over channels and samples (jittered onsets), "
                                     "Holm over groups",
             "groups": [g.to_dict() for g in self.groups], "primary_group": self.primary,
