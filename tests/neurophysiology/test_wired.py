@@ -233,7 +233,13 @@ def test_a_negative_average_of_few_jerks_is_no_proof_of_absence(tmp_path):
     primary = next(g for g in v["groups"] if g["name"] == v["primary_group"])
     assert not any(g["significant"] for g in v["groups"])
     assert 20 <= primary["n_jerks"] < v["absence_jerks"] == 50
-    assert cort["present"] is None and cort["values"]["not_assessed_because"] == "conflicting"
+    assert cort["present"] is None and cort["values"]["not_assessed_because"] == "inconclusive"
+    assert cort["values"]["signs_for_cortex"]
     assert cort["evidence"].startswith("Inconclusive: no EEG transient")
     assert "cannot be excluded with fewer than 50 jerks" in cort["evidence"]
     assert cort["values"]["burst_duration_test"] == "supports_cortical" or cort["values"]["coherence_lead_ms"] > 0
+    # the report says so in plain words, not "no sign of a cortical origin"
+    from myosleep.reporting.neuro_figures import neurophysiology_section
+
+    headline = neurophysiology_section(a.summary)["headline"]
+    assert headline.startswith("Inconclusive") and "cannot rule a cortical origin out" in headline

@@ -50,8 +50,9 @@ def cortical_finding(*, n_selected: int, n_usable: int, rejected: dict, has_eeg:
     number of trigger muscles mixed in the one average tested when no muscle had enough
     jerks of its own (0 when a muscle's own average was tested). ``values["not_assessed_because"]``
     says why ``present`` is None: ``no_eeg``, ``eeg_rate``, ``too_few_jerks``,
-    ``too_few_per_muscle`` or ``conflicting`` (a transient and a Bereitschaftspotential, or no
-    transient but coherence led by the EEG or bursts <= 45 ms).
+    ``too_few_per_muscle``, ``conflicting`` (a transient and a Bereitschaftspotential) or
+    ``inconclusive`` (no transient in fewer than ``params.absence_jerks`` jerks, but coherence led
+    by the EEG or bursts <= 45 ms: ``values["signs_for_cortex"]``).
     """
     tr = group.transient if group is not None else None
     coh = group.coherence if group is not None else None
@@ -135,7 +136,8 @@ def cortical_finding(*, n_selected: int, n_usable: int, rejected: dict, has_eeg:
         "the EMG bursts are as brief as cortical ones" if bd is not None and bd.verdict == "supports_cortical"
         else None) if x]
     if for_cortex:
-        return unknown("conflicting", (
+        values["signs_for_cortex"] = for_cortex
+        return unknown("inconclusive", (
             f"Inconclusive: no EEG transient time-locked before the jerks in the average of {where} ({test}, "
             f"{p_txt}, alpha {params.alpha:.2g}), but {' and '.join(for_cortex)}, so a cortical origin cannot be "
             f"excluded with fewer than {params.absence_jerks} jerks; more jerks (clinics average 50-200) or a review "

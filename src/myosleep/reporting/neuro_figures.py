@@ -67,6 +67,13 @@ def verdict_sentence(stage: Mapping[str, Any], cortical: Mapping[str, Any]) -> s
                 f"averaged together show no EEG potential before them, but each muscle has its own delay from the "
                 f"cortex, so this cannot rule a cortical origin out; at least {stage.get('min_jerks')} jerks of "
                 "one muscle are needed.")
+    if why == "inconclusive":
+        found = (cortical.get("values") or {}).get("signs_for_cortex") or ["other signs point to the cortex"]
+        signs = " and ".join(found)
+        return (f"Inconclusive: the average of {stage.get('n_jerks')} jerks{of} shows no significant EEG potential "
+                f"before the EMG onset (p = {float(stage.get('p_value') or 1):.2g}), but {signs}; with fewer than "
+                f"{stage.get('absence_jerks') or 50} jerks this cannot rule a cortical origin out. A clinical "
+                "neurophysiologist should review the averages; a longer recording gives more jerks.")
     if why == "conflicting":
         return ("Conflicting: an EEG potential before the jerks and a Bereitschaftspotential too; the averages need "
                 "a clinical neurophysiologist's review.")
@@ -239,7 +246,7 @@ def _title(fig: Mapping[str, Any]) -> str:
     who = {"all": "jerks of every muscle together", "other muscles": "jerks of the other muscles together"}.get(
         fig["group"], f"jerks of {fig['group']}")
     found = (f"EEG potential {float(tr['lead_ms']):.0f} ms before EMG onset at {tr.get('channel')}"
-             if tr.get("channel") else "no EEG potential before EMG onset")
+             if tr.get("channel") else "no significant EEG potential before EMG onset")
     return f"{fig['n_jerks']} {who}: {found}"
 
 
