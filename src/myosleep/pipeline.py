@@ -24,7 +24,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from ._atomic import check_out_dir
 from .age import Age, parse_age
@@ -36,7 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
     from .classification import AnalysisStage, Classification, RuleSet
-    from .context import SleepContext
+    from .context import ContextInputs, SleepContext
     from .detection import DetectionResult
     from .io.hypnogram_model import Hypnogram
     from .io.recording import Recording
@@ -284,11 +284,30 @@ def analyze(recording: str | os.PathLike[str] | Recording | mne.io.BaseRaw, *,
                     scored_events=scored_events, progress=progress, stages=stages, out_dir=None)
 
 
+class Revision(Protocol):
+    """How a re-analysis departs from analyze's path (the reviewed events of ``myosleep review``:
+    :mod:`myosleep.review.recompute`); every other step is analyze's own."""
+
+    #: The progress line of :meth:`revise`.
+    step: str
+
+    def inputs(self, rec: Recording, inputs: ContextInputs) -> ContextInputs:
+        """Check the recording and the inputs read for it; the inputs to use."""
+
+    def revise(self, classification: Classification) -> Classification:
+        """The classification to continue with, from analyze's own."""
+
+    def stages(self, classification: Classification) -> tuple[AnalysisStage, ...]:
+        """The stages after classification."""
+
+
 def _analyze(recording: str | os.PathLike[str] | Recording | mne.io.BaseRaw, *,
              hypnogram: Hypnogram | str | os.PathLike[str] | None, age: str | float | Age | None,
              rules: str | RuleSet, channels: Mapping[str, Sequence[str]] | None,
              scored_events: pd.DataFrame | str | os.PathLike[str] | None, progress: bool,
-             stages: Sequence[AnalysisStage] | None, out_dir: str | os.PathLike[str] | None) -> Analysis:
+             stages: Sequence[AnalysisStage] | None, out_dir: str | os.PathLike[str] | None,
+             revision: Revision | None = None) -> Analysis:
+    """The one path of every analysis: :func:`analyze`, and with ``revision`` a re-analysis."""
     from .classification import classify, run_stages
     from .context import build_context, read_inputs
     from .reporting.evidence import extract_evidence
@@ -299,13 +318,19 @@ def _analyze(recording: str | os.PathLike[str] | Recording | mne.io.BaseRaw, *,
         rs, age_obj = _rules(rules), parse_age(age)
         with run.recording(recording, channels) as rec:
             inputs = read_inputs(rec, hypnogram=hypnogram, scored_events=scored_events)
+            if revision is not None:
+                inputs = revision.inputs(rec, inputs)
             detection = run.detect(rec)
             text = "building the sleep context" + ("" if inputs.hypnogram is not None else " (staging the night)")
             with run.step(text, "context_s"):
                 context = build_context(rec, inputs=inputs, age=age_obj)
             with run.step("classifying events", "classify_s"):
                 classification = classify(detection, context, rules=rs, age=age_obj)
-            todo = STAGES if stages is None else tuple(stages)
+            if revision is not None:
+                with run.step(revision.step, "recompute_s"):
+                    classification = revision.revise(classification)
+            todo = (revision.stages(classification) if revision is not None
+                    else STAGES if stages is None else tuple(stages))
             with run.step(f"running {', '.join(s.name for s in todo)}", "stages_s" if todo else None):
                 classification, values = run_stages(todo, rec, detection, context, classification)
             with run.step("reading example events for the report", "evidence_s"):

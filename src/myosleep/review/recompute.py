@@ -39,9 +39,8 @@ from __future__ import annotations
 import math
 import os
 import re
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,7 +54,9 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from ..classification import AnalysisStage, Classification
+    from ..context import ContextInputs
     from ..io.hypnogram_model import Hypnogram
+    from ..io.recording import Recording
     from ..pipeline import Analysis
 
 __all__ = ["REVIEWED_DIR", "ReviewedTable", "analyze_reviewed", "analyze_reviewed_to_dir", "page_recompute",
@@ -371,53 +372,52 @@ def _analyze_reviewed(recording: str | os.PathLike[str], *, events_from: str | o
                       scored_events: str | os.PathLike[str] | None, progress: bool,
                       out_dir: Path | None) -> Analysis:
     from ..age import parse_age
-    from ..classification import classify, reclassify, run_stages
-    from ..context import build_context, read_inputs
-    from ..pipeline import Analysis, _Run
-    from ..reporting.evidence import extract_evidence
-    from ..reporting.summary import build_summary
+    from ..pipeline import _analyze
 
     table = events_from if isinstance(events_from, ReviewedTable) else read_reviewed_table(events_from)
     summary0 = table.summary
-    rs = _ruleset(rules, summary0)
-    age = parse_age((summary0.get("age") or {}).get("text"))
     hyp, hyp_file = _hypnogram(hypnogram, table)
-    events_file = _scored_events(scored_events, table)
-    expected_sha = ((summary0.get("inputs") or {}).get("recording") or {}).get("sha256")
-    run = _Run(progress=progress, out_dir=out_dir)
-    try:
-        with run.recording(recording, _channels(summary0)) as rec:
-            if expected_sha and rec.sha256() != expected_sha:
-                raise RecordingError(f"is not the recording the reviewed events were found in (its sha256 differs "
-                                     f"from {table.dir / 'summary.json'})", where=recording,
-                                     hint=f"give the recording that was analysed into {table.dir}")
-            inputs = read_inputs(rec, hypnogram=hyp, scored_events=events_file)
-            if hyp_file is not None:
-                inputs = replace(inputs, hypnogram_file=replace(hyp_file, source="the stages of the reviewed "
-                                                                                  "analysis"))
-            detection = run.detect(rec)
-            with run.step("building the sleep context", "context_s"):
-                context = build_context(rec, inputs=inputs, age=age)
-            with run.step("classifying the detected events", "classify_s"):
-                base = classify(detection, context, rules=rs, age=age)
-            with run.step("recomputing the findings from the reviewed events", "recompute_s"):
-                _check_same_events(table, base.events, str(recording))
-                events, ids, statuses = _reviewed_events(table, base)
-                classification = reclassify(base, events)
-            with run.step("back-averaging the EEG around the reviewed jerks", "stages_s"):
-                classification, values = run_stages(_reviewed_stages(classification.events), rec, detection,
-                                                    context, classification)
-            with run.step("reading example events for the report", "evidence_s"):
-                evidence = extract_evidence(rec, detection, context, classification)
-            run.timings["total_s"] = time.perf_counter() - run.t0
-            summary = build_summary(rec, detection, context, classification, age=age, timings=run.timings,
-                                    stages=values)
-    finally:
-        run.close()
-    summary = _with_review(summary, table, len(ids))
-    reviewed = classification.events.assign(review_id=ids, review_status=statuses)
-    return Analysis(events=reviewed, summary=summary, detection=detection, context=context,
-                    classification=classification, stage_values=values, evidence=evidence)
+    revision = _Revision(table=table, recording=str(recording), hypnogram_file=hyp_file)
+    analysis = _analyze(recording, hypnogram=hyp, age=parse_age((summary0.get("age") or {}).get("text")),
+                        rules=_ruleset(rules, summary0), channels=_channels(summary0),
+                        scored_events=_scored_events(scored_events, table), progress=progress, stages=None,
+                        out_dir=out_dir, revision=revision)
+    reviewed = analysis.events.assign(review_id=revision.ids, review_status=revision.statuses)
+    return replace(analysis, events=reviewed, summary=_with_review(analysis.summary, table, len(revision.ids)))
+
+
+@dataclass
+class _Revision:
+    """The reviewed analysis' departures from analyze (:class:`myosleep.pipeline.Revision`): the same
+    recording, the analysis' own stages, the reviewer's events, and averaging without relabelling."""
+
+    table: ReviewedTable
+    recording: str
+    hypnogram_file: InputFile | None
+    step: str = "recomputing the findings from the reviewed events"
+    ids: list[str] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)
+
+    def inputs(self, rec: Recording, inputs: ContextInputs) -> ContextInputs:
+        expected_sha = ((self.table.summary.get("inputs") or {}).get("recording") or {}).get("sha256")
+        if expected_sha and rec.sha256() != expected_sha:
+            raise RecordingError(f"is not the recording the reviewed events were found in (its sha256 differs "
+                                 f"from {self.table.dir / 'summary.json'})", where=self.recording,
+                                 hint=f"give the recording that was analysed into {self.table.dir}")
+        if self.hypnogram_file is None:
+            return inputs
+        return replace(inputs, hypnogram_file=replace(self.hypnogram_file,
+                                                      source="the stages of the reviewed analysis"))
+
+    def revise(self, classification: Classification) -> Classification:
+        from ..classification import reclassify
+
+        _check_same_events(self.table, classification.events, self.recording)
+        events, self.ids, self.statuses = _reviewed_events(self.table, classification)
+        return reclassify(classification, events)
+
+    def stages(self, classification: Classification) -> tuple[AnalysisStage, ...]:
+        return _reviewed_stages(classification.events)
 
 
 def _reviewed_stages(events: pd.DataFrame) -> tuple[AnalysisStage, ...]:
