@@ -201,7 +201,7 @@ def annotations_edf_bytes(events: pd.DataFrame, *, start_datetime: _dt.datetime 
 
     _check_events(events, "write_annotations_edf")
     empty = len(events) == 0
-    if empty:  # edfio needs one annotation: write a placeholder row, then keep only the time keeping
+    if empty:  # edfio needs one annotation: write one stand-in row, then keep only the time keeping
         import pandas as pd
 
         events = pd.DataFrame({"onset": [0.0], "duration": [0.0], "trial_type": ["x"]})
