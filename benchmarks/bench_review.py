@@ -93,6 +93,8 @@ def main() -> None:
                 base = parts.path
 
                 def get(start: float, stop: float, chans: list[str], flt: int = 1) -> tuple[float, int]:
+                    # the span from the rounded start: rounding each end apart can make a 120-s window 120.0001 s
+                    start, stop = round(start, 4), round(round(start, 4) + round(stop - start, 4), 4)
                     q = urlencode([("start_s", f"{start:.4f}"), ("stop_s", f"{stop:.4f}"), ("filter", flt)]
                                   + [("channel", c) for c in chans])
                     t0 = time.perf_counter()
