@@ -40,6 +40,25 @@ def _coherence_text(coh) -> str:
             f"{coh.channel}, limit {coh.confidence_limit:.2f}), {lead} by the phase slope")
 
 
+def _signs_for_cortex(group, params: NeuroParams) -> list[str]:
+    """What, besides the average, points to a cortical origin, when the average is too small to
+    outweigh it (fewer than ``params.absence_jerks`` jerks).
+
+    A test that misses is no proof of absence: "not cortical" only when neither independent
+    sign of a cortical origin points to one (EEG leading a significant 12-30 Hz EEG-EMG
+    coherence, Brown et al. 1999; bursts <= 45 ms, van der Veen et al. 2024).
+    """
+    if group.n_jerks >= params.absence_jerks:
+        return []
+    coh, bd = group.coherence, group.bursts
+    signs = []
+    if coh is not None and coh.significant and coh.leader == "EEG":
+        signs.append("EEG leads a significant EEG-EMG coherence")
+    if bd is not None and bd.verdict == "supports_cortical":
+        signs.append("the EMG bursts are as brief as cortical ones")
+    return signs
+
+
 def cortical_finding(*, n_selected: int, n_usable: int, rejected: dict, has_eeg: bool, group, bp,
                      params: NeuroParams, ruleset: str | None, classes: tuple[str, ...] | None,
                      eeg_channels: tuple[str, ...], n_groups: int, reason: str | None = None,
@@ -126,15 +145,7 @@ def cortical_finding(*, n_selected: int, n_usable: int, rejected: dict, has_eeg:
               f"p = {sig_tr.p_adjusted:.2g} < {params.alpha:.2g}); {extras}.")
         return Finding(code, True, ev, values)
     p_txt = f"p = {tr.p_adjusted:.2g}" if tr is not None and math.isfinite(tr.p_adjusted) else "not tested"
-    # A test that misses is no proof of absence: below the number of jerks clinics average,
-    # "not cortical" only when neither independent sign of a cortical origin points to one
-    # (EEG leading a significant 12-30 Hz EEG-EMG coherence, Brown et al. 1999; bursts
-    # <= 45 ms, van der Veen et al. 2024).
-    for_cortex = [] if group.n_jerks >= params.absence_jerks else [x for x in (
-        "EEG leads a significant EEG-EMG coherence" if coh is not None and coh.significant and coh.leader == "EEG"
-        else None,
-        "the EMG bursts are as brief as cortical ones" if bd is not None and bd.verdict == "supports_cortical"
-        else None) if x]
+    for_cortex = _signs_for_cortex(group, params)
     if for_cortex:
         values["signs_for_cortex"] = for_cortex
         return unknown("inconclusive", (
