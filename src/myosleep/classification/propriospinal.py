@@ -180,6 +180,7 @@ def propriospinal_myoclonus(*, has_axial: bool, n_events: int, velocities_m_s: l
     ev = (f"{n_events} jerks start in an axial muscle at sleep onset and spread along the cord at "
           f"{fmt(median_m_s)} m/s (median, each muscle's motor conduction at {rules.psm_motor_cv_m_s:g} m/s taken "
           f"out; propriospinal range {rules.psm_min_velocity_m_s:g}-{rules.psm_max_velocity_m_s:g} m/s), "
-          f"{'at least' if present else 'fewer than'} the {rules.psm_min_events} required; no cortical "
-          f"potential was checked {tag(rules)}.")
+          f"{'at least' if present else 'fewer than'} the {rules.psm_min_events} required; the absence of a "
+          f"cortical potential before them (Montagna et al. 2006) is not tested: back-averaging examines the "
+          f"unexplained jerks {tag(rules)}.")
     return Finding(FindingCode.PROPRIOSPINAL_MYOCLONUS, bool(present), ev, values)
