@@ -176,8 +176,8 @@ def functional_finding(*, bp, ruleset: str | None, params: NeuroParams) -> Findi
     source = ("a BP before jerks marks them as generated like voluntary movements (Terada et al., JNNP 1995; "
               "van der Salm et al., JNNP 2012)")
     if bp is None or bp.status == "not_assessable":
-        return Finding(code, None, (bp.reason if bp is not None else "No jerks to assess.") + f" ({source}).",
-                       values)
+        said = (bp.reason if bp is not None else "No jerks to assess.").rstrip(".")
+        return Finding(code, None, f"{said} ({source}).", values)
     if bp.status == "present":
         return Finding(code, True, f"Functional jerks suggested: {bp.reason[0].lower()}{bp.reason[1:-1]}; {source}.",
                        values)
