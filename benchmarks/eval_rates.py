@@ -74,18 +74,6 @@ def night(scenario: str):
     return 0.75, None, None  # the scenario's own night (sleep starts: repeated onsets)
 
 
-def rest_rms(x: np.ndarray, fs: float, onsets_s: np.ndarray) -> np.ndarray:
-    """Resting RMS (uV) of the raw channel in the 2 s before each onset (median of 100-ms RMS)."""
-    out = []
-    n = int(0.1 * fs)
-    for o in onsets_s:
-        seg = x[max(0, int((o - 2.0) * fs)): max(0, int(o * fs))]
-        m = seg[: (seg.size // n) * n].reshape(-1, n)
-        out.append(float(np.median(np.sqrt(np.mean((m - m.mean(axis=1, keepdims=True)) ** 2, axis=1))))
-                   if m.size else np.nan)
-    return np.array(out)
-
-
 #: Groups of truth bursts, by the class of their event: the detector that must find them.
 GROUPS = {
     "myoclonic": ("short", ("fragmentary_myoclonus", "hypnic_jerk", "neonatal_myoclonus", "cortical_myoclonus",
@@ -99,11 +87,13 @@ def burst_errors(sim, bursts) -> dict[str, dict[str, np.ndarray]]:
     """Onset, offset and duration errors (s, detected - true) per group of :data:`GROUPS`."""
     from tests.detection._detect_helpers import match_bursts
 
+    from myosleep.simulate.truth import resting_rms_before
+
     T = sim.bursts.merge(sim.events[["event_id", "trial_type"]], on="event_id")
     out: dict[str, list] = {g: [] for g in GROUPS}
     for ch, t in T.groupby("channel"):
         x, fs = sim.channel(ch).data, sim.channel(ch).sfreq
-        big = t.peak_amplitude_uv.to_numpy() >= MIN_SNR * rest_rms(x, fs, t.onset.to_numpy())
+        big = t.peak_amplitude_uv.to_numpy() >= MIN_SNR * resting_rms_before(x, fs, t.onset.to_numpy())
         for g, (det, classes) in GROUPS.items():
             tt = t[t.trial_type.isin(classes).to_numpy() & big]
             if len(tt) == 0:

@@ -28,20 +28,7 @@ import numpy as np
 
 from myosleep.pipeline import analyze
 from myosleep.simulate import SCENARIOS, simulate_night
-
-
-def matched_truth(sim, events, muscle: str) -> tuple[float, float, int, int]:
-    truth = sim.events[sim.events["trial_type"] == "cortical_myoclonus"]
-    on_true = truth["onset"].to_numpy(float)
-    ev = events[(events["trial_type"] == "cortical_myoclonus")
-                & (events["channel"].map(lambda c: c[0] if len(c) else "") == muscle)]
-    leads, errors = [], []
-    for on in ev["onset"].to_numpy(float):
-        k = int(np.argmin(np.abs(on_true - on)))
-        if abs(on_true[k] - on) < 0.05:
-            leads.append(float(truth["eeg_lead_ms"].iloc[k]))
-            errors.append(1000.0 * (on - on_true[k]))
-    return float(np.mean(leads)), float(np.median(errors)), len(leads), len(ev)
+from myosleep.simulate.truth import cortical_lead_truth
 
 
 def main() -> None:
@@ -67,7 +54,7 @@ def main() -> None:
                 for g in v["groups"]:
                     if not g["significant"] or g["name"] in ("all", "other muscles"):
                         continue
-                    truth, err, n_match, n = matched_truth(sim, a.events, g["name"])
+                    truth, err, n_match, n = cortical_lead_truth(sim.events, a.events, g["name"])
                     lead = g["transient"]["latency_ms"]
                     diffs.append(lead - truth)
                     print(f"{rate:6.0f} {seed:4d} {g['name']:10} {g['n_jerks']:5d} {n_match:>4}/{n:<3} {lead:6.1f} "

@@ -51,9 +51,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from ._detect_helpers import SimRecording, match_bursts
 
 from myosleep.detection import detect
+from myosleep.simulate.truth import resting_rms_before
+
+from ._detect_helpers import SimRecording, match_bursts
 
 RATES = (200, 256, 500, 512, 1000, 2048)
 #: (detector, classes of the truth events) per group of bursts.
@@ -75,18 +77,6 @@ MEDIAN_MAX_MS = {"rem_twitch": 14.0, "leg_movement": 19.0}
 _CACHE: dict = {}
 
 
-def _rest_rms(x: np.ndarray, fs: float, onsets_s: np.ndarray) -> np.ndarray:
-    """Resting RMS (uV) in the 2 s before each onset (median of 100-ms RMS)."""
-    n = int(0.1 * fs)
-    out = []
-    for o in onsets_s:
-        seg = x[max(0, int((o - 2.0) * fs)): max(0, int(o * fs))]
-        m = seg[: (seg.size // n) * n].reshape(-1, n)
-        out.append(float(np.median(np.sqrt(np.mean((m - m.mean(axis=1, keepdims=True)) ** 2, axis=1))))
-                   if m.size else np.nan)
-    return np.array(out)
-
-
 def duration_errors(sim, bursts, group: str = "myoclonic") -> np.ndarray:
     """(n, 2): detected minus true duration (s) of the matched bursts of ``group``, and the
     slower of the true burst's two edges (|d ln A / dt|, 1/s)."""
@@ -96,7 +86,7 @@ def duration_errors(sim, bursts, group: str = "myoclonic") -> np.ndarray:
     rows: list[tuple[float, float]] = []
     for ch, t in T.groupby("channel"):
         x, fs = sim.channel(ch).data, sim.channel(ch).sfreq
-        t = t[t.peak_amplitude_uv.to_numpy() >= 3.0 * _rest_rms(x, fs, t.onset.to_numpy())]
+        t = t[t.peak_amplitude_uv.to_numpy() >= 3.0 * resting_rms_before(x, fs, t.onset.to_numpy())]
         d = bursts[(bursts.channel == ch) & (bursts.detector == det)]
         pairs, _, _ = match_bursts(t.onset.to_numpy(), (t.onset + t.duration).to_numpy(),
                                    d.onset.to_numpy(), d.offset_s.to_numpy())

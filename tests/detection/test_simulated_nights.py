@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from ._detect_helpers import SimRecording, match_bursts, sim_night
 
 from myosleep.detection import DetectionParams, detect
+from myosleep.simulate.truth import resting_rms_before
+
+from ._detect_helpers import SimRecording, match_bursts, sim_night
 
 pytestmark = pytest.mark.slow
 
@@ -36,7 +38,8 @@ def _score_short(sim, res):
                                           d.onset.to_numpy(), d.offset_s.to_numpy())
         # resting RMS at each truth burst: the detector's baseline is not used as the reference;
         # the simulator's tone is, via the channel's resting level around the burst
-        big = t.peak_amplitude_uv.to_numpy() >= 3.0 * _rest_rms(sim, ch, t.onset.to_numpy())
+        rest = resting_rms_before(sim.channel(ch).data, sim.channel(ch).sfreq, t.onset.to_numpy())
+        big = t.peak_amplitude_uv.to_numpy() >= 3.0 * rest
         tp += sum(1 for i, _ in pairs if big[i])
         fn += sum(1 for i in miss if big[i])
         d_on, d_off = d.onset.to_numpy(), d.offset_s.to_numpy()
@@ -45,21 +48,6 @@ def _score_short(sim, res):
         fp += sum(1 for j in extra if not np.any((a_on - 1 < d_off[j]) & (a_off + 1 > d_on[j])))
         errs += [d_on[j] - t.onset.to_numpy()[i] for i, j in pairs if t.duration.to_numpy()[i] <= 0.3]
     return tp, fn, fp, np.array(errs)
-
-
-def _rest_rms(sim, label, onsets_s):
-    """Resting RMS (uV) of the raw channel in the 2 s before each onset (median of 100-ms RMS)."""
-    ch = sim.channel(label)
-    x, fs = ch.data, ch.sfreq
-    out = []
-    for o in onsets_s:
-        a, b = max(0, int((o - 2.0) * fs)), int(o * fs)
-        seg = x[a:b]
-        n = int(0.1 * fs)
-        m = seg[: (seg.size // n) * n].reshape(-1, n)
-        out.append(float(np.median(np.sqrt(np.mean((m - m.mean(axis=1, keepdims=True)) ** 2, axis=1))))
-                   if m.size else np.nan)
-    return np.array(out)
 
 
 @pytest.mark.parametrize("scenario", ["excessive_fragmentary_myoclonus", "plmd"])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 
-import numpy as np
 import pytest
 
 from myosleep.simulate import SCENARIOS, simulate_night
@@ -25,25 +24,6 @@ def simulate_to_edf(tmp_dir, scenario, *, hours: float, seed: int, sfreq_eeg: fl
 
 def finding(summary: dict, code: str) -> dict:
     return next(f for f in summary["findings"] if f["code"] == code)
-
-
-def truth_lead_ms(sim, events, muscle: str) -> tuple[float, float, int]:
-    """The simulation's lead of the EEG transient over the jerks of ``muscle`` that analyze
-    relabelled: each relabelled event whose first muscle is ``muscle`` is matched to the true
-    cortical event with the nearest onset (< 50 ms); returns the mean true lead over those
-    (EEG transient peak to the true EMG onset, ``eeg_lead_ms``), the median onset error of
-    detection (detected - true, ms) and the number matched."""
-    truth = sim.events[sim.events["trial_type"] == "cortical_myoclonus"]
-    on_true = truth["onset"].to_numpy(float)
-    ev = events[(events["trial_type"] == "cortical_myoclonus")
-                & (events["channel"].map(lambda c: c[0] if len(c) else "") == muscle)]
-    leads, errors = [], []
-    for on in ev["onset"].to_numpy(float):
-        k = int(np.argmin(np.abs(on_true - on)))
-        if abs(on_true[k] - on) < 0.05:
-            leads.append(float(truth["eeg_lead_ms"].iloc[k]))
-            errors.append(1000.0 * (on - on_true[k]))
-    return float(np.mean(leads)), float(np.median(errors)), len(leads)
 
 
 @pytest.fixture(scope="session")

@@ -11,9 +11,10 @@ import pytest
 from myosleep.cli import main
 from myosleep.pipeline import STAGES, analyze
 from myosleep.schema import EVENTS
+from myosleep.simulate.truth import cortical_lead_truth
 from myosleep.vocab import FindingCode
 
-from .conftest import finding, scenario_with, simulate_to_edf, truth_lead_ms
+from .conftest import finding, scenario_with, simulate_to_edf
 
 #: DESIGN/issue 10: the measured lead within +-5 ms of the simulated one.
 LEAD_TOLERANCE_MS = 5.0
@@ -51,7 +52,7 @@ def test_cortical_myoclonus_found_by_analyze(tmp_path, sfreq_eeg):
     sig = [g for g in v["groups"] if g["significant"] and g["name"] not in ("all", "other muscles")]
     assert {g["name"] for g in sig} >= {"EMG FDS L", "EMG FDS R"}
     for g in sig:
-        truth, onset_error_ms, matched = truth_lead_ms(sim, ev, g["name"])
+        truth, onset_error_ms, matched, _ = cortical_lead_truth(sim.events, ev, g["name"])
         # a muscle's average also holds the night's ordinary FM potentials of that muscle (the
         # scenario's 25/h): back-averaging cannot tell single jerks apart, so they are relabelled
         # with the cortical ones (docs/neurophysiology.md); the lead is compared on the cortical ones
