@@ -22,6 +22,11 @@ EDF and analysed by :func:`myosleep.pipeline.analyze` with the true hypnogram, e
   ``onset_log_slope_per_s``, ``offset_log_slope_per_s``: |d ln A / dt|, 1/s), and the
   share of each group's edges in each bin.  An edge where the amplitude changes by a
   factor e in 1 / slope s cannot be placed to better than a fraction of that time.
+* **the floor**: the 90th percentile of |duration error| that reading every burst at the
+  Cramer-Rao bound of its two edges would give (``myosleep.simulate.truth.edge_time_bound_s``,
+  ``p90_floor_s``: the edge's slope, the rule's level, the burst's peak over the resting RMS,
+  the recorded band's degrees of freedom per second); no unbiased reading of the trace does
+  better on these bursts.
 * **events**: per-class F1 of ``analysis.events`` against the truth events
   (:func:`myosleep.classification.score_events`, onset within 0.5 s, same class).
 
@@ -87,28 +92,38 @@ def burst_errors(sim, bursts) -> dict[str, dict[str, np.ndarray]]:
     """Onset, offset and duration errors (s, detected - true) per group of :data:`GROUPS`."""
     from tests.detection._detect_helpers import match_bursts
 
-    from myosleep.simulate.truth import resting_rms_before
+    from myosleep.simulate.truth import edge_time_bound_s, resting_rms_before
 
     T = sim.bursts.merge(sim.events[["event_id", "trial_type"]], on="event_id")
     out: dict[str, list] = {g: [] for g in GROUPS}
     for ch, t in T.groupby("channel"):
         x, fs = sim.channel(ch).data, sim.channel(ch).sfreq
-        big = t.peak_amplitude_uv.to_numpy() >= MIN_SNR * resting_rms_before(x, fs, t.onset.to_numpy())
+        rest = resting_rms_before(x, fs, t.onset.to_numpy())
+        big = t.peak_amplitude_uv.to_numpy() >= MIN_SNR * rest
         for g, (det, classes) in GROUPS.items():
-            tt = t[t.trial_type.isin(classes).to_numpy() & big]
+            keep = t.trial_type.isin(classes).to_numpy() & big
+            tt, r = t[keep], rest[keep]
             if len(tt) == 0:
                 continue
+            # the Cramer-Rao bound of each edge at the rule's level: twice the background, or the
+            # AASM 8 uV (onset) and 2 uV (offset) above it
+            peak = (tt.peak_amplitude_uv.to_numpy() + r) / r
+            lv_on, lv_off = ((r + 8.0) / r, (r + 2.0) / r) if det == "lm" else (2.0, 2.0)
+            sd = np.hypot(edge_time_bound_s(tt.onset_log_slope_per_s.to_numpy(), fs, level_ratio=lv_on,
+                                            peak_ratio=peak),
+                          edge_time_bound_s(tt.offset_log_slope_per_s.to_numpy(), fs, level_ratio=lv_off,
+                                            peak_ratio=peak))
             d = bursts[(bursts.channel == ch) & (bursts.detector == det)]
             t_on, t_off = tt.onset.to_numpy(), (tt.onset + tt.duration).to_numpy()
             d_on, d_off = d.onset.to_numpy(), d.offset_s.to_numpy()
             pairs, _, _ = match_bursts(t_on, t_off, d_on, d_off)
             sl_on, sl_off = tt.onset_log_slope_per_s.to_numpy(), tt.offset_log_slope_per_s.to_numpy()
-            out[g] += [(d_on[j] - t_on[i], d_off[j] - t_off[i], sl_on[i], sl_off[i]) for i, j in pairs]
+            out[g] += [(d_on[j] - t_on[i], d_off[j] - t_off[i], sl_on[i], sl_off[i], sd[i]) for i, j in pairs]
     res = {}
     for g, rows in out.items():
-        a = np.array(rows, dtype=float).reshape(-1, 4)
+        a = np.array(rows, dtype=float).reshape(-1, 5)
         res[g] = {"onset": a[:, 0], "offset": a[:, 1], "duration": a[:, 1] - a[:, 0],
-                  "onset_slope": a[:, 2], "offset_slope": a[:, 3]}
+                  "onset_slope": a[:, 2], "offset_slope": a[:, 3], "bound": a[:, 4]}
     return res
 
 
@@ -158,6 +173,8 @@ def _ms(a: np.ndarray, how: str) -> str:
 
 def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from myosleep.simulate.truth import p90_floor_s
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rates", default=",".join(str(r) for r in RATES))
     ap.add_argument("--scenarios", default=",".join(SCENARIOS))
@@ -179,12 +196,14 @@ def main() -> None:
                     errs[det].append(r["errors"][det])
                 for c, v in r["f1"].items():
                     f1s.setdefault(c, []).append(v)
-            keys = ("onset", "offset", "duration", "onset_slope", "offset_slope")
+            keys = ("onset", "offset", "duration", "onset_slope", "offset_slope", "bound")
             for det in GROUPS:
                 cat = {k: np.concatenate([e[k] for e in errs[det]]) for k in keys}
                 n = cat["onset"].size
+                floor = p90_floor_s(cat["bound"])
                 rows_b.append(f"| {rate:g} | {det} | {n} | " + " | ".join(
-                    f"{_ms(cat[k], 'median')} / {_ms(cat[k], 'p90')}" for k in ("onset", "offset", "duration")) + " |")
+                    f"{_ms(cat[k], 'median')} / {_ms(cat[k], 'p90')}" for k in ("onset", "offset", "duration"))
+                    + f" | {1000 * floor:.1f} |")
                 rows_s.append(f"| {rate:g} | {det} | " + " | ".join(slope_cells(cat)) + " |")
             cells = []
             for c in CLASSES:
@@ -199,8 +218,8 @@ def main() -> None:
             rows_f.append(f"| {rate:g} | " + " | ".join(cells) + f" | {secs:.0f} |")
             print(f"rate {rate:g} Hz done", flush=True)
     print("\n| rate (Hz) | bursts | n | onset median / p90 abs (ms) | offset median / p90 abs (ms) "
-          "| duration median / p90 abs (ms) |")
-    print("|---|---|---|---|---|---|")
+          "| duration median / p90 abs (ms) | duration p90 floor (ms, Cramer-Rao) |")
+    print("|---|---|---|---|---|---|---|")
     print("\n".join(rows_b))
     bins = [f"{lo:g}-{hi:g}/s" if np.isfinite(hi) else f">= {lo:g}/s" for lo, hi in zip(SLOPE_BINS[:-1],
                                                                                        SLOPE_BINS[1:])]

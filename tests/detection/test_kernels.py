@@ -322,14 +322,14 @@ def _ref_side_level(amp, valid, a, z, k, q, fallback):
     return max(lev) if lev else fallback
 
 
-def _ref_backward_offset(x, fs, core, off, hi, level, stop, mask, edge, delay_s):
+def _ref_backward_offset(x, fs, core, off, hi, level, stop, mask, edge, delay_s, reach):
     """The offset read again on the signal as the band-pass run backward gives it."""
     from myosleep.preprocessing.filters import BACKWARD_PAD_S, as_filtered_backward
 
     n = x.size
     pad, ring, shift = int(np.ceil(BACKWARD_PAD_S * fs)), int(round(0.2 * fs)), int(round(2 * delay_s * fs))
     s0 = max(core, off - ring)
-    e0 = max(s0, min(hi, off))
+    e0 = max(s0, min(hi, off + reach))
     a, z = max(0, s0 - shift - pad), min(n, e0 + pad)
     seg = as_filtered_backward(x[a:z], fs)
     m = np.zeros(z - a, dtype=bool)
@@ -409,14 +409,21 @@ def test_detectors_equal_the_plain_pipeline():
             top = pa + int(np.argmax(env[pa:pz] ** 2))
             on, _ = _ref_refine(x, top, top, plo, top, level ** 2, stop, mask, edge.n_window, edge.log_bias)
             _, off = _ref_refine(x, top, top, top, phi, level ** 2, stop, mask, edge.n_window, edge.log_bias)
-            boff = max(_ref_backward_offset(x, fs, top, off, phi, level, stop, mask, edge, 0.0015), on + 1)
-            placed.append([on, boff, a, z])
+            placed.append([on, off, a, z, top, phi, level, stop])
             if on - pa >= 5:
                 parts.append((pa, on, plo, on))
             if pz - off >= 5:
                 parts.append((off, pz, off, phi))
             first = False
     placed.sort(key=lambda q: (q[0], q[1]))
+    # offsets read backward, at most up to the merge gap before the next placed burst
+    gap_n = max(1, int(round(sep * fs)))
+    for k_, q in enumerate(placed):
+        on, off, a, z, top, phi, level, stop = q
+        nxt = placed[k_ + 1][0] - gap_n if k_ + 1 < len(placed) else x.size
+        hi_b = max(min(phi, nxt), min(off, phi))
+        placed[k_] = [on, max(_ref_backward_offset(x, fs, top, off, hi_b, level, stop, mask, edge, 0.0015,
+                                                   int(round(0.2 * fs))), on + 1), a, z]
     merged = [placed[0]]
     for q in placed[1:]:
         if q[0] - merged[-1][1] < max(1, int(round(sep * fs))):
@@ -430,7 +437,9 @@ def test_detectors_equal_the_plain_pipeline():
         b = base.at(np.array([tab["start"][k_]]))[0]
         peak = (det if z - a >= 26 else env)[a:z].max()
         assert tab["peak_amplitude_uv"][k_] == pytest.approx(max(peak - b, 0), rel=1e-5, abs=1e-6)
-        assert tab["onset"][k_] == pytest.approx(max(tab["start"][k_] / fs - 0.0015, 0))
+        # times: the samples, less the filter's delay, widened by the edge statistic's lag on each side
+        assert tab["onset"][k_] == pytest.approx(max((tab["start"][k_] - edge.lag) / fs - 0.0015, 0))
+        assert tab["duration"][k_] == pytest.approx((tab["stop"][k_] - tab["start"][k_] + 2 * edge.lag) / fs)
     lm = find_lm_bursts(x, fs, mask=mask, baseline=base)
     assert np.all(lm["stop"] > lm["start"]) and np.all(np.diff(lm["start"]) > 0)
 

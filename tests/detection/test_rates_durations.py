@@ -13,31 +13,38 @@ Goal (issue 9): durations within 10 ms at the median and 25 ms at the 90th perce
 
 * Myoclonic potentials (fragmentary myoclonus, hypnic jerks: the bursts whose clinical
   limits are 45, 150 and 250 ms) meet it at every rate (asserted).
-* REM twitches and leg movements do not, and cannot where their edges are slow: EMG is a
-  random signal whose amplitude is only known to a relative error that falls with the
-  samples averaged, so an edge where the amplitude changes by a factor e in 1 / slope s
-  is placed no better than a fraction of that time (a slope of 10/s: tens of ms).  Their
-  edges are mostly slow (0.1-5 s twitches, 0.5-10 s movements that rise and fade over
-  hundreds of ms): the test asserts the figures measured (a margin of ~20 %, to catch a
-  regression), and that the sharp-edged ones (both edges changing by >= 40/s) are placed
-  within the goal's 90th percentile or close to it while the slow ones are not.  Their
-  medians (-6 to -16 ms, sharp twitches -6 to -10 ms) are within 10 ms at some rates
-  only: a residual bias towards short durations, mostly early offsets, whose cause is
-  not established (the edge statistic's window accounts for at most 2.5 ms of it).
+* REM twitches and leg movements do not where their edges are slow: EMG is a random
+  signal whose amplitude is only known to a relative error that falls with the samples
+  averaged, so an edge where the amplitude changes by a factor e in 1 / slope s is placed
+  no better than a fraction of that time (its Cramer-Rao bound,
+  ``myosleep.simulate.truth.edge_time_bound_s``: 18 ms at 10/s at 200 Hz; the 90th
+  percentile it sets on these bursts' durations is printed by ``benchmarks/eval_rates.py``:
+  31-35 ms for twitches and 39-46 ms for LMs at 200-256 Hz, 25-27 ms for LMs at 500-2048
+  Hz).  Their edges are mostly slow (0.1-5 s twitches, 0.5-10 s movements that rise and
+  fade over hundreds of ms): the test asserts their medians (within 10 ms, ~20 % margin
+  above the largest measured), their 90th percentiles as measured (~20 % margin, to catch
+  a regression), and that the sharp-edged twitches (both edges changing by >= 40/s) meet
+  the goal at every rate while the slow ones are the error.
 
 Measured here (ms, duration error median / 90th percentile of |error|; all bursts, then
-the sharp-edged ones):
+the sharp-edged ones), after the two fixes of the residual bias
+(``tests/detection/test_edge_tails.py``: the backward offset search bounded one-sidedly,
+and the edge statistic's window lag):
 
 ===========  ===================  ===================================  ===================
 rate (Hz)    myoclonic            REM twitches (all; sharp)            leg movements
 ===========  ===================  ===================================  ===================
-200          +0.0 / 24.0          -10.0 / 65.0; -10.0 / 20.0           -12.5 / 95.0
-256          -3.9 / 19.5          -11.7 / 56.6; -9.8 / 27.7            -15.6 / 63.7
-500          -4.0 / 14.0          -8.0 / 43.4; -6.0 / 20.0             -6.0 / 66.0
-512          -2.0 / 11.7          -7.8 / 43.0; -5.9 / 19.7             -15.6 / 87.7
-1000         -2.0 / 10.0          -9.0 / 43.0; -7.0 / 25.2             -14.0 / 56.6
-2048         -2.4 / 10.3          -7.8 / 37.0; -6.1 / 23.7             -8.3 / 47.0
+200          +0.0 / 20.0          -10.0 / 60.0; -5.0 / 24.0            -5.0 / 96.5
+256          +0.0 / 15.6          -7.8 / 46.9; -3.9 / 23.8             -5.9 / 59.8
+500          -2.0 / 11.0          -6.0 / 36.0; -4.0 / 20.0             -1.0 / 55.2
+512          +1.0 / 11.7          -3.9 / 42.2; -2.0 / 15.6             -11.7 / 81.3
+1000         +0.0 / 9.0           -5.0 / 38.0; -5.0 / 21.6             -6.0 / 53.3
+2048         +1.0 / 8.8           -3.9 / 33.8; -2.4 / 17.6             -1.5 / 51.5
 ===========  ===================  ===================================  ===================
+
+Before those fixes: myoclonic -3.9 / 19.5 at 256 Hz; twitches -10.0 / 65.0 (sharp -10.0 /
+20.0) at 200 Hz, -11.7 / 56.6 (sharp -9.8 / 27.7) at 256 Hz; LMs -15.6 / 63.7 at 256 Hz,
+-15.6 / 87.7 at 512 Hz, -14.0 / 56.6 at 1000 Hz.
 
 Red before (the detector of the merge base of this branch, commit 926933c, on its own
 truth): myoclonic durations +15 / 50 ms at 200 Hz, +10 / 32 ms at 512 Hz.  Before mains
@@ -68,11 +75,10 @@ NIGHTS = {"myoclonic": ("excessive_fragmentary_myoclonus", [0] * 2 + [2] * 18),
           "leg_movement": ("plmd", [0] * 2 + [2] * 28)}
 #: Edges whose amplitude changes by a factor e in <= 25 ms (|d ln A / dt| >= 40/s) are sharp.
 SHARP_PER_S = 40.0
-#: Measured 90th percentiles (ms) of |duration error| + ~20 %: (all twitches, sharp twitches, all LMs).
-P90_MAX_MS = {200: (78, 24, 114), 256: (68, 33, 77), 500: (52, 24, 80), 512: (52, 24, 105),
-              1000: (52, 30, 68), 2048: (45, 28, 57)}
-#: Measured |median| (ms) + ~20 %: twitches, LMs.
-MEDIAN_MAX_MS = {"rem_twitch": 14.0, "leg_movement": 19.0}
+#: Measured 90th percentiles (ms) of |duration error| + ~20 %: (all twitches, all LMs).
+P90_MAX_MS = {200: (72, 116), 256: (56, 72), 500: (43, 66), 512: (51, 98), 1000: (46, 64), 2048: (41, 62)}
+#: Measured |median| (ms) + ~20 %: twitches, LMs (the goal: 10 ms).
+MEDIAN_MAX_MS = {"rem_twitch": 12.0, "leg_movement": 14.0}
 
 _CACHE: dict = {}
 
@@ -125,10 +131,12 @@ def test_rem_twitch_durations_at_every_rate(rate):
     err, slope = e[:, 0], e[:, 1]
     sharp = slope >= SHARP_PER_S
     assert err.size >= 200 and sharp.sum() >= 50
-    p90_all, p90_sharp, _ = P90_MAX_MS[rate]
+    p90_all, _ = P90_MAX_MS[rate]
     assert abs(np.median(err)) <= MEDIAN_MAX_MS["rem_twitch"] / 1000
     assert np.percentile(np.abs(err), 90) <= p90_all / 1000, np.percentile(np.abs(err), 90)
-    assert np.percentile(np.abs(err[sharp]), 90) <= p90_sharp / 1000, np.percentile(np.abs(err[sharp]), 90)
+    # sharp-edged twitches meet the goal of issue 9
+    assert abs(np.median(err[sharp])) <= 0.010 + 1e-9
+    assert np.percentile(np.abs(err[sharp]), 90) <= 0.025 + 1e-9, np.percentile(np.abs(err[sharp]), 90)
     # the error is the statistics of slow edges: the slow-edged twitches carry it
     assert np.percentile(np.abs(err[~sharp]), 90) > np.percentile(np.abs(err[sharp]), 90)
 
@@ -138,4 +146,4 @@ def test_leg_movement_durations_at_every_rate(rate):
     err = _errors("leg_movement", rate)[:, 0]
     assert err.size >= 60
     assert abs(np.median(err)) <= MEDIAN_MAX_MS["leg_movement"] / 1000
-    assert np.percentile(np.abs(err), 90) <= P90_MAX_MS[rate][2] / 1000, np.percentile(np.abs(err), 90)
+    assert np.percentile(np.abs(err), 90) <= P90_MAX_MS[rate][1] / 1000, np.percentile(np.abs(err), 90)

@@ -196,8 +196,13 @@ def _mask_arg(mask: np.ndarray | None, n: int) -> tuple[bool, np.ndarray]:
 
 def _table(starts: np.ndarray, stops: np.ndarray, filtered: np.ndarray, base: Baseline, sfreq: float,
            delay_s: float, *, window_s: float, smooth_window_s: float | None = None,
-           found: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+           found: tuple[np.ndarray, np.ndarray] | None = None, edge_lag: float = 0.0) -> dict[str, np.ndarray]:
     """Per-burst features.
+
+    ``onset`` is ``starts`` minus the filter's ``delay_s`` and minus ``edge_lag`` samples,
+    ``offset_s`` ``stops`` minus the delay plus ``edge_lag`` samples: the edges placed by
+    :func:`_refine_edges` sit that far inside the crossing they read
+    (:attr:`EdgeStatistic.lag`).
 
     ``peak`` is the maximum of the ``smooth_window_s`` RMS envelope for bursts at
     least that long, of the ``window_s`` envelope otherwise: the maximum of a short
@@ -221,8 +226,8 @@ def _table(starts: np.ndarray, stops: np.ndarray, filtered: np.ndarray, base: Ba
                                           np.ascontiguousarray(found[1], dtype=np.int64), n_env, n_smooth,
                                           min_smooth)
     b = base.at(starts)
-    onset = np.maximum(starts / sfreq - delay_s, 0.0)
-    duration = (stops - starts) / sfreq
+    onset = np.maximum((starts - edge_lag) / sfreq - delay_s, 0.0)
+    duration = np.maximum((stops + edge_lag) / sfreq - delay_s - onset, 0.0)
     mean_above = np.maximum(mean - b, 0.0)
     return {
         "onset": onset,
@@ -508,7 +513,7 @@ def _refine_edges(filtered: np.ndarray, core_start: np.ndarray, core_stop: np.nd
 
 def _offsets_read_backward(filtered: np.ndarray, sfreq: float, core: np.ndarray, off: np.ndarray, hi: np.ndarray,
                            level_uv: np.ndarray, stop: np.ndarray, *, mask: np.ndarray | None, edge: EdgeStatistic,
-                           delay_s: float) -> np.ndarray:
+                           delay_s: float, reach_s: float | None = None) -> np.ndarray:
     """Offsets placed again, as :func:`_refine_edges` does, on the signal filtered backward.
 
     The causal band-pass rings after a burst ends (its output still holds the burst's
@@ -518,8 +523,12 @@ def _offsets_read_backward(filtered: np.ndarray, sfreq: float, core: np.ndarray,
     the same filter run backward, whose ringing lies inside the burst, it is not.  (An
     onset is read on the causal output, whose ringing also lies inside the burst.)  The
     search starts at most ``MASK_MARGIN_S`` (0.2 s, the ringing the preprocessing allows
-    for) before the causal offset ``off`` - never before the ``core`` - and ends as many
-    samples after it (or at ``hi``).  Offsets are returned in the frame of ``filtered``.
+    for) before the causal offset ``off`` - never before the ``core`` - and ends ``reach_s``
+    after it (default as much; or at ``hi``).  Offsets are returned in the frame of
+    ``filtered``.  Until issue 9 the search ended at the causal offset: the reading could
+    move an offset earlier but never later, a one-sided bound on a noisy estimate that read
+    slow tails early (-9 ms at the median at 10/s, 512 Hz: ``tests/detection/test_edge_tails.py``).
+    The backward filter rings *before* the next burst, so ``hi`` must stop short of it.
     """
     from ..preprocessing.filters import BACKWARD_PAD_S, as_filtered_backward
     from ..preprocessing.pipeline import MASK_MARGIN_S
@@ -531,12 +540,13 @@ def _offsets_read_backward(filtered: np.ndarray, sfreq: float, core: np.ndarray,
         return out
     pad = int(np.ceil(BACKWARD_PAD_S * sfreq))
     ring = int(round(MASK_MARGIN_S * sfreq))
+    reach = ring if reach_s is None else max(0, int(round(reach_s * sfreq)))
     shift = int(round(2.0 * delay_s * sfreq))  # the backward output leads the causal one by 2 x the delay
     use_mask, mask_arr = _mask_arg(mask, n)
     theta = np.square(np.asarray(level_uv, dtype=np.float64))
     for k in range(out.size):
         s0 = max(int(core[k]), int(off[k]) - ring)
-        e0 = max(s0, min(int(hi[k]), int(off[k])))
+        e0 = max(s0, min(int(hi[k]), int(off[k]) + reach))
         a = max(0, s0 - shift - pad)
         z = min(n, e0 + pad)
         seg = as_filtered_backward(filtered[a:z], sfreq)
@@ -568,9 +578,13 @@ class EdgeStatistic:
     E ln(sum l_j z_j^2) = integral over t > 0 of (exp(-t) - prod_j (1 + 2 l_j t)^(-1/2)) dt / t;
     chi2(nu) with Satterthwaite's nu would be off by up to 0.08, a 4 % error of the level,
     which moves an edge on a slow tail by several ms).  The window reaches from the sample
-    away from the burst's core, so that it never spreads a sharp edge outward; on a slow
-    edge it places the crossing ``(n_window - 1) / 2`` samples inward (2.5 ms at 200 Hz,
-    1-2 ms at 512 Hz).
+    away from the burst's core, so that it never spreads a sharp edge outward; its centre,
+    where it reads the crossing, lies ``(n_window - 1) / 2`` samples outward of the sample
+    an edge is assigned to, and the rule's own edge (the first sample above the level, one
+    past the last) half a sample outward of the crossing: so an edge sits :attr:`lag` =
+    ``(n_window - 2) / 2`` samples inside (0 at 200 Hz, half a sample at 256-512 Hz, 3 at
+    2048 Hz), which the burst tables add back (``tests/detection/test_edge_tails.py``:
+    offsets on exponential tails were read 1.5-5 ms early at 2048 Hz before).
     """
 
     def __init__(self, acf: np.ndarray | None, sfreq: float, *, min_dof: float = 2.0, max_window_s: float = 0.01):
@@ -593,6 +607,11 @@ class EdgeStatistic:
             m = max(1, int(round(nu)))
             eig = np.full(m, k / m)
         self.log_bias = float(np.log(k) - _mean_log_quadratic_form(eig))
+
+    @property
+    def lag(self) -> float:
+        """Samples (``(n_window - 2) / 2``) by which an edge placed on this statistic lies inside the rule's edge."""
+        return 0.5 * (self.n_window - 2)
 
     def __repr__(self) -> str:
         return f"EdgeStatistic(n_window={self.n_window}, dof={self.dof:.2f}, log_bias={self.log_bias:.3f})"
@@ -779,18 +798,19 @@ def find_short_bursts(filtered: np.ndarray, sfreq: float, *, params: ShortBurstP
     run_rest = _run_background(baseline, s, e, quantile=params.baseline_quantile)
     thr_on = np.maximum.reduce([on_ratio * baseline.at(s), baseline.at(s) + on_floor, on_ratio * run_rest,
                                 run_rest + on_floor])
+    edge = EdgeStatistic(baseline.acf, sfreq)
     rs, re_, s, e = _place_short_edges(filtered, sfreq, s, e, removed, mask=mask, rest_on=rest_on,
                                        rest_off=rest_off, level_ratio=params.edge_ratio, step_uv=step_uv,
                                        sep_s=sep_s, thr_on=thr_on,
                                        n_env=_window_samples(params.envelope_window_s, sfreq),
                                        n_det=_window_samples(det_window_s, sfreq),
                                        min_len=max(1, int(round(params.min_duration_s * sfreq))),
-                                       edge=EdgeStatistic(baseline.acf, sfreq), delay_s=delay_s)
+                                       edge=edge, delay_s=delay_s)
     if rejected is not None:
         rejected["settling"] = out_settling
         rejected["tone"] = out_tone
     return _table(rs, re_, filtered, baseline, sfreq, delay_s, window_s=params.envelope_window_s,
-                  smooth_window_s=det_window_s, found=(s, e)), pops
+                  smooth_window_s=det_window_s, found=(s, e), edge_lag=edge.lag), pops
 
 
 #: The QRS complex around an R-peak (s): 80-120 ms (ECG norms), +-50 ms.
@@ -930,7 +950,11 @@ def _place_short_edges(filtered: np.ndarray, sfreq: float, s: np.ndarray, e: np.
     order = np.lexsort((off, on))
     on, off, run, hi_all, core = on[order], off[order], run[order], hi_all[order], core[order]
     lv_off = np.maximum(level_ratio * rest_off[run], step_uv)
-    off = np.maximum(_offsets_read_backward(filtered, sfreq, core, off, hi_all, lv_off,
+    # the backward filter rings before the next burst: a backward reading stops the merge gap short of
+    # the next burst's onset (never before its own causal offset), so bursts placed apart stay apart
+    gap_n = max(1, int(round(sep_s * sfreq)))
+    hi_back = np.maximum(np.minimum(hi_all, np.r_[on[1:] - gap_n, n]), np.minimum(off, hi_all))
+    off = np.maximum(_offsets_read_backward(filtered, sfreq, core, off, hi_back, lv_off,
                                             _cusum_stop(lv_off, rest_off[run], sep_s, sfreq), mask=mask, edge=edge,
                                             delay_s=delay_s), on + 1)
     on, off, rs, re_ = _merge_close(on, off, max(1, int(round(sep_s * sfreq))), s[run], e[run])
@@ -968,8 +992,8 @@ def find_lm_bursts(filtered: np.ndarray, sfreq: float, *, params: LegMovementPar
     ends where the quiet 0.5 s begin, which are not part of it.  That run finds the
     movement; its onset (the 8-uV crossing) and offset (the start of the quiet period) are
     then placed on the samples (:func:`_lm_edges`).  Measured on simulated LMs whose truth
-    is these rules on the noiseless amplitude: duration error -6 to -16 ms at the median,
-    47-95 ms at the 90th percentile at 200-2048 Hz (slow rises and falls:
+    is these rules on the noiseless amplitude: duration error -1 to -12 ms at the median,
+    52-97 ms at the 90th percentile at 200-2048 Hz (slow rises and falls:
     ``tests/detection/test_rates_durations.py``, ``benchmarks/eval_rates.py``).  As for
     short bursts, activity already present when the signal's observation began, or that
     does not rise by the onset criterion above the resting level on both sides, is set
@@ -1003,11 +1027,12 @@ def find_lm_bursts(filtered: np.ndarray, sfreq: float, *, params: LegMovementPar
     if rejected is not None:
         rejected["settling"] = out_settling
         rejected["tone"] = out_tone
+    edge = EdgeStatistic(baseline.acf, sfreq)
     on, off = _lm_edges(filtered, sfreq, s, e, first, baseline, params=params, on_floor=on_floor,
-                        off_floor=off_floor, mask=mask, delay_s=delay_s)
+                        off_floor=off_floor, mask=mask, delay_s=delay_s, edge=edge)
     keep = (off - on) >= max(1, int(round(params.min_duration_s * sfreq)))
     table = _table(on[keep], off[keep], filtered, baseline, sfreq, delay_s, window_s=params.envelope_window_s,
-                   found=(s[keep], e[keep]))
+                   found=(s[keep], e[keep]), edge_lag=edge.lag)
     # A movement is sustained activity: its RMS over the whole LM must itself stand above the
     # AASM rest tolerance (2 uV above resting EMG).  Brief spikes (residual heartbeats, noise)
     # that keep re-crossing the 2-uV line less than 0.5 s apart would otherwise chain into a
@@ -1018,7 +1043,7 @@ def find_lm_bursts(filtered: np.ndarray, sfreq: float, *, params: LegMovementPar
 
 def _lm_edges(filtered: np.ndarray, sfreq: float, s: np.ndarray, e: np.ndarray, first: np.ndarray,
               baseline: Baseline, *, params: LegMovementParams, on_floor: float, off_floor: float,
-              mask: np.ndarray | None, delay_s: float) -> tuple[np.ndarray, np.ndarray]:
+              mask: np.ndarray | None, delay_s: float, edge: EdgeStatistic) -> tuple[np.ndarray, np.ndarray]:
     """AASM onset and offset of each leg movement found as the run ``[s, e)`` (first onset crossing ``first``).
 
     The levels are those of the AASM rules against the resting RMS R: the onset where the
@@ -1048,7 +1073,6 @@ def _lm_edges(filtered: np.ndarray, sfreq: float, s: np.ndarray, e: np.ndarray, 
     first = np.clip(first, s, np.maximum(e - 1, s))
     c1 = _kernels.first_stretch_peak(filtered, first, e, w, np.square(lv_on))
     c2 = np.maximum(_kernels.envelope_argmax(filtered, c1, np.maximum(e, c1 + 1), w), c1)
-    edge = EdgeStatistic(baseline.acf, sfreq)
     inf = np.full(s.size, np.inf)
     on, _ = _refine_edges(filtered, c1, c1, s, c1, lv_on, inf, mask=mask, edge=edge)
     nxt = np.r_[s[1:], filtered.shape[0]]
