@@ -513,7 +513,7 @@ def _refine_edges(filtered: np.ndarray, core_start: np.ndarray, core_stop: np.nd
 
 def _offsets_read_backward(filtered: np.ndarray, sfreq: float, core: np.ndarray, off: np.ndarray, hi: np.ndarray,
                            level_uv: np.ndarray, stop: np.ndarray, *, mask: np.ndarray | None, edge: EdgeStatistic,
-                           delay_s: float, reach_s: float | None = None) -> np.ndarray:
+                           delay_s: float) -> np.ndarray:
     """Offsets placed again, as :func:`_refine_edges` does, on the signal filtered backward.
 
     The causal band-pass rings after a burst ends (its output still holds the burst's
@@ -523,8 +523,8 @@ def _offsets_read_backward(filtered: np.ndarray, sfreq: float, core: np.ndarray,
     the same filter run backward, whose ringing lies inside the burst, it is not.  (An
     onset is read on the causal output, whose ringing also lies inside the burst.)  The
     search starts at most ``MASK_MARGIN_S`` (0.2 s, the ringing the preprocessing allows
-    for) before the causal offset ``off`` - never before the ``core`` - and ends ``reach_s``
-    after it (default as much; or at ``hi``).  Offsets are returned in the frame of
+    for) before the causal offset ``off`` - never before the ``core`` - and ends as many
+    samples after it (or at ``hi``).  Offsets are returned in the frame of
     ``filtered``.  Until issue 9 the search ended at the causal offset: the reading could
     move an offset earlier but never later, a one-sided bound on a noisy estimate that read
     slow tails early (-9 ms at the median at 10/s, 512 Hz: ``tests/detection/test_edge_tails.py``).
@@ -540,13 +540,12 @@ def _offsets_read_backward(filtered: np.ndarray, sfreq: float, core: np.ndarray,
         return out
     pad = int(np.ceil(BACKWARD_PAD_S * sfreq))
     ring = int(round(MASK_MARGIN_S * sfreq))
-    reach = ring if reach_s is None else max(0, int(round(reach_s * sfreq)))
     shift = int(round(2.0 * delay_s * sfreq))  # the backward output leads the causal one by 2 x the delay
     use_mask, mask_arr = _mask_arg(mask, n)
     theta = np.square(np.asarray(level_uv, dtype=np.float64))
     for k in range(out.size):
         s0 = max(int(core[k]), int(off[k]) - ring)
-        e0 = max(s0, min(int(hi[k]), int(off[k]) + reach))
+        e0 = max(s0, min(int(hi[k]), int(off[k]) + ring))
         a = max(0, s0 - shift - pad)
         z = min(n, e0 + pad)
         seg = as_filtered_backward(filtered[a:z], sfreq)
