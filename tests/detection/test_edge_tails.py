@@ -22,6 +22,8 @@ Measured median offset error (ms; seeds 0 and 1) before -> after: 512 Hz at 10/s
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -29,26 +31,9 @@ from myosleep.detection import detect
 from myosleep.simulate.emg import band_gains, emg_texture, scored_span
 from myosleep.vocab import Role
 
-from ._detect_helpers import match_bursts
+from ._detect_helpers import SimRecording, match_bursts
 
 TONE_UV, NOISE_UV = 1.0, 0.7
-
-
-class _Channel:
-    def __init__(self, label, role, sfreq, data):
-        self.label, self.role, self.side, self.sfreq, self.unit = label, role, None, float(sfreq), "uV"
-        self.is_emg, self.readable, self.data_unit = True, True, "uV"
-        self.physical_min = self.physical_max = float("nan")
-        self.scale_to_uv = 1.0
-        self.data = data
-
-
-class _Recording:
-    def __init__(self, ch, duration_s):
-        self.channels, self.duration_s, self._ch = [ch], float(duration_s), ch
-
-    def get_data(self, label, *, start_s=0.0, stop_s=None, dtype=np.float64):
-        return np.asarray(self._ch.data, dtype=dtype)
 
 
 def tails(sfreq: float, slope_per_s: float, *, seed: int, n_bursts: int = 120):
@@ -85,8 +70,9 @@ def test_offsets_of_slow_tails_are_not_early(sfreq, slope):
     errors = []
     for seed in (0, 1):
         x, truth = tails(sfreq, slope, seed=seed)
-        rec = _Recording(_Channel("Chin", Role.CHIN, sfreq, x), x.size / sfreq)
-        b = detect(rec, workers=1).bursts
+        chin = SimpleNamespace(label="Chin", role=Role.CHIN, side=None, sfreq=float(sfreq), unit="uV", data=x)
+        sim = SimpleNamespace(channels=[chin], duration_s=x.size / sfreq, channel=lambda label: chin)
+        b = detect(SimRecording(sim), workers=1).bursts
         b = b[b.detector == "short"]
         pairs, miss, _ = match_bursts(truth[:, 0], truth[:, 1], b.onset.to_numpy(), b.offset_s.to_numpy())
         assert len(miss) == 0
