@@ -273,9 +273,31 @@ def test_arousal_marking_of_jerks():
     assert c.events["arousal"].tolist() == [True, False, True]
 
 
+def test_sustained_activity_is_no_jerk_of_a_neonatal_cluster():
+    """A cluster of 12 jerks at 4 Hz on arms and legs, then the chin tone rising for 10 s with an arousal
+    0.4 s after the last jerk: the 10-s chin activity is no jerk of the cluster (its burst is longer
+    than neonatal_max_burst_s, 0.5 s) and the 12 jerks are the cluster.  Before, the chin event joined
+    the cluster as a 13th "neonatal jerk" (a simulated infant night at 2048 Hz had 3 such events of
+    0.8-14 s)."""
+    ctx = make_context([0] * 10 + [2] * 100)
+    rows = []
+    for k in range(12):
+        for j, (ch, role, side) in enumerate((("EMG FDS L", "arm", "left"), ("EMG LAT", "leg", "left"))):
+            rows.append({"onset": 1000.0 + 0.25 * k + 0.005 * j, "duration": 0.1, "channel": ch, "role": role,
+                         "side": side, "detector": "short", "peak_amplitude_uv": 60.0})
+    rows.append({"onset": 1003.25, "duration": 10.0, "channel": "EMG Chin", "role": "chin", "side": "n/a",
+                 "detector": "short", "peak_amplitude_uv": 8.0})
+    ev = classify(grouped_detection(burst_rows(rows)), ctx, age="3w").events
+    neo = ev[ev.trial_type == "neonatal_myoclonus"]
+    assert len(neo) == 12 and neo.onset.max() < 1003.0 and neo.cluster_id.nunique() == 1
+    chin = ev[ev.onset > 1003.0]
+    assert len(chin) == 1 and chin.trial_type.iloc[0] != "neonatal_myoclonus"
+
+
 def test_body_movement_of_brief_bursts_is_split_into_jerks():
     """Detection groups a train of brief jerks by synchrony (not one gross movement); in an infant the
-    jerks are neonatal myoclonus.  A real gross movement (a burst >= 0.5 s) stays one body movement."""
+    jerks are neonatal myoclonus.  A real gross movement (sustained bursts >= 0.5 s in both regions)
+    stays one body movement; one sustained burst in one region does not make one."""
     stages = [0] * 10 + [2] * 100
     ctx = make_context(stages)
     rows = []
@@ -291,5 +313,7 @@ def test_body_movement_of_brief_bursts_is_split_into_jerks():
     det, infant = classified(rows)
     assert det.events["trial_type"].tolist() == ["myoclonic_jerk"] * 8
     assert infant.events["trial_type"].tolist() == ["neonatal_myoclonus"] * 8
-    long_body = [dict(rows[0], duration=0.6)] + rows[1:]
+    one_long = [dict(rows[0], duration=0.6)] + rows[1:]
+    assert classified(one_long)[0].events["trial_type"].tolist() == ["myoclonic_jerk"] * 8
+    long_body = [dict(r, duration=0.5) for r in rows]
     assert classified(long_body)[1].events["trial_type"].tolist() == ["body_movement"]

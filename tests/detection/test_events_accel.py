@@ -74,9 +74,36 @@ def test_train_of_brief_jerks_is_not_a_body_movement():
     assert list(ev.trial_type) == ["myoclonic_jerk"] * 8
     assert ev.onset.to_numpy() == pytest.approx(100.0 + 0.5 * np.arange(8))
     assert (ev.n_channels == 2).all() and (out.trial_type == "myoclonic_jerk").all()
-    # one burst of 0.5 s makes it a gross movement again
-    rows[0] = (100.0, 0.5, "EMG LAT", "leg", "left", 90.0)
-    assert list(group_events(_bursts(rows)).events.trial_type) == ["body_movement"]
+    # sustained (0.5-s) bursts in one region do not make it a gross movement; in both regions they do
+    legs = [(on, 0.5 if ch == "EMG LAT" else d, ch, *rest) for on, d, ch, *rest in rows]
+    assert list(group_events(_bursts(legs)).events.trial_type) == ["myoclonic_jerk"] * 8
+    both = [(on, 0.5, *rest) for on, _, *rest in rows]
+    assert list(group_events(_bursts(both)).events.trial_type) == ["body_movement"]
+
+
+def test_train_of_jerks_beside_a_tonic_rise_is_not_a_body_movement():
+    """A 4-s cluster of neonatal jerks at 4 Hz on arms and legs (0.1-s bursts), then the chin's tone
+    rising for 14 s with an arousal 0.4 s after the last jerk (one long chin burst): one region's
+    sustained activity next to a train of jerks is no gross movement; the jerks stay jerks.  Before,
+    one EMG burst >= 0.5 s anywhere in the merged activity made all of it one 18-s body movement (a
+    simulated infant night at 2048 Hz lost 27 of 135 neonatal jerks so)."""
+    rows = []
+    for k in range(16):
+        t = 100.0 + 0.25 * k
+        rows += [(t, 0.1, "EMG LAT", "leg", "left", 60.0), (t + 0.004, 0.1, "EMG RAT", "leg", "right", 60.0),
+                 (t + 0.002, 0.1, "EMG FDS L", "arm", "left", 50.0),
+                 (t + 0.006, 0.1, "EMG FDS R", "arm", "right", 50.0)]
+    rows.append((104.2, 13.9, "EMG Chin", "chin", "n/a", 7.0))
+    ev, _, out = group_events(_bursts(rows))
+    assert "body_movement" not in set(ev.trial_type)
+    jerks = ev[ev.n_channels == 4]
+    assert len(jerks) == 16 and jerks.onset.to_numpy() == pytest.approx(100.0 + 0.25 * np.arange(16))
+    # a leg also contracting for 1.5 s with the chin's rise makes that a gross movement, which does
+    # not swallow the jerks before it
+    ev, _, _ = group_events(_bursts(rows + [(103.5, 1.5, "EMG LAT", "leg", "left", 80.0)]))
+    body = ev[ev.trial_type == "body_movement"]
+    assert len(body) == 1 and body.onset.iloc[0] == pytest.approx(103.0, abs=0.01)
+    assert (ev[ev.onset < 103.0].trial_type == "myoclonic_jerk").sum() == 12
 
 
 def test_empty_bursts_give_empty_events():

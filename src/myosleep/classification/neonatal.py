@@ -2,10 +2,12 @@
 
 Maurer et al., Pediatrics 2010: jerks repeat at 1-5 Hz in clusters lasting seconds, only in
 sleep (any stage), and stop abruptly when the infant is aroused or wakes.  Computationally:
-consecutive jerks (motor events that are not body movements) whose onset-to-onset intervals
-are at most 1/1 Hz = 1 s form a run; a run of at least ``neonatal_min_jerks`` jerks, all in
-sleep, whose mean rate lies in 1-5 Hz is a BNSM cluster; a cluster reaching into
-wake is cut there (the jerks in wake are not BNSM, as the clusters stop on waking).
+consecutive jerks (motor events that are not body movements, whose longest EMG burst lasts at
+most ``neonatal_max_burst_s``) whose onset-to-onset intervals are at most 1/1 Hz = 1 s form a
+run; a run of at least ``neonatal_min_jerks`` jerks, all in sleep, whose mean rate lies in
+1-5 Hz is a BNSM cluster; a cluster reaching into wake is cut there (the jerks in wake are
+not BNSM, as the clusters stop on waking), and so is one that meets sustained activity (a body
+movement, or a region's activity of seconds such as the chin's rise with an arousal).
 """
 
 from __future__ import annotations
@@ -90,7 +92,8 @@ def decide(events: EventTable, state: Cascade, inputs: RuleInputs) -> Decision:
         return Decision(np.zeros(events.n, dtype=bool), TrialType.NEONATAL_MYOCLONUS,
                         columns={"cluster_id": cluster})
     asleep = np.isin(events.stage, SLEEP_CODES)
-    cluster, rate = neonatal_clusters(events.onset_s, asleep, rules=rs, candidate=state.free)
+    jerk = ~(events.max_burst_s > rs.neonatal_max_burst_s)  # brief EMG bursts (NaN: no EMG burst to judge)
+    cluster, rate = neonatal_clusters(events.onset_s, asleep, rules=rs, candidate=state.free & jerk)
     sel = cluster >= 0
     return Decision(sel, TrialType.NEONATAL_MYOCLONUS,
                     [f"cluster {c} of jerks at {r:.1f} Hz in sleep (BNSM 1-5 Hz)"

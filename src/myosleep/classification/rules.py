@@ -153,6 +153,7 @@ class RuleSet:
     neonatal_min_rate_hz: float
     neonatal_max_rate_hz: float
     neonatal_min_jerks: int
+    neonatal_max_burst_s: float
     neonatal_min_sleep_min: float
 
     # ---------------------------------------------------------------- propriospinal
@@ -248,6 +249,13 @@ _COMMON = dict(
     # Maurer2010 "clusters ... over several seconds": at 1-5 Hz, 4 jerks span >= 0.6 s, the
     # smallest run that is a repetition of a repetition (3 intervals) and not a pair.
     neonatal_min_jerks=4,
+    # The cluster's movements are myoclonic jerks (Maurer2010), whose EMG bursts are brief
+    # (Shibasaki & Hallett, Mov Disord 2005: < ~250 ms).  Activity of >= 0.5 s is a movement,
+    # not a jerk (AASM VII.A.1.a: the shortest leg movement; as EventParams.body_min_burst_s),
+    # e.g. the chin tone rising for seconds with an arousal beside a cluster: an event whose
+    # longest EMG burst lasts longer is no jerk of a cluster (the margin over 250 ms keeps a jerk
+    # whose burst detection lengthens or joins with the next at 1-5 Hz).
+    neonatal_max_burst_s=0.5,
     # Maurer2010: BNSM occurs in all sleep states and stops on arousal; Carskadon: a newborn's sleep
     # cycle (active + quiet sleep) lasts ~50 min.  Assessed only over >= one cycle of sleep.
     neonatal_min_sleep_min=50.0,

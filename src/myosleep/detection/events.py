@@ -1,10 +1,11 @@
 """Group short bursts from several channels into motor events.
 
-Gross body movements first: merged activity lasting > ``body_min_duration_s`` on
->= ``body_min_regions`` body regions, each region sustaining >= 1 s of burst
-activity, with at least one EMG burst of >= ``body_min_burst_s`` (else it is a train of
-jerks), and EEG high-frequency contamination when an EEG is available, become one
-``body_movement`` event.  The remaining bursts are grouped by synchrony: a burst joins
+Gross body movements first (:func:`_body_segments`): sustained activity - EMG bursts of
+>= ``body_min_burst_s`` in each of ``body_min_regions`` regions, merged with the bursts
+beside them - lasting > ``body_min_duration_s``, each of ``body_min_regions`` regions
+sustaining >= 1 s of burst activity, with EEG high-frequency contamination when an EEG is
+available, becomes one ``body_movement`` event (a train of jerks is not one, nor are jerks
+beside one region's tonic rise).  The remaining bursts are grouped by synchrony: a burst joins
 the current event when its onset is within ``sync_window_s`` of the event's first onset.
 
 The result is three tables (columns in :mod:`myosleep.schema`): the motor events
@@ -58,38 +59,48 @@ def _union_length(on: np.ndarray, off: np.ndarray) -> float:
 
 def _body_segments(onset: np.ndarray, offset: np.ndarray, role: np.ndarray, duration: np.ndarray,
                    params: EventParams, eeg_ratio: Callable[[float, float], float] | None) -> list[np.ndarray]:
-    """Indices (into the onset-sorted arrays) of bursts forming gross body movements."""
+    """Indices (into the onset-sorted arrays) of bursts forming gross body movements.
+
+    A gross movement is sustained activity of several regions; a train of brief jerks is
+    not, nor is a train of jerks beside one region's sustained activity (the chin tone that
+    rises with an arousal after a cluster of neonatal jerks).  So a movement is built from
+    its sustained bursts (EMG bursts of >= ``body_min_burst_s``; any burst when there is
+    no EMG burst): their union, gaps < ``merge_gap_s`` bridged, is its span; the bursts
+    within ``merge_gap_s`` of that span join it, brief bursts do not chain it onward.  It
+    needs a sustained burst in each of ``body_min_regions`` regions (in each region when
+    fewer take part), >= ``_BODY_REGION_ACTIVE_S`` of activity in each of
+    ``body_min_regions`` regions, > ``body_min_duration_s`` in all, and the EEG's
+    contamination when an EEG is given.
+    """
     if onset.size == 0:
         return []
-    order = np.argsort(onset, kind="stable")
-    # union of burst intervals, gaps < merge_gap_s bridged
-    s = onset[order]
-    e = np.maximum.accumulate(offset[order])
+    is_emg = np.isin(role, _EMG_ROLE_NAMES)
+    sus = np.flatnonzero((is_emg if is_emg.any() else np.ones(onset.size, dtype=bool))
+                         & (duration >= params.body_min_burst_s))
+    if sus.size == 0:
+        return []
+    sus = sus[np.argsort(onset[sus], kind="stable")]
+    s, e = onset[sus], np.maximum.accumulate(offset[sus])
     brk = np.flatnonzero(s[1:] - e[:-1] >= params.merge_gap_s)
-    seg_start = np.concatenate([[0], brk + 1])
-    seg_stop = np.concatenate([brk + 1, [s.size]])
+    taken = np.zeros(onset.size, dtype=bool)
     out = []
-    for a, b in zip(seg_start, seg_stop):
-        t0, t1 = s[a], e[b - 1]
-        if t1 - t0 < params.body_min_duration_s or b - a < 2:
+    for a, b in zip(np.concatenate([[0], brk + 1]), np.concatenate([brk + 1, [s.size]])):
+        t0, t1 = float(s[a]), float(e[b - 1])
+        members = np.flatnonzero((onset < t1 + params.merge_gap_s) & (offset > t0 - params.merge_gap_s) & ~taken)
+        if members.size < 2 or float(offset[members].max() - onset[members].min()) < params.body_min_duration_s:
             continue
-        members = order[a:b]
-        roles = role[members]
-        active = {}
-        for r in np.unique(roles):
-            sel = members[roles == r]
-            active[r] = _union_length(onset[sel], offset[sel])
-        if sum(v >= _BODY_REGION_ACTIVE_S for v in active.values()) < params.body_min_regions:
+        regions = np.unique(role[members[is_emg[members]]] if is_emg[members].any() else role[members])
+        if np.unique(role[sus[a:b]]).size < min(params.body_min_regions, regions.size):
             continue
-        # a train of brief jerks is not a gross movement: its EMG bursts (all bursts when it
-        # has none) must include one of body_min_burst_s
-        is_emg = np.isin(roles, _EMG_ROLE_NAMES)
-        if float(duration[members[is_emg] if is_emg.any() else members].max()) < params.body_min_burst_s:
+        active = [_union_length(onset[members[role[members] == r]], offset[members[role[members] == r]])
+                  for r in np.unique(role[members])]
+        if sum(v >= _BODY_REGION_ACTIVE_S for v in active) < params.body_min_regions:
             continue
         if eeg_ratio is not None:
-            ratio = eeg_ratio(float(t0), float(t1))
+            ratio = eeg_ratio(float(onset[members].min()), float(offset[members].max()))
             if np.isfinite(ratio) and ratio < params.body_eeg_ratio:
                 continue
+        taken[members] = True
         out.append(members)
     return out
 

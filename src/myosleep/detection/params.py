@@ -170,10 +170,13 @@ class EventParams:
     merge_gap_s : float
         Activity separated by less than this (s) counts as one movement.
     body_min_burst_s : float
-        ... and at least one EMG burst lasting this long (s): a gross body movement is
-        sustained muscle activity, and activity in which no burst lasts as long as the
+        ... and an EMG burst lasting this long (s) in each of ``body_min_regions`` regions
+        (in each region when fewer take part): a gross body movement is sustained muscle
+        activity of several regions, and activity in which no burst lasts as long as the
         shortest leg movement (AASM VII.A.1.a: 0.5 s) is a train of jerks (e.g. neonatal
-        myoclonus at 1-5 Hz); its bursts are grouped into jerks by synchrony instead.
+        myoclonus at 1-5 Hz); its bursts are grouped into jerks by synchrony instead.  So
+        is a train of jerks beside one region's sustained activity (the chin tone that
+        rises with an arousal after a cluster of neonatal jerks).
     """
 
     sync_window_s: float = 0.1

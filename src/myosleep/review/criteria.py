@@ -64,7 +64,8 @@ def class_criteria(rules: RuleSet, events: EventParams | None = None) -> dict[st
                         "before it (ICSD-3 sleep starts)."),
         "rem_twitch": (f"A phasic EMG burst of {r.rem_twitch_min_burst_s:g}-{r.rem_twitch_max_burst_s:g} s in "
                        "REM sleep (Frauscher et al. 2012)."),
-        "neonatal_myoclonus": (f"A cluster of >= {r.neonatal_min_jerks} jerks at {r.neonatal_min_rate_hz:g}-"
+        "neonatal_myoclonus": (f"A cluster of >= {r.neonatal_min_jerks} jerks (EMG bursts < "
+                               f"{r.neonatal_max_burst_s:g} s) at {r.neonatal_min_rate_hz:g}-"
                                f"{r.neonatal_max_rate_hz:g} Hz in sleep, in an infant under "
                                f"{r.neonatal_max_age_y:g} year (Maurer et al. 2010)."),
         "propriospinal_myoclonus": (f"A jerk starting in an axial muscle and spreading along the cord at "
@@ -77,6 +78,6 @@ def class_criteria(rules: RuleSet, events: EventParams | None = None) -> dict[st
                                f"{r.cortical_min_bursts} bursts; van der Veen et al. 2024) with an EEG transient "
                                "time-locked before the jerk (jerk-locked back-averaging)."),
         "myoclonic_jerk": "A jerk that fits none of the other classes.",
-        "body_movement": (f"Sustained muscle activity (a burst of >= {ev.body_min_burst_s:g} s) of a gross "
-                          "body movement, not a jerk."),
+        "body_movement": (f"Sustained muscle activity (bursts of >= {ev.body_min_burst_s:g} s in >= "
+                          f"{ev.body_min_regions} body regions) of a gross body movement, not a jerk."),
     }
