@@ -67,3 +67,21 @@ def test_chin_fragments_inside_an_arousal_are_arousal_tone(night_stages):
     assert c0.indices["arousal_chin_fragments"] == 0
     assert int((c0.events["trial_type"] == "fragmentary_myoclonus").sum()) == 9
     assert np.isin([3002.0, 3006.0], c0.events["onset"]).all()
+
+
+def test_sustained_activity_is_no_jerk(night_stages):
+    """An event whose longest EMG burst lasts longer than phasic activity (> 5 s, SINBAR) is a sustained
+    contraction, not a jerk: it leaves the event table, counted.  Before, the chin tone rising for 10-14
+    s with an arousal the EEG did not show (an infant night after clusters of neonatal jerks) was a
+    10-14-s "myoclonic_jerk".  Briefer activity keeps its class; REM phasic bursts up to 5 s stay twitches."""
+    ctx = make_context(night_stages)
+    rows = [motor_event(3000.0, burst_s=10.0, event_id=0),  # chin, 10 s in N2: sustained
+            motor_event(3100.0, channels=("EMG FDS L",), roles=("arm",), burst_s=6.0, event_id=1),  # arm, 6 s
+            motor_event(3200.0, channels=("EMG FDS L",), roles=("arm",), burst_s=3.0, event_id=2),  # 3 s: a jerk
+            motor_event(7000.0, burst_s=4.5, event_id=3),  # REM, 4.5 s: phasic, a twitch
+            motor_event(7100.0, burst_s=5.5, event_id=4)]  # REM, 5.5 s: tonic
+    c = classify(detection(rows), ctx)
+    assert c.indices["sustained_activity_events"] == 3
+    assert c.events["onset"].tolist() == [3200.0, 7000.0]
+    assert c.events["trial_type"].tolist() == ["myoclonic_jerk", "rem_twitch"]
+    assert "sustained activity (left out, counted)" in c.order

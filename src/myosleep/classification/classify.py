@@ -16,8 +16,10 @@ a test checks this list against :data:`STEPS`):
 6. ``rem_twitch``: REM, longest EMG burst 0.1-5 s (:mod:`.rem_twitch`);
 7. ``arousal chin tone (left out, counted)``: chin-only events associated with an EEG arousal
    are that arousal's chin EMG rise, not jerks (:mod:`.arousal`);
-8. ``fragmentary_myoclonus``: one channel, 20-150 ms (:mod:`.fragmentary`);
-9. ``myoclonic_jerk``: everything else (:mod:`.myoclonic`; ``cortical_myoclonus`` needs the
+8. ``sustained activity (left out, counted)``: an event whose longest EMG burst lasts > 5 s
+   (longer than phasic activity) is a sustained contraction, not a jerk (:mod:`.sustained`);
+9. ``fragmentary_myoclonus``: one channel, 20-150 ms (:mod:`.fragmentary`);
+10. ``myoclonic_jerk``: everything else (:mod:`.myoclonic`; ``cortical_myoclonus`` needs the
    EEG evidence of a later stage and is never assigned here).
 
 Then the findings, each beside its rules (:data:`FINDINGS`): sleep starts (:mod:`.hypnic`),
@@ -40,7 +42,20 @@ import numpy as np
 from ..age import Age, parse_age
 from ..schema import EVENTS, LEG_MOVEMENTS
 from ..vocab import TrialType
-from . import arousal, body, cortical, fragmentary, hypnic, myoclonic, neonatal, plm, propriospinal, rem_twitch, rswa
+from . import (
+    arousal,
+    body,
+    cortical,
+    fragmentary,
+    hypnic,
+    myoclonic,
+    neonatal,
+    plm,
+    propriospinal,
+    rem_twitch,
+    rswa,
+    sustained,
+)
 from .cascade import Cascade, Step
 from .findings import Evidence, Finding
 from .indices import EventIndices
@@ -63,7 +78,7 @@ EVENT_COLUMNS = list(EVENTS.names)
 
 #: The class rules, in the order they decide.
 STEPS: tuple[Step, ...] = (body.STEP, neonatal.STEP, propriospinal.STEP, plm.STEP, hypnic.STEP, rem_twitch.STEP,
-                           arousal.STEP, fragmentary.STEP, myoclonic.STEP)
+                           arousal.STEP, sustained.STEP, fragmentary.STEP, myoclonic.STEP)
 
 #: The findings in summary.json order: (key of their numbers in ``indices`` or None, rule).
 FINDINGS: tuple[tuple[str | None, Callable[[Evidence], tuple[Finding, Mapping[str, object] | None]]], ...] = (
@@ -109,11 +124,12 @@ def classify(detection: DetectionResult, context: SleepContext, *, rules: str | 
     table = _event_rows(events, state, inputs)
     lm = state.leg_movements if state.leg_movements is not None else LEG_MOVEMENTS.empty()
     return assess(table, lm, inputs, order=tuple(s.name for s in STEPS),
-                  arousal_chin_fragments=state.counts.get("arousal_chin_fragments", 0))
+                  arousal_chin_fragments=state.counts.get("arousal_chin_fragments", 0),
+                  sustained_activity_events=state.counts.get("sustained_activity_events", 0))
 
 
 def assess(events: pd.DataFrame, leg_movements: pd.DataFrame, inputs: RuleInputs, *, order: tuple[str, ...],
-           arousal_chin_fragments: int) -> Classification:
+           arousal_chin_fragments: int, sustained_activity_events: int = 0) -> Classification:
     """Indices and findings of classified events (:data:`FINDINGS`, in order)."""
     idx = EventIndices.compute(events, inputs.context)
     evidence = Evidence(events, leg_movements, idx, inputs)
@@ -124,7 +140,8 @@ def assess(events: pd.DataFrame, leg_movements: pd.DataFrame, inputs: RuleInputs
         if key is not None and values is not None:
             numbers[key] = values
     return Classification(events=events, findings=tuple(findings), event_indices=idx, finding_indices=numbers,
-                          arousal_chin_fragments=arousal_chin_fragments, rules=inputs.rules,
+                          arousal_chin_fragments=arousal_chin_fragments,
+                          sustained_activity_events=sustained_activity_events, rules=inputs.rules,
                           leg_movements=leg_movements, order=order, inputs=inputs)
 
 

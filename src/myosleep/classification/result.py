@@ -43,6 +43,9 @@ class Classification:
         The numbers behind the findings: ``hypnic``, ``efm``, ``plm``, ``rswa``.
     arousal_chin_fragments : int
         Chin-only events left out as the chin tone of an arousal.
+    sustained_activity_events : int
+        Events left out as sustained activity (a burst longer than phasic activity, > 5 s):
+        :mod:`myosleep.classification.sustained`.
     rules : RuleSet
     leg_movements : pandas.DataFrame
         Every leg movement scored (:data:`myosleep.schema.LEG_MOVEMENTS`), respiratory-related
@@ -66,6 +69,7 @@ class Classification:
     order: tuple[str, ...]
     inputs: RuleInputs = field(compare=False)
     set_by_stages: tuple[Finding, ...] = ()
+    sustained_activity_events: int = 0
 
     # ------------------------------------------------------------------ access
     @property
@@ -76,6 +80,7 @@ class Classification:
                 "nrem_h": idx.nrem_h, "by_trial_type": {t: v.to_dict() for t, v in idx.by_trial_type.items()},
                 **{k: dict(v) for k, v in self.finding_indices.items() if k in ("plm", "rswa", "efm")},
                 "arousal_chin_fragments": self.arousal_chin_fragments,
+                "sustained_activity_events": self.sustained_activity_events,
                 **{k: dict(v) for k, v in self.finding_indices.items() if k not in ("plm", "rswa", "efm")}}
 
     def finding(self, code: FindingCode | str) -> Finding:
@@ -167,7 +172,8 @@ class Classification:
         from .classify import assess
 
         out = assess(events, self.leg_movements, self.inputs, order=self.order,
-                     arousal_chin_fragments=self.arousal_chin_fragments)
+                     arousal_chin_fragments=self.arousal_chin_fragments,
+                     sustained_activity_events=self.sustained_activity_events)
         return out.with_findings(self.set_by_stages) if self.set_by_stages else out
 
     def with_findings(self, findings: Sequence[Finding]) -> Classification:

@@ -98,7 +98,8 @@ def reclassify(base: Classification, events: pd.DataFrame) -> Classification:
         asleep = np.isin(np.asarray(context.stage_at(on[nn]), dtype=int), SLEEP_CODES)
         ev.loc[nn, "cluster_id"] = neonatal_clusters(on[nn], asleep, rules=rules)[0]
     ev = ev.astype({"series_id": np.int64, "cluster_id": np.int64, "arousal": bool, "interval_s": float})
-    return assess(ev, lm, inputs, order=base.order, arousal_chin_fragments=base.arousal_chin_fragments)
+    return assess(ev, lm, inputs, order=base.order, arousal_chin_fragments=base.arousal_chin_fragments,
+                  sustained_activity_events=base.sustained_activity_events)
 
 
 def _leg_movements(ev: pd.DataFrame, base: Classification) -> tuple[pd.DataFrame, np.ndarray]:

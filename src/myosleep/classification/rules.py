@@ -134,6 +134,7 @@ class RuleSet:
     # -------------------------------------------------------------------- REM / RSWA
     rem_twitch_min_burst_s: float
     rem_twitch_max_burst_s: float
+    sustained_min_burst_s: float
     sinbar_mini_epoch_s: float
     sinbar_epoch_s: float
     sinbar_background_factor: float
@@ -228,6 +229,10 @@ _COMMON = dict(
     sleep_starts_min_transitions=2,
     rem_twitch_min_burst_s=0.1,  # Frauscher2012: phasic activity 0.1-5 s.
     rem_twitch_max_burst_s=5.0,
+    # Frauscher2012: activity of 0.1-5 s is phasic, longer activity tonic; a jerk's EMG burst is
+    # brief (Shibasaki & Hallett 2005: < ~250 ms; propriospinal up to ~2 s, Montagna2006).  An
+    # event no class took whose longest burst lasts longer is sustained activity, not a jerk.
+    sustained_min_burst_s=5.0,
     sinbar_mini_epoch_s=3.0,  # Frauscher2012: 3-s mini-epochs.
     sinbar_epoch_s=30.0,  # Frauscher2012: tonic activity scored per 30-s epoch.
     sinbar_background_factor=2.0,  # Frauscher2012: amplitude > 2x background.
