@@ -98,6 +98,21 @@ def test_sinbar_tonic_epoch_counts_all_its_mini_epochs():
     assert sb["chin_phasic_pct"] == 0.0  # 20 s > 5 s: not phasic
 
 
+def test_sinbar_leaves_out_mini_epochs_under_body_movements():
+    """A gross body movement's EMG is not REM sleep EMG: its mini-epochs are not scored.  Before, six
+    simulated body movements (3-13.5 s of chin activity) in a PLMD night's 6 min of REM made its chin
+    'any' 22.5 % and a false REM sleep without atonia."""
+    rem = lambda t: np.asarray(t) < 300  # noqa: E731
+    rows = [(1.0, 0.2), (31.0, 0.2), (100.5, 9.0), (200.0, 6.0)]  # two twitches, two movements' chin bursts
+    movements = np.array([[100.5, 109.5], [200.0, 206.0]])
+    sb = sinbar(_chin_bursts(rows), rem, duration_s=300.0, movements=movements)
+    # 100.5-109.5 s touches mini-epochs 99-111 s (4), 200-206 s touches 198-207 s (3)
+    assert sb["rem_mini_epochs_in_movements"] == 7 and sb["rem_mini_epochs"] == 93
+    assert sb["chin_any_pct"] == pytest.approx(100.0 * 2 / 93)
+    without = sinbar(_chin_bursts(rows), rem, duration_s=300.0)
+    assert without["rem_mini_epochs"] == 100 and without["chin_any_pct"] > 8.0
+
+
 def test_sinbar_without_rem_or_chin():
     sb = sinbar(_chin_bursts([(1.0, 0.2)]), lambda t: np.zeros(len(t), bool), duration_s=300.0)
     assert sb["rem_mini_epochs"] == 0 and np.isnan(sb["chin_any_pct"])

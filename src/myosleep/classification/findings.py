@@ -102,7 +102,9 @@ class Minimum:
         """``"0.01 h of sleep, less than the 2 h required (source)"``."""
         if self.unit:
             nd = 2 if self.unit == "h" else 1
-            text = (f"{fmt(self.observed, nd)} {self.unit} {self.what}, less than the {self.required:g} {self.unit} "
+            # rounded down, so that a shortfall never reads as the minimum itself (4.95 min: "4.9", not "5.0")
+            shown = math.floor(self.observed * 10 ** nd) / 10 ** nd if math.isfinite(self.observed) else self.observed
+            text = (f"{fmt(shown, nd)} {self.unit} {self.what}, less than the {self.required:g} {self.unit} "
                     f"required")
         else:
             text = f"{fmt(self.observed, 0)} {self.what}, fewer than the {self.required:g} required"
