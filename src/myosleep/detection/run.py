@@ -81,14 +81,18 @@ def _phys_range_uv(c: ChannelInfo) -> tuple[float | None, float | None]:
     return (min(lo, hi), max(lo, hi)) if hi != lo else (None, None)
 
 
+_UNIT_HINT = ("not analysed; check the unit (V, mV, uV) in the file's header (uV values under 'mV' read 1000x too "
+              "large) or the electrode")
+
+
 def _implausible_rest(base: Any) -> str | None:
     """Why the resting level (``Baseline``) cannot be surface EMG in uV, or None."""
     blocks = np.asarray(base.blocks_uv, dtype=np.float64)
     rest = float(np.nanmedian(blocks)) if np.isfinite(blocks).any() else float("nan")
     if not rest > MAX_RESTING_EMG_UV:
         return None
-    return (f"resting level {rest:.4g} uV RMS, above the {MAX_RESTING_EMG_UV:g} uV RMS of a maximal surface-EMG "
-            "contraction: the header's unit is probably wrong (e.g. uV values under 'mV') or the electrode is off")
+    return (f"resting EMG level {rest:.4g} uV RMS is implausible, above the {MAX_RESTING_EMG_UV:g} uV RMS of a "
+            f"maximal surface-EMG contraction: {_UNIT_HINT}")
 
 
 def _implausible_bursts(bursts: pd.DataFrame) -> str | None:
@@ -98,8 +102,8 @@ def _implausible_bursts(bursts: pd.DataFrame) -> str | None:
     peak = float(np.median(bursts["peak_amplitude_uv"]))
     if not peak > MAX_SURFACE_EMG_PEAK_UV:
         return None
-    return (f"median burst amplitude {peak:.4g} uV, above the {MAX_SURFACE_EMG_PEAK_UV:g} uV peak of any surface "
-            "EMG: the header's unit is probably wrong (e.g. uV values under 'mV') or the electrode is off")
+    return (f"median burst amplitude {peak:.4g} uV is implausible, above the {MAX_SURFACE_EMG_PEAK_UV:g} uV peak "
+            f"of any surface EMG: {_UNIT_HINT}")
 
 
 def detect_channel(x: np.ndarray, sfreq: float, *, label: str = "EMG", role: str = "leg", side: str = "n/a",
