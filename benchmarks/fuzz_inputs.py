@@ -429,7 +429,7 @@ def cases() -> list[Case]:  # noqa: C901 - a table of cases
             checks["LMs"] = lm_found(0.8)
         out.append(Case(f"rate_{hz}", "rate",
                         lambda d, hz=hz: write(d / f"rate_{hz}.edf", montage(emg_hz=hz, eeg_hz=min(hz, 256))),
-                        checks=checks))
+                        checks=checks, commands=("info", "detect", "analyze") if hz == 100 else ("info", "detect")))
     out.append(Case("rate_mixed", "rate", lambda d: write(d / "mixed.edf", [
         *(c if c.role != "leg" else Ch(c.label, resample(c.data, 512, 500, int(dur * 500)), 500, prange=c.prange)
           for c in montage(eeg_hz=200)),
@@ -441,7 +441,8 @@ def cases() -> list[Case]:  # noqa: C901 - a table of cases
         out.append(Case(f"record_{rec_s:g}s_{hz:.4g}Hz", "rate",
                         lambda d, rec_s=rec_s, hz=hz: write(d / f"rec_{rec_s:g}.edf", montage(emg_hz=hz, eeg_hz=hz),
                                                             record_s=rec_s),
-                        checks={"rates": rates_are({"EMG LAT": hz}, dur // rec_s * rec_s), "LMs": lm_found(0.8)}))
+                        checks={"rates": rates_are({"EMG LAT": hz}, dur // rec_s * rec_s), "LMs": lm_found(0.8)},
+                        commands=("info", "detect", "analyze") if rec_s == 5.0 else ("info", "detect")))
 
     # ---- labels
     label_sets = {
@@ -763,8 +764,49 @@ def cases() -> list[Case]:  # noqa: C901 - a table of cases
                         ("export_latin1", latin1)):
         out.append(Case(name, "export", build, commands=("analyze+hyp", "export edf", "export bids", "export nsrr",
                                                          "export csv"),
-                        hypnogram=lambda d: write_hypnogram_tsv(d / "exp.tsv", st)))
+                        hypnogram=lambda d: write_hypnogram_tsv(d / "exp.tsv", st),
+                        checks={"start": export_keeps_start(name != "export_anonymised")}))
+
+    def patient_latin1(d):  # EDF+ patient subfield in Latin-1 (EDF+ allows ASCII only): copied by export edf
+        p = _plain(d, "patient.edf", plus=True)
+        FIX.patch_main_field(p, 8, 80, "MCH-0234567 M 02-MAY-1951 Jos_Garcia")
+        raw = bytearray(p.read_bytes())
+        raw[8 + 28: 8 + 36] = "Jos\xe9_Gar".encode("latin-1")[:8]
+        p.write_bytes(bytes(raw))
+        return p
+    out.append(Case("export_patient_latin1", "export", patient_latin1,
+                    commands=("info", "analyze+hyp", "export edf", "export csv"),
+                    hypnogram=lambda d: write_hypnogram_tsv(d / "pat.tsv", st)))
+
+    def not_plus_recording(d):  # EDF+C whose recording field lacks the Startdate subfield
+        p = _plain(d, "noplusfield.edf", plus=True)
+        FIX.patch_main_field(p, 88, 80, "PSG lab 3 bed 2")
+        return p
+    out.append(Case("edf_plus_without_startdate", "header", not_plus_recording,
+                    commands=("info", "analyze+hyp", "export edf"),
+                    hypnogram=lambda d: write_hypnogram_tsv(d / "nps.tsv", st),
+                    checks={"start": start_is("2021-03-04T22:30:00", True)}))
     return out
+
+
+def export_keeps_start(date_known: bool) -> Callable[..., str | None]:
+    """The EDF+ export keeps the recording's clock (and date only when known); CSV clock times likewise."""
+    def check(command: str, status: int, stdout: str, out: Path | None) -> str | None:
+        if status != 0 or out is None or command not in ("export edf", "export csv"):
+            return None
+        if command == "export edf":
+            from myosleep.io.edf_header import read_edf_header
+
+            h = read_edf_header(out / "a.edf")
+            if h.start_date_known != date_known:
+                return f"exported start_date_known {h.start_date_known} (recording: {date_known}): {h.recording[:30]!r}"
+            return None
+        rows = (out / "e.csv").read_text(encoding="utf-8-sig").splitlines()
+        clock = rows[1].split(",")[1] if len(rows) > 1 else ""
+        if ("T" in clock) != date_known:
+            return f"CSV clock_time {clock!r} with the recording's date {'known' if date_known else 'unknown'}"
+        return None
+    return check
 
 
 # --------------------------------------------------------------------------- main
