@@ -165,11 +165,11 @@ def export_results(result_dir: str | os.PathLike[str], *, fmt: str, out: str | o
     rec_name = rec_entry.get("name") or rdir.name
 
     if fmt == "csv":
-        start = _start_or_none(rdir, summary, recording, notes)
+        start, date_known = _start_or_none(rdir, summary, recording, notes)
         from .io.export_bids import write_events_csv
 
         return [write_events_csv(events, _check_out_file(Path(out) if out else rdir / "events.csv"),
-                                 start_datetime=start)]
+                                 start_datetime=start, date_known=date_known)]
     if fmt == "bids":
         from ._version import __version__
         from .io.export_bids import write_bids_events
@@ -189,12 +189,13 @@ def export_results(result_dir: str | os.PathLike[str], *, fmt: str, out: str | o
         header = read_edf_header(rec)
         patient = header.patient if header.is_plus else None
         target = _check_out_file(Path(out) if out else rdir / "annotations.edf")
-        return [write_annotations_edf(events, target, start_datetime=recording_start(rec), patient=patient)]
+        return [write_annotations_edf(events, target, start_datetime=recording_start(rec), patient=patient,
+                                      date_known=header.start_date_known)]
     # nsrr
     from .io import read_hypnogram
     from .io.export_nsrr import write_nsrr_xml
 
-    start = _start_or_none(rdir, summary, recording, notes)
+    start, _ = _start_or_none(rdir, summary, recording, notes)  # NSRR XML holds the clock time only
     hyp_path = Path(hypnogram) if hypnogram else _find_hypnogram(rdir, summary)
     hyp_entry = ((summary or {}).get("inputs") or {}).get("hypnogram") or {}
     if hyp_path is None and hyp_entry.get("source") == "recording annotations":
@@ -212,14 +213,15 @@ def export_results(result_dir: str | os.PathLike[str], *, fmt: str, out: str | o
 
 
 def _start_or_none(rdir: Path, summary: dict | None, recording: Any, notes: list[str]):
-    """The analysed recording's start (sub-second included), or None with a note."""
+    """(the analysed recording's start, sub-second included, or None with a note; its date is known)."""
+    from .io.edf_header import read_edf_header
     from .io.export_edf import recording_start
 
     rec = find_recording(rdir, summary, recording)
     if rec is None:
         notes.append("analysed recording not found: clock times left out (pass --recording to add them)")
-        return None
-    return recording_start(rec)
+        return None, False
+    return recording_start(rec), read_edf_header(rec).start_date_known
 
 
 # ----------------------------------------------------------------------------------- CLI

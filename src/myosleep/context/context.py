@@ -470,6 +470,7 @@ def build_context(recording: Recording | None = None, *,
                              hint="check the hypnogram file")
     if recording is not None:
         hyp.check_fits(float(recording.duration_s), where=hyp.source)
+        hyp = _within_recording(hyp, float(recording.duration_s), warnings)
     off, on, lights_source = _lights(hyp, inputs.scored_events, recording, warnings)
     transitions = find_transitions(hyp, window=window)
     stats = sleep_statistics(hyp, lights_off_s=off, lights_on_s=on)
@@ -485,6 +486,30 @@ def build_context(recording: Recording | None = None, *,
         stats=stats, warnings=tuple(warnings), lights_source=lights_source,
         metadata={"age": None if age_obj is None else age_obj.text}, inputs=inputs,
     )
+
+
+def _within_recording(hyp: Hypnogram, duration_s: float, warnings: list[str]) -> Hypnogram:
+    """The epochs of ``hyp`` that the recording holds: those whose middle lies in [0, duration_s).
+
+    A hypnogram aligned by clock time may start before the recording or run past its end
+    (within what :meth:`Hypnogram.check_fits` accepts); epochs without signal cannot be
+    analysed, and counting them would add sleep time without data to every index per hour.
+    An epoch mostly inside the recording (a start clock a few seconds off, the last partial
+    epoch) is kept.
+    """
+    half = float(hyp.epoch_s) / 2.0
+    mid = hyp.epoch_onsets_s + half
+    before, after = int(np.sum(mid < 0.0)), int(np.sum(mid >= duration_s))
+    if before == 0 and after == 0:
+        return hyp
+    cropped = hyp.crop(-half, duration_s - half)
+    where = ", ".join(f"{n} {side}" for n, side in ((before, "before its start"), (after, "after its end")) if n)
+    if cropped.n_epochs == 0:
+        raise HypnogramError(f"no epoch of the hypnogram lies within the recording (0 to {duration_s:.0f} s)",
+                             where=hyp.source, hint="check both files' start date and time")
+    warnings.append(f"hypnogram: {before + after} epoch(s) outside the recording left out ({where}); "
+                    "they hold no signal to analyse")
+    return cropped
 
 
 def _lights(hyp: Hypnogram, events: pd.DataFrame | None, recording: Recording | None,

@@ -48,6 +48,15 @@ log = logging.getLogger("myosleep")
 _MIN_ECG_SFREQ = 50.0
 #: EEG used for body-movement contamination needs the 20+ Hz muscle band.
 _MIN_EEG_SFREQ = 100.0
+#: Highest resting level (uV RMS) a surface EMG can have.  Surface EMG spans 0-10 mV
+#: peak-to-peak, at most ~1.5 mV RMS in a maximal contraction (De Luca, J Appl Biomech 1997;
+#: Konrad, The ABC of EMG, 2005); the resting level of a sleeper is a few uV.  A channel whose
+#: resting level exceeds the largest contraction is not read in the unit its header states
+#: (uV values under a "mV" header read 1000 times too large) or its electrode is off.
+MAX_RESTING_EMG_UV = 1500.0
+#: Largest burst amplitude (uV) of surface EMG: 10 mV peak-to-peak, 5 mV peak (same sources).
+#: A channel whose typical (median) burst is larger is not surface EMG in uV.
+MAX_SURFACE_EMG_PEAK_UV = 5000.0
 #: Environment variable capping the number of channel workers of :func:`detect` (``1``: sequential).
 WORKERS_ENV = "MYOSLEEP_WORKERS"
 #: Default number of channel workers: two channels in flight bound memory to ~2 channels' work arrays.
@@ -70,6 +79,31 @@ def _phys_range_uv(c: ChannelInfo) -> tuple[float | None, float | None]:
         return None, None
     lo, hi = lo * scale, hi * scale
     return (min(lo, hi), max(lo, hi)) if hi != lo else (None, None)
+
+
+_UNIT_HINT = ("not analysed; check the unit (V, mV, uV) in the file's header (uV values under 'mV' read 1000x too "
+              "large) or the electrode")
+
+
+def _implausible_rest(base: Any) -> str | None:
+    """Why the resting level (``Baseline``) cannot be surface EMG in uV, or None."""
+    blocks = np.asarray(base.blocks_uv, dtype=np.float64)
+    rest = float(np.nanmedian(blocks)) if np.isfinite(blocks).any() else float("nan")
+    if not rest > MAX_RESTING_EMG_UV:
+        return None
+    return (f"resting EMG level {rest:.4g} uV RMS is implausible, above the {MAX_RESTING_EMG_UV:g} uV RMS of a "
+            f"maximal surface-EMG contraction: {_UNIT_HINT}")
+
+
+def _implausible_bursts(bursts: pd.DataFrame) -> str | None:
+    """Why the bursts of a channel cannot be surface EMG in uV (median peak above 10 mV p-p), or None."""
+    if not len(bursts):
+        return None
+    peak = float(np.median(bursts["peak_amplitude_uv"]))
+    if not peak > MAX_SURFACE_EMG_PEAK_UV:
+        return None
+    return (f"median burst amplitude {peak:.4g} uV is implausible, above the {MAX_SURFACE_EMG_PEAK_UV:g} uV peak "
+            f"of any surface EMG: {_UNIT_HINT}")
 
 
 def detect_channel(x: np.ndarray, sfreq: float, *, label: str = "EMG", role: str = "leg", side: str = "n/a",
@@ -117,7 +151,7 @@ def detect_channel(x: np.ndarray, sfreq: float, *, label: str = "EMG", role: str
             ChannelStatus(label, role, float(sfreq), False, reason)
     base = resting_baseline(pre.filtered, sfreq, mask=pre.mask, window_s=p.baseline_window_s,
                             quantile=p.baseline_quantile, block_s=p.baseline_block_s)
-    problem = quantisation_problem(pre.quantisation, base, role, params=params)
+    problem = quantisation_problem(pre.quantisation, base, role, params=params) or _implausible_rest(base)
     if problem is not None:  # too coarse for the amplitudes its rules read (issue 9, defect 2)
         return _empty_bursts(), _artefact_frame(pre.artefacts, sfreq, label), \
             ChannelStatus(label, role, float(sfreq), False, problem)
@@ -158,6 +192,9 @@ def detect_channel(x: np.ndarray, sfreq: float, *, label: str = "EMG", role: str
     arts = list(pre.artefacts) + [(int(a), int(z), "electrode_pop") for a, z in pops]
     arts += [(int(a), int(z), "settling") for a, z in settling_runs(rej, rej_lm)]
     artefacts = _artefact_frame(arts, sfreq, label, pop_delay_s=pre.delay_s)
+    problem = _implausible_bursts(bursts)
+    if problem is not None:
+        return _empty_bursts(), artefacts, ChannelStatus(label, role, float(sfreq), False, problem)
     status = ChannelStatus(label, role, float(sfreq), True, None, tuple(pre.mains.freqs_hz), pre.n_beats_removed,
                            float(np.median(base.blocks_uv)), float(artefacts["duration"].sum()), int(len(bursts)))
     return bursts, artefacts, status

@@ -151,31 +151,35 @@ def _tsv_cells(events: pd.DataFrame, where: str) -> pd.DataFrame:
                              hint="lists (channel, regions) are tuples in memory; EVENTS.read gives them so") from None
 
 
-def _csv_table(events: pd.DataFrame, start_datetime: datetime | None) -> pd.DataFrame:
+def _csv_table(events: pd.DataFrame, start_datetime: datetime | None, date_known: bool = True) -> pd.DataFrame:
     import pandas as pd
 
     table = _tsv_cells(events, "events").replace({"n/a": ""})
     if start_datetime is not None:
         onsets = [float(x) for x in table["onset"]]  # sorted as written: onset, then duration
-        clock = [(start_datetime + timedelta(seconds=o)).isoformat(timespec="milliseconds") for o in onsets]
+        when = [start_datetime + timedelta(seconds=o) for o in onsets]
+        # an anonymised date (EDF+ "Startdate X") is not the recording's: the clock time only
+        clock = [w.isoformat(timespec="milliseconds") if date_known else w.time().isoformat(timespec="milliseconds")
+                 for w in when]
         table.insert(1, "clock_time", pd.Series(clock, index=table.index, dtype=object))
     return table
 
 
 def write_events_csv(events: pd.DataFrame, path: str | os.PathLike[str], *,
-                     start_datetime: datetime | None = None) -> Path:
+                     start_datetime: datetime | None = None, date_known: bool = True) -> Path:
     """Write the events as a plain CSV for spreadsheets.
 
     Comma-separated, RFC 4180 quoting (channel lists hold commas), UTF-8 with a byte-order
     mark (so that spreadsheet programs read non-ASCII channel labels right), empty cells
     for missing values, the events.tsv columns and number formats, and a ``clock_time``
-    column (ISO 8601 local time of the onset, ms) after ``onset`` when the start is known.
+    column (ISO 8601 local time of the onset, ms) after ``onset`` when the start is known; with
+    ``date_known`` False (an anonymised date) the column holds the clock time only.
     """
     import csv
 
     from .._atomic import atomic_path
 
-    table = _csv_table(events, start_datetime)
+    table = _csv_table(events, start_datetime, date_known)
     p = Path(path)
     with atomic_path(p) as tmp:
         table.to_csv(tmp, index=False, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL, encoding="utf-8-sig")

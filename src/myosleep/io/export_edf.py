@@ -170,7 +170,7 @@ def _edf_plus_patient(patient: str | None):
 
 
 def _build_edf(events: pd.DataFrame, *, start_datetime: _dt.datetime | None, patient: str | None,
-               equipment: str):
+               equipment: str, date_known: bool = True):
     import edfio
 
     _check_events(events, "write_annotations_edf")
@@ -184,6 +184,8 @@ def _build_edf(events: pd.DataFrame, *, start_datetime: _dt.datetime | None, pat
         annotations.append(edfio.EdfAnnotation(onset, dur if dur > 0 else None, text))
     if start_datetime is None:
         startdate, starttime = None, _dt.time(0, 0, 0)
+    elif not date_known:  # anonymised: the clock is the recording's, the date is not (EDF+ 2.1.3.3)
+        startdate, starttime = None, start_datetime.time()
     else:
         if not 1985 <= start_datetime.year <= 2084:
             raise ParameterError(f"recording starts in {start_datetime.year}; EDF dates span 1985-2084",
@@ -195,7 +197,7 @@ def _build_edf(events: pd.DataFrame, *, start_datetime: _dt.datetime | None, pat
 
 
 def annotations_edf_bytes(events: pd.DataFrame, *, start_datetime: _dt.datetime | None,
-                          patient: str | None = None, equipment: str = "myosleep") -> bytes:
+                          patient: str | None = None, equipment: str = "myosleep", date_known: bool = True) -> bytes:
     """The bytes of :func:`write_annotations_edf` (for tests and in-memory use)."""
     import io
 
@@ -205,7 +207,8 @@ def annotations_edf_bytes(events: pd.DataFrame, *, start_datetime: _dt.datetime 
         import pandas as pd
 
         events = pd.DataFrame({"onset": [0.0], "duration": [0.0], "trial_type": ["x"]})
-    edf = _build_edf(events, start_datetime=start_datetime, patient=patient, equipment=equipment)
+    edf = _build_edf(events, start_datetime=start_datetime, patient=patient, equipment=equipment,
+                     date_known=date_known)
     buf = io.BytesIO()
     edf.write(buf)
     data = buf.getvalue()
@@ -219,7 +222,7 @@ def annotations_edf_bytes(events: pd.DataFrame, *, start_datetime: _dt.datetime 
 
 def write_annotations_edf(events: pd.DataFrame, path: str | os.PathLike[str], *,
                           start_datetime: _dt.datetime | None, patient: str | None = None,
-                          equipment: str = "myosleep") -> Path:
+                          equipment: str = "myosleep", date_known: bool = True) -> Path:
     """Write ``annotations.edf``: an annotation-only EDF+C file, one annotation per event.
 
     Parameters
@@ -239,6 +242,9 @@ def write_annotations_edf(events: pd.DataFrame, path: str | os.PathLike[str], *,
         anything else is replaced by the anonymous ``X X X X``.
     equipment : str
         EDF+ recording field's equipment subfield.
+    date_known : bool
+        False when the recording's date is anonymised (its EDF+ ``Startdate X``): the file gets
+        ``Startdate X`` and 01.01.85 with the recording's clock time, not an invented date.
 
     Returns
     -------
@@ -247,7 +253,8 @@ def write_annotations_edf(events: pd.DataFrame, path: str | os.PathLike[str], *,
     from .._atomic import atomic_path
 
     p = Path(path)
-    data = annotations_edf_bytes(events, start_datetime=start_datetime, patient=patient, equipment=equipment)
+    data = annotations_edf_bytes(events, start_datetime=start_datetime, patient=patient, equipment=equipment,
+                                 date_known=date_known)
     with atomic_path(p) as tmp:
         tmp.write_bytes(data)
     logger.info("wrote %d annotations to %s", len(events), p)

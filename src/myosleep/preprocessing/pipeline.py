@@ -31,6 +31,13 @@ MASK_MARGIN_S = 0.2
 #: (~0.3 s), and a heartbeat cut by the end of the record cannot be subtracted:
 #: the first and last 0.3 s are not searched for bursts.
 SETTLE_S = 0.3
+#: Shortest run at the amplifier's range masked as an artefact (s).  Surface EMG is an
+#: interference pattern whose power starts at 20 Hz (De Luca, J Appl Biomech 1997): its sign
+#: changes within half a cycle of 20 Hz, 25 ms.  A shorter run at the rail is the peak of a
+#: burst larger than the range (PSG montages often record EMG at +-100 uV or less; a leg
+#: movement exceeds it): the burst is muscle, only its amplitude is cut.  A longer run is a
+#: saturated or blocked amplifier and is masked.
+CLIPPED_MIN_S = 0.025
 
 
 @dataclass(frozen=True)
@@ -108,7 +115,8 @@ def preprocess_emg(x: np.ndarray, sfreq: float, *, r_peaks_s: np.ndarray | None 
     arts += [(int(a), int(b), "nan") for a, b in zip(s, e)]
     min_disc = int(DISCONNECTED_MIN_S * sfreq)
     arts += [(int(a), int(b), "disconnected" if b - a >= min_disc else "flat") for a, b in zip(fs_, fe_)]
-    arts += [(int(a), int(b), "clipped") for a, b in zip(cs_, ce_)]
+    min_clip = max(2, int(round(CLIPPED_MIN_S * sfreq)))
+    arts += [(int(a), int(b), "clipped") for a, b in zip(cs_, ce_) if b - a >= min_clip]
 
     mains = detect_mains(x, sfreq)
     sos = design_emg_sos(float(sfreq))
