@@ -265,7 +265,61 @@ def _r_peaks(recording: Recording, channels: Sequence[ChannelInfo]) -> np.ndarra
         if peaks.size >= 10:
             log.info("%s: %d R-peaks for cardiac artefact removal", c.label, peaks.size)
             return peaks / float(c.sfreq)
-    return None
+    return _r_peaks_from_emg_leads(recording, channels)
+
+
+#: A lead on which this share of the detected intervals is regular (before any repair) shows
+#: the heart clearly enough: the remaining leads are not searched (each costs a preprocessing pass).
+_CLEAR_RHYTHM = 0.9
+
+
+def _r_peaks_from_emg_leads(recording: Recording, channels: Sequence[ChannelInfo]) -> np.ndarray | None:
+    """Heartbeats (s) from the EMG lead with the clearest cardiac field, for every lead: no ECG recorded.
+
+    One heart beats for every lead; each lead sees its field at its own gain, the trunk's and the
+    left side's most (the heart's axis), a distal or right-sided lead hardly.  Beats found lead by
+    lead are missed where the lead's field is weak or a movement raises its QRS-energy threshold
+    (a 10-s block's 98th percentile), and each missed beat stays in the EMG as a 5-15 uV
+    "potential": a 15-min PLMD night without its ECG channel gave 196 short bursts where the
+    ECG gave 41.  So the beats are taken once, from the lead whose rhythm is found most
+    regularly (the most RR intervals within 20 % of the local RR:
+    :func:`myosleep.preprocessing.ecg.emg_cardiac_beats`; its misses and extra peaks repaired on
+    the rhythm), and
+    every lead removes its own field at those beats (each lead fits its template and gain, and
+    a lead without a field is left untouched: ``remove_cardiac_counted``).
+    """
+    from ..preprocessing import preprocess_emg
+    from ..preprocessing.ecg import emg_cardiac_beats
+
+    def nearer_the_heart(c: ChannelInfo) -> int:  # trunk, then the left side (the heart's axis), chin, the rest
+        side = str(getattr(c.side, "value", c.side)).lower()
+        return 0 if c.role is Role.AXIAL else 1 if side == "left" else 2 if c.role is Role.CHIN else 3
+
+    leads = sorted((c for c in channels if c.is_emg and c.readable and c.sfreq >= MIN_EMG_SFREQ), key=nearer_the_heart)
+    best: tuple[int, np.ndarray] | None = None
+    for c in leads:
+        if best is not None and best[0] >= _CLEAR_RHYTHM * best[1].size:
+            break  # a lead already shows the rhythm clearly: the others are not read twice
+        try:
+            x = recording.get_data(c.label, dtype=np.float32)
+        except ChannelError:
+            continue
+        try:  # mains removed and band-passed as the lead's own analysis does, artefacts zeroed
+            pre = preprocess_emg(x, c.sfreq, cardiac="off", physical_min=_phys_range_uv(c)[0],
+                                 physical_max=_phys_range_uv(c)[1], label=c.label)
+            peaks, n_regular = emg_cardiac_beats(pre.filtered, c.sfreq)
+        except _CHANNEL_FAILURES:
+            continue
+        finally:
+            del x
+        if peaks.size >= 10 and (best is None or n_regular > best[0]):
+            # in the raw signal's time: the filtered lead lags it by the filter's group delay
+            best = (n_regular, peaks / float(c.sfreq) - pre.delay_s)
+            log.debug("%s: %d beats in its cardiac field (%d regular intervals)", c.label, peaks.size, n_regular)
+    if best is None:
+        return None
+    log.info("no ECG: %d heartbeats from the EMG lead with the clearest cardiac field", best[1].size)
+    return best[1]
 
 
 def _eeg_ratio_fn(recording: Recording, channels: Sequence[ChannelInfo]) -> Callable[[float, float], float] | None:
