@@ -238,7 +238,7 @@ def _repair_rhythm(peaks: np.ndarray, x: np.ndarray, sfreq: float) -> np.ndarray
         hist = list(rr[seed: seed + min(8, max(1, best_len))])
         last, out, forced, j = int(p[seed]), [], 0, 0
         while True:
-            r = float(np.median(hist[-8:]))
+            r = max(float(np.median(hist[-8:])), _MIN_RR_S * sfreq)  # never below the refractory period
             exp = last + direction * r
             if not (0 <= exp < n):
                 break
