@@ -107,6 +107,19 @@ def test_report_escapes_and_holds_findings():
     assert "sampled at 1 Hz" in html
 
 
+def test_report_says_what_was_left_out_as_not_jerks():
+    """Chin fragments of arousals and sustained activity leave the event table (classification): the
+    report says how many, so that a reader does not take the counts for everything detected."""
+    hyp, events, summary = _example()
+    html = render_report(summary, events, hyp)
+    assert "Left out of the counts" not in html
+    summary = {**summary, "indices": {**(summary.get("indices") or {}), "arousal_chin_fragments": 4,
+                                      "sustained_activity_events": 1}}
+    html = render_report(summary, events, hyp)
+    assert "4 chin-only bursts within an arousal" in html
+    assert "1 event of sustained activity (an EMG burst longer than 5 s" in html
+
+
 @pytest.mark.slow
 def test_report_renders_in_headless_chromium(tmp_path, chromium):
     hyp, events, summary = _example()

@@ -253,7 +253,21 @@ def _table_context(summary: dict) -> dict:
     hours = per_hour.get("hours_by_stage", {})
     stage_hours = [_num(hours.get(s), 2) for s in stage_columns] if hours else []
     return {"findings": findings, "stage_columns": stage_columns, "count_rows": count_rows, "stage_hours": stage_hours,
-            "sleep_rows": sleep_rows, "channel_rows": channel_rows, "method_rows": method_rows}
+            "sleep_rows": sleep_rows, "channel_rows": channel_rows, "method_rows": method_rows,
+            "left_out": _left_out(summary.get("indices") or {})}
+
+
+def _left_out(indices: dict) -> list[str]:
+    """What classification took out of the event table as not jerks, with its count (summary.json indices)."""
+    out = []
+    n = int(indices.get("arousal_chin_fragments") or 0)
+    if n:
+        out.append(f"{n} chin-only burst{'s' if n > 1 else ''} within an arousal (the arousal's rise of chin tone)")
+    n = int(indices.get("sustained_activity_events") or 0)
+    if n:
+        out.append(f"{n} event{'s' if n > 1 else ''} of sustained activity (an EMG burst longer than 5 s: tonic, "
+                   "not a jerk)")
+    return out
 
 
 def render_report(summary: dict, events: pd.DataFrame, hypnogram: Hypnogram | None, *,
