@@ -32,6 +32,15 @@ TABLE: list[tuple[str, Role, Side | None]] = [
     ("Ment", Role.CHIN, None), ("EMG Ment", Role.CHIN, None), ("Subment", Role.CHIN, None),
     ("Beine", Role.LEG, None), ("linkes Bein", Role.LEG, L), ("Rechtes Bein", Role.LEG, R),
     ("Jambe gauche", Role.LEG, L), ("Jambe droite", Role.LEG, R),
+    # French (G/D, jambier = tibialis anterior, menton), Italian (sx/dx, mento, miloioideo = mylohyoid),
+    # Spanish and Portuguese (izq/der, esq/dir), Dutch (kin, been)
+    ("Jambe G", Role.LEG, L), ("Jambier D", Role.LEG, R), ("EMG men", Role.CHIN, None), ("Menton", Role.CHIN, None),
+    ("TIB SX", Role.LEG, L), ("Tib dx", Role.LEG, R), ("Gamba sx", Role.LEG, L), ("EMG mento", Role.CHIN, None),
+    ("Miloioideo", Role.CHIN, None), ("EMG Tib izq", Role.LEG, L), ("Pierna derecha", Role.LEG, R),
+    ("Perna esq", Role.LEG, L), ("Mentón", Role.CHIN, None), ("Braccio dx", Role.ARM, R), ("Bras G", Role.ARM, L),
+    ("Kin", Role.CHIN, None), ("Been L", Role.LEG, L), ("EMG-Sub", Role.CHIN, None),
+    # one derivation across both legs: a leg, of no one side
+    ("LAT-RAT", Role.LEG, None), ("LLEG-RLEG", Role.LEG, None),
     # arm
     ("Arm L", Role.ARM, L), ("ARM", Role.ARM, None), ("FDS L", Role.ARM, L), ("FDS R", Role.ARM, R),
     ("flexor digitorum superficialis right", Role.ARM, R), ("Deltoid R", Role.ARM, R),

@@ -15,9 +15,12 @@ covered and the reasoning:
 * **Accelerometer** axes: ``Acc X``, ``ACC_Y``, ``Accel z``, ``accelerometer-x``, ``ActX``.
   ``Position`` (body-position sensor, categorical) and actigraphy ``Activity`` counts are not raw
   axes: ``other``.
-* **Muscles** by name, in Latin, English, abbreviations and common German (``Kinn``):
+* **Muscles** by name, in Latin, English, abbreviations and the words of European exports: German
+  (``Kinn``, ``Bein``), French (``Menton``, ``Jambe``, ``Jambier`` - tibialis anterior, ``Bras``),
+  Italian (``Mento``, ``Miloioideo``, ``Gamba``, ``Tibiale``, ``Braccio``), Spanish and Portuguese
+  (``Mentón``, ``Barbilla``, ``Queixo``, ``Pierna``, ``Perna``, ``Brazo``), Dutch (``Kin``, ``Been``):
 
-  - chin: ``Chin`` (and ``Chin1``..``Chin3``, CHAT), ``submental``, ``mentalis``, ``SUBM``, MrOS
+  - chin: ``Chin`` (and ``Chin1``..``Chin3``, CHAT), ``submental``, ``mentalis``, ``SUBM``, ``Sub``, MrOS
     ``L Chin``/``R Chin``, and **masseter/temporalis**: the role vocabulary has no separate
     cranial role; masseter, like the submental mylohyoid and anterior digastric, is innervated
     by the trigeminal nerve, and the AASM Manual records it for bruxism.  Such a channel gets a
@@ -45,8 +48,9 @@ covered and the reasoning:
 * Everything else (``Resp oro-nasal``, ``Temp rectal``, ``Event marker``, ``SpO2``, ``Flow``,
   ``Thor``, ``Snore``, ``Pleth``, ``Pulse``, empty labels): ``other``.
 
-Side comes from tokens ``L``/``R``/``left``/``right``/``Lt``/``Rt`` (and German
-``links``/``rechts``), from an ``l``/``r`` glued to a muscle name (``LLEG``, ``TibL``, ``RAT``),
+Side comes from tokens ``L``/``R``/``left``/``right``/``Lt``/``Rt`` (and German ``links``/``rechts``,
+French ``G``/``D``, Italian ``sx``/``dx``, Spanish ``izq``/``der``, Portuguese ``esq``/``dir``), from
+an ``l``/``r`` glued to a muscle name (``LLEG``, ``TibL``, ``RAT``),
 or, for EOG/EEG, from the electrode.
 
 **Roles are decided from the whole montage** (:func:`infer_roles`), because a label alone can
@@ -79,23 +83,29 @@ from ..vocab import Role, Side
 
 __all__ = ["infer_role", "infer_roles", "infer_side", "normalize_label", "RoleGuess", "Montage"]
 
-_LEFT = frozenset({"l", "left", "lt", "lft", "links", "li", "sin", "linkes", "linker", "linke", "gauche"})
-_RIGHT = frozenset({"r", "right", "rt", "rgt", "rechts", "re", "dx", "rechtes", "rechter", "rechte", "droite"})
+# Sides in the languages of European exports: German links/rechts (li/re), French gauche/droite (G/D),
+# Italian sinistra/destra (sx/dx), Spanish izquierda/derecha (izq/der), Portuguese esquerda/direita
+# (esq/dir), Dutch links/rechts.
+_LEFT = frozenset({"l", "left", "lt", "lft", "links", "li", "sin", "linkes", "linker", "linke", "gauche", "g",
+                   "sx", "sinistra", "sinistro", "izq", "izquierda", "izquierdo", "esq", "esquerda", "esquerdo"})
+_RIGHT = frozenset({"r", "right", "rt", "rgt", "rechts", "re", "dx", "rechtes", "rechter", "rechte", "droite", "d",
+                    "destra", "destro", "der", "derecha", "derecho", "dir", "direita", "direito"})
 
 _STATUS = frozenset({"off", "status", "impedance", "imp", "oxstatus", "oxstat", "stat"})
 
 # Muscle keywords per role; a token matches as ``[l|r]? keyword [l|r]? digits?``.
 _MUSCLE_KEYWORDS: tuple[tuple[Role, tuple[str, ...]], ...] = (
-    (Role.CHIN, ("chin", "submental", "submentalis", "submentale", "subm", "subment", "ment", "mentalis", "mental",
-                 "menton",
-                 "kinn", "mylohyoid", "digastric", "genioglossus", "masseter", "temporalis")),
+    (Role.CHIN, ("chin", "submental", "submentalis", "submentale", "subm", "subment", "sub", "ment", "mentalis",
+                 "mental", "men", "menton", "mento", "mentoniero", "mentoniano", "queixo", "barbilla", "kin",
+                 "kinn", "mylohyoid", "milo", "miloioideo", "digastric", "genioglossus", "masseter", "temporalis")),
     (Role.LEG, ("leg", "legs", "tib", "tibial", "tibialis", "tibant", "anttib", "ta", "plm", "gastrocnemius",
-                "gastroc", "gastro",
-                "soleus", "quadriceps", "quad", "vastus", "hamstring", "hamstrings", "bein", "beine", "jambe", "lm",
+                "gastroc", "gastro", "soleus", "quadriceps", "quad", "vastus", "hamstring", "hamstrings",
+                "bein", "beine", "jambe", "jambier", "jambes", "gamba", "gambe", "tibiale", "pierna", "piernas",
+                "perna", "pernas", "been", "benen", "lm",
                 "peroneus", "edb", "ehl")),
     (Role.ARM, ("arm", "arms", "fds", "fdp", "edc", "ecr", "ecu", "fcr", "fcu", "fdi", "apb", "adm", "deltoid",
                 "deltoideus", "delt", "biceps", "triceps", "extensor", "flexor", "forearm", "wrist", "hand",
-                "brachioradialis", "brachii", "arme")),
+                "brachioradialis", "brachii", "arme", "bras", "braccio", "brazo", "braco", "unterarm")),
     (Role.AXIAL, ("paraspinal", "paraspinals", "paravertebral", "erector", "rectabd", "abdominis", "oblique",
                   "obliquus", "intercostal", "intercostals", "scm", "sternocleidomastoid", "trapezius", "trap",
                   "neck", "diaphragm", "splenius", "multifidus", "lumbar")),
@@ -204,11 +214,13 @@ def infer_role(label: str) -> tuple[Role, Side | None]:
     for role, pattern in _PHRASES:
         if pattern.search(joined):
             return role, side
-    for tok in tokens:
-        hit = _match_muscle(tok)
-        if hit is not None:
-            role, glued = hit
-            return role, side if side is not None else glued
+    hits = [h for h in (_match_muscle(tok) for tok in tokens) if h is not None]
+    if hits:
+        role = hits[0][0]
+        # a side glued to the muscle names; both sides (``LAT-RAT``: one derivation across both legs)
+        # give none
+        glued = {g for r, g in hits if r == role and g is not None}
+        return role, side if side is not None else (glued.pop() if len(glued) == 1 else None)
     if has_emg and _BELT & set(tokens):
         return Role.AXIAL, side
 
