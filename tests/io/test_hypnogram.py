@@ -468,6 +468,14 @@ def test_check_fits_rejects_hypnograms_of_another_length(real_dir):
         short.check_fits(3 * 3600.0)
 
 
+def test_check_fits_says_where_a_late_hypnogram_lies():
+    # 30 epochs starting 5 min into a 10-min recording: its span, not only its end (which read as
+    # "covers 1200 s", a length, before)
+    late = Hypnogram(np.full(30, int(Stage.N2)), epoch_s=30.0, start_s=300.0, source="file:x")
+    with pytest.raises(HypnogramError, match=r"covers 300 to 1200 s but the recording lasts 600 s"):
+        late.check_fits(600.0)
+
+
 def test_table_with_epoch_numbers_clock_times_or_datetimes(tmp_path):
     by_epoch = tmp_path / "e.csv"
     by_epoch.write_text("Epoch,Sleep Stage\n1,W\n2,N1\n3,N2\n5,R\n")

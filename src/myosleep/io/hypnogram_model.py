@@ -222,9 +222,11 @@ class Hypnogram:
                 f"recording (0 to {rec:.0f} s): it {side}", where=where,
                 hint="the start dates or clocks of the two files disagree, or the hypnogram belongs to "
                      "another recording; check both files' start date and time")
+        # where the scored span lies: its end alone reads as a length when the hypnogram starts late
+        span = f"{end:.0f} s" if abs(float(self.start_s)) < 0.5 else f"{self.start_s:.0f} to {end:.0f} s"
         if end > rec + tol:
             raise HypnogramError(
-                f"hypnogram covers {end:.0f} s but the recording lasts {rec:.0f} s "
+                f"hypnogram covers {span} but the recording lasts {rec:.0f} s "
                 f"({(end - rec) / self.epoch_s:.1f} epochs too long)",
                 where=where, hint=self._fit_hint(rec))
         if end < rec - tol and self.start_s <= tol:
@@ -233,7 +235,7 @@ class Hypnogram:
             # it is larger than what an unscored tail can explain (more than 10 % and 10 min).
             if missing > max(0.1 * rec, 600.0):
                 raise HypnogramError(
-                    f"hypnogram covers {end:.0f} s but the recording lasts {rec:.0f} s "
+                    f"hypnogram covers {span} but the recording lasts {rec:.0f} s "
                     f"({missing / self.epoch_s:.0f} epochs missing)",
                     where=where, hint=self._fit_hint(rec))
 
