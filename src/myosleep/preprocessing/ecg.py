@@ -182,15 +182,19 @@ def regular_fraction(peaks: np.ndarray) -> float:
 
 #: A beat is looked for within +-20 % of the local RR of where the rhythm puts it (sinus
 #: rhythm's beat-to-beat variability in sleep is a few per cent; 20 % also takes respiratory
-#: sinus arrhythmia), and where none was detected, the largest QRS energy within +-15 % of the
-#: RR is taken - Pan & Tompkins' search back (IEEE TBME 1985), on the rhythm.
+#: sinus arrhythmia), and QRS-energy peaks within +-15 % of the RR are searched too - Pan &
+#: Tompkins' search back (IEEE TBME 1985), on the rhythm.
 _TRACK_RR = 0.2
 _SEARCH_HALF_RR = 0.15
-#: A QRS stands out of the quiet EMG beside it; under a movement the largest energy is the
-#: movement's (> 3 x a typical beat's), and the rhythm's time is the better guess.
+#: A detected peak with more than 3 x a typical beat's QRS energy is a movement's, not a beat.
 _MOVEMENT_ENERGY = 3.0
-#: After this many beats put by the rhythm alone, a detected peak of a typical beat's energy
-#: (0.5-2 x) anywhere from half to one and a half RR after the last beat re-locks the rhythm.
+#: A beat's QRS energy: 0.5-2 x the lead's typical beat (its amplitude varies by ~15 % with
+#: breathing, its energy by ~30 %).  A search back that finds less than half of it finds no
+#: beat (the rhythm's phase was lost), and a window holding more than twice it holds a movement.
+_BEAT_ENERGY = (0.5, 2.0)
+#: After this many beats put by the rhythm alone, a detected peak or the largest QRS energy of a
+#: beat's energy (``_BEAT_ENERGY``) from half to one and a half RR after the last beat, the one
+#: nearest the rhythm's time, re-locks the rhythm.
 _RELOCK_AFTER = 3
 
 
@@ -200,11 +204,16 @@ def _repair_rhythm(peaks: np.ndarray, x: np.ndarray, sfreq: float) -> np.ndarray
     A lead's QRS-energy threshold is set per 10-s block, so a leg movement in a block raises
     it above the beats beside the movement (missed: each stays in the EMG as a 5-15 uV
     "potential"), and inside the movement EMG peaks pass for beats.  From the longest run of
-    regular intervals, the rhythm is followed forward and backward: the detected peak nearest
-    to where the rhythm puts the next beat (within +-20 % of the local RR) is that beat; where
-    none is, the search back takes the largest QRS energy within +-15 % of the RR (the
-    rhythm's time under a movement); the RR is the median of the last 8 intervals.  Other
-    detected peaks are dropped (EMG peaks pass the refractory period at any phase).
+    regular intervals, the rhythm is followed forward and backward; the RR is the median of
+    the last 8 intervals.  The next beat is, of the detected peaks within +-20 % of the RR of
+    where the rhythm puts it and the QRS-energy peaks of a beat's energy (``_BEAT_ENERGY``)
+    within +-15 % (Pan & Tompkins' search back), the one nearest the rhythm's time.  Where the
+    window holds more energy than a beat (a movement), its energy peaks are not taken and
+    detected peaks only within +-10 % (beat-to-beat variation); with no beat, the rhythm's
+    time is taken, and after ``_RELOCK_AFTER`` such beats a peak of a beat's energy within
+    0.5-1.5 RR re-locks the rhythm.  Other detected peaks are dropped (EMG peaks pass the
+    refractory period at any phase).  Runs of beats put at the rhythm's time are then spaced
+    between the beats found on either side (:func:`_between_anchors`).
     """
     from scipy.ndimage import median_filter
 
@@ -233,6 +242,8 @@ def _repair_rhythm(peaks: np.ndarray, x: np.ndarray, sfreq: float) -> np.ndarray
         _, _, imax, imin = peak_extremes(xs, np.array([i], dtype=np.int64), w)
         return int(imax[0] if positive else imin[0])
 
+    guessed: set[int] = set()  # beats put at the rhythm's time alone
+
     def follow(direction: int) -> list[int]:
         cands = p[seed + 1:] if direction > 0 else p[:seed][::-1]
         hist = list(rr[seed: seed + min(8, max(1, best_len))])
@@ -244,25 +255,48 @@ def _repair_rhythm(peaks: np.ndarray, x: np.ndarray, sfreq: float) -> np.ndarray
                 break
             while j < cands.size and direction * (cands[j] - exp) < -_TRACK_RR * r:
                 j += 1  # an extra peak before the window
-            near = [c for c in cands[j:j + 4] if abs(c - exp) <= _TRACK_RR * r
+            near = [int(c) for c in cands[j:j + 4] if abs(c - exp) <= _TRACK_RR * r
                     and energy[min(int(c), n - 1)] <= _MOVEMENT_ENERGY * typical]  # not a movement's peak
-            if near:
-                beat = int(min(near, key=lambda c: abs(c - exp)))
-                forced = 0
+            half = int(_SEARCH_HALF_RR * r)
+            lo, hi = max(0, int(exp) - half), min(n, int(exp) + half + 1)
+            if hi - lo < 3:
+                break
+            # the search back near the rhythm's time: a QRS-energy peak of a beat's energy (a
+            # movement's is larger; far less is no beat at all - the rhythm's phase was lost)
+            seg = energy[lo:hi]
+            tops = np.flatnonzero((seg[1:-1] >= seg[:-2]) & (seg[1:-1] > seg[2:])) + 1 + lo
+            bumps = [int(b) for b in tops if _BEAT_ENERGY[0] * typical <= energy[b] <= _BEAT_ENERGY[1] * typical]
+            # the QRS-energy peak of a beat's energy nearest the rhythm's time (not the window's
+            # largest energy, which beside a movement is the movement's), refined to the deflection
+            searched = [refine(min(bumps, key=lambda b: abs(b - exp)))] if bumps else []
+            if float(seg.max()) > _BEAT_ENERGY[1] * typical:
+                # a movement at the rhythm's time: its energy bumps pass for beats (searched ones are
+                # not taken), and so do its detected peaks unless they keep the RR within beat-to-beat
+                # variation (half the window) - else the rhythm's time is the better guess
+                near = [c for c in near if abs(c - exp) <= 0.5 * _TRACK_RR * r]
+                searched = []
+            if near or searched:
+                # the one nearest the rhythm's time: a movement's peak detected at the edge of the window
+                # does not displace the undetected beat the search back finds nearer
+                beat = int(min(near + searched, key=lambda c: abs(c - exp)))
+                forced = 0 if beat in near else forced + 1
             else:
-                relock = [c for c in cands[j:j + 4] if 0.5 * r <= direction * (c - last) <= 1.5 * r
-                          and 0.5 * typical <= energy[min(int(c), n - 1)] <= 2.0 * typical]
+                # after a few beats put by the rhythm alone, the beat nearest its time within the RR
+                # re-locks it: a detected peak or the largest QRS energy there, of a beat's energy
+                lo2, hi2 = max(0, last + direction * int(0.5 * r)), last + direction * int(1.5 * r)
+                lo2, hi2 = (lo2, min(n, hi2)) if direction > 0 else (max(0, hi2), min(n, lo2 + 1))
+                relock = [int(c) for c in cands[j:j + 4] if 0.5 * r <= direction * (c - last) <= 1.5 * r
+                          and _BEAT_ENERGY[0] * typical <= energy[min(int(c), n - 1)] <= _BEAT_ENERGY[1] * typical]
+                if hi2 - lo2 >= 3:
+                    m2 = lo2 + int(np.argmax(energy[lo2:hi2]))
+                    if _BEAT_ENERGY[0] * typical <= energy[m2] <= _BEAT_ENERGY[1] * typical:
+                        relock.append(refine(m2))
                 if forced >= _RELOCK_AFTER and relock:
-                    beat = int(relock[0])
+                    beat = int(min(relock, key=lambda c: abs(c - exp)))
                     forced = 0
                 else:
-                    half = int(_SEARCH_HALF_RR * r)
-                    lo, hi = max(0, int(exp) - half), min(n, int(exp) + half + 1)
-                    if hi - lo < 3:
-                        break
-                    m = lo + int(np.argmax(energy[lo:hi]))
-                    # the QRS energy lags the deflection: refined as detect_r_peaks refines
-                    beat = refine(m) if energy[m] <= _MOVEMENT_ENERGY * typical else int(exp)
+                    beat = int(exp)  # under a movement, or no beat where the rhythm puts it: its time
+                    guessed.add(beat)
                     forced += 1
             hist.append(abs(beat - last))
             out.append(beat)
@@ -273,7 +307,36 @@ def _repair_rhythm(peaks: np.ndarray, x: np.ndarray, sfreq: float) -> np.ndarray
 
     beats = np.asarray(sorted(follow(-1) + [int(p[seed])] + follow(+1)), dtype=np.int64)
     beats = beats[np.concatenate([[True], np.diff(beats) >= int(_MIN_RR_S * sfreq)])] if beats.size else beats
-    return beats
+    return _between_anchors(beats, np.isin(beats, np.fromiter(guessed, dtype=np.int64, count=len(guessed))))
+
+
+def _between_anchors(beats: np.ndarray, guessed: np.ndarray) -> np.ndarray:
+    """Beats put at the rhythm's time alone, spaced evenly between the beats found on either side.
+
+    Followed in one direction, the rhythm's time drifts from beat to beat under a movement (the
+    RR is the median of past intervals, and the heart rate changes meanwhile): tens of ms after a
+    few beats, and every lead then subtracts its cardiac field beside its QRS.  The beats found
+    on both sides bound the run; sinus rhythm changes little over a few beats, so the run's beats
+    are placed at equal intervals between them (when that interval is within 30 % of the RR
+    before the run: the run holds the right number of beats).
+    """
+    out = beats.copy()
+    k = 0
+    while k < beats.size:
+        if not guessed[k]:
+            k += 1
+            continue
+        e = k
+        while e < beats.size and guessed[e]:
+            e += 1
+        if k >= 2 and e < beats.size:  # a found beat on each side, and an RR before the run
+            a, b = int(beats[k - 1]), int(beats[e])
+            step = (b - a) / (e - k + 1)
+            before = float(beats[k - 1] - beats[k - 2])
+            if abs(step - before) <= 0.3 * before:
+                out[k:e] = np.round(a + step * np.arange(1, e - k + 1)).astype(np.int64)
+        k = e
+    return out
 
 
 def remove_cardiac(x: np.ndarray, sfreq: float, peaks: np.ndarray, *, pre_s: float = 0.1,
