@@ -515,3 +515,26 @@ def test_corrupt_edf_is_a_hypnogram_error(tmp_path, real_dir):
     with pytest.raises(HypnogramError, match="shorter than its 512-byte header") as err:
         read_hypnogram(path)
     assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(("text", "convention"), [
+    # French (Deltamed/Natus exports in French): Eveil, Stade 1-4, Sommeil paradoxal
+    ("Epoque;Stade\n1;Éveil\n2;Stade 1\n3;Stade 2\n4;Stade 3\n5;Stade 4\n6;Sommeil paradoxal\n", "rk-labels"),
+    # Italian: Veglia, Fase N1-N3, Sonno REM
+    ("Epoca,Fase\n1,Veglia\n2,Fase N1\n3,Fase N2\n4,Fase N3\n5,Fase N3\n6,Sonno REM\n", "aasm-labels"),
+    # Spanish: Vigilia, Estadio 1-3, Sueño REM; R&K S3 and S4 scored together
+    ("Epoca,Estadio\n1,Vigilia\n2,Estadio 1\n3,Estadio 2\n4,S3/S4\n5,Estadio 3\n6,Sueño REM\n", "rk-labels"),
+])
+def test_stage_words_of_european_exports(tmp_path, text, convention):
+    # refused as unknown labels before (2026-12-07)
+    path = tmp_path / "hyp.csv"
+    path.write_text(text, encoding="utf-8")
+    hyp = read_hypnogram(path)
+    np.testing.assert_array_equal(hyp.stages, [W, N1, N2, N3, N3, R])
+    assert hyp.metadata["convention"] == convention
+
+
+def test_one_stage_per_line_with_a_french_header(tmp_path):
+    path = tmp_path / "hyp.txt"
+    path.write_text("Stades de sommeil\nEveil\nStade 1\nStade 2\nStade 3\nSommeil paradoxal\n", encoding="utf-8")
+    np.testing.assert_array_equal(read_hypnogram(path).stages, [W, N1, N2, N3, R])

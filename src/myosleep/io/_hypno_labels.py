@@ -14,11 +14,17 @@ Conventions covered (all map into the AASM stages W, N1, N2, N3, R):
 * R&K integers as written by Elan, visbrain and Compumedics/NSRR: 0 W, 1-4 S1-S4, 5 REM,
   6 movement, 9 unscored (NSRR EventConcept "Movement|6", "Unscored|9").
 * SOMNOmedics Domino exports (German/English): Wach/Wake, N1-N4, Rem, Movement, A/Artefakt.
+* The words of other European exports: wake as French Eveil/Veille, Italian Veglia, Spanish and
+  Italian Vigilia, Portuguese Vigilia, Dutch Waak; REM as Sommeil paradoxal, Sonno REM, Sueno
+  REM, Sono REM; stage numbers after Stade (fr), Stadio (it), Estadio/Fase (es, it, pt),
+  Stadium/Schlafstadium (de, nl), Phase; "S3/S4", "N3/N4", "Stage 3/4" (R&K S3 and S4 scored
+  together) as N3.  Accents are folded (Eveil = Éveil).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from ..vocab import Stage
 
@@ -38,6 +44,11 @@ _TEXT: dict[str, Stage] = {
     # N3 / S3 + S4 (R&K S3 and S4 = AASM N3, Iber et al. 2007)
     "n3": N3, "s3": N3, "nrem3": N3, "nrem 3": N3, "stage 3": N3,
     "n4": N3, "s4": N3, "nrem4": N3, "nrem 4": N3, "stage 4": N3, "sws": N3,
+    # wake and REM in the words of other European exports (accents folded)
+    "eveil": W, "veille": W, "veglia": W, "vigilia": W, "waak": W, "wakker": W,
+    "sommeil paradoxal": R, "sonno rem": R, "sueno rem": R, "sono rem": R, "rem slaap": R,
+    # R&K S3 and S4 scored together
+    "s3/s4": N3, "n3/n4": N3, "3/4": N3, "s3/4": N3,
     # REM
     "r": R, "rem": R, "stage r": R, "stage rem": R, "paradoxical sleep": R,
     # movement time / artefact (no AASM stage)
@@ -62,13 +73,16 @@ NON_STAGE_MARKERS = frozenset({"l", "lights", "lights off", "lights on", "lights
                                "unscored epoch", "no data", "gap",
                                "recording start", "recording start time"})
 
-_PREFIX = re.compile(r"^(sleep[ _-]?stage|stage|sleepstage)[ _:-]*", re.IGNORECASE)
+_PREFIX = re.compile(r"^(sleep[ _-]?stage|stage|sleepstage|schlafstadium|slaapstadium|stadium|stade|stadio|"
+                     r"estadio|fase|phase)[ _:-]*", re.IGNORECASE)
 _INT = re.compile(r"^[+-]?\d+(\.0+)?$")
 
 
 def normalise_label(text: str) -> str:
     """Lower-case ``text``, drop an ``@@channel`` suffix, spaces and a "Sleep stage" prefix."""
     s = str(text).split("@@", 1)[0].strip().strip('"').strip("'").strip()
+    # accents folded (Eveil = Éveil, Sueno = Sueño)
+    s = "".join(ch for ch in unicodedata.normalize("NFKD", s) if not unicodedata.combining(ch))
     s = " ".join(s.lower().replace("_", " ").split())
     return s
 
@@ -116,7 +130,7 @@ def label_to_stage(text: str, *, integer_codes: dict[int, Stage] | None = None) 
 
 # Labels only R&K scoring writes (S1-S4, stage 4, "Sleep stage 1".."4", movement time).
 _RK_ONLY = frozenset({"s1", "s2", "s3", "s4", "n4", "nrem4", "nrem 4", "stage 4", "4", "1", "2", "3",
-                      "mt", "movement time"})
+                      "mt", "movement time", "s3/s4", "n3/n4", "3/4", "s3/4"})
 
 
 def label_convention(labels: list[str]) -> str:

@@ -7,6 +7,7 @@ import csv
 import io
 import logging
 import re
+import unicodedata
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -28,12 +29,25 @@ __all__ = ["read_table", "read_lines", "read_elan", "read_somnomedics"]
 
 logger = logging.getLogger("myosleep")
 
+# Column names (lower case, accents folded), also in the words of European exports: French,
+# Italian, Spanish, Portuguese, German, Dutch.
 _ONSET_NAMES = ("onset", "onset_s", "onset_sec", "start", "start_s", "start_sec", "begin", "time",
-                "time_s", "start_time", "starttime")
-_DURATION_NAMES = ("duration", "duration_s", "duration_sec", "dur", "length", "length_s")
-_EPOCH_NAMES = ("epoch", "epoch_nr", "epoch_number", "epoch_index", "epoch_no", "epochs")
+                "time_s", "start_time", "starttime", "debut", "heure", "inizio", "ora", "inicio", "hora",
+                "beginn", "zeit", "uhrzeit", "tijd")
+_DURATION_NAMES = ("duration", "duration_s", "duration_sec", "dur", "length", "length_s", "duree", "durata",
+                   "duracion", "duracao", "dauer", "duur")
+_EPOCH_NAMES = ("epoch", "epoch_nr", "epoch_number", "epoch_index", "epoch_no", "epochs", "epoque", "epoca",
+                "epoche", "epoch nr")
 _STAGE_NAMES = ("stage", "sleep_stage", "sleepstage", "description", "trial_type", "label",
-                "annotation", "hypnogram", "value", "event", "stages", "sleep stage", "score")
+                "annotation", "hypnogram", "value", "event", "stages", "sleep stage", "score",
+                "stade", "stade de sommeil", "hypnogramme", "fase", "stadio", "ipnogramma", "estadio", "fase del sueno",
+                "hipnograma", "estagio", "stadium", "schlafstadium", "slaapstadium")
+
+
+def _column_name(text: str) -> str:
+    """A header field as the name lists hold it: stripped, lower case, accents folded."""
+    s = unicodedata.normalize("NFKD", text.strip().strip('"'))
+    return "".join(ch for ch in s if not unicodedata.combining(ch)).lower()
 
 
 def _map_labels(labels: list[str], where: list[str], *, source: str, convention: str | None = None,
@@ -95,7 +109,7 @@ def looks_like_table(lines: list[str]) -> bool:
         delim = sniff_delimiter(line)
         if delim is None:
             return False
-        names = [c.strip().strip('"').lower() for c in line.split(delim)]
+        names = [_column_name(c) for c in line.split(delim)]
         return (any(n in _STAGE_NAMES for n in names)
                 and any(n in _ONSET_NAMES or n in _EPOCH_NAMES for n in names))
     return False
@@ -126,7 +140,7 @@ def read_table(text: str, *, source: str, epoch_s: float | None, stages: bool = 
     first = next(i for i, ln in enumerate(lines) if ln.strip() and not ln.lstrip().startswith("#"))
     delim = sniff_delimiter(lines[first]) or "\t"
     rows = list(csv.reader(io.StringIO("\n".join(lines[first:])), delimiter=delim))
-    names = [c.strip().strip('"').lower() for c in rows[0]]
+    names = [_column_name(c) for c in rows[0]]
     i_on, i_dur, i_st = (_column(names, _ONSET_NAMES), _column(names, _DURATION_NAMES),
                          _column(names, _STAGE_NAMES))
     i_ep = _column(names, _EPOCH_NAMES)
@@ -239,7 +253,8 @@ class _OnsetParser:
 # ------------------------------------------------------------------------- one stage per line
 #: A first line naming the column ("Stage", "Sleep stages", "hypnogram (30 s)") is a header;
 #: any other unknown first line is an unknown label.
-_HEADER_WORDS = re.compile(r"stage|hypno|epoch|label|sleep|score|value|schlaf", re.IGNORECASE)
+_HEADER_WORDS = re.compile(r"stage|hypno|epoch|label|sleep|score|value|schlaf|stade|sommeil|fase|stadi|sonno"
+                           r"|sueno|sueño|ipno|hipno|slaap", re.IGNORECASE)
 
 def read_lines(text: str, *, source: str, epoch_s: float | None, convention: str | None = None) -> RawScoring:
     """One stage per line; ``#``/``%`` comments and one header line (e.g. ``Stage``) are skipped.
