@@ -412,6 +412,27 @@ def test_lab_labels_of_a_psg_montage(tmp_path: Path, mkfix) -> None:
                    "A1": (Role.EEG, L)}  # in a 10-20 PSG montage, E1/E2 are EOG and A1 the left ear
 
 
+def test_cap_sleep_database_montage(tmp_path: Path, mkfix) -> None:
+    # The CAP Sleep Database (PhysioNet capslpdb, Parma): bilateral anterior tibialis EMG as the
+    # side-only derivations DX1-DX2 / SX1-SX2 (Italian destra/sinistra); both read as "other"
+    # before (2026-12-07), so the night had no leg channel.  Its other labels: Tib dx / tib sin,
+    # EOG dx / EOG sin, deltoide, milo (mylohyoid).
+    labels = ["Fp2-F4", "C4-A1", "ROC-LOC", "EMG1-EMG2", "ECG1-ECG2", "DX1-DX2", "SX1-SX2", "SAO2"]
+    path = mkfix.write_edf(tmp_path / "cap.edf", [_sig(mkfix, lab, 256.0, 2.0, seed=i) for i, lab in enumerate(labels)])
+    with read_recording(path) as rec:
+        got = {c.label: (c.role, c.side) for c in rec.channels}
+        assert any("CAP Sleep Database" in w for w in rec.warnings)
+    assert got["DX1-DX2"] == (Role.LEG, Rt) and got["SX1-SX2"] == (Role.LEG, L)
+    assert got["EMG1-EMG2"] == (Role.EMG, None)  # its site is not said: listed with the --channels line
+    other = ["C4-A1", "EOG dx", "EOG sin", "Tib dx", "tib sin", "deltoide", "milo", "DX1-DX2"]
+    path = mkfix.write_edf(tmp_path / "cap2.edf", [_sig(mkfix, lab, 256.0, 2.0, seed=i) for i, lab in enumerate(other)])
+    with read_recording(path) as rec:
+        got = {c.label: (c.role, c.side) for c in rec.channels}
+    assert got == {"C4-A1": (Role.EEG, Rt), "EOG dx": (Role.EOG, Rt), "EOG sin": (Role.EOG, L),
+                   "Tib dx": (Role.LEG, Rt), "tib sin": (Role.LEG, L), "deltoide": (Role.ARM, None),
+                   "milo": (Role.CHIN, None), "DX1-DX2": (Role.OTHER, None)}  # the legs are named: DX is not read
+
+
 def test_numbered_derivations_without_a_psg_are_not_chin(tmp_path: Path, mkfix) -> None:
     labels = ["1-2", "2-3", "3-4", "4-5"]  # a bipolar chain of numbered electrodes
     path = mkfix.write_edf(tmp_path / "n.edf", [_sig(mkfix, lab, 256.0, 2.0) for lab in labels])

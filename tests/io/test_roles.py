@@ -39,6 +39,8 @@ TABLE: list[tuple[str, Role, Side | None]] = [
     ("Miloioideo", Role.CHIN, None), ("EMG Tib izq", Role.LEG, L), ("Pierna derecha", Role.LEG, R),
     ("Perna esq", Role.LEG, L), ("Mentón", Role.CHIN, None), ("Braccio dx", Role.ARM, R), ("Bras G", Role.ARM, L),
     ("Kin", Role.CHIN, None), ("Been L", Role.LEG, L), ("EMG-Sub", Role.CHIN, None),
+    ("Deltoide dx", Role.ARM, R), ("Massetere", Role.CHIN, None), ("Paravertebrale", Role.AXIAL, None),
+    ("Gastrocnemio sx", Role.LEG, L), ("Bicipite sx", Role.ARM, L), ("Sternocleidomastoideo", Role.AXIAL, None),
     # one derivation across both legs: a leg, of no one side
     ("LAT-RAT", Role.LEG, None), ("LLEG-RLEG", Role.LEG, None),
     # arm

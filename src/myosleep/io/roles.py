@@ -17,7 +17,8 @@ covered and the reasoning:
   axes: ``other``.
 * **Muscles** by name, in Latin, English, abbreviations and the words of European exports: German
   (``Kinn``, ``Bein``), French (``Menton``, ``Jambe``, ``Jambier`` - tibialis anterior, ``Bras``),
-  Italian (``Mento``, ``Miloioideo``, ``Gamba``, ``Tibiale``, ``Braccio``), Spanish and Portuguese
+  Italian (``Mento``, ``Miloioideo``, ``Milo``, ``Massetere``, ``Gamba``, ``Tibiale``, ``Gastrocnemio``,
+  ``Braccio``, ``Deltoide``, ``Bicipite``, ``Paravertebrale``, ``Trapezio``), Spanish and Portuguese
   (``Mentón``, ``Barbilla``, ``Queixo``, ``Pierna``, ``Perna``, ``Brazo``), Dutch (``Kin``, ``Been``):
 
   - chin: ``Chin`` (and ``Chin1``..``Chin3``, CHAT), ``submental``, ``mentalis``, ``SUBM``, ``Sub``, MrOS
@@ -70,6 +71,9 @@ mean different things in different montages:
   electrode above and two below the mandible, recorded as pairs).  A label made only of the
   electrode names 1, 2, 3, F and Z is a chin derivation in a montage that also holds EEG or EOG
   (a PSG) and no other numbered electrodes.
+* **Side-only derivations** ``DX1-DX2``, ``SX1-SX2`` (Italian destra/sinistra): the CAP Sleep
+  Database's bilateral anterior tibialis EMG.  In a PSG montage that names no leg otherwise they
+  are the right and left leg, with a note to give ``--channels`` if not.
 """
 
 from __future__ import annotations
@@ -97,18 +101,21 @@ _STATUS = frozenset({"off", "status", "impedance", "imp", "oxstatus", "oxstat", 
 _MUSCLE_KEYWORDS: tuple[tuple[Role, tuple[str, ...]], ...] = (
     (Role.CHIN, ("chin", "submental", "submentalis", "submentale", "subm", "subment", "sub", "ment", "mentalis",
                  "mental", "men", "menton", "mento", "mentoniero", "mentoniano", "queixo", "barbilla", "kin",
-                 "kinn", "mylohyoid", "milo", "miloioideo", "digastric", "genioglossus", "masseter", "temporalis")),
+                 "kinn", "mylohyoid", "milo", "miloioideo", "digastric", "genioglossus", "masseter", "massetere",
+                 "masetero", "temporalis")),
     (Role.LEG, ("leg", "legs", "tib", "tibial", "tibialis", "tibant", "anttib", "ta", "plm", "gastrocnemius",
                 "gastroc", "gastro", "soleus", "quadriceps", "quad", "vastus", "hamstring", "hamstrings",
                 "bein", "beine", "jambe", "jambier", "jambes", "gamba", "gambe", "tibiale", "pierna", "piernas",
-                "perna", "pernas", "been", "benen", "lm",
+                "perna", "pernas", "been", "benen", "lm", "gastrocnemio", "quadricipite", "cuadriceps",
                 "peroneus", "edb", "ehl")),
     (Role.ARM, ("arm", "arms", "fds", "fdp", "edc", "ecr", "ecu", "fcr", "fcu", "fdi", "apb", "adm", "deltoid",
                 "deltoideus", "delt", "biceps", "triceps", "extensor", "flexor", "forearm", "wrist", "hand",
-                "brachioradialis", "brachii", "arme", "bras", "braccio", "brazo", "braco", "unterarm")),
+                "brachioradialis", "brachii", "arme", "bras", "braccio", "brazo", "braco", "unterarm",
+                "deltoide", "bicipite", "tricipite", "estensore", "flessore", "extenseur", "flechisseur")),
     (Role.AXIAL, ("paraspinal", "paraspinals", "paravertebral", "erector", "rectabd", "abdominis", "oblique",
                   "obliquus", "intercostal", "intercostals", "scm", "sternocleidomastoid", "trapezius", "trap",
-                  "neck", "diaphragm", "splenius", "multifidus", "lumbar")),
+                  "neck", "diaphragm", "splenius", "multifidus", "lumbar", "paravertebrale", "paraspinale",
+                  "intercostale", "sternocleidomastoideo", "trapezio")),
 )
 # Multi-token phrases tried before the single keywords (which would mis-assign them).
 _PHRASES: tuple[tuple[Role, re.Pattern[str]], ...] = (
@@ -357,4 +364,18 @@ def infer_roles(labels: Sequence[str]) -> Montage:
             guesses[i] = RoleGuess(Role.CHIN, None, "Nox chin EMG derivation (chin electrodes 1, 2 and F)")
         notes.append("montage: " + ", ".join(repr(labels[i]) for i in chin) + " read as Nox chin EMG "
                      "derivations (electrodes 1, 2 below and F above the mandible)")
+    # Side-only bipolar derivations "DX1-DX2", "SX1-SX2" (Italian destra/sinistra): the CAP Sleep
+    # Database's (Terzano et al., Sleep Med 2001; PhysioNet capslpdb) bilateral anterior tibialis
+    # EMG - its montages hold no other limb channel.  Read as the legs in a PSG montage (EEG or EOG
+    # present) that names no leg otherwise, with a note to give --channels if not.
+    sided = {i: toks for i, toks in enumerate(token_sets) if guesses[i].role is Role.OTHER and len(toks) == 2
+             and len({t.rstrip("0123456789") for t in toks}) == 1
+             and {t.rstrip("0123456789") for t in toks} <= {"dx", "sx"} and all(t[2:].isdigit() for t in toks)}
+    if sided and psg and not any(g.role is Role.LEG for g in guesses):
+        for i, toks in sided.items():
+            side = Side.RIGHT if toks[0].startswith("dx") else Side.LEFT
+            guesses[i] = RoleGuess(Role.LEG, side, "side-only derivation read as the anterior tibialis (CAP Sleep "
+                                   "Database montage); give its role with --channels if it is not")
+        notes.append("montage: " + ", ".join(repr(labels[i]) for i in sided) + " read as the right/left anterior "
+                     "tibialis EMG (side-only derivations, as in the CAP Sleep Database)")
     return Montage(guesses, notes)
