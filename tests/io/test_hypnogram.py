@@ -538,3 +538,37 @@ def test_one_stage_per_line_with_a_french_header(tmp_path):
     path = tmp_path / "hyp.txt"
     path.write_text("Stades de sommeil\nEveil\nStade 1\nStade 2\nStade 3\nSommeil paradoxal\n", encoding="utf-8")
     np.testing.assert_array_equal(read_hypnogram(path).stages, [W, N1, N2, N3, R])
+
+
+_REMLOGIC = (
+    "Patient Name:\tn1\nRecording Date:\t16/05/2002\nEvents Included:\nSLEEP-S0\nSLEEP-S1\nSLEEP-S2\n"
+    "SLEEP-S3\nSLEEP-S4\nSLEEP-REM\nMCAP-A1\n\n"
+    "Sleep Stage\tPosition\tTime [hh:mm:ss]\tEvent\tDuration[s]\tLocation\n"
+    "W\tLeft\t23:58:40\tSLEEP-S0\t30\tROC-LOC\n"
+    "W\tLeft\t23:59:10\tSLEEP-S0\t30\tROC-LOC\n"
+    "S1\tLeft\t23:59:40\tSLEEP-S1\t30\tROC-LOC\n"
+    "S2\tLeft\t00:00:10\tSLEEP-S2\t30\tROC-LOC\n"
+    "S2\tLeft\t00:00:25\tMCAP-A1\t4\tFP2-F4\n"
+    "S2\tLeft\t00:00:40\tSLEEP-S2\t30\tROC-LOC\n"
+    "S3\tLeft\t00:01:10\tSLEEP-S3\t30\tROC-LOC\n"
+    "S4\tLeft\t00:01:40\tSLEEP-S4\t30\tROC-LOC\n"
+    "R\tLeft\t00:02:10\tSLEEP-REM\t30\tROC-LOC\n"
+    "MT\tLeft\t00:02:40\tSLEEP-MT\t30\tROC-LOC\n"
+)
+
+
+def test_remlogic_export_as_the_cap_sleep_database_writes_it(tmp_path):
+    # RemLogic (Embla/Natus) event export, the CAP Sleep Database's annotation format: read as a
+    # one-stage-per-line file before (2026-12-07) and refused at "Patient Name:".  Stage rows are
+    # the SLEEP- events (the CAP phase A1 row is not an epoch); clock times cross midnight.
+    path = tmp_path / "n1.txt"
+    path.write_text(_REMLOGIC, encoding="utf-8")
+    assert detect_hypnogram_format(path) == "remlogic"
+    hyp = read_hypnogram(path, recording_start=datetime(2002, 5, 16, 23, 58, 10))
+    np.testing.assert_array_equal(hyp.stages, [W, W, N1, N2, N2, N3, N3, R, Stage.ARTEFACT])
+    assert hyp.start_s == 30.0 and hyp.epoch_s == 30.0
+    assert hyp.metadata["convention"] == "rk-labels"
+    # without the date (or another date), the clock time places it
+    anon = tmp_path / "anon.txt"
+    anon.write_text(_REMLOGIC.replace("16/05/2002", ""), encoding="utf-8")
+    assert read_hypnogram(anon, recording_start=datetime(2002, 5, 16, 23, 58, 40)).stages[0] == W

@@ -541,3 +541,120 @@ def _somno_channel(label: str) -> str | None:
     """Channel named by a Generic EMG event ("LeftLegPhasic" -> "LeftLeg"), else None."""
     m = _REGION.match(label.strip())
     return m.group(0) if m else None
+
+
+# ------------------------------------------------------------------------------- RemLogic
+#: The column header line of a RemLogic (Embla/Natus) event export: "Sleep Stage", "Time [hh:mm:ss]",
+#: "Event", "Duration[s]" (the CAP Sleep Database's annotation files are such exports).
+_REMLOGIC_HEADER = re.compile(r"^sleep stage\t.*time \[hh[:.]mm[:.]ss\].*\tevent\t", re.IGNORECASE)
+
+
+def _remlogic_header_line(lines: list[str]) -> int | None:
+    for k, line in enumerate(lines[:200]):
+        if _REMLOGIC_HEADER.match(line.strip("\ufeff").strip(" ")):
+            return k
+    return None
+
+
+def is_remlogic(lines: list[str]) -> bool:
+    """True for a RemLogic event export (a tab-separated table under a ``Sleep Stage`` header line)."""
+    return _remlogic_header_line(lines) is not None
+
+
+def read_remlogic(text: str, *, source: str, epoch_s: float | None, convention: str | None = None) -> RawScoring:
+    """RemLogic (Embla/Natus) event export, as the CAP Sleep Database's annotation files.
+
+    ``Key:<tab>value`` header lines (``Patient Name``, ``Recording Date: dd/mm/yyyy``, ``Events
+    Included``), then a tab-separated table: ``Sleep Stage`` (W, S1-S4, R or REM, MT),
+    optionally ``Position``, ``Time [hh:mm:ss]`` (``:`` or ``.`` separators), ``Event``
+    (``SLEEP-S0``.. ``SLEEP-S4``, ``SLEEP-REM``, ``SLEEP-MT`` for the scored epochs; others such as
+    CAP phases ``MCAP-A1``), ``Duration[s]``, ``Location``.  The rows whose event is a
+    ``SLEEP-`` code are the hypnogram (their ``Sleep Stage``); every row is also a scored event.
+    Clock times are seconds from the first row's (wrapping past midnight); with the recording
+    date, that row's date and time is the file's start.
+    """
+    lines = text.splitlines()
+    k0 = _remlogic_header_line(lines)
+    if k0 is None:
+        raise HypnogramError("is not a RemLogic export: no 'Sleep Stage ... Time [hh:mm:ss] ... Event' line",
+                             where=source)
+    header: dict[str, str] = {}
+    for line in lines[:k0]:
+        key, sep, value = line.partition(":")
+        if sep:
+            header[key.strip().lower()] = value.strip()
+    names = [_column_name(c) for c in lines[k0].split("\t")]
+
+    def col(*prefixes: str) -> int | None:
+        return next((i for i, n in enumerate(names) if n.replace(" ", "").startswith(prefixes)), None)
+
+    i_stage, i_time, i_event, i_dur = col("sleepstage"), col("time"), col("event"), col("duration")
+    if i_stage is None or i_time is None or i_event is None:
+        raise HypnogramError(f"RemLogic header {lines[k0]!r} lacks the Sleep Stage, Time or Event column",
+                             where=source)
+    clock0: float | None = None
+    onsets: list[float] = []
+    durations: list[float] = []
+    labels: list[str] = []
+    where: list[str] = []
+    events: list[tuple[float, float, str, str, str | None]] = []
+    for j in range(k0 + 1, len(lines)):
+        row = lines[j].rstrip("\r\n")
+        if not row.strip():
+            continue
+        f = [c.strip() for c in row.split("\t")]
+        if len(f) <= max(i_stage, i_time, i_event):
+            raise HypnogramError(f"line {j + 1} has {len(f)} fields, the header {len(names)}", where=source)
+        t = clock_to_seconds(f[i_time])
+        if t is None:
+            raise HypnogramError(f"time {f[i_time]!r} at line {j + 1} is not a clock time", where=source,
+                                 hint="expected hh:mm:ss")
+        if clock0 is None:
+            clock0 = t
+        onset = (t - clock0) % 86400.0
+        dur = float("nan")
+        if i_dur is not None and i_dur < len(f) and f[i_dur]:
+            try:
+                dur = float(f[i_dur].replace(",", "."))
+            except ValueError:
+                raise HypnogramError(f"duration {f[i_dur]!r} at line {j + 1} is not a number", where=source) from None
+        event = f[i_event]
+        if event.upper().startswith("SLEEP-"):
+            onsets.append(onset)
+            durations.append(dur)
+            labels.append(f[i_stage])
+            where.append(f"line {j + 1}")
+            events.append((onset, dur, f[i_stage], "stage", None))
+        else:
+            events.append((onset, dur, event, classify_event(event), None))
+    if not labels:
+        raise HypnogramError("RemLogic export holds no SLEEP- stage rows", where=source,
+                             hint="export the sleep stages with the events")
+    start = None
+    date = header.get("recording date", "")
+    for fmt in ("%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d", "%d/%m/%y"):
+        try:
+            day = datetime.strptime(date, fmt)
+        except ValueError:
+            continue
+        assert clock0 is not None
+        start = day + timedelta(seconds=clock0)
+        break
+    codes, info = _map_labels(labels, where, source=source, convention=convention)
+    dur_arr = np.asarray(durations, dtype=np.float64)
+    raw = RawScoring(format="remlogic", start_datetime=start, events=events,
+                     metadata={"patient": header.get("patient name") or header.get("patient id")})
+    raw.seg_onset_s = np.asarray(onsets, dtype=np.float64)
+    raw.seg_duration_s = dur_arr
+    raw.seg_code = codes
+    raw.seg_where = where
+    if epoch_s is not None:
+        raw.epoch_s, raw.epoch_source = epoch_s, "epoch_s= given"
+    else:
+        raw.epoch_s = infer_epoch_s(dur_arr, raw.seg_onset_s)
+        raw.epoch_source = "the durations and onsets in the file"
+    raw.metadata.update(info)
+    if start is None and clock0 is not None:  # no (readable) date: only the clock time is the file's
+        raw.start_datetime = datetime(1985, 1, 1) + timedelta(seconds=clock0)  # as NSRR blanked dates
+        raw.start_time_only = True
+    return raw

@@ -18,6 +18,9 @@ Formats (detected from the content; ``format=`` forces one):
     NSRR ``PSGAnnotation`` and Compumedics ``CMPStudyConfig`` XML.
 ``"somnomedics"``
     SOMNOmedics/Domino text exports (sleep profile, arousals, flow events, EMG events).
+``"remlogic"``
+    RemLogic (Embla/Natus) event exports: a ``Sleep Stage``, ``Time [hh:mm:ss]``, ``Event``,
+    ``Duration[s]`` table (the CAP Sleep Database's annotation files).
 
 All of them read into :class:`~myosleep.vocab.Stage` codes: R&K S3 and S4 become N3,
 movement time becomes artefact (-1), "?" and unscored become -2.
@@ -58,7 +61,7 @@ __all__ = ["read_hypnogram", "read_scored_events", "detect_hypnogram_format", "H
 logger = logging.getLogger("myosleep")
 
 #: Values accepted by ``format=``.
-HYPNOGRAM_FORMATS = ("table", "text", "elan", "edf", "nsrr-xml", "profusion-xml", "somnomedics")
+HYPNOGRAM_FORMATS = ("table", "text", "elan", "edf", "nsrr-xml", "profusion-xml", "somnomedics", "remlogic")
 #: Values accepted by ``convention=`` (integer conventions, then text-label ones).
 HYPNOGRAM_CONVENTIONS = INTEGER_CONVENTIONS + LABEL_CONVENTIONS
 
@@ -146,6 +149,8 @@ def detect_hypnogram_format(path: str | os.PathLike[str]) -> str:
         return "elan"
     if text_fmt.is_somnomedics(lines):
         return "somnomedics"
+    if text_fmt.is_remlogic(lines):
+        return "remlogic"
     if text_fmt.looks_like_table(lines):
         return "table"
     return "text"
@@ -167,7 +172,7 @@ def _read_raw(path: Path, fmt: str, epoch_s: float | None, *, stages: bool = Tru
     if fmt == "table":
         return text_fmt.read_table(text, source=source, epoch_s=epoch_s, stages=stages, convention=convention)
     reader = {"text": text_fmt.read_lines, "elan": text_fmt.read_elan,
-              "somnomedics": text_fmt.read_somnomedics}[fmt]
+              "somnomedics": text_fmt.read_somnomedics, "remlogic": text_fmt.read_remlogic}[fmt]
     return reader(text, source=source, epoch_s=epoch_s, convention=convention)
 
 
