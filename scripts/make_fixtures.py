@@ -179,20 +179,11 @@ def make_odd_labels(path: Path, *, sfreq: float = 256.0, duration_s: float = 2.0
 
 
 def make_edf_plus_d(path: Path, *, gap: bool) -> Path:
-    """EDF+D of 10 one-second records; with ``gap`` record 6 is stamped at 9 s instead of 5 s."""
+    """EDF+D of 10 one-second records; with ``gap`` records 6-10 are stamped 9-13 s (a 4-s pause after 5 s)."""
     make_psg(path, duration_s=10.0, annotations=[(2.0, 0.0, "marker")])
-    raw = bytearray(Path(path).read_bytes())
-    raw[192:236] = b"EDF+D".ljust(44)
+    patch_main_field(path, 192, 44, "EDF+D")
     if gap:
-        ns = int(raw[252:256].decode().strip())
-        header = 256 * (ns + 1)
-        spr = [int(raw[256 + ns * 216 + i * 8: 256 + ns * 216 + (i + 1) * 8].decode().strip()) for i in range(ns)]
-        record_bytes = 2 * sum(spr)
-        record = header + 5 * record_bytes + 2 * sum(spr[:-1])  # annotation signal is the last one
-        if raw[record:record + 4] != b"+5\x14\x14":
-            raise RuntimeError(f"unexpected time-keeping TAL {bytes(raw[record:record + 8])!r}: edfio layout changed")
-        raw[record:record + 2] = b"+9"
-    Path(path).write_bytes(bytes(raw))
+        set_record_onsets(path, {r: r + 4.0 for r in range(5, 10)})
     return path
 
 
