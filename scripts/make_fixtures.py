@@ -226,6 +226,16 @@ def set_record_onsets(path: Path, onsets: dict[int, float | None]) -> Path:
     return Path(path)
 
 
+def as_edf_plus(src: Path, dst: Path) -> Path:
+    """``src`` (EDF/BDF, e.g. a simulated night) rewritten by edfio as EDF+C/BDF+C with an annotation signal."""
+    import edfio
+
+    edf = edfio.read_edf(src)
+    edf.set_annotations([edfio.EdfAnnotation(0.0, None, "Recording starts")])
+    edf.write(dst)
+    return Path(dst)
+
+
 def cut_records(src: Path, dst: Path, spans_s: Sequence[tuple[float, float]]) -> Path:
     """An EDF+D/BDF+D of ``src`` (an EDF+/BDF+ with an annotation signal) without the records in ``spans_s``.
 

@@ -34,7 +34,7 @@ from .units import EMPTY_UNITS, motion_unit, norm_unit, unit_scale_to_uv
 if TYPE_CHECKING:  # pragma: no cover
     import mne
 
-__all__ = ["read_recording", "Recording", "ChannelInfo", "Annotation", "unit_scale_to_uv",
+__all__ = ["read_recording", "Recording", "ChannelInfo", "Annotation", "unit_scale_to_uv", "gap_warning",
            "MIN_EMG_SFREQ", "AASM_MIN_EMG_SFREQ", "MAX_EMG_RESOLUTION_UV"]
 
 log = logging.getLogger("myosleep")
