@@ -90,3 +90,14 @@ def test_hourly_rates_count_per_hour_recorded_and_the_overview_shades_the_gap() 
     assert "<title>not recorded: 0:30 to 1:00 (gap of the recording)</title>" in svg
     assert "not recorded (gaps of the recording)" in svg
     assert "not recorded" not in night_overview_svg(None, events, duration_s=7200.0)
+
+
+def test_the_hypnogram_line_breaks_at_unscored_epochs() -> None:
+    from myosleep.io.hypnogram_model import Hypnogram
+
+    hyp = Hypnogram(np.array([0, 1, 2, -2, -2, 2, 3], dtype=np.int8), epoch_s=30.0)
+    svg = night_overview_svg(hyp, pd.DataFrame({"onset": [], "trial_type": []}), duration_s=210.0,
+                             gaps_s=[(90.0, 150.0)])
+    lines = [p for p in svg.split("<polyline")[1:] if 'stroke="#333"' in p]
+    assert len(lines) == 2  # W N1 N2 | N2 N3: nothing drawn across the gap
+    assert lines[0].count(",") == 6 and lines[1].count(",") == 4

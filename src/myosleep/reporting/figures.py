@@ -158,15 +158,18 @@ def night_overview_svg(hypnogram: Hypnogram | None, events: pd.DataFrame, *, dur
             parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" '
                          f'stroke="#eee"/>')
         onsets = hypnogram.epoch_onsets_s
-        pts = []
+        runs: list[list[str]] = [[]]  # an unscored epoch (e.g. in a gap of the recording) breaks the line
         for on, code in zip(onsets, hypnogram.stages):
             code = int(code)
             if code not in _STAGE_ROW:
+                if runs[-1]:
+                    runs.append([])
                 continue
             y = top + _STAGE_ROW[code] * row_step + row_step / 2
-            pts.append(f"{x(on):.1f},{y:.1f} {x(on + hypnogram.epoch_s):.1f},{y:.1f}")
-        if pts:
-            parts.append(f'<polyline fill="none" stroke="#333" stroke-width="1.3" points="{" ".join(pts)}"/>')
+            runs[-1].append(f"{x(on):.1f},{y:.1f} {x(on + hypnogram.epoch_s):.1f},{y:.1f}")
+        for pts in runs:
+            if pts:
+                parts.append(f'<polyline fill="none" stroke="#333" stroke-width="1.3" points="{" ".join(pts)}"/>')
         rem = hypnogram.stages == 4
         for on in onsets[rem]:
             y = top + row_step + row_step / 2
