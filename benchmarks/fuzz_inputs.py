@@ -401,6 +401,53 @@ def no_bursts_on(label: str, after_s: float = 0.0, before_s: float = float("inf"
     return detect_check(fn)
 
 
+def gap_stated(gap: tuple[float, float], duration_s: float) -> Callable[[dict], str | None]:
+    """``info --json`` lists the gap, the span includes it, and a warning line says so."""
+    def fn(info: dict) -> str | None:
+        if info.get("gaps_s") != [list(gap)]:
+            return f"gaps_s {info.get('gaps_s')} (want {[list(gap)]})"
+        if abs(info["duration_s"] - duration_s) > 1e-6:
+            return f"duration {info['duration_s']} s (want {duration_s})"
+        return None if any("EDF+D: 1 gap" in w for w in info["warnings"]) else f"no gap line in {info['warnings']}"
+    return fn
+
+
+def no_bursts_between(a: float, b: float) -> Callable[[Path], str | None]:
+    def fn(p: Path) -> str | None:
+        got = read_tsv(p)
+        bad = got[(got.onset + got.duration > a) & (got.onset < b)]
+        return f"{len(bad)} bursts in the gap {a:g}-{b:g} s" if len(bad) else None
+    return fn
+
+
+def lms_around_gap(min_recall: float, gap: tuple[float, float]) -> Callable[[Path], str | None]:
+    """The simulator's LMs, those after the gap's start moved by its length, found with ``min_recall``."""
+    def fn(p: Path) -> str | None:
+        truth = night().events
+        lm = truth[truth.trial_type == "leg_movement"].onset.to_numpy()
+        lm = np.where(lm >= gap[0], lm + (gap[1] - gap[0]), lm)
+        got = read_tsv(p)
+        d = got[got.detector == "lm"].onset.to_numpy()
+        hits = [bool(d.size) and float(np.min(np.abs(d - t))) <= 0.5 for t in lm]
+        rec = float(np.mean(hits)) if lm.size else float("nan")
+        return f"leg-movement recall {rec:.2f} < {min_recall} around the gap ({lm.size} true)" \
+            if rec < min_recall else None
+    return fn
+
+
+def gap_in_summary(gap: tuple[float, float]) -> Callable[[dict], str | None]:
+    """summary.json states the gap, and that a hypnogram as long as the recording without it is suspect."""
+    def fn(s: dict) -> str | None:
+        if s["inputs"]["recording"].get("gaps_s") != [list(gap)]:
+            return f"summary gaps_s {s['inputs']['recording'].get('gaps_s')}"
+        if not any(w["code"] == "recording_gaps" for w in s["warning_details"]):
+            return "no recording_gaps warning"
+        if not any("about the length of its gaps" in w for w in s["warnings"]):
+            return "a hypnogram scored without the gap is not questioned"
+        return None
+    return fn
+
+
 def findings_not_claimed(info_min: float) -> Callable[..., str | None]:
     """No finding present/absent from less data than its rule needs (here: all must be null)."""
     def fn(s: dict) -> str | None:
@@ -638,26 +685,25 @@ def cases() -> list[Case]:  # noqa: C901 - a table of cases
         return p
     out.append(Case("trailing_bytes", "header", trailing, checks=same_as_reference()))
 
-    def plus_d(gap: bool) -> Callable[[Path], Path]:
+    def plus_d(gap: str | None) -> Callable[[Path], Path]:
         def build(d):
             p = _plain(d, f"plusd_{gap}.edf", plus=True)
             FIX.patch_main_field(p, 192, 44, "EDF+D")
-            if gap:  # move the time-keeping of the records after 300 s by 60 s
-                raw = bytearray(p.read_bytes())
-                ns = ns_of(p)
-                ia = index_of(p, "EDF Annotations")
-                spr = [int(field_value(p, i, "samples_per_record")) for i in range(ns)]
-                head, rec = 256 * (ns + 1), 2 * sum(spr)
-                off, width = 2 * sum(spr[:ia]), 2 * spr[ia]
-                for r in range(300, (len(raw) - head) // rec):
-                    a = head + r * rec + off
-                    tal = f"+{r + 60}\x14\x14\x00".encode()
-                    raw[a: a + width] = tal.ljust(width, b"\x00")
-                p.write_bytes(bytes(raw))
+            n_rec = int(dur)
+            if gap == "gap":  # the records from 300 s on stamped 60 s later: a pause of 60 s
+                FIX.set_record_onsets(p, {r: r + 60.0 for r in range(300, n_rec)})
+            elif gap == "overlap":  # the records from 300 s on stamped 0.5 s early: they overlap
+                FIX.set_record_onsets(p, {r: r - 0.5 for r in range(300, n_rec)})
             return p
         return build
-    out.append(Case("edf_plus_d_contiguous", "header", plus_d(False), checks=same_as_reference()))
-    out.append(Case("edf_plus_d_gap", "header", plus_d(True), expect="refuse"))
+    out.append(Case("edf_plus_d_contiguous", "header", plus_d(None), checks=same_as_reference()))
+    out.append(Case("edf_plus_d_gap", "header", plus_d("gap"), commands=("info", "detect", "analyze+hyp"),
+                    hypnogram=lambda d: write_hypnogram_tsv(d / "plusd_gap.tsv", true_stages()),
+                    checks={"gap stated": info_check(gap_stated((300.0, 360.0), dur + 60.0)),
+                            "nothing in the gap": detect_check(no_bursts_between(300.0, 360.0)),
+                            "LMs outside the gap": detect_check(lms_around_gap(0.8, (300.0, 360.0))),
+                            "hypnogram questioned": summary_check(gap_in_summary((300.0, 360.0)))}))
+    out.append(Case("edf_plus_d_overlap", "header", plus_d("overlap"), expect="refuse"))
 
     def zero_records(d):
         p = _plain(d, "zero.edf")

@@ -179,21 +179,82 @@ def make_odd_labels(path: Path, *, sfreq: float = 256.0, duration_s: float = 2.0
 
 
 def make_edf_plus_d(path: Path, *, gap: bool) -> Path:
-    """EDF+D of 10 one-second records; with ``gap`` record 6 is stamped at 9 s instead of 5 s."""
+    """EDF+D of 10 one-second records; with ``gap`` records 6-10 are stamped 9-13 s (a 4-s pause after 5 s)."""
     make_psg(path, duration_s=10.0, annotations=[(2.0, 0.0, "marker")])
-    raw = bytearray(Path(path).read_bytes())
-    raw[192:236] = b"EDF+D".ljust(44)
+    patch_main_field(path, 192, 44, "EDF+D")
     if gap:
-        ns = int(raw[252:256].decode().strip())
-        header = 256 * (ns + 1)
-        spr = [int(raw[256 + ns * 216 + i * 8: 256 + ns * 216 + (i + 1) * 8].decode().strip()) for i in range(ns)]
-        record_bytes = 2 * sum(spr)
-        record = header + 5 * record_bytes + 2 * sum(spr[:-1])  # annotation signal is the last one
-        if raw[record:record + 4] != b"+5\x14\x14":
-            raise RuntimeError(f"unexpected time-keeping TAL {bytes(raw[record:record + 8])!r}: edfio layout changed")
-        raw[record:record + 2] = b"+9"
-    Path(path).write_bytes(bytes(raw))
+        set_record_onsets(path, {r: r + 4.0 for r in range(5, 10)})
     return path
+
+
+def _record_layout(raw: bytes | bytearray) -> dict[str, int]:
+    """Byte layout of an EDF+/BDF+ file's data records and of its (first) annotation signal."""
+    ns = int(bytes(raw[252:256]).decode("ascii").strip())
+    sample_bytes = 3 if raw[0] == 255 else 2
+    labels = [bytes(raw[256 + 16 * i: 256 + 16 * (i + 1)]).decode("latin-1").strip() for i in range(ns)]
+    spr_at = 256 + ns * 216
+    spr = [int(bytes(raw[spr_at + 8 * i: spr_at + 8 * (i + 1)]).decode("ascii").strip()) for i in range(ns)]
+    ann = next(i for i, label in enumerate(labels) if label in ("EDF Annotations", "BDF Annotations"))
+    head, record = 256 * (ns + 1), sample_bytes * sum(spr)
+    return {"head": head, "record": record, "n_records": (len(raw) - head) // record,
+            "ann_offset": sample_bytes * sum(spr[:ann]), "ann_width": sample_bytes * spr[ann]}
+
+
+def _record_onset(raw: bytes | bytearray, lay: dict[str, int], r: int) -> float:
+    a = lay["head"] + r * lay["record"] + lay["ann_offset"]
+    return float(bytes(raw[a: a + lay["ann_width"]]).split(b"\x14", 1)[0].decode("ascii"))
+
+
+def set_record_onsets(path: Path, onsets: dict[int, float | None]) -> Path:
+    """Rewrite the time-keeping TAL of data records of an EDF+/BDF+ file (``{record index: onset s}``).
+
+    The record's other annotations are kept after it; ``None`` removes the time-keeping TAL
+    (the record's annotation bytes are then all zero: a record without its time).
+    """
+    raw = bytearray(Path(path).read_bytes())
+    lay = _record_layout(raw)
+    for r, onset in onsets.items():
+        a = lay["head"] + r * lay["record"] + lay["ann_offset"]
+        block = bytes(raw[a: a + lay["ann_width"]])
+        first_end = block.index(b"\x14\x14\x00") + 3  # the time-keeping TAL: "+onset\x14\x14\x00"
+        rest = block[first_end:].rstrip(b"\x00")
+        new = b"" if onset is None else f"{onset:+.6f}".rstrip("0").rstrip(".").encode() + b"\x14\x14\x00" + rest
+        if len(new) > lay["ann_width"]:
+            raise ValueError(f"record {r}: annotations do not fit in {lay['ann_width']} bytes")
+        raw[a: a + lay["ann_width"]] = new.ljust(lay["ann_width"], b"\x00")
+    Path(path).write_bytes(bytes(raw))
+    return Path(path)
+
+
+def as_edf_plus(src: Path, dst: Path) -> Path:
+    """``src`` (EDF/BDF, e.g. a simulated night) rewritten by edfio as EDF+C/BDF+C with an annotation signal."""
+    import edfio
+
+    edf = edfio.read_edf(src)
+    edf.set_annotations([edfio.EdfAnnotation(0.0, None, "Recording starts")])
+    edf.write(dst)
+    return Path(dst)
+
+
+def cut_records(src: Path, dst: Path, spans_s: Sequence[tuple[float, float]]) -> Path:
+    """An EDF+D/BDF+D of ``src`` (an EDF+/BDF+ with an annotation signal) without the records in ``spans_s``.
+
+    Every data record whose time-keeping onset lies in a ``[start, stop)`` span (seconds) is
+    removed; the others keep their onsets, so each span becomes a gap, as a recorder paused
+    during the night writes it.  The header's reserved field says ``EDF+D`` (``BDF+D``) and its
+    record count is updated.
+    """
+    raw = Path(src).read_bytes()
+    lay = _record_layout(raw)
+    keep = [r for r in range(lay["n_records"])
+            if not any(a <= _record_onset(raw, lay, r) < b for a, b in spans_s)]
+    out = bytearray(raw[: lay["head"]])
+    out[192:236] = (b"BDF+D" if raw[0] == 255 else b"EDF+D").ljust(44)
+    out[236:244] = str(len(keep)).encode().ljust(8)
+    for r in keep:
+        out += raw[lay["head"] + r * lay["record"]: lay["head"] + (r + 1) * lay["record"]]
+    Path(dst).write_bytes(bytes(out))
+    return Path(dst)
 
 
 def make_bad_files(out: Path) -> dict[str, Path]:

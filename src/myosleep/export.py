@@ -202,7 +202,7 @@ def export_results(result_dir: str | os.PathLike[str], *, fmt: str, out: str | o
         hyp_path = find_recording(rdir, summary, recording)  # the EDF+ held its own scored stages
     hyp = None
     if hyp_path is not None:
-        hyp = read_hypnogram(hyp_path, recording_start=start)
+        hyp = _without_gaps(read_hypnogram(hyp_path, recording_start=start), rec_entry.get("gaps_s") or (), notes)
     else:
         source = (summary or {}).get("hypnogram_source")
         notes.append(f"no hypnogram file found (stages came from {source or 'an unknown source'}); "
@@ -210,6 +210,24 @@ def export_results(result_dir: str | os.PathLike[str], *, fmt: str, out: str | o
     target = _check_out_file(Path(out) if out else rdir / f"{Path(rec_name).stem}-nsrr.xml")
     return [write_nsrr_xml(events, target, start_datetime=start, duration_s=rec_entry.get("duration_s"),
                            hypnogram=hyp)]
+
+
+def _without_gaps(hyp: Any, gaps_s: Any, notes: list[str]) -> Any:
+    """The hypnogram with its epochs in the recording's gaps (summary.json) unscored, as the analysis used it."""
+    from dataclasses import replace
+
+    from .context.gaps import gap_epochs
+    from .vocab import Stage
+
+    gaps = [(float(a), float(b)) for a, b in gaps_s]
+    inside = gap_epochs(hyp, gaps) if gaps else None
+    if inside is None or not inside.any():
+        return hyp
+    notes.append(f"{int(inside.sum())} epoch(s) in the recording's gaps written as Unscored (no signal was "
+                 "recorded there; the analysis left them out)")
+    stages = hyp.stages.copy()
+    stages[inside] = int(Stage.UNSCORED)
+    return replace(hyp, stages=stages)
 
 
 def _start_or_none(rdir: Path, summary: dict | None, recording: Any, notes: list[str]):

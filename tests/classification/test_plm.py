@@ -123,3 +123,20 @@ def test_empty_and_unknown_ruleset():
     assert get_ruleset("WASM-2016") is WASM2016
     with pytest.raises(ParameterError):
         get_ruleset("rk1968")
+
+
+@pytest.mark.parametrize("rules", [AASM, WASM2016], ids=["aasm", "wasm2016"])
+def test_plm_series_end_at_a_gap_of_the_recording(rules):
+    # LMs every 20 s; a 30-s gap (an EDF+D paused) between the 4th and the 5th: the 50-s interval across
+    # it holds unrecorded time, so it is no interval; 4 + 3 LMs, only the first 4 make a series
+    on = np.array([0.0, 20.0, 40.0, 60.0, 110.0, 130.0, 150.0])
+    iv, sid, per = plm_series(on, eligible=np.ones(7, bool), breaks=np.zeros(7, bool), rules=rules)
+    assert per.all() and set(sid) == {0}  # contiguous: one series of 7
+    iv, sid, per = plm_series(on, eligible=np.ones(7, bool), breaks=np.zeros(7, bool), rules=rules,
+                              gaps_s=[(75.0, 105.0)])
+    assert list(per) == [True] * 4 + [False] * 3 and list(sid) == [0] * 4 + [-1] * 3
+    assert np.isnan(iv[4]) and iv[5] == 20.0
+    # a gap before the first LM or after the last changes nothing
+    _, _, per = plm_series(on, eligible=np.ones(7, bool), breaks=np.zeros(7, bool), rules=rules,
+                           gaps_s=[(160.0, 200.0)])
+    assert per.all()

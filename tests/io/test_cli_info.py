@@ -183,7 +183,23 @@ def test_format_description_lists_every_warning(mkfix, tmp_path: Path) -> None:
     assert lines[chin_line + 1].index("clipped") == lines[chin_line].index("flat")
 
 
-def test_info_refuses_edf_plus_d_with_gaps(fixture_dir: Path, capsys) -> None:
-    assert main(["info", str(fixture_dir / "gap_plus_d.edf")]) == 2
+def test_info_shows_edf_plus_d_with_gaps(fixture_dir: Path, capsys) -> None:
+    assert main(["info", str(fixture_dir / "gap_plus_d.edf")]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert "EDF+D" in lines[0] and "duration 0:14 (14 s)" in lines[0]
+    assert lines[1] == "  ! EDF+D: 1 gap, 4 s in all, left out of the analysis (no signal recorded at 5-9 s)"
+    assert "NaN" not in out  # the gap is not reported again as missing samples of every channel
+    assert main(["info", "--json", str(fixture_dir / "gap_plus_d.edf")]) == 0
+    desc = json.loads(capsys.readouterr().out)
+    assert desc["gaps_s"] == [[5.0, 9.0]] and desc["duration_s"] == 14.0
+    assert {c["duration_s"] for c in desc["channels"]} == {14.0}
+
+
+def test_info_refuses_overlapping_edf_plus_d_records_in_one_line(tmp_path: Path, mkfix, capsys) -> None:
+    path = mkfix.make_edf_plus_d(tmp_path / "overlap.edf", gap=False)
+    mkfix.set_record_onsets(path, {5: 4.5})
+    assert main(["info", str(path)]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "discontinuous" in err and "EDF+C" in err
+    assert err.count("\n") == 1 and "data record 6 starts at 4.5 s" in err
+    assert "records overlap" in err and "EDF+C" in err

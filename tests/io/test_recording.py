@@ -294,13 +294,16 @@ def test_edf_plus_annotations_with_channel_suffix(fixture_dir: Path) -> None:
         (1.5, 0.5, "Arousal", "EEG C4-M1"), (3.0, 0.0, "Lights off", None)]
 
 
-def test_edf_plus_d_contiguous_is_read_and_gaps_are_refused(fixture_dir: Path) -> None:
+def test_edf_plus_d_contiguous_is_read_and_gaps_are_read_as_nan(fixture_dir: Path) -> None:
     with read_recording(fixture_dir / "contiguous_plus_d.edf") as rec:
         assert rec.format == "EDF+D"
-        assert rec.duration_s == 10.0
+        assert rec.duration_s == 10.0 and rec.gaps_s == ()
         assert rec.get_data("LAT").shape == (5120,)
-    with pytest.raises(RecordingError, match=r"discontinuous.*record 6 starts at 9 s, expected 5 s"):
-        read_recording(fixture_dir / "gap_plus_d.edf")
+    # records 6-10 stamped 9-13 s: a 4-s gap after 5 s (tests/io/test_edf_gaps.py reads every case)
+    with read_recording(fixture_dir / "gap_plus_d.edf") as rec:
+        assert rec.duration_s == 14.0 and rec.gaps_s == ((5.0, 9.0),)
+        x = rec.get_data("LAT")
+        assert x.shape == (14 * 512,) and np.isnan(x).sum() == 4 * 512
 
 
 # ----------------------------------------------------------------------- mne input

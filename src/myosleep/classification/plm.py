@@ -16,11 +16,16 @@ numbers that decided it.  The differences between rulesets live in :class:`~.rul
 * respiratory events: AASM drops LMs within 0.5 s before or after a respiratory event;
   WASM 2016 drops CLMs overlapping 2 s before to 10.25 s after the event's end.  Dropped LMs
   stay in the table (``respiratory`` True, ``periodic`` False) and are left out of the series.
+
+A gap of the recording (an EDF+D paused during the night) ends any running series under
+both rulesets: movements in it are unknown, so the interval across it is no inter-movement
+interval (it is not measured, ``interval_s`` NaN for the first LM after the gap).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -103,7 +108,8 @@ def respiratory_related(on: np.ndarray, off: np.ndarray, resp: pd.DataFrame | No
 
 
 def plm_series(onsets_s: np.ndarray, *, eligible: np.ndarray, breaks: np.ndarray,
-               rules: RuleSet) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+               rules: RuleSet, gaps_s: Sequence[tuple[float, float]] = ()
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Find PLM series among LMs sorted by onset.
 
     Parameters
@@ -115,11 +121,15 @@ def plm_series(onsets_s: np.ndarray, *, eligible: np.ndarray, breaks: np.ndarray
     breaks : array of bool
         LMs that end any running series (WASM 2016: movements that are not CLMs).
     rules : RuleSet
+    gaps_s : sequence of (start, stop)
+        Gaps of the recording (s; an EDF+D paused): nothing is known of the legs there, so a
+        gap ends any running series and the interval across it is not measured.
 
     Returns
     -------
     interval_s : array of float
-        Onset-to-onset interval to the previous LM taken into account (NaN for the first).
+        Onset-to-onset interval to the previous LM taken into account (NaN for the first, and
+        for the first after a gap).
     series_id : array of int
         Series number (0, 1, ...) of periodic LMs, -1 for the others.
     periodic : array of bool
@@ -141,6 +151,10 @@ def plm_series(onsets_s: np.ndarray, *, eligible: np.ndarray, breaks: np.ndarray
         if last is None:
             run = [i]
             last = i
+            continue
+        if any(a < onsets_s[i] and b > onsets_s[last] for a, b in gaps_s):  # unrecorded time in between
+            runs.append(run)
+            run, last = [i], i
             continue
         iv = float(onsets_s[i] - onsets_s[last])
         interval[i] = iv
@@ -220,7 +234,8 @@ def _lm_row(g: list[_Lm], rules: RuleSet) -> dict[str, object]:
 
 
 def score_leg_movements(bursts: pd.DataFrame, *, rules: RuleSet, respiratory_events: pd.DataFrame | None = None,
-                        arousals: pd.DataFrame | None = None) -> pd.DataFrame:
+                        arousals: pd.DataFrame | None = None, gaps_s: Sequence[tuple[float, float]] = ()
+                        ) -> pd.DataFrame:
     """Score leg movements and PLM series from leg-movement bursts.
 
     Parameters
@@ -234,6 +249,8 @@ def score_leg_movements(bursts: pd.DataFrame, *, rules: RuleSet, respiratory_eve
         ``onset`` and ``duration`` (s) of apnoeas/hypopnoeas/RERAs.
     arousals : DataFrame, optional
         ``onset`` and ``duration`` (s) of arousals.
+    gaps_s : sequence of (start, stop)
+        Gaps of the recording (s): each ends any running PLM series (:func:`plm_series`).
 
     Returns
     -------
@@ -261,7 +278,7 @@ def score_leg_movements(bursts: pd.DataFrame, *, rules: RuleSet, respiratory_eve
     df["arousal"] = arousal_mask(on, off, arousals, rules.arousal_gap_s)
     df.loc[resp, "rule"] = df.loc[resp, "rule"] + RESPIRATORY_NOTE
     df["interval_s"], df["series_id"], df["periodic"] = np.nan, -1, False
-    return mark_series(df[LM_COLUMNS], rules=rules)
+    return mark_series(df[LM_COLUMNS], rules=rules, gaps_s=gaps_s)
 
 
 def _series_note(rules: RuleSet) -> str:
@@ -269,7 +286,7 @@ def _series_note(rules: RuleSet) -> str:
     return f"; PLM series of >= {rules.plm_min_count} with intervals {lo:g}-{hi:g} s ({rules.name})"
 
 
-def mark_series(lm: pd.DataFrame, *, rules: RuleSet) -> pd.DataFrame:
+def mark_series(lm: pd.DataFrame, *, rules: RuleSet, gaps_s: Sequence[tuple[float, float]] = ()) -> pd.DataFrame:
     """The PLM series of a leg-movement table whose ``candidate``, ``respiratory`` and ``breaks_series``
     are set: ``interval_s``, ``series_id``, ``periodic`` and the series note of ``rule`` (made again).
 
@@ -281,6 +298,8 @@ def mark_series(lm: pd.DataFrame, *, rules: RuleSet) -> pd.DataFrame:
     lm : DataFrame
         :data:`myosleep.schema.LEG_MOVEMENTS` rows (onset in s), any order.
     rules : RuleSet
+    gaps_s : sequence of (start, stop)
+        Gaps of the recording (s): each ends any running series.
 
     Returns
     -------
@@ -290,7 +309,7 @@ def mark_series(lm: pd.DataFrame, *, rules: RuleSet) -> pd.DataFrame:
     df = LEG_MOVEMENTS.conform(lm.sort_values("onset", kind="stable"), where="leg movements")
     eligible = df["candidate"].to_numpy(bool) & ~df["respiratory"].to_numpy(bool)
     interval, series, periodic = plm_series(df["onset"].to_numpy(float), eligible=eligible,
-                                            breaks=df["breaks_series"].to_numpy(bool), rules=rules)
+                                            breaks=df["breaks_series"].to_numpy(bool), rules=rules, gaps_s=gaps_s)
     note = _series_note(rules)
     base = df["rule"].astype(str).str.replace(note, "", regex=False)
     return df.assign(interval_s=interval, series_id=series, periodic=periodic,
@@ -319,7 +338,7 @@ def decide(events: EventTable, state: Cascade, inputs: RuleInputs) -> Decision:
     lm_bursts = _drop_overlapping(bursts, events.onset_s[not_lm], events.offset_s[not_lm]) if events.n else bursts
     context = inputs.context
     lm = score_leg_movements(lm_bursts, rules=inputs.rules, respiratory_events=context.respiratory_events,
-                             arousals=context.arousals)
+                             arousals=context.arousals, gaps_s=getattr(context, "gaps_s", ()))
     absorbed = np.zeros(events.n, dtype=bool)
     if events.n and len(lm):
         lm_on = lm["onset"].to_numpy(float)

@@ -147,7 +147,8 @@ def _leg_movements(ev: pd.DataFrame, base: Classification) -> tuple[pd.DataFrame
         lm.loc[resp, "rule"] = lm.loc[resp, "rule"] + RESPIRATORY_NOTE
     lm = lm.astype({"scored": bool, "candidate": bool, "respiratory": bool, "breaks_series": bool, "arousal": bool,
                     "bilateral": bool, "n_lms": np.int64, "series_id": np.int64})
-    return mark_series(lm, rules=rules), np.asarray(owners, dtype=np.int64)
+    return (mark_series(lm, rules=rules, gaps_s=getattr(base.inputs.context, "gaps_s", ())),
+            np.asarray(owners, dtype=np.int64))
 
 
 def _given_lm(row: pd.Series, roles: Mapping[str, str], sides: Mapping[str, str], rules: RuleSet) -> dict[str, object]:

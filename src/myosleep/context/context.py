@@ -21,6 +21,7 @@ import numpy as np
 from ..errors import HypnogramError, InputError, ParameterError
 from ..provenance import InputFile
 from ..vocab import Stage
+from .gaps import unscore_gaps
 from .sleepstats import lights_mask, sleep_statistics
 from .transitions import TransitionWindow, find_transitions, sleep_onset_s
 
@@ -179,6 +180,9 @@ class SleepContext:
         The hypnogram and scored events as given (files and their SHA-256), for provenance;
         ``scored_events`` holds the scored respiratory events of the PLM rules
         (:attr:`respiratory_events`).
+    gaps_s : tuple of (float, float)
+        The recording's gaps (EDF+D paused), in seconds: their epochs are unscored and count in
+        no sleep measure (:mod:`myosleep.context.gaps`).
     """
 
     hypnogram: Hypnogram
@@ -193,6 +197,7 @@ class SleepContext:
     lights_source: str = "first/last scored epoch"
     metadata: dict[str, str | None] = field(default_factory=dict)
     inputs: ContextInputs = field(default_factory=ContextInputs)
+    gaps_s: tuple[tuple[float, float], ...] = ()
 
     @property
     def respiratory_events(self) -> pd.DataFrame | None:
@@ -339,6 +344,7 @@ class SleepContext:
             "n_transitions": int(len(self.transitions)),
             "n_arousals": int(len(self.arousals)),
             "stats": {k: (_num(v) if isinstance(v, float) else v) for k, v in self.stats.items()},
+            "gaps_s": [[a, b] for a, b in self.gaps_s],
             "warnings": list(self.warnings),
         }
 
@@ -468,12 +474,20 @@ def build_context(recording: Recording | None = None, *,
     if hyp.n_epochs == 0:
         raise HypnogramError("the hypnogram has no epochs", where=hyp.source,
                              hint="check the hypnogram file")
+    gaps: tuple[tuple[float, float], ...] = ()
     if recording is not None:
         hyp.check_fits(float(recording.duration_s), where=hyp.source)
         hyp = _within_recording(hyp, float(recording.duration_s), warnings)
+        gaps = tuple(getattr(recording, "gaps_s", ()))
+        if gaps:
+            from ..io.recording import gap_warning
+
+            warnings.insert(0, gap_warning(recording.format, gaps) + "; its epochs are unscored and count in no "
+                            "sleep measure or index per hour")
+            hyp = unscore_gaps(hyp, gaps, warnings, recording_s=float(recording.duration_s))
     off, on, lights_source = _lights(hyp, inputs.scored_events, recording, warnings)
     transitions = find_transitions(hyp, window=window)
-    stats = sleep_statistics(hyp, lights_off_s=off, lights_on_s=on)
+    stats = sleep_statistics(hyp, lights_off_s=off, lights_on_s=on, gaps_s=gaps)
     arousals = _arousals(recording, hyp, transitions, inputs.scored_events, detect_arousals, warnings)
     tst_h = stats["tst_min"] / 60.0
     stats["n_arousals"] = int(len(arousals))
@@ -484,7 +498,7 @@ def build_context(recording: Recording | None = None, *,
         hypnogram=hyp, hypnogram_source=str(hyp.source), lights_off_s=off, lights_on_s=on,
         sleep_onset_s=sleep_onset_s(hyp, lights_off_s=off), transitions=transitions, arousals=arousals,
         stats=stats, warnings=tuple(warnings), lights_source=lights_source,
-        metadata={"age": None if age_obj is None else age_obj.text}, inputs=inputs,
+        metadata={"age": None if age_obj is None else age_obj.text}, inputs=inputs, gaps_s=gaps,
     )
 
 

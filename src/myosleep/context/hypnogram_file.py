@@ -10,7 +10,8 @@ program reading BIDS-like tables can too): ``onset`` and ``duration`` in seconds
 recording's start (6 decimals, so the epochs' start is kept to the microsecond), ``stage`` one of
 ``W N1 N2 N3 R``, ``artefact`` or ``n/a`` (unscored); lights off and on, as the analysis used them,
 are rows of their own (``lights off``/``lights on``, duration 0).  Comment lines before the header
-name the stages' source (``file:<name>``, ``yasa``, ``estimate:emg-eog``, ...) and that of the lights.
+name the stages' source (``file:<name>``, ``yasa``, ``estimate:emg-eog``, ...) and that of the lights,
+and the recording's gaps when it has some.
 """
 
 from __future__ import annotations
@@ -40,8 +41,11 @@ def hypnogram_text(context: SleepContext) -> str:
     table = hyp.to_dataframe(keep_artefact=True)
     lines = ["# The stages myosleep analyze used for this night (onset and duration in s from the recording start).",
              f"{_SOURCE}{' '.join(str(context.hypnogram_source).split())}",
-             f"{_LIGHTS}{' '.join(str(context.lights_source).split())}",
-             "onset\tduration\tstage"]
+             f"{_LIGHTS}{' '.join(str(context.lights_source).split())}"]
+    if context.gaps_s:  # an EDF+D paused during the night: its epochs are n/a
+        lines.append("# gaps (no signal recorded; their epochs n/a): "
+                     + ", ".join(f"{a:g}-{b:g} s" for a, b in context.gaps_s))
+    lines.append("onset\tduration\tstage")
     if context.lights_off_s is not None:
         lines.append(f"{float(context.lights_off_s):.6f}\t0.000000\tlights off")
     lines += [f"{on:.6f}\t{dur:.6f}\t{stage}" for on, dur, stage in

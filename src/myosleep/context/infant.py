@@ -29,11 +29,15 @@ relative to the night's own distribution (medians, the 10th percentile as the
 resting floor), never an absolute microvolt value. A 3-epoch majority (median)
 filter removes single-epoch flips (a state lasts minutes in neonates: Grigg-Damberger
 2016). This is an estimate: every output labels it ``estimate:emg-eog``.
+
+Seconds without signal (a gap of the recording, read as NaN) are left out of every
+statistic, and an epoch without any recorded second is unscored.
 """
 
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -87,17 +91,29 @@ class InfantStateParams:
 
 
 def _rms_1s(x: np.ndarray, sfreq: float, band_hz: tuple[float, float]) -> np.ndarray:
-    """RMS per 1-s window of the band-passed signal (uV)."""
+    """RMS per 1-s window of the band-passed signal (uV); NaN for a second without signal and the seconds beside it.
+
+    Missing samples (a gap of the recording) are filtered as 0; the seconds they touch, and one
+    second either side where the filter settles, are NaN.
+    """
     from scipy.signal import butter, sosfiltfilt
 
     x = np.asarray(x, dtype=float)
-    x = np.where(np.isfinite(x), x, 0.0)
+    missing = ~np.isfinite(x)
+    x = np.where(missing, 0.0, x)
     hi = min(band_hz[1], 0.45 * sfreq)
     sos = butter(4, [band_hz[0], hi], btype="bandpass", fs=sfreq, output="sos")
     y = sosfiltfilt(sos, x)
     n = int(round(sfreq))
     m = y.size // n
-    return np.sqrt(np.mean(y[: m * n].reshape(m, n) ** 2, axis=1))
+    rms = np.sqrt(np.mean(y[: m * n].reshape(m, n) ** 2, axis=1))
+    if missing.any():
+        sec = missing[: m * n].reshape(m, n).any(axis=1)
+        near = sec.copy()
+        near[1:] |= sec[:-1]
+        near[:-1] |= sec[1:]
+        rms[near] = np.nan
+    return rms
 
 
 def estimate_states(emg_rms_1s: np.ndarray, *, eog_rms_1s: np.ndarray | None = None,
@@ -116,7 +132,8 @@ def estimate_states(emg_rms_1s: np.ndarray, *, eog_rms_1s: np.ndarray | None = N
     Returns
     -------
     numpy.ndarray of int8
-        W, R (active sleep) or ``quiet_sleep_stage`` (quiet sleep) per epoch.
+        W, R (active sleep) or ``quiet_sleep_stage`` (quiet sleep) per epoch; unscored for an
+        epoch without a second of signal (NaN: a gap of the recording).
     """
     p = params or InfantStateParams()
     per = int(round(p.epoch_s))
@@ -124,21 +141,27 @@ def estimate_states(emg_rms_1s: np.ndarray, *, eog_rms_1s: np.ndarray | None = N
     if n_ep == 0:
         return np.zeros(0, dtype=np.int8)
     emg = np.asarray(emg_rms_1s[: n_ep * per], dtype=float).reshape(n_ep, per)
+    seen = np.isfinite(emg)  # seconds with signal (a gap of the recording has none)
+    missing = ~seen.any(axis=1)
+    if missing.all():
+        return np.full(n_ep, int(Stage.UNSCORED), dtype=np.int8)
     # Resting floor: the 10th percentile of all seconds, i.e. the atonia of active sleep.
-    floor = float(np.percentile(emg, 10))
+    floor = float(np.percentile(emg[seen], 10))
     if not floor > 0:
-        floor = float(np.median(emg[emg > 0])) if np.any(emg > 0) else 1.0
-    active = emg > p.movement_factor * floor
-    active_frac = active.mean(axis=1)
-    wake = active_frac >= p.wake_movement_fraction
+        floor = float(np.median(emg[seen & (emg > 0)])) if np.any(seen & (emg > 0)) else 1.0
+    active = emg > p.movement_factor * floor  # False where NaN
+    active_frac = active.sum(axis=1) / np.maximum(seen.sum(axis=1), 1)
+    wake = (active_frac >= p.wake_movement_fraction) & ~missing
     # Tone: median of each epoch's seconds without movement.
     quiet = np.where(active, np.nan, emg)
     all_active = np.asarray(np.isnan(quiet).all(axis=1))
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an epoch without signal: NaN, unscored below
         tone = np.nanmedian(np.where(all_active[:, None], emg, quiet), axis=1)
-    sleep = ~wake
+    sleep = ~wake & ~missing
     stages = np.full(n_ep, int(p.quiet_sleep_stage), dtype=np.int8)
     stages[wake] = int(Stage.W)
+    stages[missing] = int(Stage.UNSCORED)
     if sleep.any():
         # Active sleep: low tone together with eye movements (or, without EOG, twitches).
         # One score, robust z of log values against the sleep epochs: eye activity up,
@@ -152,7 +175,11 @@ def estimate_states(emg_rms_1s: np.ndarray, *, eog_rms_1s: np.ndarray | None = N
 
         if eog_rms_1s is not None and eog_rms_1s.size >= n_ep * per:
             eog = np.asarray(eog_rms_1s[: n_ep * per], dtype=float).reshape(n_ep, per)
-            phasic = _z(np.median(eog, axis=1))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # an epoch without EOG signal: NaN
+                eog_med = np.nanmedian(eog, axis=1)
+                eog_med = np.where(np.isfinite(eog_med), eog_med, np.nanmedian(eog_med[sleep]))
+            phasic = _z(eog_med)
         else:
             phasic = np.where(active_frac >= p.twitch_fraction, 1.0, -1.0)
         score = phasic - _z(tone)
@@ -168,6 +195,7 @@ def estimate_states(emg_rms_1s: np.ndarray, *, eog_rms_1s: np.ndarray | None = N
         winner = votes.argmax(axis=0)
         has = votes.max(axis=0) > 0
         stages = np.where(has, codes[winner], stages).astype(np.int8)
+    stages[missing] = int(Stage.UNSCORED)
     return stages
 
 

@@ -20,6 +20,12 @@ data is recommended otherwise results may be unreliable.", and Python warnings i
 captured while it stages, not printed on stderr: they go into the hypnogram's
 ``metadata["warnings"]`` and from there into the sleep context's warnings, summary.json and
 the report.
+
+A recording with gaps (an EDF+D paused during the night): only the epochs whose 30 s were all
+recorded are staged (YASA's features are computed over the whole epoch; an epoch filled with
+zeros would be staged as something); the others are unscored.  The staged epochs are given to
+YASA one after the other, so its smoothed features run across a gap as across an epoch
+boundary.
 """
 
 from __future__ import annotations
@@ -36,8 +42,11 @@ import numpy as np
 from ..errors import ChannelError, HypnogramError
 from ..vocab import Role, Stage
 from ._channels import pick_eeg, pick_first
+from .gaps import epochs_in_gaps
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
     from ..io.hypnogram_model import Hypnogram
     from ..io.recording import Recording
 
@@ -63,6 +72,26 @@ def _to_rate(x: np.ndarray, sfreq: float, target: float) -> np.ndarray:
         return np.asarray(x, dtype=float)
     frac = Fraction(target / sfreq).limit_denominator(1000)
     return resample_poly(np.asarray(x, dtype=float), frac.numerator, frac.denominator)
+
+
+def _epochs_of(x: np.ndarray, sfreq: float, keep: np.ndarray) -> np.ndarray:
+    """The samples of the 30-s epochs ``keep`` (bool per epoch from the start), one after the other."""
+    bounds = np.round(np.arange(keep.size + 1) * 30.0 * sfreq).astype(np.int64)
+    idx = np.flatnonzero(keep)
+    return np.concatenate([x[bounds[k]: bounds[k + 1]] for k in idx]) if idx.size else x[:0]
+
+
+def _onto_all_epochs(whole: np.ndarray, stages: np.ndarray, proba: pd.DataFrame | None,
+                     confidence: np.ndarray) -> tuple[np.ndarray, pd.DataFrame | None, np.ndarray]:
+    """Stages, probabilities and confidence of the staged epochs put back among all (the others unscored)."""
+    rows = np.flatnonzero(whole)[: stages.size]
+    out = np.full(whole.size, int(Stage.UNSCORED), dtype=np.int8)
+    out[rows] = stages[: rows.size]
+    conf = np.full(whole.size, np.nan)
+    conf[rows] = confidence[: rows.size]
+    if proba is not None:
+        proba = proba.iloc[: rows.size].set_axis(rows).reindex(np.arange(whole.size)).reset_index(drop=True)
+    return out, proba, conf
 
 
 class _Collect(logging.Handler):
@@ -123,7 +152,8 @@ def stage_with_yasa(recording: Recording, *, eeg: str | None = None, eog: str | 
     Returns
     -------
     Hypnogram
-        ``source="yasa"``, epochs of 30 s from the recording start; ``metadata`` holds
+        ``source="yasa"``, epochs of 30 s from the recording start (those that touch a gap of
+        the recording unscored, their probabilities NaN); ``metadata`` holds
         ``eeg``, ``eog``, ``emg`` (labels used or None), ``proba`` (pandas.DataFrame,
         one row per epoch, columns W N1 N2 N3 R: YASA's probabilities), ``confidence``
         (numpy array: the highest probability of each epoch), ``model``,
@@ -162,10 +192,17 @@ def stage_with_yasa(recording: Recording, *, eeg: str | None = None, eog: str | 
     if skipped:
         logger.info("YASA staging: channels sampled at <= 80 Hz not used: %s", ", ".join(skipped))
 
+    gaps = tuple(getattr(recording, "gaps_s", ()))
+    whole = None
+    if gaps:  # the epochs recorded whole
+        n_all = int(float(recording.duration_s) // 30.0)
+        whole = ~epochs_in_gaps(np.arange(n_all) * 30.0, 30.0, gaps, touching=True)
     data, names, types = [], [], []
     for key, ch in chosen.items():
         x = np.asarray(recording.get_data(ch.label), dtype=float)
-        # YASA's features need finite samples; gaps (NaN) become 0 uV, i.e. flat.
+        if whole is not None:  # the recording's gaps: only epochs recorded whole are staged
+            x = _epochs_of(x, float(ch.sfreq), whole)
+        # YASA's features need finite samples; NaN left in the file's data become 0 uV, i.e. flat.
         x = np.where(np.isfinite(x), x, 0.0)
         data.append(_to_rate(x, float(ch.sfreq), YASA_SFREQ))
         names.append(f"{key}:{ch.label}")
@@ -173,8 +210,9 @@ def stage_with_yasa(recording: Recording, *, eeg: str | None = None, eog: str | 
     n = min(d.size for d in data)
     n_epochs = int(n // int(30 * YASA_SFREQ))
     if n_epochs < 1:
-        raise HypnogramError(f"the recording lasts {n / YASA_SFREQ:.1f} s, less than one 30-s epoch",
-                             where=recording.path or "recording",
+        what = (f"the recording lasts {n / YASA_SFREQ:.1f} s, less than one 30-s epoch" if whole is None
+                else "no 30-s epoch of the recording lies outside its gaps")
+        raise HypnogramError(what, where=recording.path or "recording",
                              hint="give --hypnogram FILE or a longer recording")
     import mne
     import yasa  # imported late: importing yasa (antropy's numba) takes ~10 s
@@ -210,6 +248,8 @@ def stage_with_yasa(recording: Recording, *, eeg: str | None = None, eog: str | 
         confidence = proba.max(axis=1).to_numpy(float)
     else:
         confidence = np.full(stages.size, np.nan)
+    if whole is not None:
+        stages, proba, confidence = _onto_all_epochs(whole, stages, proba, confidence)
     elapsed = time.perf_counter() - t0
     model = "clf_" + "+".join(["eeg", *[k for k in ("eog", "emg") if k in types]])
     logger.info("YASA staging: %d epochs from %s in %.1f s", stages.size, ch_eeg.label, elapsed)

@@ -59,6 +59,17 @@ def chin_amplitude_1s(x: np.ndarray, sfreq: float, *, label: str) -> ChinAmplitu
         return ChinAmplitude(None, f"{label}: unknown sampling rate")
     if sfreq >= MIN_EMG_SFREQ:
         values = np.asarray(rectified_average(filter_emg(x, sfreq), sfreq, window_s=1.0), float)
+        missing = ~np.isfinite(np.asarray(x))
+        if missing.any():
+            # The filter reads missing samples (a gap of the recording) as the channel's median: a
+            # flat stretch whose ~0 uV would pass for atonia and pull the atonia index's 60-s noise
+            # floor down.  Those seconds are NaN, and 1 s either side, where the filter settles.
+            sec = np.zeros(values.size + 1, dtype=bool)  # the last: a partial second after the values
+            sec[np.minimum(np.flatnonzero(missing) // int(round(sfreq)), values.size)] = True
+            near = sec.copy()
+            near[1:] |= sec[:-1]
+            near[:-1] |= sec[1:]
+            values = np.where(near[: values.size], np.nan, values)
         return ChinAmplitude(values, f"channel:{label}")
     x = np.asarray(x, dtype=float)
     finite = x[np.isfinite(x)]

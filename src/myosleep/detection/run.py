@@ -23,6 +23,7 @@ import math
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -420,7 +421,32 @@ def _emg_task(recording: Recording, c: ChannelInfo, params: DetectionParams,
         log.debug("%s: analysis failed", c.label, exc_info=True)
         return None, None, ChannelStatus(c.label, role, sfreq, False,
                                          f"analysis failed ({type(err).__name__}: {err})"), amplitude
+    a, st = _gap_runs(a, st, tuple(getattr(recording, "gaps_s", ())))
     return b, a, st, amplitude
+
+
+def _gap_runs(artefacts: pd.DataFrame, status: ChannelStatus,
+              gaps_s: tuple[tuple[float, float], ...]) -> tuple[pd.DataFrame, ChannelStatus]:
+    """NaN runs that are the recording's gaps become artefacts of kind ``gap``, outside the channel's artefact time.
+
+    A gap is stated once for the recording; counted as each channel's missing samples it would
+    read as a fault of every electrode ("5 min flat, clipped, disconnected or NaN").
+    """
+    if not gaps_s or not len(artefacts):
+        return artefacts, status
+    on = artefacts["onset"].to_numpy(float)
+    end = on + artefacts["duration"].to_numpy(float)
+    tol = 1.0 / float(status.sfreq)  # a gap's edges fall on the channel's samples
+    inside = np.zeros(on.size, dtype=bool)
+    for a, b in gaps_s:
+        inside |= (on >= a - tol) & (end <= b + tol)
+    inside &= (artefacts["kind"] == "nan").to_numpy()
+    if not inside.any():
+        return artefacts, status
+    artefacts = artefacts.copy()
+    artefacts["kind"] = artefacts["kind"].astype(object).where(~inside, "gap")
+    left = max(0.0, float(status.artefact_s) - float(artefacts["duration"].to_numpy(float)[inside].sum()))
+    return artefacts, replace(status, artefact_s=left)
 
 
 def _accel_task(recording: Recording, g: list[ChannelInfo],

@@ -180,14 +180,18 @@ class EdfData:
             self._release(r0, r1)
 
     def physical(self, signal: SignalHeader, start: int = 0, stop: int | None = None, *, gain: float,
-                 offset: float, dtype: Any = np.float64) -> np.ndarray:
+                 offset: float, dtype: Any = np.float64, out: np.ndarray | None = None) -> np.ndarray:
         """Samples ``start:stop`` of one signal as ``digital * gain + offset`` (float64 math, ``dtype`` out).
 
         Decodes only the records covering the span, :data:`CHUNK_SAMPLES` at a time, with no
-        temporaries beyond one block (see the module docstring for the speed).
+        temporaries beyond one block (see the module docstring for the speed).  ``out`` (1-D,
+        as long as the span) receives the samples instead of a new array (``dtype`` is then its own).
         """
         spr, start, stop = self._span(signal, start, stop)
-        out = np.empty(stop - start, dtype=dtype)
+        if out is None:
+            out = np.empty(stop - start, dtype=dtype)
+        elif out.shape != (stop - start,):
+            raise ValueError(f"out holds {out.shape} samples; the span holds {stop - start}")
         if out.size == 0:
             return out
         nbytes = spr * self.header.sample_bytes
@@ -263,13 +267,22 @@ def parse_tals(record: bytes, *, missing_duration: float = 0.0) -> tuple[float |
 
 
 def record_onsets(data: EdfData) -> np.ndarray:
-    """Time-keeping onset of every data record, in seconds from the file's start time (EDF+ only)."""
+    """Time-keeping onset of every data record, in seconds from the file's start time (EDF+ only; NaN: none).
+
+    The time-keeping TAL opens the record's first annotation signal (EDF+ 2.2.4: ``+onset`` then
+    ``\\x14``), so only the bytes up to its first ``\\x14`` are read, as :func:`parse_tals` reads them.
+    """
     signal = data.header.annotation_signals[0]
     block = data.annotation_bytes(signal)
     onsets = np.empty(len(block))
     for r, rec in enumerate(block):
-        keeping, _ = parse_tals(rec.tobytes())
-        onsets[r] = np.nan if keeping is None else keeping
+        head, sep, _ = rec.tobytes().partition(b"\x14")
+        match = _TAL_ONSET.match(head.decode("latin-1").strip()) if sep and b"\x00" not in head else None
+        if match is None or match.group(2) is not None:  # not a plain "+onset" first: the full parser decides
+            keeping, _ = parse_tals(rec.tobytes())
+            onsets[r] = np.nan if keeping is None else keeping
+        else:
+            onsets[r] = float(match.group(1))
     return onsets
 
 

@@ -115,6 +115,7 @@ def _scan_channel(rec: Recording, ch: ChannelInfo) -> list[str]:
         out.append(f"clipped: {total} sample(s) ({total / ch.sfreq:.2f} s) at the physical limits in "
                    f"{len(clip_runs)} stretch(es), first at {clip_runs[0][0] / ch.sfreq:.1f} s: amplitudes there "
                    "are underestimated")
+    n_nan -= _gap_samples(rec, ch)  # the gaps of an EDF+D are stated once, for the recording
     if n_nan:
         out.append(f"{n_nan} NaN sample(s) ({n_nan / ch.sfreq:.2f} s)")
     if code_gcd > 1 and math.isfinite(ch.resolution_uv):
@@ -124,6 +125,11 @@ def _scan_channel(rec: Recording, ch: ChannelInfo) -> list[str]:
         out.append(f"samples sit on one digital code in {code_gcd}: effective quantisation "
                    f"{effective:.3g} uV per step, not the header's {ch.resolution_uv:.3g} uV{coarse}")
     return out
+
+
+def _gap_samples(rec: Recording, ch: ChannelInfo) -> int:
+    """Samples of ``ch`` inside the recording's gaps (read as NaN; gaps start and end on its samples)."""
+    return sum(int(round(b * ch.sfreq)) - int(round(a * ch.sfreq)) for a, b in rec.gaps_s)
 
 
 def describe_recording(rec: Recording, *, scan_data: bool = True) -> dict[str, Any]:
@@ -141,9 +147,10 @@ def describe_recording(rec: Recording, *, scan_data: bool = True) -> dict[str, A
     Returns
     -------
     dict
-        ``{"path", "format", "start_datetime", "start_date_known", "duration_s", "annotations_count", "warnings",
-        "channels": [{"label", "role", "side", "sfreq", "unit", "duration_s", "warnings"}, ...]}``;
-        ``sfreq`` in Hz, ``duration_s`` in seconds, ``side`` None when unknown.
+        ``{"path", "format", "start_datetime", "start_date_known", "duration_s", "gaps_s", "annotations_count",
+        "warnings", "channels": [{"label", "role", "side", "sfreq", "unit", "duration_s", "warnings"}, ...]}``;
+        ``sfreq`` in Hz, ``duration_s`` in seconds, ``side`` None when unknown, ``gaps_s`` the
+        ``[start, stop]`` seconds of every gap of an EDF+D/BDF+D (empty when continuous).
     """
     channels = []
     for ch in rec.channels:
@@ -160,6 +167,7 @@ def describe_recording(rec: Recording, *, scan_data: bool = True) -> dict[str, A
         "start_datetime": None if rec.start_datetime is None else rec.start_datetime.isoformat(),
         "start_date_known": bool(getattr(rec, "start_date_known", True)),
         "duration_s": float(rec.duration_s),
+        "gaps_s": [[a, b] for a, b in getattr(rec, "gaps_s", ())],
         "annotations_count": len(rec.annotations),
         "warnings": list(rec.warnings),
         "channels": channels,

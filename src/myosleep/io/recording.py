@@ -1,9 +1,11 @@
-"""Read a recording: EDF, EDF+C, BDF, BDF+C (lazily, per channel) or an ``mne.io.BaseRaw``.
+"""Read a recording: EDF, EDF+C, EDF+D, BDF, BDF+C, BDF+D (lazily, per channel) or an ``mne.io.BaseRaw``.
 
 :func:`read_recording` validates the header first (:mod:`myosleep.io.edf_header`), gives every
 channel a role (:mod:`myosleep.io.roles`), its own sampling rate (never resampled) and a scale
 to microvolts from the header's physical dimension; data are decoded only when
-:meth:`Recording.get_data` asks for one channel.
+:meth:`Recording.get_data` asks for one channel.  An EDF+D/BDF+D whose records have gaps is read
+onto one timeline from its first record's onset, NaN in the gaps (:mod:`myosleep.io._edf_timeline`);
+:attr:`Recording.gaps_s` lists them.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ import numpy as np
 
 from ..errors import ChannelError, ParameterError, RecordingError
 from ..vocab import EMG_ROLES, Role, Side
-from ._edf_data import Annotation, EdfData, read_annotations, record_onsets
+from ._edf_data import Annotation, EdfData, read_annotations
+from ._edf_timeline import Timeline, gap_warning, timeline_of
 from .edf_header import EdfHeader, SignalHeader, read_edf_header
 from .roles import infer_roles, infer_side
 from .units import EMPTY_UNITS, motion_unit, norm_unit, unit_scale_to_uv
@@ -31,7 +34,7 @@ from .units import EMPTY_UNITS, motion_unit, norm_unit, unit_scale_to_uv
 if TYPE_CHECKING:  # pragma: no cover
     import mne
 
-__all__ = ["read_recording", "Recording", "ChannelInfo", "Annotation", "unit_scale_to_uv",
+__all__ = ["read_recording", "Recording", "ChannelInfo", "Annotation", "unit_scale_to_uv", "gap_warning",
            "MIN_EMG_SFREQ", "AASM_MIN_EMG_SFREQ", "MAX_EMG_RESOLUTION_UV"]
 
 log = logging.getLogger("myosleep")
@@ -234,14 +237,18 @@ class _EdfSource:
         self.header = header
         self.data = EdfData(header)
         self.signals = header.data_signals
+        #: Where the records lie in time: None when they follow each other (EDF, EDF+C, contiguous EDF+D).
+        self.timeline: Timeline | None = None
 
     def physical(self, index: int, start: int, stop: int, *, scale: float = 1.0,
                  dtype: Any = np.float64) -> np.ndarray:
-        """Samples ``start:stop`` of data channel ``index`` in physical units times ``scale``."""
+        """Samples ``start:stop`` of data channel ``index`` in physical units times ``scale`` (NaN in gaps)."""
         sig = self.signals[index]
         gain = sig.gain * scale
         offset = (sig.physical_min - sig.digital_min * sig.gain) * scale
-        return self.data.physical(sig, start, stop, gain=gain, offset=offset, dtype=dtype)
+        if self.timeline is None:
+            return self.data.physical(sig, start, stop, gain=gain, offset=offset, dtype=dtype)
+        return self.timeline.read(self.data, sig, start, stop, gain=gain, offset=offset, dtype=dtype)
 
     def close(self) -> None:
         self.data.close()
@@ -271,12 +278,12 @@ class Recording:
     path : Path | None
         The file (None for an mne Raw without a file).
     format : str
-        ``"EDF"``, ``"EDF+C"``, ``"EDF+D"`` (only when its records are in fact contiguous),
-        ``"BDF"``, ``"BDF+C"`` or ``"mne"``.
+        ``"EDF"``, ``"EDF+C"``, ``"EDF+D"``, ``"BDF"``, ``"BDF+C"``, ``"BDF+D"`` or ``"mne"``.
     start_datetime : datetime | None
         Start of the recording (clock time as in the file, no time zone).
     duration_s : float
-        Duration, in seconds.
+        Duration, in seconds (of an EDF+D with gaps: first record's onset to the end of the last
+        record, gaps included).
     channels : tuple of ChannelInfo
         Data channels, in file order (annotation signals excluded).
     warnings : tuple of str
@@ -286,12 +293,16 @@ class Recording:
         True for an EDF+/BDF+ that holds annotation signals only (e.g. a hypnogram file).
     start_date_known : bool
         False when only the clock time of ``start_datetime`` is the file's (anonymised date).
+    gaps_s : tuple of (float, float)
+        ``(start, stop)`` in seconds of every gap of an EDF+D/BDF+D (a pause in the recording: no
+        signal; its samples read as NaN and a warning says so); empty for a continuous recording.
     """
 
     def __init__(self, *, path: Path | None, format: str, start_datetime: datetime | None, duration_s: float,
                  channels: tuple[ChannelInfo, ...], source: _EdfSource | _MneSource,
                  annotations: tuple[Annotation, ...] | None = None, warnings: tuple[str, ...] = (),
-                 annotation_only: bool = False, start_date_known: bool = True):
+                 annotation_only: bool = False, start_date_known: bool = True,
+                 gaps_s: tuple[tuple[float, float], ...] = ()):
         self.path = path
         self.format = format
         self.start_datetime = start_datetime
@@ -300,6 +311,7 @@ class Recording:
         self.warnings = warnings
         self.annotation_only = bool(annotation_only)
         self.start_date_known = bool(start_date_known)
+        self.gaps_s = tuple((float(a), float(b)) for a, b in gaps_s)
         self._source: _EdfSource | _MneSource | None = source
         self._annotations = annotations
         self._sha256: str | None = None
@@ -369,7 +381,8 @@ class Recording:
         start_s, stop_s : float
             Span, in seconds from the start of the recording (``stop_s`` None: to the end).
         dtype : numpy dtype
-            Output dtype (float64 by default).
+            Output dtype (float64 by default; a float type when the recording has gaps: their
+            samples are NaN).
         """
         info = self.channel(label)
         if info.problem is not None:
@@ -387,6 +400,9 @@ class Recording:
                                  where="get_data")
         if stop_s is not None and not (stop_s >= start_s):
             raise ParameterError(f"stop_s must be >= start_s ({start_s:g} s), got {stop_s!r}", where="get_data")
+        if self.gaps_s and not np.issubdtype(np.dtype(dtype), np.floating):
+            raise ParameterError(f"the recording has gaps, read as NaN: dtype must be a float type, got "
+                                 f"{np.dtype(dtype).name}", where="get_data(dtype)", hint="Use float32 or float64")
         start = int(math.floor(start_s * info.sfreq + 1e-9))
         stop = info.n_samples if stop_s is None else min(info.n_samples, int(math.ceil(stop_s * info.sfreq - 1e-9)))
         return self._source.physical(info.index, start, max(start, stop), scale=info.data_scale, dtype=dtype)
@@ -538,18 +554,22 @@ def _from_edf(path: Path, overrides: Mapping[str, str | Sequence[str]] | None,
     source = _EdfSource(header)
     try:
         fmt = header.format
-        if fmt.endswith("+D"):
-            _check_contiguous(source.data, header)
+        timeline = timeline_of(source.data, header) if fmt.endswith("+D") else None
+        if fmt.endswith("+D") and timeline is None:
+            log.info("%s: EDF+D file whose data records are contiguous; read as continuous", header.path)
+        source.timeline = timeline
+        duration_s = header.duration_s if timeline is None else timeline.duration_s
         signals: tuple[SignalHeader, ...] = header.data_signals
         labels, notes = _unique_labels([s.label for s in signals])
         montage = infer_roles([s.label for s in signals])
         channels = []
         for i, (sig, label, note, guess) in enumerate(zip(signals, labels, notes, montage.guesses)):
             sfreq = sig.samples_per_record / header.record_duration_s
-            n_samples = sig.samples_per_record * header.n_records
+            n_samples = (sig.samples_per_record * header.n_records if timeline is None
+                         else timeline.n_samples(sig.samples_per_record))
             base = ChannelInfo(
                 label=label, index=i, role=guess.role, side=guess.side, sfreq=sfreq, unit=sig.unit,
-                scale_to_uv=1.0, n_samples=n_samples, duration_s=header.duration_s,
+                scale_to_uv=1.0, n_samples=n_samples, duration_s=duration_s,
                 physical_min=sig.physical_min, physical_max=sig.physical_max, resolution_uv=float("nan"),
                 prefilter=sig.prefilter, transducer=sig.transducer, warnings=(note,) if note else (),
                 original_label=sig.label, digital_min=sig.digital_min, digital_max=sig.digital_max,
@@ -559,34 +579,18 @@ def _from_edf(path: Path, overrides: Mapping[str, str | Sequence[str]] | None,
         rec_warnings = list(header.warnings) + list(montage.notes)
         if header.annotation_only:
             rec_warnings.insert(0, ANNOTATION_ONLY_WARNING)
+        gaps = () if timeline is None else timeline.gaps_s
+        if gaps:
+            rec_warnings.insert(0, gap_warning(fmt, gaps))
+            log.info("%s: %s", path, rec_warnings[0])
         return Recording(path=path, format=fmt, start_datetime=header.start_datetime,
-                         duration_s=header.duration_s, channels=tuple(channels), source=source,
+                         duration_s=duration_s, channels=tuple(channels), source=source,
                          warnings=tuple(rec_warnings) + _unknown_site_warning(channels),
-                         annotation_only=header.annotation_only, start_date_known=header.start_date_known)
+                         annotation_only=header.annotation_only, start_date_known=header.start_date_known,
+                         gaps_s=gaps)
     except BaseException:
         source.close()
         raise
-
-
-def _check_contiguous(data: EdfData, header: EdfHeader) -> None:
-    """Accept an EDF+D whose records are in fact contiguous; refuse one with gaps."""
-    if not header.annotation_signals:
-        raise RecordingError(f"is {header.format} (discontinuous) but has no annotation signal to time its "
-                             "data records", where=header.path,
-                             hint="Export the recording again as EDF+C or EDF")
-    onsets = record_onsets(data)
-    expected = onsets[0] + np.arange(header.n_records) * header.record_duration_s
-    # Tolerance: one sample of the fastest signal (time-keeping is written to the sample).
-    fastest = max(s.samples_per_record for s in header.data_signals) / header.record_duration_s
-    bad = np.flatnonzero(~(np.abs(onsets - expected) <= 0.5 / fastest))
-    if bad.size:
-        r = int(bad[0])
-        got = "missing" if np.isnan(onsets[r]) else f"{onsets[r]:g} s"
-        raise RecordingError(
-            f"is {header.format} (discontinuous): data record {r + 1} starts at {got}, expected "
-            f"{expected[r]:g} s; gaps are not supported", where=header.path,
-            hint="Export each continuous segment as EDF+C (e.g. EDFbrowser's EDF+D to EDF+C converter)")
-    log.info("%s: EDF+D file whose data records are contiguous; read as continuous", header.path)
 
 
 def _from_mne(raw: mne.io.BaseRaw, overrides: Mapping[str, str | Sequence[str]] | None) -> Recording:
@@ -711,8 +715,9 @@ def read_recording(source: str | os.PathLike[str] | mne.io.BaseRaw, *,
     Parameters
     ----------
     source : str | PathLike | mne.io.BaseRaw
-        An EDF, EDF+C, BDF or BDF+C file (an EDF+D/BDF+D only when its records are contiguous),
-        or an mne Raw.
+        An EDF, EDF+C, EDF+D, BDF, BDF+C or BDF+D file, or an mne Raw.  An EDF+D/BDF+D with gaps
+        is read onto one timeline from its first data record's onset: its samples in the gaps are
+        NaN, :attr:`Recording.gaps_s` lists the gaps and a warning says so.
     channels : mapping of role -> label or labels, optional
         Role override, e.g. ``{"leg": ["LAT", "RAT"], "chin": "Chin1"}``.  The listed channels get
         that role (side still inferred from the label); other channels inferred with an
@@ -730,8 +735,9 @@ def read_recording(source: str | os.PathLike[str] | mne.io.BaseRaw, *,
     Raises
     ------
     RecordingError
-        The file is missing, not EDF/BDF, corrupt, truncated or discontinuous with gaps; or it
-        holds annotations only (unless ``allow_annotation_only``).
+        The file is missing, not EDF/BDF, corrupt or truncated; an EDF+D/BDF+D whose records
+        overlap, are out of order, start between two samples, or whose gaps are over 24 h or
+        more than the time recorded; or it holds annotations only (unless ``allow_annotation_only``).
     ChannelError
         A label in ``channels`` is not in the recording.
     ParameterError

@@ -3,7 +3,8 @@
 An epoch runs from ``tmin_s`` to ``tmax_s`` around a jerk's EMG onset, at the EEG's own
 sampling rate (the onset rounded to the nearest EEG sample: an unbiased error of at most
 half a sample). Epochs are rejected, with the reason counted, for: the window outside
-the recording; EEG clipped, flat or not finite before the onset; EOG contamination;
+the recording or touching one of its gaps (an EDF+D paused: no signal there); EEG clipped or
+flat before the onset, or not finite anywhere in the window; EOG contamination;
 a body movement or a given artefact interval inside the window; another motor event
 inside the window.
 """
@@ -207,9 +208,11 @@ def extract_epochs(recording, channels: list, jerks: JerkTable, *, params: Neuro
     rejected = dict.fromkeys(REJECT_REASONS, 0)
     n_total = min(int(c.n_samples) for c in channels)
     ok = (centre + n0 >= 0) & (centre + n1 <= n_total)
-    rejected["outside_recording"] = int((~ok).sum())
     win_lo = jerks.onset_s + params.tmin_s
     win_hi = jerks.onset_s + params.tmax_s
+    gaps = np.asarray(getattr(recording, "gaps_s", ()), dtype=float).reshape(-1, 2)
+    ok &= ~_overlaps(gaps, win_lo, win_hi)  # a window touching a gap holds no signal there
+    rejected["outside_recording"] = int((~ok).sum())
     # body movements (from the event table) and given artefact intervals
     body = np.array([str(k).casefold() == "body_movement" for k in jerks.spans_kind], dtype=bool)
     bad_spans = jerks.spans[body]
@@ -243,7 +246,7 @@ def extract_epochs(recording, channels: list, jerks: JerkTable, *, params: Neuro
         del x
         rails = channel_rails(ch)
         p = ep[:, pre]
-        b = ~np.all(np.isfinite(p), axis=1)
+        b = ~np.all(np.isfinite(ep), axis=1)  # a NaN anywhere would leave the average NaN
         b |= np.nan_to_num(np.ptp(np.nan_to_num(p), axis=1), nan=0.0) < 1.0  # flat: < 1 uV over 2.5 s
         if rails is not None:
             b |= np.any((p <= rails[0]) | (p >= rails[1]), axis=1)

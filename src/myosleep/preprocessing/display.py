@@ -75,6 +75,21 @@ def minmax_pairs(y: np.ndarray, per: int) -> np.ndarray:
     return out
 
 
+def _filter_finite(y: np.ndarray, sos: np.ndarray) -> np.ndarray:
+    """``sosfiltfilt`` over each run of finite samples (NaN stays NaN; a run too short to filter is NaN)."""
+    from scipy import signal
+
+    bad = ~np.isfinite(y)
+    if not bad.any():
+        return signal.sosfiltfilt(sos, y)
+    out = np.full(y.shape, np.nan)
+    edges = np.diff(np.concatenate(([1], bad.astype(np.int8), [1])))
+    for a, b in zip(np.flatnonzero(edges == -1), np.flatnonzero(edges == 1)):
+        if b - a > 3 * (2 * len(sos) + 1):  # sosfiltfilt's default padding
+            out[a:b] = signal.sosfiltfilt(sos, y[a:b])
+    return out
+
+
 @dataclass(frozen=True)
 class DisplayWindow:
     """One channel's display trace: ``values`` from ``t0_s`` every ``dt_s`` seconds.
@@ -98,24 +113,24 @@ def display_window(rec: Recording, label: str, start_s: float, stop_s: float, *,
 
     ``notch_hz``: mains frequencies notched when they fall inside the pass band (up to 1.2 x
     its upper edge, where a 2nd-order roll-off still passes hum).  ``nan``: the value NaN
-    samples take before filtering (None: kept).
+    samples (a gap of the recording) take in the trace (None: kept NaN).  The filter runs over
+    each stretch of finite samples on its own, so that a gap neither spreads NaN over the
+    window nor rings into the signal beside it.
     """
     info = rec.channel(label)
     sfreq = float(info.sfreq)
     pad = FILTER_PAD_S if band_hz is not None else 0.0
     first = max(0.0, start_s - pad)
     y = rec.get_data(info.label, start_s=first, stop_s=min(info.duration_s, stop_s + pad))
-    if nan is not None:
-        y = np.nan_to_num(y, nan=nan)
     i0 = int(math.floor(first * sfreq + 1e-9))
     notch: tuple[float, ...] = ()
     applied = None
     if band_hz is not None and y.size > 15:  # sosfiltfilt needs more samples than its padding
-        from scipy import signal
-
         notch = tuple(float(f) for f in notch_hz if band_hz[0] < f < min(band_hz[1] * 1.2, 0.49 * sfreq))
-        y = signal.sosfiltfilt(_display_sos(sfreq, band_hz[0], band_hz[1], notch), y)
+        y = _filter_finite(y, _display_sos(sfreq, band_hz[0], band_hz[1], notch))
         applied = band_hz
+    if nan is not None:
+        y = np.nan_to_num(y, nan=nan)
     lo = max(0, int(math.floor(start_s * sfreq + 1e-9)) - i0)
     hi = max(lo, min(y.size, int(math.ceil(stop_s * sfreq - 1e-9)) - i0))
     y = y[lo:hi]

@@ -316,11 +316,10 @@ def read_trace(rec: Recording, info: ChannelInfo, start_s: float, stop_s: float,
     Reads ``preprocessing.display.FILTER_PAD_S`` more on each side so that the filter has settled in the window.
     """
     band = display_band_hz(info.role, info.sfreq)
-    w = display_window(rec, info.label, start_s, stop_s, band_hz=band, notch_hz=notch_hz, max_points=max_points,
-                       nan=0.0)
-    y = w.values
-    if w.band_hz is None and y.size:
-        y = y - float(np.mean(y))  # accelerometer: mean removed
+    w = display_window(rec, info.label, start_s, stop_s, band_hz=band, notch_hz=notch_hz, max_points=max_points)
+    y = w.values  # NaN in a gap of the recording: drawn as a blank
+    if w.band_hz is None and np.isfinite(y).any():
+        y = y - float(np.nanmean(y))  # accelerometer: mean removed
     return Trace(label=info.label, role=info.role.value, unit=info.data_unit, t0_s=w.t0_s, dt_s=w.dt_s,
                  values=np.asarray(y, dtype=np.float32), minmax=w.minmax, band_hz=w.band_hz, notch_hz=w.notch_hz,
                  in_event=in_event)

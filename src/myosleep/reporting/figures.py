@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+from collections.abc import Sequence
 from html import escape
 from typing import TYPE_CHECKING, Any
 
@@ -116,7 +117,7 @@ def _fmt_clock(seconds: float) -> str:
 
 
 def night_overview_svg(hypnogram: Hypnogram | None, events: pd.DataFrame, *, duration_s: float,
-                       width_px: int = 960) -> str:
+                       width_px: int = 960, gaps_s: Sequence[tuple[float, float]] = ()) -> str:
     """Hypnogram above one raster row per event class, sharing the time axis (hours).
 
     Parameters
@@ -127,6 +128,8 @@ def night_overview_svg(hypnogram: Hypnogram | None, events: pd.DataFrame, *, dur
         Must have ``onset`` (s) and ``trial_type``; ``periodic`` is drawn as a darker tick.
     duration_s : float
         Length of the time axis in seconds.
+    gaps_s : sequence of (start, stop)
+        The recording's gaps (s): shaded grey and marked "not recorded".
     """
     left, right, top = 150, 48, 12
     hyp_h = 110 if hypnogram is not None else 0
@@ -143,6 +146,10 @@ def night_overview_svg(hypnogram: Hypnogram | None, events: pd.DataFrame, *, dur
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width_px} {height}" '
              f'width="100%" role="img" aria-label="Hypnogram and detected events across the night" '
              f'font-family="system-ui, sans-serif" font-size="11">']
+    for a, b in gaps_s:  # no signal there: neither sleep nor events
+        parts.append(f'<rect x="{x(a):.1f}" y="{top}" width="{max(float(x(b) - x(a)), 1.0):.1f}" '
+                     f'height="{raster_top + row_h * max(len(types), 1) - top}" fill="#d9d9d9">'
+                     f'<title>not recorded: {_fmt_clock(a)} to {_fmt_clock(b)} (gap of the recording)</title></rect>')
     if hypnogram is not None and hypnogram.n_epochs:
         row_step = hyp_h / 5
         for name, row in zip(_STAGE_NAMES, range(5)):
@@ -151,15 +158,18 @@ def night_overview_svg(hypnogram: Hypnogram | None, events: pd.DataFrame, *, dur
             parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" '
                          f'stroke="#eee"/>')
         onsets = hypnogram.epoch_onsets_s
-        pts = []
+        runs: list[list[str]] = [[]]  # an unscored epoch (e.g. in a gap of the recording) breaks the line
         for on, code in zip(onsets, hypnogram.stages):
             code = int(code)
             if code not in _STAGE_ROW:
+                if runs[-1]:
+                    runs.append([])
                 continue
             y = top + _STAGE_ROW[code] * row_step + row_step / 2
-            pts.append(f"{x(on):.1f},{y:.1f} {x(on + hypnogram.epoch_s):.1f},{y:.1f}")
-        if pts:
-            parts.append(f'<polyline fill="none" stroke="#333" stroke-width="1.3" points="{" ".join(pts)}"/>')
+            runs[-1].append(f"{x(on):.1f},{y:.1f} {x(on + hypnogram.epoch_s):.1f},{y:.1f}")
+        for pts in runs:
+            if pts:
+                parts.append(f'<polyline fill="none" stroke="#333" stroke-width="1.3" points="{" ".join(pts)}"/>')
         rem = hypnogram.stages == 4
         for on in onsets[rem]:
             y = top + row_step + row_step / 2
@@ -191,5 +201,8 @@ def night_overview_svg(hypnogram: Hypnogram | None, events: pd.DataFrame, *, dur
         parts.append(f'<text x="{x(tick_s):.1f}" y="{axis_y + 16}" text-anchor="middle">{_fmt_clock(tick_s)}</text>')
     parts.append(f'<text x="{left + plot_w}" y="{axis_y + 32}" text-anchor="end" fill="#666">'
                  'time from recording start (h:mm)</text>')
+    if gaps_s:
+        parts.append(f'<rect x="{left}" y="{axis_y + 24}" width="10" height="10" fill="#d9d9d9"/>'
+                     f'<text x="{left + 14}" y="{axis_y + 33}" fill="#666">not recorded (gaps of the recording)</text>')
     parts.append("</svg>")
     return "".join(parts)

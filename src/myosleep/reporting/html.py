@@ -183,11 +183,13 @@ def _evidence_context(evidence: Evidence | None, events: pd.DataFrame, hypnogram
             "evidence_available": True, "chin_source": evidence.chin_source}
 
 
-def _night_context(summary: dict, events: pd.DataFrame, duration_s: float) -> dict:
-    """The PLM interval figure (when there are leg movements) and the hourly rates."""
+def _night_context(summary: dict, events: pd.DataFrame, duration_s: float,
+                   gaps_s: list[tuple[float, float]] | None = None) -> dict:
+    """The PLM interval figure (when there are leg movements) and the hourly rates (per hour recorded)."""
     from .night_figures import hourly_rates_svg, plm_imi_svg
 
-    out: dict[str, Any] = {"plm": None, "hourly_svg": hourly_rates_svg(events, duration_s, prefix="hr")}
+    out: dict[str, Any] = {"plm": None,
+                           "hourly_svg": hourly_rates_svg(events, duration_s, prefix="hr", gaps_s=gaps_s or ())}
     if len(events) and (events["trial_type"] == TrialType.LEG_MOVEMENT.value).any():
         thresholds = (summary.get("methods") or {}).get("thresholds") or {}
         lo, hi = thresholds.get("plm_min_interval_s"), thresholds.get("plm_max_interval_s")
@@ -294,12 +296,16 @@ def render_report(summary: dict, events: pd.DataFrame, hypnogram: Hypnogram | No
     """
     rec = summary.get("inputs", {}).get("recording", {})
     duration_s = float(rec.get("duration_s") or (hypnogram.end_s if hypnogram is not None else 0.0))
+    gaps = [(float(a), float(b)) for a, b in rec.get("gaps_s") or ()]
     h, rem = divmod(int(round(duration_s)), 3600)
+    gap_s = sum(b - a for a, b in gaps)
+    gap_text = (f" ({len(gaps)} gap{'s' if len(gaps) != 1 else ''} of {gap_s / 60:.1f} min in all not recorded)"
+                if gaps else "")
     script, script_hash = zoom_script()
     tpl = _environment().get_template("report.html.j2")
     return tpl.render(
         title=rec.get("name") or rec.get("path") or "recording",
-        duration_text=f"{h} h {rem // 60:02d} min",
+        duration_text=f"{h} h {rem // 60:02d} min{gap_text}",
         version=summary.get("tool", {}).get("version", ""),
         ruleset=summary.get("ruleset", ""),
         hypnogram_source=summary.get("hypnogram_source", "n/a"),
@@ -308,10 +314,10 @@ def render_report(summary: dict, events: pd.DataFrame, hypnogram: Hypnogram | No
                              None),
         notices=[w for w in summary.get("warnings", []) if not str(w).startswith("Short recording:")],
         header_rows=_header_rows(evidence.header if evidence is not None else None),
-        overview_svg=night_overview_svg(hypnogram, events, duration_s=duration_s),
+        overview_svg=night_overview_svg(hypnogram, events, duration_s=duration_s, gaps_s=gaps),
         zoom_script=script, script_hash=script_hash,
         **_table_context(summary),
         neuro=neurophysiology_section(summary),
         **_evidence_context(evidence, events, hypnogram),
-        **_night_context(summary, events, duration_s),
+        **_night_context(summary, events, duration_s, gaps),
     )

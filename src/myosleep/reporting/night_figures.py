@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -144,7 +145,8 @@ def plm_imi_svg(events: pd.DataFrame, *, tst_h: float | None, periodic_range_s: 
                  "n_periodic_range": n_range}
 
 
-def hourly_rates(events: pd.DataFrame, duration_s: float) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+def hourly_rates(events: pd.DataFrame, duration_s: float, *, gaps_s: Sequence[tuple[float, float]] = ()
+                 ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """Events per hour of each class in each clock hour from the recording start.
 
     Returns
@@ -152,13 +154,17 @@ def hourly_rates(events: pd.DataFrame, duration_s: float) -> tuple[np.ndarray, n
     start_h : ndarray
         Start of each hour bin (h).
     covered_h : ndarray
-        Time the recording covers in each bin (h; the last bin is often partial).
+        Time the recording covers in each bin (h; the last bin is often partial; the
+        recording's gaps, ``gaps_s`` in s, are not covered).
     rates : dict
         Class -> events per hour in each bin (count / covered time).
     """
     n_bins = max(1, math.ceil(duration_s / 3600.0 - 1e-9))
     start_h = np.arange(n_bins, dtype=float)
     covered_h = np.minimum(1.0, duration_s / 3600.0 - start_h).clip(min=0.0)
+    for a, b in gaps_s:  # the part of each hour inside a gap holds no signal
+        covered_h = covered_h - (np.minimum(start_h + 1.0, b / 3600.0) - np.maximum(start_h, a / 3600.0)).clip(min=0.0)
+    covered_h = covered_h.clip(min=0.0)
     rates: dict[str, np.ndarray] = {}
     for cls in TrialType:
         on = events.loc[events["trial_type"] == cls.value, "onset"].to_numpy(float)
@@ -170,11 +176,12 @@ def hourly_rates(events: pd.DataFrame, duration_s: float) -> tuple[np.ndarray, n
     return start_h, covered_h, rates
 
 
-def hourly_rates_svg(events: pd.DataFrame, duration_s: float, *, prefix: str) -> str | None:
-    """One panel per class found: its events per hour in each hour of the recording; None: no events."""
+def hourly_rates_svg(events: pd.DataFrame, duration_s: float, *, prefix: str,
+                     gaps_s: Sequence[tuple[float, float]] = ()) -> str | None:
+    """One panel per class found: its events per hour recorded in each hour of the recording; None: no events."""
     from matplotlib.ticker import MaxNLocator
 
-    start_h, covered_h, rates = hourly_rates(events, duration_s)
+    start_h, covered_h, rates = hourly_rates(events, duration_s, gaps_s=gaps_s)
     if not rates:
         return None
     n = len(rates)

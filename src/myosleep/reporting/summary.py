@@ -8,8 +8,9 @@ numbers).
 ``warnings`` is a list of sentences; ``warning_details`` holds the same for the warnings a
 program must act on, structured: ``{"code", "message", "values"}`` with code
 ``short_recording`` (an analysed period shorter than a full diagnostic night, the findings
-that cannot be assessed for want of evidence and the minimum each missed) and ``staging``
-(what YASA warned while staging the night).
+that cannot be assessed for want of evidence and the minimum each missed), ``recording_gaps``
+(an EDF+D paused during the night: its gaps, left out of the analysis) and ``staging`` (what
+YASA warned while staging the night).
 """
 
 from __future__ import annotations
@@ -44,8 +45,10 @@ def to_json_text(obj: object) -> str:
 
 
 def recording_entry(rec: Recording) -> dict[str, object]:
-    """summary.json ``inputs.recording``: format, duration (s), path, name and SHA-256 of the file."""
-    entry: dict[str, object] = {"format": rec.format, "duration_s": rec.duration_s}
+    """summary.json ``inputs.recording``: format, duration (s), gaps (``[start, stop]`` s of each
+    gap of an EDF+D, empty when continuous), path, name and SHA-256 of the file."""
+    entry: dict[str, object] = {"format": rec.format, "duration_s": rec.duration_s,
+                                "gaps_s": [[a, b] for a, b in getattr(rec, "gaps_s", ())]}
     if rec.path is not None:
         entry.update({"path": str(rec.path), "name": Path(rec.path).name, "sha256": rec.sha256()})
     else:
@@ -132,11 +135,18 @@ def short_recording_warning(context: SleepContext, classification: Classificatio
 
 
 def warning_details(context: SleepContext, classification: Classification) -> list[dict[str, object]]:
-    """summary.json ``warning_details``: the short-recording warning, then YASA's staging warnings."""
+    """summary.json ``warning_details``: the short-recording warning, the recording's gaps, then YASA's
+    staging warnings."""
     out: list[dict[str, object]] = []
     short = short_recording_warning(context, classification)
     if short is not None:
         out.append(short)
+    if context.gaps_s:
+        total = sum(b - a for a, b in context.gaps_s)
+        message = next((w for w in context.warnings if "left out of the analysis" in w), "recording gaps")
+        out.append({"code": "recording_gaps", "message": message,
+                    "values": {"gaps_s": [[a, b] for a, b in context.gaps_s], "n_gaps": len(context.gaps_s),
+                               "total_s": total, "gap_min": context.stats.get("gap_min")}})
     for text in context.hypnogram.metadata.get("warnings", ()) if context.hypnogram_source == "yasa" else ():
         out.append({"code": "staging", "message": f"YASA staging warned: {text}",
                     "values": {"source": "yasa", "text": str(text)}})

@@ -114,13 +114,21 @@ def _trace_path(tr: Trace, x_of, y_mid: float, per_row_unit: float) -> str:
     if v.size < 2:
         return ""
     step_s = tr.dt_s / 2.0 if tr.minmax else tr.dt_s
-    y = np.round(-v / per_row_unit * 10.0).astype(np.int64)
-    steps = np.empty(2 * (y.size - 1), dtype=np.int64)
-    steps[0::2] = 1
-    steps[1::2] = np.diff(y)
+    finite = np.isfinite(v)
+    y = np.round(-np.where(finite, v, 0.0) / per_row_unit * 10.0).astype(np.int64)
+    # A gap of the recording (NaN) is left blank: each stretch of values is its own subpath.
+    edges = np.diff(np.concatenate(([0], finite.astype(np.int8), [0])))
+    d = []
+    for a, b in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)):
+        steps = np.empty(2 * (b - a - 1), dtype=np.int64)
+        steps[0::2] = 1
+        steps[1::2] = np.diff(y[a:b])
+        d.append(f"M{a} {int(y[a])}" + (f"l{' '.join(map(str, steps.tolist()))}" if steps.size else ""))
+    if not d:
+        return ""
     sx = x_of(tr.t0_s + step_s) - x_of(tr.t0_s)
     return (f'<path transform="matrix({sx:.6g} 0 0 0.1 {x_of(tr.t0_s):.3f} {y_mid:.3f})" '
-            f'd="M0 {int(y[0])}l{" ".join(map(str, steps.tolist()))}" fill="none" stroke="{_TRACE_COLOUR}" '
+            f'd="{"".join(d)}" fill="none" stroke="{_TRACE_COLOUR}" '
             'stroke-width="0.8" vector-effect="non-scaling-stroke" stroke-linejoin="round"/>')
 
 

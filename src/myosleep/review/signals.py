@@ -88,5 +88,14 @@ def read_window(rec: Recording, labels: Sequence[str], start_s: float | str | No
         channels.append({"label": info.label, "role": role.value, "unit": info.data_unit, "sfreq": info.sfreq,
                          "t0_s": w.t0_s, "dt_s": w.dt_s, "minmax": w.minmax,
                          "band_hz": list(w.band_hz) if w.band_hz is not None else None,
-                         "y": np.round(w.values.astype(np.float64), 2).tolist()})
+                         "y": _json_values(w.values)})
     return {"start_s": start, "stop_s": stop, "channels": channels}
+
+
+def _json_values(values: np.ndarray) -> list[float | None]:
+    """Values to 0.01, NaN (a gap of the recording) as None: JSON null, which the trace leaves blank."""
+    y = np.round(np.asarray(values, dtype=np.float64), 2)
+    finite = np.isfinite(y)
+    if finite.all():
+        return y.tolist()
+    return [v if ok else None for v, ok in zip(y.tolist(), finite.tolist())]

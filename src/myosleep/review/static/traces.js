@@ -51,7 +51,7 @@ export class Traces {
     // amplitudes compare at a glance, as on a PSG montage.
     const roleMax = new Map();
     for (const ch of win.channels) {
-      const m = ch.y.reduce((a, v) => Math.max(a, Math.abs(v)), 0);
+      const m = ch.y.reduce((a, v) => (v === null ? a : Math.max(a, Math.abs(v))), 0);
       roleMax.set(ch.role, Math.max(roleMax.get(ch.role) ?? 0, m));
     }
     win.channels.forEach((ch, i) => {
@@ -99,7 +99,9 @@ export class Traces {
           setSelect: [(u) => this._selected(u, ch.label)],
         },
       };
-      const chart = new uPlot(opts, [xs, Float64Array.from(ch.y)], holder);
+      // null (a gap of the recording) must stay null for uPlot to leave it blank: no Float64Array then
+      const ys = ch.y.includes(null) ? ch.y : Float64Array.from(ch.y);
+      const chart = new uPlot(opts, [xs, ys], holder);
       // The selection is mirrored on every trace (synced cursors); the channel is the one dragged on.
       chart.over.addEventListener("mousedown", () => { this.dragLabel = ch.label; });
       this.charts.push(chart);
