@@ -1,6 +1,8 @@
 """The cohort table: one flat row per night, read from the night's summary.json.
 
-Column names carry their unit (``_per_h``, ``_min``, ``_s``).  Jerk measures:
+Column names carry their unit (``_per_h``, ``_min``, ``_s``).  ``duration_h`` is the recording's
+span, ``recorded_h`` the hours with signal (less an EDF+D recording's gaps, also ``gap_min`` of
+the sleep period's epochs in them).  Jerk measures:
 
 ``hypnic_jerks_per_transition``
     Hypnic jerks per wake-to-sleep transition (the sleep-starts finding's own figure).
@@ -52,7 +54,7 @@ KEY_COLUMNS = ("recording_id", "participant_id", "session_id", "night_date", "st
                "events_path")
 _SLEEP = ("trt_min", "tst_min", "spt_min", "sol_min", "waso_min", "se_pct", "n1_min", "n2_min", "n3_min",
           "r_min", "nrem_min", "n_awakenings", "n_wake_to_sleep_transitions", "n_arousals",
-          "arousal_index_per_h")
+          "arousal_index_per_h", "gap_min")
 
 
 def _num(v: Any) -> float | None:
@@ -83,6 +85,11 @@ def summary_row(summary: dict) -> dict[str, Any]:
         "age_years": _num(_get(summary, "age", "years")),
         "duration_h": (_num(_get(summary, "inputs", "recording", "duration_s")) or 0.0) / 3600.0,
     }
+    # an EDF+D recording's gaps (no signal): the hours actually recorded
+    gaps = _get(summary, "inputs", "recording", "gaps_s") or []
+    gap_h = sum(max(0.0, (_num(g[1]) or 0.0) - (_num(g[0]) or 0.0)) for g in gaps
+                if isinstance(g, (list, tuple)) and len(g) == 2) / 3600.0
+    row["recorded_h"] = row["duration_h"] - gap_h
     sleep = summary.get("sleep") or {}
     for k in _SLEEP:
         row[k] = _num(sleep.get(k))
