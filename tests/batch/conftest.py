@@ -48,9 +48,35 @@ class LoopbackCluster:
         self.procs.append(proc)
         return proc
 
+    def _listening(self, proc: subprocess.Popen, timeout_s: float) -> bool:
+        """True once the scheduler says it listens ("Scheduler at:" in its log); False if it exits
+        first or does not say so in ``timeout_s`` (another process may hold the port: connecting
+        to it proves nothing)."""
+        deadline = time.monotonic() + timeout_s
+        log = self.workdir / "scheduler.log"
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                return False
+            if "Scheduler at:" in log.read_text(errors="replace"):
+                return True
+            time.sleep(0.2)
+        return False
+
     def start(self) -> "LoopbackCluster":
-        self._start(["scheduler", "--host", "127.0.0.1", "--port", str(self.port), "--no-dashboard"],
-                    "scheduler.log")
+        # free_port() releases the port before the scheduler binds it: another process can take it
+        # in between (seen once in a full run: "Scheduler failed to start"), so a scheduler that
+        # exits before it listens is started again on a fresh port
+        for attempt in range(3):
+            sched = self._start(["scheduler", "--host", "127.0.0.1", "--port", str(self.port), "--no-dashboard"],
+                                "scheduler.log")
+            if self._listening(sched, timeout_s=60.0):
+                break
+            self.stop()
+            log = (self.workdir / "scheduler.log").read_text(errors="replace")
+            if attempt == 2:
+                raise RuntimeError(f"the loopback Dask scheduler did not start:\n{log[:3000]}")
+            self.port = free_port()
+            self.address = f"tcp://127.0.0.1:{self.port}"
         for i in range(self.n_workers):
             p = self._start(["worker", self.address, "--host", "127.0.0.1", "--nthreads", "1", "--nworkers", "1",
                              "--no-dashboard", "--name", f"w{i}", "--memory-limit", "4GiB",
