@@ -22,7 +22,7 @@ grow.
 from __future__ import annotations
 
 import argparse
-import importlib.util
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -32,14 +32,10 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _fixtures():
-    spec = importlib.util.spec_from_file_location("make_fixtures", REPO / "scripts" / "make_fixtures.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+sys.path.insert(0, str(REPO))
+from tests.conftest import make_fixtures  # noqa: E402  (the repository's tests package)
 
-
-FIX = _fixtures()
+FIX = make_fixtures()
 RATES = {"C4-M1": 256.0, "E1-M2": 256.0, "EMG Chin": 512.0, "EMG LAT": 512.0, "EMG RAT": 512.0, "ECG": 512.0}
 
 

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib.util
 import json
 import os
 import shutil
@@ -56,14 +55,10 @@ NIGHT_MIN = 15
 RANGE_UV, ECG_RANGE_UV = 3000.0, 5000.0
 
 
-def _load_fixtures():
-    spec = importlib.util.spec_from_file_location("make_fixtures", REPO / "scripts" / "make_fixtures.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+sys.path.insert(0, str(REPO))
+from tests.conftest import make_fixtures  # noqa: E402  (the repository's tests package)
 
-
-FIX = _load_fixtures()
+FIX = make_fixtures()
 
 
 # --------------------------------------------------------------------------- content

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 #: Real recordings and exports shipped beside the repository (../shared/data/real).
 REAL = REPO.parent / "shared" / "data" / "real"
+
+
+@functools.cache
+def make_fixtures() -> ModuleType:
+    """The committed fixture script, ``scripts/make_fixtures.py``, as a module (loaded once)."""
+    spec = importlib.util.spec_from_file_location("make_fixtures", REPO / "scripts" / "make_fixtures.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,6 @@ state the gap.  A malformed EDF+D (overlapping records) exits 2 with one line an
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -25,26 +24,20 @@ import pytest
 from myosleep.cli import main
 from myosleep.io.hypnogram_model import Hypnogram
 from myosleep.vocab import Stage
+from tests.conftest import make_fixtures
 
-REPO = Path(__file__).resolve().parents[1]
 GAP = (3000.0, 3300.0)
 TOLERANCE_S = 0.5  # onset tolerance of a match (s), as tests/test_end_to_end_accuracy.py
 RECALL_TOL = 0.02
 _SLEEP = ("N1", "N2", "N3", "R")
 
 
-def _fixtures():
-    spec = importlib.util.spec_from_file_location("make_fixtures", REPO / "scripts" / "make_fixtures.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 @pytest.fixture(scope="module")
 def night(tmp_path_factory):
     from myosleep.simulate import simulate_night
 
-    fix = _fixtures()
+    fix = make_fixtures()
     d = tmp_path_factory.mktemp("plus-d-night")
     blocks = ((Stage.W, 4), (Stage.N1, 2), (Stage.N2, 64), (Stage.N3, 20), (Stage.N2, 45))
     stages = np.concatenate([np.full(int(m * 2), int(s), dtype=np.int8) for s, m in blocks])
@@ -126,7 +119,7 @@ def test_the_gap_is_stated_in_summary_hypnogram_and_report(night) -> None:
 
 
 def test_overlapping_records_exit_2_with_one_line_and_nothing_written(tmp_path: Path, capsys) -> None:
-    fix = _fixtures()
+    fix = make_fixtures()
     path = fix.make_edf_plus_d(tmp_path / "overlap.edf", gap=False)
     fix.set_record_onsets(path, {5: 4.5})
     out = tmp_path / "out"

@@ -7,7 +7,6 @@ recorded whole; the infant estimate leaves seconds without signal out of its sta
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -19,18 +18,12 @@ from myosleep.context.sleepstats import sleep_statistics
 from myosleep.io import read_recording
 from myosleep.io.hypnogram_model import Hypnogram
 from myosleep.vocab import Stage
+from tests.conftest import make_fixtures
 
 from .conftest import FakeRecording
 
 W, N2, UNS = int(Stage.W), int(Stage.N2), int(Stage.UNSCORED)
-REPO = Path(__file__).resolve().parents[2]
 
-
-def _fixtures():
-    spec = importlib.util.spec_from_file_location("make_fixtures", REPO / "scripts" / "make_fixtures.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_sleep_statistics_leave_the_gap_out_of_every_duration() -> None:
@@ -50,7 +43,7 @@ def test_sleep_statistics_leave_the_gap_out_of_every_duration() -> None:
 
 
 def _gapped_recording(tmp_path: Path, gap: tuple[float, float], *, minutes: float = 10.0) -> Path:
-    fix = _fixtures()
+    fix = make_fixtures()
     src = fix.make_psg(tmp_path / "psg.edf", duration_s=60.0 * minutes, annotations=[(1.0, 0.0, "marker")])
     return fix.cut_records(src, tmp_path / "psg_gap.edf", [gap])
 

@@ -7,31 +7,22 @@ comes back in the middle of that movement.
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from myosleep.detection import detect
 from myosleep.io import read_recording
+from tests.conftest import make_fixtures
 
-REPO = Path(__file__).resolve().parents[2]
 GAP = (476.0, 596.0)
 
-
-def _fixtures():
-    spec = importlib.util.spec_from_file_location("make_fixtures", REPO / "scripts" / "make_fixtures.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
 def nights(tmp_path_factory):
     from myosleep.simulate import simulate_night
 
-    fix = _fixtures()
+    fix = make_fixtures()
     d = tmp_path_factory.mktemp("gap-detect")
     sim = simulate_night("plmd", hours=0.35, seed=4)
     plus = fix.as_edf_plus(sim.write(d / "night.edf")[0], d / "night_plus.edf")

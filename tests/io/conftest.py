@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+
+from ..conftest import make_fixtures
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 #: Real recordings shipped beside the repository (see its README.md).
 REAL_DATA = REPO_ROOT.parent / "shared" / "data" / "real"
 
 
-def _load_make_fixtures() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("make_fixtures", REPO_ROOT / "scripts" / "make_fixtures.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="session")
 def mkfix() -> ModuleType:
     """The scripts/make_fixtures.py module."""
-    return _load_make_fixtures()
+    return make_fixtures()
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -11,19 +10,11 @@ import pandas as pd
 from myosleep.io import read_recording
 from myosleep.neurophysiology.epochs import extract_epochs, select_jerks
 from myosleep.neurophysiology.params import NeuroParams
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _fixtures():
-    spec = importlib.util.spec_from_file_location("make_fixtures", REPO / "scripts" / "make_fixtures.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.conftest import make_fixtures
 
 
 def test_windows_touching_a_gap_are_left_out_as_outside_the_recording(tmp_path: Path) -> None:
-    fix = _fixtures()
+    fix = make_fixtures()
     src = fix.make_psg(tmp_path / "psg.edf", duration_s=600.0, annotations=[(1.0, 0.0, "marker")])
     path = fix.cut_records(src, tmp_path / "psg_gap.edf", [(200.0, 260.0)])
     # windows of -2.5..+0.5 s: 100 s and 400 s are clear; 199.7 s runs into the gap's start,

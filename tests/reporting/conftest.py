@@ -7,16 +7,13 @@ system executable).
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from ..conftest import CHROMIUM_FLAGS, chromium_path
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from ..conftest import CHROMIUM_FLAGS, chromium_path, make_fixtures
 
 #: Text that would run script if the page took it as HTML (the EDF patient field is 80 characters).
 HOSTILE_PATIENT = "<script>alert(1)</script>"
@@ -34,13 +31,6 @@ def chromium():
                               capture_output=True, text=True, timeout=120)
 
     return run
-
-
-def make_fixtures():
-    spec = importlib.util.spec_from_file_location("make_fixtures", REPO_ROOT / "scripts" / "make_fixtures.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ it "not recorded", and the hourly rates count events per hour *recorded*.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -17,25 +16,17 @@ import pytest
 
 from myosleep.io import read_recording
 from myosleep.preprocessing.display import _display_sos, display_window
+from myosleep.reporting.evidence import Trace
 from myosleep.reporting.figures import night_overview_svg
 from myosleep.reporting.night_figures import hourly_rates
 from myosleep.reporting.trace_figures import _trace_path
-from myosleep.reporting.evidence import Trace
 from myosleep.review.signals import read_window
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _fixtures():
-    spec = importlib.util.spec_from_file_location("make_fixtures", REPO / "scripts" / "make_fixtures.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.conftest import make_fixtures
 
 
 @pytest.fixture(scope="module")
 def gapped(tmp_path_factory) -> Path:
-    fix = _fixtures()
+    fix = make_fixtures()
     d = tmp_path_factory.mktemp("gap-report")
     src = fix.make_psg(d / "psg.edf", duration_s=120.0, annotations=[(1.0, 0.0, "marker")])
     return fix.cut_records(src, d / "psg_gap.edf", [(50.0, 60.0)])

@@ -7,18 +7,16 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import hashlib
-import importlib.util
 import json
 import shutil
 from pathlib import Path
-from types import ModuleType
 from urllib.parse import unquote, urlsplit
 
 import pytest
 
 from myosleep.schema import join_list
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from ..conftest import make_fixtures
 
 #: Text that would run script if it reached the page as HTML.
 HOSTILE_PATIENT = "<img src=x onerror=\"document.title='pwned'\">"
@@ -26,12 +24,6 @@ HOSTILE_RULE = "<script>document.title='pwned'</script><b>bold</b>"
 HOSTILE_LABEL = "<i>c,h</i>&amp;"  # markup, and a comma: events.tsv escapes it (myosleep.schema.join_list)
 
 
-
-def _make_fixtures() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("make_fixtures", REPO_ROOT / "scripts" / "make_fixtures.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _sha256(path: Path) -> str:
@@ -53,7 +45,7 @@ def write_tiny_analysis(root: Path) -> tuple[Path, Path]:
 
     Returns (recording, analysis directory).
     """
-    mk = _make_fixtures()
+    mk = make_fixtures()
     root.mkdir(parents=True, exist_ok=True)
     edf = root / "tiny.edf"
     n = int(TINY_DURATION_S)

@@ -12,7 +12,7 @@ from myosleep.errors import InputError
 from myosleep.review.session import open_session
 from myosleep.vocab import Role
 
-from .conftest import _make_fixtures
+from ..conftest import make_fixtures
 
 
 def _set_summary(out, **changes):
@@ -47,7 +47,7 @@ def test_hypnogram_from_the_file_the_analysis_used(tiny, tmp_path):
 
 def test_stages_carried_by_the_recording_itself(tmp_path):
     """An EDF+ with scored stages is its own hypnogram (as analyze reads it), wherever it now lies."""
-    mk = _make_fixtures()
+    mk = make_fixtures()
     edf = tmp_path / "psg.edf"
     mk.make_psg(edf, duration_s=90.0, annotations=[(0.0, 30.0, "Sleep stage W"), (30.0, 30.0, "Sleep stage N1"),
                                                    (60.0, 30.0, "Sleep stage N2")])
