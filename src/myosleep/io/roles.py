@@ -376,6 +376,6 @@ def infer_roles(labels: Sequence[str]) -> Montage:
             side = Side.RIGHT if toks[0].startswith("dx") else Side.LEFT
             guesses[i] = RoleGuess(Role.LEG, side, "side-only derivation read as the anterior tibialis (CAP Sleep "
                                    "Database montage); give its role with --channels if it is not")
-        notes.append("montage: " + ", ".join(repr(labels[i]) for i in sided) + " read as the right/left anterior "
-                     "tibialis EMG (side-only derivations, as in the CAP Sleep Database)")
+        notes.append("montage: " + ", ".join(repr(labels[i]) for i in sided) + " read as the anterior tibialis EMG, "
+                     "DX the right leg and SX the left (side-only derivations, as in the CAP Sleep Database)")
     return Montage(guesses, notes)
