@@ -72,6 +72,17 @@ def test_a_hypnogram_as_short_as_the_recording_without_its_gaps_is_questioned(tm
                for w in ctx.warnings)
 
 
+def test_a_hypnogram_that_ends_with_the_recording_is_not_questioned(tmp_path: Path) -> None:
+    # a one-epoch gap and a hypnogram to the recording's end: it said "ends 0 s before the recording,
+    # about the length of its gaps (30 s)" (2026-12-07)
+    path = _gapped_recording(tmp_path, (120.0, 150.0))
+    with read_recording(path) as rec:
+        n = int(round(rec.duration_s / 30.0))
+        full = Hypnogram(np.full(n, N2, dtype=np.int8), epoch_s=30.0, source="file:scored.tsv")
+        ctx = build_context(rec, hypnogram=full, detect_arousals=False)
+    assert not any("about the length of its gaps" in w for w in ctx.warnings)
+
+
 @pytest.fixture(scope="module")
 def sim():
     from myosleep.simulate import simulate_night

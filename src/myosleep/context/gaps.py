@@ -75,7 +75,9 @@ def unscore_gaps(hypnogram: Hypnogram, gaps_s: Sequence[tuple[float, float]], wa
     total = gap_total_s(gaps_s)
     ep = float(hypnogram.epoch_s)
     short = recording_s - hypnogram.end_s
-    if total >= ep and abs(short - total) <= ep:
+    # it must itself fall short (by more than the half epoch a complete hypnogram may lack), and by
+    # about the gaps' length; with a one-epoch gap, a hypnogram ending with the recording is complete
+    if total >= ep and short > 0.5 * ep and abs(short - total) <= ep:
         warnings.append(
             f"hypnogram ends {short:.0f} s before the recording, about the length of its gaps ({total:.0f} s): if it "
             "was scored on the recording without its gaps, its stages after the first gap are out of place; give a "
