@@ -622,6 +622,7 @@ def detect(recording: Recording, *, channels: Sequence[str] | None = None, param
         pool.shutdown(wait=True, cancel_futures=True)
     frames = [f for f in burst_frames if len(f)]
     bursts = pd.concat(frames, ignore_index=True) if frames else _empty_bursts()
+    bursts, art_frames = _one_channel_per_muscle(bursts, art_frames, emg, status)
     bursts = bursts.sort_values(["onset", "channel", "detector"], kind="stable").reset_index(drop=True)
     bursts["burst_id"] = np.arange(len(bursts), dtype=np.int64)
     grouped = group_events(bursts, params=params.events, eeg_ratio=_eeg_ratio_fn(recording, all_ch))
@@ -632,6 +633,31 @@ def detect(recording: Recording, *, channels: Sequence[str] | None = None, param
                            artefacts=artefacts, params=params, channel_status=status,
                            channels=tuple(ChannelRef(c.label, c.role, c.side) for c in all_ch),
                            duration_s=float(recording.duration_s), chin_amplitude=amplitude)
+
+
+def _one_channel_per_muscle(bursts: pd.DataFrame, art_frames: list[pd.DataFrame], emg: Sequence[ChannelInfo],
+                            status: dict[str, ChannelStatus]) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Bursts and artefacts without the channels that record a muscle another channel records.
+
+    :func:`myosleep.detection.same_muscle.same_muscle` finds them from the bursts; their
+    status becomes "not used" with the channel analysed instead.
+    """
+    from dataclasses import replace
+
+    from .same_muscle import same_muscle
+
+    used = [(c.label, c.role.value, _side(c)) for c in emg if status[c.label].used]
+    dup = same_muscle(bursts, used) if len(bursts) else {}
+    for lab, (keep, share) in dup.items():
+        reason = (f"records the same muscle as {keep} ({100 * share:.0f} % of the bursts of each found together "
+                  f"with the other's): {keep} is analysed, one channel per muscle")
+        status[lab] = replace(status[lab], used=False, reason=reason)
+        log.warning("%s: not analysed: %s", lab, reason)
+    if not dup:
+        return bursts, art_frames
+    drop = set(dup)
+    bursts = bursts[~bursts["channel"].isin(drop)].reset_index(drop=True)
+    return bursts, [f[~f["channel"].isin(drop)] for f in art_frames]
 
 
 def _progress(enabled: bool | Callable[[int, int], None], total: int) -> Callable[[], None]:
