@@ -86,29 +86,45 @@ def change_point(sig: np.ndarray, peak: int) -> float:
     return c[j] + (K + 1) / 2.0  # one past the block's last sample
 
 
-def lepski(sig: np.ndarray, peak: int, pilot: float, kappa: float = 2.0) -> float:
-    y, c = blocks(sig, peak)
-    y = y + BIAS - np.log(LEVEL2)
+def _lepski(c: np.ndarray, y: np.ndarray, pilot: float, fit, *, kappa: float = 2.0,
+            inside: bool = False) -> float:
+    """Crossing read by ``fit(t, y) -> (crossing, its standard error) | None`` over windows around ``pilot``.
+
+    Half-widths of 3-120 blocks; the widest window whose crossing agrees within ``kappa``
+    standard errors with every narrower one's is kept (Lepski's rule); ``inside``: a crossing
+    outside its window's blocks is no reading.
+    """
     j0 = int(np.argmin(abs(c - pilot)))
     fits = []
     for h in np.unique(np.round(np.geomspace(3, 120, 14)).astype(int)):
         lo, hi = max(0, j0 - h), min(y.size, j0 + h + 1)
         if hi - lo < 5:
             continue
-        t, yy = c[lo:hi], y[lo:hi]
-        tb = t.mean()
-        sxx = np.sum((t - tb) ** 2)
-        b = np.sum((t - tb) * (yy - yy.mean())) / sxx
-        if b >= 0:
-            continue
-        tau = tb - yy.mean() / b
-        fits.append((tau, np.sqrt(VAR * (1 / t.size + (tau - tb) ** 2 / sxx)) / abs(b)))
+        r = fit(c[lo:hi], y[lo:hi])
+        if r is not None and (not inside or c[lo] - K <= r[0] <= c[hi - 1] + K):
+            fits.append(r)
     best = fits[0][0] if fits else pilot
     for i, (tau, _) in enumerate(fits):
         if not all(abs(tau - t2) <= kappa * s2 for t2, s2 in fits[:i]):
             break
         best = tau
     return best + 0.5  # the crossing, to the rule's sample convention (one past the last above)
+
+
+def _line(t: np.ndarray, yy: np.ndarray) -> tuple[float, float] | None:
+    """(crossing of 0, its standard error) of the least-squares line through log powers ``yy``."""
+    tb = t.mean()
+    sxx = np.sum((t - tb) ** 2)
+    b = np.sum((t - tb) * (yy - yy.mean())) / sxx
+    if b >= 0:
+        return None
+    tau = tb - yy.mean() / b
+    return tau, float(np.sqrt(VAR * (1 / t.size + (tau - tb) ** 2 / sxx)) / abs(b))
+
+
+def lepski(sig: np.ndarray, peak: int, pilot: float) -> float:
+    y, c = blocks(sig, peak)
+    return _lepski(c, y + BIAS - np.log(LEVEL2), pilot, _line)
 
 
 _ms = np.exp(_lb)  # resting block mean squares: their Gamma shape from their mean and variance
@@ -139,25 +155,10 @@ def _floor_exp(t: np.ndarray, y: np.ndarray) -> tuple[float, float] | None:
     return (lev - a) / b + tb, float(np.sqrt(max(g @ np.linalg.inv(info) @ g, 1e-12)))
 
 
-def lepski_floor_exp(sig: np.ndarray, peak: int, pilot: float, kappa: float = 2.0) -> float:
+def lepski_floor_exp(sig: np.ndarray, peak: int, pilot: float) -> float:
     nb = (sig.size - peak) // K
     y = np.mean(sig[peak:peak + nb * K].reshape(nb, K) ** 2, axis=1)
-    c = peak + K * np.arange(nb) + (K - 1) / 2.0
-    j0 = int(np.argmin(abs(c - pilot)))
-    fits = []
-    for h in np.unique(np.round(np.geomspace(3, 120, 14)).astype(int)):
-        lo, hi = max(0, j0 - h), min(y.size, j0 + h + 1)
-        if hi - lo < 5:
-            continue
-        r = _floor_exp(c[lo:hi], y[lo:hi])
-        if r is not None and c[lo] - K <= r[0] <= c[hi - 1] + K:
-            fits.append(r)
-    best = fits[0][0] if fits else pilot
-    for i, (tau, _) in enumerate(fits):
-        if not all(abs(tau - t2) <= kappa * s2 for t2, s2 in fits[:i]):
-            break
-        best = tau
-    return best + 0.5
+    return _lepski(peak + K * np.arange(nb) + (K - 1) / 2.0, y, pilot, _floor_exp, inside=True)
 
 
 for model in ("additive", "coherent"):
