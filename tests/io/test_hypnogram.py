@@ -572,3 +572,186 @@ def test_remlogic_export_as_the_cap_sleep_database_writes_it(tmp_path):
     anon = tmp_path / "anon.txt"
     anon.write_text(_REMLOGIC.replace("16/05/2002", ""), encoding="utf-8")
     assert read_hypnogram(anon, recording_start=datetime(2002, 5, 16, 23, 58, 40)).stages[0] == W
+
+
+# ------------------------------------------------------------------ Philips Respironics RML
+_RML_WORD = {W: "Wake", N1: "NonREM1", N2: "NonREM2", N3: "NonREM3", R: "REM", UNS: "NotScored"}
+_RML_CHANNELS = {0: "C4-A1", 3: "Bein li", 4: "Bein re"}
+
+
+def write_alice_rml(path: Path, stages: list[tuple[str, float]], *, duration_s: float | None,
+                    lights: tuple[str, str] = ("", ""), events: str = "", start: str = "2019-03-04T22:30:12",
+                    staging: str = "<UserStaging><NeuroAdultAASMStaging>{}</NeuroAdultAASMStaging></UserStaging>",
+                    channels: dict[int, str] | None = None, namespace: bool = True) -> Path:
+    """A Philips Respironics Alice/Sleepware G3 ``.rml``, laid out as pyPhasesRecordloader's
+    AliceRMLLoader and wuji's PhilipsAnnotationReader read it: ``PatientStudy`` > ``Acquisition/
+    Sessions/Session`` (RecordingStart, Duration, LightsOff, LightsOn), ``ChannelConfig/Channels/
+    Channel`` (EdfSignal, Label), ``ScoringData/Events/Event`` and ``ScoringData/StagingData``
+    (``staging`` wraps the ``Stage`` elements: one stage change each, lasting to the next)."""
+    ns = ' xmlns="http://www.respironics.com/PatientStudy.xsd"' if namespace else ""
+    chans = "".join(f'<Channel EdfSignal="{k}" Type="EMG"><Label>{lab}</Label></Channel>'
+                    for k, lab in (channels if channels is not None else _RML_CHANNELS).items())
+    body = "".join(f'<Stage Type="{t}" Start="{s:g}" />' for t, s in stages)
+    dur = "" if duration_s is None else f"<Duration>{duration_s:g}</Duration>"
+    path.write_text(
+        f'<?xml version="1.0" encoding="utf-8"?>\n<PatientStudy{ns}>'
+        f"<Acquisition><Sessions><Session><RecordingStart>{start}</RecordingStart>{dur}"
+        f"<LightsOff>{lights[0]}</LightsOff><LightsOn>{lights[1]}</LightsOn></Session></Sessions></Acquisition>"
+        f"<ChannelConfig><Channels>{chans}</Channels></ChannelConfig>"
+        f"<ScoringData><Events>{events}</Events><StagingData>{staging.format(body)}</StagingData></ScoringData>"
+        "</PatientStudy>", encoding="utf-8")
+    return path
+
+
+_RML_NIGHT = [("Wake", 0), ("NonREM1", 60), ("NonREM2", 90), ("NonREM3", 180), ("REM", 270),
+              ("NotScored", 330), ("Wake", 360)]
+#: 400 s: 13 whole epochs, the last 10 s (a partial epoch) dropped.
+_RML_NIGHT_STAGES = [W, W, N1, N2, N2, N2, N3, N3, N3, R, R, UNS, W]
+_RML_EVENTS = ('<Event Family="Neuro" Type="Arousal" Start="100.5" Duration="4.5" />'
+               '<Event Family="Limb" Type="LegMovement" Start="212.5" Duration="1.8">'
+               '<LegMovement EdfSignal="3" /></Event>'
+               '<Event Family="Limb" Type="LegMovement" Start="240" Duration="2" Machine="true">'
+               '<LegMovement EdfSignal="-1" /></Event>'
+               '<Event Family="Respiratory" Type="ObstructiveApnea" Start="215" Duration="12" Machine="true" />'
+               '<Event Family="SpO2" Type="RelativeDesaturation" Start="225" Duration="15">'
+               "<O2Before>95</O2Before><O2Min>90</O2Min></Event>")
+#: The scorer's staging, and an automatic one that says otherwise (all wake): the scorer's is read.
+_RML_BOTH = ("<UserStaging><NeuroAdultAASMStaging>{}</NeuroAdultAASMStaging></UserStaging>"
+             '<MachineStaging><NeuroAdultAASMStaging><Stage Type="Wake" Start="0" /></NeuroAdultAASMStaging>'
+             "</MachineStaging>")
+
+
+def test_alice_rml_full_night(tmp_path):
+    # Before (2026-12-08) an RML was refused: "XML root <PatientStudy> is neither NSRR ... nor Profusion".
+    path = write_alice_rml(tmp_path / "night.rml", _RML_NIGHT, duration_s=400, lights=("30", "390"),
+                           events=_RML_EVENTS, staging=_RML_BOTH)
+    hyp = read_hypnogram(path)
+    np.testing.assert_array_equal(hyp.stages, _RML_NIGHT_STAGES)
+    assert hyp.n_epochs == 13 and hyp.epoch_s == 30.0 and hyp.start_s == 0.0
+    assert (hyp.lights_off_s, hyp.lights_on_s) == (30.0, 390.0)
+    assert hyp.metadata["format"] == "alice-rml" and hyp.source == "file:night.rml"
+    assert hyp.metadata["start_datetime"] == "2019-03-04T22:30:12"
+    assert hyp.convention == "aasm-labels" and "UserStaging/NeuroAdultAASMStaging" in hyp.convention_evidence
+    assert hyp.metadata["staging"] == "UserStaging/NeuroAdultAASMStaging" and "warnings" not in hyp.metadata
+    assert "RML" in hyp.epoch_s_source and hyp.metadata["dropped_tail_s"] == 10.0
+    # the file's clock start puts stages and lights on the recording's axis
+    late = read_hypnogram(path, recording_start=datetime(2019, 3, 4, 22, 29, 42))
+    assert (late.start_s, late.lights_off_s, late.lights_on_s) == (30.0, 60.0, 420.0)
+    np.testing.assert_array_equal(late.stages, _RML_NIGHT_STAGES)
+
+
+def test_alice_rml_rk_staging_nonrem4_and_notscored(tmp_path):
+    rk = "<UserStaging><NeuroRKStaging>{}</NeuroRKStaging></UserStaging>"
+    path = write_alice_rml(tmp_path / "rk.rml", [("Wake", 0), ("NonREM3", 30), ("NonREM4", 60), ("NotScored", 120),
+                                                 ("REM", 150)], duration_s=180, staging=rk)
+    hyp = read_hypnogram(path)
+    np.testing.assert_array_equal(hyp.stages, [W, N3, N3, N3, UNS, R])
+    assert hyp.convention == "rk-labels" and hyp.metadata["staging"] == "UserStaging/NeuroRKStaging"
+
+
+def test_alice_rml_stage_change_off_the_epoch_grid(tmp_path):
+    path = write_alice_rml(tmp_path / "off.rml", [("Wake", 0), ("NonREM1", 95), ("NonREM2", 120)], duration_s=300)
+    with pytest.raises(HypnogramError) as err:
+        read_hypnogram(path)
+    assert isinstance(err.value, InputError) and "\n" not in str(err.value)
+    assert re.search(r"stage change to NonREM1 at 95 s \(Stage 2 of UserStaging/NeuroAdultAASMStaging\) is not "
+                     r"on the 30-s epoch grid", str(err.value)), str(err.value)
+
+
+def test_alice_rml_unknown_stage_word(tmp_path):
+    path = write_alice_rml(tmp_path / "bad.rml", [("Wake", 0), ("Stage2", 30)], duration_s=90)
+    with pytest.raises(HypnogramError, match=r"unknown RML stage Type 'Stage2' \(Stage 2 of "
+                                             r"UserStaging/NeuroAdultAASMStaging, at 30 s\)"):
+        read_hypnogram(path)
+
+
+def test_alice_rml_machine_staging_only_is_read_with_a_warning(tmp_path):
+    from myosleep.context import build_context
+
+    machine = "<MachineStaging><NeuroAdultAASMStaging>{}</NeuroAdultAASMStaging></MachineStaging>"
+    path = write_alice_rml(tmp_path / "auto.rml", _RML_NIGHT, duration_s=400, staging=machine)
+    hyp = read_hypnogram(path)
+    np.testing.assert_array_equal(hyp.stages, _RML_NIGHT_STAGES)
+    assert hyp.metadata["staging"] == "MachineStaging/NeuroAdultAASMStaging"
+    (warning,) = hyp.metadata["warnings"]
+    assert "automatic" in warning and "no scorer's staging" in warning
+    # the analysis states it among its warnings (summary.json "warnings")
+    ctx = build_context(None, hypnogram=path)
+    assert any("auto.rml" in w and warning in w for w in ctx.warnings), ctx.warnings
+
+
+def test_alice_rml_without_namespace_and_detected_from_content(tmp_path):
+    plain = write_alice_rml(tmp_path / "plain.xml", _RML_NIGHT, duration_s=400, namespace=False)
+    named = write_alice_rml(tmp_path / "named.rml", _RML_NIGHT, duration_s=400)
+    for path in (plain, named):
+        assert detect_hypnogram_format(path) == "alice-rml"
+        np.testing.assert_array_equal(read_hypnogram(path).stages, _RML_NIGHT_STAGES)
+
+
+def test_alice_rml_scored_events(tmp_path):
+    from myosleep.io import read_scored_events, read_scorer_events
+
+    path = write_alice_rml(tmp_path / "night.rml", _RML_NIGHT, duration_s=400, lights=("30", "390"),
+                           events=_RML_EVENTS, staging=_RML_BOTH)
+    df = read_scored_events(path, recording_start=datetime(2019, 3, 4, 22, 30, 2))  # file starts 10 s in
+    assert df.attrs["format"] == "alice-rml" and df.attrs["start_datetime"] == "2019-03-04T22:30:12"
+    lm = df[df.kind == "limb_movement"]
+    assert list(lm.description) == ["LegMovement", "LegMovement"]
+    np.testing.assert_allclose(lm.onset, [222.5, 250.0])
+    np.testing.assert_allclose(lm.duration, [1.8, 2.0])
+    assert list(lm.channel) == ["Bein li", None]  # EdfSignal 3 in the channel config; -1: not known
+    assert list(lm.machine) == [False, True]
+    (arousal,) = df[df.kind == "arousal"].itertuples()
+    assert (arousal.onset, arousal.duration, arousal.description, arousal.machine) == (110.5, 4.5, "Arousal", False)
+    resp = df[df.kind == "respiratory"]
+    assert list(resp.description) == ["ObstructiveApnea"] and list(resp.machine) == [True]
+    assert list(df[df.kind == "desaturation"].description) == ["RelativeDesaturation"]
+    lights = df[df.kind == "lights"]
+    assert list(lights.description) == ["Lights off", "Lights on"] and list(lights.onset) == [40.0, 400.0]
+    # the stages read (the scorer's) are stage events, one per change, lasting to the next
+    st = df[df.kind == "stage"]
+    assert list(st.description) == [t for t, _ in _RML_NIGHT] and not st.machine.any()
+    np.testing.assert_allclose(st.duration, [60, 30, 90, 90, 60, 30, 40])
+    # the scorer table: leg movements in myosleep's vocabulary
+    sc = read_scorer_events(path)
+    assert list(sc[sc.kind == "limb_movement"].trial_type) == ["leg_movement", "leg_movement"]
+    assert list(sc[sc.kind == "stage"].stage) == ["W", "N1", "N2", "N3", "R", "n/a", "W"]
+
+
+def test_alice_rml_through_analyze(tmp_path, capsys):
+    """``myosleep analyze REC --hypnogram night.rml``: the simulator's true stages, written as an RML."""
+    import json
+
+    from myosleep import cli
+    from myosleep.context.hypnogram_file import read_used_hypnogram
+    from myosleep.simulate import simulate_night
+
+    sim = simulate_night("sleep_starts", hours=0.75, seed=3)
+    sim.write(tmp_path / "n.edf")
+    truth = sim.hypnogram
+    assert truth.start_s == 0.0 and truth.epoch_s == 30.0
+    codes = np.asarray(truth.stages)
+    changes = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    stages = [(_RML_WORD[int(codes[k])], 30.0 * k) for k in changes]
+    assert len(stages) == 12 and set(codes.tolist()) == {W, N1, N2, N3}  # wake and N1 alternate at sleep onset
+    # the simulator's EDF starts 2000-01-01 23:00:00; lights over the whole recording
+    rml = write_alice_rml(tmp_path / "night.rml", stages, duration_s=sim.duration_s, start="2000-01-01T23:00:00",
+                          lights=("0", f"{sim.duration_s:g}"), events=_RML_EVENTS.split("<Event Family=\"Limb\"")[0])
+    out = tmp_path / "out"
+    assert cli.main(["analyze", str(tmp_path / "n.edf"), "--hypnogram", str(rml), "--out", str(out)]) == 0
+    s = json.loads((out / "summary.json").read_text())
+    assert s["hypnogram_source"] == "file:night.rml"
+    entry = s["inputs"]["hypnogram"]
+    assert (entry["format"], entry["convention"], entry["epoch_s"]) == ("alice-rml", "aasm-labels", 30.0)
+    want = truth.time_in_stage_s()
+    for label, key in (("W", "w_min"), ("N1", "n1_min"), ("N2", "n2_min"), ("N3", "n3_min"), ("R", "r_min")):
+        assert s["sleep"][key] == pytest.approx(want[label] / 60.0), label
+    np.testing.assert_array_equal(read_used_hypnogram(out / "hypnogram.tsv").stages, truth.stages)
+    # a stage change off the grid: one line, exit status 2, nothing written
+    bad = write_alice_rml(tmp_path / "bad.rml", [("Wake", 0), ("NonREM2", 45)], duration_s=sim.duration_s,
+                          start="2000-01-01T23:00:00")
+    capsys.readouterr()
+    assert cli.main(["analyze", str(tmp_path / "n.edf"), "--hypnogram", str(bad), "--out", str(tmp_path / "o2")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "at 45 s" in err and "Traceback" not in err
+    assert not (tmp_path / "o2").exists()

@@ -28,7 +28,7 @@ _spec.loader.exec_module(_fixtures)
 NSRR_NIGHT, write_nsrr_xml, write_profusion_xml = (_fixtures.NSRR_NIGHT, _fixtures.write_nsrr_xml,
                                                    _fixtures.write_profusion_xml)
 
-COLUMNS = ["onset", "duration", "description", "kind", "channel"]
+COLUMNS = ["onset", "duration", "description", "kind", "channel", "machine"]
 
 
 def test_somnomedics_arousals(real_dir):

@@ -58,7 +58,7 @@ class ContextInputs:
         Where they came from (a file given, or the recording's own annotations).
     scored_events : pandas.DataFrame | None
         Scored events (``myosleep.io.read_scored_events`` columns: onset, duration in s,
-        description, kind, channel).
+        description, kind, channel, machine).
     scored_events_file : InputFile | None
         The scored events' file.
     """
@@ -471,6 +471,8 @@ def build_context(recording: Recording | None = None, *,
     age_obj = parse_age(age)
     warnings: list[str] = []
     hyp = inputs.hypnogram if inputs.hypnogram is not None else _stage_night(recording, age_obj, warnings)
+    if inputs.hypnogram is not None:  # what its reader warned of (a Philips RML's automatic staging)
+        warnings.extend(f"hypnogram {hyp.source}: {text}" for text in hyp.metadata.get("warnings", ()))
     if hyp.n_epochs == 0:
         raise HypnogramError("the hypnogram has no epochs", where=hyp.source,
                              hint="check the hypnogram file")

@@ -21,7 +21,7 @@ __all__ = ["RawScoring", "EVENT_COLUMNS", "EVENT_KINDS", "classify_event", "ligh
            "segments_to_stages", "clock_to_seconds", "infer_epoch_s"]
 
 #: Columns of :func:`~myosleep.io.read_scored_events`.
-EVENT_COLUMNS = ["onset", "duration", "description", "kind", "channel"]
+EVENT_COLUMNS = ["onset", "duration", "description", "kind", "channel", "machine"]
 
 #: Values of the ``kind`` column.
 EVENT_KINDS = ("arousal", "respiratory", "limb_movement", "stage", "lights", "desaturation",
@@ -51,6 +51,9 @@ class RawScoring:
     lights_off_s: float | None = None
     lights_on_s: float | None = None
     events: list[tuple[float, float, str, str, str | None]] = field(default_factory=list)
+    # parallel to events, for formats that mark automatically scored events (Philips RML
+    # Machine="true"); empty: the format marks none
+    event_machine: list[bool] = field(default_factory=list)
     metadata: dict = field(default_factory=dict)
 
 

@@ -14,6 +14,7 @@ Conventions covered (all map into the AASM stages W, N1, N2, N3, R):
 * R&K integers as written by Elan, visbrain and Compumedics/NSRR: 0 W, 1-4 S1-S4, 5 REM,
   6 movement, 9 unscored (NSRR EventConcept "Movement|6", "Unscored|9").
 * SOMNOmedics Domino exports (German/English): Wach/Wake, N1-N4, Rem, Movement, A/Artefakt.
+* Philips Respironics RML (Alice, Sleepware G3): Wake, NonREM1-NonREM4, REM, NotScored.
 * The words of other European exports: wake as French Eveil/Veille, Italian Veglia, Spanish and
   Italian Vigilia, Portuguese Vigilia, Dutch Waak; REM as Sommeil paradoxal, Sonno REM, Sueno
   REM, Sono REM; stage numbers after Stade (fr), Stadio (it), Estadio/Fase (es, it, pt),
@@ -38,12 +39,12 @@ _TEXT: dict[str, Stage] = {
     # wake
     "w": W, "wake": W, "wach": W, "awake": W, "wakefulness": W,
     # N1 / S1
-    "n1": N1, "s1": N1, "nrem1": N1, "nrem 1": N1, "stage 1": N1,
+    "n1": N1, "s1": N1, "nrem1": N1, "nrem 1": N1, "stage 1": N1, "nonrem1": N1,
     # N2 / S2
-    "n2": N2, "s2": N2, "nrem2": N2, "nrem 2": N2, "stage 2": N2,
+    "n2": N2, "s2": N2, "nrem2": N2, "nrem 2": N2, "stage 2": N2, "nonrem2": N2,
     # N3 / S3 + S4 (R&K S3 and S4 = AASM N3, Iber et al. 2007)
-    "n3": N3, "s3": N3, "nrem3": N3, "nrem 3": N3, "stage 3": N3,
-    "n4": N3, "s4": N3, "nrem4": N3, "nrem 4": N3, "stage 4": N3, "sws": N3,
+    "n3": N3, "s3": N3, "nrem3": N3, "nrem 3": N3, "stage 3": N3, "nonrem3": N3,
+    "n4": N3, "s4": N3, "nrem4": N3, "nrem 4": N3, "stage 4": N3, "sws": N3, "nonrem4": N3,
     # wake and REM in the words of other European exports (accents folded)
     "eveil": W, "veille": W, "veglia": W, "vigilia": W, "waak": W, "wakker": W,
     "sommeil paradoxal": R, "sonno rem": R, "sueno rem": R, "sono rem": R, "rem slaap": R,
@@ -56,7 +57,7 @@ _TEXT: dict[str, Stage] = {
     "artefakt": ART, "art": ART, "a": ART, "bewegung": ART,
     # unscored
     "?": UNS, "unscored": UNS, "unscorable": UNS, "unknown": UNS, "unsure": UNS, "u": UNS,
-    "n/a": UNS, "na": UNS, "nan": UNS, "none": UNS, "no stage": UNS, "not scored": UNS,
+    "n/a": UNS, "na": UNS, "nan": UNS, "none": UNS, "no stage": UNS, "not scored": UNS, "notscored": UNS,
 }
 
 #: YASA integer codes (``yasa.Hypnogram`` "int" mapping).
@@ -129,7 +130,7 @@ def label_to_stage(text: str, *, integer_codes: dict[int, Stage] | None = None) 
 
 
 # Labels only R&K scoring writes (S1-S4, stage 4, "Sleep stage 1".."4", movement time).
-_RK_ONLY = frozenset({"s1", "s2", "s3", "s4", "n4", "nrem4", "nrem 4", "stage 4", "4", "1", "2", "3",
+_RK_ONLY = frozenset({"s1", "s2", "s3", "s4", "n4", "nrem4", "nrem 4", "nonrem4", "stage 4", "4", "1", "2", "3",
                       "mt", "movement time", "s3/s4", "n3/n4", "3/4", "s3/4"})
 
 

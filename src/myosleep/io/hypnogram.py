@@ -21,6 +21,9 @@ Formats (detected from the content; ``format=`` forces one):
 ``"remlogic"``
     RemLogic (Embla/Natus) event exports: a ``Sleep Stage``, ``Time [hh:mm:ss]``, ``Event``,
     ``Duration[s]`` table (the CAP Sleep Database's annotation files).
+``"alice-rml"``
+    Philips Respironics Alice/Sleepware G3 ``.rml`` XML (``PatientStudy``): the scorer's staging,
+    lights, events (:mod:`myosleep.io._hypno_rml`).
 
 All of them read into :class:`~myosleep.vocab.Stage` codes: R&K S3 and S4 become N3,
 movement time becomes artefact (-1), "?" and unscored become -2.
@@ -61,7 +64,8 @@ __all__ = ["read_hypnogram", "read_scored_events", "detect_hypnogram_format", "H
 logger = logging.getLogger("myosleep")
 
 #: Values accepted by ``format=``.
-HYPNOGRAM_FORMATS = ("table", "text", "elan", "edf", "nsrr-xml", "profusion-xml", "somnomedics", "remlogic")
+HYPNOGRAM_FORMATS = ("table", "text", "elan", "edf", "nsrr-xml", "profusion-xml", "somnomedics", "remlogic",
+                     "alice-rml")
 #: Values accepted by ``convention=`` (integer conventions, then text-label ones).
 HYPNOGRAM_CONVENTIONS = INTEGER_CONVENTIONS + LABEL_CONVENTIONS
 
@@ -140,8 +144,10 @@ def detect_hypnogram_format(path: str | os.PathLike[str]) -> str:
             return "nsrr-xml"
         if tag == "CMPStudyConfig":
             return "profusion-xml"
-        raise HypnogramError(f"XML root <{tag}> is neither NSRR <PSGAnnotation> nor Profusion "
-                             f"<CMPStudyConfig>", where=p, hint="pass format= if you know the format")
+        if tag == "PatientStudy":
+            return "alice-rml"
+        raise HypnogramError(f"XML root <{tag}> is neither NSRR <PSGAnnotation>, Profusion <CMPStudyConfig> "
+                             f"nor Philips RML <PatientStudy>", where=p, hint="pass format= if you know the format")
     lines = _read_text(p).splitlines()
     if not any(ln.strip() for ln in lines):
         raise HypnogramError("file holds only blank lines", where=p, hint="export the hypnogram again")
@@ -168,6 +174,10 @@ def _read_raw(path: Path, fmt: str, epoch_s: float | None, *, stages: bool = Tru
         return markup.read_nsrr_xml(path, source=source, epoch_s=epoch_s, convention=convention)
     if fmt == "profusion-xml":
         return markup.read_profusion_xml(path, source=source, epoch_s=epoch_s, convention=convention)
+    if fmt == "alice-rml":
+        from ._hypno_rml import read_alice_rml
+
+        return read_alice_rml(path, source=source, epoch_s=epoch_s, convention=convention)
     text = _read_text(path)
     if fmt == "table":
         return text_fmt.read_table(text, source=source, epoch_s=epoch_s, stages=stages, convention=convention)
@@ -249,7 +259,7 @@ def read_hypnogram(path: str | os.PathLike[str], *, epoch_s: float | None = None
         recognised from the file, or refused when conventions that fit read it differently.
     recording_start : datetime | None
         Start of the recording the hypnogram belongs to.  When the file states its own
-        start (EDF+, SOMNOmedics, NSRR), ``start_s`` and the lights times are shifted by
+        start (EDF+, SOMNOmedics, NSRR, RemLogic, RML), ``start_s`` and the lights times are shifted by
         the difference, so that they count seconds from the recording's start.
 
     Returns
@@ -326,8 +336,8 @@ def read_scored_events(path: str | os.PathLike[str], *, format: str | None = Non
     Parameters
     ----------
     path : path-like
-        EDF+ annotations, NSRR or Profusion XML, a SOMNOmedics event export, or an
-        onset/duration/description table.
+        EDF+ annotations, NSRR or Profusion XML, a Philips RML, a SOMNOmedics or RemLogic
+        event export, or an onset/duration/description table.
     format : str | None
         Force a format (one of :data:`HYPNOGRAM_FORMATS`); default: detected.
     recording_start : datetime | None
@@ -341,7 +351,9 @@ def read_scored_events(path: str | os.PathLike[str], *, format: str | None = Non
         ``duration`` (s; 0 for point events), ``description`` (the file's text),
         ``kind`` (``arousal``, ``respiratory``, ``limb_movement``, ``stage``,
         ``lights``, ``desaturation``, ``emg_phasic``, ``emg_tonic``, ``emg_any``,
-        ``artefact`` or ``other``) and ``channel`` (label as in the file, or None).
+        ``artefact`` or ``other``), ``channel`` (label as in the file, or None) and
+        ``machine`` (bool: True for events the file marks as scored automatically, Philips RML
+        ``Machine="true"`` and its ``MachineStaging``; no other format marks them).
         ``DataFrame.attrs`` holds ``source``, ``format`` and ``start_datetime``.
     """
     import pandas as pd
@@ -362,6 +374,8 @@ def read_scored_events(path: str | os.PathLike[str], *, format: str | None = Non
         "description": pd.Series([str(e[2]) for e in ev], dtype=object),
         "kind": pd.Series([e[3] for e in ev], dtype=object),
         "channel": pd.Series([e[4] for e in ev], dtype=object),
+        "machine": np.array(raw.event_machine if len(raw.event_machine) == len(ev) else [False] * len(ev),
+                            dtype=bool),
     }, columns=EVENT_COLUMNS)
     df = df.sort_values("onset", kind="stable").reset_index(drop=True)
     df.attrs.update({"source": f"file:{p.name}", "format": fmt,

@@ -32,8 +32,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..detection.results import DetectionResult
     from ..io.recording import Recording
 
-__all__ = ["DISCLAIMER", "build_summary", "classification_json", "recording_entry", "short_recording_warning",
-           "to_json_text", "to_jsonable", "warning_details"]
+__all__ = ["DISCLAIMER", "build_summary", "classification_json", "hypnogram_input", "recording_entry",
+           "short_recording_warning", "to_json_text", "to_jsonable", "warning_details"]
 
 DISCLAIMER = ("Decision support, not a diagnosis: every finding carries its evidence and must be "
               "reviewed by a clinician with the recording.")
@@ -153,6 +153,19 @@ def warning_details(context: SleepContext, classification: Classification) -> li
     return out
 
 
+def hypnogram_input(context: SleepContext) -> dict[str, object] | None:
+    """summary.json ``inputs.hypnogram``: the file given, and how it was read (``format``, ``convention``,
+    ``convention_evidence``, ``epoch_s``, ``epoch_s_source``: those the reader stated)."""
+    file = context.inputs.hypnogram_file
+    if file is None:
+        return None
+    hyp = context.hypnogram
+    read = {"format": hyp.metadata.get("format"), "convention": hyp.convention,
+            "convention_evidence": hyp.convention_evidence, "epoch_s": float(hyp.epoch_s),
+            "epoch_s_source": hyp.epoch_s_source}
+    return {**file.to_dict(), **{k: v for k, v in read.items() if v is not None}}
+
+
 def build_summary(rec: Recording, detection: DetectionResult, context: SleepContext, classification: Classification,
                   *, age: Age | None, timings: Mapping[str, float],
                   stages: Mapping[str, Mapping[str, object]] | None = None) -> dict[str, object]:
@@ -175,7 +188,7 @@ def build_summary(rec: Recording, detection: DetectionResult, context: SleepCont
         "disclaimer": DISCLAIMER,
         "ruleset": classification.rules.name,
         "inputs": {"recording": recording_entry(rec),
-                   "hypnogram": None if inputs.hypnogram_file is None else inputs.hypnogram_file.to_dict(),
+                   "hypnogram": hypnogram_input(context),
                    "scored_events": None if inputs.scored_events_file is None else inputs.scored_events_file.to_dict()},
         "age": None if age is None else {"text": age.text, "days": round(age.days, 1), "years": round(age.years, 3)},
         "hypnogram_source": context.hypnogram_source,
