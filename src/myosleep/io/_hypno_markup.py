@@ -138,7 +138,7 @@ def _parse_xml(path: Path, *, source: str):
         return ET.parse(path).getroot()
     except ET.ParseError as exc:
         raise HypnogramError(f"is not well-formed XML ({exc})", where=source,
-                             hint="check that the file is a complete NSRR or Profusion XML export") from None
+                             hint="check that the file is a complete NSRR, Profusion or Philips RML export") from None
 
 
 def xml_root_tag(path: Path, *, source: str) -> str:

@@ -10,8 +10,10 @@ Formats (detected from the content):
   with ``onset``, ``duration`` and ``trial_type``/``value``/``description``), also given as
   a ``myosleep analyze`` output folder;
 * EDF+ annotations (``description@@channel`` as written by MNE and myosleep);
-* NSRR XML (``PSGAnnotation``) and Compumedics Profusion XML (``CMPStudyConfig``);
-* SOMNOmedics/Domino text exports (sleep profile, arousals, flow events, Generic EMG events);
+* NSRR XML (``PSGAnnotation``), Compumedics Profusion XML (``CMPStudyConfig``) and Philips
+  Respironics RML (``PatientStudy``);
+* SOMNOmedics/Domino text exports (sleep profile, arousals, flow events, Generic EMG events) and
+  RemLogic event exports;
 * onset/duration/label tables (CSV, TSV, MNE's annotation CSV).
 
 Everything except BIDS tables is read by :func:`myosleep.io.read_scored_events`; this
