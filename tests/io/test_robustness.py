@@ -635,3 +635,16 @@ def test_stage_codes_are_enum_values() -> None:
     # the integers used in this file are the Stage codes
     assert (W, N1, N2, N3, R, ART, UNS) == tuple(int(s) for s in (Stage.W, Stage.N1, Stage.N2, Stage.N3, Stage.R,
                                                                   Stage.ARTEFACT, Stage.UNSCORED))
+
+
+def test_summary_states_how_the_hypnogram_was_read(tmp_path: Path, mkfix) -> None:
+    # "Say in the summary which convention and epoch length were used" (defect 3): summary.json's
+    # inputs.hypnogram names the format, the convention and why, the epoch length and where it came from
+    # (until 2026-12-07 only Hypnogram.summary() held them, not summary.json)
+    psg = mkfix.make_psg(tmp_path / "psg.edf", duration_s=600.0)
+    dreams = _write(tmp_path / "dreams.txt", "[HypnogramAASM]\n" + "5\n" * 24 + "3\n" * 12 + "2\n" * 84)
+    assert main(["analyze", str(psg), "--hypnogram", str(dreams), "--out", str(tmp_path / "o")]) == 0
+    entry = json.loads((tmp_path / "o" / "summary.json").read_text())["inputs"]["hypnogram"]
+    assert entry["name"] == "dreams.txt" and entry["format"] == "text"
+    assert (entry["convention"], entry["convention_evidence"]) == ("dreams-aasm", "the file's header")
+    assert (entry["epoch_s"], entry["epoch_s_source"]) == (5.0, "the [HypnogramAASM] format (one value per 5 s)")
