@@ -176,3 +176,24 @@ def test_side_is_what_the_labels_say() -> None:
     g = infer_roles(["LLEG1", "LLEG2", "RLEG1", "Leg 1", "Leg 2", "EMG Chin2"]).guesses
     assert [(x.role, x.side) for x in g] == [(Role.LEG, Side.LEFT), (Role.LEG, Side.LEFT), (Role.LEG, Side.RIGHT),
                                             (Role.LEG, None), (Role.LEG, None), (Role.CHIN, None)]
+
+
+@pytest.mark.slow
+def test_chin_amplitude_comes_from_the_chin_analysed() -> None:
+    # a noisier second chin channel first in the file: the REM atonia index reads the chin amplitude of
+    # the channel analysed, not of the first chin channel
+    from myosleep.detection import detect
+    from tests.detection._detect_helpers import SimRecording
+
+    sim = _night("rsbd", 1, _hypnogram((Stage.W, 3), (Stage.N1, 2), (Stage.N2, 5), (Stage.R, 20)))
+    chin = sim.channel("EMG Chin")
+    rng = np.random.default_rng(3)
+    noisy = SimChannel("EMG Chin2", chin.role, None, chin.sfreq,
+                       (0.8 * chin.data + rng.normal(0.0, 2.0, chin.data.size)).astype(np.float32), chin.unit)
+    sim2 = dataclasses.replace(sim, channels=(noisy,) + tuple(sim.channels))
+    res = detect(SimRecording(sim2), workers=1)
+    assert not res.channel_status["EMG Chin2"].used
+    assert "records the same muscle as EMG Chin" in str(res.channel_status["EMG Chin2"].reason)
+    assert res.chin_amplitude.source == detect(SimRecording(sim), workers=1).chin_amplitude.source
+    np.testing.assert_allclose(res.chin_amplitude.values_uv,
+                               detect(SimRecording(sim), workers=1).chin_amplitude.values_uv)

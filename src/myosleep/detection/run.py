@@ -622,7 +622,10 @@ def detect(recording: Recording, *, channels: Sequence[str] | None = None, param
         pool.shutdown(wait=True, cancel_futures=True)
     frames = [f for f in burst_frames if len(f)]
     bursts = pd.concat(frames, ignore_index=True) if frames else _empty_bursts()
-    bursts, art_frames = _one_channel_per_muscle(bursts, art_frames, emg, status)
+    bursts, art_frames, same = _one_channel_per_muscle(bursts, art_frames, emg, status)
+    if chin in same:  # the chin amplitude (REM atonia) from the chin channel analysed
+        kept = next(c for c in emg if c.label == same[chin][0])
+        amplitude = _chin_task(recording, kept, None)
     bursts = bursts.sort_values(["onset", "channel", "detector"], kind="stable").reset_index(drop=True)
     bursts["burst_id"] = np.arange(len(bursts), dtype=np.int64)
     grouped = group_events(bursts, params=params.events, eeg_ratio=_eeg_ratio_fn(recording, all_ch))
@@ -636,11 +639,13 @@ def detect(recording: Recording, *, channels: Sequence[str] | None = None, param
 
 
 def _one_channel_per_muscle(bursts: pd.DataFrame, art_frames: list[pd.DataFrame], emg: Sequence[ChannelInfo],
-                            status: dict[str, ChannelStatus]) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+                            status: dict[str, ChannelStatus]
+                            ) -> tuple[pd.DataFrame, list[pd.DataFrame], dict[str, tuple[str, float]]]:
     """Bursts and artefacts without the channels that record a muscle another channel records.
 
     :func:`myosleep.detection.same_muscle.same_muscle` finds them from the bursts; their
-    status becomes "not used" with the channel analysed instead.
+    status becomes "not used" with the channel analysed instead.  Also returns them
+    (``{label: (label analysed instead, share of bursts together)}``).
     """
     from dataclasses import replace
 
@@ -654,10 +659,10 @@ def _one_channel_per_muscle(bursts: pd.DataFrame, art_frames: list[pd.DataFrame]
         status[lab] = replace(status[lab], used=False, reason=reason)
         log.warning("%s: not analysed: %s", lab, reason)
     if not dup:
-        return bursts, art_frames
+        return bursts, art_frames, dup
     drop = set(dup)
     bursts = bursts[~bursts["channel"].isin(drop)].reset_index(drop=True)
-    return bursts, [f[~f["channel"].isin(drop)] for f in art_frames]
+    return bursts, [f[~f["channel"].isin(drop)] for f in art_frames], dup
 
 
 def _progress(enabled: bool | Callable[[int, int], None], total: int) -> Callable[[], None]:
