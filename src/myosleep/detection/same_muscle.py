@@ -42,10 +42,12 @@ from typing import Any
 import numpy as np
 
 #: Share of one channel's bursts that must have a burst of the other channel at the same
-#: time, in both directions, for two channels to record one muscle: two muscles share far
-#: fewer (the two legs of simulated PLMD nights, whose LMs are bilateral by design in part,
-#: and the two arms of RSBD nights: ``tests/detection/test_same_muscle.py``), two channels of
-#: one muscle nearly all (their detections differ only near the onset threshold).
+#: time, in both directions, for two channels to record one muscle.  Two channels of one
+#: muscle share nearly all (their detections differ only near the onset threshold: 1.0 for
+#: the copies of ``tests/detection/test_same_muscle.py``); two muscles far fewer on simulated
+#: nights - the two legs of PLMD nights 0.40-0.53 (part of their LMs bilateral), the limbs of
+#: RSBD and EFM nights 0.01-0.10 - except under generalised jerks (hypnic jerks at repeated
+#: sleep onsets: 0.68-0.87 between limbs, which is why limbs of unknown side are not compared).
 MIN_SHARED = 0.8
 #: Bursts on each channel needed to decide (fewer: both channels are kept).
 MIN_BURSTS = 20
