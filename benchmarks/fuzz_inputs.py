@@ -201,6 +201,20 @@ def write_hypnogram_tsv(path: Path, stages: Sequence[str], *, start_s: float = 0
     return path
 
 
+def write_hypnogram_rml(path: Path, stages: Sequence[str], start: dt.datetime) -> Path:
+    """A Philips Respironics RML (Alice, Sleepware G3): the scorer's AASM stage changes, 30-s epochs."""
+    words = {"W": "Wake", "N1": "NonREM1", "N2": "NonREM2", "N3": "NonREM3", "R": "REM"}
+    changes = "".join(f'<Stage Type="{words[s]}" Start="{30 * i}"/>' for i, s in enumerate(stages)
+                      if i == 0 or s != stages[i - 1])
+    path.write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n<PatientStudy xmlns="http://www.respironics.com/PatientStudy.xsd">'
+        f"<Acquisition><Sessions><Session><RecordingStart>{start.isoformat()}</RecordingStart>"
+        f"<Duration>{30 * len(stages)}</Duration></Session></Sessions></Acquisition>"
+        f"<ScoringData><StagingData><UserStaging><NeuroAdultAASMStaging>{changes}</NeuroAdultAASMStaging>"
+        "</UserStaging></StagingData><Events/></ScoringData></PatientStudy>\n")
+    return path
+
+
 def true_stages() -> list[str]:
     return [{0: "W", 1: "N1", 2: "N2", 3: "N3", 4: "R"}[int(s)] for s in night().hypnogram.stages]
 
@@ -543,6 +557,15 @@ def cases() -> list[Case]:  # noqa: C901 - a table of cases
     out.append(Case("no_ecg_channel", "labels",
                     lambda d: write(d / "noecg.edf", [c for c in montage() if c.role != "ecg"]),
                     checks=same_as_reference()))
+    def legs_twice(d):  # each leg also recorded under a second label (a pair's second electrode, a spare)
+        rng = np.random.default_rng(5)
+        chans = montage()
+        extra = [Ch(new, 0.8 * c.data + rng.normal(0.0, 0.5, c.data.size), c.sfreq, prange=c.prange)
+                 for c in chans for old, new in (("EMG LAT", "LLEG2"), ("EMG RAT", "RLEG2")) if c.label == old]
+        return write(d / "legs_twice.edf", chans + extra)
+    out.append(Case("labels_legs_twice", "labels", legs_twice, commands=("info", "detect", "analyze+hyp"),
+                    hypnogram=lambda d: write_hypnogram_tsv(d / "twice.tsv", true_stages()),
+                    checks={**roles_are({"LLEG2": "leg", "RLEG2": "leg"}), **same_as_reference()}))
     out.append(Case("edf_plus_annotations", "labels", lambda d: _plain(d, "plus.edf", plus=True),
                     checks=same_as_reference()))
 
@@ -793,6 +816,11 @@ def cases() -> list[Case]:  # noqa: C901 - a table of cases
                                                             dt.datetime(2021, 3, 5, 0, 0, 0)),
                     checks={"sleep": summary_check(lambda s: None if abs(s["sleep"]["tst_min"] - 8.0) < 0.01
                                                    else f"{s['sleep']['tst_min']} min of sleep (want 8)")}))
+
+    out.append(Case("hyp_rml", "hypnogram", lambda d: _plain(d, "rmlrec.edf"), commands=("analyze+hyp",),
+                    hypnogram=lambda d: write_hypnogram_rml(d / "night.rml", st, start),
+                    checks={"sleep": summary_check(lambda s: None if abs(s["sleep"]["tst_min"] - 13.0) < 0.01
+                                                   else f"{s['sleep']['tst_min']} min of sleep (want 13)")}))
 
     # ---- ages and exports
     for age in ("3w", "34", "0", "130y"):
