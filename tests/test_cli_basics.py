@@ -64,3 +64,28 @@ def test_library_errors_name_parameters_and_the_cli_its_flags(tmp_path, call, pa
         call(tmp_path)
     assert err.value.where == parameter
     assert cli.error_line(err.value).startswith(f"{flag}: ")
+
+
+def test_channel_overrides_can_give_the_side(tmp_path):
+    # Philips Alice montages label the legs "Leg 1" and "Leg 2": the side can be given with the role
+    import json
+
+    from tests.conftest import make_fixtures
+
+    fix = make_fixtures()
+    sigs = [{"data": fix.test_signal_uv(5120, 512.0, seed=i), "sfreq": 512.0, "label": lab, "unit": "uV",
+             "physical_range": (-500, 500)} for i, lab in enumerate(("EMG Chin", "Leg 1", "Leg 2", "C4-M1"))]
+    path = fix.write_edf(tmp_path / "alice.edf", sigs)
+    got = cli.parse_channel_overrides(["leg-left=Leg 1,leg_right=Leg 2"])
+    assert got == {"leg-left": ["Leg 1"], "leg_right": ["Leg 2"]}
+    proc = subprocess.run([sys.executable, "-m", "myosleep.cli", "info", str(path), "--json",
+                           "--channels", "leg-left=Leg 1,leg-right=Leg 2"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    sides = {c["label"]: (c["role"], c["side"]) for c in json.loads(proc.stdout)["channels"]}
+    assert sides["Leg 1"] == ("leg", "left") and sides["Leg 2"] == ("leg", "right")
+    proc = subprocess.run([sys.executable, "-m", "myosleep.cli", "info", str(path), "--json"],
+                          capture_output=True, text=True)
+    sides = {c["label"]: (c["role"], c["side"]) for c in json.loads(proc.stdout)["channels"]}
+    assert sides["Leg 1"] == ("leg", None) and sides["Leg 2"] == ("leg", None)  # the labels say no side
+    with pytest.raises(ParameterError, match="leg-left, leg-right"):
+        cli.parse_channel_overrides(["leg-up=Leg 1"])

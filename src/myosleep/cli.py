@@ -26,9 +26,14 @@ EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
 # ---------------------------------------------------------------- argument types
 def parse_channel_overrides(values: Sequence[str] | None) -> dict[str, list[str]] | None:
-    """``["chin=EMG1,leg=LAT", "leg=RAT"]`` -> ``{"chin": ["EMG1"], "leg": ["LAT", "RAT"]}``."""
+    """``["chin=EMG1,leg=LAT", "leg-right=Leg 2"]`` -> ``{"chin": ["EMG1"], "leg": ["LAT"], "leg-right": ["Leg 2"]}``.
+
+    A role may carry the body side (``leg-left``, ``arm-right``) for labels that do not say it
+    (``Leg 1``, ``Leg 2``).
+    """
     if not values:
         return None
+    from .io.recording import split_role_side
     from .vocab import Role
 
     roles = {r.value for r in Role}
@@ -43,16 +48,17 @@ def parse_channel_overrides(values: Sequence[str] | None) -> dict[str, list[str]
             if not sep or not label:
                 raise ParameterError(f"cannot read {item!r}", where="--channels",
                                      hint="write role=label pairs, e.g. --channels chin=EMG1,leg=LAT,leg=RAT")
-            if role not in roles:
-                raise ParameterError(f"unknown role {role!r}; roles are {', '.join(sorted(roles))}",
-                                     where="--channels")
+            if split_role_side(role)[0] not in roles:
+                raise ParameterError(f"unknown role {role!r}; roles are {', '.join(sorted(roles))} (with a side: "
+                                     f"leg-left, leg-right, arm-left, ...)", where="--channels")
             out.setdefault(role, []).append(label)
     return out
 
 
 def _add_channels(p: argparse.ArgumentParser) -> None:
     p.add_argument("--channels", action="append", metavar="ROLE=LABEL,...",
-                   help="override channel roles, e.g. chin=EMG1,leg=LAT,leg=RAT (repeatable)")
+                   help="override channel roles, e.g. chin=EMG1,leg=LAT,leg=RAT; a side where the label gives "
+                        "none: leg-left='Leg 1',leg-right='Leg 2' (repeatable)")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -484,30 +484,45 @@ def _unique_labels(labels: Sequence[str]) -> tuple[list[str], list[str | None]]:
     return out, notes
 
 
+def split_role_side(name: str) -> tuple[str, Side | None]:
+    """``"leg-left"`` -> ``("leg", Side.LEFT)``; ``"chin"`` -> ``("chin", None)`` (lower-cased; ``_`` as ``-``)."""
+    text = str(name).strip().lower().replace("_", "-")
+    base, sep, side = text.rpartition("-")
+    if sep and side in (Side.LEFT.value, Side.RIGHT.value):
+        return base, Side(side)
+    return text, None
+
+
 def _apply_overrides(channels: list[ChannelInfo], overrides: Mapping[str, str | Sequence[str]] | None,
                      where: object) -> list[ChannelInfo]:
-    """Give the listed channels their role; other channels inferred with an overridden role become ``other``."""
+    """Give the listed channels their role; other channels inferred with an overridden role become ``other``.
+
+    A role name may carry the side (``"leg-left"``, ``"arm-right"``): the channel then has that
+    side whatever its label says; otherwise the side is read from the label.
+    """
     if not overrides:
         return channels
-    assigned: dict[int, Role] = {}
+    assigned: dict[int, tuple[Role, Side | None]] = {}
     for role_name, labels in overrides.items():
+        base, side = split_role_side(role_name)
         try:
-            role = Role(str(role_name).lower())
+            role = Role(base)
         except ValueError:
             raise ParameterError(f"unknown role {role_name!r}", where="channels",
-                                 hint=f"Roles are {', '.join(r.value for r in Role)}") from None
+                                 hint=f"Roles are {', '.join(r.value for r in Role)}, with a side if the label "
+                                      "gives none (leg-left, leg-right, ...)") from None
         for label in [labels] if isinstance(labels, str) else list(labels):
             found = _lookup(channels, label)
             if found is None:
-                raise ChannelError(f"no channel {label!r} (given for role {role.value}); channels are: "
+                raise ChannelError(f"no channel {label!r} (given for role {role_name}); channels are: "
                                    f"{_listing(channels)}", where=where, hint="Give one of the labels listed")
-            assigned[found.index] = role
-    overridden = set(assigned.values())
+            assigned[found.index] = (role, side)
+    overridden = {role for role, _ in assigned.values()}
     out = []
     for c in channels:
         if c.index in assigned:
-            role = assigned[c.index]
-            new = _finish(c, role=role, side=infer_side(c.original_label or c.label))
+            role, side = assigned[c.index]
+            new = _finish(c, role=role, side=side or infer_side(c.original_label or c.label))
             if new.problem is not None:
                 raise ChannelError(f"cannot be read: {new.problem}", where=f"{where} channel {c.label!r}",
                                    hint="Fix the channel's header fields or choose another channel")
