@@ -735,8 +735,8 @@ def read_recording(source: str | os.PathLike[str] | mne.io.BaseRaw, *,
         NaN, :attr:`Recording.gaps_s` lists the gaps and a warning says so.
     channels : mapping of role -> label or labels, optional
         Role override, e.g. ``{"leg": ["LAT", "RAT"], "chin": "Chin1"}``.  The listed channels get
-        that role (side still inferred from the label); other channels inferred with an
-        overridden role become ``other``.
+        that role (side inferred from the label, or given with the role: ``{"leg-left": "Leg 1",
+        "leg-right": "Leg 2"}``); other channels inferred with an overridden role become ``other``.
     allow_annotation_only : bool
         Open an EDF+/BDF+ that holds annotation signals only (a hypnogram or event file), e.g. to
         list it (``myosleep info``).  By default such a file is refused: it has no signal to
