@@ -317,3 +317,15 @@ def test_a_night_without_events_or_signals_renders_without_empty_figures():
     lone = events.assign(stage="W")
     svg, numbers = plm_imi_svg(lone, tst_h=1.0, periodic_range_s=(5.0, 90.0), ruleset="aasm", prefix="p")
     assert numbers["n_intervals"] == 0 and "no pair of consecutive leg movements in sleep" in svg
+
+
+def test_report_says_how_the_hypnogram_was_read():
+    # issue 9, defect 3: the convention and epoch length used, in the report as in summary.json
+    hyp, events, summary = _example()
+    assert "hypnogram read as" not in render_report(summary, events, hyp)
+    summary["inputs"]["hypnogram"] = {"name": "d.txt", "sha256": "cd" * 32, "format": "text",
+                                      "convention": "dreams-aasm", "convention_evidence": "the file's header",
+                                      "epoch_s": 5.0, "epoch_s_source": "the [HypnogramAASM] format (one value per 5 s)"}
+    html = htmllib.unescape(render_report(summary, events, hyp))
+    assert ("hypnogram read as" in html and "text · dreams-aasm (the file's header) · 5-s epochs "
+            "(the [HypnogramAASM] format (one value per 5 s))" in html)

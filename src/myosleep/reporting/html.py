@@ -243,6 +243,16 @@ def _table_context(summary: dict) -> dict:
     inputs = summary.get("inputs", {})
     method_rows = [("leg-movement ruleset", summary.get("ruleset", "")),
                    ("hypnogram", summary.get("hypnogram_source", ""))]
+    read = inputs.get("hypnogram") or {}
+    if read.get("convention") or read.get("format"):  # how the hypnogram file was read (issue 9, defect 3)
+        how = [str(read["format"])] if read.get("format") else []
+        if read.get("convention"):
+            how.append(f"{read['convention']} ({read['convention_evidence']})" if read.get("convention_evidence")
+                       else str(read["convention"]))
+        if read.get("epoch_s"):
+            how.append(f"{float(read['epoch_s']):g}-s epochs" + (f" ({read['epoch_s_source']})"
+                                                                   if read.get("epoch_s_source") else ""))
+        method_rows.append(("hypnogram read as", " · ".join(how)))
     for key, value in inputs.items():
         if isinstance(value, dict) and value.get("sha256"):
             method_rows.append((f"{key} sha256", value["sha256"]))
