@@ -15,17 +15,21 @@ of the RR away, or the window's largest energy) and lost the rhythm's phase for 
 and the beats it then put at the rhythm's time drifted; now the search back takes the QRS-energy
 peak of a beat's energy nearest the rhythm's time, under a movement only peaks within 10 % of
 it count, and a run of beats put by the rhythm alone is spaced evenly between the beats found
-on either side:
+on either side.  Third (2026-12-07, later): the beats are placed on one lead's field, 90 % within
+6 ms of the ECG's R-peaks but some 15-40 ms off, and each lead aligned its template within 4 ms
+only (an ECG's precision): the field of the misplaced beats stayed beside their QRS as 3-5 uV
+potentials; each lead now aligns the beats on its own QRS within 40 ms
+(``detection.run.EMG_BEATS_ALIGN_S``).  Red before: seeds 2 (49 > 1.1 x 41) and 4 (39 > 1.1 x 35):
 
-==============  ========  =================  ===================  ==================
-night           with ECG  without, before    after the first fix  after the second
-==============  ========  =================  ===================  ==================
-seed 2, 512 Hz  41        196 (824/946)      64 (906/946)         49 (928/946)
-seed 1, 200 Hz  50        150 (733/946)      56 (901/946)         54 (926/946)
-seed 3, 256 Hz  31        54 (855/947)       32 (937/947)         31 (946/947)
-seed 4, 200 Hz  35        -                  37 (935/946)         39 (944/946)
-seed 5, 512 Hz  32        -                  45 (924/946)         33 (935/946)
-==============  ========  =================  ===================  ==================
+==============  ========  =================  ===================  ==================  =========
+night           with ECG  without, before    after the first fix  after the second    the third
+==============  ========  =================  ===================  ==================  =========
+seed 2, 512 Hz  41        196 (824/946)      64 (906/946)         49 (928/946)        41
+seed 1, 200 Hz  50        150 (733/946)      56 (901/946)         54 (926/946)        51
+seed 3, 256 Hz  31        54 (855/947)       32 (937/947)         31 (946/947)        32
+seed 4, 200 Hz  35        -                  37 (935/946)         39 (944/946)        34
+seed 5, 512 Hz  32        -                  45 (924/946)         33 (935/946)        33
+==============  ========  =================  ===================  ==================  =========
 """
 
 from __future__ import annotations
@@ -44,8 +48,8 @@ from myosleep.vocab import Stage as S
 from ._detect_helpers import SimRecording
 
 #: Short bursts without the ECG at most this multiple of those with it (before: 1.7-4.8 x; after
-#: the first fix 1.12-1.56 x, now 1.0-1.2 x).
-MAX_BURST_RATIO = 1.35
+#: the first fix 1.12-1.56 x, after the second 1.0-1.2 x, now 0.97-1.03 x).
+MAX_BURST_RATIO = 1.1
 #: Share of the ECG's beats the EMG-derived beats find within 50 ms (before: 0.77-0.90; after the
 #: first fix 0.95-0.99, now 0.98-1.0).
 MIN_BEATS_FOUND = 0.965
@@ -57,7 +61,7 @@ def _night(seed: int, sfreq: float):
                           sfreq_emg=sfreq)
 
 
-@pytest.mark.parametrize("seed, sfreq", [(2, 512.0), (1, 200.0)])
+@pytest.mark.parametrize("seed, sfreq", [(2, 512.0), (1, 200.0), (4, 200.0)])
 def test_no_ecg_channel_beats_from_the_clearest_emg_lead(seed, sfreq):
     sim = _night(seed, sfreq)
     ecg = next(c for c in sim.channels if c.role == Role.ECG)

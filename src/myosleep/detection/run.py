@@ -110,7 +110,7 @@ def _implausible_bursts(bursts: pd.DataFrame) -> str | None:
 def detect_channel(x: np.ndarray, sfreq: float, *, label: str = "EMG", role: str = "leg", side: str = "n/a",
                    params: DetectionParams = DetectionParams(), r_peaks_s: np.ndarray | None = None,
                    physical_range_uv: tuple[float | None, float | None] = (None, None),
-                   ) -> tuple[pd.DataFrame, pd.DataFrame, ChannelStatus]:
+                   beat_align_s: float = 0.004) -> tuple[pd.DataFrame, pd.DataFrame, ChannelStatus]:
     """Detect bursts on one EMG channel given as an array.
 
     Parameters
@@ -126,6 +126,9 @@ def detect_channel(x: np.ndarray, sfreq: float, *, label: str = "EMG", role: str
         R-peak times (s) from an ECG channel.
     physical_range_uv : (float | None, float | None)
         Amplifier range (uV) for clipping detection.
+    beat_align_s : float
+        How far (s) the cardiac template may move each beat of ``r_peaks_s``: :data:`ECG_ALIGN_S`
+        for R-peaks of an ECG, :data:`EMG_BEATS_ALIGN_S` for beats taken from an EMG lead.
 
     Returns
     -------
@@ -143,7 +146,8 @@ def detect_channel(x: np.ndarray, sfreq: float, *, label: str = "EMG", role: str
         return _empty_bursts(), _empty_artefacts(), ChannelStatus(label, role, float(sfreq), False, problem)
     p = params.short
     pre = preprocess_emg(x, sfreq, r_peaks_s=r_peaks_s, cardiac=params.cardiac,
-                         physical_min=physical_range_uv[0], physical_max=physical_range_uv[1], label=label)
+                         physical_min=physical_range_uv[0], physical_max=physical_range_uv[1], label=label,
+                         beat_align_s=beat_align_s)
     usable = 1.0 - float(pre.mask.mean())
     if usable < 0.01:  # a coarse quantiser's runs of identical codes are "flat": say why
         reason = quantisation_problem(pre.quantisation, None, role, params=params) or \
@@ -244,7 +248,31 @@ def _artefact_frame(runs: Sequence[tuple[int, int, str]], sfreq: float, label: s
 
 
 # ------------------------------------------------------------------ recording level
+#: How far (s) each lead's cardiac template may move a beat.  R-peaks of an ECG are where every
+#: lead's field is to a sample: 4 ms (one sample of a 256-Hz ECG).  Without an ECG the beats are
+#: placed on one EMG lead's field, with that lead's error: on the robustness sweep's night 90 % lie
+#: within 6 ms of the ECG's R-peaks (after the lead's constant delay), but 40 of 946 are more than
+#: 10 ms off, and the 8 of them 15-40 ms off left 3-5 uV "potentials" in the leads whose field was
+#: subtracted beside its QRS (9 false short bursts; ``benchmarks/fuzz_inputs.py``, ``no_ecg_channel``).  So there each lead aligns the beats on its own QRS within 40 ms:
+#: half a QRS complex (80-120 ms, ECG norms), beyond which the template would match another wave.
+ECG_ALIGN_S = 0.004
+EMG_BEATS_ALIGN_S = 0.04
+
+
+def _beats(recording: Recording, channels: Sequence[ChannelInfo]) -> tuple[np.ndarray | None, float]:
+    """(heartbeats in s, how far each lead may align them): an ECG's R-peaks, else the EMG leads' beats."""
+    peaks = _ecg_r_peaks(recording, channels)
+    if peaks is not None:
+        return peaks, ECG_ALIGN_S
+    return _r_peaks_from_emg_leads(recording, channels), EMG_BEATS_ALIGN_S
+
+
 def _r_peaks(recording: Recording, channels: Sequence[ChannelInfo]) -> np.ndarray | None:
+    """Heartbeats (s): an ECG channel's R-peaks, else the beats of the EMG lead with the clearest field."""
+    return _beats(recording, channels)[0]
+
+
+def _ecg_r_peaks(recording: Recording, channels: Sequence[ChannelInfo]) -> np.ndarray | None:
     from ..preprocessing import detect_r_peaks
 
     for c in channels:
@@ -266,7 +294,7 @@ def _r_peaks(recording: Recording, channels: Sequence[ChannelInfo]) -> np.ndarra
         if peaks.size >= 10:
             log.info("%s: %d R-peaks for cardiac artefact removal", c.label, peaks.size)
             return peaks / float(c.sfreq)
-    return _r_peaks_from_emg_leads(recording, channels)
+    return None
 
 
 #: A lead on which this share of the detected intervals is regular (before any repair) shows
@@ -390,7 +418,7 @@ _EmgResult = tuple["pd.DataFrame | None", "pd.DataFrame | None", ChannelStatus, 
 
 
 def _emg_task(recording: Recording, c: ChannelInfo, params: DetectionParams,
-              peaks: Callable[[], np.ndarray | None], chin: bool) -> _EmgResult:
+              peaks: Callable[[], tuple[np.ndarray | None, float]], chin: bool) -> _EmgResult:
     """Read and analyse one EMG channel: (bursts, artefacts, status, chin amplitude or None).
 
     A failure is a refused status.  ``chin``: this is the chin channel whose amplitude per second
@@ -413,10 +441,10 @@ def _emg_task(recording: Recording, c: ChannelInfo, params: DetectionParams,
         return None, None, ChannelStatus(c.label, role, sfreq, False, f"not readable: {err}"), \
             (ChinAmplitude(None, f"{c.label}: not readable ({err})") if chin else None)
     amplitude = _chin_task(recording, c, x) if chin else None
-    r_peaks_s = peaks()  # the ECG task was queued first: it runs (or ran) on another worker
+    r_peaks_s, align_s = peaks()  # the ECG task was queued first: it runs (or ran) on another worker
     try:
         b, a, st = detect_channel(x, c.sfreq, label=c.label, role=role, side=side, params=params,
-                                  r_peaks_s=r_peaks_s, physical_range_uv=_phys_range_uv(c))
+                                  r_peaks_s=r_peaks_s, physical_range_uv=_phys_range_uv(c), beat_align_s=align_s)
     except _CHANNEL_FAILURES as err:
         log.debug("%s: analysis failed", c.label, exc_info=True)
         return None, None, ChannelStatus(c.label, role, sfreq, False,
@@ -592,8 +620,8 @@ def detect(recording: Recording, *, channels: Sequence[str] | None = None, param
     try:
         # queued first, so that an EMG task waiting for the peaks never waits on a queued task
         need_peaks = params.cardiac != "off" and any(c.readable and c.sfreq >= MIN_EMG_SFREQ for c in emg)
-        peaks_fut = pool.submit(_r_peaks, recording, all_ch) if need_peaks else None
-        peaks = peaks_fut.result if peaks_fut is not None else (lambda: None)
+        peaks_fut = pool.submit(_beats, recording, all_ch) if need_peaks else None
+        peaks = peaks_fut.result if peaks_fut is not None else (lambda: (None, ECG_ALIGN_S))
         emg_futs = [pool.submit(_emg_task, recording, c, params, peaks, c.label == chin) for c in emg]
         acc_futs = [pool.submit(_accel_task, recording, g, params) for g in accel_groups]
         for c, fut in zip(emg, emg_futs):  # in channel order: the same tables whatever the workers

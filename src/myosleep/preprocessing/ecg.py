@@ -349,7 +349,8 @@ def remove_cardiac(x: np.ndarray, sfreq: float, peaks: np.ndarray, *, pre_s: flo
 
 def remove_cardiac_counted(x: np.ndarray, sfreq: float, peaks: np.ndarray, *, pre_s: float = 0.1,
                            post_s: float = 0.2, n_beats: int = 30,
-                           min_snr: float = 10.0, overwrite: bool = False) -> tuple[np.ndarray, int]:
+                           min_snr: float = 10.0, overwrite: bool = False,
+                           align_s: float = 0.004) -> tuple[np.ndarray, int]:
     """Subtract the cardiac field from one band-passed EMG lead.
 
     For each beat: the window ``[-pre_s, +post_s]`` around the R-peak is aligned to
@@ -381,13 +382,17 @@ def remove_cardiac_counted(x: np.ndarray, sfreq: float, peaks: np.ndarray, *, pr
         ``min_snr`` times the energy expected from non-phase-locked activity.
     overwrite : bool
         Subtract in place when ``x`` is a float32 array (saves a copy of the night).
+    align_s : float
+        How far (s) each beat's window may move to match the template: 4 ms (one sample of a
+        256-Hz ECG) for R-peaks of an ECG; more for beats placed on another lead's cardiac
+        field (``myosleep.detection.run.EMG_BEATS_ALIGN_S``).
 
     Returns
     -------
     (ndarray of float32 in uV, number of beats subtracted)
     """
     pre, post = int(round(pre_s * sfreq)), int(round(post_s * sfreq))
-    lag_max = max(1, int(round(0.004 * sfreq)))  # +-4 ms: one sample of a 256 Hz ECG
+    lag_max = max(1, int(round(align_s * sfreq)))
     x = np.asarray(x)
     n = x.shape[0]
     y = x if overwrite and x.dtype == np.float32 and x.flags.writeable else np.array(x, dtype=np.float32)

@@ -81,7 +81,8 @@ class PreprocessedEMG:
 
 def preprocess_emg(x: np.ndarray, sfreq: float, *, r_peaks_s: np.ndarray | None = None,
                    cardiac: str = "auto", physical_min: float | None = None,
-                   physical_max: float | None = None, label: str = "EMG") -> PreprocessedEMG:
+                   physical_max: float | None = None, label: str = "EMG",
+                   beat_align_s: float = 0.004) -> PreprocessedEMG:
     """Remove detected mains lines, band-pass, remove the cardiac field, mask artefacts.
 
     Parameters
@@ -98,6 +99,9 @@ def preprocess_emg(x: np.ndarray, sfreq: float, *, r_peaks_s: np.ndarray | None 
         Amplifier range (uV) for clipping; None to use the observed extremes.
     label : str
         Channel label, for logging.
+    beat_align_s : float
+        How far (s) the template alignment may move each beat of ``r_peaks_s``
+        (:func:`~myosleep.preprocessing.ecg.remove_cardiac_counted`'s ``align_s``).
 
     Returns
     -------
@@ -167,7 +171,8 @@ def preprocess_emg(x: np.ndarray, sfreq: float, *, r_peaks_s: np.ndarray | None 
             peaks = r_peaks_from_emg(filt, sfreq)
         if peaks.size:
             # filt is this function's own array: subtract in place
-            filt, n_beats = remove_cardiac_counted(filt, sfreq, peaks, overwrite=True)
+            filt, n_beats = remove_cardiac_counted(filt, sfreq, peaks, overwrite=True,
+                                                   align_s=beat_align_s if r_peaks_s is not None else 0.004)
             zero_masked(filt)
             if n_beats:  # the peaks remove_cardiac_counted used: those inside the record
                 beats = peaks[(peaks >= 0) & (peaks < n)].astype(np.int64)
