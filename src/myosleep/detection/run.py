@@ -253,8 +253,9 @@ def _artefact_frame(runs: Sequence[tuple[int, int, str]], sfreq: float, label: s
 #: placed on one EMG lead's field, with that lead's error: on the robustness sweep's night 90 % lie
 #: within 6 ms of the ECG's R-peaks (after the lead's constant delay), but 40 of 946 are more than
 #: 10 ms off, and the 8 of them 15-40 ms off left 3-5 uV "potentials" in the leads whose field was
-#: subtracted beside its QRS (9 false short bursts; ``benchmarks/fuzz_inputs.py``, ``no_ecg_channel``).  So there each lead aligns the beats on its own QRS within 40 ms:
-#: half a QRS complex (80-120 ms, ECG norms), beyond which the template would match another wave.
+#: subtracted beside its QRS (9 false short bursts; ``benchmarks/fuzz_inputs.py``,
+#: ``no_ecg_channel``).  So there each lead aligns the beats on its own QRS within 40 ms: half a
+#: QRS complex (80-120 ms, ECG norms), beyond which the template would match another wave.
 ECG_ALIGN_S = 0.004
 EMG_BEATS_ALIGN_S = 0.04
 
