@@ -14,7 +14,7 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "myosleep"
 ORDER = ["io", "preprocessing", "detection", "context", "classification", "neurophysiology", "reporting"]
-BASE = {"errors", "vocab", "_atomic", "_version", "age", "_json", "_lazy", "schema", "provenance"}
+BASE = {"errors", "vocab", "_atomic", "_version", "age", "_json", "_lazy", "schema", "provenance", "_intervals"}
 
 
 def _layer(module_path: Path) -> str | None:

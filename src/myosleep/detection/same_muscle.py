@@ -62,16 +62,12 @@ ROLES = ("chin", "leg", "arm")
 def shared_fraction(on_a: np.ndarray, off_a: np.ndarray, on_b: np.ndarray, off_b: np.ndarray, *,
                     together_s: float = TOGETHER_S) -> float:
     """Share of bursts ``[on_a, off_a)`` (s) overlapping a burst ``[on_b, off_b)`` widened by ``together_s``."""
-    on_a, off_a = np.asarray(on_a, dtype=np.float64), np.asarray(off_a, dtype=np.float64)
-    if on_a.size == 0:
+    from .._intervals import overlaps_any
+
+    on_b, off_b = np.asarray(on_b, dtype=np.float64), np.asarray(off_b, dtype=np.float64)
+    if np.asarray(on_a).size == 0:
         return float("nan")
-    order = np.argsort(on_b, kind="stable")
-    lo = np.asarray(on_b, dtype=np.float64)[order] - together_s
-    hi = np.maximum.accumulate(np.asarray(off_b, dtype=np.float64)[order] + together_s)
-    # the last burst of b starting before a's offset overlaps a if it (or an earlier one) ends after a's onset
-    k = np.searchsorted(lo, off_a, side="left") - 1
-    hit = (k >= 0) & (hi[np.maximum(k, 0)] > on_a)
-    return float(hit.mean())
+    return float(overlaps_any(on_a, off_a, on_b - together_s, off_b + together_s).mean())
 
 
 def _compatible(role: str, side_a: str, side_b: str) -> bool:
