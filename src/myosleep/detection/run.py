@@ -30,6 +30,7 @@ import numpy as np
 
 from ..errors import ChannelError, InputError, MyosleepError, ParameterError
 from ..io.recording import MIN_EMG_SFREQ, ChannelInfo
+from ..preprocessing.ecg import ECG_ALIGN_S
 from ..schema import ARTEFACTS, BURSTS
 from ..vocab import Role
 from .chin import ChinAmplitude, chin_amplitude_1s
@@ -110,7 +111,7 @@ def _implausible_bursts(bursts: pd.DataFrame) -> str | None:
 def detect_channel(x: np.ndarray, sfreq: float, *, label: str = "EMG", role: str = "leg", side: str = "n/a",
                    params: DetectionParams = DetectionParams(), r_peaks_s: np.ndarray | None = None,
                    physical_range_uv: tuple[float | None, float | None] = (None, None),
-                   beat_align_s: float = 0.004) -> tuple[pd.DataFrame, pd.DataFrame, ChannelStatus]:
+                   beat_align_s: float = ECG_ALIGN_S) -> tuple[pd.DataFrame, pd.DataFrame, ChannelStatus]:
     """Detect bursts on one EMG channel given as an array.
 
     Parameters
@@ -249,14 +250,13 @@ def _artefact_frame(runs: Sequence[tuple[int, int, str]], sfreq: float, label: s
 
 # ------------------------------------------------------------------ recording level
 #: How far (s) each lead's cardiac template may move a beat.  R-peaks of an ECG are where every
-#: lead's field is to a sample: 4 ms (one sample of a 256-Hz ECG).  Without an ECG the beats are
+#: lead's field is to a sample (``preprocessing.ecg.ECG_ALIGN_S``, 4 ms).  Without an ECG the beats are
 #: placed on one EMG lead's field, with that lead's error: on the robustness sweep's night 90 % lie
 #: within 6 ms of the ECG's R-peaks (after the lead's constant delay), but 40 of 946 are more than
 #: 10 ms off, and the 8 of them 15-40 ms off left 3-5 uV "potentials" in the leads whose field was
 #: subtracted beside its QRS (9 false short bursts; ``benchmarks/fuzz_inputs.py``,
 #: ``no_ecg_channel``).  So there each lead aligns the beats on its own QRS within 40 ms: half a
 #: QRS complex (80-120 ms, ECG norms), beyond which the template would match another wave.
-ECG_ALIGN_S = 0.004
 EMG_BEATS_ALIGN_S = 0.04
 
 

@@ -347,10 +347,16 @@ def remove_cardiac(x: np.ndarray, sfreq: float, peaks: np.ndarray, *, pre_s: flo
                                   min_snr=min_snr)[0]
 
 
+#: How far (s) a beat's window may move to match the lead's template when the beats are an ECG's
+#: R-peaks: 4 ms, one sample of a 256-Hz ECG (beats placed on an EMG lead's field need more:
+#: ``myosleep.detection.run.EMG_BEATS_ALIGN_S``).
+ECG_ALIGN_S = 0.004
+
+
 def remove_cardiac_counted(x: np.ndarray, sfreq: float, peaks: np.ndarray, *, pre_s: float = 0.1,
                            post_s: float = 0.2, n_beats: int = 30,
                            min_snr: float = 10.0, overwrite: bool = False,
-                           align_s: float = 0.004) -> tuple[np.ndarray, int]:
+                           align_s: float = ECG_ALIGN_S) -> tuple[np.ndarray, int]:
     """Subtract the cardiac field from one band-passed EMG lead.
 
     For each beat: the window ``[-pre_s, +post_s]`` around the R-peak is aligned to

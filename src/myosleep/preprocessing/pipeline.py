@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .artefacts import _as_float, _rail_limits, _scan_runs
-from .ecg import r_peaks_from_emg, remove_cardiac_counted
+from .ecg import ECG_ALIGN_S, r_peaks_from_emg, remove_cardiac_counted
 from .filters import _sosfilt, design_emg_sos, group_delay_s
 from .mains import MainsLines, _mains_model, detect_mains
 from .quality import Quantisation, quantisation
@@ -82,7 +82,7 @@ class PreprocessedEMG:
 def preprocess_emg(x: np.ndarray, sfreq: float, *, r_peaks_s: np.ndarray | None = None,
                    cardiac: str = "auto", physical_min: float | None = None,
                    physical_max: float | None = None, label: str = "EMG",
-                   beat_align_s: float = 0.004) -> PreprocessedEMG:
+                   beat_align_s: float = ECG_ALIGN_S) -> PreprocessedEMG:
     """Remove detected mains lines, band-pass, remove the cardiac field, mask artefacts.
 
     Parameters
@@ -172,7 +172,7 @@ def preprocess_emg(x: np.ndarray, sfreq: float, *, r_peaks_s: np.ndarray | None 
         if peaks.size:
             # filt is this function's own array: subtract in place
             filt, n_beats = remove_cardiac_counted(filt, sfreq, peaks, overwrite=True,
-                                                   align_s=beat_align_s if r_peaks_s is not None else 0.004)
+                                                   align_s=beat_align_s if r_peaks_s is not None else ECG_ALIGN_S)
             zero_masked(filt)
             if n_beats:  # the peaks remove_cardiac_counted used: those inside the record
                 beats = peaks[(peaks >= 0) & (peaks < n)].astype(np.int64)
