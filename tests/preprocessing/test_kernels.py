@@ -163,11 +163,12 @@ def _ref_remove_cardiac(x: np.ndarray, sfreq: float, peaks: np.ndarray, *, pre_s
     taper[:ramp] = np.linspace(0, 1, ramp, dtype=np.float32)
     taper[-ramp:] = np.linspace(1, 0, ramp, dtype=np.float32)
 
-    # one gather of every beat's window widened by the largest lag; lagged windows are slices of it
-    # (outside the record the lead reads 0, as if zero-padded: first and last beats are subtracted too)
-    wide = _ref_gather(y, peaks - pre - lag_max, pre + post + 2 * lag_max + 1)
+    # one gather of every beat's window widened by the largest lag and one more (the parabola's
+    # neighbour at the search's ends); lagged windows are slices of it (outside the record the
+    # lead reads 0, as if zero-padded: first and last beats are subtracted too)
+    wide = _ref_gather(y, peaks - pre - lag_max - 1, pre + post + 2 * lag_max + 3)
     width = offs.size
-    epochs = wide[:, lag_max:lag_max + width]
+    epochs = wide[:, lag_max + 1:lag_max + 1 + width]
     # Is there a cardiac field at all?  The mean over n beats of activity that is
     # not phase-locked has energy ~ var / n; require 10x that.
     mean_ep = epochs.mean(axis=0, dtype=np.float64)
@@ -177,7 +178,7 @@ def _ref_remove_cardiac(x: np.ndarray, sfreq: float, peaks: np.ndarray, *, pre_s
     from numpy.lib.stride_tricks import sliding_window_view
 
     m, h = peaks.size, n_beats // 2
-    lags = np.arange(-lag_max, lag_max + 1)
+    lags = np.arange(-lag_max - 1, lag_max + 2)
     blk = _TEMPLATE_BLOCK
 
     def good_beats(ep: np.ndarray) -> np.ndarray:
@@ -205,14 +206,14 @@ def _ref_remove_cardiac(x: np.ndarray, sfreq: float, peaks: np.ndarray, *, pre_s
             core = tmpl[k].astype(np.float64) ** 2 >= _ref_core_level(tmpl[k])
             c[k] = np.einsum("kj,j->k", win[k][:, core].astype(np.float64), tmpl[k][core].astype(np.float64))
         corr[r0:r1] = c
-        best[r0:r1] = np.argmax(c, axis=1)
+        best[r0:r1] = 1 + np.argmax(c[:, 1:-1], axis=1)  # the outer lags for the parabola only
         aligned[r0:r1] = win[np.arange(r1 - r0), best[r0:r1]]
     del wide, epochs
     # fractional shift from the parabola through the correlation peak
     rows = np.arange(m)
     c0 = corr[rows, best]
-    cm = corr[rows, np.clip(best - 1, 0, lags.size - 1)]
-    cp = corr[rows, np.clip(best + 1, 0, lags.size - 1)]
+    cm = corr[rows, best - 1]
+    cp = corr[rows, best + 1]
     den = cm - 2 * c0 + cp
     with np.errstate(divide="ignore", invalid="ignore"):
         frac = np.where(np.abs(den) > 1e-12, 0.5 * (cm - cp) / den, 0.0)
@@ -220,12 +221,12 @@ def _ref_remove_cardiac(x: np.ndarray, sfreq: float, peaks: np.ndarray, *, pre_s
     # pass 2: template of the aligned beats, least-squares gain, subtraction (in beat
     # order, so where windows overlap the later beat's write wins, as in one scatter)
     good = good_beats(aligned)
+    centred = _ref_lanczos_shift(aligned, -frac.astype(np.float64)).astype(np.float32)
     for r0 in range(0, m, blk):
         r1 = min(m, r0 + blk)
-        tmpl = block_template(aligned, good, r0, r1)
+        tmpl = block_template(centred, good, r0, r1)
         ep = aligned[r0:r1]
-        dt = np.gradient(tmpl, axis=1)
-        fitted = tmpl - frac[r0:r1, None] * dt
+        fitted = _ref_lanczos_shift(tmpl, frac[r0:r1].astype(np.float64)).astype(np.float32)
         num = np.sum(ep * fitted, axis=1)
         den2 = np.sum(fitted * fitted, axis=1)
         gain = np.clip(np.where(den2 > 0, num / np.maximum(den2, 1e-12), 1.0), 0.0, 2.0)
@@ -240,6 +241,18 @@ def _ref_remove_cardiac(x: np.ndarray, sfreq: float, peaks: np.ndarray, *, pre_s
         else:  # samples beyond the ends are dropped (they were padding)
             y[idx[inside]] = new[inside]
     return y, int(peaks.size)
+
+
+def _ref_lanczos_shift(rows: np.ndarray, f: np.ndarray, a: int = 4) -> np.ndarray:
+    """Each row delayed by its ``f`` (samples): Lanczos-windowed sinc (``np.sinc(x) * np.sinc(x / a)``,
+    weights summed to 1), edge samples repeated."""
+    w = rows.shape[1]
+    q = np.arange(-a, a + 1)
+    x = q[None, :] + f[:, None]
+    k = np.where(np.abs(x) < a, np.sinc(x) * np.sinc(x / a), 0.0)
+    k /= k.sum(axis=1, keepdims=True)
+    src = np.clip(np.arange(w)[:, None] + q[None, :], 0, w - 1)  # (w, taps)
+    return np.einsum("iwq,iq->iw", rows.astype(np.float64)[:, src], k)
 
 
 def _ref_core_level(tmpl: np.ndarray, fraction: float = 0.9) -> float:
