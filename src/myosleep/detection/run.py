@@ -161,7 +161,7 @@ def detect_channel(x: np.ndarray, sfreq: float, *, label: str = "EMG", role: str
     if problem is not None:  # too coarse for the amplitudes its rules read (issue 9, defect 2)
         return _empty_bursts(), _artefact_frame(pre.artefacts, sfreq, label), \
             ChannelStatus(label, role, float(sfreq), False, problem)
-    slow = lazy_slow_component(x, sfreq)
+    slow = lazy_slow_component(x, sfreq, beats=pre.beats)
     envelopes: dict[int, np.ndarray] = {}  # each RMS envelope computed once per channel
     rej: dict[str, np.ndarray] = {}
     rej_lm: dict[str, np.ndarray] = {}

@@ -292,9 +292,9 @@ def lazy_slow_component(raw: np.ndarray, sfreq: float, *, beats: np.ndarray | No
     ``beats`` (sample indices, e.g. ``PreprocessedEMG.beats``): where the lead carries a
     cardiac field, a candidate on a beat is tested on the raw signal minus the median of
     its neighbouring beats (a QRS of 50 uV low-passed at 10 Hz deflects by ~10 uV, as a
-    small pop's tail would).  Not used by ``detect_channel`` yet: at 200 Hz it releases
-    noise crossings that the slow-deflection test was rejecting (see tests/detection/
-    test_quiet_night.py).
+    small pop's tail would).  ``detect_channel`` gives the beats it subtracted: a muscle
+    potential just before a beat was otherwise taken for a pop at 200-256 Hz (issue 9,
+    defect 14; tests/detection/test_cardiac_low_rate.py).
     """
     return _RawSlow(raw, sfreq, beats)
 

@@ -1,0 +1,87 @@
+"""A PSG sampled at 200-256 Hz: the cardiac field leaves no pops, no potentials, and hides none.
+
+Issue 9, defect 14 (docs/robustness.md).  A simulated PLMD night (15 min, EMG at 512 Hz,
+its leg leads carrying the simulator's QRS field) is recorded as an amplifier sampling at
+200 or 256 Hz records it: each EMG and the ECG channel resampled with an anti-aliasing
+filter (``scipy.signal.resample_poly``).  Before the fix, 37 (200 Hz) and 45 (256 Hz)
+"electrode pops" stood within 70 ms before an R-peak (the QRS subtracted up to a sample
+off: ``tests/preprocessing/test_cardiac_subsample.py``), 5-6 residual QRS complexes became
+fragmentary-myoclonus potentials or "myoclonic jerks" in 15 min, and the night's one
+potential 70 ms before a beat was taken for a pop (its raw stretch holds the QRS, whose slow
+content passed for a pop's tail).  At 512 Hz there were none of these.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.signal import resample_poly
+
+from myosleep.detection import detect
+from myosleep.preprocessing import detect_r_peaks
+
+from ._detect_helpers import SimRecording, match_bursts
+
+
+@pytest.fixture(scope="module")
+def night():
+    from myosleep.io.hypnogram_model import Hypnogram
+    from myosleep.simulate import simulate_night
+    from myosleep.vocab import Stage as S
+
+    stages = np.r_[np.full(4, int(S.W)), np.full(2, int(S.N1)), np.full(24, int(S.N2))].astype(np.int8)
+    return simulate_night("plmd", seed=2, hypnogram=Hypnogram(stages=stages, epoch_s=30.0, source="simulated"))
+
+
+class _Resampled(SimRecording):
+    """The night's EMG and ECG channels as an amplifier sampling at ``rate`` records them."""
+
+    def __init__(self, sim, rate: int):
+        super().__init__(sim)
+        self._rate = int(rate)
+        self._from = {c.label: int(c.sfreq) for c in self.channels}
+        for c in self.channels:
+            if c.is_emg or c.role == "ecg":
+                c.sfreq = float(rate)
+
+    def get_data(self, label, *, start_s=0.0, stop_s=None, dtype=np.float64):
+        x = super().get_data(label, dtype=np.float64)
+        c = next(c for c in self.channels if c.label == label)
+        if c.sfreq != self._from[label]:
+            x = resample_poly(x, self._rate, self._from[label])
+        return x.astype(dtype)
+
+
+@pytest.mark.parametrize("rate", [200, 256])
+def test_no_cardiac_pops_or_potentials_and_none_hidden(night, rate):
+    rec = _Resampled(night, rate)
+    res = detect(rec)
+    r_s = detect_r_peaks(rec.get_data("ECG II"), float(rate)) / rate
+    assert r_s.size > 800  # ~63 bpm for 15 min
+
+    def near_qrs(t: np.ndarray) -> np.ndarray:  # within 70 ms before to 10 ms after an R-peak
+        j = np.searchsorted(r_s, t)
+        d = np.min(np.abs(np.stack([t - r_s[np.clip(j - 1, 0, r_s.size - 1)],
+                                    t - r_s[np.clip(j, 0, r_s.size - 1)]])), axis=0)
+        lat = np.where(np.abs(t - r_s[np.clip(j - 1, 0, r_s.size - 1)]) == d,
+                       t - r_s[np.clip(j - 1, 0, r_s.size - 1)], t - r_s[np.clip(j, 0, r_s.size - 1)])
+        return (lat >= -0.07) & (lat <= 0.01)
+
+    pops = res.artefacts[res.artefacts.kind == "electrode_pop"]
+    assert near_qrs(pops.onset.to_numpy()).sum() == 0, pops
+    # short bursts on the QRS that are no simulated muscle burst
+    b = res.bursts[res.bursts.detector == "short"]
+    extra_on_qrs = 0
+    for lab in sorted(set(b.channel)):
+        d = b[b.channel == lab]
+        t = night.bursts[night.bursts.channel == lab]
+        _, _, extra = match_bursts(t.onset.to_numpy(), (t.onset + t.duration).to_numpy(),
+                                   d.onset.to_numpy(), (d.onset + d.duration).to_numpy())
+        extra_on_qrs += int(near_qrs(d.onset.to_numpy()[extra]).sum())
+    assert extra_on_qrs == 0
+    # every simulated fragmentary-myoclonus potential is found, the one before a beat too
+    fm = night.events[night.events.trial_type == "fragmentary_myoclonus"]
+    assert len(fm) == 5
+    for ev in fm.itertuples():
+        hit = b[(b.onset < ev.onset + ev.duration + 0.02) & (b.onset + b.duration > ev.onset - 0.02)]
+        assert len(hit), f"{ev.onset:.3f} s not found"
