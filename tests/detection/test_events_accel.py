@@ -126,3 +126,17 @@ def test_accelerometer_jerk_found_in_g_and_m_s2():
     res_ms2 = find_accel_jerks([a * 9.80665 for a in axes], fs, scale_to_g=1 / 9.80665)
     assert np.allclose(res_ms2["onset"], res["onset"], atol=1e-6)
     assert np.allclose(res_ms2["peak_jerk_g_per_s"], res["peak_jerk_g_per_s"], rtol=1e-4)
+
+
+def test_a_leg_movement_then_the_chin_tone_of_its_arousal_is_not_a_body_movement():
+    """A 1.4-s leg movement, then 0.4 s later the chin's tone rising for 5.7 s with the arousal
+    that follows it (AASM: an arousal associated with an LM starts within 0.5 s of its end; the chin
+    EMG often rises with it).  Each region sustains >= 1 s of activity, so the two were one 7.5-s
+    body movement and the LM was lost to the PLM count (a simulated PLMD night, seed 3, once the
+    chin's mains line was found and its resting level fell: issue 9, defect 15).  A gross movement
+    contracts its regions together; the same two bursts overlapping by 0.6 s still make one."""
+    lm = (2168.91, 1.45, "EMG RAT", "leg", "right", 63.0)
+    ev, _, _ = group_events(_bursts([lm, (2170.73, 5.73, "EMG Chin", "chin", "n/a", 7.5)]))
+    assert "body_movement" not in set(ev.trial_type)
+    ev, _, _ = group_events(_bursts([lm, (2169.76, 5.73, "EMG Chin", "chin", "n/a", 7.5)]))
+    assert list(ev.trial_type) == ["body_movement"]

@@ -3,7 +3,8 @@
 Gross body movements first (:func:`_body_segments`): sustained activity - EMG bursts of
 >= ``body_min_burst_s`` in each of ``body_min_regions`` regions, merged with the bursts
 beside them - lasting > ``body_min_duration_s``, each of ``body_min_regions`` regions
-sustaining >= 1 s of burst activity, with EEG high-frequency contamination when an EEG is
+sustaining >= 1 s of burst activity, that many regions active together for >=
+``body_min_burst_s``, with EEG high-frequency contamination when an EEG is
 available, becomes one ``body_movement`` event (a train of jerks is not one, nor are jerks
 beside one region's tonic rise).  The remaining bursts are grouped by synchrony: a burst joins
 the current event when its onset is within ``sync_window_s`` of the event's first onset.
@@ -47,14 +48,36 @@ class Grouping(NamedTuple):
     bursts: pd.DataFrame
 
 
+def _union(on: np.ndarray, off: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The union of intervals as disjoint sorted intervals (starts, stops)."""
+    o = np.argsort(on, kind="stable")
+    on, off = on[o], np.maximum.accumulate(off[o])
+    new = np.concatenate([[True], on[1:] > off[:-1]])
+    s_idx = np.flatnonzero(new)
+    e_idx = np.concatenate([s_idx[1:] - 1, [on.size - 1]])
+    return on[s_idx], off[e_idx]
+
+
 def _union_length(on: np.ndarray, off: np.ndarray) -> float:
     """Total length (s) of the union of intervals."""
-    o = np.argsort(on)
-    on, off = on[o], np.maximum.accumulate(off[o])
-    starts = np.concatenate([[True], on[1:] > off[:-1]])
-    s_idx = np.flatnonzero(starts)
-    e_idx = np.concatenate([s_idx[1:] - 1, [on.size - 1]])
-    return float(np.sum(off[e_idx] - on[s_idx]))
+    a, b = _union(on, off)
+    return float(np.sum(b - a))
+
+
+def _coactive_s(onset: np.ndarray, offset: np.ndarray, role: np.ndarray, k: int) -> float:
+    """Time (s) during which at least ``k`` regions (roles) have a burst at once."""
+    edges: list[tuple[float, int]] = []
+    for r in np.unique(role):
+        a, b = _union(onset[role == r], offset[role == r])
+        edges += [(float(x), 1) for x in a] + [(float(x), -1) for x in b]
+    edges.sort(key=lambda t: (t[0], t[1]))  # an end before a start at the same time
+    total, level, last = 0.0, 0, 0.0
+    for t, d in edges:
+        if level >= k:
+            total += t - last
+        level += d
+        last = t
+    return total
 
 
 def _body_segments(onset: np.ndarray, offset: np.ndarray, role: np.ndarray, duration: np.ndarray,
@@ -69,8 +92,10 @@ def _body_segments(onset: np.ndarray, offset: np.ndarray, role: np.ndarray, dura
     within ``merge_gap_s`` of that span join it, brief bursts do not chain it onward.  It
     needs a sustained burst in each of ``body_min_regions`` regions (in each region when
     fewer take part), >= ``_BODY_REGION_ACTIVE_S`` of activity in each of
-    ``body_min_regions`` regions, > ``body_min_duration_s`` in all, and the EEG's
-    contamination when an EEG is given.
+    ``body_min_regions`` regions, that many active at once for >= ``body_min_burst_s`` (one
+    region's movement, then another's tonic rise, is not a gross movement: a leg movement and
+    the chin tone of its arousal), > ``body_min_duration_s`` in all, and the EEG's contamination when
+    an EEG is given.
     """
     if onset.size == 0:
         return []
@@ -95,6 +120,12 @@ def _body_segments(onset: np.ndarray, offset: np.ndarray, role: np.ndarray, dura
         active = [_union_length(onset[members[role[members] == r]], offset[members[role[members] == r]])
                   for r in np.unique(role[members])]
         if sum(v >= _BODY_REGION_ACTIVE_S for v in active) < params.body_min_regions:
+            continue
+        # ... at once: a gross movement contracts its regions together (a posture change:
+        # Wilde-Frenz & Schulz, Sleep 1983); a leg movement followed by the chin tone that
+        # rises with its arousal (0.1-0.5 s after the movement, AASM) is one region, then another
+        if _coactive_s(onset[members], offset[members], role[members],
+                       min(params.body_min_regions, regions.size)) < params.body_min_burst_s:
             continue
         if eeg_ratio is not None:
             ratio = eeg_ratio(float(onset[members].min()), float(offset[members].max()))
