@@ -410,6 +410,16 @@ def no_bursts_on(label: str, after_s: float = 0.0, before_s: float = float("inf"
     return detect_check(fn)
 
 
+def no_pops() -> Callable[..., str | None]:
+    """No electrode pop: the reference night has none (at 200-256 Hz the cardiac field's residual
+    was read as 37-45 of them before issue 9's defect 14 was fixed)."""
+    def fn(p: Path) -> str | None:
+        a = read_tsv(p.parent / "artefacts.tsv")
+        pops = a[a.kind == "electrode_pop"] if len(a) else a
+        return f"{len(pops)} electrode pops (first at {pops.onset.min():.3f} s)" if len(pops) else None
+    return detect_check(fn)
+
+
 def gap_stated(gap: tuple[float, float], duration_s: float) -> Callable[[dict], str | None]:
     """``info --json`` lists the gap, the span includes it, and a warning line says so."""
     def fn(info: dict) -> str | None:
@@ -483,6 +493,7 @@ def cases() -> list[Case]:  # noqa: C901 - a table of cases
         checks = {"rates": rates_are({"EMG LAT": hz, "F4-M1": min(hz, 256)}, dur)}
         if hz >= 200:
             checks["LMs"] = lm_found(0.8)
+            checks["no pops"] = no_pops()
         out.append(Case(f"rate_{hz}", "rate",
                         lambda d, hz=hz: write(d / f"rate_{hz}.edf", montage(emg_hz=hz, eeg_hz=min(hz, 256))),
                         checks=checks, commands=("info", "detect", "analyze") if hz == 100 else ("info", "detect")))
