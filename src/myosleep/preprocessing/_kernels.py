@@ -432,9 +432,10 @@ def lanczos_weights(f, a, wts):
 
 @_jit_sums
 def shift_row(src, f, a, wts, out):
-    """``out = src`` delayed by ``f`` samples (|f| <= 1), band-limited: the Lanczos kernel of
-    :func:`lanczos_weights` (``scipy.ndimage``-free formulation: ``out(t) = src(t - f)``
-    interpolated by the windowed sinc), the edge samples repeated beyond the ends.  Exact
+    """``out = src`` delayed by ``f`` samples (|f| <= 1), band-limited: ``out(t) = src(t - f)``
+    interpolated by the Lanczos kernel of :func:`lanczos_weights` (the numpy formulation:
+    ``_ref_lanczos_shift`` in tests/preprocessing/test_kernels.py), the edge samples repeated
+    beyond the ends.  Exact
     for a constant and for whole samples; a tone at 0.15 / 0.3 x the sampling rate (30 / 60
     Hz at 200 Hz, where a QRS field has its energy) is shifted by half a sample to within
     0.9 / 1.9 % of its amplitude, where the first-order shift it replaced
