@@ -5,7 +5,7 @@ its leg leads carrying the simulator's QRS field) is recorded as an amplifier sa
 200 or 256 Hz records it: each EMG and the ECG channel resampled with an anti-aliasing
 filter (``scipy.signal.resample_poly``).  Before the fix, 37 (200 Hz) and 45 (256 Hz)
 "electrode pops" stood within 70 ms before an R-peak (the QRS subtracted up to a sample
-off: ``tests/preprocessing/test_cardiac_subsample.py``), 5-6 residual QRS complexes became
+off: ``tests/preprocessing/test_cardiac_subsample.py``), 5 residual QRS complexes (at each rate) became
 fragmentary-myoclonus potentials or "myoclonic jerks" in 15 min, and the night's one
 potential 70 ms before a beat was taken for a pop (its raw stretch holds the QRS, whose slow
 content passed for a pop's tail).  At 512 Hz there were none of these.

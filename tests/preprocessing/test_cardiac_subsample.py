@@ -9,7 +9,7 @@ neighbour beyond it, and its fractional shift was set to +-0.5 sample whatever t
 the QRS was subtracted up to a sample off, and on a 200-Hz night anti-aliased as an
 amplifier does, 4-5 % of the beats left a residual of 10-15x the resting power (measured,
 ``benchmarks/fuzz_inputs.py``'s reference night resampled to 200 and 256 Hz: 37-45 false
-"electrode pops" and 5-6 false fragmentary-myoclonus potentials in 15 min, all within
+"electrode pops" and 5 false fragmentary-myoclonus potentials or myoclonic jerks in 15 min, all within
 30 ms before an R-peak, none at 512 Hz).
 
 The lead here is made as a recording makes it: at 4096 Hz a QRS field at each beat's true
