@@ -38,7 +38,7 @@ import numpy as np
 import pytest
 
 from myosleep.detection import detect
-from myosleep.detection.run import _r_peaks
+from myosleep.detection.run import _beats
 from myosleep.io.hypnogram_model import Hypnogram
 from myosleep.preprocessing import detect_r_peaks
 from myosleep.simulate import simulate_night
@@ -67,7 +67,7 @@ def test_no_ecg_channel_beats_from_the_clearest_emg_lead(seed, sfreq):
     ecg = next(c for c in sim.channels if c.role == Role.ECG)
     true_beats = detect_r_peaks(np.asarray(ecg.data), ecg.sfreq) / ecg.sfreq
     rec = SimRecording(sim, drop=(ecg.label,))
-    beats = _r_peaks(rec, rec.channels)
+    beats = _beats(rec, rec.channels)[0]
     assert beats is not None
     # the cardiac field in an EMG lead peaks a fixed delay after the ECG's R wave
     nearest = beats[np.argmin(np.abs(true_beats[:, None] - beats[None, :]), axis=1)]

@@ -268,11 +268,6 @@ def _beats(recording: Recording, channels: Sequence[ChannelInfo]) -> tuple[np.nd
     return _r_peaks_from_emg_leads(recording, channels), EMG_BEATS_ALIGN_S
 
 
-def _r_peaks(recording: Recording, channels: Sequence[ChannelInfo]) -> np.ndarray | None:
-    """Heartbeats (s): an ECG channel's R-peaks, else the beats of the EMG lead with the clearest field."""
-    return _beats(recording, channels)[0]
-
-
 def _ecg_r_peaks(recording: Recording, channels: Sequence[ChannelInfo]) -> np.ndarray | None:
     from ..preprocessing import detect_r_peaks
 
