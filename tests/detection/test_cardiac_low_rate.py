@@ -9,6 +9,10 @@ off: ``tests/preprocessing/test_cardiac_subsample.py``), 5 residual QRS complexe
 fragmentary-myoclonus potentials or "myoclonic jerks" in 15 min, and the night's one
 potential 70 ms before a beat was taken for a pop (its raw stretch holds the QRS, whose slow
 content passed for a pop's tail).  At 512 Hz there were none of these.
+
+The same nights showed a second defect at these rates (``test_lm_tail_is_not_a_potential``):
+the offset of a leg movement whose tail hovers about the AASM rest tolerance was read at an
+early dip, and the rest of the tail became fragmentary myoclonus or a "myoclonic jerk".
 """
 
 from __future__ import annotations
@@ -85,3 +89,31 @@ def test_no_cardiac_pops_or_potentials_and_none_hidden(night, rate):
     for ev in fm.itertuples():
         hit = b[(b.onset < ev.onset + ev.duration + 0.02) & (b.onset + b.duration > ev.onset - 0.02)]
         assert len(hit), f"{ev.onset:.3f} s not found"
+
+
+@pytest.mark.parametrize("rate", [200, 256])
+def test_lm_tail_is_not_a_potential(night, rate):
+    """No fragmentary myoclonus or myoclonic jerk but the night's own, and LMs end where they end.
+
+    AASM (Manual v2.5, 2018, VII.A.4): a leg movement ends at the start of >= 0.5 s with the
+    EMG within 2 uV of rest, so activity in those 0.5 s is the movement's own.  Before the fix
+    2 (200 Hz) and 4 (256 Hz) fragmentary-myoclonus potentials or myoclonic jerks on this night
+    were the tails of two leg movements whose offsets were read 0.21-0.28 s before the
+    simulated movements' ends: short bursts 0.07-0.32 s after those offsets.  At 512 Hz the
+    same offsets were read past them.  Now a burst in the quiet period that reaches the rest
+    tolerance continues the movement (``myosleep.detection.bursts._interruptions``), and one
+    that stays under it is the movement's fading tail (``myosleep.classification.plm.LM_QUIET_S``).
+    Of the two offsets, the one at 788 s is now read again after its tail; the one at 468 s
+    (200 Hz) stays: the 0.27-s burst after it reaches 2.4 uV, under the 3.1-uV tolerance, while
+    the noiseless amplitude is above the tolerance for its first 0.12 s, a difference the
+    EMG's statistics cannot tell at that length (``_burst_level_uv``).
+    """
+    from myosleep.classification import classify
+    from myosleep.context import build_context
+
+    det = detect(_Resampled(night, rate))
+    events = classify(det, build_context(hypnogram=night.hypnogram, detect_arousals=False)).events
+    kinds = ["fragmentary_myoclonus", "myoclonic_jerk"]
+    true_on = night.events[night.events.trial_type.isin(kinds)].onset.to_numpy()
+    got = events[events.trial_type.isin(kinds)].onset.to_numpy()
+    assert [round(t, 3) for t in got if np.min(np.abs(true_on - t)) > 0.1] == []

@@ -29,18 +29,28 @@ Goal (issue 9): durations within 10 ms at the median and 25 ms at the 90th perce
 Measured here (ms, duration error median / 90th percentile of |error|; all bursts, then
 the sharp-edged ones), after the two fixes of the residual bias
 (``tests/detection/test_edge_tails.py``: the backward offset search bounded one-sidedly,
-and the edge statistic's window lag):
+and the edge statistic's window lag), defects 14-15 (the cardiac field at 200-256 Hz, mains
+lines under a loud stretch) and defect 17 (a burst in a leg movement's quiet period
+continues it: ``tests/detection/test_lm_quiet.py``):
 
 ===========  ===================  ===================================  ===================
 rate (Hz)    myoclonic            REM twitches (all; sharp)            leg movements
 ===========  ===================  ===================================  ===================
-200          +0.0 / 20.0          -10.0 / 60.0; -5.0 / 24.0            -5.0 / 96.5
-256          +0.0 / 15.6          -7.8 / 46.9; -3.9 / 23.8             -5.9 / 59.8
-500          -2.0 / 11.0          -6.0 / 36.0; -4.0 / 20.0             -1.0 / 55.2
-512          +1.0 / 11.7          -3.9 / 42.2; -2.0 / 15.6             -11.7 / 81.3
+200          +0.0 / 20.0          -10.0 / 60.0; -5.0 / 24.0            -5.0 / 101.5
+256          +0.0 / 15.6          -7.8 / 50.8; -3.9 / 23.8             -3.9 / 62.1
+500          -2.0 / 10.0          -4.0 / 40.0; -4.0 / 18.0             +1.0 / 55.2
+512          +2.0 / 13.7          -3.9 / 37.1; -2.9 / 15.8             -9.8 / 80.1
 1000         +0.0 / 9.0           -5.0 / 38.0; -5.0 / 21.6             -6.0 / 53.3
-2048         +1.0 / 8.8           -3.9 / 33.8; -2.4 / 17.6             -1.5 / 51.5
+2048         +1.0 / 8.8           -3.4 / 33.8; -2.4 / 17.6             -1.2 / 46.7
 ===========  ===================  ===================================  ===================
+
+Defect 17 changed only the leg movements: -5.0 / 96.5 -> -5.0 / 101.5 at 200 Hz, -5.9 / 55.9
+-> -3.9 / 62.1 at 256 Hz, -1.5 / 51.5 -> -1.2 / 46.7 at 2048 Hz (the same elsewhere): one
+movement of seed 2 (a 2-s LM whose tail fades at 1.5-2.8/s) now ends 104-140 ms late instead
+of 10-51 ms early.  A 55-ms burst in its quiet period, where the tail's noiseless amplitude
+lies under the rest tolerance, reads above it (an unbiased reading at the level errs both
+ways), and the 90th percentile of 68 movements rests on its 7 largest errors.  On the nine
+nights per rate of ``benchmarks/eval_rates.py`` the change gains (docs/detection.md).
 
 Before those fixes: myoclonic -3.9 / 19.5 at 256 Hz; twitches -10.0 / 65.0 (sharp -10.0 /
 20.0) at 200 Hz, -11.7 / 56.6 (sharp -9.8 / 27.7) at 256 Hz; LMs -15.6 / 63.7 at 256 Hz,

@@ -9,6 +9,8 @@ Times are corrected for the causal filter's group delay.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from ..errors import ParameterError
@@ -172,14 +174,17 @@ def _rms_per_baseline(acf: np.ndarray | None, n_block: int, sfreq: float, quanti
     """
     from scipy.special import gammaincinv
 
-    from ..preprocessing.filters import emg_band_hz
-
-    if acf is None:
-        low, high = emg_band_hz(sfreq)
-        nu = min(float(n_block), 2.0 * (high - low) * n_block / sfreq)
-    else:
-        nu = rms_dof(acf, n_block)
+    nu = window_dof(acf, n_block, sfreq)
     return float(1.0 / np.sqrt(2.0 * gammaincinv(0.5 * nu, quantile) / nu))
+
+
+def window_dof(acf: np.ndarray | None, n: int, sfreq: float) -> float:
+    """Degrees of freedom of the mean square over ``n`` samples of resting EMG: :func:`rms_dof` of
+    the channel's resting autocorrelation ``acf``, 2 x bandwidth x window (nominal band) without one."""
+    if acf is None or acf.shape[0] < 1:
+        low, high = emg_band_hz(sfreq)
+        return min(float(n), 2.0 * (high - low) * n / sfreq)
+    return rms_dof(acf, n)
 
 
 def _mask_arg(mask: np.ndarray | None, n: int) -> tuple[bool, np.ndarray]:
@@ -976,7 +981,8 @@ def _quantised_floors(on_floor_uv: float, off_floor_uv: float, step_uv: float) -
 def find_lm_bursts(filtered: np.ndarray, sfreq: float, *, params: LegMovementParams = LegMovementParams(),
                    mask: np.ndarray | None = None, baseline: Baseline | None = None,
                    delay_s: float = 0.0, envelopes: dict[int, np.ndarray] | None = None,
-                   step_uv: float = 0.0, rejected: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+                   step_uv: float = 0.0, rejected: dict[str, np.ndarray] | None = None,
+                   short: Mapping[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """AASM leg-movement activity in one band-passed EMG channel.
 
     AASM (Manual v2.5, 2018, VII.A): an LM starts at an 8-uV increase of the EMG above its
@@ -997,6 +1003,17 @@ def find_lm_bursts(filtered: np.ndarray, sfreq: float, *, params: LegMovementPar
     short bursts, activity already present when the signal's observation began, or that
     does not rise by the onset criterion above the resting level on both sides, is set
     aside (``rejected``).
+
+    The quiet period that ends a movement must be quiet: a burst of the short-burst
+    detector on the same channel (``short``, the table :func:`find_short_bursts` returned)
+    that starts within it and reaches above the rest tolerance (:func:`_burst_level_uv`)
+    continues the movement, whose offset is read again from that burst on
+    (:func:`_interruptions`).  On a slow tail that hovers about the tolerance the offset's
+    change point can stop at an early dip (issue 9, defect 17: two movements of a PLMD night
+    recorded at 200 and 256 Hz ended 0.21-0.28 s early, and the rest of their tails became
+    fragmentary myoclonus or a myoclonic jerk; at 512 Hz neither).  A burst there that stays
+    under the tolerance is the movement's fading tail: classification does not score it as a
+    jerk of its own (:data:`myosleep.classification.plm.LM_QUIET_S`).
 
     Parameters and returned table as :func:`find_short_bursts` (without pops and the
     pop test; ``envelopes`` is likewise accepted and left untouched).
@@ -1028,7 +1045,7 @@ def find_lm_bursts(filtered: np.ndarray, sfreq: float, *, params: LegMovementPar
         rejected["tone"] = out_tone
     edge = EdgeStatistic(baseline.acf, sfreq)
     on, off = _lm_edges(filtered, sfreq, s, e, first, baseline, params=params, on_floor=on_floor,
-                        off_floor=off_floor, mask=mask, delay_s=delay_s, edge=edge)
+                        off_floor=off_floor, mask=mask, delay_s=delay_s, edge=edge, short=short)
     keep = (off - on) >= max(1, int(round(params.min_duration_s * sfreq)))
     table = _table(on[keep], off[keep], filtered, baseline, sfreq, delay_s, window_s=params.envelope_window_s,
                    found=(s[keep], e[keep]), edge_lag=edge.lag)
@@ -1042,7 +1059,8 @@ def find_lm_bursts(filtered: np.ndarray, sfreq: float, *, params: LegMovementPar
 
 def _lm_edges(filtered: np.ndarray, sfreq: float, s: np.ndarray, e: np.ndarray, first: np.ndarray,
               baseline: Baseline, *, params: LegMovementParams, on_floor: float, off_floor: float,
-              mask: np.ndarray | None, delay_s: float, edge: EdgeStatistic) -> tuple[np.ndarray, np.ndarray]:
+              mask: np.ndarray | None, delay_s: float, edge: EdgeStatistic,
+              short: Mapping[str, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """AASM onset and offset of each leg movement found as the run ``[s, e)`` (first onset crossing ``first``).
 
     The levels are those of the AASM rules against the resting RMS R: the onset where the
@@ -1055,7 +1073,9 @@ def _lm_edges(filtered: np.ndarray, sfreq: float, s: np.ndarray, e: np.ndarray, 
       level (the activity leading to the first crossing, as the rule reads it);
     * the offset is the change point about R + 2 uV from the movement's loudest point
       onward; the search ends once the signal has stayed below that level for the deficit
-      of 0.5 s of resting EMG (the AASM quiet period) or at the next movement.
+      of 0.5 s of resting EMG (the AASM quiet period) or at the next movement; a short burst
+      above R + 2 uV that starts within the 0.5 s after it continues the movement, whose
+      offset is then read again from that burst's loudest point (:func:`_interruptions`).
     """
     from . import _kernels
 
@@ -1078,7 +1098,93 @@ def _lm_edges(filtered: np.ndarray, sfreq: float, s: np.ndarray, e: np.ndarray, 
     stop = _cusum_stop(lv_off, rest, params.off_quiet_s, sfreq)
     _, off = _refine_edges(filtered, c2, c2, c2, nxt, lv_off, stop, mask=mask, edge=edge)
     off = _offsets_read_backward(filtered, sfreq, c2, off, nxt, lv_off, stop, mask=mask, edge=edge, delay_s=delay_s)
+    if short is not None and len(short["start"]):
+        # AASM: activity in the quiet period continues the movement; its offset is read again after it
+        b_start = np.asarray(short["start"], dtype=np.int64)
+        b_stop = np.maximum(np.asarray(short["stop"], dtype=np.int64), b_start + 1)
+        dof = window_dof(baseline.acf, w, sfreq)
+        level = np.full(b_start.size, np.nan)  # read for the bursts that start in a quiet period
+        quiet = int(round(params.off_quiet_s * sfreq))
+        while True:
+            ends = np.sort(off)
+            j = np.searchsorted(ends, b_start, side="right") - 1
+            todo = np.flatnonzero(np.isnan(level) & (j >= 0) & (b_start < ends[np.maximum(j, 0)] + quiet))
+            level[todo] = _burst_level_uv(filtered, b_start[todo], b_stop[todo], w, dof)
+            k, a, z = _interruptions(off, nxt, lv_off, quiet, b_start, b_stop, level)
+            if k.size == 0:
+                break
+            core = np.maximum(_kernels.envelope_argmax(filtered, a, z, w), off[k] + 1)
+            _, o = _refine_edges(filtered, core, core, core, nxt[k], lv_off[k], stop[k], mask=mask, edge=edge)
+            o = _offsets_read_backward(filtered, sfreq, core, o, nxt[k], lv_off[k], stop[k], mask=mask, edge=edge,
+                                       delay_s=delay_s)
+            off[k] = np.maximum(o, core)  # later each pass: the loop ends
     return on, np.maximum(off, on + 1)
+
+
+def _burst_level_uv(filtered: np.ndarray, starts: np.ndarray, stops: np.ndarray, n_win: int, dof: float) -> np.ndarray:
+    """The RMS amplitude each burst ``[start, stop)`` reaches, read without the bias of a maximum (uV).
+
+    The burst is cut into m consecutive windows of ``n_win`` samples (m its length in windows,
+    rounded, at least one), and the loudest window's RMS is taken.
+    That maximum overshoots the amplitude the burst reaches: over m windows of ``dof``
+    degrees of freedom of EMG of constant amplitude A (a Gaussian signal: each mean square
+    A^2 chi2(dof) / dof, the windows nearly independent), the largest mean square has its
+    median at A^2 x the chi-square quantile 0.5^(1/m) / dof (the median of the largest of m
+    independent draws).  Divided by that factor's square root, the loudest RMS is an
+    amplitude that a burst reaching exactly A exceeds half the time: a reading of "the EMG
+    exceeds the level" biased neither way at the level (``tests/detection/test_lm_quiet.py``).
+    """
+    from scipy.special import gammaincinv
+
+    n = filtered.shape[0]
+    w = max(1, int(n_win))
+    out = np.empty(starts.size, dtype=np.float64)
+    m = np.empty(starts.size, dtype=np.float64)
+    for i, (a, z) in enumerate(zip(starts.tolist(), stops.tolist())):
+        k = max(1, int(round((z - a) / w)))
+        a = max(0, min(a, n - k * w))
+        seg = np.asarray(filtered[a: a + k * w], dtype=np.float64)
+        k = max(1, seg.size // w)
+        out[i] = float(np.max(np.mean(np.square(seg[: k * w]).reshape(k, w), axis=1)))
+        m[i] = k
+    nu = max(float(dof), 1.0)
+    overshoot = 2.0 * gammaincinv(0.5 * nu, np.power(0.5, 1.0 / m)) / nu
+    return np.sqrt(out / overshoot)
+
+
+def _interruptions(off: np.ndarray, nxt: np.ndarray, level_uv: np.ndarray, quiet: int, b_start: np.ndarray,
+                   b_stop: np.ndarray, b_peak_uv: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The leg movements whose terminating quiet period a burst interrupts, and where.
+
+    AASM (Manual v2.5, 2018, VII.A.4): an LM ends at the start of a period of >= 0.5 s
+    (``quiet`` samples) during which the EMG does not exceed 2 uV above the resting level.
+    A burst of the short-burst detector (samples ``[b_start, b_stop)``, reaching the RMS
+    ``b_peak_uv``: :func:`_burst_level_uv`) that starts within ``[off, off + quiet)``, ends no
+    later than the next movement's search start ``nxt`` and reaches above the movement's
+    offset level ``level_uv`` (R + 2 uV) shows that the period was not quiet.  A burst that began before the offset is
+    not counted: read at its own, lower level (twice the background), the movement itself
+    ends after the movement's offset.
+
+    Returns
+    -------
+    (k, a, z)
+        Indices of the interrupted movements and, for each, the samples ``[a, z)`` from the
+        first of its interrupting bursts' starts to the last of their ends.
+    """
+    order = np.argsort(b_start, kind="stable")
+    bs, be, bp = b_start[order], b_stop[order], b_peak_uv[order]
+    off = np.asarray(off, dtype=np.int64)
+    first = np.searchsorted(bs, off, side="left")
+    last = np.searchsorted(bs, off + quiet, side="left")
+    k, a, z = [], [], []
+    for i in np.flatnonzero(last > first):
+        j = np.arange(first[i], last[i])
+        j = j[(be[j] <= nxt[i]) & (bp[j] > level_uv[i])]
+        if j.size:
+            k.append(i)
+            a.append(int(bs[j].min()))
+            z.append(int(be[j].max()))
+    return np.array(k, dtype=np.int64), np.array(a, dtype=np.int64), np.array(z, dtype=np.int64)
 
 
 def settling_runs(*rejected: dict[str, np.ndarray]) -> np.ndarray:

@@ -179,7 +179,7 @@ def detect_channel(x: np.ndarray, sfreq: float, *, label: str = "EMG", role: str
     if role in params.lm_roles:
         lm = find_lm_bursts(pre.filtered, sfreq, params=params.lm, mask=pre.mask, baseline=base,
                             delay_s=pre.delay_s, envelopes=envelopes, step_uv=pre.quantisation.step_uv,
-                            rejected=rej_lm)
+                            rejected=rej_lm, short=short)
         if len(pops) and len(lm["onset"]):
             # an LM that holds a pop and no muscle burst is the pop's tail
             keep = np.ones(len(lm["onset"]), dtype=bool)
