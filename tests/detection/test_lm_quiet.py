@@ -10,6 +10,7 @@ offset is read again; the whole night is
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from myosleep.detection.bursts import _interruptions
 
@@ -88,3 +89,15 @@ def test_the_level_a_burst_reaches_is_read_without_the_bias_of_its_maximum():
             assert 0.4 <= np.mean(level > 1.0) <= 0.6, (fs, length_s, np.mean(level > 1.0))
             # it tells bursts 30 % above or below the level from one at it
             assert np.mean(level > 1.3) <= 0.2 and np.mean(level < 1 / 1.3) <= 0.2, (fs, length_s)
+
+
+def test_the_level_of_a_burst_at_the_ends_of_a_short_signal():
+    from myosleep.detection.bursts import _burst_level_uv
+
+    x = np.full(7, 2.0, dtype=np.float32)  # shorter than the 10-sample window
+    out = _burst_level_uv(x, np.array([0, 3], dtype=np.int64), np.array([7, 7], dtype=np.int64), 10, 8.0)
+    assert out.shape == (2,) and np.all(np.isfinite(out)) and out[0] == out[1]  # one window: the signal
+    y = np.zeros(100, dtype=np.float32)
+    y[90:] = 3.0  # a burst at the end: its window stays inside the signal and holds the burst
+    out = _burst_level_uv(y, np.array([95], dtype=np.int64), np.array([100], dtype=np.int64), 10, 8.0)
+    assert out[0] == pytest.approx(_burst_level_uv(y, np.array([90]), np.array([100]), 10, 8.0)[0])

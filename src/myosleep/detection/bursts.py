@@ -1143,10 +1143,10 @@ def _burst_level_uv(filtered: np.ndarray, starts: np.ndarray, stops: np.ndarray,
     for i, (a, z) in enumerate(zip(starts.tolist(), stops.tolist())):
         k = max(1, int(round((z - a) / w)))
         a = max(0, min(a, n - k * w))
-        seg = np.asarray(filtered[a: a + k * w], dtype=np.float64)
-        k = max(1, seg.size // w)
-        out[i] = float(np.max(np.mean(np.square(seg[: k * w]).reshape(k, w), axis=1)))
-        m[i] = k
+        seg = np.square(np.asarray(filtered[a: a + k * w], dtype=np.float64))
+        k = seg.size // w
+        out[i] = float(np.max(np.mean(seg[: k * w].reshape(k, w), axis=1))) if k else float(np.mean(seg))
+        m[i] = max(k, 1)
     nu = max(float(dof), 1.0)
     overshoot = 2.0 * gammaincinv(0.5 * nu, np.power(0.5, 1.0 / m)) / nu
     return np.sqrt(out / overshoot)
@@ -1161,9 +1161,9 @@ def _interruptions(off: np.ndarray, nxt: np.ndarray, level_uv: np.ndarray, quiet
     A burst of the short-burst detector (samples ``[b_start, b_stop)``, reaching the RMS
     ``b_peak_uv``: :func:`_burst_level_uv`) that starts within ``[off, off + quiet)``, ends no
     later than the next movement's search start ``nxt`` and reaches above the movement's
-    offset level ``level_uv`` (R + 2 uV) shows that the period was not quiet.  A burst that began before the offset is
-    not counted: read at its own, lower level (twice the background), the movement itself
-    ends after the movement's offset.
+    offset level ``level_uv`` (R + 2 uV) shows that the period was not quiet.  A burst that
+    began before the offset is not counted: it is the movement itself, read at the short
+    detector's lower level (twice the background), at which it ends later.
 
     Returns
     -------
