@@ -409,7 +409,7 @@ def test_detectors_equal_the_plain_pipeline():
         rest = base.rms_per_baseline * float(np.median([b_a, qb, qa]))
         level = 2.0 * rest
         stop = 2.0 * math.log(level / rest) * max(1.0, sep * fs)
-        margin = float(edge.climb_margin(level, rest))  # the climb beyond a dip resting EMG makes by chance
+        margin = float(edge.climb_margin(level, rest))  # onsets only: the climb resting EMG makes by chance
         # the run's own background: a part beside a placed burst holds another one when it stands
         # above that (and above the detection's threshold) as a burst above rest
         blocks = amp[-(-a // nb): z // nb][ok[-(-a // nb): z // nb]]
@@ -425,8 +425,8 @@ def test_detectors_equal_the_plain_pipeline():
                     continue
             top = pa + int(np.argmax(env[pa:pz] ** 2))
             on, _ = _ref_refine(x, top, top, plo, top, level ** 2, stop, mask, edge.n_window, edge.log_bias, margin)
-            _, off = _ref_refine(x, top, top, top, phi, level ** 2, stop, mask, edge.n_window, edge.log_bias, margin)
-            placed.append([on, off, a, z, top, phi, level, stop, margin])
+            _, off = _ref_refine(x, top, top, top, phi, level ** 2, stop, mask, edge.n_window, edge.log_bias)
+            placed.append([on, off, a, z, top, phi, level, stop])
             if on - pa >= 5:
                 parts.append((pa, on, plo, on))
             if pz - off >= 5:
@@ -436,11 +436,11 @@ def test_detectors_equal_the_plain_pipeline():
     # offsets read backward, at most up to the merge gap before the next placed burst
     gap_n = max(1, int(round(sep * fs)))
     for k_, q in enumerate(placed):
-        on, off, a, z, top, phi, level, stop, margin = q
+        on, off, a, z, top, phi, level, stop = q
         nxt = placed[k_ + 1][0] - gap_n if k_ + 1 < len(placed) else x.size
         hi_b = max(min(phi, nxt), min(off, phi))
         placed[k_] = [on, max(_ref_backward_offset(x, fs, top, off, hi_b, level, stop, mask, edge, 0.0015,
-                                                   int(round(0.2 * fs)), margin), on + 1), a, z]
+                                                   int(round(0.2 * fs)), 0.0), on + 1), a, z]
     merged = [placed[0]]
     for q in placed[1:]:
         if q[0] - merged[-1][1] < max(1, int(round(sep * fs))):
