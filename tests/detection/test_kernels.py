@@ -248,16 +248,22 @@ def _ref_u(x, t, k, theta, bias, onset):
     return math.log(m) - math.log(theta) + bias
 
 
-def _ref_refine(x, c1, c2, lo, hi, theta, stop, mask, k, bias):
-    """Argmax of the cumulative statistic outward from the core, stopped by mask, bound or CUSUM."""
+def _ref_refine(x, c1, c2, lo, hi, theta, stop, mask, k, bias, margin=0.0):
+    """Argmax of the cumulative statistic outward from the core, stopped by mask, bound or CUSUM;
+    a maximum after a dip below the best counts once the sum climbed ``margin`` from the dip's bottom."""
     out = []
     for onset, rng_ in ((True, range(c1 - 1, lo - 1, -1)), (False, range(c2, hi))):
         best, arg, s = 0.0, (c1 if onset else c2), 0.0
+        sums = []
         for t in rng_:
             if mask is not None and mask[t]:
                 break
             s += _ref_u(x, t, k, theta, bias, onset)
-            if s > best:
+            sums.append(s)
+            # the lowest sum since the best was set (the best itself when no dip)
+            j_best = max((i for i, v in enumerate(sums[:-1]) if v == best), default=-1)
+            low = min([best] + sums[j_best + 1: -1])
+            if s > best and (low >= best or s - low >= margin):
                 best, arg = s, (t if onset else t + 1)
             elif s < best - stop:
                 break
@@ -277,13 +283,22 @@ def test_refine_edges_equal_the_cumulative_sums():
     hi = c2 + rng.integers(0, 200, c1.size)
     theta = rng.uniform(1, 200, c1.size)
     mask = rng.random(x.size) < 0.002
-    for k, stop, use_mask in ((1, np.inf, False), (2, 30.0, False), (4, 10.0, True), (3, np.inf, True)):
+    cases = ((1, np.inf, False, 0.0), (2, 30.0, False, 0.0), (4, 10.0, True, 0.0), (3, np.inf, True, 0.0),
+             (2, 30.0, False, 1.5), (3, np.inf, True, 4.0))
+    moved = 0
+    for k, stop, use_mask, margin in cases:
         stops = np.full(c1.size, stop)
-        on, off = _kernels.refine_edges(x, c1, c2, lo, hi, theta, stops, mask if use_mask else np.zeros(0, bool),
-                                        use_mask, k, 0.45)
+        on, off = _kernels.refine_edges(x, c1, c2, lo, hi, theta, stops, np.full(c1.size, margin),
+                                        mask if use_mask else np.zeros(0, bool), use_mask, k, 0.45)
         for j in range(c1.size):
-            want = _ref_refine(x, c1[j], c2[j], lo[j], hi[j], theta[j], stop, mask if use_mask else None, k, 0.45)
+            want = _ref_refine(x, c1[j], c2[j], lo[j], hi[j], theta[j], stop, mask if use_mask else None, k, 0.45,
+                               margin)
             assert (on[j], off[j]) == want
+            if margin > 0:
+                plain = _ref_refine(x, c1[j], c2[j], lo[j], hi[j], theta[j], stop, mask if use_mask else None, k,
+                                    0.45)
+                moved += (on[j], off[j]) != plain
+    assert moved > 0  # the margin changes some edges of this signal
 
 
 def test_block_power_and_masked_blocks():
@@ -322,7 +337,7 @@ def _ref_side_level(amp, valid, a, z, k, q, fallback):
     return max(lev) if lev else fallback
 
 
-def _ref_backward_offset(x, fs, core, off, hi, level, stop, mask, edge, delay_s, reach):
+def _ref_backward_offset(x, fs, core, off, hi, level, stop, mask, edge, delay_s, reach, margin):
     """The offset read again on the signal as the band-pass run backward gives it."""
     from myosleep.preprocessing.filters import BACKWARD_PAD_S, as_filtered_backward
 
@@ -336,7 +351,8 @@ def _ref_backward_offset(x, fs, core, off, hi, level, stop, mask, edge, delay_s,
     src = mask[min(n, a + shift): min(n, z + shift)]
     m[: src.size] = src
     c = max(0, s0 - shift - a)
-    _, o = _ref_refine(seg, c, c, c, max(c, e0 - shift - a), level ** 2, stop, m, edge.n_window, edge.log_bias)
+    _, o = _ref_refine(seg, c, c, c, max(c, e0 - shift - a), level ** 2, stop, m, edge.n_window, edge.log_bias,
+                       margin)
     return o + a + shift
 
 
@@ -393,6 +409,7 @@ def test_detectors_equal_the_plain_pipeline():
         rest = base.rms_per_baseline * float(np.median([b_a, qb, qa]))
         level = 2.0 * rest
         stop = 2.0 * math.log(level / rest) * max(1.0, sep * fs)
+        margin = float(edge.climb_margin(level, rest))  # onsets only: the climb resting EMG makes by chance
         # the run's own background: a part beside a placed burst holds another one when it stands
         # above that (and above the detection's threshold) as a burst above rest
         blocks = amp[-(-a // nb): z // nb][ok[-(-a // nb): z // nb]]
@@ -407,7 +424,7 @@ def test_detectors_equal_the_plain_pipeline():
                 if pz - pa <= 26 or inner5.max(initial=-1) < thr or inner26.max(initial=-1) < thr:
                     continue
             top = pa + int(np.argmax(env[pa:pz] ** 2))
-            on, _ = _ref_refine(x, top, top, plo, top, level ** 2, stop, mask, edge.n_window, edge.log_bias)
+            on, _ = _ref_refine(x, top, top, plo, top, level ** 2, stop, mask, edge.n_window, edge.log_bias, margin)
             _, off = _ref_refine(x, top, top, top, phi, level ** 2, stop, mask, edge.n_window, edge.log_bias)
             placed.append([on, off, a, z, top, phi, level, stop])
             if on - pa >= 5:
@@ -423,7 +440,7 @@ def test_detectors_equal_the_plain_pipeline():
         nxt = placed[k_ + 1][0] - gap_n if k_ + 1 < len(placed) else x.size
         hi_b = max(min(phi, nxt), min(off, phi))
         placed[k_] = [on, max(_ref_backward_offset(x, fs, top, off, hi_b, level, stop, mask, edge, 0.0015,
-                                                   int(round(0.2 * fs))), on + 1), a, z]
+                                                   int(round(0.2 * fs)), 0.0), on + 1), a, z]
     merged = [placed[0]]
     for q in placed[1:]:
         if q[0] - merged[-1][1] < max(1, int(round(sep * fs))):

@@ -576,7 +576,7 @@ def _edge_power(x, first, k):
 
 
 @numba.njit(**_JIT)
-def refine_edges(x, c1, c2, lo, hi, theta, stop, mask, use_mask, k_win, log_bias):
+def refine_edges(x, c1, c2, lo, hi, theta, stop, margin, mask, use_mask, k_win, log_bias):
     """Burst edges on the band-passed samples themselves: change points of the log power.
 
     Each sample ``t`` gives ``u_t = ln(m_t / theta[b]) + log_bias``, with ``m_t`` the mean
@@ -596,6 +596,12 @@ def refine_edges(x, c1, c2, lo, hi, theta, stop, mask, use_mask, k_win, log_bias
     (``use_mask``), or once the sum has fallen ``stop[b]`` below its best (Page's CUSUM
     stopping rule; ``inf`` searches to the bound).
 
+    A farther maximum beyond a dip (the sum having fallen below its best since the best
+    was set) replaces the nearer one only when the sum has climbed at least ``margin[b]``
+    from the dip's lowest point: a climb that resting EMG makes by chance with a stated
+    probability (``bursts.EdgeStatistic.climb_margin``).  While the sum rises without a
+    dip, every new maximum is taken, as before.
+
     Returns (onsets, offsets), int64 sample indices (offset exclusive).
     """
     nb = c1.shape[0]
@@ -605,31 +611,40 @@ def refine_edges(x, c1, c2, lo, hi, theta, stop, mask, use_mask, k_win, log_bias
         lth = math.log(theta[b])
         floor = 1e-12 * theta[b]
         h = stop[b]
+        g = margin[b]
         best = 0.0
+        low = 0.0  # lowest sum since the best was set (== best: no dip)
         arg = c1[b]
         s = 0.0
         for t in range(c1[b] - 1, lo[b] - 1, -1):
             if use_mask and mask[t]:
                 break
             s += math.log(max(_edge_power(x, t - k_win + 1, k_win), floor)) - lth + log_bias
-            if s > best:
+            if s > best and (low >= best or s - low >= g):
                 best = s
+                low = s
                 arg = t
             elif s < best - h:
                 break
+            elif s < low:
+                low = s
         on[b] = arg
         best = 0.0
+        low = 0.0
         arg = c2[b]
         s = 0.0
         for t in range(c2[b], hi[b]):
             if use_mask and mask[t]:
                 break
             s += math.log(max(_edge_power(x, t, k_win), floor)) - lth + log_bias
-            if s > best:
+            if s > best and (low >= best or s - low >= g):
                 best = s
+                low = s
                 arg = t + 1
             elif s < best - h:
                 break
+            elif s < low:
+                low = s
         off[b] = arg
     return on, off
 
