@@ -75,3 +75,47 @@ def match_bursts(truth_on, truth_off, det_on, det_off):
     miss = [i for i in range(len(truth_on)) if i not in matched_t]
     extra = [j for j in range(len(det_on)) if j not in used]
     return pairs, miss, extra
+
+
+def chin_of_bursts(sfreq: float, n_bursts: int, gap_s: float, jitter_s: float, envelope, *, seed: int,
+                   tone_uv: float = 1.0, noise_uv: float = 0.7):
+    """A chin channel of synthetic bursts over resting EMG, with the truth of their clinical rule.
+
+    Burst k starts ``5 + k * gap_s`` s plus a uniform jitter up to ``jitter_s``; its envelope (uV)
+    is ``envelope(rng)``; the signal is the simulator's ``texture x (tone + envelope) + noise``
+    and the truth ``myosleep.simulate.emg.scored_span`` (twice the background).  Returns (signal
+    in uV, truth as (n, 2) onset and offset in s).
+    """
+    from myosleep.simulate.emg import band_gains, emg_texture, scored_span
+
+    rng = np.random.default_rng(seed)
+    n = int((n_bursts * gap_s + 10.0) * sfreq)
+    tone = np.full(n, tone_uv, np.float32)
+    env = np.zeros(n, np.float32)
+    gains = band_gains(sfreq)
+    truth = []
+    for k in range(n_bursts):
+        a = int((5.0 + k * gap_s + rng.uniform(0.0, jitter_s)) * sfreq)
+        own = np.asarray(envelope(rng), dtype=np.float64)
+        env[a:a + own.size] += own.astype(np.float32)
+        on, ln = scored_span(own, tone[a:a + own.size], noise_uv, a, sfreq=sfreq, gains=gains)
+        truth.append((on / sfreq, (on + ln) / sfreq))
+    x = emg_texture(n, sfreq, rng) * (tone + env) + noise_uv * rng.standard_normal(n).astype(np.float32)
+    return x, np.array(truth)
+
+
+def short_burst_errors(x: np.ndarray, sfreq: float, truth: np.ndarray) -> tuple[list, list]:
+    """Onset and offset errors (s, detected - true) of the short bursts ``detect`` finds on the chin
+    channel ``x`` against ``truth`` ((n, 2) s); every true burst must be found."""
+    from types import SimpleNamespace
+
+    from myosleep.detection import detect
+    from myosleep.vocab import Role
+
+    chin = SimpleNamespace(label="Chin", role=Role.CHIN, side=None, sfreq=float(sfreq), unit="uV", data=x)
+    sim = SimpleNamespace(channels=[chin], duration_s=x.size / sfreq, channel=lambda label: chin)
+    b = detect(SimRecording(sim), workers=1).bursts
+    b = b[b.detector == "short"]
+    pairs, miss, _ = match_bursts(truth[:, 0], truth[:, 1], b.onset.to_numpy(), b.offset_s.to_numpy())
+    assert len(miss) == 0
+    return ([b.onset.iloc[j] - truth[i, 0] for i, j in pairs], [b.offset_s.iloc[j] - truth[i, 1] for i, j in pairs])

@@ -13,18 +13,14 @@ counts only once the sum has climbed from the dip's low point what resting EMG c
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 import pytest
 
-from myosleep.detection import detect
 from myosleep.detection.bursts import EdgeStatistic, resting_autocorrelation
 from myosleep.preprocessing.filters import filter_emg
-from myosleep.simulate.emg import band_gains, emg_texture, scored_span
-from myosleep.vocab import Role
+from myosleep.simulate.emg import emg_texture
 
-from ._detect_helpers import SimRecording, match_bursts
+from ._detect_helpers import chin_of_bursts, short_burst_errors
 
 TONE_UV, NOISE_UV = 1.0, 0.7
 
@@ -34,24 +30,14 @@ def sharp_bursts(sfreq: float, *, seed: int, n_bursts: int = 300):
 
     Returns (signal in uV, truth as (n, 2) onset and offset in s).
     """
-    rng = np.random.default_rng(seed)
-    gap = 2.0
-    n = int((n_bursts * gap + 10.0) * sfreq)
-    tone = np.full(n, TONE_UV, np.float32)
-    env = np.zeros(n, np.float32)
-    gains = band_gains(sfreq)
-    truth = []
-    for k in range(n_bursts):
-        a = int((5.0 + k * gap + rng.uniform(0.0, 0.5)) * sfreq)
+    def envelope(rng: np.random.Generator) -> np.ndarray:
         own = np.full(int(rng.uniform(0.075, 0.15) * sfreq), rng.uniform(10.0, 50.0))
         r = max(1, int(0.005 * sfreq))
         own[:r] *= np.linspace(0.05, 1.0, r)
         own[-r:] *= np.linspace(1.0, 0.05, r)
-        env[a:a + own.size] += own.astype(np.float32)
-        on, ln = scored_span(own, tone[a:a + own.size], NOISE_UV, a, sfreq=sfreq, gains=gains)
-        truth.append((on / sfreq, (on + ln) / sfreq))
-    x = emg_texture(n, sfreq, rng) * (tone + env) + NOISE_UV * rng.standard_normal(n).astype(np.float32)
-    return x, np.array(truth)
+        return own
+
+    return chin_of_bursts(sfreq, n_bursts, 2.0, 0.5, envelope, seed=seed, tone_uv=TONE_UV, noise_uv=NOISE_UV)
 
 
 def edge_errors(sfreq: float, seeds) -> tuple[np.ndarray, np.ndarray]:
@@ -59,14 +45,9 @@ def edge_errors(sfreq: float, seeds) -> tuple[np.ndarray, np.ndarray]:
     on_err, off_err = [], []
     for seed in seeds:
         x, truth = sharp_bursts(sfreq, seed=seed)
-        chin = SimpleNamespace(label="Chin", role=Role.CHIN, side=None, sfreq=float(sfreq), unit="uV", data=x)
-        sim = SimpleNamespace(channels=[chin], duration_s=x.size / sfreq, channel=lambda label: chin)
-        b = detect(SimRecording(sim), workers=1).bursts
-        b = b[b.detector == "short"]
-        pairs, miss, _ = match_bursts(truth[:, 0], truth[:, 1], b.onset.to_numpy(), b.offset_s.to_numpy())
-        assert len(miss) == 0
-        on_err += [b.onset.iloc[j] - truth[i, 0] for i, j in pairs]
-        off_err += [b.offset_s.iloc[j] - truth[i, 1] for i, j in pairs]
+        on, off = short_burst_errors(x, sfreq, truth)
+        on_err += on
+        off_err += off
     return np.array(on_err), np.array(off_err)
 
 

@@ -22,16 +22,10 @@ Measured median offset error (ms; seeds 0 and 1) before -> after: 512 Hz at 10/s
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 import pytest
 
-from myosleep.detection import detect
-from myosleep.simulate.emg import band_gains, emg_texture, scored_span
-from myosleep.vocab import Role
-
-from ._detect_helpers import SimRecording, match_bursts
+from ._detect_helpers import chin_of_bursts, short_burst_errors
 
 TONE_UV, NOISE_UV = 1.0, 0.7
 
@@ -41,28 +35,17 @@ def tails(sfreq: float, slope_per_s: float, *, seed: int, n_bursts: int = 120):
 
     Returns (signal in uV, truth as (n, 2) onset and offset in s).
     """
-    rng = np.random.default_rng(seed)
-    gap = 4.0
-    n = int((n_bursts * gap + 10.0) * sfreq)
-    tone = np.full(n, TONE_UV, np.float32)
-    env = np.zeros(n, np.float32)
-    gains = band_gains(sfreq)
-    truth = []
-    for k in range(n_bursts):
-        t0 = 5.0 + k * gap + rng.uniform(0.0, 1.0)
+    def envelope(rng: np.random.Generator) -> np.ndarray:
         amp = rng.uniform(10.0, 50.0)
         plateau = rng.uniform(0.05, 0.3)
         m = int((plateau + np.log(amp / 0.01) / slope_per_s) * sfreq)
-        a = int(t0 * sfreq)
         tt = np.arange(m) / sfreq
         own = amp * np.where(tt < plateau, 1.0, np.exp(-slope_per_s * (tt - plateau)))
         rise = max(1, int(0.01 * sfreq))
         own[:rise] *= np.linspace(0.05, 1.0, rise)
-        env[a:a + m] += own.astype(np.float32)
-        on, ln = scored_span(own, tone[a:a + m], NOISE_UV, a, sfreq=sfreq, gains=gains)
-        truth.append((on / sfreq, (on + ln) / sfreq))
-    x = emg_texture(n, sfreq, rng) * (tone + env) + NOISE_UV * rng.standard_normal(n).astype(np.float32)
-    return x, np.array(truth)
+        return own
+
+    return chin_of_bursts(sfreq, n_bursts, 4.0, 1.0, envelope, seed=seed, tone_uv=TONE_UV, noise_uv=NOISE_UV)
 
 
 @pytest.mark.parametrize(("sfreq", "slope"), [(200, 20.0), (512, 10.0), (512, 20.0), (2048, 20.0), (2048, 40.0)])
@@ -70,11 +53,5 @@ def test_offsets_of_slow_tails_are_not_early(sfreq, slope):
     errors = []
     for seed in (0, 1):
         x, truth = tails(sfreq, slope, seed=seed)
-        chin = SimpleNamespace(label="Chin", role=Role.CHIN, side=None, sfreq=float(sfreq), unit="uV", data=x)
-        sim = SimpleNamespace(channels=[chin], duration_s=x.size / sfreq, channel=lambda label: chin)
-        b = detect(SimRecording(sim), workers=1).bursts
-        b = b[b.detector == "short"]
-        pairs, miss, _ = match_bursts(truth[:, 0], truth[:, 1], b.onset.to_numpy(), b.offset_s.to_numpy())
-        assert len(miss) == 0
-        errors += [b.offset_s.iloc[j] - truth[i, 1] for i, j in pairs]
+        errors += short_burst_errors(x, sfreq, truth)[1]
     assert abs(np.median(errors)) <= 0.005 + 1e-6, np.median(errors)
