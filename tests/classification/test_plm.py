@@ -79,6 +79,18 @@ def test_wasm_bilateral_15s_limit_and_long_lm_breaks_series():
     assert not a.loc[~a["scored"], "periodic"].any()
 
 
+def test_leg_activity_too_long_for_an_lm_on_both_legs_is_one_movement():
+    # AASM: 13.2 s and 12.9 s on the two legs, onsets 40 ms apart (a PLMD night at 200 Hz, seed 11,
+    # whose chin part of the body movement was under threshold): one row, not an LM, both legs;
+    # before, two rows (two "body movements" in events.tsv for one)
+    b = lm_bursts([(81.58, 13.18, "right"), (81.62, 12.86, "left"), (200.0, 12.0, "left"), (200.2, 2.0, "right")])
+    a = score_leg_movements(b, rules=AASM)
+    assert a["onset"].tolist() == [81.58, 200.0, 200.2]
+    assert a["n_lms"].tolist() == [2, 1, 1] and a["bilateral"].tolist() == [True, False, False]
+    assert a["scored"].tolist() == [False, False, True]  # a long movement never absorbs an LM
+    assert a["duration"].iloc[0] == pytest.approx(13.18)  # from the first onset to the last offset
+
+
 def test_too_short_leg_bursts_are_not_lms():
     df = score_leg_movements(lm_bursts([(0, 0.4, "left"), (20, 0.5, "left")]), rules=AASM)
     assert df["onset"].tolist() == [20.0]

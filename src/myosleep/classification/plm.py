@@ -271,7 +271,9 @@ def score_leg_movements(bursts: pd.DataFrame, *, rules: RuleSet, respiratory_eve
     import pandas as pd
 
     lms, long_ = _monolateral_lms(bursts, rules)
-    groups = _merge_bilateral(lms, rules) + [[m] for m in long_]
+    # leg activity too long to be an LM on both legs at once is one movement, not one per leg (it is
+    # reported as a body movement; merged only with its like: AASM merges LMs of 0.5-10 s each)
+    groups = _merge_bilateral(lms, rules) + _merge_bilateral(long_, rules)
     if not groups:
         return LEG_MOVEMENTS.empty()
     groups.sort(key=lambda g: g[0].onset)
