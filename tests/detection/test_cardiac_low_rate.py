@@ -102,7 +102,7 @@ def test_lm_tail_is_not_a_potential(night, rate):
     simulated movements' ends: short bursts 0.07-0.32 s after those offsets.  At 512 Hz the
     same offsets were read past them.  Now a burst in the quiet period that reaches the rest
     tolerance continues the movement (``myosleep.detection.bursts._interruptions``), and one
-    that stays under it is the movement's fading tail (``myosleep.classification.plm.LM_QUIET_S``).
+    that stays under it is the movement's fading tail (``myosleep.classification.plm.decide``).
     Of the two offsets, the one at 788 s is now read again after its tail; the one at 468 s
     (200 Hz) stays: the 0.27-s burst after it reaches 2.4 uV, under the 3.1-uV tolerance, while
     the noiseless amplitude is above the tolerance for its first 0.12 s, a difference the

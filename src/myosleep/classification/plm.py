@@ -50,11 +50,6 @@ logger = logging.getLogger("myosleep")
 LM_COLUMNS = list(LEG_MOVEMENTS.names)
 #: Added to the rule of a respiratory-related LM.
 RESPIRATORY_NOTE = " (respiratory-related: not counted)"
-#: AASM (Manual v2.5, 2018, VII.A.4): a leg movement ends at the start of >= 0.5 s during which
-#: the EMG does not exceed 2 uV above rest (s).  Activity within it that reaches that level
-#: continues the movement (detection reads its offset again after it); what stays below is the
-#: movement's own fading tail, not a jerk of its own.
-LM_QUIET_S = 0.5
 
 
 class _Lm(NamedTuple):
@@ -335,7 +330,8 @@ def _drop_overlapping(bursts: pd.DataFrame, on: np.ndarray, off: np.ndarray) -> 
 def decide(events: EventTable, state: Cascade, inputs: RuleInputs) -> Decision:
     """Score the leg movements; leg-only events inside one are that leg movement (one row, its LM's).
 
-    "Inside" includes the 0.5 s of rest that end it (:data:`LM_QUIET_S`): a burst there either
+    "Inside" includes the 0.5 s of rest that end it (AASM Manual v2.5, 2018, VII.A.4; the quiet
+    period detection used, ``DetectionParams.lm.off_quiet_s``): a burst there either
     reached the rest tolerance, and then detection made it part of the movement, or stayed under
     it and is the movement's fading tail.  At 200-256 Hz such tails were scored as fragmentary
     myoclonus or myoclonic jerks (issue 9, defect 17).
@@ -354,8 +350,8 @@ def decide(events: EventTable, state: Cascade, inputs: RuleInputs) -> Decision:
     absorbed = np.zeros(events.n, dtype=bool)
     if events.n and len(lm):
         lm_on = lm["onset"].to_numpy(float)
-        inside = overlaps_any(events.onset_s, events.offset_s, lm_on,
-                              lm_on + lm["duration"].to_numpy(float) + LM_QUIET_S)
+        quiet_s = inputs.detection.params.lm.off_quiet_s
+        inside = overlaps_any(events.onset_s, events.offset_s, lm_on, lm_on + lm["duration"].to_numpy(float) + quiet_s)
         absorbed = inside & events.only_regions(Role.LEG.value) & state.free
     return Decision(absorbed, None, leg_movements=lm)
 

@@ -1089,7 +1089,7 @@ def find_lm_bursts(filtered: np.ndarray, sfreq: float, *, params: LegMovementPar
     recorded at 200 and 256 Hz ended 0.21-0.28 s early, and the rest of their tails became
     fragmentary myoclonus or a myoclonic jerk; at 512 Hz neither).  A burst there that stays
     under the tolerance is the movement's fading tail: classification does not score it as a
-    jerk of its own (:data:`myosleep.classification.plm.LM_QUIET_S`).
+    jerk of its own (``myosleep.classification.plm.decide``).
 
     Parameters and returned table as :func:`find_short_bursts` (without pops and the
     pop test; ``envelopes`` is likewise accepted and left untouched).
