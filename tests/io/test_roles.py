@@ -41,6 +41,13 @@ TABLE: list[tuple[str, Role, Side | None]] = [
     ("Kin", Role.CHIN, None), ("Been L", Role.LEG, L), ("EMG-Sub", Role.CHIN, None),
     ("Deltoide dx", Role.ARM, R), ("Massetere", Role.CHIN, None), ("Paravertebrale", Role.AXIAL, None),
     ("Gastrocnemio sx", Role.LEG, L), ("Bicipite sx", Role.ARM, L), ("Sternocleidomastoideo", Role.AXIAL, None),
+    # Latin dexter/sinister, Italian initials s/d; SENIAM abbreviations of leg muscles (vastus lateralis,
+    # gastrocnemius medialis) in BIDS EMG datasets; "ext dig" (forearm) and "ext dig brev" (foot)
+    ("EMG TA dex", Role.LEG, R), ("tib.ant.s", Role.LEG, L), ("EMG sin", Role.EMG, L), ("EMG dex", Role.EMG, R),
+    ("VL_L", Role.LEG, L), ("GM_R", Role.LEG, R), ("Soleus R", Role.LEG, R), ("Ext dig L", Role.ARM, L),
+    ("Ext dig brev R", Role.LEG, R),
+    # a reference token names no site: "EMG-REF" (TUH clinical EEG) is the bare EMG
+    ("EMG-REF", Role.CHIN, None), ("EMG Ref", Role.CHIN, None), ("EMG-AVG", Role.CHIN, None),
     # one derivation across both legs: a leg, of no one side
     ("LAT-RAT", Role.LEG, None), ("LLEG-RLEG", Role.LEG, None),
     # arm
@@ -57,6 +64,7 @@ TABLE: list[tuple[str, Role, Side | None]] = [
     ("Abdomen", Role.OTHER, None), ("ABDO RES", Role.OTHER, None), ("Abdominal", Role.OTHER, None),
     ("Thor", Role.OTHER, None), ("THOR RES", Role.OTHER, None),
     # eeg
+    ("C3A2", Role.EEG, L), ("C4A1", Role.EEG, R), ("EEG O2A1", Role.EEG, R), ("CzA1", Role.EEG, None),  # UCDDB
     ("C3-M2", Role.EEG, L), ("EEG C4-A1", Role.EEG, R), ("Fpz-Cz", Role.EEG, None), ("Pz-Oz", Role.EEG, None),
     ("EEG Fpz-Cz", Role.EEG, None), ("F4-M1", Role.EEG, R), ("O2:M1", Role.EEG, R), ("C3", Role.EEG, L),
     ("Cz", Role.EEG, None), ("EEG", Role.EEG, None), ("EEG(sec)", Role.EEG, None), ("EEG1", Role.EEG, None),

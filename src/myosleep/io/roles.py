@@ -26,7 +26,8 @@ covered and the reasoning:
     cranial role; masseter, like the submental mylohyoid and anterior digastric, is innervated
     by the trigeminal nerve, and the AASM Manual records it for bruxism.  Such a channel gets a
     warning (see :mod:`myosleep.io.recording`) because bruxism mimics phasic chin activity.
-    A bare ``EMG`` (SHHS, MESA) is the chin: a standard PSG's only unlabelled EMG derivation is
+    A bare ``EMG`` (SHHS, MESA; also ``EMG-REF``, TUH: a reference names no site) is the chin: a
+    standard PSG's only unlabelled EMG derivation is
     the submental one (limb EMG is always labelled by limb).  Numbered ``EMG1``/``EMG2``/
     ``EMG1-EMG2`` are EMG whose site the label does not say (chin in CHAT, three chin
     electrodes in the DREAMS subjects, arbitrary in others): role ``emg`` (EMG of unknown
@@ -34,7 +35,9 @@ covered and the reasoning:
   - leg: ``Leg``, ``Leg/L``, ``LAT``/``RAT`` (left/right anterior tibialis), ``TibL``,
     ``Tib.Ant.L``, ``tibialis anterior``, ``Ant Tib R``, ``EMG Ant Tibial L`` (the adjective
     "tibial"), ``AntTibL``, ``LLEG1`` (CHAT), ``PLM l`` (SOMNOmedics), gastrocnemius,
-    quadriceps, ``biceps femoris``, ``rectus femoris``, ``extensor digitorum brevis``.
+    quadriceps, ``biceps femoris``, ``rectus femoris``, ``extensor digitorum brevis`` (``Ext dig brev``),
+    and the SENIAM abbreviations of gait and BIDS EMG datasets ``VL``/``VM`` (vastus lateralis/medialis),
+    ``GM`` (gastrocnemius medialis), ``Sol``.
   - arm: ``Arm``, ``FDS`` (flexor digitorum superficialis, SINBAR montage, Frauscher et al.
     Sleep 2012), ``EDC``, extensor, flexor, deltoid, biceps, triceps, ``FDI``, ``APB``, ``ADM``.
   - axial: paraspinal/paravertebral, erector spinae, rectus abdominis (``RectAbd``), obliques,
@@ -44,13 +47,15 @@ covered and the reasoning:
     ``ABDO RES``, MESA, MrOS, Embla) and ``Thor`` are **not** EMG: ``other`` unless the label
     also says ``EMG`` (``EMG Abd``).
 * **EEG**: a token ``EEG`` (``EEG(sec)``, ``EEG1``) or a 10-20/10-10 electrode name as first
-  token (``C3-M2``, ``Fpz-Cz``, ``O2:M1``, ``C3``); side from the electrode number (odd left,
+  token (``C3-M2``, ``Fpz-Cz``, ``O2:M1``, ``C3``, and ``C3A2`` with its ear/mastoid reference
+  written on, as UCDDB and older Embla exports do); side from the electrode number (odd left,
   even right, ``z`` midline).
 * Everything else (``Resp oro-nasal``, ``Temp rectal``, ``Event marker``, ``SpO2``, ``Flow``,
   ``Thor``, ``Snore``, ``Pleth``, ``Pulse``, empty labels): ``other``.
 
 Side comes from tokens ``L``/``R``/``left``/``right``/``Lt``/``Rt`` (and German ``links``/``rechts``,
-French ``G``/``D``, Italian ``sx``/``dx``, Spanish ``izq``/``der``, Portuguese ``esq``/``dir``), from
+French ``G``/``D``, Italian ``sx``/``dx`` and ``s``/``d``, Latin ``sin``/``dex``, Spanish ``izq``/``der``, Portuguese
+``esq``/``dir``), from
 an ``l``/``r`` glued to a muscle name (``LLEG``, ``TibL``, ``RAT``),
 or, for EOG/EEG, from the electrode.
 
@@ -90,10 +95,14 @@ __all__ = ["infer_role", "infer_roles", "infer_side", "normalize_label", "RoleGu
 # Sides in the languages of European exports: German links/rechts (li/re), French gauche/droite (G/D),
 # Italian sinistra/destra (sx/dx), Spanish izquierda/derecha (izq/der), Portuguese esquerda/direita
 # (esq/dir), Dutch links/rechts.
+# Latin sinister/dexter (``sin``/``dex``, anatomical labels) and the Italian initials ``s``/``d``
+# (``tib.ant.s``), as French ``g``/``d``.
 _LEFT = frozenset({"l", "left", "lt", "lft", "links", "li", "sin", "linkes", "linker", "linke", "gauche", "g",
-                   "sx", "sinistra", "sinistro", "izq", "izquierda", "izquierdo", "esq", "esquerda", "esquerdo"})
+                   "sx", "sinistra", "sinistro", "izq", "izquierda", "izquierdo", "esq", "esquerda", "esquerdo",
+                   "sinister", "sinistr", "s"})
 _RIGHT = frozenset({"r", "right", "rt", "rgt", "rechts", "re", "dx", "rechtes", "rechter", "rechte", "droite", "d",
-                    "destra", "destro", "der", "derecha", "derecho", "dir", "direita", "direito"})
+                    "destra", "destro", "der", "derecha", "derecho", "dir", "direita", "direito",
+                    "dex", "dext", "dexter", "dextra"})
 
 _STATUS = frozenset({"off", "status", "impedance", "imp", "oxstatus", "oxstat", "stat"})
 
@@ -107,7 +116,7 @@ _MUSCLE_KEYWORDS: tuple[tuple[Role, tuple[str, ...]], ...] = (
                 "gastroc", "gastro", "soleus", "quadriceps", "quad", "vastus", "hamstring", "hamstrings",
                 "bein", "beine", "jambe", "jambier", "jambes", "gamba", "gambe", "tibiale", "pierna", "piernas",
                 "perna", "pernas", "been", "benen", "lm", "gastrocnemio", "quadricipite", "cuadriceps",
-                "peroneus", "edb", "ehl")),
+                "peroneus", "edb", "ehl", "vl", "vm", "gm", "sol", "semitendinosus")),
     (Role.ARM, ("arm", "arms", "fds", "fdp", "edc", "ecr", "ecu", "fcr", "fcu", "fdi", "apb", "adm", "deltoid",
                 "deltoideus", "delt", "biceps", "triceps", "extensor", "flexor", "forearm", "wrist", "hand",
                 "brachioradialis", "brachii", "arme", "bras", "braccio", "brazo", "braco", "unterarm",
@@ -119,9 +128,9 @@ _MUSCLE_KEYWORDS: tuple[tuple[Role, tuple[str, ...]], ...] = (
 )
 # Multi-token phrases tried before the single keywords (which would mis-assign them).
 _PHRASES: tuple[tuple[Role, re.Pattern[str]], ...] = (
-    (Role.LEG, re.compile(r"\b(biceps|rectus) femoris\b|\bextensor (digitorum brevis|hallucis)\b"
+    (Role.LEG, re.compile(r"\b(biceps|rectus) femoris\b|\b(ext|extensor) (dig(itorum)? brev(is)?|hall(ucis)?)\b"
                           r"|\btibialis anterior\b|\bant(erior)? tib(ial|ialis)?\b|\btib(ial|ialis)? ant(erior)?\b")),
-    (Role.ARM, re.compile(r"\bflexor digitorum\b|\bextensor digitorum\b|\bextensor carpi\b")),
+    (Role.ARM, re.compile(r"\b(flex|flexor|ext|extensor) dig(itorum)?\b|\b(ext|extensor) carpi\b")),
     (Role.AXIAL, re.compile(r"\brect(us)? abd(ominis|omen)?\b|\berector spinae\b")),
 )
 _BELT = frozenset({"abd", "abdo", "abdomen", "abdominal", "abdm"})
@@ -132,6 +141,11 @@ _AXES = frozenset({"x", "y", "z"})
 _EEG_TOKEN = re.compile(r"^eeg\d*$")
 # 10-20 / 10-10 electrode names, and the mastoid/ear references (Jasper 1958; ACNS 2006 guideline).
 _ELECTRODE = re.compile(r"^(fp|af|f|fc|ft|c|cp|t|tp|p|po|o|a|m)(z|\d{1,2})$")
+# An electrode and its ear/mastoid reference written without a separator (``C3A2``, ``O1M2``: UCDDB,
+# older Embla and Nihon Kohden exports).
+_ELECTRODE_REF = re.compile(r"^(fp|af|f|fc|ft|c|cp|t|tp|p|po|o)(z|\d{1,2})[am][12]$")
+# Tokens that name a reference, not a site: ``EMG-REF`` is the EMG, as ``EMG`` is.
+_REFERENCE = frozenset({"ref", "reference", "avg", "average"})
 
 
 def normalize_label(label: str) -> list[str]:
@@ -167,7 +181,8 @@ def _match_muscle(token: str) -> tuple[Role, Side | None] | None:
 
 
 def _electrode_side(token: str) -> Side | None:
-    digits = re.sub(r"\D", "", token)
+    m = _ELECTRODE_REF.match(token)
+    digits = re.sub(r"\D", "", m.group(2) if m else token)
     if not digits:
         return None
     return Side.LEFT if int(digits) % 2 else Side.RIGHT
@@ -232,13 +247,13 @@ def infer_role(label: str) -> tuple[Role, Side | None]:
         return Role.AXIAL, side
 
     if any(_EEG_TOKEN.match(t) for t in tokens):
-        first = next((t for t in tokens if _ELECTRODE.match(t)), None)
+        first = next((t for t in tokens if _ELECTRODE.match(t) or _ELECTRODE_REF.match(t)), None)
         return Role.EEG, side if side is not None or first is None else _electrode_side(first)
     first = tokens[1] if tokens[0] in ("emg", "eeg") and len(tokens) > 1 else tokens[0]
-    if _ELECTRODE.match(first):
+    if _ELECTRODE.match(first) or _ELECTRODE_REF.match(first):
         return Role.EEG, side if side is not None else _electrode_side(first)
 
-    if tokens == ["emg"]:
+    if [t for t in tokens if t not in _REFERENCE] == ["emg"]:
         return Role.CHIN, None
     if has_emg and all(re.fullmatch(r"emg\d*", t) or t.isdigit() or t in _LEFT or t in _RIGHT for t in tokens):
         # EMG1, EMG2, EMG1-EMG2, "EMG 3 left": EMG whose site the label does not name.
