@@ -223,6 +223,24 @@ def test_bids_events_style_with_trial_type_and_yasa_integers(tmp_path):
     assert read_hypnogram(path).convention == "yasa"
 
 
+@pytest.mark.parametrize(("header", "rows", "expected"), [
+    # units in brackets, spaces and hyphens in the names (exports of scoring software)
+    ("Onset (s);Duration (s);Sleep-Stage", ["0;30;W", "30;30;N1", "60;60;N2", "120;30;R"], [W, N1, N2, N2, R]),
+    ("Time [hh:mm:ss]\tSleep Stage", ["23:59:00\tW", "23:59:30\tN1", "00:00:00\tN2", "00:00:30\tR"],
+     [W, N1, N2, R]),
+    # start and end times, no duration: each row lasts to its end (60 s of N1 across midnight)
+    ("Start Time,End Time,Event", ["23:59:00,23:59:30,Sleep stage W", "23:59:30,00:00:30,Sleep stage N1",
+                                   "00:00:30,00:01:00,Sleep stage R"], [W, N1, N1, R]),
+    ("start,stop,stage", ["0,90,N2", "90,120,N3"], [N2, N2, N2, N3]),
+])
+def test_table_header_names_as_exports_write_them(tmp_path, header, rows, expected):
+    path = tmp_path / "stages.csv"
+    path.write_text("\n".join([header, *rows]) + "\n")
+    hyp = read_hypnogram(path)
+    assert hyp.metadata["format"] == "table" and hyp.epoch_s == 30.0
+    np.testing.assert_array_equal(hyp.stages, expected)
+
+
 def test_table_stage_off_grid_or_overlapping_is_an_error(tmp_path):
     off = tmp_path / "off.csv"
     off.write_text("onset,duration,stage\n0,30,W\n47,30,N1\n")

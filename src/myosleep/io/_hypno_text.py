@@ -44,10 +44,21 @@ _STAGE_NAMES = ("stage", "sleep_stage", "sleepstage", "description", "trial_type
                 "hipnograma", "estagio", "stadium", "schlafstadium", "slaapstadium")
 
 
+_END_NAMES = ("end", "end_time", "endtime", "stop", "stop_time", "offset", "fin", "fine", "ende", "einde")
+
+
 def _column_name(text: str) -> str:
     """A header field as the name lists hold it: stripped, lower case, accents folded."""
     s = unicodedata.normalize("NFKD", text.strip().strip('"'))
     return "".join(ch for ch in s if not unicodedata.combining(ch)).lower()
+
+
+def _column_key(text: str) -> str:
+    """A header field reduced for matching: its unit in brackets dropped (``Time [hh:mm:ss]``,
+    ``Onset (s)``, ``Duration[s]``) and spaces and hyphens read as ``_`` (``Start Time`` is
+    ``start_time``, ``Sleep-Stage`` is ``sleep_stage``)."""
+    name = re.sub(r"\s*[\[(][^\])]*[\])]\s*$", "", _column_name(text))
+    return re.sub(r"[\s\-]+", "_", name.strip())
 
 
 def _map_labels(labels: list[str], where: list[str], *, source: str, convention: str | None = None,
@@ -109,16 +120,18 @@ def looks_like_table(lines: list[str]) -> bool:
         delim = sniff_delimiter(line)
         if delim is None:
             return False
-        names = [_column_name(c) for c in line.split(delim)]
-        return (any(n in _STAGE_NAMES for n in names)
-                and any(n in _ONSET_NAMES or n in _EPOCH_NAMES for n in names))
+        names = [_column_key(c) for c in line.split(delim)]
+        return (_column(names, _STAGE_NAMES) is not None
+                and (_column(names, _ONSET_NAMES) is not None or _column(names, _EPOCH_NAMES) is not None))
     return False
 
 
 def _column(names: list[str], candidates: tuple[str, ...]) -> int | None:
+    """Index of the first of ``candidates`` among header ``names`` (both as :func:`_column_key` reads them)."""
     for cand in candidates:
-        if cand in names:
-            return names.index(cand)
+        key = _column_key(cand)
+        if key in names:
+            return names.index(key)
     return None
 
 
@@ -140,7 +153,7 @@ def read_table(text: str, *, source: str, epoch_s: float | None, stages: bool = 
     first = next(i for i, ln in enumerate(lines) if ln.strip() and not ln.lstrip().startswith("#"))
     delim = sniff_delimiter(lines[first]) or "\t"
     rows = list(csv.reader(io.StringIO("\n".join(lines[first:])), delimiter=delim))
-    names = [_column_name(c) for c in rows[0]]
+    names = [_column_key(c) for c in rows[0]]
     i_on, i_dur, i_st = (_column(names, _ONSET_NAMES), _column(names, _DURATION_NAMES),
                          _column(names, _STAGE_NAMES))
     i_ep = _column(names, _EPOCH_NAMES)
@@ -148,6 +161,8 @@ def read_table(text: str, *, source: str, epoch_s: float | None, stages: bool = 
     if i_time is None or i_st is None:
         raise HypnogramError(f"table header {rows[0]} has no onset (or epoch) and stage columns",
                              where=source, hint="name the columns onset, duration, stage")
+    # No duration column but an end column (``Start Time, End Time, Event``): each row lasts to its end.
+    i_end = _column(names, _END_NAMES) if i_dur is None and i_on is not None else None
     onsets, durations, labels, where = [], [], [], []
     lights_off = lights_on = None
     lights_rows: list[tuple[float, float, str, str, str | None]] = []
@@ -160,6 +175,11 @@ def read_table(text: str, *, source: str, epoch_s: float | None, stages: bool = 
                                  where=source, hint="check the delimiter and missing values")
         onset = clock.parse(row[i_time].strip(), line=k)
         label = row[i_st]
+        dur = np.nan
+        if i_end is not None and i_end < len(row) and row[i_end].strip() not in ("", "n/a", "na"):
+            # read after the onset, on the origin the first onset set; a clock time past midnight wraps
+            dur = clock.parse(row[i_end].strip(), line=k) - onset
+            dur = dur + 86400.0 if dur < 0 and clock.kind == "clock" else dur
         lk = lights_kind(label)
         if lk is not None:
             if lk == "off":
@@ -168,7 +188,6 @@ def read_table(text: str, *, source: str, epoch_s: float | None, stages: bool = 
                 lights_on = onset
             lights_rows.append((onset, 0.0, label, "lights", None))
             continue
-        dur = np.nan
         if i_dur is not None and i_dur < len(row) and row[i_dur].strip() not in ("", "n/a", "na"):
             try:
                 dur = float(row[i_dur])

@@ -5,7 +5,10 @@ Formats (detected from the content; ``format=`` forces one):
 ``"table"``
     CSV/TSV (``,`` ``;`` or tab) with ``onset`` and ``stage`` columns and an optional
     ``duration`` (BIDS events style; the stage column may also be called
-    ``description``, ``trial_type``, ``label`` or ``sleep_stage``).  A row lasting k
+    ``description``, ``trial_type``, ``label``, ``event`` or ``sleep_stage``; names are matched
+    with units in brackets dropped and spaces read as ``_``: ``Onset (s)``, ``Start Time``,
+    ``Sleep-Stage``).  Onsets in seconds, clock times or date-times; without a duration column
+    an end column (``End Time``, ``stop``) gives each row's length.  A row lasting k
     epochs gives k epochs; gaps are unscored.  :meth:`Hypnogram.to_tsv` writes it.
 ``"text"``
     One stage per line (W/N1/N2/N3/R, R&K S1-S4/REM/MT/?, integers of a convention the file
