@@ -173,7 +173,8 @@ def _channel_warnings(info: ChannelInfo, *, unit_warning: str | None) -> tuple[s
                        "burst; not used for jerk detection")
         elif sfreq < AASM_MIN_EMG_SFREQ:
             out.append(f"EMG sampled at {sfreq:g} Hz, below the AASM minimum of {AASM_MIN_EMG_SFREQ:g} Hz "
-                       "(500 Hz preferred): usable with caution, burst shapes are distorted")
+                       f"(500 Hz preferred): its band ends below {0.5 * sfreq:g} Hz, not at the AASM's 100 Hz, so "
+                       "amplitudes read low, bursts read short and brief potentials are missed; use with caution")
         if math.isfinite(info.resolution_uv) and info.resolution_uv > MAX_EMG_RESOLUTION_UV:
             out.append(f"EMG quantised at {info.resolution_uv:.3g} uV per step, coarser than "
                        f"{MAX_EMG_RESOLUTION_UV:g} uV: low-amplitude activity is lost (AASM leg-movement "
