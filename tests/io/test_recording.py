@@ -23,6 +23,7 @@ from myosleep.vocab import Role, Side
     ("\u00b5V", 1.0), ("\u03bcV", 1.0), ("nV", 1e-3), ("microvolts", 1.0), ("Microvolt", 1.0), ("microV", 1.0),
     (" mV ", 1e3), ("millivolts", 1e3), ("g", None), ("mg", None), ("m/s^2", None), ("%", None),
     ("DegC", None), ("", None), ("counts", None),
+    ("mkV", 1.0), ("uVolt", 1.0), ("mVolt", 1e3), ("[uV]", 1.0), ("(mV)", 1e3), ("[g]", None), ("()", None),
 ])
 def test_unit_scale_to_uv(unit: str, scale: float | None) -> None:
     assert unit_scale_to_uv(unit) == scale

@@ -28,17 +28,23 @@ STANDARD_GRAVITY_M_S2 = 9.80665
 EMPTY_UNITS = frozenset({"", "n/a", "na", "none", "-"})
 
 # Physical dimension (normalised) -> factor to uV.
+# ``mkV``: the transliteration of Russian мкВ (Neurosoft, Mitsar exports); ``uVolt``, ``mVolt``
+# spelled out by some amplifier software.
 _VOLTAGE = {
     "v": 1e6, "volt": 1e6, "volts": 1e6,
-    "mv": 1e3, "millivolt": 1e3, "millivolts": 1e3,
-    "uv": 1.0, "microvolt": 1.0, "microvolts": 1.0, "mcv": 1.0, "microv": 1.0,
+    "mv": 1e3, "millivolt": 1e3, "millivolts": 1e3, "mvolt": 1e3, "mvolts": 1e3,
+    "uv": 1.0, "microvolt": 1.0, "microvolts": 1.0, "mcv": 1.0, "mkv": 1.0, "microv": 1.0, "uvolt": 1.0,
+    "uvolts": 1.0,
     "nv": 1e-3, "nanovolt": 1e-3, "nanovolts": 1e-3,
 }
 
 
 def norm_unit(unit: str) -> str:
-    """Lower case, no spaces, micro signs (U+00B5, U+03BC) as ``u``."""
-    return re.sub(r"\s+", "", str(unit).replace("\u00b5", "u").replace("\u03bc", "u")).lower()
+    """Lower case, no spaces, micro signs (U+00B5, U+03BC) as ``u``, one pair of enclosing brackets
+    dropped (``[uV]``, ``(mV)``)."""
+    text = re.sub(r"\s+", "", str(unit).replace("\u00b5", "u").replace("\u03bc", "u")).lower()
+    m = re.fullmatch(r"\[(.*)\]|\((.*)\)", text)
+    return next(g for g in m.groups() if g is not None) if m else text
 
 
 def unit_scale_to_uv(unit: str) -> float | None:
