@@ -117,3 +117,28 @@ def test_lm_tail_is_not_a_potential(night, rate):
     true_on = night.events[night.events.trial_type.isin(kinds)].onset.to_numpy()
     got = events[events.trial_type.isin(kinds)].onset.to_numpy()
     assert [round(t, 3) for t in got if np.min(np.abs(true_on - t)) > 0.1] == []
+
+
+
+def test_few_false_pops_on_infant_nights_at_200_hz():
+    # Issue 9, robustness section 19: infant nights (heart at ~140 bpm, the QRS field large on the
+    # arm leads, clusters of neonatal myoclonus), 30 min simulated at 200 Hz, seeds 1-5.  Before,
+    # 26 "electrode pops" were listed where the simulator put none (7, 8, 6, 5, 0 a night): residues
+    # of subtracted heartbeats and brief limb bursts, both slow two-phase transients.  A pop is
+    # one-signed; a two-phase transient on a QRS is the residue (set aside, not listed), elsewhere
+    # muscle.  Now 4 (0, 3, 1, 0, 0); every simulated pop on an EMG lead is still listed.
+    from myosleep.simulate import simulate_night
+
+    false = n_true = found = 0
+    for seed in range(1, 6):
+        sim = simulate_night("infant_bnsm", hours=0.5, seed=seed, sfreq_emg=200)
+        res = detect(SimRecording(sim))
+        pops = res.artefacts[res.artefacts.kind == "electrode_pop"]
+        true = sim.artefacts[(sim.artefacts.kind == "electrode_pop") & sim.artefacts.channel.str.startswith("EMG")]
+        false += sum(not ((true.channel == p.channel) & (np.abs(true.onset - p.onset) < 0.2)).any()
+                     for p in pops.itertuples())
+        n_true += len(true)
+        found += sum(((pops.channel == t.channel) & (np.abs(pops.onset - t.onset) < 0.2)).any()
+                     for t in true.itertuples())
+    assert false <= 5, false
+    assert found == n_true

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..errors import ParameterError
-from ..preprocessing.artefacts import PopCriteria, _RawSlow, is_electrode_pop
+from ..preprocessing.artefacts import PopCriteria, _RawSlow, pop_verdict
 from ..preprocessing.envelope import SUPER_BLOCK_S, _baseline_from_super_quantiles
 from ..preprocessing.filters import emg_band_hz
 from ..preprocessing.quality import Quantisation
@@ -843,12 +843,16 @@ def find_short_bursts(filtered: np.ndarray, sfreq: float, *, params: ShortBurstP
     settling = _already_active(s, mask, min_gap)
     out_settling = np.stack([s[settling], e[settling]], axis=1)
     s, e = s[~settling], e[~settling]
-    pops = np.zeros((0, 2), dtype=np.int64)
+    pops = residue = np.zeros((0, 2), dtype=np.int64)
     if slow is not None and s.size:
-        is_pop = np.array([is_electrode_pop(slow, filtered, sfreq, int(a), int(z), criteria=pop_criteria)
-                           for a, z in zip(s.tolist(), e.tolist())], dtype=np.bool_)
-        pops = np.stack([s[is_pop], e[is_pop]], axis=1)
-        s, e = s[~is_pop], e[~is_pop]
+        verdict = np.array([pop_verdict(slow, filtered, sfreq, int(a), int(z), criteria=pop_criteria)
+                            for a, z in zip(s.tolist(), e.tolist())])
+        is_pop = verdict == "pop"
+        # a slow two-phase transient on a heartbeat's QRS is what the subtraction left of it, not muscle
+        # (a potential with a slow deflection and no interference pattern: none of muscle from 200 Hz)
+        is_res = (verdict == "two-phase") & _on_qrs(beats, sfreq, s, e)
+        pops, residue = np.stack([s[is_pop], e[is_pop]], axis=1), np.stack([s[is_res], e[is_res]], axis=1)
+        s, e = s[~(is_pop | is_res)], e[~(is_pop | is_res)]
     # phasic: the burst stands above the resting level on both sides by the onset criterion
     before, after = baseline.side_levels(s, e, window_s=SUPER_BLOCK_S, sfreq=sfreq,
                                          quantile=params.baseline_quantile)
@@ -865,7 +869,7 @@ def find_short_bursts(filtered: np.ndarray, sfreq: float, *, params: ShortBurstP
                                                    quantile=params.baseline_quantile)
     rest_on = rest_off = baseline.rms_per_baseline * np.median(np.stack([baseline.at(s), near_before, near_after]),
                                                                axis=0)
-    removed = np.concatenate([out_settling, pops.reshape(-1, 2), out_tone,
+    removed = np.concatenate([out_settling, pops.reshape(-1, 2), residue.reshape(-1, 2), out_tone,
                               _qrs_windows(beats, sfreq, s, e, filtered.shape[0])]).astype(np.int64)
     # what separates two bursts: the merge gap or, at low rates, the time holding min_dof degrees
     # of freedom (57 ms at 200 Hz), as for the detection window: a 20-ms dip holds too few there to
@@ -894,6 +898,16 @@ def find_short_bursts(filtered: np.ndarray, sfreq: float, *, params: ShortBurstP
 
 #: The QRS complex around an R-peak (s): 80-120 ms (ECG norms), +-50 ms.
 _QRS_HALF_S = 0.05
+
+
+def _on_qrs(beats: np.ndarray | None, sfreq: float, s: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """True for each run ``[s, e)`` that overlaps the QRS complex (R +- ``_QRS_HALF_S``) of a beat."""
+    if beats is None or len(beats) == 0:
+        return np.zeros(s.size, dtype=bool)
+    h = int(round(_QRS_HALF_S * sfreq))
+    b = np.sort(np.asarray(beats, dtype=np.int64))
+    k = np.searchsorted(b, s - h, side="left")  # first beat whose window does not end before the run
+    return (k < b.size) & (b[np.minimum(k, b.size - 1)] - h < e)
 
 
 def _qrs_windows(beats: np.ndarray | None, sfreq: float, s: np.ndarray, e: np.ndarray, n: int) -> np.ndarray:

@@ -49,21 +49,20 @@ J Neurol Neurosurg Psychiatry 1964).  A candidate is a pop when either test hold
 Requiring a slow deflection in both tests keeps brief, spiky true potentials,
 which have none (a single triphasic MUAP: < 0.1 at 512-2048 Hz).
 
-**Below 200 Hz** (the AASM minimum; SHHS records the chin at 125 Hz, many older systems at
-128 Hz) the recorded band narrows to 10 Hz - ~0.4 x the rate, the band-passed peak of muscle
-shrinks with it, and its own leakage through the 10-Hz low-pass reaches 0.5 x that peak: real
-voluntary and resting EMG of the BioSPPy recording resampled to 100-128 Hz had 15-35 % of its
-candidates called pops by test 1, with few large turns in so few samples.  What does not
-depend on the rate is the differential recording: so below 200 Hz test 1 does not call a
-candidate a pop when its opposite-sign excursion in ``raw - slow`` reaches ``biphasic_ratio``
-(0.45, the side phase of the most asymmetric differential MUAP above) of its largest - a step's
-is the low-pass's 4 % undershoot (simulated pops at 128-2048 Hz: <= 0.22).  And a candidate of
-one or two samples shows no phases at all: there the shape is read on at least
-``min_shape_samples`` (3: two phases and the sample between) centred on it.  From 200 Hz test 1
-stays as it was: there it calls no real muscle a pop, and the biphasic check would let through
-what it now catches under the name of a pop, the residue of a heartbeat the cardiac subtraction
-missed (a QRS is biphasic too: on the arm leads of simulated infants at 200 Hz, 4 such residues
-in 9 nights became neonatal myoclonus).
+**Two phases.**  Below 200 Hz (the AASM minimum; SHHS records the chin at 125 Hz, many older
+systems at 128 Hz) the recorded band narrows to 10 Hz - ~0.4 x the rate, the band-passed peak of
+muscle shrinks with it, and its own leakage through the 10-Hz low-pass reaches 0.5 x that peak:
+real voluntary and resting EMG of the BioSPPy recording resampled to 100-128 Hz had 15-35 % of its
+candidates called pops by test 1, with few large turns in so few samples.  At 200 Hz brief limb
+bursts and the residues of subtracted heartbeats on infants' arm leads passed test 1 too.  What
+does not depend on the rate is the differential recording: so a candidate that meets test 1 but
+whose opposite-sign excursion in ``raw - slow`` reaches ``biphasic_ratio`` (0.45, the side phase
+of the most asymmetric differential MUAP above) of its largest is not a pop - a step's is the
+low-pass's 4 % undershoot (simulated pops at 128-2048 Hz: <= 0.22) - but a **two-phase**
+transient (:func:`pop_verdict`): on a heartbeat's QRS complex it is what the subtraction left of
+the beat (a QRS is biphasic too; the detector sets it aside, unlisted), elsewhere muscle.  A
+candidate of one or two samples shows no phases at all: the shape is read on at least
+``min_shape_samples`` (3: two phases and the sample between) centred on it.
 """
 
 from __future__ import annotations
@@ -71,7 +70,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["runs_from_mask", "nan_runs", "flat_runs", "clipped_runs", "merge_runs",
-           "pop_features", "is_electrode_pop", "PopCriteria", "slow_component",
+           "pop_features", "is_electrode_pop", "pop_verdict", "PopCriteria", "slow_component",
            "lazy_slow_component", "PopFeatures"]
 
 import functools
@@ -233,9 +232,6 @@ class PopCriteria:
     min_shape_samples : int
         Fewest samples the shape is read on: a shorter candidate is widened about its
         centre (two phases need three samples).
-    narrow_below_hz : float
-        Sampling rate (Hz) below which the recorded band is too narrow for test 1 alone and
-        the two settings above apply: the AASM minimum for EMG, 200 Hz (Manual v2.5).
     """
 
     lf_ratio: float = 0.5
@@ -245,7 +241,6 @@ class PopCriteria:
     min_tail_ratio: float = 0.2
     biphasic_ratio: float = 0.45
     min_shape_samples: int = 3
-    narrow_below_hz: float = 200.0
 
 
 class PopFeatures(NamedTuple):
@@ -412,16 +407,25 @@ def is_electrode_pop(slow: np.ndarray | _RawSlow, filt: np.ndarray, sfreq: float
     Test 2 (monophasic transient) needs the raw signal: from :func:`lazy_slow_component`,
     or ``raw`` (uV) beside an array ``slow``.
     """
-    narrow = sfreq < criteria.narrow_below_hz
+    return pop_verdict(slow, filt, sfreq, start, stop, criteria=criteria, raw=raw) == "pop"
+
+
+def pop_verdict(slow: np.ndarray | _RawSlow, filt: np.ndarray, sfreq: float, start: int, stop: int,
+                *, criteria: PopCriteria = PopCriteria(), raw: np.ndarray | None = None) -> str:
+    """``"pop"``, ``"two-phase"`` or ``"muscle"`` for candidate ``[start, stop)`` (see module docstring).
+
+    ``"two-phase"``: a slow deflection without interference pattern (test 1), but with the
+    opposite phase of a differential potential - a muscle potential in a narrow band, or what
+    the cardiac subtraction left of a QRS complex (which the caller can tell by the beats).
+    """
     short = criteria.min_shape_samples - (stop - start)
-    if narrow and short > 0:  # too few samples to show two phases: read the shape on the ones around it
+    if short > 0:  # too few samples to show two phases: read the shape on the ones around it
         start = max(0, start - (short + 1) // 2)
         stop = min(int(np.shape(filt)[0]), start + criteria.min_shape_samples)
     f = pop_features(slow, filt, sfreq, start, stop, raw=raw)
-    two_phases = narrow and f.opposite_ratio >= criteria.biphasic_ratio  # NaN (no raw signal): not tested
-    if (f.lf_ratio >= criteria.lf_ratio and (f.zc_per_s < criteria.min_zc_per_s or f.turns <= criteria.max_spike_turns)
-            and not two_phases):
-        return True  # test 1: slow deflection, no interference pattern (below 200 Hz: not a muscle's two phases)
+    if f.lf_ratio >= criteria.lf_ratio and (f.zc_per_s < criteria.min_zc_per_s or f.turns <= criteria.max_spike_turns):
+        # test 1: slow deflection, no interference pattern; NaN (no raw signal): the phases not tested
+        return "two-phase" if f.opposite_ratio >= criteria.biphasic_ratio else "pop"
     # test 2: a monophasic transient (NaN without the raw signal: not tested) with its own tail
-    return bool(f.opposite_ratio <= criteria.max_opposite_ratio and f.tail_same_sign
-                and f.lf_ratio >= criteria.min_tail_ratio and f.turns <= criteria.max_spike_turns)
+    return "pop" if (f.opposite_ratio <= criteria.max_opposite_ratio and f.tail_same_sign
+                     and f.lf_ratio >= criteria.min_tail_ratio and f.turns <= criteria.max_spike_turns) else "muscle"
