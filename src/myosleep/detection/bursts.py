@@ -848,8 +848,8 @@ def find_short_bursts(filtered: np.ndarray, sfreq: float, *, params: ShortBurstP
         verdict = np.array([pop_verdict(slow, filtered, sfreq, int(a), int(z), criteria=pop_criteria)
                             for a, z in zip(s.tolist(), e.tolist())])
         is_pop = verdict == "pop"
-        # a slow two-phase transient on a heartbeat's QRS is what the subtraction left of it, not muscle
-        # (a potential with a slow deflection and no interference pattern: none of muscle from 200 Hz)
+        # a slow two-phase transient on a heartbeat's QRS is what the subtraction left of the beat; elsewhere
+        # it is muscle (docs/robustness.md, section 19)
         is_res = (verdict == "two-phase") & _on_qrs(beats, sfreq, s, e)
         pops, residue = np.stack([s[is_pop], e[is_pop]], axis=1), np.stack([s[is_res], e[is_res]], axis=1)
         s, e = s[~(is_pop | is_res)], e[~(is_pop | is_res)]

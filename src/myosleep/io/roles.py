@@ -27,8 +27,8 @@ covered and the reasoning:
     by the trigeminal nerve, and the AASM Manual records it for bruxism.  Such a channel gets a
     warning (see :mod:`myosleep.io.recording`) because bruxism mimics phasic chin activity.
     A bare ``EMG`` (SHHS, MESA; also ``EMG-REF``, TUH: a reference names no site) is the chin: a
-    standard PSG's only unlabelled EMG derivation is
-    the submental one (limb EMG is always labelled by limb).  Numbered ``EMG1``/``EMG2``/
+    standard PSG's only unlabelled EMG derivation is the submental one (limb EMG is always
+    labelled by limb).  Numbered ``EMG1``/``EMG2``/
     ``EMG1-EMG2`` are EMG whose site the label does not say (chin in CHAT, three chin
     electrodes in the DREAMS subjects, arbitrary in others): role ``emg`` (EMG of unknown
     site), listed but not analysed until the user names the site (``--channels chin=EMG1``).
@@ -54,10 +54,9 @@ covered and the reasoning:
   ``Thor``, ``Snore``, ``Pleth``, ``Pulse``, empty labels): ``other``.
 
 Side comes from tokens ``L``/``R``/``left``/``right``/``Lt``/``Rt`` (and German ``links``/``rechts``,
-French ``G``/``D``, Italian ``sx``/``dx`` and ``s``/``d``, Latin ``sin``/``dex``, Spanish ``izq``/``der``, Portuguese
-``esq``/``dir``), from
-an ``l``/``r`` glued to a muscle name (``LLEG``, ``TibL``, ``RAT``),
-or, for EOG/EEG, from the electrode.
+French ``G``/``D``, Italian ``sx``/``dx`` and ``s``/``d``, Latin ``sin``/``dex``, Spanish
+``izq``/``der``, Portuguese ``esq``/``dir``), from an ``l``/``r`` glued to a muscle name (``LLEG``,
+``TibL``, ``RAT``), or, for EOG/EEG, from the electrode.
 
 **Roles are decided from the whole montage** (:func:`infer_roles`), because a label alone can
 mean different things in different montages:
