@@ -211,7 +211,7 @@ def _table(starts: np.ndarray, stops: np.ndarray, filtered: np.ndarray, base: Ba
     ``onset`` is ``starts`` minus the filter's ``delay_s`` and minus ``edge_lag`` samples,
     ``offset_s`` ``stops`` minus the delay plus ``edge_lag`` samples: the edges placed by
     :func:`_refine_edges` sit that far inside the crossing they read
-    (:attr:`EdgeStatistic.lag`).
+    (:attr:`EdgeStatistic.lag`); a burst lasts at least one sample.
 
     ``peak`` is the maximum of the ``smooth_window_s`` RMS envelope for bursts at
     least that long, of the ``window_s`` envelope otherwise: the maximum of a short
@@ -236,7 +236,9 @@ def _table(starts: np.ndarray, stops: np.ndarray, filtered: np.ndarray, base: Ba
                                           min_smooth)
     b = base.at(starts)
     onset = np.maximum((starts - edge_lag) / sfreq - delay_s, 0.0)
-    duration = np.maximum((stops + edge_lag) / sfreq - delay_s - onset, 0.0)
+    # at least a sample: below 200 Hz an edge window is one sample (lag -0.5), and a burst read on
+    # one sample would otherwise last 0 s (its duration is known to a sample, no better)
+    duration = np.maximum((stops + edge_lag) / sfreq - delay_s - onset, 1.0 / sfreq)
     mean_above = np.maximum(mean - b, 0.0)
     return {
         "onset": onset,
