@@ -58,7 +58,8 @@ def parse_channel_overrides(values: Sequence[str] | None) -> dict[str, list[str]
 def _add_channels(p: argparse.ArgumentParser) -> None:
     p.add_argument("--channels", action="append", metavar="ROLE=LABEL,...",
                    help="override channel roles, e.g. chin=EMG1,leg=LAT,leg=RAT; a side where the label gives "
-                        "none: leg-left='Leg 1',leg-right='Leg 2' (repeatable)")
+                        "none: leg-left='Leg 1',leg-right='Leg 2'; the bipolar derivation of two referential "
+                        "channels: arm-right=EXG1-EXG2 (repeatable)")
 
 
 class _Parser(argparse.ArgumentParser):

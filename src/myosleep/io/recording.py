@@ -112,6 +112,11 @@ class ChannelInfo:
         or digital minimum equal to maximum, a range field that is not a number, a digital range
         beyond the format's, 0 samples per record), None when they can; such a channel is
         listed, warned about and skipped.
+    minus, minus_scale : int | None, float
+        A bipolar derivation the user asked for (``--channels leg-left=EXG1-EXG2`` where the file
+        holds ``EXG1`` and ``EXG2`` recorded against a common reference): the channel ``index``
+        minus the channel ``minus``, whose samples are brought to uV by ``minus_scale``.  None
+        for a channel of the file.
     """
 
     label: str
@@ -137,6 +142,8 @@ class ChannelInfo:
     native_sfreq: float | None = None
     data_scale: float = 1.0
     problem: str | None = None
+    minus: int | None = None
+    minus_scale: float = 1.0
 
     @property
     def is_emg(self) -> bool:
@@ -406,7 +413,10 @@ class Recording:
                                  f"{np.dtype(dtype).name}", where="get_data(dtype)", hint="Use float32 or float64")
         start = int(math.floor(start_s * info.sfreq + 1e-9))
         stop = info.n_samples if stop_s is None else min(info.n_samples, int(math.ceil(stop_s * info.sfreq - 1e-9)))
-        return self._source.physical(info.index, start, max(start, stop), scale=info.data_scale, dtype=dtype)
+        x = self._source.physical(info.index, start, max(start, stop), scale=info.data_scale, dtype=dtype)
+        if info.minus is not None:  # a bipolar derivation of two referential channels
+            x = x - self._source.physical(info.minus, start, max(start, stop), scale=info.minus_scale, dtype=dtype)
+        return x
 
     # -- annotations
     @property
@@ -503,7 +513,7 @@ def _apply_overrides(channels: list[ChannelInfo], overrides: Mapping[str, str | 
     """
     if not overrides:
         return channels
-    assigned: dict[int, tuple[Role, Side | None]] = {}
+    assigned: dict[tuple[int, int | None], tuple[Role, Side | None]] = {}
     for role_name, labels in overrides.items():
         base, side = split_role_side(role_name)
         try:
@@ -515,14 +525,19 @@ def _apply_overrides(channels: list[ChannelInfo], overrides: Mapping[str, str | 
         for label in [labels] if isinstance(labels, str) else list(labels):
             found = _lookup(channels, label)
             if found is None:
-                raise ChannelError(f"no channel {label!r} (given for role {role_name}); channels are: "
-                                   f"{_listing(channels)}", where=where, hint="Give one of the labels listed")
-            assigned[found.index] = (role, side)
+                found = _derivation(channels, label, where)
+                if found is None:
+                    raise ChannelError(f"no channel {label!r} (given for role {role_name}); channels are: "
+                                       f"{_listing(channels)}", where=where,
+                                       hint="Give one of the labels listed, or two joined by '-' for their "
+                                            "bipolar derivation")
+                channels = [*channels, found]
+            assigned[_key(found)] = (role, side)
     overridden = {role for role, _ in assigned.values()}
     out = []
     for c in channels:
-        if c.index in assigned:
-            role, side = assigned[c.index]
+        if _key(c) in assigned:
+            role, side = assigned[_key(c)]
             new = _finish(c, role=role, side=side or infer_side(c.original_label or c.label))
             if new.problem is not None:
                 raise ChannelError(f"cannot be read: {new.problem}", where=f"{where} channel {c.label!r}",
@@ -539,9 +554,48 @@ def _apply_overrides(channels: list[ChannelInfo], overrides: Mapping[str, str | 
     return out
 
 
+def _key(c: ChannelInfo) -> tuple[int, int | None]:
+    return c.index, c.minus
+
+
+def _derivation(channels: Sequence[ChannelInfo], label: str, where: object) -> ChannelInfo | None:
+    """``"A-B"`` as the bipolar derivation of channels ``A`` and ``B`` of the file, or None.
+
+    Referential recordings (BioSemi's ``EXG1``..``EXG8`` against CMS, amplifiers recording every
+    electrode against one reference) hold no bipolar EMG: surface EMG is the difference of two
+    electrodes over the muscle, which cancels what they share (ECG, EEG, mains).  Every ``-``
+    of the label is tried as the split; both sides must be channels of the file, readable
+    voltages of the same rate and length.
+    """
+    for k in [m.start() for m in re.finditer("-", label)]:
+        a, b = _lookup(channels, label[:k].strip()), _lookup(channels, label[k + 1:].strip())
+        if a is None or b is None or a is b or a.minus is not None or b.minus is not None:
+            continue
+        for c in (a, b):
+            if c.problem is not None:
+                raise ChannelError(f"cannot be read: {c.problem}", where=f"{where} channel {c.label!r}",
+                                   hint=f"Choose other channels for {label!r}")
+            if unit_scale_to_uv(c.unit) is None:
+                raise ChannelError(f"unit {c.unit!r} is not a voltage: cannot take part in the derivation "
+                                   f"{label!r}", where=f"{where} channel {c.label!r}",
+                                   hint="Derive only voltage channels (EMG, EEG)")
+        if a.sfreq != b.sfreq or a.n_samples != b.n_samples:
+            raise ChannelError(f"{a.label!r} ({a.sfreq:g} Hz, {a.n_samples} samples) and {b.label!r} "
+                               f"({b.sfreq:g} Hz, {b.n_samples} samples) differ in rate or length: no "
+                               f"derivation {label!r}", where=where,
+                               hint="Derive two channels recorded at the same rate")
+        return replace(a, label=label, original_label=label, minus=b.index,
+                       minus_scale=float(unit_scale_to_uv(b.unit) or 1.0), physical_min=float("nan"),
+                       physical_max=float("nan"), digital_min=None, digital_max=None,
+                       resolution_uv=float("nan"),
+                       warnings=(f"derivation: {a.label!r} minus {b.label!r} (bipolar, as asked)",))
+    return None
+
+
 def _finish(c: ChannelInfo, *, role: Role, side: Side | None, note: str | None = None) -> ChannelInfo:
     """Recompute the role-dependent fields (unit handling, resolution, warnings) of a channel."""
-    keep = ("duplicate label", "empty label", "external input") + (("mne type",) if role is Role.OTHER else ())
+    keep = ("duplicate label", "empty label", "external input", "derivation") + \
+        (("mne type",) if role is Role.OTHER else ())
     base_warnings = tuple(w for w in c.warnings if w.startswith(keep))
     if note and note not in base_warnings:
         base_warnings += (note,)
