@@ -364,7 +364,8 @@ def infer_roles(labels: Sequence[str]) -> Montage:
             for i, t in enumerate(singles):
                 if t is not None and _EXG.match(t) and guesses[i].role is Role.OTHER:
                     guesses[i] = RoleGuess(Role.OTHER, None, "external input of a BioSemi amplifier: its role "
-                                           "(EOG, EMG or reference) is the lab's; give it with --channels")
+                                           "(EOG, EMG or reference) is the lab's; give it with --channels, "
+                                           "an EMG pair as its derivation (arm-right=EXG1-EXG2)")
 
     # Nox chin derivations "1-2", "1-F", "2-F" in a PSG montage without other numbered electrodes.
     token_sets = [normalize_label(label) for label in labels]
