@@ -110,3 +110,14 @@ def test_derivations_that_cannot_be_made_are_refused_in_one_line(tmp_path, capsy
     assert main(["info", str(path), "--channels", "leg=EXG1-EXG2"]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "no derivation 'EXG1-EXG2'" in err, err
+
+
+def test_derivation_of_an_mne_raw(tmp_path):
+    import mne
+
+    _, path = _referential_night(tmp_path)
+    raw = mne.io.read_raw_edf(path, preload=False, verbose="error")
+    with read_recording(raw, channels={"leg-left": "EXG1-EXG2"}) as rec:
+        d = rec.get_data("EXG1-EXG2")
+        assert rec.channel("EXG1-EXG2").role is Role.LEG
+        assert np.max(np.abs(d - rec.get_data("EMG LAT"))) < 0.2  # mne reads in V: each part scaled to uV
