@@ -27,6 +27,7 @@ from ..errors import ChannelError, ParameterError, RecordingError
 from ..vocab import EMG_ROLES, Role, Side
 from ._edf_data import Annotation, EdfData, read_annotations
 from ._edf_timeline import Timeline, gap_warning, timeline_of
+from .bids_channels import apply_sidecar, sidecar_path
 from .edf_header import EdfHeader, SignalHeader, read_edf_header
 from .roles import infer_roles, infer_side
 from .units import EMPTY_UNITS, motion_unit, norm_unit, unit_scale_to_uv
@@ -632,8 +633,12 @@ def _from_edf(path: Path, overrides: Mapping[str, str | Sequence[str]] | None,
         signals: tuple[SignalHeader, ...] = header.data_signals
         labels, notes = _unique_labels([s.label for s in signals])
         montage = infer_roles([s.label for s in signals])
+        guesses, sidecar_warning = list(montage.guesses), None
+        sidecar = sidecar_path(Path(path))
+        if sidecar is not None:  # a BIDS recording: its channels.tsv says what the labels do not
+            guesses, sidecar_warning = apply_sidecar([s.label for s in signals], guesses, sidecar)
         channels = []
-        for i, (sig, label, note, guess) in enumerate(zip(signals, labels, notes, montage.guesses)):
+        for i, (sig, label, note, guess) in enumerate(zip(signals, labels, notes, guesses)):
             sfreq = sig.samples_per_record / header.record_duration_s
             n_samples = (sig.samples_per_record * header.n_records if timeline is None
                          else timeline.n_samples(sig.samples_per_record))
@@ -646,7 +651,7 @@ def _from_edf(path: Path, overrides: Mapping[str, str | Sequence[str]] | None,
                 problem=sig.problem)
             channels.append(_finish(base, role=guess.role, side=guess.side, note=guess.note))
         channels = _apply_overrides(channels, overrides, path)
-        rec_warnings = list(header.warnings) + list(montage.notes)
+        rec_warnings = list(header.warnings) + list(montage.notes) + ([sidecar_warning] if sidecar_warning else [])
         if header.annotation_only:
             rec_warnings.insert(0, ANNOTATION_ONLY_WARNING)
         gaps = () if timeline is None else timeline.gaps_s
