@@ -65,3 +65,21 @@ def test_no_sidecar_or_not_a_bids_name_reads_the_labels(tmp_path, capsys):
         assert any("no 'name' and 'type' columns" in w for w in rec.warnings)
     assert main(["info", str(bids)]) == 0
     assert "no 'name' and 'type' columns" in capsys.readouterr().out
+
+
+def test_accel_typed_channel_is_an_accelerometer(tmp_path):
+    """BIDS motion types accelerometer axes ``ACCEL``; a device's unit may be counts or none."""
+    import edfio
+
+    fs = 64.0
+    x = np.random.default_rng(1).standard_normal(int(60 * fs))
+    edfio.Edf([edfio.EdfSignal(x, fs, label=lab, physical_dimension=unit, physical_range=(-8.0, 8.0))
+               for lab, unit in (("imu1", ""), ("imu2", "counts"), ("aux", ""))]).write(
+        tmp_path / "sub-03_task-sleep_eeg.edf")
+    (tmp_path / "sub-03_task-sleep_channels.tsv").write_text(
+        "name\ttype\tunits\nimu1\tACCEL\tn/a\nimu2\tACCEL\tn/a\naux\tMISC\tn/a\n")
+    with read_recording(tmp_path / "sub-03_task-sleep_eeg.edf") as rec:
+        assert [rec.channel(lab).role for lab in ("imu1", "imu2", "aux")] == [
+            Role.ACCELEROMETER, Role.ACCELEROMETER, Role.OTHER]
+        assert all(rec.channel(lab).readable for lab in ("imu1", "imu2"))
+        assert any("relative thresholds only" in w for w in rec.channel("imu2").warnings)

@@ -587,6 +587,26 @@ def test_accelerometer_without_a_known_unit_is_read_with_a_warning(tmp_path: Pat
         assert "relative thresholds only" in ch.warnings[0]
 
 
+@pytest.mark.parametrize("unit", ["g", "mg", "m/s^2"])
+def test_axes_named_only_by_their_unit_are_accelerometers(tmp_path: Path, mkfix, unit: str) -> None:
+    """Headband and actigraphy exports name their axes ``dX``/``X-axis``: the unit says what they are.
+    (mne's EDF reader keeps no unit but a voltage, so this is read from the header only.)"""
+    scale = ACCELERATIONS[unit]
+    labels = ["dX", "dY", "Z-axis"]
+    values = np.linspace(-0.5, 0.5, 500) / scale  # in the file's unit
+    sigs = [_sig(mkfix, lab, 50.0, 10.0, unit=unit, pr=(-2.0 / scale, 2.0 / scale), data=values) for lab in labels]
+    sigs += [_sig(mkfix, "Light", 50.0, 10.0, unit="lux", pr=(0.0, 1000.0), data=np.full(500, 300.0)),
+             _sig(mkfix, "Spare", 50.0, 10.0, unit="", pr=(-1.0, 1.0), data=np.zeros(500))]
+    path = mkfix.write_edf(tmp_path / "zmax.edf", sigs)
+    with read_recording(path) as rec:
+        for lab in labels:
+            ch = rec.channel(lab)
+            assert ch.role is Role.ACCELEROMETER and ch.readable and ch.data_unit == "g"
+            assert ch.warnings == (f"accelerometer: its unit {unit!r} is an acceleration",)
+            np.testing.assert_allclose(rec.get_data(lab), values * scale, atol=4.0 / 65535)
+        assert rec.channel("Light").role is Role.OTHER and rec.channel("Spare").role is Role.OTHER
+
+
 # =============================================================================================
 # Defect 2 (io part): the quantisation step of every channel, whatever the source
 # =============================================================================================

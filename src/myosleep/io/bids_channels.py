@@ -10,7 +10,7 @@ The labels of such files often name no site (``emg1``..``emg4``).  The sidecar t
 the label does not:
 
 * a channel whose label gives no role (``other``) or EMG of unknown site gets the sidecar's type
-  (``EOG``, ``ECG``, ``EEG``; ``EMG`` as EMG of unknown site);
+  (``EOG``, ``ECG``, ``EEG``, ``ACCEL`` of BIDS motion; ``EMG`` as EMG of unknown site);
 * an EMG channel whose ``target_muscle`` (or, without one, ``description``) names a muscle the
   label rules know (:func:`myosleep.io.roles.infer_role`) gets that muscle's role and side.
 
@@ -31,7 +31,7 @@ __all__ = ["sidecar_path", "apply_sidecar"]
 
 _BIDS_DATA = re.compile(r"^(?P<stem>sub-[^_]+(?:_[a-z]+-[^_]+)*)_(?:eeg|emg|ieeg)\.(?:edf|bdf)$", re.IGNORECASE)
 _TYPES = {"EOG": Role.EOG, "HEOG": Role.EOG, "VEOG": Role.EOG, "ECG": Role.ECG, "EKG": Role.ECG, "EEG": Role.EEG,
-          "EMG": Role.EMG}
+          "EMG": Role.EMG, "ACCEL": Role.ACCELEROMETER}  # ACCEL: the motion extension's accelerometer type
 
 
 def sidecar_path(path: Path) -> Path | None:

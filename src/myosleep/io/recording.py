@@ -29,7 +29,7 @@ from ._edf_data import Annotation, EdfData, read_annotations
 from ._edf_timeline import Timeline, gap_warning, timeline_of
 from .bids_channels import apply_sidecar, sidecar_path
 from .edf_header import EdfHeader, SignalHeader, read_edf_header
-from .roles import infer_roles, infer_side
+from .roles import RoleGuess, infer_roles, infer_side
 from .units import EMPTY_UNITS, motion_unit, norm_unit, unit_scale_to_uv
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -191,6 +191,15 @@ def _channel_warnings(info: ChannelInfo, *, unit_warning: str | None) -> tuple[s
             out.append("masseter/temporalis EMG given the chin role (cranial EMG); bruxism can mimic phasic "
                        "chin activity")
     return tuple(out)
+
+
+def _role_from_unit(guess: RoleGuess, unit: str) -> RoleGuess:
+    """An accelerometer axis known by its unit: a channel whose label names nothing we know
+    (``dX`` of a ZMax headband, ``X-axis``) but whose unit is an acceleration (g, mg, m/s^2).
+    No other physiological signal of a sleep recording is measured in those units."""
+    if guess.role is Role.OTHER and motion_unit(unit).is_acceleration:
+        return RoleGuess(Role.ACCELEROMETER, None, f"accelerometer: its unit {unit.strip()!r} is an acceleration")
+    return guess
 
 
 def _override_arg(role: str, label: str) -> str:
@@ -637,6 +646,7 @@ def _from_edf(path: Path, overrides: Mapping[str, str | Sequence[str]] | None,
         sidecar = sidecar_path(Path(path))
         if sidecar is not None:  # a BIDS recording: its channels.tsv says what the labels do not
             guesses, sidecar_warning = apply_sidecar([s.label for s in signals], guesses, sidecar)
+        guesses = [_role_from_unit(g, s.unit) for g, s in zip(guesses, signals)]
         channels = []
         for i, (sig, label, note, guess) in enumerate(zip(signals, labels, notes, guesses)):
             sfreq = sig.samples_per_record / header.record_duration_s
