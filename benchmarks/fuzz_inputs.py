@@ -636,6 +636,27 @@ def cases() -> list[Case]:  # noqa: C901 - a table of cases
         return write(d / "unit_mv_mislabelled.bdf", chans, bdf=True)
     out.append(Case("unit_mV_values_in_uV_bdf", "units", mv_mislabelled_bdf, expect={"info": "ok", "detect": "refuse"}))
 
+    # ---- prefilter fields (what the recorder did to the EMG before storing it)
+    def envelope_chin(d):  # Sleep-EDF's chin: rectified and smoothed by the recorder, here stored at 512 Hz
+        from scipy.signal import butter, lfilter
+
+        chans = [Ch(c.label, lfilter(*butter(1, 0.7, fs=c.sfreq), np.abs(c.data)), c.sfreq, prange=(-50.0, 450.0))
+                 if c.label == "EMG Chin" else c for c in montage()]
+        p = write(d / "envelope_chin.edf", chans)
+        FIX.patch_signal_field(p, index_of(p, "EMG Chin"), "prefilter", "HP:16Hz Rectification LP:0.7Hz")
+        return p
+    out.append(Case("prefilter_envelope_chin", "prefilter", envelope_chin, checks={
+        "warned": channel_warns("EMG Chin", "amplitude envelope"), "no bursts": no_bursts_on("EMG Chin"),
+        "LMs": lm_found(0.8)}))
+
+    def lp70(d):  # the same samples; the header says the recorder low-passed the EMG at 70 Hz
+        p = _plain(d, "lp70.edf")
+        for lab in EMG_LABELS:
+            FIX.patch_signal_field(p, index_of(p, lab), "prefilter", "HP:10Hz LP:70Hz")
+        return p
+    out.append(Case("prefilter_lp70_emg", "prefilter", lp70, checks={
+        "warned": channel_warns("EMG LAT", "low-passed at 70 Hz"), **same_as_reference()}))
+
     # ---- physical/digital ranges
     def inverted(d):
         p = _plain(d, "inverted.edf")

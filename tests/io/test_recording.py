@@ -360,8 +360,11 @@ def test_real_sleep_edf_roles_and_warnings(sleep_edf_psg: Path) -> None:
                          "Event marker": Role.OTHER}
         emg = rec.channel("EMG submental")
         assert emg.sfreq == 1.0 and emg.n_samples == 300
-        assert emg.warnings == ("EMG sampled at 1 Hz, below 100 Hz: too slow to show a 75 ms burst; "
-                                "not used for jerk detection",)
+        # its prefilter says what it is: the recorder's envelope ("HP:16Hz Rectification LP:0.7Hz")
+        assert emg.warnings == ("EMG already processed by the recorder (rectification; prefilter 'HP:16Hz "
+                                "Rectification LP:0.7Hz'): an amplitude envelope stored at 1 Hz, not the EMG, so "
+                                "its bursts cannot be read",)
+        assert emg.emg_envelope == emg.warnings[0]
         assert [c.warnings for c in rec.channels if c.label != "EMG submental"] == [()] * 6
         assert rec.channel("Temp rectal").data_unit == "DegC"
         eeg = rec.get_data("EEG Fpz-Cz")

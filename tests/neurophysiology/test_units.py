@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from myosleep.errors import InputError
-from myosleep.neurophysiology.bereitschaft import highpass_hz, ramp_gain
+from myosleep.io.prefilter import highpass_hz
+from myosleep.neurophysiology.bereitschaft import ramp_gain
 from myosleep.neurophysiology.bursts import burst_duration_test
 from myosleep.neurophysiology.channels import central_polarity, parse_derivation
 from myosleep.neurophysiology.events_io import read_events_file

@@ -40,7 +40,7 @@ class ChinAmplitude:
         return f"ChinAmplitude({n}, source={self.source!r})"
 
 
-def chin_amplitude_1s(x: np.ndarray, sfreq: float, *, label: str) -> ChinAmplitude:
+def chin_amplitude_1s(x: np.ndarray, sfreq: float, *, label: str, envelope: bool = False) -> ChinAmplitude:
     """Rectified chin EMG per second (uV) from one chin channel's samples.
 
     Parameters
@@ -51,13 +51,18 @@ def chin_amplitude_1s(x: np.ndarray, sfreq: float, *, label: str) -> ChinAmplitu
         Its sampling rate (Hz).
     label : str
         Its label (for ``source``).
+    envelope : bool
+        The recorder rectified and smoothed the channel (its prefilter says so,
+        :func:`myosleep.io.prefilter.emg_prefilter_findings`): its samples are averaged per second
+        as they are, whatever the rate.  Without it, a channel below 100 Hz is taken as such an
+        envelope and one at 100 Hz or more as raw EMG.
     """
     from ..preprocessing.envelope import rectified_average
     from ..preprocessing.filters import filter_emg
 
     if not sfreq > 0:
         return ChinAmplitude(None, f"{label}: unknown sampling rate")
-    if sfreq >= MIN_EMG_SFREQ:
+    if sfreq >= MIN_EMG_SFREQ and not envelope:
         values = np.asarray(rectified_average(filter_emg(x, sfreq), sfreq, window_s=1.0), float)
         missing = ~np.isfinite(np.asarray(x))
         if missing.any():

@@ -403,7 +403,8 @@ def _chin_task(recording: Recording, c: ChannelInfo, x: np.ndarray | None) -> Ch
     try:
         if x is None:  # below the EMG floor the burst detector never reads it: an envelope channel?
             x = recording.get_data(c.label)
-        return chin_amplitude_1s(x, float(c.sfreq), label=c.label)
+        return chin_amplitude_1s(x, float(c.sfreq), label=c.label,
+                                 envelope=getattr(c, "emg_envelope", None) is not None)
     except (InputError, OSError) as err:
         return ChinAmplitude(None, f"{c.label}: not readable ({err})")
     except _CHANNEL_FAILURES as err:
@@ -425,6 +426,10 @@ def _emg_task(recording: Recording, c: ChannelInfo, params: DetectionParams,
     if not c.readable:
         reason = f"not readable: {c.problem}" if c.problem else f"unit {c.unit!r} is not a voltage"
         return None, None, ChannelStatus(c.label, role, sfreq, False, reason), \
+            (_chin_task(recording, c, None) if chin else None)
+    envelope = getattr(c, "emg_envelope", None)  # a duck-typed channel without it: raw EMG
+    if envelope is not None:  # rectified and smoothed by the recorder: no bursts to read
+        return None, None, ChannelStatus(c.label, role, sfreq, False, envelope), \
             (_chin_task(recording, c, None) if chin else None)
     if c.sfreq < MIN_EMG_SFREQ:
         from ..preprocessing import emg_channel_problem

@@ -1,7 +1,8 @@
 """What to tell the user when no channel of a recording can be analysed for jerks.
 
 The advice follows from the actual reasons, never from a fixed sentence: "record EMG at
->= 200 Hz" only when an EMG channel was refused for its sampling rate; "give a longer
+>= 200 Hz" only when an EMG channel was refused for its sampling rate ("export the raw EMG"
+when it holds the recorder's amplitude envelope, whatever its rate); "give a longer
 recording" only when the recording holds less data than any analysis needs; a header or
 unit fix only for the channels whose header or unit is the problem; the ``--channels`` line
 only when the file holds EMG whose site it does not say (listing those channels), or no EMG
@@ -95,8 +96,14 @@ def no_usable_channel_error(statuses: Iterable[Any], *, where: str, duration_s: 
         if short:
             hints.append(f"the recording holds {duration_s:.3g} s of data, less than the {MIN_DATA_S:g} s any "
                          "analysis needs: give the whole recording")
+        envelope = [st.label for st in refused if getattr(by_label.get(st.label), "emg_envelope", None)]
+        if envelope:
+            hints.append(f"{_listing(envelope)} {'holds' if len(envelope) == 1 else 'hold'} the recorder's amplitude "
+                         "envelope of the EMG: export the raw EMG instead (band-pass 10-100 Hz, no rectification "
+                         "or smoothing, sampled at >= 200 Hz: AASM)")
         slow = [st.label for st in refused if str(getattr(st, "role", "")) != Role.ACCELEROMETER.value
-                and math.isfinite(float(st.sfreq)) and float(st.sfreq) < MIN_EMG_SFREQ]
+                and math.isfinite(float(st.sfreq)) and float(st.sfreq) < MIN_EMG_SFREQ
+                and st.label not in envelope]
         if slow:
             hints.append(f"EMG must be sampled at >= {MIN_EMG_SFREQ:g} Hz to show a 75-ms burst ({_listing(slow)} "
                          f"{'is' if len(slow) == 1 else 'are'} not): record EMG at >= 200 Hz (AASM; 500 Hz preferred)")

@@ -29,6 +29,7 @@ from ._edf_data import Annotation, EdfData, read_annotations
 from ._edf_timeline import Timeline, gap_warning, timeline_of
 from .bids_channels import apply_sidecar, sidecar_path
 from .edf_header import EdfHeader, SignalHeader, read_edf_header
+from .prefilter import emg_prefilter_findings
 from .roles import RoleGuess, infer_roles, infer_side
 from .units import EMPTY_UNITS, motion_unit, norm_unit, unit_scale_to_uv
 
@@ -113,6 +114,9 @@ class ChannelInfo:
         or digital minimum equal to maximum, a range field that is not a number, a digital range
         beyond the format's, 0 samples per record), None when they can; such a channel is
         listed, warned about and skipped.
+    prefilter_is_own : bool
+        True when ``prefilter`` is the channel's own header field; False for an mne Raw, whose
+        ``info`` holds one band for every channel (mne's EDF reader keeps the narrowest).
     minus, minus_scale : int | None, float
         A bipolar derivation the user asked for (``--channels leg-left=EXG1-EXG2`` where the file
         holds ``EXG1`` and ``EXG2`` recorded against a common reference): the channel ``index``
@@ -145,6 +149,15 @@ class ChannelInfo:
     problem: str | None = None
     minus: int | None = None
     minus_scale: float = 1.0
+    prefilter_is_own: bool = True
+
+    @property
+    def emg_envelope(self) -> str | None:
+        """Why this EMG channel holds an amplitude envelope made by the recorder rather than the
+        EMG (its prefilter names rectification, or a low-pass below the EMG band), or None."""
+        if not self.prefilter_is_own or not (self.is_emg or self.role is Role.EMG):
+            return None
+        return emg_prefilter_findings(self.prefilter, self.sfreq)[0]
 
     @property
     def is_emg(self) -> bool:
@@ -175,7 +188,12 @@ def _channel_warnings(info: ChannelInfo, *, unit_warning: str | None) -> tuple[s
     if info.role is Role.EMG:
         out.append(f"EMG of unknown site (the label names no muscle): not analysed; give its site, e.g. "
                    f"--channels {_override_arg('chin', info.label)} (or leg=, arm=, axial=)")
-    if info.is_emg or info.role is Role.EMG:
+    envelope, narrowed = emg_prefilter_findings(info.prefilter, sfreq) if info.prefilter_is_own else (None, None)
+    if (info.is_emg or info.role is Role.EMG) and envelope:
+        out.append(envelope)  # what the samples are says it all: no rate or step is then of use
+    elif info.is_emg or info.role is Role.EMG:
+        if narrowed:
+            out.append(narrowed)
         if sfreq < MIN_EMG_SFREQ:
             out.append(f"EMG sampled at {sfreq:g} Hz, below {MIN_EMG_SFREQ:g} Hz: too slow to show a 75 ms "
                        "burst; not used for jerk detection")
@@ -712,7 +730,8 @@ def _from_mne(raw: mne.io.BaseRaw, overrides: Mapping[str, str | Sequence[str]] 
             label=label, index=i, role=role, side=side, sfreq=sfreq, unit=unit, scale_to_uv=1.0,
             n_samples=n_times, duration_s=n_times / sfreq, physical_min=float("nan"),
             physical_max=float("nan"), resolution_uv=resolution.get(name, float("nan")), prefilter=prefilter,
-            transducer="", warnings=extra, original_label=name, native_sfreq=native.get(name))
+            transducer="", warnings=extra, original_label=name, native_sfreq=native.get(name),
+            prefilter_is_own=False)
         channels.append(_finish(base, role=role, side=side, note=guess.note))
     channels = _apply_overrides(channels, overrides, "mne Raw")
 

@@ -15,11 +15,11 @@ reference, not active electrode, is central (``Fpz-Cz``) are sign-inverted first
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
+from ..io.prefilter import highpass_hz
 from .channels import central_polarity, parse_derivation
 from .epochs import EpochSet
 from .params import NeuroParams
@@ -67,22 +67,6 @@ class BPResult:
     def to_dict(self) -> dict:
         return {k: getattr(self, k) for k in ("status", "reason", "channel", "amplitude_uv", "early_amplitude_uv",
                                               "p_value", "n_jerks", "highpass_hz")} | {"channels": list(self.channels)}
-
-
-def highpass_hz(prefilter: str) -> float | None:
-    """High-pass corner (Hz) from an EDF prefilter field (``HP:0.3Hz``, ``HP:DC``, ``HP: 0.16 Hz``)."""
-    m = re.search(r"HP\s*:?\s*(DC|[0-9]*\.?[0-9]+)\s*(m?Hz|s)?", prefilter or "", flags=re.IGNORECASE)
-    if not m:
-        return None
-    if m.group(1).upper() == "DC":
-        return 0.0
-    v = float(m.group(1))
-    unit = (m.group(2) or "Hz").lower()
-    if unit == "mhz":
-        v /= 1000.0
-    elif unit == "s":  # a time constant
-        v = 1.0 / (2 * math.pi * v) if v > 0 else 0.0
-    return v
 
 
 def ramp_gain(hp_hz: float, duration_s: float = 2.0) -> float:

@@ -206,13 +206,12 @@ def _covered(groups: list[GroupAverage]) -> tuple[tuple[str, tuple[int, ...]], .
 
 
 def _notes(channels: list, left_out: list[str], prefilters: dict) -> list[str]:
-    import re
+    from ..io.prefilter import lowpass_hz
 
     notes = list(left_out)
     for ch in channels:
-        m = re.search(r"LP\s*:?\s*([0-9]*\.?[0-9]+)\s*Hz", prefilters.get(ch.label, ""), flags=re.IGNORECASE)
-        if m and float(m.group(1)) < 100.0:
-            lp = float(m.group(1))
+        lp = lowpass_hz(prefilters.get(ch.label, ""))
+        if lp is not None and lp < 100.0:
             notes.append(f"{ch.label}: hardware low-pass {lp:g} Hz (header) delays and smooths a transient "
                          f"(first-order group delay up to {1000 / (2 * np.pi * lp):.1f} ms); the lead is not corrected")
     return notes
