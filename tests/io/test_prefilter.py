@@ -11,7 +11,13 @@ import pytest
 from myosleep.cli import main
 from myosleep.detection import detect
 from myosleep.io import read_recording
-from myosleep.io.prefilter import device_processing, emg_prefilter_findings, highpass_hz, lowpass_hz
+from myosleep.io.prefilter import (
+    device_processing,
+    emg_prefilter_findings,
+    highpass_hz,
+    label_processing,
+    lowpass_hz,
+)
 from myosleep.vocab import Role
 
 
@@ -151,3 +157,31 @@ def test_an_mne_raw_band_is_not_taken_for_a_channel_s(tmp_path: Path, mkfix) -> 
     with read_recording(raw) as rec:
         assert rec.channel("Leg L").emg_envelope is None
         assert not any("low-passed" in w for w in rec.channel("Leg L").warnings)
+
+
+@pytest.mark.parametrize(("label", "said"), [
+    ("Chin RMS", "RMS"), ("LAT-RMS", "RMS"), ("Chin EMG envelope", "envelope"), ("EMG Chin (rect)", "rectified"),
+    ("Rectified EMG Chin", "rectified"), ("iEMG chin", "integrated"), ("EMG Chin", None), ("Leg L", None),
+    ("EMG Tib ant R", None), ("Chin1-Chin2", None),
+])
+def test_labels_that_name_a_processed_emg(label, said):
+    assert label_processing(label) == said
+
+
+def test_an_envelope_named_by_its_label_also_through_mne(tmp_path: Path, mkfix) -> None:
+    """No prefilter, but the label says RMS: an envelope whatever the reader (mne keeps labels)."""
+    import mne
+
+    path, envelope = _write(tmp_path / "rms.edf", mkfix, "")
+    mkfix.patch_signal_field(path, 0, "label", "Chin RMS")
+    with read_recording(path) as rec:
+        chin = rec.channel("Chin RMS")
+        assert chin.role is Role.CHIN and chin.emg_envelope is not None and "(RMS)" in chin.emg_envelope
+        assert chin.warnings == (chin.emg_envelope,)
+        res = detect(rec)
+    assert not res.channel_status["Chin RMS"].used and res.channel_status["Leg L"].used
+    assert res.chin_amplitude.source.startswith("envelope channel:Chin RMS")
+    raw = mne.io.read_raw_edf(path, preload=True, verbose="error")
+    with read_recording(raw) as rec:
+        assert rec.channel("Chin RMS").emg_envelope is not None
+        assert rec.channel("Leg L").emg_envelope is None

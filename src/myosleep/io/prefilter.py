@@ -13,6 +13,8 @@ For EMG this decides two things (:func:`emg_prefilter_findings`):
   integration, or the low-pass corner lies below the EMG band's low edge (10 Hz, the AASM's
   EMG low-frequency filter), which leaves nothing of surface EMG (20-250 Hz).  Bursts cannot be
   read from it; an envelope of the chin still gives its amplitude per second.
+* The same envelope may be said by the **label** instead (``Chin RMS``, ``Leg L envelope``,
+  ``Rectified EMG Chin``, ``iEMG chin``): :func:`label_processing`.
 * **A narrowed band**: a low-pass below the AASM's 100-Hz EMG high-frequency filter (and below
   half the sampling rate, so it is the recorder's filter and not the rate's limit) removes part
   of the surface-EMG spectrum: amplitudes read low against the AASM's 8-uV and 2-uV criteria.
@@ -23,7 +25,8 @@ from __future__ import annotations
 import math
 import re
 
-__all__ = ["highpass_hz", "lowpass_hz", "device_processing", "emg_prefilter_findings",
+__all__ = ["highpass_hz", "lowpass_hz", "device_processing", "emg_prefilter_findings", "emg_envelope_reason",
+           "label_processing",
            "EMG_BAND_LOW_HZ", "AASM_EMG_LOWPASS_HZ"]
 
 #: The EMG band's low edge: the AASM's recommended EMG low-frequency filter (Hz).
@@ -70,6 +73,29 @@ def device_processing(prefilter: str) -> str | None:
     """The processing beyond filtering a prefilter field names (``"Rectification"``), or None."""
     m = _PROCESSING.search(prefilter or "")
     return m.group(0) if m else None
+
+
+# Label tokens that name a processed EMG (as roles.normalize_label splits a label).
+_LABEL_PROCESSING = {"rms": "RMS", "envelope": "envelope", "env": "envelope", "rectified": "rectified",
+                     "rect": "rectified", "rectification": "rectified", "integrated": "integrated",
+                     "iemg": "integrated"}
+
+
+def label_processing(label: str) -> str | None:
+    """The processing an EMG label names (``"RMS"`` for ``Chin RMS``), or None."""
+    from .roles import normalize_label
+
+    return next((_LABEL_PROCESSING[t] for t in normalize_label(label) if t in _LABEL_PROCESSING), None)
+
+
+def emg_envelope_reason(prefilter: str, sfreq: float, *, label: str = "", own_prefilter: bool = True) -> str | None:
+    """Why an EMG channel holds an amplitude envelope rather than the EMG (its label or, when it is the
+    channel's own, its prefilter field says so), or None."""
+    said = label_processing(label)
+    if said is not None:
+        return (f"EMG label {label!r} names a processed EMG ({said}): an amplitude envelope stored at {sfreq:g} Hz, "
+                "not the EMG, so its bursts cannot be read")
+    return emg_prefilter_findings(prefilter, sfreq)[0] if own_prefilter else None
 
 
 def emg_prefilter_findings(prefilter: str, sfreq: float) -> tuple[str | None, str | None]:

@@ -29,7 +29,7 @@ from ._edf_data import Annotation, EdfData, read_annotations
 from ._edf_timeline import Timeline, gap_warning, timeline_of
 from .bids_channels import apply_sidecar, sidecar_path
 from .edf_header import EdfHeader, SignalHeader, read_edf_header
-from .prefilter import emg_prefilter_findings
+from .prefilter import emg_envelope_reason, emg_prefilter_findings
 from .roles import RoleGuess, infer_roles, infer_side
 from .units import EMPTY_UNITS, motion_unit, norm_unit, unit_scale_to_uv
 
@@ -153,11 +153,13 @@ class ChannelInfo:
 
     @property
     def emg_envelope(self) -> str | None:
-        """Why this EMG channel holds an amplitude envelope made by the recorder rather than the
-        EMG (its prefilter names rectification, or a low-pass below the EMG band), or None."""
-        if not self.prefilter_is_own or not (self.is_emg or self.role is Role.EMG):
+        """Why this EMG channel holds an amplitude envelope rather than the EMG (its label names RMS,
+        rectification or an envelope; its own prefilter names them, or a low-pass below the EMG
+        band), or None."""
+        if not (self.is_emg or self.role is Role.EMG):
             return None
-        return emg_prefilter_findings(self.prefilter, self.sfreq)[0]
+        return emg_envelope_reason(self.prefilter, self.native_sfreq or self.sfreq,
+                                   label=self.original_label or self.label, own_prefilter=self.prefilter_is_own)
 
     @property
     def is_emg(self) -> bool:
@@ -188,8 +190,9 @@ def _channel_warnings(info: ChannelInfo, *, unit_warning: str | None) -> tuple[s
     if info.role is Role.EMG:
         out.append(f"EMG of unknown site (the label names no muscle): not analysed; give its site, e.g. "
                    f"--channels {_override_arg('chin', info.label)} (or leg=, arm=, axial=)")
-    envelope, narrowed = emg_prefilter_findings(info.prefilter, sfreq) if info.prefilter_is_own else (None, None)
-    if (info.is_emg or info.role is Role.EMG) and envelope:
+    envelope = info.emg_envelope
+    narrowed = emg_prefilter_findings(info.prefilter, sfreq)[1] if info.prefilter_is_own else None
+    if envelope:
         out.append(envelope)  # what the samples are says it all: no rate or step is then of use
     elif info.is_emg or info.role is Role.EMG:
         if narrowed:
