@@ -48,6 +48,8 @@ TABLE: list[tuple[str, Role, Side | None]] = [
     ("Ext dig brev R", Role.LEG, R),
     # a reference token names no site: "EMG-REF" (TUH clinical EEG) is the bare EMG
     ("EMG-REF", Role.CHIN, None), ("EMG Ref", Role.CHIN, None), ("EMG-AVG", Role.CHIN, None),
+    # the EDF+ signal-type prefix "EEG" (as NK/TUH exports type every input) does not make an EMG sensor EEG
+    ("EEG EMG-REF", Role.CHIN, None), ("EEG EMG-LE", Role.CHIN, None), ("EEG EMG1-REF", Role.EMG, None),
     # one derivation across both legs: a leg, of no one side
     ("LAT-RAT", Role.LEG, None), ("LLEG-RLEG", Role.LEG, None),
     # arm

@@ -143,8 +143,9 @@ _ELECTRODE = re.compile(r"^(fp|af|f|fc|ft|c|cp|t|tp|p|po|o|a|m)(z|\d{1,2})$")
 # An electrode and its ear/mastoid reference written without a separator (``C3A2``, ``O1M2``: UCDDB,
 # older Embla and Nihon Kohden exports).
 _ELECTRODE_REF = re.compile(r"^(fp|af|f|fc|ft|c|cp|t|tp|p|po|o)(z|\d{1,2})[am][12]$")
-# Tokens that name a reference, not a site: ``EMG-REF`` is the EMG, as ``EMG`` is.
-_REFERENCE = frozenset({"ref", "reference", "avg", "average"})
+# Tokens that name a reference, not a site: ``EMG-REF`` is the EMG, as ``EMG`` is (``LE``: linked
+# ears, as TUH's clinical EEG writes ``EEG FP1-LE``).
+_REFERENCE = frozenset({"ref", "reference", "avg", "average", "le"})
 
 
 def normalize_label(label: str) -> list[str]:
@@ -205,6 +206,10 @@ def infer_role(label: str) -> tuple[Role, Side | None]:
         Left or right when the label says so, else None.
     """
     tokens = normalize_label(label)
+    if len(tokens) > 1 and tokens[0] == "eeg" and any(re.fullmatch(r"emg\d*", t) for t in tokens[1:]):
+        # "EEG EMG-REF": the EDF+ signal-type prefix an exporter gives every input (Nihon Kohden, TUH);
+        # the sensor named after it is the channel
+        tokens = tokens[1:]
     if not tokens:
         return Role.OTHER, None
     side = _side_token(tokens)
@@ -254,7 +259,8 @@ def infer_role(label: str) -> tuple[Role, Side | None]:
 
     if [t for t in tokens if t not in _REFERENCE] == ["emg"]:
         return Role.CHIN, None
-    if has_emg and all(re.fullmatch(r"emg\d*", t) or t.isdigit() or t in _LEFT or t in _RIGHT for t in tokens):
+    if has_emg and all(re.fullmatch(r"emg\d*", t) or t.isdigit() or t in _LEFT or t in _RIGHT or t in _REFERENCE
+                       for t in tokens):
         # EMG1, EMG2, EMG1-EMG2, "EMG 3 left": EMG whose site the label does not name.
         return Role.EMG, side
     return Role.OTHER, None
