@@ -1,0 +1,55 @@
+"""A chin the recorder stored as its amplitude envelope still gives the REM atonia index.
+
+An RSBD night (20 min of REM without atonia) is analysed twice: as recorded, and with its chin
+replaced by what a recorder that rectifies and smooths the EMG stores (Sleep-EDF's chin,
+``HP:16Hz Rectification LP:0.7Hz``, here at the EMG's 512 Hz).  Before the prefilter was read,
+the envelope was band-passed as raw EMG: the chin read ~0 uV, the atonia index 1.0 (perfect
+atonia) and SINBAR's chin 0 %.  Now the envelope gives the atonia index of the raw chin, and
+the SINBAR chin counts, which need bursts, cannot be assessed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+
+def _rswa(edf: Path, hyp: Path) -> dict:
+    from myosleep.pipeline import analyze
+
+    res = analyze(edf, hypnogram=hyp)
+    return next(f for f in res.summary["findings"] if f["code"] == "rem_sleep_without_atonia")
+
+
+def test_envelope_chin_gives_the_atonia_index_of_the_raw_chin(tmp_path: Path) -> None:
+    import edfio
+    from scipy.signal import butter, lfilter
+
+    from myosleep.io.hypnogram_model import Hypnogram
+    from myosleep.simulate import simulate_night
+    from myosleep.vocab import Stage as S
+
+    blocks = ((S.W, 3), (S.N1, 2), (S.N2, 5), (S.R, 20))  # minutes
+    stages = np.concatenate([np.full(2 * m, int(s), dtype=np.int8) for s, m in blocks])
+    sim = simulate_night("rsbd", hours=0.5, seed=1, sfreq_emg=512.0,
+                         hypnogram=Hypnogram(stages=stages, epoch_s=30.0, source="simulated"))
+    paths = [Path(p) for p in sim.write(tmp_path / "raw.edf")]
+    hyp = next(p for p in paths if p.name.endswith(".hypnogram.tsv"))
+    edf = edfio.read_edf(tmp_path / "raw.edf")
+    for s in edf.signals:
+        if s.label == "EMG Chin":
+            s.update_data(lfilter(*butter(1, 0.7, fs=s.sampling_frequency), np.abs(s.data)))
+            s.prefiltering = "HP:16Hz Rectification LP:0.7Hz"
+    edf.write(tmp_path / "env.edf")
+
+    raw = _rswa(tmp_path / "raw.edf", hyp)["values"]
+    env_f = _rswa(tmp_path / "env.edf", hyp)
+    env = env_f["values"]
+    assert raw["atonia_index_source"] == "channel:EMG Chin"
+    assert env["atonia_index_source"] == "envelope channel:EMG Chin at 512 Hz"
+    # the same amplitude per second (rectified mean), so the same index within 0.03
+    assert raw["atonia_index"] < 0.8 and abs(env["atonia_index"] - raw["atonia_index"]) <= 0.03
+    assert env_f["present"] is True
+    # SINBAR's chin counts need bursts, which an envelope does not show
+    assert raw["sinbar_chin_any_pct"] > 18.0 and env["sinbar_chin_any_pct"] is None
