@@ -721,6 +721,8 @@ def cases() -> list[Case]:  # noqa: C901 - a table of cases
             ("date_plus_lower", "04.03.21", "22.30.00", "Startdate 04-mar-2021 X X X", "2021-03-04T22:30:00", True),
             ("date_anonymised", "01.01.85", "22.30.00", "Startdate X X X X", "1985-01-01T22:30:00", False),
             ("date_malformed", "2021/3/4", "22:30", "", None, False),
+            ("quirk_date_slashes", "04/03/21", "22-30-00", "Lab PSG 7", "2021-03-04T22:30:00", True),
+            ("quirk_date_4digit_year", "4.3.2021", "22:30:00", "Lab PSG 7", "2021-03-04T22:30:00", True),
             ("time_malformed", "04.03.21", "25.61.00", "", None, False)):
         out.append(Case(name, "header", dated(name, date, time, rec), commands=("info", "detect", "analyze+hyp"),
                         hypnogram=lambda d, name=name: write_hypnogram_tsv(d / f"{name}.tsv", true_stages()),
@@ -741,6 +743,26 @@ def cases() -> list[Case]:  # noqa: C901 - a table of cases
         return p
     out.append(Case("records_minus1_partial_last", "header", minus1_partial,
                     checks={"rates": rates_are({"EMG LAT": 512}, dur - 1)}))
+
+    def quirk(name: str, patches: dict[int, bytes]) -> Callable[[Path], Path]:
+        def build(d):  # main-header bytes as some writers fill them (docs/robustness.md, defect 21)
+            p = _plain(d, f"{name}.edf")
+            raw = bytearray(p.read_bytes())
+            for offset, value in patches.items():
+                raw[offset: offset + len(value)] = value
+            p.write_bytes(bytes(raw))
+            return p
+        return build
+    out.append(Case("quirk_header_bytes_blank", "header", quirk("hb_blank", {184: b" " * 8}),
+                    checks=same_as_reference()))
+    out.append(Case("quirk_header_bytes_256", "header", quirk("hb_256", {184: b"256     "}),
+                    checks=same_as_reference()))
+    out.append(Case("quirk_zero_records_over_data", "header", quirk("nrec0", {236: b"0       "}),
+                    checks={"rates": rates_are({"EMG LAT": 512}, dur), **same_as_reference()}))
+    out.append(Case("quirk_nul_ended_fields", "header",
+                    quirk("nul", {236: f"{int(dur)}".encode() + b"\x00\xcd\xcd",
+                                  244: b"1\x00\xcd\xcd\xcd\xcd\xcd\xcd"}),
+                    checks={"rates": rates_are({"EMG LAT": 512}, dur), **same_as_reference()}))
 
     def truncated(d):
         p = _plain(d, "truncated.edf")

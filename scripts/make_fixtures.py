@@ -273,8 +273,8 @@ def make_bad_files(out: Path) -> dict[str, Path]:
     variant("header_only_cut", data[:400])
     variant("empty", b"")
     variant("text", b"time_s,value\n0.0,1.0\n0.5,2.0\n" * 20)
-    wrong = variant("wrong_header_bytes", data)
-    patch_main_field(wrong, 184, 8, str(256 * 3))
+    wrong = variant("wrong_signal_count", data)  # 6 signals declared; the header bytes (2048) say 7
+    patch_main_field(wrong, 252, 4, "6")
     p = variant("bad_number", data)
     patch_main_field(p, 236, 8, "ten")
     p = variant("zero_signals", data)

@@ -17,7 +17,8 @@ BAD_CASES = {
     "header_only_cut": "is 400 bytes long, shorter than its 2048-byte header",
     "empty": "is 0 bytes long, shorter than the 256-byte EDF/BDF header",
     "text": r"is not an EDF or BDF file \(version field 'time_s,v'",
-    "wrong_header_bytes": r"header byte count is 768 but 7 signals need 256 \* \(7 \+ 1\) = 2048",
+    "wrong_signal_count": (r"'samples per data record' is not a number .*header byte count field says '2048', "
+                           r"not the 1792 bytes of 6 signals"),
     "bad_number": r"header field 'number of data records' is not a number \('ten'\)",
     "zero_signals": "declares 0 signals",
     "zero_duration": "declares a data record duration of 0 s; must be > 0",

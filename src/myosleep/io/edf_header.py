@@ -7,7 +7,14 @@ BDF specification (24-bit samples, version field ``0xFF "BIOSEMI"``).
 
 Every problem that would make the data unreadable or wrong is a :class:`~myosleep.errors.RecordingError`
 with one line saying what, where (the path) and what to do.  Harmless deviations seen in files
-from real labs (extra bytes after the last record, odd date fields) are logged, not fatal.
+from real labs (extra bytes after the last record, odd date fields) are logged, not fatal; those
+that change what is read are also in :attr:`EdfHeader.warnings` (shown by ``myosleep info`` and
+kept in the recording's warnings): a header-bytes field that is not ``256 * (ns + 1)`` (blank, 0,
+256 without the signal block: the number of signals fixes the header's size and the layout it
+gives is checked against the file), 0 data records declared over recorded data (a count never
+updated: the file's complete records are read, as MNE and edfio do), and complete records after
+the declared ones (not read, but stated).  A NUL ends every text and number field (writers in C
+pad with NULs, or leave the bytes of memory after a string's NUL).
 
 A signal whose header fields cannot scale its samples spoils only that signal: it is kept with
 its ``problem`` and the channel is listed and skipped.  The whole class: a physical or digital
@@ -22,7 +29,10 @@ annotation reader of hypnograms): the time is the header's ``hh.mm.ss``; the dat
 ``Startdate dd-MMM-yyyy`` subfield of the local recording identification when the file has one
 (Kemp and Olivan, Clin Neurophysiol 2003, section 2.1.3.3: it carries the 4-digit year and is
 the date of the recording), else the header's ``dd.mm.yy`` with the EDF clipping rule (years
-85-99 are 19xx, 00-84 are 20xx: Kemp et al. 1992 and the EDF+ spec, section 2.1.3.2).  When both
+85-99 are 19xx, 00-84 are 20xx: Kemp et al. 1992 and the EDF+ spec, section 2.1.3.2); exporters'
+other separators (``/ - : '`` or a space, in date and time) and a 4-digit year written first or
+last (``2021/3/4``, ``4.3.2021``) are read too, a date or time that is not three numbers is
+unknown (never guessed), and ``yy`` in letters (EDF+ after 2084) leaves the Startdate.  When both
 are given and disagree, the Startdate wins and :attr:`EdfHeader.warnings` says so (edfio, MNE and
 EDFbrowser read such files differently; a day's difference once misplaced a hypnogram by
 86,400 s).  ``Startdate X`` (anonymised) leaves only the clock time known
@@ -192,8 +202,13 @@ class EdfHeader:
 
 
 def _text(raw: bytes) -> str:
-    """Decode a header field: ASCII per spec, UTF-8 or Latin-1 as written by real software."""
-    raw = raw.replace(b"\x00", b" ")
+    """Decode a header field: ASCII per spec, UTF-8 or Latin-1 as written by real software.
+
+    A NUL ends the field: writers in C pad with NULs instead of spaces, or copy a
+    NUL-terminated string into the field with whatever bytes followed it in memory
+    (``"Chin\\x00\\xcd\\xcd..."``); MNE-Python cuts its numeric fields the same way.
+    """
+    raw = raw.split(b"\x00", 1)[0]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -247,14 +262,46 @@ class StartDate:
     warning: str | None = None
 
 
+#: A date or time as three numbers between separators.  The EDF spec writes ``dd.mm.yy`` and
+#: ``hh.mm.ss``; exporters also write ``/ - : ' `` or a space (the separators edfio accepts), and
+#: some a 4-digit year (``4.3.2021``, ``2021/3/4``: the 8-byte field holds it only so).
+_THREE_NUMBERS = re.compile(r"\s*(\d{1,4})\s*[.:'\-/ ]\s*(\d{1,2})\s*[.:'\-/ ]\s*(\d{1,4})\s*")
+
+
 def _legacy_date(date: str) -> _dt.date | None:
-    """``dd.mm.yy`` with the EDF clipping rule (85-99 -> 19xx, 00-84 -> 20xx), None if unreadable."""
+    """The header's start date, None if unreadable.
+
+    ``dd.mm.yy`` with the EDF clipping rule (85-99 -> 19xx, 00-84 -> 20xx; Kemp et al. 1992,
+    EDF+ spec 2.1.3.2), any separator of :data:`_THREE_NUMBERS`; a 4-digit year is taken as
+    written, first (``yyyy.m.d``) or last (``d.m.yyyy``).  ``yy`` written as letters (the EDF+
+    spec's form after 2084) is None here: the EDF+ Startdate then holds the date.
+    """
+    match = _THREE_NUMBERS.fullmatch(date)
+    if match is None:
+        return None
+    a, b, c = match.groups()
     try:
-        day, month, year = (int(x) for x in date.replace(":", ".").replace("-", ".").split("."))
-        if not 0 <= year <= 99:
-            return None
-        return _dt.date(year + (1900 if year >= 85 else 2000), month, day)
-    except (ValueError, TypeError):
+        if len(a) == 4 and len(c) <= 2:
+            return _dt.date(int(a), int(b), int(c))
+        if len(c) == 4 and len(a) <= 2:
+            return _dt.date(int(c), int(b), int(a))
+        if len(a) <= 2 and len(c) <= 2:
+            year = int(c)
+            return _dt.date(year + (1900 if year >= 85 else 2000), int(b), int(a))
+    except ValueError:
+        return None
+    return None
+
+
+def _clock(time: str) -> _dt.time | None:
+    """The header's ``hh.mm.ss`` start time (any separator of :data:`_THREE_NUMBERS`), None if unreadable."""
+    match = _THREE_NUMBERS.fullmatch(time)
+    if match is None or max(len(g) for g in match.groups()) > 2:
+        return None
+    try:
+        hour, minute, second = (int(g) for g in match.groups())
+        return _dt.time(hour, minute, second)
+    except ValueError:
         return None
 
 
@@ -291,10 +338,8 @@ def start_from_fields(date: str, time: str, recording_field: str) -> StartDate:
         The EDF+ Startdate when the file has one (authoritative), else the header date; a
         warning when both are given and disagree.
     """
-    try:
-        hour, minute, second = (int(x) for x in time.replace(":", ".").split("."))
-        clock = _dt.time(hour, minute, second)
-    except (ValueError, TypeError):
+    clock = _clock(time)
+    if clock is None:
         return StartDate(None, False)
     legacy = _legacy_date(date)
     plus, plus_date = _edfplus_date(recording_field)
@@ -371,6 +416,12 @@ def _scaling_fields(fields: dict[str, list[bytes]], i: int, *, fmt: str, sample_
     return pmin, pmax, dmin, dmax, problem
 
 
+def _span(n_records: int, record_duration_s: float) -> str:
+    """Duration of ``n_records`` records for people: ``12 s``, ``7.5 min``."""
+    seconds = n_records * record_duration_s
+    return f"{seconds:.3g} s" if seconds < 60.0 else f"{seconds / 60.0:.1f} min"
+
+
 def read_edf_header(path: str | os.PathLike[str]) -> EdfHeader:
     """Read and validate the header of an EDF/EDF+/BDF/BDF+ file (no signal data are decoded).
 
@@ -409,7 +460,6 @@ def read_edf_header(path: str | os.PathLike[str]) -> EdfHeader:
             else:
                 raise RecordingError(f"is not an EDF or BDF file (version field {_text(version)[:8]!r}, expected '0' "
                                      "or 0xFF 'BIOSEMI')", where=path, hint=_HINT_NOT_EDF)
-            header_bytes = _number(fixed[184:192], "number of header bytes", path, integer=True)
             reserved = _text(fixed[192:236])
             declared_records = _number(fixed[236:244], "number of data records", path, integer=True)
             record_duration_s = _number(fixed[244:252], "duration of a data record", path)
@@ -417,9 +467,16 @@ def read_edf_header(path: str | os.PathLike[str]) -> EdfHeader:
             if ns <= 0:
                 raise RecordingError(f"declares {ns} signals; a recording needs at least one", where=path,
                                      hint=_HINT_CORRUPT)
-            if header_bytes != 256 * (ns + 1):
-                raise RecordingError(f"header byte count is {header_bytes} but {ns} signals need "
-                                     f"256 * ({ns} + 1) = {256 * (ns + 1)}", where=path, hint=_HINT_CORRUPT)
+            # The header is 256 bytes plus 256 per signal (EDF spec): the number of signals fixes its
+            # size, so the header-bytes field is only checked.  Exporters write it blank, 0, or the
+            # size without the signal block (256); the layout read with ns is then validated by the
+            # samples-per-record fields and the file size like any other.
+            header_bytes = 256 * (ns + 1)
+            stated_header_bytes, stated_text = _lenient_number(fixed[184:192], integer=True)
+            header_note = None
+            if stated_header_bytes != header_bytes:
+                header_note = (f"header byte count field says {stated_text!r}, but {ns} signals make the header "
+                               f"256 * ({ns} + 1) = {header_bytes} bytes (EDF spec); read with {header_bytes}")
             if size < header_bytes:
                 raise RecordingError(f"is {size} bytes long, shorter than its {header_bytes}-byte header",
                                      where=path, hint="The file is truncated; copy or export it again")
@@ -428,6 +485,24 @@ def read_edf_header(path: str | os.PathLike[str]) -> EdfHeader:
         raise RecordingError(f"cannot be read ({err.strerror or err})", where=path,
                              hint="Check the file's permissions") from None
 
+    try:
+        return _parse(path, fixed, block, size=size, sample_bytes=sample_bytes, reserved=reserved, ns=ns,
+                      header_bytes=header_bytes, declared_records=declared_records,
+                      record_duration_s=record_duration_s, header_note=header_note)
+    except RecordingError as err:
+        if header_note is None:
+            raise
+        # The header-bytes field disagreed with the number of signals: either may be the wrong one.
+        raise RecordingError(f"{err.what} (and the header byte count field says {stated_text!r}, not the "
+                             f"{header_bytes} bytes of {ns} signals: the number of signals may be the wrong field)",
+                             where=err.where, hint=err.hint) from None
+
+
+def _parse(path: Path, fixed: bytes, block: bytes, *, size: int, sample_bytes: int, reserved: str, ns: int,
+           header_bytes: int, declared_records: int, record_duration_s: float,
+           header_note: str | None) -> EdfHeader:
+    """The header from its fixed part and signal block, checked against the file size."""
+    header_warnings = [] if header_note is None else [header_note]
     fields: dict[str, list[bytes]] = {}
     pos = 0
     for name, width in _SIGNAL_FIELDS:
@@ -484,6 +559,13 @@ def read_edf_header(path: str | os.PathLike[str]) -> EdfHeader:
                         "%d bytes", path, data_bytes % record_bytes)
     elif declared_records < -1:
         raise RecordingError(f"declares {declared_records} data records", where=path, hint=_HINT_CORRUPT)
+    elif declared_records == 0 and complete > 0:
+        # 0 declared over data: the recorder wrote the count when it opened the file and never
+        # updated it (a recording not stopped properly); the records are counted as for -1.
+        n_records = complete
+        header_warnings.append(f"declares 0 data records but holds {complete} complete records of {record_bytes} "
+                               f"bytes; read them all (the count was never updated: the recording was "
+                               f"probably not stopped properly)")
     else:
         n_records = declared_records
         if complete < declared_records:
@@ -491,6 +573,13 @@ def read_edf_header(path: str | os.PathLike[str]) -> EdfHeader:
                 f"is truncated: declares {declared_records} data records of {record_bytes} bytes but holds "
                 f"{data_bytes} bytes of data ({complete} complete records)", where=path,
                 hint="Copy or export the file again; a download or copy was probably interrupted")
+        extra = complete - declared_records
+        if extra > 0:
+            # Whole records beyond the declared count: kept out (the count is the header's word),
+            # but stated, since they are likely recorded data (MNE and edfio read them).
+            header_warnings.append(
+                f"holds {extra} complete data record{'s' if extra != 1 else ''} after the {declared_records} it "
+                f"declares ({_span(extra, record_duration_s)}); only the declared records are read")
         if data_bytes > declared_records * record_bytes:
             log.warning("%s: %d bytes after the %d declared data records are ignored", path,
                         data_bytes - declared_records * record_bytes, declared_records)
@@ -499,12 +588,12 @@ def read_edf_header(path: str | os.PathLike[str]) -> EdfHeader:
 
     date_field, time_field = _text(fixed[168:176]), _text(fixed[176:184])
     start = start_from_fields(date_field, time_field, _text(fixed[88:168]))
-    header_warnings = []
     if start.datetime is None:
         log.warning("%s: start date/time %r %r unreadable; start_datetime set to None", path, date_field, time_field)
     if start.warning:
-        log.warning("%s: %s", path, start.warning)
         header_warnings.append(start.warning)
+    for line in header_warnings:
+        log.warning("%s: %s", path, line)
 
     return EdfHeader(
         path=path, format=fmt, sample_bytes=sample_bytes, header_bytes=header_bytes, n_records=n_records,
