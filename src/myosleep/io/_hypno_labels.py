@@ -15,6 +15,8 @@ Conventions covered (all map into the AASM stages W, N1, N2, N3, R):
   6 movement, 9 unscored (NSRR EventConcept "Movement|6", "Unscored|9").
 * SOMNOmedics Domino exports (German/English): Wach/Wake, N1-N4, Rem, Movement, A/Artefakt.
 * Philips Respironics RML (Alice, Sleepware G3): Wake, NonREM1-NonREM4, REM, NotScored.
+* RemLogic (Embla/Natus) stage events: SLEEP-S0 (wake), SLEEP-S1..SLEEP-S4, SLEEP-REM, SLEEP-MT
+  (the CAP Sleep Database's exports).
 * The words of other European exports: wake as French Eveil/Veille, Italian Veglia, Spanish and
   Italian Vigilia, Portuguese Vigilia, Dutch Waak; REM as Sommeil paradoxal, Sonno REM, Sueno
   REM, Sono REM; stage numbers after Stade (fr), Stadio (it), Estadio/Fase (es, it, pt),
@@ -55,6 +57,10 @@ _TEXT: dict[str, Stage] = {
     # movement time / artefact (no AASM stage)
     "mt": ART, "movement time": ART, "movement": ART, "artefact": ART, "artifact": ART,
     "artefakt": ART, "art": ART, "a": ART, "bewegung": ART,
+    # RemLogic (Embla/Natus) stage events, R&K: SLEEP-S0 is wake (the CAP Sleep Database's Event
+    # column, PhysioNet capslpdb; Terzano et al., Sleep Med 2001)
+    "sleep-s0": W, "sleep-s1": N1, "sleep-s2": N2, "sleep-s3": N3, "sleep-s4": N3, "sleep-rem": R,
+    "sleep-mt": ART,
     # unscored
     "?": UNS, "unscored": UNS, "unscorable": UNS, "unknown": UNS, "unsure": UNS, "u": UNS,
     "n/a": UNS, "na": UNS, "nan": UNS, "none": UNS, "no stage": UNS, "not scored": UNS, "notscored": UNS,
@@ -111,6 +117,10 @@ def label_to_stage(text: str, *, integer_codes: dict[int, Stage] | None = None) 
         only when they cannot be told apart.
     """
     s = normalise_label(text)
+    if "|" in s and s.split("|", 1)[0].strip():
+        # NSRR EventConcept "Wake|0", "Stage 2 sleep|2", "REM sleep|5": the name before the bar
+        # (NSRR annotation vocabulary; the bar's code is R&K numbering, as the name says)
+        s = s.split("|", 1)[0].strip()
     if _INT.match(s):
         value = int(float(s))
         if integer_codes is not None:
@@ -131,13 +141,14 @@ def label_to_stage(text: str, *, integer_codes: dict[int, Stage] | None = None) 
 
 # Labels only R&K scoring writes (S1-S4, stage 4, "Sleep stage 1".."4", movement time).
 _RK_ONLY = frozenset({"s1", "s2", "s3", "s4", "n4", "nrem4", "nrem 4", "nonrem4", "stage 4", "4", "1", "2", "3",
-                      "mt", "movement time", "s3/s4", "n3/n4", "3/4", "s3/4"})
+                      "mt", "movement time", "s3/s4", "n3/n4", "3/4", "s3/4",
+                      "sleep-s0", "sleep-s1", "sleep-s2", "sleep-s3", "sleep-s4", "sleep-mt"})
 
 
 def label_convention(labels: list[str]) -> str:
     """``"rk-labels"`` when any label is R&K-only (S1-S4, stage numbers, MT), else ``"aasm-labels"``."""
     for lab in labels:
-        s = normalise_label(lab)
+        s = normalise_label(lab).split("|", 1)[0].strip()
         t = re.sub(r"\s+sleep$", "", _strip_prefix(s))
         if s in _RK_ONLY or t in _RK_ONLY:
             return "rk-labels"

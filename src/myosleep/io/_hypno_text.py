@@ -23,6 +23,15 @@ from ._hypno_conventions import (
     dreams_header,
     parse_legend,
 )
+from ._hypno_fields import (
+    COMMENT_MARKS,
+    UNIT_SECONDS,
+    DateTimeReader,
+    NumberReader,
+    column_unit,
+    parse_clock,
+    stated_sampling_rate_hz,
+)
 from ._hypno_labels import is_integer_label, label_convention, label_to_stage, normalise_label
 
 __all__ = ["read_table", "read_lines", "read_elan", "read_somnomedics"]
@@ -33,7 +42,12 @@ logger = logging.getLogger("myosleep")
 # Italian, Spanish, Portuguese, German, Dutch.
 _ONSET_NAMES = ("onset", "onset_s", "onset_sec", "start", "start_s", "start_sec", "begin", "time",
                 "time_s", "start_time", "starttime", "debut", "heure", "inizio", "ora", "inicio", "hora",
-                "beginn", "zeit", "uhrzeit", "tijd")
+                "beginn", "zeit", "uhrzeit", "tijd", "clock", "clock_time", "time_of_day", "elapsed", "elapsed_time",
+                "time_elapsed", "relative_time", "rel_time", "time_from_start")
+#: Onset columns whose hh:mm:ss values are time since the recording's start, not the clock.
+_ELAPSED_NAMES = ("elapsed", "elapsed_time", "time_elapsed", "relative_time", "rel_time", "time_from_start")
+#: Onset columns that say their hh:mm:ss values are the clock.
+_CLOCK_NAMES = ("clock", "clock_time", "time_of_day")
 _DURATION_NAMES = ("duration", "duration_s", "duration_sec", "dur", "length", "length_s", "duree", "durata",
                    "duracion", "duracao", "dauer", "duur")
 _EPOCH_NAMES = ("epoch", "epoch_nr", "epoch_number", "epoch_index", "epoch_no", "epochs", "epoque", "epoca",
@@ -41,7 +55,7 @@ _EPOCH_NAMES = ("epoch", "epoch_nr", "epoch_number", "epoch_index", "epoch_no", 
 _STAGE_NAMES = ("stage", "sleep_stage", "sleepstage", "description", "trial_type", "label",
                 "annotation", "hypnogram", "value", "event", "stages", "sleep stage", "score",
                 "stade", "stade de sommeil", "hypnogramme", "fase", "stadio", "ipnogramma", "estadio", "fase del sueno",
-                "hipnograma", "estagio", "stadium", "schlafstadium", "slaapstadium")
+                "hipnograma", "estagio", "stadium", "schlafstadium", "slaapstadium", "concept", "event_concept")
 
 
 _END_NAMES = ("end", "end_time", "endtime", "stop", "stop_time", "offset", "fin", "fine", "ende", "einde")
@@ -112,18 +126,50 @@ def sniff_delimiter(line: str) -> str | None:
     return best
 
 
-def looks_like_table(lines: list[str]) -> bool:
-    """True when the first non-comment line is a header naming a stage column."""
-    for line in lines:
-        if not line.strip() or line.lstrip().startswith("#"):
+def _is_comment(line: str) -> bool:
+    """A ``#``, ``%`` or ``;`` comment line (a ``;`` line that is a table header is none: pandas'
+    ``to_csv(sep=';')`` starts its header with the index column's empty name)."""
+    s = line.strip()
+    if not s.startswith(COMMENT_MARKS):
+        return False
+    return not (s.startswith(";") and _header_names(s) is not None)
+
+
+def _header_names(line: str) -> tuple[str, list[str]] | None:
+    """(delimiter, column keys) of a line that names a stage column beside other columns, else None."""
+    delim = sniff_delimiter(line)
+    if delim is None:
+        return None
+    names = [_column_key(c) for c in line.split(delim)]
+    bases = [_unit_and_base(c, k)[1] for c, k in zip(line.split(delim), names)]
+    if _column(names, _STAGE_NAMES) is None and _column(bases, _STAGE_NAMES) is None:
+        return None
+    return delim, names
+
+
+def _header_index(lines: list[str]) -> int | None:
+    """Index of the table's header line: the first line that is neither blank nor a comment, when
+    it names a stage column and an onset or epoch column, or names a stage column and the next
+    line has fields too (a header of one column with a comma in it heads one stage per line)."""
+    for k, line in enumerate(lines):
+        if not line.strip() or _is_comment(line):
             continue
-        delim = sniff_delimiter(line)
-        if delim is None:
-            return False
-        names = [_column_key(c) for c in line.split(delim)]
-        return (_column(names, _STAGE_NAMES) is not None
-                and (_column(names, _ONSET_NAMES) is not None or _column(names, _EPOCH_NAMES) is not None))
-    return False
+        found = _header_names(line)
+        if found is None:
+            return None
+        delim, names = found
+        bases = [_unit_and_base(c, n)[1] for c, n in zip(line.split(delim), names)]
+        if any(_column(x, _ONSET_NAMES) is not None or _column(x, _EPOCH_NAMES) is not None for x in (names, bases)):
+            return k
+        following = next((ln for ln in lines[k + 1:] if ln.strip() and not _is_comment(ln)), "")
+        return k if len(following.split(delim)) > 1 else None
+    return None
+
+
+def looks_like_table(lines: list[str]) -> bool:
+    """True when the first line that is not blank or a comment is a header naming a stage column
+    beside other columns (the onset or epoch column is then required by :func:`read_table`)."""
+    return _header_index(lines) is not None
 
 
 def _column(names: list[str], candidates: tuple[str, ...]) -> int | None:
@@ -136,9 +182,40 @@ def _column(names: list[str], candidates: tuple[str, ...]) -> int | None:
 
 
 def _comment_lines(lines: list[str]) -> list[tuple[int, str]]:
-    """(line number, text) of ``#``/``%`` comment lines, comment mark removed."""
-    return [(k, ln.strip().lstrip("#%").strip()) for k, ln in enumerate(lines, start=1)
-            if ln.strip().startswith(("#", "%"))]
+    """(line number, text) of ``#``/``%``/``;`` comment lines, comment mark removed."""
+    return [(k, ln.strip().lstrip("#%;").strip()) for k, ln in enumerate(lines, start=1) if _is_comment(ln)]
+
+
+#: Onset columns counted in samples by their name alone (``Sample``, ``sample_index``).
+_SAMPLE_NAMES = ("sample", "samples", "sample_index", "sample_nr", "sample_number")
+
+
+def _unit_and_base(field: str, key: str) -> tuple[str | None, str]:
+    """(unit, base key) of a header field: ``Onset (samples)`` -> ("samples", "onset")."""
+    if key in _SAMPLE_NAMES:
+        return "samples", "onset"
+    return column_unit(field, key)
+
+
+def _seconds_per_unit(unit: str | None, column: str, *, lines: list[str], epoch_s: float | None,
+                      source: str) -> tuple[float | None, str]:
+    """Seconds per number of a column in ``unit`` (None for a unit myosleep does not read), and
+    how its values were read (``"seconds"``, ``"ms"``, ``"samples at 256 Hz (line 1)"``)."""
+    if unit is None or unit in ("s", "clock"):
+        return 1.0, "seconds"
+    if unit in ("ms", "min", "h"):
+        return UNIT_SECONDS[unit], unit
+    if unit == "epochs":
+        return float(epoch_s or 30.0), "epochs"  # AASM Manual v2.5 (2018): 30-s epochs
+    if unit == "samples":
+        rate = stated_sampling_rate_hz(_comment_lines(lines))
+        if rate is None:
+            raise HypnogramError(f"onsets are in samples (column {column.strip()!r}) and the file does not "
+                                 "state the sampling rate", where=source,
+                                 hint="add a line such as '# sampling rate: 256 Hz' above the header, "
+                                      "or write onsets in seconds")
+        return 1.0 / rate[0], f"samples at {rate[0]:g} Hz (line {rate[1]})"
+    return None, unit
 
 
 def read_table(text: str, *, source: str, epoch_s: float | None, stages: bool = True,
@@ -147,29 +224,60 @@ def read_table(text: str, *, source: str, epoch_s: float | None, stages: bool = 
 
     With ``stages=False`` the rows are read as scored events only (no stage labels needed).
     Integer stages are read by the convention the file's ``#`` legend, ``convention=`` or its
-    values name (:func:`_map_labels`).
+    values name (:func:`_map_labels`).  Lines before the header that are blank or comments
+    (``#``, ``%``, ``;``) are skipped, and so are repetitions of the header row; numbers may have
+    a decimal comma; a column's unit comes from its name (``Onset (samples)``, ``onset_ms``,
+    ``Onset [min]``, ``Onset (epochs)``), samples at a rate the file states
+    (:mod:`myosleep.io._hypno_fields`).
     """
     lines = text.splitlines()
-    first = next(i for i, ln in enumerate(lines) if ln.strip() and not ln.lstrip().startswith("#"))
+    first = _header_index(lines)
+    if first is None:
+        first = next(i for i, ln in enumerate(lines) if ln.strip() and not _is_comment(ln))
     delim = sniff_delimiter(lines[first]) or "\t"
     rows = list(csv.reader(io.StringIO("\n".join(lines[first:])), delimiter=delim))
-    names = [_column_key(c) for c in rows[0]]
+    keys = [_column_key(c) for c in rows[0]]
+    units_bases = [_unit_and_base(c, k) for c, k in zip(rows[0], keys)]
+    known = {_column_key(c) for c in _ONSET_NAMES + _DURATION_NAMES + _EPOCH_NAMES + _STAGE_NAMES + _END_NAMES}
+    names = [k if k in known and k not in _SAMPLE_NAMES else b for k, (_, b) in zip(keys, units_bases)]
     i_on, i_dur, i_st = (_column(names, _ONSET_NAMES), _column(names, _DURATION_NAMES),
                          _column(names, _STAGE_NAMES))
     i_ep = _column(names, _EPOCH_NAMES)
+    if i_on is not None and units_bases[i_on][0] == "samples":  # MNE-style sample and onset columns: seconds
+        in_seconds = _column([n if u != "samples" else "" for n, (u, _) in zip(names, units_bases)], _ONSET_NAMES)
+        i_on = i_on if in_seconds is None else in_seconds
+    on_unit = units_bases[i_on][0] if i_on is not None else None
+    if i_on is not None and on_unit == "epochs":
+        i_on, i_ep = None, i_on
     i_time = i_on if i_on is not None else i_ep
     if i_time is None or i_st is None:
-        raise HypnogramError(f"table header {rows[0]} has no onset (or epoch) and stage columns",
-                             where=source, hint="name the columns onset, duration, stage")
+        raise HypnogramError(f"table header {[c.strip() for c in rows[0]]} has no onset (or epoch) column"
+                             if i_st is not None else
+                             f"table header {[c.strip() for c in rows[0]]} has no onset (or epoch) and stage columns",
+                             where=source, hint="name the columns onset (in s), duration (s) and stage")
     # No duration column but an end column (``Start Time, End Time, Event``): each row lasts to its end.
     i_end = _column(names, _END_NAMES) if i_dur is None and i_on is not None else None
+    data = [(k, row) for k, row in enumerate(rows[1:], start=first + 2)
+            if row and any(c.strip() for c in row) and [_column_key(c) for c in row] != keys
+            and not (delim != ";" and row[0].lstrip().startswith(COMMENT_MARKS))
+            and not row[0].lstrip().startswith(("#", "%"))]
+    numbers = NumberReader(delim, [row[i] for _, row in data for i in (i_time, i_dur, i_end)
+                                   if i is not None and i < len(row)], source=source)
+    dates = DateTimeReader([row[i] for _, row in data for i in (i_time, i_end) if i is not None and i < len(row)],
+                           source=source)
+    on_scale, on_read = (_seconds_per_unit(on_unit, rows[0][i_on], lines=lines, epoch_s=epoch_s, source=source)
+                         if i_on is not None else (1.0, "epoch numbers"))
+    dur_scale, _ = (_seconds_per_unit(units_bases[i_dur][0], rows[0][i_dur], lines=lines, epoch_s=epoch_s,
+                                      source=source) if i_dur is not None else (1.0, "seconds"))
     onsets, durations, labels, where = [], [], [], []
     lights_off = lights_on = None
     lights_rows: list[tuple[float, float, str, str, str | None]] = []
-    clock = _OnsetParser(source=source, epoch_s=epoch_s, epoch_numbers=i_on is None)
-    for k, row in enumerate(rows[1:], start=first + 2):
-        if not row or all(not c.strip() for c in row):
-            continue
+    clock = _OnsetParser(source=source, epoch_s=epoch_s, epoch_numbers=i_on is None, numbers=numbers, dates=dates,
+                         scale_s=on_scale, read_as=on_read, column=rows[0][i_time].strip(),
+                         elapsed=names[i_time] in _ELAPSED_NAMES,
+                         period_s=_clock_period_s([row[i] for _, row in data for i in (i_time, i_end)
+                                                   if i is not None and i < len(row)]))
+    for k, row in data:
         if len(row) <= max(i_time, i_st):
             raise HypnogramError(f"line {k} has {len(row)} fields, the header {len(names)}",
                                  where=source, hint="check the delimiter and missing values")
@@ -189,19 +297,33 @@ def read_table(text: str, *, source: str, epoch_s: float | None, stages: bool = 
             lights_rows.append((onset, 0.0, label, "lights", None))
             continue
         if i_dur is not None and i_dur < len(row) and row[i_dur].strip() not in ("", "n/a", "na"):
-            try:
-                dur = float(row[i_dur])
-            except ValueError:
-                raise HypnogramError(f"duration {row[i_dur]!r} at line {k} is not a number",
-                                     where=source, hint="write durations in seconds") from None
+            value = numbers.parse(row[i_dur], line=k)
+            if value is None or dur_scale is None:
+                raise HypnogramError(f"duration {row[i_dur].strip()!r} at line {k} is not a number"
+                                     if value is None else
+                                     f"unit {units_bases[i_dur][0]!r} of column {rows[0][i_dur].strip()!r} "
+                                     "is not one myosleep reads", where=source,
+                                     hint="write durations in seconds") from None
+            dur = value * dur_scale
         onsets.append(onset)
         durations.append(dur)
         labels.append(label)
         where.append(f"line {k}")
     dur_arr = np.asarray(durations, dtype=float)
     raw = RawScoring(format="table", lights_off_s=lights_off, lights_on_s=lights_on,
-                     start_datetime=clock.start, start_time_only=clock.time_only,
-                     metadata={"delimiter": {"\t": "tab"}.get(delim, delim), "onsets": clock.kind})
+                     start_datetime=clock.start, start_time_only=clock.time_only, clock_period_s=clock.period_s,
+                     metadata={"delimiter": {"\t": "tab"}.get(delim, delim), "onsets": clock.kind,
+                               "decimal_mark": "," if numbers.decimal_comma else "."})
+    if clock.period_s < 86400.0:
+        raw.metadata["clock"] = "12-hour, without AM/PM"
+    if clock.kind == "clock" and clock.start is not None and clock.start.time() == datetime.min.time() and (
+            names[i_time] not in _CLOCK_NAMES):
+        # 00:00:00 in a column that does not say "clock": midnight, or the recording's start
+        raw.metadata["clock_or_elapsed"] = f"column {rows[0][i_time].strip()!r}, line {data[0][0]}"
+    if clock.wrapped_dates:
+        logger.warning("%s: the dates do not advance past midnight (line %s); onsets read on the clock",
+                       source, clock.wrapped_dates)
+        raw.metadata["dates_not_advanced_at"] = clock.wrapped_dates
     if stages:
         codes, info = _map_labels(labels, where, source=source, convention=convention,
                                   legend=parse_legend(_comment_lines(lines)))
@@ -225,48 +347,87 @@ def _table_kind(label: str) -> str:
     return kind
 
 
-class _OnsetParser:
-    """Onsets as seconds, clock times (``22:30:00``), ISO datetimes (MNE's annotation CSV)
-    or epoch numbers; all turned into seconds from the first row."""
+def _clock_period_s(texts: list[str]) -> float:
+    """43200 s for clock times of a 12-hour clock written without AM/PM (hours 1-12 only, and a
+    step of 11 h or more between rows that is a few minutes on a 12-hour dial: ``12:59:30`` then
+    ``01:00:00``), else 86400 s."""
+    secs = []
+    for t in texts:
+        if re.search(r"[AaPp]\.?\s*[Mm]\.?\s*$", t.strip()):
+            return 86400.0
+        c = parse_clock(t)
+        if c is not None:
+            secs.append(c)
+    if len(secs) < 2 or any(not 1 <= int(c // 3600) <= 12 for c in secs):
+        return 86400.0
+    steps = np.diff(np.asarray(secs)) % 86400.0
+    twelve = (steps >= 39600.0) & (steps % 43200.0 < 3600.0)
+    return 43200.0 if twelve.any() else 86400.0
 
-    def __init__(self, *, source: str, epoch_s: float | None, epoch_numbers: bool):
+
+class _OnsetParser:
+    """Onsets as numbers in the column's unit (seconds unless its name says otherwise), clock
+    times (``22:30:00``, ``10:30:00 PM``), date-times (ISO as MNE's annotation CSV, dotted or
+    slashed dates) or epoch numbers; all turned into seconds from the first row."""
+
+    def __init__(self, *, source: str, epoch_s: float | None, epoch_numbers: bool, numbers: NumberReader,
+                 dates: DateTimeReader, scale_s: float | None, read_as: str, column: str, elapsed: bool = False,
+                 period_s: float = 86400.0):
         self.source, self.epoch_s, self.epoch_numbers = source, epoch_s, epoch_numbers
+        self.numbers, self.dates, self.scale_s, self.read_as, self.column = numbers, dates, scale_s, read_as, column
+        self.elapsed, self.period_s = elapsed, period_s
         self.kind: str | None = None
         self.start: datetime | None = None
         self.time_only = False
         self._first: float | None = None
+        self._prev_s: float | None = None
+        self._days = 0
+        self.wrapped_dates: str | None = None
 
     def parse(self, text: str, *, line: int) -> float:
         if self.epoch_numbers:
-            try:
-                n = float(text)
-            except ValueError:
+            n = self.numbers.parse(text, line=line)
+            if n is None:
                 raise HypnogramError(f"epoch number {text!r} at line {line} is not a number",
-                                     where=self.source) from None
+                                     where=self.source)
             self.kind = "epoch numbers"
             self._first = n if self._first is None else self._first
             return (n - self._first) * (self.epoch_s or 30.0)  # AASM: 30-s epochs
-        try:
-            value = float(text)
-            self.kind = self.kind or "seconds"
-            return value
-        except ValueError:
-            pass
-        secs = clock_to_seconds(text)
+        value = self.numbers.parse(text, line=line)
+        if value is not None:
+            if self.scale_s is None:
+                raise HypnogramError(f"unit {self.read_as!r} of column {self.column!r} is not one myosleep reads",
+                                     where=self.source, hint="write onsets in seconds (or name the unit: s, ms, "
+                                                             "min, samples, epochs)")
+            self.kind = self.kind or self.read_as
+            return value * self.scale_s
+        secs = parse_clock(text)
+        if secs is not None and self.elapsed:  # hh:mm:ss since the recording's start
+            self.kind = "elapsed time"
+            return secs
+        dt = None if secs is not None else self.dates.parse(text)
+        if dt is not None and self.dates.time_only:  # a date that reads two ways: only its clock counts
+            secs, dt = dt.hour * 3600 + dt.minute * 60 + dt.second + dt.microsecond / 1e6, None
         if secs is not None:
             if self._first is None:
                 self._first, self.kind, self.time_only = secs, "clock", True
                 self.start = datetime(1985, 1, 1) + timedelta(seconds=secs)
-            return (secs - self._first) % 86400.0
-        try:
-            dt = datetime.fromisoformat(text)
-        except ValueError:
+            return (secs - self._first) % self.period_s
+        if dt is None:
             raise HypnogramError(f"onset {text!r} at line {line} is not seconds, a clock time "
                                  f"nor a date-time", where=self.source,
-                                 hint="write onsets in seconds from the recording start") from None
+                                 hint="write onsets in seconds from the recording start")
         if self.start is None:
             self.start, self.kind = dt, "datetime"
-        return (dt - self.start).total_seconds()
+        onset = (dt - self.start).total_seconds() + 86400.0 * self._days
+        if self._prev_s is not None and onset < self._prev_s - 43200.0:
+            # the clock passed midnight but the date was not advanced (exporters that write the
+            # recording's date on every row): a day added, read on the clock
+            self._days += 1
+            onset += 86400.0
+            self.wrapped_dates = self.wrapped_dates or f"{line}"
+        self._prev_s = onset
+        return onset
 
 
 # ------------------------------------------------------------------------- one stage per line
@@ -276,7 +437,7 @@ _HEADER_WORDS = re.compile(r"stage|hypno|epoch|label|sleep|score|value|schlaf|st
                            r"|sueno|sueño|ipno|hipno|slaap", re.IGNORECASE)
 
 def read_lines(text: str, *, source: str, epoch_s: float | None, convention: str | None = None) -> RawScoring:
-    """One stage per line; ``#``/``%`` comments and one header line (e.g. ``Stage``) are skipped.
+    """One stage per line; ``#``/``%``/``;`` comments and one header line (e.g. ``Stage``) are skipped.
 
     The file itself says how to read it when it can: a DREAMS header (``[HypnogramAASM]``,
     ``[HypnogramR&K]``: their codes, one value per 5 s), a legend in a comment or header line
@@ -294,8 +455,8 @@ def read_lines(text: str, *, source: str, epoch_s: float | None, convention: str
         s = line.strip()
         if not s:
             continue
-        if s.startswith(("#", "%")):
-            comments.append((k, s.lstrip("#%").strip()))
+        if s.startswith(COMMENT_MARKS):  # no stage label starts with a comment mark
+            comments.append((k, s.lstrip("#%;").strip()))
             continue
         if not labels and header is None:
             dreams = dreams_header(s)

@@ -7,7 +7,11 @@ Formats (detected from the content; ``format=`` forces one):
     ``duration`` (BIDS events style; the stage column may also be called
     ``description``, ``trial_type``, ``label``, ``event`` or ``sleep_stage``; names are matched
     with units in brackets dropped and spaces read as ``_``: ``Onset (s)``, ``Start Time``,
-    ``Sleep-Stage``).  Onsets in seconds, clock times or date-times; without a duration column
+    ``Sleep-Stage``; a unit in the name scales the column: ``Onset (samples)`` at the rate a
+    comment line states, ``onset_ms``, ``Onset [min]``, ``Onset (epochs)``).  Onsets in seconds,
+    24- or 12-hour clock times, ``Elapsed Time`` or date-times (ISO, dotted, slashed with the
+    day/month order the file shows); decimal commas; ``#``/``%``/``;`` comment lines and
+    repeated header rows skipped; UTF-8/16/32 or Windows-1252 text.  Without a duration column
     an end column (``End Time``, ``stop``) gives each row's length.  A row lasting k
     epochs gives k epochs; gaps are unscored.  :meth:`Hypnogram.to_tsv` writes it.
 ``"text"``
@@ -119,16 +123,15 @@ def _check_path(path: str | os.PathLike[str]) -> Path:
 
 
 def _read_text(path: Path) -> str:
-    data = path.read_bytes()
-    if b"\x00" in data[:4096]:
-        raise HypnogramError("is a binary file, not a text hypnogram", where=path,
-                             hint="give a CSV/TSV/text hypnogram, an EDF+ or an XML annotation file")
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
+    return _read_text_and_encoding(path)[0]
+
+
+def _read_text_and_encoding(path: Path) -> tuple[str, str]:
+    """The file's text and encoding (UTF-8/16/32 by their byte-order marks, UTF-16 without one,
+    else UTF-8, Windows-1252 or Latin-1: :func:`myosleep.io._hypno_fields.decode_text`)."""
+    from ._hypno_fields import decode_text
+
+    return decode_text(path.read_bytes(), source=str(path))
 
 
 def detect_hypnogram_format(path: str | os.PathLike[str]) -> str:
@@ -141,7 +144,15 @@ def detect_hypnogram_format(path: str | os.PathLike[str]) -> str:
         head = fh.read(512)
     if head.startswith(_EDF_MAGIC) and len(head) >= 256 and p.stat().st_size >= 256:
         return "edf"
-    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+    xml = head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+    if not xml and head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 XML (its BOM then '<')
+        from ._hypno_fields import decode_text
+
+        try:
+            xml = decode_text(head[: len(head) // 4 * 4], source=str(p))[0].lstrip(" \t\r\n").startswith("<")
+        except HypnogramError:  # a character cut at the end of the head: read the whole file below
+            xml = False
+    if xml:
         tag = markup.xml_root_tag(p, source=str(p))
         if tag == "PSGAnnotation":
             return "nsrr-xml"
@@ -168,7 +179,6 @@ def detect_hypnogram_format(path: str | os.PathLike[str]) -> str:
 def _read_raw(path: Path, fmt: str, epoch_s: float | None, *, stages: bool = True,
               convention: str | None = None) -> RawScoring:
     from . import _hypno_markup as markup
-    from . import _hypno_text as text_fmt
 
     source = str(path)
     if fmt == "edf":
@@ -181,7 +191,16 @@ def _read_raw(path: Path, fmt: str, epoch_s: float | None, *, stages: bool = Tru
         from ._hypno_rml import read_alice_rml
 
         return read_alice_rml(path, source=source, epoch_s=epoch_s, convention=convention)
-    text = _read_text(path)
+    text, encoding = _read_text_and_encoding(path)
+    raw = _read_text_format(text, fmt, source=source, epoch_s=epoch_s, stages=stages, convention=convention)
+    raw.metadata["encoding"] = encoding
+    return raw
+
+
+def _read_text_format(text: str, fmt: str, *, source: str, epoch_s: float | None, stages: bool,
+                      convention: str | None) -> RawScoring:
+    from . import _hypno_text as text_fmt
+
     if fmt == "table":
         return text_fmt.read_table(text, source=source, epoch_s=epoch_s, stages=stages, convention=convention)
     reader = {"text": text_fmt.read_lines, "elan": text_fmt.read_elan,
@@ -228,7 +247,14 @@ def _offset_s(raw: RawScoring, recording_start: datetime | None, *, source: str)
     if raw.start_time_only or period < 86400.0:
         # No date (anonymised EDF+), or a 12-hour clock whose AM/PM exporters get wrong
         # (SOMNOmedics "01:00:00 PM" beside 24-hour event clocks): align by clock time.
-        return time_of_day_offset()
+        off = time_of_day_offset()
+        where = raw.metadata.get("clock_or_elapsed")
+        if where and abs(off) >= 1.0:
+            raise HypnogramError(
+                f"its first onset 00:00:00 ({where}) reads as midnight, {off:g} s from the recording's start "
+                f"at {rs.time().isoformat()}, or as the start itself (time elapsed)", where=source,
+                hint="name the column 'Clock time' for clock times or 'Elapsed time' for times since the start")
+        return off
     off = (fs - rs).total_seconds()
     if abs(off) > 86400.0:
         # Anonymised files replace the date (EDF+ "Startdate X", 01.01.85) but keep the clock.
@@ -304,6 +330,7 @@ def read_hypnogram(path: str | os.PathLike[str], *, epoch_s: float | None = None
                              hint="for arousal/respiratory/EMG event files use read_scored_events")
     meta = dict(raw.metadata)
     meta.pop("trim_unscored_tail", None)
+    meta.pop("clock_or_elapsed", None)
     if raw.metadata.get("trim_unscored_tail"):
         scored = np.flatnonzero(stages != int(Stage.UNSCORED))
         keep = int(scored[-1]) + 1 if scored.size else 0
