@@ -52,8 +52,8 @@ def chin_amplitude_1s(x: np.ndarray, sfreq: float, *, label: str, envelope: bool
     label : str
         Its label (for ``source``).
     envelope : bool
-        The recorder rectified and smoothed the channel (its prefilter says so,
-        :func:`myosleep.io.prefilter.emg_prefilter_findings`): its samples are averaged per second
+        The channel holds an amplitude envelope (its prefilter or label says so:
+        ``ChannelInfo.emg_envelope``, :mod:`myosleep.io.prefilter`): its samples are averaged per second
         as they are, whatever the rate.  Without it, a channel below 100 Hz is taken as such an
         envelope and one at 100 Hz or more as raw EMG.
     """
