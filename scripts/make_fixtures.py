@@ -269,7 +269,9 @@ def make_bad_files(out: Path) -> dict[str, Path]:
         cases[name] = p
         return p
 
-    variant("truncated", data[: len(data) - 3000])
+    # cut inside its first data record: no complete record to read (a file cut later is read up to
+    # its last complete record, with a warning)
+    variant("cut_in_first_record", data[: int(data[184:192]) + 2000])
     variant("header_only_cut", data[:400])
     variant("empty", b"")
     variant("text", b"time_s,value\n0.0,1.0\n0.5,2.0\n" * 20)

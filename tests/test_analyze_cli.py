@@ -128,12 +128,14 @@ def test_bad_recordings_give_exit_2(tmp_path):
     assert_bad_input(run("analyze", tmp_path / "missing.edf", "--age", "twelve"), "--age")
 
 
-def test_truncated_edf_gives_exit_2(night, tmp_path):
+def test_edf_cut_inside_its_first_record_gives_exit_2(night, tmp_path):
+    """Nothing to read; a file cut later is read up to its last complete record (tests/io/test_cut_short.py)."""
     data = (night / "n.edf").read_bytes()
     cut = tmp_path / "cut.edf"
-    cut.write_bytes(data[: len(data) // 2])
+    cut.write_bytes(data[: int(data[184:192]) + 1000])
     assert_bad_input(run("analyze", cut, "--hypnogram", night / "n.hypnogram.tsv", "--out", tmp_path / "o"),
-                     "cut.edf")
+                     "cut.edf", "no complete record")
+    assert not (tmp_path / "o").exists()
 
 
 def test_real_sleep_edf_1hz_emg_is_refused(real_dir, tmp_path):

@@ -178,7 +178,8 @@ def cmd_detect(args: argparse.Namespace) -> int:
 
     out = Path(args.out) if args.out else _default_out(args.recording)
     paths = detect_to_dir(args.recording, out_dir=out, channels=parse_channel_overrides(args.channels),
-                          progress=sys.stderr.isatty())
+                          progress=sys.stderr.isatty(),
+                          on_warning=lambda text: print(f"myosleep detect: warning: {text}", file=sys.stderr))
     for p in paths:
         print(p)
     return EXIT_OK

@@ -21,7 +21,7 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -227,9 +227,14 @@ def _rules(rules: str | RuleSet) -> RuleSet:
 
 
 def detect_to_dir(recording: str | os.PathLike[str] | Recording, *, out_dir: str | os.PathLike[str],
-                  channels: Mapping[str, Sequence[str]] | None = None, progress: bool = False) -> list[Path]:
+                  channels: Mapping[str, Sequence[str]] | None = None, progress: bool = False,
+                  on_warning: Callable[[str], None] | None = None) -> list[Path]:
     """``myosleep detect``: detect, then write bursts.tsv, motor_events.tsv, motor_event_members.tsv
     and artefacts.tsv into ``out_dir`` (:meth:`DetectionResult.write`); return their paths.
+
+    ``on_warning`` receives each of the recording's warnings (``"FILE: text"``: a file cut short,
+    header fields read leniently, a montage recognised as a whole), which these tables have no
+    place for; ``analyze`` puts them in summary.json and the report.
 
     Raises
     ------
@@ -241,7 +246,11 @@ def detect_to_dir(recording: str | os.PathLike[str] | Recording, *, out_dir: str
     run = _Run(progress=progress, out_dir=out_dir)
     try:
         with run.recording(recording, channels) as rec:
-            result = run.detect(rec)
+            result = run.detect(rec)  # a refusal is its one line: the warnings follow a detection
+            if on_warning is not None:
+                name = Path(rec.path).name if rec.path is not None else "recording"
+                for text in rec.warnings:
+                    on_warning(f"{name}: {text}")
         with run.step("writing the tables"):
             return result.write(out_dir)
     finally:

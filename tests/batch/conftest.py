@@ -135,9 +135,12 @@ def dask_cluster(tmp_path_factory):
 
 
 def write_corrupt(src: Path, dst: Path) -> Path:
-    """A recording cut off in its data: the header declares more data records than the file holds."""
+    """A recording cut off inside its first data record: nothing of it can be read.
+
+    (A file cut later is read up to its last complete record, with a warning: MNE and edfio do the same.)
+    """
     data = src.read_bytes()
-    dst.write_bytes(data[: len(data) // 3])
+    dst.write_bytes(data[: int(data[184:192]) + 100])
     return dst
 
 

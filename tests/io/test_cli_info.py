@@ -81,7 +81,7 @@ def test_info_lists_a_dummy_channel_with_its_problem(tmp_path_factory, mkfix, ca
     assert "not read: physical minimum equals physical maximum" in line
 
 
-@pytest.mark.parametrize("case", ["truncated", "text", "wrong_signal_count", "missing", "directory", "empty",
+@pytest.mark.parametrize("case", ["cut_in_first_record", "text", "wrong_signal_count", "missing", "directory", "empty",
                                   "zero_signals"])
 def test_info_bad_input_exit_2_one_line(tmp_path_factory, mkfix, capsys, case: str) -> None:
     bad = mkfix.make_bad_files(tmp_path_factory.mktemp("bad"))
@@ -99,7 +99,7 @@ def test_info_subprocess_exit_codes(fixture_dir: Path, tmp_path: Path, mkfix) ->
                         timeout=120)
     assert ok.returncode == 0, ok.stderr
     assert "Chin1-Chin2" in ok.stdout and ok.stderr == ""
-    for case in ("truncated", "wrong_signal_count"):
+    for case in ("cut_in_first_record", "wrong_signal_count"):
         res = subprocess.run([str(exe), "info", str(bad[case]), "--json"], capture_output=True, text=True,
                              timeout=120)
         assert res.returncode == 2

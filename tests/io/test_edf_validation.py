@@ -13,7 +13,8 @@ from myosleep.io import read_recording
 from myosleep.io.edf_header import read_edf_header
 
 BAD_CASES = {
-    "truncated": r"is truncated: declares 10 data records of 4672 bytes but holds 43720 bytes of data \(9 complete",
+    "cut_in_first_record": (r"is truncated: declares 10 data records of 4672 bytes but holds 2000 bytes of data "
+                            r"\(no complete record\)"),
     "header_only_cut": "is 400 bytes long, shorter than its 2048-byte header",
     "empty": "is 0 bytes long, shorter than the 256-byte EDF/BDF header",
     "text": r"is not an EDF or BDF file \(version field 'time_s,v'",

@@ -127,7 +127,7 @@ def read_inputs(recording: Recording | None = None, *, hypnogram: Hypnogram | st
         hyp_file = InputFile(str(recording.path), Path(recording.path).name, source="recording annotations")
         where = str(recording.path)
     if hyp is not None and recording is not None:
-        hyp.check_fits(float(recording.duration_s), where=where)
+        check_fits_recording(hyp, recording, where=where)
     events, events_file = None, None
     if isinstance(scored_events, pd.DataFrame):
         events = scored_events
@@ -478,7 +478,7 @@ def build_context(recording: Recording | None = None, *,
                              hint="check the hypnogram file")
     gaps: tuple[tuple[float, float], ...] = ()
     if recording is not None:
-        hyp.check_fits(float(recording.duration_s), where=hyp.source)
+        check_fits_recording(hyp, recording, where=hyp.source)
         hyp = _within_recording(hyp, float(recording.duration_s), warnings)
         gaps = tuple(getattr(recording, "gaps_s", ()))
         if gaps:
@@ -502,6 +502,25 @@ def build_context(recording: Recording | None = None, *,
         stats=stats, warnings=tuple(warnings), lights_source=lights_source,
         metadata={"age": None if age_obj is None else age_obj.text}, inputs=inputs, gaps_s=gaps,
     )
+
+
+def check_fits_recording(hyp: Hypnogram, recording: Recording, *, where: str | None) -> None:
+    """:meth:`Hypnogram.check_fits` against the recording as it is, or as its header declares it.
+
+    A file cut short (an interrupted copy) holds less than the night its hypnogram was scored
+    on: a hypnogram that fits the declared length fits the recording, and its epochs past the
+    data are left out by :func:`_within_recording` (the recording's warnings say it was cut short).
+    """
+    declared = float(getattr(recording, "declared_duration_s", recording.duration_s))
+    try:
+        hyp.check_fits(float(recording.duration_s), where=where)
+    except HypnogramError as err:
+        if not declared > float(recording.duration_s):
+            raise
+        try:
+            hyp.check_fits(declared, where=where)
+        except HypnogramError:
+            raise err from None
 
 
 def _within_recording(hyp: Hypnogram, duration_s: float, warnings: list[str]) -> Hypnogram:

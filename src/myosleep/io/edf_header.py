@@ -141,7 +141,8 @@ class EdfHeader:
     header_bytes : int
         Size of the header, in bytes (``256 * (ns + 1)``).
     n_records : int
-        Complete data records in the file (declared, or inferred when declared ``-1``).
+        Data records read: those declared, or the complete records the file holds when it
+        declares ``-1`` or ``0`` or was cut short (:attr:`declared_records`).
     record_duration_s : float
         Duration of one data record, in seconds (0 only in annotation-only EDF+).
     record_bytes : int
@@ -158,6 +159,9 @@ class EdfHeader:
         time of ``start_datetime`` is the file's (its date is then the header's, often 01.01.85).
     warnings : tuple of str
         Header-level deviations worth telling the user (e.g. the two date fields disagree).
+    declared_records : int | None
+        The data records the header declares when the file holds fewer (it was cut short:
+        ``n_records`` are read); None when the file holds them all.
     """
 
     path: Path
@@ -173,6 +177,7 @@ class EdfHeader:
     signals: tuple[SignalHeader, ...]
     start_date_known: bool = True
     warnings: tuple[str, ...] = ()
+    declared_records: int | None = None
 
     @property
     def is_bdf(self) -> bool:
@@ -186,6 +191,12 @@ class EdfHeader:
     def duration_s(self) -> float:
         """Duration of the data, in seconds."""
         return self.n_records * self.record_duration_s
+
+    @property
+    def declared_duration_s(self) -> float:
+        """Duration the header declares (seconds): :attr:`duration_s` unless the file was cut short."""
+        n = self.n_records if self.declared_records is None else self.declared_records
+        return n * self.record_duration_s
 
     @property
     def data_signals(self) -> tuple[SignalHeader, ...]:
@@ -552,11 +563,13 @@ def _parse(path: Path, fixed: bytes, block: bytes, *, size: int, sample_bytes: i
     record_bytes = byte_offset
     data_bytes = size - header_bytes
     complete = data_bytes // record_bytes
+    partial = data_bytes % record_bytes
+    cut_short_of: int | None = None
     if declared_records == -1:
         n_records = complete
-        if data_bytes % record_bytes:
-            log.warning("%s: number of data records not declared (-1); dropped a trailing partial record of "
-                        "%d bytes", path, data_bytes % record_bytes)
+        if partial:
+            header_warnings.append(f"number of data records not declared (-1): read the {complete} complete "
+                                   f"records; a partial record of {partial} bytes at the end is not read")
     elif declared_records < -1:
         raise RecordingError(f"declares {declared_records} data records", where=path, hint=_HINT_CORRUPT)
     elif declared_records == 0 and complete > 0:
@@ -569,10 +582,23 @@ def _parse(path: Path, fixed: bytes, block: bytes, *, size: int, sample_bytes: i
     else:
         n_records = declared_records
         if complete < declared_records:
-            raise RecordingError(
-                f"is truncated: declares {declared_records} data records of {record_bytes} bytes but holds "
-                f"{data_bytes} bytes of data ({complete} complete records)", where=path,
-                hint="Copy or export the file again; a download or copy was probably interrupted")
+            if complete == 0:
+                raise RecordingError(
+                    f"is truncated: declares {declared_records} data records of {record_bytes} bytes but holds "
+                    f"{data_bytes} bytes of data (no complete record)", where=path,
+                    hint="Copy or export the file again; a download or copy was probably interrupted")
+            # The file ends before the records it declares (a recorder stopped before it closed the
+            # file, or an interrupted copy): the complete records are read, as MNE and edfio read
+            # them, and the loss is stated wherever the recording's warnings go.
+            n_records, cut_short_of = complete, declared_records
+            header_warnings.append(
+                f"is cut short: declares {declared_records} data records "
+                f"({_span(declared_records, record_duration_s)}) but holds {complete} complete ones"
+                f"{f' and {partial} bytes of a partial one' if partial else ''}; read the "
+                f"{_span(complete, record_duration_s)} it holds; the last "
+                f"{_span(declared_records - complete, record_duration_s)} of the recording is missing (the "
+                f"recorder stopped before closing the file, or a copy was interrupted: copy it again if the "
+                f"original is whole)")
         extra = complete - declared_records
         if extra > 0:
             # Whole records beyond the declared count: kept out (the count is the header's word),
@@ -580,7 +606,7 @@ def _parse(path: Path, fixed: bytes, block: bytes, *, size: int, sample_bytes: i
             header_warnings.append(
                 f"holds {extra} complete data record{'s' if extra != 1 else ''} after the {declared_records} it "
                 f"declares ({_span(extra, record_duration_s)}); only the declared records are read")
-        if data_bytes > declared_records * record_bytes:
+        if cut_short_of is None and data_bytes > declared_records * record_bytes:
             log.warning("%s: %d bytes after the %d declared data records are ignored", path,
                         data_bytes - declared_records * record_bytes, declared_records)
     if n_records == 0:
@@ -599,4 +625,5 @@ def _parse(path: Path, fixed: bytes, block: bytes, *, size: int, sample_bytes: i
         path=path, format=fmt, sample_bytes=sample_bytes, header_bytes=header_bytes, n_records=n_records,
         record_duration_s=record_duration_s, record_bytes=record_bytes,
         start_datetime=start.datetime, start_date_known=start.date_known, warnings=tuple(header_warnings),
+        declared_records=cut_short_of,
         patient=_text(fixed[8:88]), recording=_text(fixed[88:168]), signals=tuple(signals))

@@ -335,13 +335,16 @@ class Recording:
     gaps_s : tuple of (float, float)
         ``(start, stop)`` in seconds of every gap of an EDF+D/BDF+D (a pause in the recording: no
         signal; its samples read as NaN and a warning says so); empty for a continuous recording.
+    declared_duration_s : float
+        The duration the file's header declares: :attr:`duration_s` plus the data records
+        missing from a file that was cut short (a warning says so); else :attr:`duration_s`.
     """
 
     def __init__(self, *, path: Path | None, format: str, start_datetime: datetime | None, duration_s: float,
                  channels: tuple[ChannelInfo, ...], source: _EdfSource | _MneSource,
                  annotations: tuple[Annotation, ...] | None = None, warnings: tuple[str, ...] = (),
                  annotation_only: bool = False, start_date_known: bool = True,
-                 gaps_s: tuple[tuple[float, float], ...] = ()):
+                 gaps_s: tuple[tuple[float, float], ...] = (), declared_duration_s: float | None = None):
         self.path = path
         self.format = format
         self.start_datetime = start_datetime
@@ -351,6 +354,8 @@ class Recording:
         self.annotation_only = bool(annotation_only)
         self.start_date_known = bool(start_date_known)
         self.gaps_s = tuple((float(a), float(b)) for a, b in gaps_s)
+        self.declared_duration_s = self.duration_s if declared_duration_s is None else \
+            max(self.duration_s, float(declared_duration_s))
         self._source: _EdfSource | _MneSource | None = source
         self._annotations = annotations
         self._sha256: str | None = None
@@ -693,7 +698,7 @@ def _from_edf(path: Path, overrides: Mapping[str, str | Sequence[str]] | None,
                          duration_s=duration_s, channels=tuple(channels), source=source,
                          warnings=tuple(rec_warnings) + _unknown_site_warning(channels),
                          annotation_only=header.annotation_only, start_date_known=header.start_date_known,
-                         gaps_s=gaps)
+                         gaps_s=gaps, declared_duration_s=duration_s + header.declared_duration_s - header.duration_s)
     except BaseException:
         source.close()
         raise

@@ -49,6 +49,9 @@ def recording_entry(rec: Recording) -> dict[str, object]:
     gap of an EDF+D, empty when continuous), path, name and SHA-256 of the file."""
     entry: dict[str, object] = {"format": rec.format, "duration_s": rec.duration_s,
                                 "gaps_s": [[a, b] for a, b in getattr(rec, "gaps_s", ())]}
+    declared = float(getattr(rec, "declared_duration_s", rec.duration_s))
+    if declared > rec.duration_s:  # cut short: the header declares more than the file holds
+        entry["declared_duration_s"] = declared
     if rec.path is not None:
         entry.update({"path": str(rec.path), "name": Path(rec.path).name, "sha256": rec.sha256()})
     else:
@@ -134,13 +137,40 @@ def short_recording_warning(context: SleepContext, classification: Classificatio
                        "findings_not_assessed": list(unmet), "unmet_minimums": unmet}}
 
 
-def warning_details(context: SleepContext, classification: Classification) -> list[dict[str, object]]:
-    """summary.json ``warning_details``: the short-recording warning, the recording's gaps, then YASA's
-    staging warnings."""
+def recording_warnings(rec: Recording, context: SleepContext) -> list[dict[str, object]]:
+    """What reading the recording's file found (:attr:`Recording.warnings`: its header, its montage,
+    a BIDS sidecar), as ``warning_details`` naming the file; the gaps of an EDF+D, which the context
+    states, are left to it.
+
+    ``recording_cut_short`` (the file holds fewer data records than its header declares) carries the
+    declared, read and missing seconds; every other line is ``recording``.
+    """
+    name = Path(rec.path).name if rec.path is not None else "recording"
+    declared = float(getattr(rec, "declared_duration_s", rec.duration_s))
+    out: list[dict[str, object]] = []
+    for text in getattr(rec, "warnings", ()):
+        if any(str(w).startswith(text) for w in context.warnings):
+            continue
+        values: dict[str, object] = {"file": name}
+        code = "recording"
+        if text.startswith("is cut short") and declared > rec.duration_s:
+            code = "recording_cut_short"
+            values.update({"declared_s": declared, "read_s": float(rec.duration_s),
+                           "missing_s": declared - float(rec.duration_s)})
+        out.append({"code": code, "message": f"{name}: {text}", "values": values})
+    return out
+
+
+def warning_details(context: SleepContext, classification: Classification,
+                    rec: Recording | None = None) -> list[dict[str, object]]:
+    """summary.json ``warning_details``: the short-recording warning, what reading the recording found
+    (:func:`recording_warnings`), the recording's gaps, then YASA's staging warnings."""
     out: list[dict[str, object]] = []
     short = short_recording_warning(context, classification)
     if short is not None:
         out.append(short)
+    if rec is not None:
+        out += recording_warnings(rec, context)
     if context.gaps_s:
         total = sum(b - a for a, b in context.gaps_s)
         message = next((w for w in context.warnings if "left out of the analysis" in w), "recording gaps")
@@ -176,8 +206,9 @@ def build_summary(rec: Recording, detection: DetectionResult, context: SleepCont
     all_channels = [{"label": c.label, "role": str(c.role.value), "side": c.side.value if c.side else None,
                      "sfreq": c.sfreq, "used": c.label in used, "warnings": list(c.warnings)}
                     for c in rec.channels]
-    details = warning_details(context, classification)
-    warnings = [str(d["message"]) for d in details if d["code"] == "short_recording"]
+    details = warning_details(context, classification, rec)
+    warnings = [str(d["message"]) for d in details if d["code"] in ("short_recording", "recording",
+                                                                     "recording_cut_short")]
     warnings += list(context.warnings)
     warnings += [f"Channel {label} not used: {reason}" for label, reason in refused.items()]
     warnings += detection.quality_warnings()
