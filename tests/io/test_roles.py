@@ -50,6 +50,12 @@ TABLE: list[tuple[str, Role, Side | None]] = [
     ("EMG-REF", Role.CHIN, None), ("EMG Ref", Role.CHIN, None), ("EMG-AVG", Role.CHIN, None),
     # the EDF+ signal-type prefix "EEG" (as NK/TUH exports type every input) does not make an EMG sensor EEG
     ("EEG EMG-REF", Role.CHIN, None), ("EEG EMG-LE", Role.CHIN, None), ("EEG EMG1-REF", Role.EMG, None),
+    # "EMG" written onto the muscle's name (EMGchin, EMGLAT, LegEMG); the central chin electrode of a
+    # three-electrode chin montage (CHAT Cchin, Zchin, ChinZ); a "PSG" system prefix (PSG_EMG, PSG_C3)
+    ("EMGchin", Role.CHIN, None), ("ChinEMG", Role.CHIN, None), ("EMGLAT", Role.LEG, L), ("EMG_Leg_R", Role.LEG, R),
+    ("LegEMG L", Role.LEG, L), ("Cchin", Role.CHIN, None), ("ChinZ", Role.CHIN, None), ("Zchin", Role.CHIN, None),
+    ("Cchin-Lchin", Role.CHIN, None), ("PSG_EMG", Role.CHIN, None), ("PSG_C3", Role.EEG, L),
+    ("PSG_EOGL", Role.EOG, L), ("PSG ECG", Role.ECG, None),
     # one derivation across both legs: a leg, of no one side
     ("LAT-RAT", Role.LEG, None), ("LLEG-RLEG", Role.LEG, None),
     # arm

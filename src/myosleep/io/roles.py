@@ -22,7 +22,8 @@ covered and the reasoning:
   (``Mentón``, ``Barbilla``, ``Queixo``, ``Pierna``, ``Perna``, ``Brazo``), Dutch (``Kin``, ``Been``):
 
   - chin: ``Chin`` (and ``Chin1``..``Chin3``, CHAT), ``submental``, ``mentalis``, ``SUBM``, ``Sub``, MrOS
-    ``L Chin``/``R Chin``, and **masseter/temporalis**: the role vocabulary has no separate
+    ``L Chin``/``R Chin``, the midline electrode ``Cchin``/``Zchin``/``ChinZ``, and
+    **masseter/temporalis**: the role vocabulary has no separate
     cranial role; masseter, like the submental mylohyoid and anterior digastric, is innervated
     by the trigeminal nerve, and the AASM Manual records it for bruxism.  Such a channel gets a
     warning (see :mod:`myosleep.io.recording`) because bruxism mimics phasic chin activity.
@@ -52,6 +53,9 @@ covered and the reasoning:
   even right, ``z`` midline).
 * Everything else (``Resp oro-nasal``, ``Temp rectal``, ``Event marker``, ``SpO2``, ``Flow``,
   ``Thor``, ``Snore``, ``Pleth``, ``Pulse``, empty labels): ``other``.
+
+"EMG" written onto a muscle's name (``EMGchin``, ``EMGLAT``, ``LegEMG``) is read as the muscle, and a
+leading ``PSG`` (the recording system's prefix: ``PSG_EMG``, ``PSG_C3``) as nothing.
 
 Side comes from tokens ``L``/``R``/``left``/``right``/``Lt``/``Rt`` (and German ``links``/``rechts``,
 French ``G``/``D``, Italian ``sx``/``dx`` and ``s``/``d``, Latin ``sin``/``dex``, Spanish
@@ -165,7 +169,18 @@ def _side_token(tokens: list[str]) -> Side | None:
     return None
 
 
+# The central chin electrode of a three-electrode chin montage, glued to the name: CHAT "Cchin",
+# "Zchin", "ChinZ" (AASM Manual: one electrode at the midline above the mandible, two below it).
+_CENTRAL_CHIN = re.compile(r"^[cz]chin\d*$|^chinz\d*$")
+
+
 def _match_muscle(token: str) -> tuple[Role, Side | None] | None:
+    if _CENTRAL_CHIN.match(token):
+        return Role.CHIN, None
+    # "EMG" written onto the muscle's name: "EMGchin", "EMGLAT", "LegEMG"
+    stripped = re.sub(r"^emg(?=[a-z])|(?<=[a-z])emg$", "", token)
+    if stripped != token and stripped:
+        return _match_muscle(stripped)
     # "lat"/"rat" are the left/right anterior tibialis (AASM/Compumedics montages).
     m = re.fullmatch(r"([lr])at\d*", token)
     if m:
@@ -206,6 +221,8 @@ def infer_role(label: str) -> tuple[Role, Side | None]:
         Left or right when the label says so, else None.
     """
     tokens = normalize_label(label)
+    if len(tokens) > 1 and tokens[0] == "psg":  # the recording system's prefix (PSG_EMG, PSG_C3) names no sensor
+        tokens = tokens[1:]
     if len(tokens) > 1 and tokens[0] == "eeg" and any(re.fullmatch(r"emg\d*", t) for t in tokens[1:]):
         # "EEG EMG-REF": the EDF+ signal-type prefix an exporter gives every input (Nihon Kohden, TUH);
         # the sensor named after it is the channel
@@ -246,6 +263,8 @@ def infer_role(label: str) -> tuple[Role, Side | None]:
         # a side glued to the muscle names; both sides (``LAT-RAT``: one derivation across both legs)
         # give none
         glued = {g for r, g in hits if r == role and g is not None}
+        if role is Role.CHIN and any(_CENTRAL_CHIN.match(t) for t in tokens):
+            glued = set()  # a derivation from the midline chin electrode ("Cchin-Lchin") is of no one side
         return role, side if side is not None else (glued.pop() if len(glued) == 1 else None)
     if has_emg and _BELT & set(tokens):
         return Role.AXIAL, side
