@@ -20,6 +20,7 @@ import re
 from datetime import date, datetime, timedelta
 
 from ..errors import HypnogramError
+from ._containers import container_kind
 
 __all__ = ["decode_text", "COMMENT_MARKS", "NumberReader", "parse_clock", "DateTimeReader", "column_unit",
            "stated_sampling_rate_hz", "UNIT_SECONDS"]
@@ -62,6 +63,9 @@ def decode_text(data: bytes, *, source: str) -> tuple[str, str]:
     HypnogramError
         Binary data: NUL bytes or control characters in no Unicode encoding that fits.
     """
+    container = container_kind(data[:16])
+    if container is not None:
+        raise HypnogramError(f"is {container[0]}, not a text hypnogram", where=source, hint=container[1])
     for bom, name in _BOMS:
         if data.startswith(bom):
             try:

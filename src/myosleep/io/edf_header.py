@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Literal, overload
 
 from ..errors import RecordingError
+from ._containers import container_kind
 
 __all__ = ["SignalHeader", "EdfHeader", "StartDate", "read_edf_header", "start_from_fields",
            "ANNOTATION_LABELS"]
@@ -469,6 +470,10 @@ def read_edf_header(path: str | os.PathLike[str]) -> EdfHeader:
             elif version.rstrip(b" \x00") == b"0":
                 sample_bytes = 2
             else:
+                container = container_kind(fixed)
+                if container is not None:
+                    raise RecordingError(f"is {container[0]}, not an EDF or BDF file", where=path,
+                                         hint=container[1][:1].upper() + container[1][1:])
                 raise RecordingError(f"is not an EDF or BDF file (version field {_text(version)[:8]!r}, expected '0' "
                                      "or 0xFF 'BIOSEMI')", where=path, hint=_HINT_NOT_EDF)
             reserved = _text(fixed[192:236])
