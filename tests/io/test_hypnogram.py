@@ -168,6 +168,10 @@ def test_elan_codes_and_time_base(tmp_path):
     (["W", "1", "2", "3", "4", "REM"], [W, N1, N2, N3, N3, R], "labels+rk-integers"),
     (["Sleep stage W", "Stage 1 sleep", "stage_2", "NREM 3", "Sleep stage 4", "REM sleep", "Movement time",
       "Sleep stage ?"], [W, N1, N2, N3, N3, R, ART, UNS], "labels"),
+    # stage numbers written apart or hyphenated ("N 1", "S-2", "NREM-3"), R&K's wake as "S0", and the
+    # words exports write for an epoch nobody scored ("Undefined": PhysioNet/CinC 2018; "Not staged")
+    (["S0", "N 1", "S-2", "NREM-3", "Stage 4", "R", "Undefined", "Not staged"],
+     [W, N1, N2, N3, N3, R, UNS, UNS], "labels"),
     (["0", "1", "2", "3", "4", "-1", "-2"], [W, N1, N2, N3, R, ART, UNS], "yasa"),  # -1/-2: only YASA fits
     (["0", "1", "2", "3", "4", "5", "9"], [W, N1, N2, N3, N3, R, UNS], "rk"),  # 5 and 9: only R&K fits
 ])

@@ -17,6 +17,8 @@ Conventions covered (all map into the AASM stages W, N1, N2, N3, R):
 * Philips Respironics RML (Alice, Sleepware G3): Wake, NonREM1-NonREM4, REM, NotScored.
 * RemLogic (Embla/Natus) stage events: SLEEP-S0 (wake), SLEEP-S1..SLEEP-S4, SLEEP-REM, SLEEP-MT
   (the CAP Sleep Database's exports).
+* Written apart or hyphenated: "N 1", "S-2", "NREM-3"; R&K wake as "S0"; an epoch nobody scored as
+  "Undefined" (PhysioNet/CinC Challenge 2018), "Not staged" (besides "?", "Unscored", "Not scored").
 * The words of other European exports: wake as French Eveil/Veille, Italian Veglia, Spanish and
   Italian Vigilia, Portuguese Vigilia, Dutch Waak; REM as Sommeil paradoxal, Sonno REM, Sueno
   REM, Sono REM; stage numbers after Stade (fr), Stadio (it), Estadio/Fase (es, it, pt),
@@ -64,6 +66,10 @@ _TEXT: dict[str, Stage] = {
     # unscored
     "?": UNS, "unscored": UNS, "unscorable": UNS, "unknown": UNS, "unsure": UNS, "u": UNS,
     "n/a": UNS, "na": UNS, "nan": UNS, "none": UNS, "no stage": UNS, "not scored": UNS, "notscored": UNS,
+    # "undefined": the sixth stage of the PhysioNet/CinC Challenge 2018 annotations (Ghassemi et al. 2018)
+    "undefined": UNS, "not staged": UNS, "unstaged": UNS,
+    # R&K wake written as stage 0 (RemLogic's SLEEP-S0 without its prefix)
+    "s0": W,
 }
 
 #: YASA integer codes (``yasa.Hypnogram`` "int" mapping).
@@ -85,13 +91,17 @@ _PREFIX = re.compile(r"^(sleep[ _-]?stage|stage|sleepstage|schlafstadium|slaapst
 _INT = re.compile(r"^[+-]?\d+(\.0+)?$")
 
 
+# A stage number written apart from its letters or hyphenated: "N 1", "S-2", "NREM-3" (= N1, S2, NREM3).
+_SPLIT_NUMBER = re.compile(r"^(n|s|nrem|nonrem)[ -]+([0-4])$")
+
+
 def normalise_label(text: str) -> str:
     """Lower-case ``text``, drop an ``@@channel`` suffix, spaces and a "Sleep stage" prefix."""
     s = str(text).split("@@", 1)[0].strip().strip('"').strip("'").strip()
     # accents folded (Eveil = Éveil, Sueno = Sueño)
     s = "".join(ch for ch in unicodedata.normalize("NFKD", s) if not unicodedata.combining(ch))
     s = " ".join(s.lower().replace("_", " ").split())
-    return s
+    return _SPLIT_NUMBER.sub(r"\1\2", s)
 
 
 def _strip_prefix(s: str) -> str:
@@ -142,7 +152,7 @@ def label_to_stage(text: str, *, integer_codes: dict[int, Stage] | None = None) 
 # Labels only R&K scoring writes (S1-S4, stage 4, "Sleep stage 1".."4", movement time).
 _RK_ONLY = frozenset({"s1", "s2", "s3", "s4", "n4", "nrem4", "nrem 4", "nonrem4", "stage 4", "4", "1", "2", "3",
                       "mt", "movement time", "s3/s4", "n3/n4", "3/4", "s3/4",
-                      "sleep-s0", "sleep-s1", "sleep-s2", "sleep-s3", "sleep-s4", "sleep-mt"})
+                      "sleep-s0", "sleep-s1", "sleep-s2", "sleep-s3", "sleep-s4", "sleep-mt", "s0"})
 
 
 def label_convention(labels: list[str]) -> str:
