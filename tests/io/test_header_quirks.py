@@ -126,16 +126,31 @@ def test_start_time_with_other_separators(tmp_path: Path, mkfix, time: str) -> N
     assert _edfio(path).starttime == TIMES[time]  # edfio reads these separators too
 
 
-@pytest.mark.parametrize(("date", "time"), [("04.03.21", "22.30"), ("04.03.21", "223000"), ("04.03.21", "25.00.00"),
-                                            ("040321", "22.30.00"), ("21.13.04", "22.30.00"), ("04.03.yy", "22.30.00"),
-                                            ("4.3.202", "22.30.00")])
-def test_start_that_is_not_a_date_and_time_stays_unknown(tmp_path: Path, mkfix, date: str, time: str) -> None:
-    """Two numbers, no separators, a 13th month, the EDF+ 'yy' without a Startdate: not guessed."""
+@pytest.mark.parametrize("time", ["22.30", "223000", "25.00.00"])
+def test_start_time_that_is_not_a_time_leaves_the_start_unknown(tmp_path: Path, mkfix, time: str) -> None:
+    """Two numbers, no separators, a 25th hour: not guessed."""
+    path = _three_channels(mkfix, tmp_path / "u.edf")
+    mkfix.patch_main_field(path, 88, 80, "Lab PSG 7")
+    _patch(path, 168, b"04.03.21")
+    mkfix.patch_main_field(path, 176, 8, time)
+    assert read_edf_header(path).start_datetime is None
+
+
+@pytest.mark.parametrize("date", ["040321", "21.13.04", "04.03.yy", "4.3.202"])
+def test_start_date_that_is_not_a_date_keeps_the_clock_time(tmp_path: Path, mkfix, date: str) -> None:
+    """No separators, a 13th month, the EDF+ 'yy' without a Startdate: the date is not guessed, but
+    the clock time is the file's (a hypnogram is aligned by it), as for an anonymised date."""
     path = _three_channels(mkfix, tmp_path / "u.edf")
     mkfix.patch_main_field(path, 88, 80, "Lab PSG 7")
     _patch(path, 168, date.encode().ljust(8)[:8])
-    mkfix.patch_main_field(path, 176, 8, time)
-    assert read_edf_header(path).start_datetime is None
+    mkfix.patch_main_field(path, 176, 8, "22.30.00")
+    header = read_edf_header(path)
+    assert header.start_datetime is not None and header.start_datetime.time() == dt.time(22, 30)
+    assert header.start_date_known is False
+    assert header.warnings == (f"header start date {date!r} is not a date (dd.mm.yy): only the start time "
+                               f"22:30:00 is used, the date is unknown",)
+    with read_recording(path) as rec:
+        assert rec.start_date_known is False and rec.start_datetime.time() == dt.time(22, 30)
 
 
 def test_yy_after_2084_takes_the_edf_plus_startdate(tmp_path: Path, mkfix) -> None:

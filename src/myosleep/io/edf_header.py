@@ -348,7 +348,8 @@ def start_from_fields(date: str, time: str, recording_field: str) -> StartDate:
     -------
     StartDate
         The EDF+ Startdate when the file has one (authoritative), else the header date; a
-        warning when both are given and disagree.
+        warning when both are given and disagree.  A readable time with no readable date gives
+        the clock time alone (``date_known`` False, with a warning); no readable time, no start.
     """
     clock = _clock(time)
     if clock is None:
@@ -367,7 +368,11 @@ def start_from_fields(date: str, time: str, recording_field: str) -> StartDate:
     elif legacy is not None:
         chosen, known = legacy, True
     else:
-        return StartDate(None, False)
+        # the date cannot be read but the clock can: the clock alone is the file's, as for an
+        # anonymised date (a hypnogram is aligned by its clock time; the date is never guessed)
+        chosen, known = _dt.date(1985, 1, 1), False
+        warning = (f"header start date {date!r} is not a date (dd.mm.yy): only the start time "
+                   f"{clock.isoformat()} is used, the date is unknown")
     return StartDate(_dt.datetime.combine(chosen, clock), known, warning)
 
 
