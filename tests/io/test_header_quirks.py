@@ -136,6 +136,21 @@ def test_start_time_that_is_not_a_time_leaves_the_start_unknown(tmp_path: Path, 
     assert read_edf_header(path).start_datetime is None
 
 
+@pytest.mark.parametrize(("date", "expected"), [("04/23/21", dt.date(2021, 4, 23)), ("12.31.99", dt.date(1999, 12, 31)),
+                                              ("3-13-97", dt.date(1997, 3, 13))])
+def test_a_month_first_date_is_read_when_it_is_the_only_valid_reading(tmp_path: Path, mkfix, date: str,
+                                                                      expected: dt.date) -> None:
+    """US exports write mm/dd/yy; where day-month-year gives no date, month-day-year is read and said."""
+    path = _three_channels(mkfix, tmp_path / "u.edf")
+    mkfix.patch_main_field(path, 88, 80, "Lab PSG 7")
+    _patch(path, 168, date.encode().ljust(8))
+    mkfix.patch_main_field(path, 176, 8, "22.30.00")
+    header = read_edf_header(path)
+    assert header.start_datetime == dt.datetime.combine(expected, dt.time(22, 30))
+    assert header.start_date_known is True
+    assert any("read month-day-year, its only valid reading" in w for w in header.warnings), header.warnings
+
+
 @pytest.mark.parametrize("date", ["040321", "21.13.04", "04.03.yy", "4.3.202"])
 def test_start_date_that_is_not_a_date_keeps_the_clock_time(tmp_path: Path, mkfix, date: str) -> None:
     """No separators, a 13th month, the EDF+ 'yy' without a Startdate: the date is not guessed, but

@@ -305,6 +305,22 @@ def _legacy_date(date: str) -> _dt.date | None:
     return None
 
 
+def _month_first_date(date: str) -> _dt.date | None:
+    """``mm.dd.yy`` (the US order some exporters write) when it is the field's only valid reading:
+    day-month-year gives no date (``04/23/21``) and month-day-year does; else None."""
+    match = _THREE_NUMBERS.fullmatch(date)
+    if match is None or _legacy_date(date) is not None:
+        return None
+    a, b, c = match.groups()
+    if len(a) > 2 or len(b) > 2 or len(c) not in (2, 4):
+        return None
+    year = int(c) if len(c) == 4 else int(c) + (1900 if int(c) >= 85 else 2000)
+    try:
+        return _dt.date(year, int(a), int(b))
+    except ValueError:
+        return None
+
+
 def _clock(time: str) -> _dt.time | None:
     """The header's ``hh.mm.ss`` start time (any separator of :data:`_THREE_NUMBERS`), None if unreadable."""
     match = _THREE_NUMBERS.fullmatch(time)
@@ -367,6 +383,10 @@ def start_from_fields(date: str, time: str, recording_field: str) -> StartDate:
         chosen, known = (legacy or _dt.date(1985, 1, 1)), False
     elif legacy is not None:
         chosen, known = legacy, True
+    elif (us := _month_first_date(date)) is not None:
+        chosen, known = us, True
+        warning = (f"header start date {date!r} is no date read day-month-year (dd.mm.yy, EDF spec); read "
+                   f"month-day-year, its only valid reading: {us.isoformat()}")
     else:
         # the date cannot be read but the clock can: the clock alone is the file's, as for an
         # anonymised date (a hypnogram is aligned by its clock time; the date is never guessed)
