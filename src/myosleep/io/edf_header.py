@@ -385,7 +385,7 @@ def start_from_fields(date: str, time: str, recording_field: str) -> StartDate:
         chosen, known = legacy, True
     elif (us := _month_first_date(date)) is not None:
         chosen, known = us, True
-        warning = (f"header start date {date!r} is no date read day-month-year (dd.mm.yy, EDF spec); read "
+        warning = (f"header start date {date!r} is not a date day-month-year (dd.mm.yy, EDF spec); read "
                    f"month-day-year, its only valid reading: {us.isoformat()}")
     else:
         # the date cannot be read but the clock can: the clock alone is the file's, as for an
