@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import logging
 from pathlib import Path
 
@@ -92,8 +93,13 @@ def test_unreadable_start_date_is_a_warning_not_an_error(tmp_path: Path, mkfix, 
     mkfix.patch_main_field(path, 168, 8, "xx.yy.zz")
     with caplog.at_level(logging.WARNING, logger="myosleep"):
         header = read_edf_header(path)
-    assert header.start_datetime is None
-    assert any("start date/time" in r.getMessage() for r in caplog.records)
+    # the date is unknown, the clock time is the file's (tests/io/test_header_quirks.py)
+    assert header.start_date_known is False and header.start_datetime is not None
+    assert header.start_datetime.time() == _dt.time(0, 0, 0)
+    assert any("'xx.yy.zz' is not a date (dd.mm.yy): only the start time 00:00:00 is used" in r.getMessage()
+               for r in caplog.records)
+    mkfix.patch_main_field(path, 176, 8, "xx.yy.zz")  # no time either: no start
+    assert read_edf_header(path).start_datetime is None
 
 
 @pytest.mark.parametrize(("case", "message"), [
