@@ -53,3 +53,54 @@ def test_envelope_chin_gives_the_atonia_index_of_the_raw_chin(tmp_path: Path) ->
     assert env_f["present"] is True
     # SINBAR's chin counts need bursts, which an envelope does not show
     assert raw["sinbar_chin_any_pct"] > 18.0 and env["sinbar_chin_any_pct"] is None
+    # ... and the evidence says so, with the channel's reason, rather than leaving "n/a" unexplained
+    assert raw["sinbar_chin_unscored"] is None and "not scored" not in _rswa_text(tmp_path / "raw.edf", hyp)
+    assert env["sinbar_chin_unscored"].startswith("EMG Chin: EMG already processed by the recorder")
+    assert "atonia index 0.7" in env_f["evidence"]
+    assert "SINBAR's chin counts not scored, no chin bursts to read (EMG Chin: EMG already processed" in \
+        env_f["evidence"]
+
+
+def _rswa_text(edf: Path, hyp: Path) -> str:
+    return str(_rswa(edf, hyp)["evidence"])
+
+
+def test_normal_atonia_from_an_envelope_chin_says_it_rests_on_the_index_alone(tmp_path: Path) -> None:
+    """A healthy night's REM (20 min) with the chin stored as its envelope: normal atonia by Ferri's
+    index, and the evidence says SINBAR's chin counts were not scored and why."""
+    import edfio
+    from scipy.signal import butter, lfilter
+
+    from myosleep.io.hypnogram_model import Hypnogram
+    from myosleep.simulate import simulate_night
+    from myosleep.vocab import Stage as S
+
+    blocks = ((S.W, 3), (S.N1, 2), (S.N2, 5), (S.R, 20))
+    stages = np.concatenate([np.full(2 * m, int(s), dtype=np.int8) for s, m in blocks])
+    sim = simulate_night("healthy_adult", hours=0.5, seed=2, sfreq_emg=512.0,
+                         hypnogram=Hypnogram(stages=stages, epoch_s=30.0, source="simulated"))
+    paths = [Path(p) for p in sim.write(tmp_path / "raw.edf")]
+    hyp = next(p for p in paths if p.name.endswith(".hypnogram.tsv"))
+    edf = edfio.read_edf(tmp_path / "raw.edf")
+    for s in edf.signals:
+        if s.label == "EMG Chin":
+            s.update_data(lfilter(*butter(1, 0.7, fs=s.sampling_frequency), np.abs(s.data)))
+            s.prefiltering = "HP:16Hz Rectification LP:0.7Hz"
+    edf.write(tmp_path / "env.edf")
+    f = _rswa(tmp_path / "env.edf", hyp)
+    assert f["present"] is False and f["values"]["atonia_index"] >= 0.9
+    assert f["evidence"].startswith("Normal REM atonia by the atonia index alone: 0.9")
+    assert "SINBAR's chin counts not scored" in f["evidence"]
+
+
+def test_no_usable_measure_of_atonia_is_no_finding() -> None:
+    """No chin bursts and an atonia index over 2 min of REM (fewer than 5): cannot be assessed, not "normal"."""
+    from myosleep.classification.rswa import rem_sleep_without_atonia
+    from myosleep.classification.rules import AASM
+
+    f = rem_sleep_without_atonia(sinbar={"rem_min": 20.0}, rai=0.97, has_chin=True, rules=AASM,
+                                 rai_source="envelope channel:Chin", rai_rem_s=120,
+                                 chin_unscored="Chin: EMG already processed by the recorder")
+    assert f.present is None
+    assert f.evidence.startswith("REM sleep without atonia cannot be assessed: SINBAR's chin counts not scored and "
+                                 "the atonia index covers 120 s of REM (needs 5 min)")

@@ -295,17 +295,29 @@ def assess(evidence: Evidence) -> tuple[Finding, dict[str, object]]:
         rai = atonia_index(amp.values_uv, stages_1s, rules=rs)
         rai_rem_s = int(np.count_nonzero((stages_1s == int(Stage.R)) & np.isfinite(amp.values_uv)))
     finding = rem_sleep_without_atonia(sinbar=sb, rai=rai, has_chin=bool(chin_labels) or bool(np.isfinite(rai)),
-                                       rules=rs, rai_source=amp.source, rai_rem_s=rai_rem_s)
+                                       rules=rs, rai_source=amp.source, rai_rem_s=rai_rem_s,
+                                       chin_unscored=None if chin_labels else _chin_unscored(inputs.detection))
     return finding, {**sb, "atonia_index": rai, "atonia_index_source": amp.source, "atonia_index_rem_s": rai_rem_s}
 
 
+def _chin_unscored(detection: object) -> str:
+    """Why no chin channel gives SINBAR its bursts: each chin channel detection refused, with its reason."""
+    status = getattr(detection, "channel_status", {})
+    refused = [f"{label}: {st.reason}" for label, st in status.items()
+               if st.role == Role.CHIN.value and not st.used and st.reason]
+    return "; ".join(refused) if refused else "no chin EMG channel"
+
+
 def rem_sleep_without_atonia(*, sinbar: dict[str, float], rai: float, has_chin: bool, rules: RuleSet,
-                             rai_source: str, rai_rem_s: int | None = None) -> Finding:
+                             rai_source: str, rai_rem_s: int | None = None,
+                             chin_unscored: str | None = None) -> Finding:
     """SINBAR chin 'any' (and chin + FDS) percentages and Ferri's atonia index, over >= ``rswa_min_rem_min``
     of REM sleep.
 
     ``rai_rem_s``: REM seconds the atonia index was computed on (default: all of the REM time);
     an index over fewer than ``rswa_min_rem_min`` minutes is reported but not used.
+    ``chin_unscored``: why SINBAR's chin counts are missing when no chin channel gives bursts (a
+    chin the recorder stored as its envelope still gives the atonia index); the evidence says it.
     """
     rem_min = float(sinbar.get("rem_min", 0.0))
     min_rem_s = rules.rswa_min_rem_min * 60.0
@@ -326,7 +338,8 @@ def rem_sleep_without_atonia(*, sinbar: dict[str, float], rai: float, has_chin: 
               "atonia_index": rai, "atonia_index_source": rai_source,
               "chin_any_cutoff_pct": rules.sinbar_chin_any_pct,
               "chin_fds_any_cutoff_pct": rules.sinbar_chin_fds_any_pct,
-              "atonia_index_abnormal_below": rules.rai_abnormal_below, "minimum_evidence": minimum_evidence(minimums)}
+              "atonia_index_abnormal_below": rules.rai_abnormal_below, "minimum_evidence": minimum_evidence(minimums),
+              "sinbar_chin_unscored": chin_unscored}
     if not has_chin:
         return Finding(FindingCode.REM_SLEEP_WITHOUT_ATONIA, None,
                        f"No usable chin EMG channel, so REM sleep without atonia cannot be assessed "
@@ -343,8 +356,21 @@ def rem_sleep_without_atonia(*, sinbar: dict[str, float], rai: float, has_chin: 
     if rai_usable and rai < rules.rai_abnormal_below:
         reasons.append(f"atonia index {rai:.2f} < {rules.rai_abnormal_below:g}")
     present = bool(reasons)
+    unscored = (f" SINBAR's chin counts not scored, no chin bursts to read ({chin_unscored})."
+                if chin_unscored and not math.isfinite(chin_any) else "")
+    if not present and not rai_usable and not math.isfinite(chin_any):
+        # neither measure stands: no finding either way
+        return Finding(FindingCode.REM_SLEEP_WITHOUT_ATONIA, None,
+                       f"REM sleep without atonia cannot be assessed: SINBAR's chin counts not scored and the "
+                       f"atonia index {'not computed' if not math.isfinite(rai) else f'covers {rai_rem_s} s of REM'}"
+                       f" (needs {rules.rswa_min_rem_min:g} min) {tag(rules)}." + unscored, values)
     if present:
-        ev = "REM sleep without atonia: " + ", ".join(reasons) + f" over {scored} {tag(rules)}."
+        ev = "REM sleep without atonia: " + ", ".join(reasons) + f" over {scored} {tag(rules)}." + unscored
+    elif unscored:
+        rai_text = (fmt(rai, 2) if rai_usable or not math.isfinite(rai)
+                    else f"{rai:.2f} (over {rai_rem_s} s of REM only, not used)")
+        ev = (f"Normal REM atonia by the atonia index alone: {rai_text} (>= {rules.rai_abnormal_below:g}) "
+              f"over {scored} {tag(rules)}." + unscored)
     else:
         rai_text = (fmt(rai, 2) if rai_usable or not math.isfinite(rai)
                     else f"{rai:.2f} (over {rai_rem_s} s of REM only, not used)")
