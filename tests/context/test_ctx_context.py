@@ -122,3 +122,19 @@ def test_lights_from_recording_annotations():
     assert c.stats["trt_min"] == 4.0          # epochs 1..8 (middles 45..255 s)
     assert c.stats["sol_min"] == 0.5
     assert not c.warnings
+
+
+def test_annotations_that_only_contain_the_words_are_not_lights():
+    """'Light sleep onset', 'Spotlight: position change' are not lights on (the recording's own annotations
+    are read as the hypnogram and event readers read them: ``io._hypno_common.lights_kind``); 'Lights-Off'
+    with a hyphen is lights off."""
+    from types import SimpleNamespace
+
+    rec = FakeRecording({"EMG Chin": (Role.CHIN, 200.0, np.zeros(200 * 300))})
+    rec.annotations = (SimpleNamespace(onset_s=45.0, description="Lights-Off"),
+                       SimpleNamespace(onset_s=200.0, description="Light sleep onset"),
+                       SimpleNamespace(onset_s=250.0, description="Spotlight: position change"))
+    hyp = Hypnogram(np.array([W, W, N2, N2, N2, W, N2, N2, N2, W]), source="simulated")
+    c = build_context(rec, hypnogram=hyp, detect_arousals=False)
+    # lights on falls back to the end of the last scored epoch (300 s), not the spotlight at 250 s
+    assert (c.lights_off_s, c.lights_on_s) == (45.0, 300.0)

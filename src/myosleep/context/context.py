@@ -367,14 +367,14 @@ def _stage_code(s: str | Stage | int) -> int:
 # ---------------------------------------------------------------------------- build
 def _lights_from_pairs(pairs: Iterable[tuple[float, str]]) -> tuple[float | None, float | None]:
     """Earliest "lights off/out" and latest "lights on" of (onset s, description) pairs."""
+    from ..io._hypno_common import lights_kind
+
     off = on = None
     for onset, desc in pairs:
-        d = str(desc).lower().replace("_", " ")
-        if "light" not in d:
-            continue
-        if "off" in d or "out" in d:
+        kind = lights_kind(str(desc))  # as the hypnogram and event readers read them
+        if kind == "off":
             off = float(onset) if off is None else min(off, float(onset))
-        elif "on" in d:
+        elif kind == "on":
             on = float(onset) if on is None else max(on, float(onset))
     return off, on
 

@@ -100,10 +100,10 @@ def classify_event(text: str, *, event_type: str | None = None) -> str:
 
 def lights_kind(text: str) -> str | None:
     """``"off"``, ``"on"`` or ``None`` for a lights annotation ("Lights off@@EEG F4-A1")."""
-    t = " ".join(str(text).split("@@", 1)[0].lower().replace("_", " ").split())
-    if re.search(r"lights? ?(off|out)", t):
+    t = " ".join(str(text).split("@@", 1)[0].lower().replace("_", " ").replace("-", " ").split())
+    if re.search(r"\blights? ?(off|out)\b", t):
         return "off"
-    if re.search(r"lights? ?on", t):
+    if re.search(r"\blights? ?on\b", t):
         return "on"
     return None
 
