@@ -22,7 +22,9 @@ def _rswa(edf: Path, hyp: Path) -> dict:
     return next(f for f in res.summary["findings"] if f["code"] == "rem_sleep_without_atonia")
 
 
-def test_envelope_chin_gives_the_atonia_index_of_the_raw_chin(tmp_path: Path) -> None:
+def _night_with_envelope_chin(tmp_path: Path, scenario: str, seed: int) -> tuple[Path, Path, Path]:
+    """A night with 20 min of REM at 512 Hz, as recorded (raw.edf) and with its chin replaced by what
+    a recorder that rectifies and smooths the EMG stores (env.edf); and its hypnogram."""
     import edfio
     from scipy.signal import butter, lfilter
 
@@ -32,7 +34,7 @@ def test_envelope_chin_gives_the_atonia_index_of_the_raw_chin(tmp_path: Path) ->
 
     blocks = ((S.W, 3), (S.N1, 2), (S.N2, 5), (S.R, 20))  # minutes
     stages = np.concatenate([np.full(2 * m, int(s), dtype=np.int8) for s, m in blocks])
-    sim = simulate_night("rsbd", hours=0.5, seed=1, sfreq_emg=512.0,
+    sim = simulate_night(scenario, hours=0.5, seed=seed, sfreq_emg=512.0,
                          hypnogram=Hypnogram(stages=stages, epoch_s=30.0, source="simulated"))
     paths = [Path(p) for p in sim.write(tmp_path / "raw.edf")]
     hyp = next(p for p in paths if p.name.endswith(".hypnogram.tsv"))
@@ -42,9 +44,14 @@ def test_envelope_chin_gives_the_atonia_index_of_the_raw_chin(tmp_path: Path) ->
             s.update_data(lfilter(*butter(1, 0.7, fs=s.sampling_frequency), np.abs(s.data)))
             s.prefiltering = "HP:16Hz Rectification LP:0.7Hz"
     edf.write(tmp_path / "env.edf")
+    return tmp_path / "raw.edf", tmp_path / "env.edf", hyp
 
-    raw = _rswa(tmp_path / "raw.edf", hyp)["values"]
-    env_f = _rswa(tmp_path / "env.edf", hyp)
+
+def test_envelope_chin_gives_the_atonia_index_of_the_raw_chin(tmp_path: Path) -> None:
+    raw_edf, env_edf, hyp = _night_with_envelope_chin(tmp_path, "rsbd", 1)
+    raw_f = _rswa(raw_edf, hyp)
+    raw = raw_f["values"]
+    env_f = _rswa(env_edf, hyp)
     env = env_f["values"]
     assert raw["atonia_index_source"] == "channel:EMG Chin"
     assert env["atonia_index_source"] == "envelope channel:EMG Chin at 512 Hz"
@@ -54,40 +61,18 @@ def test_envelope_chin_gives_the_atonia_index_of_the_raw_chin(tmp_path: Path) ->
     # SINBAR's chin counts need bursts, which an envelope does not show
     assert raw["sinbar_chin_any_pct"] > 18.0 and env["sinbar_chin_any_pct"] is None
     # ... and the evidence says so, with the channel's reason, rather than leaving "n/a" unexplained
-    assert raw["sinbar_chin_unscored"] is None and "not scored" not in _rswa_text(tmp_path / "raw.edf", hyp)
+    assert raw["sinbar_chin_unscored"] is None and "not scored" not in raw_f["evidence"]
     assert env["sinbar_chin_unscored"].startswith("EMG Chin: EMG already processed by the recorder")
     assert "atonia index 0.7" in env_f["evidence"]
     assert "SINBAR's chin counts not scored, no chin bursts to read (EMG Chin: EMG already processed" in \
         env_f["evidence"]
 
 
-def _rswa_text(edf: Path, hyp: Path) -> str:
-    return str(_rswa(edf, hyp)["evidence"])
-
-
 def test_normal_atonia_from_an_envelope_chin_says_it_rests_on_the_index_alone(tmp_path: Path) -> None:
     """A healthy night's REM (20 min) with the chin stored as its envelope: normal atonia by Ferri's
     index, and the evidence says SINBAR's chin counts were not scored and why."""
-    import edfio
-    from scipy.signal import butter, lfilter
-
-    from myosleep.io.hypnogram_model import Hypnogram
-    from myosleep.simulate import simulate_night
-    from myosleep.vocab import Stage as S
-
-    blocks = ((S.W, 3), (S.N1, 2), (S.N2, 5), (S.R, 20))
-    stages = np.concatenate([np.full(2 * m, int(s), dtype=np.int8) for s, m in blocks])
-    sim = simulate_night("healthy_adult", hours=0.5, seed=2, sfreq_emg=512.0,
-                         hypnogram=Hypnogram(stages=stages, epoch_s=30.0, source="simulated"))
-    paths = [Path(p) for p in sim.write(tmp_path / "raw.edf")]
-    hyp = next(p for p in paths if p.name.endswith(".hypnogram.tsv"))
-    edf = edfio.read_edf(tmp_path / "raw.edf")
-    for s in edf.signals:
-        if s.label == "EMG Chin":
-            s.update_data(lfilter(*butter(1, 0.7, fs=s.sampling_frequency), np.abs(s.data)))
-            s.prefiltering = "HP:16Hz Rectification LP:0.7Hz"
-    edf.write(tmp_path / "env.edf")
-    f = _rswa(tmp_path / "env.edf", hyp)
+    _, env_edf, hyp = _night_with_envelope_chin(tmp_path, "healthy_adult", 2)
+    f = _rswa(env_edf, hyp)
     assert f["present"] is False and f["values"]["atonia_index"] >= 0.9
     assert f["evidence"].startswith("Normal REM atonia by the atonia index alone: 0.9")
     assert "SINBAR's chin counts not scored" in f["evidence"]

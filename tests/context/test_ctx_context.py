@@ -109,15 +109,18 @@ def test_detected_and_scored_arousals_are_combined(rng):
     assert off.arousals.empty and off.stats["n_arousals"] == 0
 
 
-def test_lights_from_recording_annotations():
+def _context_with_annotations(*annotations: tuple[float, str]):
+    """The context of a 300-s night (W W N2 N2 N2 W N2 N2 N2 W) whose recording holds ``(onset_s, text)`` annotations."""
     from types import SimpleNamespace
 
     rec = FakeRecording({"EMG Chin": (Role.CHIN, 200.0, np.zeros(200 * 300))})
-    rec.annotations = (SimpleNamespace(onset_s=45.0, description="LIGHTS OUT"),
-                       SimpleNamespace(onset_s=100.0, description="Arousal"),
-                       SimpleNamespace(onset_s=270.0, description="Lights on"))
+    rec.annotations = tuple(SimpleNamespace(onset_s=t, description=d) for t, d in annotations)
     hyp = Hypnogram(np.array([W, W, N2, N2, N2, W, N2, N2, N2, W]), source="simulated")
-    c = build_context(rec, hypnogram=hyp, detect_arousals=False)
+    return build_context(rec, hypnogram=hyp, detect_arousals=False)
+
+
+def test_lights_from_recording_annotations():
+    c = _context_with_annotations((45.0, "LIGHTS OUT"), (100.0, "Arousal"), (270.0, "Lights on"))
     assert (c.lights_off_s, c.lights_on_s, c.lights_source) == (45.0, 270.0, "recording annotations")
     assert c.stats["trt_min"] == 4.0          # epochs 1..8 (middles 45..255 s)
     assert c.stats["sol_min"] == 0.5
@@ -128,13 +131,7 @@ def test_annotations_that_only_contain_the_words_are_not_lights():
     """'Light sleep onset', 'Spotlight: position change' are not lights on (the recording's own annotations
     are read as the hypnogram and event readers read them: ``io._hypno_common.lights_kind``); 'Lights-Off'
     with a hyphen is lights off."""
-    from types import SimpleNamespace
-
-    rec = FakeRecording({"EMG Chin": (Role.CHIN, 200.0, np.zeros(200 * 300))})
-    rec.annotations = (SimpleNamespace(onset_s=45.0, description="Lights-Off"),
-                       SimpleNamespace(onset_s=200.0, description="Light sleep onset"),
-                       SimpleNamespace(onset_s=250.0, description="Spotlight: position change"))
-    hyp = Hypnogram(np.array([W, W, N2, N2, N2, W, N2, N2, N2, W]), source="simulated")
-    c = build_context(rec, hypnogram=hyp, detect_arousals=False)
+    c = _context_with_annotations((45.0, "Lights-Off"), (200.0, "Light sleep onset"),
+                                  (250.0, "Spotlight: position change"))
     # lights on falls back to the end of the last scored epoch (300 s), not the spotlight at 250 s
     assert (c.lights_off_s, c.lights_on_s) == (45.0, 300.0)
