@@ -47,3 +47,36 @@ def test_the_same_values_under_uv_are_analysed(tmp_path, capsys):
     bursts = (tmp_path / "out" / "bursts.tsv").read_text().splitlines()
     assert len(bursts) > 10
     assert "implausible" not in capsys.readouterr().err
+
+
+def test_a_chin_refused_for_its_unit_gives_no_atonia_index(tmp_path):
+    """The chin's microvolts under "mV", the legs right: the chin is refused for its implausible
+    bursts, and its amplitude per second (the same samples, 1000x too large against Ferri's 1- and
+    2-uV thresholds) is not used either.  Before: atonia index 0.01 and "REM sleep without atonia"
+    present on a healthy night's 20 min of REM.  Now it cannot be assessed, and says why."""
+    import json
+
+    from myosleep.io.hypnogram_model import Hypnogram
+    from myosleep.simulate import simulate_night
+    from myosleep.vocab import Stage as S
+
+    blocks = ((S.W, 3), (S.N1, 2), (S.N2, 5), (S.R, 20))  # minutes
+    stages = np.concatenate([np.full(2 * m, int(s), dtype=np.int8) for s, m in blocks])
+    sim = simulate_night("healthy_adult", hours=0.5, seed=2, sfreq_emg=512.0,
+                         hypnogram=Hypnogram(stages=stages, epoch_s=30.0, source="simulated"))
+    paths = sim.write(tmp_path / "n.edf")
+    hyp = next(p for p in paths if str(p).endswith(".hypnogram.tsv"))
+    edf = edfio.read_edf(tmp_path / "n.edf")
+    chin = next(s for s in edf.signals if s.label == "EMG Chin")
+    data = chin.data.copy()
+    chin.physical_dimension = "mV"  # the values stay what they were: microvolts
+    chin.update_data(data)
+    edf.write(tmp_path / "mv.edf")
+    out = tmp_path / "o"
+    assert main(["analyze", str(tmp_path / "mv.edf"), "--hypnogram", str(hyp), "--out", str(out)]) == 0
+    s = json.loads((out / "summary.json").read_text())
+    rswa = next(f for f in s["findings"] if f["code"] == "rem_sleep_without_atonia")
+    assert "EMG Chin" in s["channels"]["refused"]
+    assert rswa["present"] is None, rswa["evidence"]
+    assert rswa["values"]["atonia_index"] is None
+    assert rswa["values"]["atonia_index_source"].startswith("EMG Chin: not used (median burst amplitude")

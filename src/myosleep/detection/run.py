@@ -448,10 +448,20 @@ def _emg_task(recording: Recording, c: ChannelInfo, params: DetectionParams,
                                   r_peaks_s=r_peaks_s, physical_range_uv=_phys_range_uv(c), beat_align_s=align_s)
     except _CHANNEL_FAILURES as err:
         log.debug("%s: analysis failed", c.label, exc_info=True)
-        return None, None, ChannelStatus(c.label, role, sfreq, False,
-                                         f"analysis failed ({type(err).__name__}: {err})"), amplitude
+        st = ChannelStatus(c.label, role, sfreq, False, f"analysis failed ({type(err).__name__}: {err})")
+        return None, None, st, _refused_chin(amplitude, st)
     a, st = _gap_runs(a, st, tuple(getattr(recording, "gaps_s", ())))
-    return b, a, st, amplitude
+    return b, a, st, _refused_chin(amplitude, st)
+
+
+def _refused_chin(amplitude: ChinAmplitude | None, status: ChannelStatus) -> ChinAmplitude | None:
+    """No chin amplitude from a raw chin that detection refused for its samples: a level or bursts no
+    surface EMG has (a unit 1000x off), a step too coarse for 1-2 uV, a flat or clipped lead.  The atonia
+    index reads the same samples against 1 and 2 uV (Ferri et al. 2010): from a chin whose unit is mV
+    for uV values it read 0.01, "REM sleep without atonia" on a healthy night."""
+    if amplitude is None or status.used:
+        return amplitude
+    return ChinAmplitude(None, f"{status.label}: not used ({status.reason})")
 
 
 def _gap_runs(artefacts: pd.DataFrame, status: ChannelStatus,
