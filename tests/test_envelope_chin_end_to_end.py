@@ -22,9 +22,11 @@ def _rswa(edf: Path, hyp: Path) -> dict:
     return next(f for f in res.summary["findings"] if f["code"] == "rem_sleep_without_atonia")
 
 
-def _night_with_envelope_chin(tmp_path: Path, scenario: str, seed: int) -> tuple[Path, Path, Path]:
+def _night_with_envelope_chin(tmp_path: Path, scenario: str, seed: int, *,
+                              chin_only: bool = False) -> tuple[Path, Path, Path]:
     """A night with 20 min of REM at 512 Hz, as recorded (raw.edf) and with its chin replaced by what
-    a recorder that rectifies and smooths the EMG stores (env.edf); and its hypnogram."""
+    a recorder that rectifies and smooths the EMG stores (env.edf; ``chin_only``: its other EMG
+    channels left out, as in Sleep-EDF); and its hypnogram."""
     import edfio
     from scipy.signal import butter, lfilter
 
@@ -43,6 +45,8 @@ def _night_with_envelope_chin(tmp_path: Path, scenario: str, seed: int) -> tuple
         if s.label == "EMG Chin":
             s.update_data(lfilter(*butter(1, 0.7, fs=s.sampling_frequency), np.abs(s.data)))
             s.prefiltering = "HP:16Hz Rectification LP:0.7Hz"
+    if chin_only:
+        edf.drop_signals([s.label for s in edf.signals if s.label.startswith("EMG") and s.label != "EMG Chin"])
     edf.write(tmp_path / "env.edf")
     return tmp_path / "raw.edf", tmp_path / "env.edf", hyp
 
@@ -89,3 +93,59 @@ def test_no_usable_measure_of_atonia_is_no_finding() -> None:
     assert f.present is None
     assert f.evidence.startswith("REM sleep without atonia cannot be assessed: SINBAR's chin counts not scored and "
                                  "the atonia index covers 120 s of REM (needs 5 min)")
+
+
+def test_a_psg_whose_only_emg_is_the_chin_envelope_gives_the_atonia_index_and_nothing_else(tmp_path: Path,
+                                                                                          capsys) -> None:
+    """Sleep-EDF's montage: EEG, EOG and the recorder's chin envelope, no raw EMG.  ``analyze`` used to
+    refuse it ("no channel can be analysed for jerks"); the chin amplitude gives Ferri's index, so REM
+    sleep without atonia is assessed, and nothing that needs jerks is: every other finding null with the
+    reason, counts and indices null (not 0), the report's counts "n/a".  ``detect`` still refuses it."""
+    import json
+
+    from myosleep.cli import main
+
+    _, env_edf, hyp = _night_with_envelope_chin(tmp_path, "healthy_adult", 2, chin_only=True)
+    out = tmp_path / "o"
+    assert main(["analyze", str(env_edf), "--hypnogram", str(hyp), "--out", str(out)]) == 0
+    s = json.loads((out / "summary.json").read_text())
+    f = {x["code"]: x for x in s["findings"]}
+    assert f["rem_sleep_without_atonia"]["present"] is False
+    assert f["rem_sleep_without_atonia"]["evidence"].startswith("Normal REM atonia by the atonia index alone")
+    for code, x in f.items():
+        if code != "rem_sleep_without_atonia":
+            assert x["present"] is None, code
+            assert x["evidence"].startswith("No EMG or accelerometer channel could be read for jerks (EMG Chin: EMG "
+                                            "already processed by the recorder"), x["evidence"]
+    assert set(s["counts"].values()) == {None} and set(s["indices_per_hour"]["overall"].values()) == {None}
+    assert s["indices_per_hour"]["tst_h"] > 0  # sleep is measured; jerks are not
+    assert s["warning_details"][0]["code"] == "no_jerk_channel"
+    assert s["warnings"][0].startswith("No jerk could be read: EMG Chin: EMG already processed")
+    assert (out / "events.tsv").read_text().count("\n") == 1  # the header only
+    html = (out / "report.html").read_text()
+    assert ">None<" not in html and "No jerk could be read" in html
+    capsys.readouterr()
+    assert main(["detect", str(env_edf), "--out", str(tmp_path / "d")]) == 2
+    assert "export the raw EMG instead" in capsys.readouterr().err
+
+
+def test_sleep_edf_psg_is_analysed_for_its_chin_amplitude(real_dir: Path, tmp_path: Path) -> None:
+    """The real Sleep-EDF excerpt (5 min awake; chin stored at 1 Hz as an envelope) with the first 10
+    epochs of its expert hypnogram: analysed, the 1-Hz envelope as the chin amplitude, REM sleep without
+    atonia cannot be assessed (no REM), nothing else either (no raw EMG)."""
+    import json
+
+    from myosleep.cli import main
+    from myosleep.io import read_hypnogram
+
+    edf = real_dir / "sleep-edf" / "SC4001E0-first300s-PSG.edf"
+    scored = read_hypnogram(real_dir / "sleep-edf" / "SC4001EC-Hypnogram.edf")
+    hyp = tmp_path / "first10.tsv"
+    scored.crop(0.0, 300.0).to_tsv(hyp)
+    out = tmp_path / "o"
+    assert main(["analyze", str(edf), "--hypnogram", str(hyp), "--out", str(out)]) == 0
+    s = json.loads((out / "summary.json").read_text())
+    f = {x["code"]: x for x in s["findings"]}
+    assert f["rem_sleep_without_atonia"]["values"]["atonia_index_source"].startswith("envelope channel:EMG submental")
+    assert all(x["present"] is None for x in f.values())
+    assert set(s["counts"].values()) == {None}

@@ -204,13 +204,20 @@ class _Run:
             if rec is not source:
                 rec.close()
 
-    def detect(self, rec: Recording) -> DetectionResult:
-        """Detection, refusing a recording without a usable EMG or accelerometer channel."""
+    def detect(self, rec: Recording, *, chin_amplitude_suffices: bool = False) -> DetectionResult:
+        """Detection, refusing a recording without a usable EMG or accelerometer channel.
+
+        ``chin_amplitude_suffices`` (``analyze``): a recording whose only chin is an amplitude the
+        recorder made (Sleep-EDF's rectified, smoothed ``EMG submental``) has no channel to read
+        jerks from but still gives the chin amplitude per second, hence the REM atonia index; it is
+        analysed, and :func:`without_jerk_channels` says that nothing else could be assessed.
+        """
         from .detection import detect, require_usable_channels
 
         with self.step("detecting EMG bursts and motor events", "detect_s"):
             result = detect(rec, progress=self.channel_done)
-        require_usable_channels(result, where=str(rec.path or "recording"), recording=rec)
+        if not (chin_amplitude_suffices and chin_amplitude_only(result)):
+            require_usable_channels(result, where=str(rec.path or "recording"), recording=rec)
         return result
 
     def close(self) -> None:
@@ -218,6 +225,41 @@ class _Run:
         if self._status is not None:
             self._status.stop()
             self._status = None
+
+
+def chin_amplitude_only(detection: DetectionResult) -> bool:
+    """No EMG or accelerometer channel could be read for jerks, but the chin is an amplitude envelope the
+    recorder made (``ChinAmplitude.source`` "envelope channel:..."), which gives its amplitude per second.
+
+    Only such a chin: one refused for another reason (a unit that makes its level implausible, a flat
+    or clipped lead) gives no amplitude to trust either.
+    """
+    import numpy as np
+
+    amp = detection.chin_amplitude
+    return (not detection.channels_used and amp.values_uv is not None and amp.source.startswith("envelope channel:")
+            and bool(np.isfinite(amp.values_uv).any()))
+
+
+def no_jerk_channel_reason(detection: DetectionResult) -> str:
+    """Why no jerk could be read: every refused channel with its reason."""
+    refused = detection.channels_refused
+    return ("no EMG or accelerometer channel could be read for jerks ("
+            + "; ".join(f"{label}: {why}" for label, why in refused.items()) + ")")
+
+
+def without_jerk_channels(classification: Classification, detection: DetectionResult) -> Classification:
+    """Every finding that rests on jerks, made "cannot be assessed" with the reason, when no channel
+    could be read for them (:func:`chin_amplitude_only`); REM sleep without atonia keeps its verdict
+    from the chin amplitude (Ferri's atonia index), which says what it rests on."""
+    from .classification.findings import Finding
+    from .vocab import FindingCode
+
+    reason = no_jerk_channel_reason(detection)
+    return classification.with_findings([
+        Finding(f.code, None, f"{reason[:1].upper()}{reason[1:]}, so this cannot be assessed.",
+                {"ruleset": f.values.get("ruleset"), "not_assessed": reason})
+        for f in classification.findings if f.code is not FindingCode.REM_SLEEP_WITHOUT_ATONIA])
 
 
 def _rules(rules: str | RuleSet) -> RuleSet:
@@ -329,7 +371,7 @@ def _analyze(recording: str | os.PathLike[str] | Recording | mne.io.BaseRaw, *,
             inputs = read_inputs(rec, hypnogram=hypnogram, scored_events=scored_events)
             if revision is not None:
                 inputs = revision.inputs(rec, inputs)
-            detection = run.detect(rec)
+            detection = run.detect(rec, chin_amplitude_suffices=True)
             text = "building the sleep context" + ("" if inputs.hypnogram is not None else " (staging the night)")
             with run.step(text, "context_s"):
                 context = build_context(rec, inputs=inputs, age=age_obj)
@@ -342,6 +384,8 @@ def _analyze(recording: str | os.PathLike[str] | Recording | mne.io.BaseRaw, *,
                     else STAGES if stages is None else tuple(stages))
             with run.step(f"running {', '.join(s.name for s in todo)}", "stages_s" if todo else None):
                 classification, values = run_stages(todo, rec, detection, context, classification)
+            if chin_amplitude_only(detection):
+                classification = without_jerk_channels(classification, detection)
             with run.step("reading example events for the report", "evidence_s"):
                 evidence = extract_evidence(rec, detection, context, classification)
             run.timings["total_s"] = time.perf_counter() - run.t0

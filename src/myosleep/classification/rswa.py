@@ -294,7 +294,8 @@ def assess(evidence: Evidence) -> tuple[Finding, dict[str, object]]:
         stages_1s = np.asarray(context.stage_at(np.arange(amp.values_uv.size) + 0.5))
         rai = atonia_index(amp.values_uv, stages_1s, rules=rs)
         rai_rem_s = int(np.count_nonzero((stages_1s == int(Stage.R)) & np.isfinite(amp.values_uv)))
-    finding = rem_sleep_without_atonia(sinbar=sb, rai=rai, has_chin=bool(chin_labels) or bool(np.isfinite(rai)),
+    has_amplitude = amp.values_uv is not None and bool(np.isfinite(amp.values_uv).any())
+    finding = rem_sleep_without_atonia(sinbar=sb, rai=rai, has_chin=bool(chin_labels) or has_amplitude,
                                        rules=rs, rai_source=amp.source, rai_rem_s=rai_rem_s,
                                        chin_unscored=None if chin_labels else _chin_unscored(inputs.detection))
     return finding, {**sb, "atonia_index": rai, "atonia_index_source": amp.source, "atonia_index_rem_s": rai_rem_s}

@@ -196,6 +196,30 @@ def hypnogram_input(context: SleepContext) -> dict[str, object] | None:
     return {**file.to_dict(), **{k: v for k, v in read.items() if v is not None}}
 
 
+def _blank(v: object) -> object:
+    """``v`` with every number (nested in dicts and lists) made None; text and flags kept."""
+    if isinstance(v, dict):
+        return {k: _blank(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_blank(x) for x in v]
+    return None if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+
+
+def _unmeasured_counts(cls: dict[str, object]) -> dict[str, object]:
+    """Counts and indices of a night where no jerk could be read: null, not 0 (nothing was measured).
+    The sleep time they would be divided by is measured and kept; the REM atonia index too."""
+    per_hour = dict(cls["indices_per_hour"])  # type: ignore[call-overload]
+    for key in ("overall", "by_stage", "plms_index", "plmw_index", "plms_arousal_index", "plms_index_by_stage"):
+        if key in per_hour:
+            per_hour[key] = _blank(per_hour[key])
+    indices = dict(cls["indices"])  # type: ignore[call-overload]
+    for key in ("by_trial_type", "efm", "plm", "hypnic", "arousal_chin_fragments", "sustained_activity_events"):
+        if key in indices:
+            indices[key] = _blank(indices[key])
+    return {**cls, "counts": _blank(cls["counts"]), "counts_by_stage": _blank(cls["counts_by_stage"]),
+            "indices_per_hour": per_hour, "indices": indices}
+
+
 def build_summary(rec: Recording, detection: DetectionResult, context: SleepContext, classification: Classification,
                   *, age: Age | None, timings: Mapping[str, float],
                   stages: Mapping[str, Mapping[str, object]] | None = None) -> dict[str, object]:
@@ -207,7 +231,14 @@ def build_summary(rec: Recording, detection: DetectionResult, context: SleepCont
                      "sfreq": c.sfreq, "used": c.label in used, "warnings": list(c.warnings)}
                     for c in rec.channels]
     details = warning_details(context, classification, rec)
-    warnings = [str(d["message"]) for d in details if d["code"] in ("short_recording", "recording",
+    if not detection.channels_used:  # analysed for the chin amplitude alone (pipeline.chin_amplitude_only)
+        cls = _unmeasured_counts(cls)
+        details.insert(0, {"code": "no_jerk_channel", "message": (
+            "No jerk could be read: " + "; ".join(f"{k}: {v}" for k, v in refused.items()) + ". Nothing is counted "
+            "or classified and every finding but REM sleep without atonia (from the chin's amplitude) cannot be "
+            "assessed; export the raw EMG (band-pass 10-100 Hz, sampled at >= 200 Hz: AASM) to read jerks."),
+            "values": {"refused": dict(refused)}})
+    warnings = [str(d["message"]) for d in details if d["code"] in ("no_jerk_channel", "short_recording", "recording",
                                                                      "recording_cut_short")]
     warnings += list(context.warnings)
     warnings += [f"Channel {label} not used: {reason}" for label, reason in refused.items()]
