@@ -231,8 +231,8 @@ def chin_amplitude_only(detection: DetectionResult) -> bool:
     """No EMG or accelerometer channel could be read for jerks, but the chin is an amplitude envelope the
     recorder made (``ChinAmplitude.source`` "envelope channel:..."), which gives its amplitude per second.
 
-    Only such a chin: one refused for another reason (a unit that makes its level implausible, a flat
-    or clipped lead) gives no amplitude to trust either.
+    Only such a chin: one refused for its samples (a unit that makes its level implausible, a step
+    too coarse) gives no amplitude to trust either (``detection.run._refused_chin``).
     """
     import numpy as np
 

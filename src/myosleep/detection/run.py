@@ -456,7 +456,7 @@ def _emg_task(recording: Recording, c: ChannelInfo, params: DetectionParams,
 
 def _refused_chin(amplitude: ChinAmplitude | None, status: ChannelStatus) -> ChinAmplitude | None:
     """No chin amplitude from a raw chin that detection refused for its samples: a level or bursts no
-    surface EMG has (a unit 1000x off), a step too coarse for 1-2 uV, a flat or clipped lead.  The atonia
+    surface EMG has (a unit 1000x off), a step too coarse for 1-2 uV, a failed analysis.  The atonia
     index reads the same samples against 1 and 2 uV (Ferri et al. 2010): from a chin whose unit is mV
     for uV values it read 0.01, "REM sleep without atonia" on a healthy night."""
     if amplitude is None or status.used:
