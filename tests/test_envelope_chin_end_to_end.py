@@ -104,12 +104,14 @@ def test_a_psg_whose_only_emg_is_the_chin_envelope_gives_the_atonia_index_and_no
     import json
 
     from myosleep.cli import main
+    from myosleep.vocab import FindingCode
 
     _, env_edf, hyp = _night_with_envelope_chin(tmp_path, "healthy_adult", 2, chin_only=True)
     out = tmp_path / "o"
     assert main(["analyze", str(env_edf), "--hypnogram", str(hyp), "--out", str(out)]) == 0
     s = json.loads((out / "summary.json").read_text())
     f = {x["code"]: x for x in s["findings"]}
+    assert list(f) == [c.value for c in FindingCode]  # every finding of the contract, in its order
     assert f["rem_sleep_without_atonia"]["present"] is False
     assert f["rem_sleep_without_atonia"]["evidence"].startswith("Normal REM atonia by the atonia index alone")
     for code, x in f.items():
@@ -121,9 +123,12 @@ def test_a_psg_whose_only_emg_is_the_chin_envelope_gives_the_atonia_index_and_no
     assert s["indices_per_hour"]["tst_h"] > 0  # sleep is measured; jerks are not
     assert s["warning_details"][0]["code"] == "no_jerk_channel"
     assert s["warnings"][0].startswith("No jerk could be read: EMG Chin: EMG already processed")
+    assert sum("EMG already processed by the recorder" in w for w in s["warnings"]) == 1  # said once
     assert (out / "events.tsv").read_text().count("\n") == 1  # the header only
     html = (out / "report.html").read_text()
     assert ">None<" not in html and "No jerk could be read" in html
+    # no jerk to back-average: the neurophysiology stage does not run, so no "0 usable of 0" block
+    assert "stages" not in s and "Not enough jerks" not in html
     capsys.readouterr()
     assert main(["detect", str(env_edf), "--out", str(tmp_path / "d")]) == 2
     assert "export the raw EMG instead" in capsys.readouterr().err

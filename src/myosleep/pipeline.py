@@ -256,10 +256,10 @@ def without_jerk_channels(classification: Classification, detection: DetectionRe
     from .vocab import FindingCode
 
     reason = no_jerk_channel_reason(detection)
-    return classification.with_findings([
-        Finding(f.code, None, f"{reason[:1].upper()}{reason[1:]}, so this cannot be assessed.",
-                {"ruleset": f.values.get("ruleset"), "not_assessed": reason})
-        for f in classification.findings if f.code is not FindingCode.REM_SLEEP_WITHOUT_ATONIA])
+    return classification.with_findings([  # every code, those the skipped stages would set included
+        Finding(code, None, f"{reason[:1].upper()}{reason[1:]}, so this cannot be assessed.",
+                {"ruleset": classification.rules.name, "not_assessed": reason})
+        for code in FindingCode if code is not FindingCode.REM_SLEEP_WITHOUT_ATONIA])
 
 
 def _rules(rules: str | RuleSet) -> RuleSet:
@@ -382,6 +382,8 @@ def _analyze(recording: str | os.PathLike[str] | Recording | mne.io.BaseRaw, *,
                     classification = revision.revise(classification)
             todo = (revision.stages(classification) if revision is not None
                     else STAGES if stages is None else tuple(stages))
+            if chin_amplitude_only(detection):  # no jerk to average the EEG around: no stage to run
+                todo = ()
             with run.step(f"running {', '.join(s.name for s in todo)}", "stages_s" if todo else None):
                 classification, values = run_stages(todo, rec, detection, context, classification)
             if chin_amplitude_only(detection):

@@ -241,7 +241,8 @@ def build_summary(rec: Recording, detection: DetectionResult, context: SleepCont
     warnings = [str(d["message"]) for d in details if d["code"] in ("no_jerk_channel", "short_recording", "recording",
                                                                      "recording_cut_short")]
     warnings += list(context.warnings)
-    warnings += [f"Channel {label} not used: {reason}" for label, reason in refused.items()]
+    if detection.channels_used:  # else the no_jerk_channel line above lists every refused channel already
+        warnings += [f"Channel {label} not used: {reason}" for label, reason in refused.items()]
     warnings += detection.quality_warnings()
     inputs = context.inputs
     summary: dict[str, object] = {
