@@ -18,6 +18,9 @@ TABLE: list[tuple[str, Role, Side | None]] = [
     ("EMG", Role.CHIN, None),  # SHHS / MESA: the only unlabelled EMG is the chin
     ("EMG Kinn ü", Role.CHIN, None), ("Masseter", Role.CHIN, None),
     ("EMG1", Role.EMG, None), ("EMG1-EMG2", Role.EMG, None),  # numbered: EMG of unknown site
+    # a side glued to "EMG" names no site either: EMG of unknown site, its side kept
+    ("EMGL", Role.EMG, L), ("EMGR", Role.EMG, R), ("LEMG", Role.EMG, L), ("REMG", Role.EMG, R),
+    ("EMG1L-EMG2L", Role.EMG, L), ("LEMG-REMG", Role.EMG, None), ("EMGR-REF", Role.EMG, R),
     # leg
     ("Leg/L", Role.LEG, L), ("Leg/R", Role.LEG, R), ("LAT", Role.LEG, L), ("RAT", Role.LEG, R),
     ("LAT1-LAT2", Role.LEG, L), ("RAT1-RAT2", Role.LEG, R), ("TibL", Role.LEG, L), ("TibR", Role.LEG, R),
@@ -79,6 +82,7 @@ TABLE: list[tuple[str, Role, Side | None]] = [
     ("EEG F4-M1", Role.EEG, R), ("O1-A2", Role.EEG, L), ("M1", Role.EEG, L),
     # eog
     ("E1-M2", Role.EOG, L), ("E2-M1", Role.EOG, R), ("LOC", Role.EOG, L), ("ROC", Role.EOG, R),
+    ("LUC-M2", Role.EOG, L), ("RLC-M1", Role.EOG, R),  # upper and lower canthus (AASM alternative EOG)
     ("EOG horizontal", Role.EOG, None), ("EOG(L)", Role.EOG, L), ("EOG(R)", Role.EOG, R),
     ("EOG Left", Role.EOG, L), ("HEOG", Role.EOG, None), ("VEOG", Role.EOG, None), ("EOG-L", Role.EOG, L),
     ("EOG E1-M2", Role.EOG, L), ("ROC-A1", Role.EOG, R),

@@ -137,11 +137,14 @@ _PHRASES: tuple[tuple[Role, re.Pattern[str]], ...] = (
     (Role.AXIAL, re.compile(r"\brect(us)? abd(ominis|omen)?\b|\berector spinae\b")),
 )
 _BELT = frozenset({"abd", "abdo", "abdomen", "abdominal", "abdm"})
-_EOG_TOKENS = re.compile(r"^(eog\d*[lrhv]?|[hvlr]eog\d*|loc|roc|e[12]|eye\d*|lefteye|righteye)$")
+# "luc"/"rlc": the left upper and right lower (outer) canthus, where the AASM's alternative EOG
+# derivations place their electrodes
+_EOG_TOKENS = re.compile(r"^(eog\d*[lrhv]?|[hvlr]eog\d*|loc|roc|[lr][ul]c|e[12]|eye\d*|lefteye|righteye)$")
 _ECG_TOKENS = re.compile(r"^(ecg|ekg)\d*[lr]?$")
 _ACC_TOKENS = re.compile(r"^(acc|accel|accelerometer|acceleration|accelero|acc\d)[xyz]?\d*$|^act[xyz]$")
 _AXES = frozenset({"x", "y", "z"})
 _EEG_TOKEN = re.compile(r"^eeg\d*$")
+_EMG_GLUED_SIDE = re.compile(r"([lr])emg\d*|emg\d*([lr])")
 # 10-20 / 10-10 electrode names, and the mastoid/ear references (Jasper 1958; ACNS 2006 guideline).
 _ELECTRODE = re.compile(r"^(fp|af|f|fc|ft|c|cp|t|tp|p|po|o|a|m)(z|\d{1,2})$")
 # An electrode and its ear/mastoid reference written without a separator (``C3A2``, ``O1M2``: UCDDB,
@@ -241,10 +244,10 @@ def infer_role(label: str) -> tuple[Role, Side | None]:
         for tok in eog:
             if side is not None:
                 break
-            if (tok in ("loc", "e1", "lefteye") or (tok.startswith("eog") and tok.endswith("l"))
+            if (tok in ("loc", "luc", "llc", "e1", "lefteye") or (tok.startswith("eog") and tok.endswith("l"))
                     or re.fullmatch(r"leog\d*", tok)):
                 side = Side.LEFT
-            elif (tok in ("roc", "e2", "righteye") or (tok.startswith("eog") and tok.endswith("r"))
+            elif (tok in ("roc", "ruc", "rlc", "e2", "righteye") or (tok.startswith("eog") and tok.endswith("r"))
                   or re.fullmatch(r"reog\d*", tok)):
                 side = Side.RIGHT
         return Role.EOG, side
@@ -278,6 +281,11 @@ def infer_role(label: str) -> tuple[Role, Side | None]:
 
     if [t for t in tokens if t not in _REFERENCE] == ["emg"]:
         return Role.CHIN, None
+    sided = [m for m in (_EMG_GLUED_SIDE.fullmatch(t) for t in tokens) if m]
+    if sided and len(sided) == len([t for t in tokens if t not in _REFERENCE and not t.isdigit()]):
+        # "EMGL", "REMG", "EMG1R-EMG2R": EMG whose side is written onto it but whose site is not
+        sides = {Side.LEFT if "l" in (m.group(1) or m.group(2)) else Side.RIGHT for m in sided}
+        return Role.EMG, side if side is not None else (sides.pop() if len(sides) == 1 else None)
     if has_emg and all(re.fullmatch(r"emg\d*", t) or t.isdigit() or t in _LEFT or t in _RIGHT or t in _REFERENCE
                        for t in tokens):
         # EMG1, EMG2, EMG1-EMG2, "EMG 3 left": EMG whose site the label does not name.
