@@ -214,7 +214,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else _default_out(args.recording)
     hypnogram = hypnogram_option(args, hint="give the hypnogram file with --hypnogram FILE")
     paths = analyze_to_dir(args.recording, out_dir=out, hypnogram=hypnogram, age=age, rules=rules.name,
-                           channels=channels, scored_events=args.events, progress=sys.stderr.isatty())
+                           channels=channels, scored_events=args.events, progress=sys.stderr.isatty(),
+                           on_warning=lambda text: print(f"myosleep analyze: warning: {text}", file=sys.stderr))
     for p in paths:
         print(p)
     return EXIT_OK

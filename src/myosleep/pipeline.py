@@ -403,11 +403,19 @@ def analyze_to_dir(recording: str | os.PathLike[str], *, out_dir: str | os.PathL
                    hypnogram: Hypnogram | str | os.PathLike[str] | None = None, age: str | float | Age | None = None,
                    rules: str = "aasm", channels: Mapping[str, Sequence[str]] | None = None,
                    scored_events: pd.DataFrame | str | os.PathLike[str] | None = None,
-                   progress: bool = False) -> list[Path]:
+                   progress: bool = False, on_warning: Callable[[str], None] | None = None) -> list[Path]:
     """Run :func:`analyze` and write its files (:data:`OUTPUT_FILES`) into ``out_dir``; return their paths.
 
-    ``out_dir`` is checked first but created only once the analysis has succeeded.
+    ``out_dir`` is checked first but created only once the analysis has succeeded.  ``on_warning``
+    receives each of summary.json's ``warnings`` once the files are written (a short recording, a file
+    cut short, hypnogram epochs left out, ...), so that a user reading the command's output learns
+    of them without opening the report.
     """
     analysis = _analyze(recording, hypnogram=hypnogram, age=age, rules=rules, channels=channels,
                         scored_events=scored_events, progress=progress, stages=None, out_dir=out_dir)
-    return analysis.write(out_dir)
+    paths = analysis.write(out_dir)
+    if on_warning is not None:
+        warnings = analysis.summary.get("warnings")
+        for text in warnings if isinstance(warnings, list) else ():
+            on_warning(str(text))
+    return paths

@@ -6,8 +6,8 @@ header declares more data records than it holds.  MNE ("Number of records from t
 not match the file size ... Inferring from the file size") and edfio ("EDF header indicates 60
 data records, but file contains 55 records") read its complete records with a warning; myosleep
 refused the whole file.  Now the complete records are read, the loss is stated (``info``,
-summary.json ``warnings`` and ``warning_details`` ``recording_cut_short``, the report, ``detect``'s
-stderr), and a hypnogram scored on the whole night still fits it (its epochs past the data are
+summary.json ``warnings`` and ``warning_details`` ``recording_cut_short``, the report, the stderr
+of ``detect`` and ``analyze``), and a hypnogram scored on the whole night still fits it (its epochs past the data are
 left out).  A file cut inside its first record holds nothing to read and is still refused.
 
 Every warning that reading a file gives (a header field read leniently, a montage recognised as
@@ -118,8 +118,13 @@ def test_analyze_a_night_cut_short_with_the_hypnogram_of_the_whole_night(plmd_ni
                                                                           capsys) -> None:
     cut = _cut(plmd_night / "n.edf", tmp_path / "cut.edf", 600 * _record_bytes(plmd_night / "n.edf") + 777)
     out = tmp_path / "o"
+    capsys.readouterr()
     assert main(["analyze", str(cut), "--hypnogram", str(plmd_night / "n.hypnogram.tsv"), "--out", str(out)]) == 0
     s = json.loads((out / "summary.json").read_text())
+    # analyze says on stderr what its summary warns of, each once, after the files it wrote (exit 0)
+    err = capsys.readouterr().err.splitlines()
+    assert err == [f"myosleep analyze: warning: {w}" for w in s["warnings"]], err
+    assert any(line.startswith("myosleep analyze: warning: cut.edf: is cut short: declares 1800") for line in err)
     assert s["inputs"]["recording"]["duration_s"] == 1199.0
     assert s["inputs"]["recording"]["declared_duration_s"] == 1800.0
     detail = next(d for d in s["warning_details"] if d["code"] == "recording_cut_short")
