@@ -263,3 +263,70 @@ def test_elapsed_time_and_clock_time_columns(tmp_path):
         read_hypnogram(either, recording_start=night)
     _one_line(err, either)
     assert read_hypnogram(either, recording_start=datetime(2021, 3, 5, 0, 0)).start_s == 0.0
+
+
+@pytest.mark.parametrize("header, rows", [
+    # lights rows written at the top of a table of clock times (before: every later row earlier on the
+    # clock than the first was put a day later, and the file refused as 24 h too long)
+    ("Time,Event", ["23:58:30,Lights off", "00:02:00,Lights on", "23:58:00,W", "23:58:30,N1", "23:59:00,N2",
+                    "23:59:30,N2", "00:00:00,R", "00:00:30,W"]),
+    ("Start Time,End Time,Event", ["23:58:30,23:58:30,Lights off", "00:02:00,,Lights on",
+                                   "23:58:00,23:58:30,W", "23:58:30,23:59:00,N1", "23:59:00,00:00:00,N2",
+                                   "00:00:00,00:00:30,R", "00:00:30,00:01:00,W"]),
+])
+def test_rows_earlier_on_the_clock_than_the_row_before_stay_on_their_evening(tmp_path, header, rows):
+    path = _write(tmp_path, "h.csv", (header + "\n" + "\n".join(rows) + "\n").encode())
+    hyp = read_hypnogram(path, recording_start=datetime(2021, 3, 4, 23, 57))
+    np.testing.assert_array_equal(hyp.stages, [W, N1, N2, N2, R, W])
+    assert hyp.start_s == 60.0
+    assert (hyp.lights_off_s, hyp.lights_on_s) == (90.0, 300.0)
+
+
+# ------------------------------------------------------------------------------ epoch numbers
+def test_epoch_numbers_keep_the_place_of_a_table_that_starts_at_a_later_epoch(tmp_path):
+    # scored from lights off: the first row is epoch 11 of the recording (before: placed at 0 s, every
+    # stage 300 s early, without a word)
+    rows = "".join(f"{n},{s}\n" for n, s in zip(range(11, 15), ["W", "N1", "N2", "R"]))
+    hyp = read_hypnogram(_write(tmp_path, "h.csv", ("Epoch,Stage\n" + rows).encode()))
+    np.testing.assert_array_equal(hyp.stages, [W, N1, N2, R])
+    assert hyp.start_s == 300.0 and hyp.metadata["epoch_numbering"] == "from 1"
+    assert hyp.metadata["warnings"] == [
+        "the first row is epoch 11: epochs read as numbered from the recording's start, epoch 1 the first "
+        "(as Profusion, RemLogic and Domino number them), so it starts 300 s in; if the file numbers from 0, "
+        "every stage is one epoch early"]
+    # numbered from 1 or from 0 from the start: the first row is the first epoch, nothing to warn of
+    for first in (0, 1):
+        rows = "".join(f"{n},{s}\n" for n, s in zip(range(first, first + 3), ["W", "N1", "N2"]))
+        hyp = read_hypnogram(_write(tmp_path, f"h{first}.csv", ("Epoch,Stage\n" + rows).encode()))
+        assert hyp.start_s == 0.0 and "warnings" not in hyp.metadata
+        assert hyp.metadata["epoch_numbering"] == f"from {first}"
+
+
+def test_the_epoch_length_of_numbered_epochs_comes_from_their_durations_or_is_said_to_be_the_default(tmp_path):
+    # 20-s epochs by number with their durations: placed 20 s apart (before: 30 s apart, each 20 s long)
+    path = _write(tmp_path, "h.csv", b"Epoch,Duration,Stage\n1,20,W\n2,20,N1\n3,20,N2\n4,20,R\n")
+    hyp = read_hypnogram(path)
+    assert hyp.epoch_s == 20.0 and hyp.epoch_s_source == "the durations in the file"
+    np.testing.assert_array_equal(hyp.stages, [W, N1, N2, R])
+    assert hyp.duration_s == 80.0
+    # without durations the length is AASM's 30 s, and the summary says it was not the file's
+    hyp = read_hypnogram(_write(tmp_path, "n.csv", b"Epoch,Stage\n1,W\n2,N1\n"))
+    assert hyp.epoch_s == 30.0 and hyp.epoch_s_source.startswith("default: AASM 30-s epochs")
+
+
+# ---------------------------------------------------------------- words of other tools and labs
+def test_yasa_uns_and_european_words_for_stages_not_scored_and_lights(tmp_path):
+    # YASA's own string for -2 ("UNS", yasa.Hypnogram), and words of German, Spanish, Italian and
+    # French exports; each was refused as an unknown label before
+    rows = ["W", "UNS", "Despierto", "REM-Schlaf", "nicht bewertet", "Sveglio", "Non scoré"]
+    path = _write(tmp_path, "h.csv", ("onset,duration,stage\n"
+                                      + "".join(f"{30 * i},30,{s}\n" for i, s in enumerate(rows))).encode())
+    np.testing.assert_array_equal(read_hypnogram(path).stages, [W, UNS, W, R, UNS, W, UNS])
+    # lights in German, French, Italian and Spanish, in a German export (semicolons, "Uhrzeit;Ereignis")
+    for off, on in (("Licht aus", "Licht an"), ("Lumières éteintes", "Lumières allumées"),
+                    ("Luci spente", "Luci accese"), ("Luces apagadas", "Luces encendidas")):
+        text = f"Uhrzeit;Ereignis\n22:00:00;{off}\n22:00:00;Wach\n22:00:30;N1\n22:01:00;N2\n22:01:30;{on}\n"
+        hyp = read_hypnogram(_write(tmp_path, "de.csv", text.encode("utf-8")),
+                             recording_start=datetime(2021, 3, 4, 22, 0))
+        np.testing.assert_array_equal(hyp.stages, [W, N1, N2])
+        assert (hyp.lights_off_s, hyp.lights_on_s) == (0.0, 90.0), (off, on)

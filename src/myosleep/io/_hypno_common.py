@@ -9,6 +9,7 @@ segments into epochs and shifts everything to the recording's start.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -101,9 +102,12 @@ def classify_event(text: str, *, event_type: str | None = None) -> str:
 def lights_kind(text: str) -> str | None:
     """``"off"``, ``"on"`` or ``None`` for a lights annotation ("Lights off@@EEG F4-A1")."""
     t = " ".join(str(text).split("@@", 1)[0].lower().replace("_", " ").replace("-", " ").split())
-    if re.search(r"\blights? ?(off|out)\b", t):
+    t = "".join(ch for ch in unicodedata.normalize("NFKD", t) if not unicodedata.combining(ch))
+    if re.search(r"\blights? ?(off|out)\b|\blicht ?aus\b|\bextinction (des feux|de la lumiere|des lumieres)\b"
+                 r"|\blumieres? (eteinte|off)s?\b|\bluci spente\b|\bluces apagadas\b|\blicht uit\b", t):
         return "off"
-    if re.search(r"\blights? ?on\b", t):
+    if re.search(r"\blights? ?on\b|\blicht ?(an|ein)\b|\blumieres? allumees?\b|\bluci accese\b"
+                 r"|\bluces encendidas\b|\blicht aan\b", t):
         return "on"
     return None
 

@@ -20,8 +20,10 @@ Conventions covered (all map into the AASM stages W, N1, N2, N3, R):
 * Written apart or hyphenated: "N 1", "S-2", "NREM-3"; R&K wake as "S0"; an epoch nobody scored as
   "Undefined" (PhysioNet/CinC Challenge 2018), "Not staged" (besides "?", "Unscored", "Not scored").
 * The words of other European exports: wake as French Eveil/Veille, Italian Veglia, Spanish and
-  Italian Vigilia, Portuguese Vigilia, Dutch Waak; REM as Sommeil paradoxal, Sonno REM, Sueno
-  REM, Sono REM; stage numbers after Stade (fr), Stadio (it), Estadio/Fase (es, it, pt),
+  Italian Vigilia, Portuguese Vigilia, Dutch Waak, Spanish Despierto, Portuguese Acordado, Italian
+  Sveglio; REM as Sommeil paradoxal, Sonno REM, Sueno REM, Sono REM, REM-Schlaf; "not scored" as
+  German nicht bewertet, Italian non valutato, Spanish no puntuado, French non scoré, YASA's UNS;
+  stage numbers after Stade (fr), Stadio (it), Estadio/Fase (es, it, pt),
   Stadium/Schlafstadium (de, nl), Phase; "S3/S4", "N3/N4", "Stage 3/4" (R&K S3 and S4 scored
   together) as N3.  Accents are folded (Eveil = Éveil).
 """
@@ -51,7 +53,9 @@ _TEXT: dict[str, Stage] = {
     "n4": N3, "s4": N3, "nrem4": N3, "nrem 4": N3, "stage 4": N3, "sws": N3, "nonrem4": N3,
     # wake and REM in the words of other European exports (accents folded)
     "eveil": W, "veille": W, "veglia": W, "vigilia": W, "waak": W, "wakker": W,
+    "despierto": W, "acordado": W, "sveglio": W, "sveglia": W,
     "sommeil paradoxal": R, "sonno rem": R, "sueno rem": R, "sono rem": R, "rem slaap": R,
+    "rem-schlaf": R, "rem schlaf": R, "remschlaf": R, "rem-slaap": R,
     # R&K S3 and S4 scored together
     "s3/s4": N3, "n3/n4": N3, "3/4": N3, "s3/4": N3,
     # REM
@@ -68,6 +72,9 @@ _TEXT: dict[str, Stage] = {
     "n/a": UNS, "na": UNS, "nan": UNS, "none": UNS, "no stage": UNS, "not scored": UNS, "notscored": UNS,
     # "undefined": the sixth stage of the PhysioNet/CinC Challenge 2018 annotations (Ghassemi et al. 2018)
     "undefined": UNS, "not staged": UNS, "unstaged": UNS,
+    # YASA's string for -2 (``yasa.Hypnogram``: "UNS"); "not scored" in German, Italian, Spanish, French
+    "uns": UNS, "nicht bewertet": UNS, "nicht gewertet": UNS, "non valutato": UNS, "no puntuado": UNS,
+    "non score": UNS,
     # R&K wake written as stage 0 (RemLogic's SLEEP-S0 without its prefix)
     "s0": W,
 }

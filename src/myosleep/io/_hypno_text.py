@@ -55,7 +55,9 @@ _EPOCH_NAMES = ("epoch", "epoch_nr", "epoch_number", "epoch_index", "epoch_no", 
 _STAGE_NAMES = ("stage", "sleep_stage", "sleepstage", "description", "trial_type", "label",
                 "annotation", "hypnogram", "value", "event", "stages", "sleep stage", "score",
                 "stade", "stade de sommeil", "hypnogramme", "fase", "stadio", "ipnogramma", "estadio", "fase del sueno",
-                "hipnograma", "estagio", "stadium", "schlafstadium", "slaapstadium", "concept", "event_concept")
+                "hipnograma", "estagio", "stadium", "schlafstadium", "slaapstadium", "concept", "event_concept",
+                # "event" in German, French, Italian/Spanish/Portuguese and Dutch exports
+                "ereignis", "evenement", "evento", "gebeurtenis", "schlafphase")
 
 
 _END_NAMES = ("end", "end_time", "endtime", "stop", "stop_time", "offset", "fin", "fine", "ende", "einde")
@@ -110,7 +112,8 @@ def _map_labels(labels: list[str], where: list[str], *, source: str, convention:
         if st is None:
             raise HypnogramError(
                 f"unknown sleep-stage label {lab.strip()!r} at {w}", where=source,
-                hint="use W, N1, N2, N3, R (or R&K S1-S4, REM, MT, ?, or integers with convention=)")
+                hint="use W, N1, N2, N3, R (or R&K S1-S4, REM, MT, ?, or integers with convention=; "
+                     "CLI: --hypnogram-convention)")
         out[i] = int(st)
     return out, info
 
@@ -272,7 +275,18 @@ def read_table(text: str, *, source: str, epoch_s: float | None, stages: bool = 
     onsets, durations, labels, where = [], [], [], []
     lights_off = lights_on = None
     lights_rows: list[tuple[float, float, str, str, str | None]] = []
-    clock = _OnsetParser(source=source, epoch_s=epoch_s, epoch_numbers=i_on is None, numbers=numbers, dates=dates,
+    numbered_epoch_s, numbered_source = epoch_s, "epoch_s= given"
+    if i_on is None and epoch_s is None:
+        # epochs by number: their length is the durations' when every row states the same one, else AASM's 30 s
+        stated = ({numbers.parse(row[i_dur], line=k) for k, row in data if i_dur < len(row) and row[i_dur].strip()}
+                  if i_dur is not None else set())
+        value = stated.pop() if len(stated) == 1 else None
+        if value is not None and dur_scale is not None and value > 0:
+            numbered_epoch_s, numbered_source = value * dur_scale, "the durations in the file"
+        else:
+            numbered_source = "default: AASM 30-s epochs (the file numbers its epochs and does not state their length)"
+    clock = _OnsetParser(source=source, epoch_s=numbered_epoch_s if i_on is None else epoch_s,
+                         epoch_numbers=i_on is None, numbers=numbers, dates=dates,
                          scale_s=on_scale, read_as=on_read, column=rows[0][i_time].strip(),
                          elapsed=names[i_time] in _ELAPSED_NAMES,
                          period_s=_clock_period_s([row[i] for _, row in data for i in (i_time, i_end)
@@ -330,7 +344,17 @@ def read_table(text: str, *, source: str, epoch_s: float | None, stages: bool = 
         raw.metadata.update(info)
         raw.seg_onset_s, raw.seg_duration_s = np.asarray(onsets, dtype=float), dur_arr
         raw.seg_code, raw.seg_where = codes, where
-    if epoch_s is not None:
+    if i_on is None:  # epochs by number
+        raw.epoch_s, raw.epoch_source = numbered_epoch_s, numbered_source
+        first_n = clock._first
+        raw.metadata["epoch_numbering"] = "from 0" if first_n == 0 else "from 1"
+        if first_n is not None and first_n > 1:
+            raw.metadata.setdefault("warnings", []).append(
+                f"the first row is epoch {first_n:g}: epochs read as numbered from the recording's start, "
+                f"epoch 1 the first (as Profusion, RemLogic and Domino number them), so it starts "
+                f"{(first_n - 1) * float(numbered_epoch_s or 30.0):g} s in; if the file numbers from 0, "
+                f"every stage is one epoch early")
+    elif epoch_s is not None:
         raw.epoch_s, raw.epoch_source = epoch_s, "epoch_s= given"
     else:
         raw.epoch_s = infer_epoch_s(dur_arr, np.asarray(onsets))
@@ -381,6 +405,7 @@ class _OnsetParser:
         self.time_only = False
         self._first: float | None = None
         self._prev_s: float | None = None
+        self._prev_clock = 0.0
         self._days = 0
         self.wrapped_dates: str | None = None
 
@@ -392,7 +417,11 @@ class _OnsetParser:
                                      where=self.source)
             self.kind = "epoch numbers"
             self._first = n if self._first is None else self._first
-            return (n - self._first) * (self.epoch_s or 30.0)  # AASM: 30-s epochs
+            # Scoring software numbers a recording's epochs from 1 (Compumedics Profusion, RemLogic,
+            # Domino, Sleepware, NSRR's tables), some from 0; a table whose first row is a later
+            # epoch (scored from lights off) keeps its place in the recording.
+            base = 0.0 if self._first == 0 else 1.0
+            return (n - base) * (self.epoch_s or 30.0)  # AASM: 30-s epochs
         value = self.numbers.parse(text, line=line)
         if value is not None:
             if self.scale_s is None:
@@ -412,7 +441,16 @@ class _OnsetParser:
             if self._first is None:
                 self._first, self.kind, self.time_only = secs, "clock", True
                 self.start = datetime(1985, 1, 1) + timedelta(seconds=secs)
-            return (secs - self._first) % self.period_s
+                self._prev_clock, self._prev_s = secs, 0.0
+            # Each time on the clock's turn nearest the row before it (within half a turn, either
+            # way): the clock passes midnight between two rows, and a row earlier than the one before
+            # it (lights off or on written at the top of a table) stays on its own evening instead of
+            # being put a day later.  Onsets before the first row's are negative.
+            half = self.period_s / 2.0
+            step = (secs - self._prev_clock + half) % self.period_s - half
+            onset = float(self._prev_s if self._prev_s is not None else 0.0) + step
+            self._prev_clock, self._prev_s = secs, onset
+            return onset
         if dt is None:
             raise HypnogramError(f"onset {text!r} at line {line} is not seconds, a clock time "
                                  f"nor a date-time", where=self.source,
