@@ -330,3 +330,28 @@ def test_yasa_uns_and_european_words_for_stages_not_scored_and_lights(tmp_path):
                              recording_start=datetime(2021, 3, 4, 22, 0))
         np.testing.assert_array_equal(hyp.stages, [W, N1, N2])
         assert (hyp.lights_off_s, hyp.lights_on_s) == (0.0, 90.0), (off, on)
+
+
+def test_elan_header_numbers_written_as_fractions_or_words_do_not_stop_the_reading(tmp_path):
+    # "sampling_period 1/1" crashed the reader (exit 1); it describes the signal, not the values' times
+    body = "epoch_nb 90\nepoch_list\n" + "0\n" * 30 + "2\n" * 30 + "5\n" * 30
+    hyp = read_hypnogram(_write(tmp_path, "a.hyp", ("time_base 1.000000\nsampling_period 1/512\n" + body).encode()))
+    np.testing.assert_array_equal(hyp.stages, [W, N2, R])
+    assert hyp.metadata["signal_sampling_period_s"] == pytest.approx(1 / 512)
+    hyp = read_hypnogram(_write(tmp_path, "b.hyp", ("time_base 1.000000\nsampling_period n/a\n" + body).encode()))
+    np.testing.assert_array_equal(hyp.stages, [W, N2, R])
+    assert hyp.metadata["sampling_period_as_written"] == "n/a"
+    # a declared count the values do not match is said where the summary shows it
+    hyp = read_hypnogram(_write(tmp_path, "c.hyp", ("time_base 1\nsampling_period 1/1\n"
+                                                    + body.replace("epoch_nb 90", "epoch_nb 120")).encode()))
+    assert hyp.metadata["warnings"] == ["the Elan header declares 120 values (epoch_nb) but the file holds 90; "
+                                        "each is read as 1 s (time_base)"]
+
+
+def test_two_field_times_are_refused_as_ambiguous_not_as_no_time(tmp_path):
+    # "23:10" was refused as "not seconds, a clock time nor a date-time"; it is a time, of two readings
+    path = _write(tmp_path, "h.csv", b"Time,Stage\n23:00,Wake\n23:10,N1\n")
+    with pytest.raises(HypnogramError, match=r"onset '23:00' at line 2 has two fields: hours:minutes of the clock "
+                                             r"or minutes:seconds since the start") as err:
+        read_hypnogram(path)
+    assert "hh:mm:ss" in _one_line(err, path)

@@ -452,6 +452,12 @@ class _OnsetParser:
             self._prev_clock, self._prev_s = secs, onset
             return onset
         if dt is None:
+            if re.fullmatch(r"\d{1,3}:\d{2}", text.strip()):
+                # "23:10": hours and minutes of the clock, or minutes and seconds since the start
+                raise HypnogramError(f"onset {text!r} at line {line} has two fields: hours:minutes of the clock "
+                                     "or minutes:seconds since the start, the file does not say which",
+                                     where=self.source, hint="export the times as hh:mm:ss (23:10:00), or the "
+                                                             "onsets in seconds from the recording start")
             raise HypnogramError(f"onset {text!r} at line {line} is not seconds, a clock time "
                                  f"nor a date-time", where=self.source,
                                  hint="write onsets in seconds from the recording start")
@@ -567,6 +573,12 @@ def _own_convention(convention: str | None, own: str, fmt: str, *, source: str) 
                              "does not apply", where=source, hint="drop the convention option for this file")
 
 
+def _elan_number(text: str) -> float:
+    """A number of an Elan header: decimal, or a fraction (``1/512``) as some exporters write it."""
+    num, sep, den = text.partition("/")
+    return float(num) / float(den) if sep else float(num)
+
+
 def read_elan(text: str, *, source: str, epoch_s: float | None, convention: str | None = None) -> RawScoring:
     """Elan ``.hyp``: a header, then one integer per hypnogram sample.
 
@@ -592,8 +604,8 @@ def read_elan(text: str, *, source: str, epoch_s: float | None, convention: str 
             break
         header[key] = parts[1] if len(parts) > 1 else ""
     try:
-        time_base_s = float(header["time_base"])
-    except (KeyError, ValueError):
+        time_base_s = _elan_number(header["time_base"])
+    except (KeyError, ValueError, ZeroDivisionError):
         raise HypnogramError("Elan header has no numeric time_base", where=source,
                              hint="the first line must read 'time_base <seconds per value>'") from None
     if not time_base_s > 0:
@@ -626,14 +638,20 @@ def read_elan(text: str, *, source: str, epoch_s: float | None, convention: str 
     meta: dict = {"time_base_s": time_base_s, **extra, "coding": "elan", "convention": "elan",
                   "convention_evidence": "the Elan .hyp format"}
     del meta["value_s"]
-    if "sampling_period" in header:
-        meta["signal_sampling_period_s"] = float(header["sampling_period"])
-    if "epoch_nb" in header:
-        declared = int(float(header["epoch_nb"]))
-        meta["declared_samples"] = declared
-        if declared != codes.size:
-            logger.warning("%s: Elan header declares %d values but the file holds %d; "
-                           "reading them at %g s each", source, declared, codes.size, time_base_s)
+    # sampling_period and epoch_nb describe the file, they do not place its values: one that does not
+    # read as a number is kept as written (Elan writes "0.001953", some exporters "1/512")
+    for key, name in (("sampling_period", "signal_sampling_period_s"), ("epoch_nb", "declared_samples")):
+        if key in header:
+            try:
+                meta[name] = _elan_number(header[key])
+            except (ValueError, ZeroDivisionError):
+                meta[f"{key}_as_written"] = header[key]
+    declared = meta.get("declared_samples")
+    if isinstance(declared, float):
+        meta["declared_samples"] = int(declared)
+        if int(declared) != codes.size:
+            meta["warnings"] = [f"the Elan header declares {int(declared)} values (epoch_nb) but the file holds "
+                                f"{codes.size}; each is read as {time_base_s:g} s (time_base)"]
     origin = "epoch_s= given" if epoch_s else "default: AASM 30-s epochs"
     return RawScoring(format="elan", stages=stages, epoch_s=ep, metadata=meta,
                       epoch_source=f"{origin}, from values every {time_base_s:g} s (time_base)")
