@@ -7,8 +7,10 @@ import os
 import shutil
 
 import pandas as pd
+import pytest
 
 from myosleep.batch import run_batch
+from myosleep.errors import ParameterError
 from myosleep.batch.night import MANIFEST, run_night
 from myosleep.batch.run import BatchResult
 from myosleep.pipeline import OUTPUT_FILES
@@ -89,3 +91,34 @@ def test_a_bug_in_one_night_is_recorded_with_its_type_and_the_status_says_1(six_
                            n_bad_input=bad, n_unexpected=unexpected, paths=(), elapsed_s=0.0)
 
     assert [result(0, 0).exit_status, result(2, 0).exit_status, result(1, 1).exit_status] == [0, 2, 1]
+
+
+def test_hypnogram_convention_and_epoch_length_are_given_for_the_whole_cohort(six_nights, tmp_path):
+    # a night scored as bare YASA integers (0-4, one per 30 s): the file does not say which convention
+    # its codes follow, so it is refused unless the batch says (batch had no such option: one could
+    # only see the refusal in its row)
+    src = tmp_path / "in"
+    src.mkdir()
+    night = six_nights[1]
+    shutil.copy(night, src / night.name)
+    # 18 min: W, N1, N2, N3 and REM, whose code 4 is N3 (R&K stage 4) in other conventions
+    codes = pd.Series([0] * 6 + [1] * 4 + [2] * 12 + [3] * 6 + [4] * 8)
+    (src / f"{night.stem}.txt").write_text("\n".join(str(int(c)) for c in codes) + "\n")
+
+    out = tmp_path / "out"
+    refused = run_batch([str(src / "*.edf")], out_dir=out, workers=1, hypnograms="{stem}.txt")
+    row = pd.read_csv(out / "cohort.csv").iloc[0]
+    assert refused.n_bad_input == 1 and "--hypnogram-convention" in row["error"]
+
+    given = run_batch([str(src / "*.edf")], out_dir=out, workers=1, hypnograms="{stem}.txt",
+                      hypnogram_convention="yasa", hypnogram_epoch_s=30.0)
+    assert (given.n_done, given.n_bad_input) == (1, 0)  # the options are part of the night's key: run again
+    row = pd.read_csv(out / "cohort.csv").iloc[0]
+    assert (row["hypnogram_format"], row["hypnogram_convention"], row["hypnogram_epoch_s"]) == ("text", "yasa", 30.0)
+    summary = json.loads((out / night.stem / "summary.json").read_text())
+    assert summary["sleep"]["n2_min"] == pytest.approx((codes == 2).sum() * 0.5)
+    # a wrong option is the batch's one line, before any night runs
+    with pytest.raises(ParameterError, match="unknown convention 'aasm-ints'"):
+        run_batch([str(src / "*.edf")], out_dir=tmp_path / "o2", workers=1, hypnogram_convention="aasm-ints")
+    with pytest.raises(ParameterError, match="--hypnogram-epoch: must be a number of seconds > 0"):
+        run_batch([str(src / "*.edf")], out_dir=tmp_path / "o3", workers=1, hypnogram_epoch_s=0.0)

@@ -23,6 +23,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="each night's hypnogram, e.g. '{stem}.hypnogram.tsv' or 'scoring/{id}*.xml' "
                         "(placeholders {stem} {base} {dir} {id} {sub} {ses}; default {stem}.hypnogram.tsv, "
                         "in BIDS {base}_events.tsv, when present)")
+    p.add_argument("--hypnogram-convention", default=None, metavar="NAME",
+                   help="integer stage codes of the hypnograms when their files do not say: yasa, rk, isruc, "
+                        "dreams-aasm, dreams-rk, elan")
+    p.add_argument("--hypnogram-epoch", default=None, type=float, metavar="S",
+                   help="epoch length of the hypnograms in seconds when their files do not say (default 30)")
     p.add_argument("--events", default=None, metavar="PATTERN",
                    help="each night's scored arousals/respiratory events (same placeholders)")
     p.add_argument("--age", default=None,
@@ -56,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
     result = run_batch(args.inputs, out_dir=args.out, hypnograms=args.hypnograms, scored_events=args.events,
                        age=args.age, rules=args.rules, channels=channels, workers=args.workers,
                        scheduler=args.scheduler, covariates=args.covariates, diary_date=args.diary_date,
-                       alpha=args.alpha, progress=sys.stderr.isatty())
+                       alpha=args.alpha, progress=sys.stderr.isatty(),
+                       hypnogram_convention=args.hypnogram_convention, hypnogram_epoch_s=args.hypnogram_epoch)
     print(f"myosleep batch: {result.summary()}")
     for path in result.paths:
         print(f"  {path}")

@@ -66,8 +66,24 @@ def read_manifest(folder: str | os.PathLike[str]) -> dict | None:
 
 def _options_key(night: dict, options: dict) -> dict:
     channels = options.get("channels") or {}
-    return {"rules": options.get("rules", "aasm"), "age": night.get("age"),
-            "channels": {k: sorted(v) for k, v in sorted(channels.items())}}
+    key = {"rules": options.get("rules", "aasm"), "age": night.get("age"),
+           "channels": {k: sorted(v) for k, v in sorted(channels.items())}}
+    # how the hypnograms are read, when given (absent otherwise: earlier runs' manifests stay current)
+    for name in ("hypnogram_convention", "hypnogram_epoch_s"):
+        if options.get(name) is not None:
+            key[name] = options[name]
+    return key
+
+
+def _hypnogram(night: dict, options: dict) -> Any:
+    """The night's hypnogram path, with the batch's ``--hypnogram-convention``/``--hypnogram-epoch``."""
+    path = night.get("hypnogram")
+    if path is None or (options.get("hypnogram_convention") is None and options.get("hypnogram_epoch_s") is None):
+        return path
+    from ..io.hypnogram import HypnogramFile
+
+    return HypnogramFile(path, convention=options.get("hypnogram_convention"),
+                         epoch_s=options.get("hypnogram_epoch_s"))
 
 
 def _file_stats(night: dict) -> dict[str, dict | None]:
@@ -210,7 +226,7 @@ def _run_night(night: dict, options: dict, folder: Path, t0: float) -> dict:
     from ..pipeline import analyze_to_dir
 
     try:
-        analyze_to_dir(night["recording"], out_dir=folder, hypnogram=night.get("hypnogram"),
+        analyze_to_dir(night["recording"], out_dir=folder, hypnogram=_hypnogram(night, options),
                        age=night.get("age"), rules=options.get("rules", "aasm"),
                        channels=options.get("channels"), scored_events=night.get("scored_events"),
                        progress=False)

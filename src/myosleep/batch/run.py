@@ -17,6 +17,7 @@ disk), so the client's memory does not grow with the cohort.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import time
 from dataclasses import dataclass, field
@@ -216,11 +217,22 @@ def _n_processes(client: Any) -> int:
     return max(1, len(client.scheduler_info().get("workers", {})))
 
 
+def _hypnogram_options(convention: str | None, epoch_s: float | None) -> dict[str, Any]:
+    """The hypnogram reading options, checked once for the whole cohort (one line, exit 2, when wrong)."""
+    from ..io._hypno_conventions import check_convention
+
+    if epoch_s is not None and not (math.isfinite(epoch_s) and epoch_s > 0):
+        raise ParameterError(f"must be a number of seconds > 0, got {epoch_s!r}", where="--hypnogram-epoch")
+    return {"hypnogram_convention": check_convention(convention),
+            "hypnogram_epoch_s": None if epoch_s is None else float(epoch_s)}
+
+
 def run_batch(inputs: list[str], *, out_dir: str | os.PathLike[str], hypnograms: str | None = None,
               scored_events: str | None = None, age: Any = None, rules: str = "aasm",
               channels: dict[str, list[str]] | None = None, workers: int | None = None,
               scheduler: str | None = None, covariates: list[str] | None = None,
-              diary_date: str = "evening", alpha: float = 0.05, progress: bool = False) -> BatchResult:
+              diary_date: str = "evening", alpha: float = 0.05, progress: bool = False,
+              hypnogram_convention: str | None = None, hypnogram_epoch_s: float | None = None) -> BatchResult:
     """Analyse many nights; write each into ``out_dir/<recording_id>/`` and the cohort table.
 
     Parameters
@@ -250,6 +262,9 @@ def run_batch(inputs: list[str], *, out_dir: str | os.PathLike[str], hypnograms:
         False discovery rate of the covariate report (Benjamini-Hochberg).
     progress : bool
         Progress bar with ETA on stderr.
+    hypnogram_convention, hypnogram_epoch_s : str | float | None
+        How every night's hypnogram is read when its file does not say: integer stage convention
+        and epoch length (as ``analyze``'s ``--hypnogram-convention`` and ``--hypnogram-epoch``).
     """
     from ..age import parse_age
     from ..classification.rules import get_ruleset
@@ -268,7 +283,7 @@ def run_batch(inputs: list[str], *, out_dir: str | os.PathLike[str], hypnograms:
     nights = plan_nights(list(inputs), hypnograms=hypnograms, scored_events=scored_events, age=age_text)
     tables = _read_covariate_tables(covariates or [])
     out = prepare_out_dir(out_dir)
-    options = {"rules": rules, "channels": channels}
+    options = {"rules": rules, "channels": channels, **_hypnogram_options(hypnogram_convention, hypnogram_epoch_s)}
 
     todo = []
     counts = {"done": 0, STATUS_SKIPPED: 0, BAD_INPUT: 0, UNEXPECTED: 0}

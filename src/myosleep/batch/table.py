@@ -82,6 +82,10 @@ def summary_row(summary: dict) -> dict[str, Any]:
         "recording_sha256": _get(summary, "inputs", "recording", "sha256"),
         "hypnogram_sha256": _get(summary, "inputs", "hypnogram", "sha256"),
         "hypnogram_source": summary.get("hypnogram_source"),
+        # how the hypnogram was read (a cohort's files may hold different conventions and epoch lengths)
+        "hypnogram_format": _get(summary, "inputs", "hypnogram", "format"),
+        "hypnogram_convention": _get(summary, "inputs", "hypnogram", "convention"),
+        "hypnogram_epoch_s": _num(_get(summary, "inputs", "hypnogram", "epoch_s")),
         "age_years": _num(_get(summary, "age", "years")),
         "duration_h": (_num(_get(summary, "inputs", "recording", "duration_s")) or 0.0) / 3600.0,
     }
@@ -138,7 +142,8 @@ def cohort_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
         if col.startswith("finding_"):
             df[col] = df[col].astype("boolean")
         elif col in KEY_COLUMNS or col in ("ruleset", "recording_sha256", "hypnogram_sha256", "hypnogram_source",
-                                           "warnings", "channels_used", "channels_refused"):
+                                           "hypnogram_format", "hypnogram_convention", "warnings",
+                                           "channels_used", "channels_refused"):
             df[col] = df[col].map(lambda v: None if v is None or (isinstance(v, float) and v != v) else str(v))
             df[col] = df[col].astype(object)
         else:
