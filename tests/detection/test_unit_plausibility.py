@@ -19,13 +19,13 @@ from ._detect_helpers import sim_night
 LABELS = ("EMG Chin", "EMG LAT", "EMG RAT")
 
 
-def _write(path, unit: str):
+def _write(path, unit: str, scale: float = 1.0):
     sim = sim_night("plmd", hours=0.5, seed=3)
     sigs = []
     for label in LABELS:
         c = sim.channel(label)
-        sigs.append(edfio.BdfSignal(np.clip(c.data.astype(np.float64), -3000, 3000), c.sfreq, label=label,
-                                    physical_dimension=unit, physical_range=(-3000, 3000)))
+        sigs.append(edfio.BdfSignal(np.clip(c.data.astype(np.float64), -3000, 3000) * scale, c.sfreq, label=label,
+                                    physical_dimension=unit, physical_range=(-3000 * scale, 3000 * scale)))
     edfio.Bdf(sigs).write(path)
     return path
 
@@ -80,3 +80,15 @@ def test_a_chin_refused_for_its_unit_gives_no_atonia_index(tmp_path):
     assert rswa["present"] is None, rswa["evidence"]
     assert rswa["values"]["atonia_index"] is None
     assert rswa["values"]["atonia_index_source"].startswith("EMG Chin: not used (median burst amplitude")
+
+
+def test_mv_values_under_a_uv_header_are_refused_not_read_as_a_night_without_events(tmp_path, capsys):
+    """The opposite error: millivolts under "uV" read 1000 times too small (resting ~0.002 uV RMS,
+    below the thermal noise of any electrode).  Before: detect exited 0 with no burst, and analyze
+    called periodic limb movements absent (PLMS index 0.0/h) with a warning only."""
+    path = _write(tmp_path / "small.bdf", "uV", scale=1e-3)
+    assert main(["detect", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and not (tmp_path / "out").exists()
+    assert err.count("below the 0.05 uV RMS thermal noise of any electrode") == 3, err
+    assert err.count("mV values under 'uV' 1000x too small") == 3

@@ -56,6 +56,13 @@ _MIN_EEG_SFREQ = 100.0
 #: resting level exceeds the largest contraction is not read in the unit its header states
 #: (uV values under a "mV" header read 1000 times too large) or its electrode is off.
 MAX_RESTING_EMG_UV = 1500.0
+#: Lowest resting level (uV RMS) a recorded surface EMG can have: the thermal (Johnson) noise of the
+#: electrode-skin impedance alone is sqrt(4 k T R B) = 0.04 uV RMS for 1 kOhm over the 10-100 Hz band
+#: (0.09 uV at 5 kOhm, the AASM's upper impedance for EMG), and PSG amplifiers add ~0.2-1 uV RMS of
+#: their own.  A lower level is a channel not in the unit its header states (mV values under a "uV"
+#: header read 1000 times too small): every absolute threshold (the AASM 8 uV LM onset) is then out
+#: of reach and a night would read as free of events.
+MIN_RESTING_EMG_UV = 0.05
 #: Largest burst amplitude (uV) of surface EMG: 10 mV peak-to-peak, 5 mV peak (same sources).
 #: A channel whose typical (median) burst is larger is not surface EMG in uV.
 MAX_SURFACE_EMG_PEAK_UV = 5000.0
@@ -84,17 +91,20 @@ def _phys_range_uv(c: ChannelInfo) -> tuple[float | None, float | None]:
 
 
 _UNIT_HINT = ("not analysed; check the unit (V, mV, uV) in the file's header (uV values under 'mV' read 1000x too "
-              "large) or the electrode")
+              "large, mV values under 'uV' 1000x too small) or the electrode")
 
 
 def _implausible_rest(base: Any) -> str | None:
     """Why the resting level (``Baseline``) cannot be surface EMG in uV, or None."""
     blocks = np.asarray(base.blocks_uv, dtype=np.float64)
     rest = float(np.nanmedian(blocks)) if np.isfinite(blocks).any() else float("nan")
-    if not rest > MAX_RESTING_EMG_UV:
-        return None
-    return (f"resting EMG level {rest:.4g} uV RMS is implausible, above the {MAX_RESTING_EMG_UV:g} uV RMS of a "
-            f"maximal surface-EMG contraction: {_UNIT_HINT}")
+    if rest > MAX_RESTING_EMG_UV:
+        return (f"resting EMG level {rest:.4g} uV RMS is implausible, above the {MAX_RESTING_EMG_UV:g} uV RMS of a "
+                f"maximal surface-EMG contraction: {_UNIT_HINT}")
+    if rest < MIN_RESTING_EMG_UV:
+        return (f"resting EMG level {rest:.4g} uV RMS is implausible, below the {MIN_RESTING_EMG_UV:g} uV RMS "
+                f"thermal noise of any electrode: {_UNIT_HINT}")
+    return None
 
 
 def _implausible_bursts(bursts: pd.DataFrame) -> str | None:

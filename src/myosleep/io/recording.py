@@ -687,7 +687,9 @@ def _from_edf(path: Path, overrides: Mapping[str, str | Sequence[str]] | None,
                 problem=sig.problem)
             channels.append(_finish(base, role=guess.role, side=guess.side, note=guess.note))
         channels = _apply_overrides(channels, overrides, path)
-        rec_warnings = list(header.warnings) + list(montage.notes) + ([sidecar_warning] if sidecar_warning else [])
+        channels, pair_warnings = _referential(channels, source, overrides, path)
+        rec_warnings = list(header.warnings) + list(montage.notes) + ([sidecar_warning] if sidecar_warning else []) \
+            + pair_warnings
         if header.annotation_only:
             rec_warnings.insert(0, ANNOTATION_ONLY_WARNING)
         gaps = () if timeline is None else timeline.gaps_s
@@ -742,6 +744,7 @@ def _from_mne(raw: mne.io.BaseRaw, overrides: Mapping[str, str | Sequence[str]] 
             prefilter_is_own=False)
         channels.append(_finish(base, role=role, side=side, note=guess.note))
     channels = _apply_overrides(channels, overrides, "mne Raw")
+    channels, pair_warnings = _referential(channels, _MneSource(raw), overrides, "mne Raw")
 
     annotations = []
     ann = raw.annotations
@@ -756,7 +759,28 @@ def _from_mne(raw: mne.io.BaseRaw, overrides: Mapping[str, str | Sequence[str]] 
     path = filenames[0] if len(filenames) == 1 else None
     return Recording(path=path, format="mne", start_datetime=start, duration_s=n_times / sfreq,
                      channels=tuple(channels), source=_MneSource(raw), annotations=tuple(annotations),
-                     warnings=tuple(montage.notes) + _unknown_site_warning(channels))
+                     warnings=tuple(montage.notes) + tuple(pair_warnings) + _unknown_site_warning(channels))
+
+
+def _referential(channels: list[ChannelInfo], source: _EdfSource | _MneSource,
+                 overrides: Mapping[str, str | Sequence[str]] | None,
+                 where: object) -> tuple[list[ChannelInfo], list[str]]:
+    """EMG electrodes stored against a common reference, analysed as their derivation
+    (:mod:`myosleep.io._referential`); not when the user gave the roles (``--channels``)."""
+    if overrides:
+        return channels, []
+    from ._referential import pair_referential_electrodes
+
+    def read(c: ChannelInfo, start: int, stop: int) -> np.ndarray:
+        return source.physical(c.index, start, stop, scale=c.scale_to_uv or 1.0)
+
+    def derive(chs: Sequence[ChannelInfo], label: str) -> ChannelInfo:
+        found = _derivation(chs, label, where)
+        if found is None:  # both electrodes are channels of the file: cannot happen
+            raise ChannelError(f"no derivation {label!r}", where=where)
+        return found
+
+    return pair_referential_electrodes(channels, read, derive=derive, finish=_finish)
 
 
 def _mne_resolutions_uv(raw: mne.io.BaseRaw) -> dict[str, float]:
