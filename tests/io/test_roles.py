@@ -61,6 +61,10 @@ TABLE: list[tuple[str, Role, Side | None]] = [
     ("PSG_EOGL", Role.EOG, L), ("PSG ECG", Role.ECG, None),
     # one derivation across both legs: a leg, of no one side
     ("LAT-RAT", Role.LEG, None), ("LLEG-RLEG", Role.LEG, None),
+    # abbreviated muscles and a side written with the electrode's number (2026-12-07 trial; L1 on the
+    # trunk is a vertebra, not a side)
+    ("LT RECTUS FEM.", Role.LEG, L), ("Rectus fem R", Role.LEG, R), ("Sternocleido L", Role.AXIAL, L),
+    ("Leg L1-Leg L2", Role.LEG, L), ("Leg R1-Leg R2", Role.LEG, R), ("Paraspinal L1", Role.AXIAL, None),
     # arm
     ("Arm L", Role.ARM, L), ("ARM", Role.ARM, None), ("FDS L", Role.ARM, L), ("FDS R", Role.ARM, R),
     ("flexor digitorum superficialis right", Role.ARM, R), ("Deltoid R", Role.ARM, R),

@@ -127,11 +127,11 @@ _MUSCLE_KEYWORDS: tuple[tuple[Role, tuple[str, ...]], ...] = (
     (Role.AXIAL, ("paraspinal", "paraspinals", "paravertebral", "erector", "rectabd", "abdominis", "oblique",
                   "obliquus", "intercostal", "intercostals", "scm", "sternocleidomastoid", "trapezius", "trap",
                   "neck", "diaphragm", "splenius", "multifidus", "lumbar", "paravertebrale", "paraspinale",
-                  "intercostale", "sternocleidomastoideo", "trapezio")),
+                  "intercostale", "sternocleidomastoideo", "trapezio", "sternocleido", "sternocleidomast")),
 )
 # Multi-token phrases tried before the single keywords (which would mis-assign them).
 _PHRASES: tuple[tuple[Role, re.Pattern[str]], ...] = (
-    (Role.LEG, re.compile(r"\b(biceps|rectus) femoris\b|\b(ext|extensor) (dig(itorum)? brev(is)?|hall(ucis)?)\b"
+    (Role.LEG, re.compile(r"\b(biceps|rectus) fem(oris)?\b|\b(ext|extensor) (dig(itorum)? brev(is)?|hall(ucis)?)\b"
                           r"|\btibialis anterior\b|\bant(erior)? tib(ial|ialis)?\b|\btib(ial|ialis)? ant(erior)?\b")),
     (Role.ARM, re.compile(r"\b(flex|flexor|ext|extensor) dig(itorum)?\b|\b(ext|extensor) carpi\b")),
     (Role.AXIAL, re.compile(r"\brect(us)? abd(ominis|omen)?\b|\berector spinae\b")),
@@ -263,6 +263,10 @@ def infer_role(label: str) -> tuple[Role, Side | None]:
     hits = [h for h in (_match_muscle(tok) for tok in tokens) if h is not None]
     if hits:
         role = hits[0][0]
+        if side is None and role in (Role.LEG, Role.ARM, Role.CHIN):
+            # a limb electrode numbered on its side: "Leg L1-Leg L2" (not on the trunk, where L1 is a vertebra)
+            numbered = {t[0] for t in tokens if re.fullmatch(r"[lr]\d", t)}
+            side = (Side.LEFT if numbered == {"l"} else Side.RIGHT) if len(numbered) == 1 else None
         # a side glued to the muscle names; both sides (``LAT-RAT``: one derivation across both legs)
         # give none
         glued = {g for r, g in hits if r == role and g is not None}
