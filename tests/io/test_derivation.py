@@ -121,3 +121,28 @@ def test_derivation_of_an_mne_raw(tmp_path):
         d = rec.get_data("EXG1-EXG2")
         assert rec.channel("EXG1-EXG2").role is Role.LEG
         assert np.max(np.abs(d - rec.get_data("EMG LAT"))) < 0.2  # mne reads in V: each part scaled to uV
+
+
+def test_biosemi_inputs_are_said_to_need_their_pair(tmp_path, capsys):
+    """BioSemi records every input against CMS.  A BDF with 10-20 EEG names and EXG1..EXG4 was refused
+    with "name its muscle, e.g. --channels chin=LABEL,leg=LABEL"; following it with one input
+    (leg-left=EXG3) analysed the common mode as EMG without a word (2026-12-07 trial: 208 leg bursts
+    where the night holds 42)."""
+    rng = np.random.default_rng(1)
+    fs, n = 512.0, 512 * 60
+    common = 200.0 * np.sin(2 * np.pi * 0.2 * np.arange(n) / fs)
+    sigs = [("C3", 20 * rng.standard_normal(n), fs, "uV", (-2000.0, 2000.0)),
+            ("C4", 20 * rng.standard_normal(n), fs, "uV", (-2000.0, 2000.0))]
+    sigs += [(f"EXG{i}", common + 3 * rng.standard_normal(n), fs, "uV", (-2000.0, 2000.0)) for i in range(1, 5)]
+    path = _write(tmp_path / "biosemi.edf", sigs)
+    with read_recording(path) as rec:  # without a cap: each EXG says what it is
+        assert all("recorded against CMS" in rec.channel(f"EXG{i}").warnings[0] for i in range(1, 5))
+    assert main(["detect", str(path), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "give each muscle as the derivation of its two electrodes (BioSemi records every input against " \
+           "CMS), e.g. --channels leg-left=EXG1-EXG2" in err
+    with read_recording(path, channels={"leg-left": "EXG3"}) as rec:
+        assert any(w.startswith("one BioSemi input, recorded against CMS: it carries the common mode")
+                   for w in rec.channel("EXG3").warnings)
+    with read_recording(path, channels={"leg-left": "EXG3-EXG4"}) as rec:
+        assert not any("carries the common mode" in w for w in rec.channel("EXG3-EXG4").warnings)

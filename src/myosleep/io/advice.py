@@ -13,6 +13,7 @@ role at all.  Built here (io knows channels, roles, rates and units) and raised 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -130,7 +131,12 @@ def no_usable_channel_error(statuses: Iterable[Any], *, where: str, duration_s: 
             labels = [c.label for c in channels]
             listed = f" (channels: {_listing(labels)})" if labels else ""
             what = f"holds no EMG or accelerometer channel{listed}"
-            if labels:
+            exg = [lab for lab in labels if re.fullmatch(r"EXG\d+", lab.strip(), re.IGNORECASE)]
+            if len(exg) >= 2:  # BioSemi: every input against CMS, an EMG is the difference of two
+                hints.append(f"if {_listing(exg)} hold EMG, give each muscle as the derivation of its two "
+                             f"electrodes (BioSemi records every input against CMS), e.g. --channels "
+                             f"leg-left={exg[0]}-{exg[1]}")
+            elif labels:
                 hints.append("if one of them is EMG, name its muscle, e.g. --channels chin=LABEL,leg=LABEL")
         if short:
             hints.append(f"the recording holds {duration_s:.3g} s of data, less than the {MIN_DATA_S:g} s any "

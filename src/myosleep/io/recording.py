@@ -574,7 +574,12 @@ def _apply_overrides(channels: list[ChannelInfo], overrides: Mapping[str, str | 
     for c in channels:
         if _key(c) in assigned:
             role, side = assigned[_key(c)]
-            new = _finish(c, role=role, side=side or infer_side(c.original_label or c.label))
+            single_exg = role in EMG_ROLES and c.minus is None and re.fullmatch(
+                r"exg\d+", (c.original_label or c.label).strip().lower()) is not None
+            new = _finish(c, role=role, side=side or infer_side(c.original_label or c.label),
+                          note=(f"one BioSemi input, recorded against CMS: it carries the common mode (ECG, EEG, "
+                                f"mains) beside the EMG; give the muscle's two electrodes ({c.label}-EXGn)")
+                          if single_exg else None)
             if new.problem is not None:
                 raise ChannelError(f"cannot be read: {new.problem}", where=f"{where} channel {c.label!r}",
                                    hint="Fix the channel's header fields or choose another channel")

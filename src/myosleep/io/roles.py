@@ -332,6 +332,10 @@ class Montage(NamedTuple):
 _BANK = re.compile(r"^([a-h])(\d{1,2})$")
 _EGI = re.compile(r"^e(\d{1,3})$")
 _EXG = re.compile(r"^exg\d+$")
+#: What an ``EXG`` channel is: an external input of a BioSemi amplifier, which records every input
+#: against its CMS electrode (BioSemi ActiveTwo), so one input alone carries the common mode.
+EXG_NOTE = ("external input of a BioSemi amplifier, recorded against CMS: its role (EOG, EMG or reference) is "
+            "the lab's; give an EMG as the derivation of its two electrodes (--channels leg-left=EXG3-EXG4)")
 #: Fewest bank-style names that make a cap on their own (no 10-20/10-10 montage holds 32 names of
 #: a letter A-H and a number: F1-F10, C1-C6 and A1/A2 are 18 at most).
 CAP_MIN_ELECTRODES = 32
@@ -398,11 +402,11 @@ def infer_roles(labels: Sequence[str]) -> Montage:
             notes.append(f"montage: {len(idx)} electrodes named as in {article} {kind} ({names[0]}..{names[-1]}): "
                          "all read as EEG of unknown side; names such as A1, C3, E1, E2 are cap positions "
                          "here, not 10-20 sites or EOG")
-            for i, t in enumerate(singles):
-                if t is not None and _EXG.match(t) and guesses[i].role is Role.OTHER:
-                    guesses[i] = RoleGuess(Role.OTHER, None, "external input of a BioSemi amplifier: its role "
-                                           "(EOG, EMG or reference) is the lab's; give it with --channels, "
-                                           "an EMG pair as its derivation (arm-right=EXG1-EXG2)")
+
+    # BioSemi's external inputs, with or without a cap: each recorded against CMS, like every input
+    for i, t in enumerate(singles):
+        if t is not None and _EXG.match(t) and guesses[i].role is Role.OTHER:
+            guesses[i] = RoleGuess(Role.OTHER, None, EXG_NOTE)
 
     # Nox chin derivations "1-2", "1-F", "2-F" in a PSG montage without other numbered electrodes.
     token_sets = [normalize_label(label) for label in labels]
