@@ -53,7 +53,7 @@ def test_top_level_api():
     assert issubclass(myosleep.ParameterError, myosleep.InputError)
     sig = inspect.signature(myosleep.analyze_to_dir)
     assert list(sig.parameters) == ["recording", "out_dir", "hypnogram", "age", "rules", "channels",
-                                    "scored_events", "progress"]
+                                    "scored_events", "progress", "on_warning"]
     assert all(p.kind is p.KEYWORD_ONLY for n, p in sig.parameters.items() if n != "recording")
 
 
