@@ -130,6 +130,11 @@ class DetectionResult:
         Recording duration (s).
     chin_amplitude : ChinAmplitude
         Rectified chin EMG per second (uV) for the REM atonia index, or why there is none.
+    eeg_status : Mapping[str, ChannelStatus]
+        The EEG channels the body-movement criterion read (role "eeg"; ``mains_hz``: the mains
+        lines subtracted before their 20-60 Hz power was read) or could not read (``reason``).
+        Empty when no candidate body movement needed the EEG or there is none
+        (:mod:`myosleep.detection.eeg_contamination`).
     """
 
     bursts: pd.DataFrame
@@ -141,6 +146,7 @@ class DetectionResult:
     channels: tuple[ChannelRef, ...]
     duration_s: float
     chin_amplitude: ChinAmplitude = field(default=ChinAmplitude(None, "no chin channel"))
+    eeg_status: Mapping[str, ChannelStatus] = field(default_factory=dict)
 
     @classmethod
     def from_tables(cls, *, bursts: pd.DataFrame | None = None, events: pd.DataFrame | None = None,
@@ -180,8 +186,14 @@ class DetectionResult:
         return tuple(c for c in self.channels if c.label not in refused)
 
     def quality_warnings(self) -> list[str]:
-        """Per-channel warnings: implausible resting EMG levels, long artefact stretches."""
-        return [w for st in self.channel_status.values() for w in st.quality_warnings(self.duration_s)]
+        """Per-channel warnings: implausible resting EMG levels, long artefact stretches; an EEG the
+        body-movement criterion could not read (body movements then decided on the EMG alone)."""
+        out = [w for st in self.channel_status.values() for w in st.quality_warnings(self.duration_s)]
+        eeg = list(self.eeg_status.values())
+        if eeg and not any(st.used for st in eeg):
+            out.append("Body movements decided on the EMG alone, without their EEG criterion: "
+                       + "; ".join(f"{st.label}: {st.reason}" for st in eeg))
+        return out
 
     # ------------------------------------------------------------------ views
     def summary(self, by: str | Sequence[str] = ("channel", "detector")) -> pd.DataFrame:

@@ -34,6 +34,7 @@ from ..preprocessing.ecg import ECG_ALIGN_S
 from ..schema import ARTEFACTS, BURSTS
 from ..vocab import Role
 from .chin import ChinAmplitude, chin_amplitude_1s
+from .eeg_contamination import eeg_ratio_fn
 from .params import DetectionParams
 from .results import ChannelRef, ChannelStatus, DetectionResult
 
@@ -48,8 +49,6 @@ log = logging.getLogger("myosleep")
 
 #: ECG below this rate cannot place an R-peak within a QRS (~80-100 ms wide).
 _MIN_ECG_SFREQ = 50.0
-#: EEG used for body-movement contamination needs the 20+ Hz muscle band.
-_MIN_EEG_SFREQ = 100.0
 #: Highest resting level (uV RMS) a surface EMG can have.  Surface EMG spans 0-10 mV
 #: peak-to-peak, at most ~1.5 mV RMS in a maximal contraction (De Luca, J Appl Biomech 1997;
 #: Konrad, The ABC of EMG, 2005); the resting level of a sleeper is a few uV.  A channel whose
@@ -357,44 +356,6 @@ def _r_peaks_from_emg_leads(recording: Recording, channels: Sequence[ChannelInfo
     return best[1]
 
 
-def _eeg_ratio_fn(recording: Recording, channels: Sequence[ChannelInfo]) -> Callable[[float, float], float] | None:
-    eegs = [c for c in channels if c.role is Role.EEG and c.sfreq >= _MIN_EEG_SFREQ and c.readable][:2]
-    if not eegs:
-        return None
-    cache: list[tuple[np.ndarray, float]] = []
-
-    def compute() -> None:
-        from scipy import signal
-
-        from ..preprocessing.envelope import block_power, running_baseline
-        from ..preprocessing.filters import sos_filter
-
-        for c in eegs:
-            x = recording.get_data(c.label, dtype=np.float32)
-            x = np.where(np.isfinite(x), x, 0.0)
-            # EMG contaminating scalp EEG is strongest above 20 Hz (Goncharova et al.,
-            # Clin Neurophysiol 2003); cerebral activity there is small.
-            sos = signal.butter(4, [20.0, min(60.0, 0.4 * c.sfreq)], btype="bandpass", fs=c.sfreq, output="sos")
-            y = sos_filter(x, sos)
-            nb = int(round(c.sfreq))
-            p = block_power(y, nb)
-            ref = running_baseline(np.sqrt(p), 1.0, window_s=300.0, quantile=0.5)
-            cache.append((p / np.maximum(ref, 1e-6) ** 2, 1.0))
-
-    def ratio(t0: float, t1: float) -> float:
-        if not cache:
-            compute()
-        vals = []
-        for r, block_s in cache:
-            a, b = int(t0 / block_s), max(int(t0 / block_s) + 1, int(math.ceil(t1 / block_s)))
-            seg = r[a:b]
-            if seg.size:
-                vals.append(float(np.nanmean(seg)))
-        return max(vals) if vals else float("nan")
-
-    return ratio
-
-
 def _accel_groups(channels: Sequence[ChannelInfo]) -> list[list[ChannelInfo]]:
     acc = [c for c in channels if c.role is Role.ACCELEROMETER and c.readable]
     groups: dict[tuple[str, float], list[ChannelInfo]] = {}
@@ -677,14 +638,16 @@ def detect(recording: Recording, *, channels: Sequence[str] | None = None, param
         amplitude = _chin_task(recording, kept, None)
     bursts = bursts.sort_values(["onset", "channel", "detector"], kind="stable").reset_index(drop=True)
     bursts["burst_id"] = np.arange(len(bursts), dtype=np.int64)
-    grouped = group_events(bursts, params=params.events, eeg_ratio=_eeg_ratio_fn(recording, all_ch))
+    eeg_status: dict[str, ChannelStatus] = {}
+    grouped = group_events(bursts, params=params.events, eeg_ratio=eeg_ratio_fn(recording, all_ch, eeg_status))
     arts = [f for f in art_frames if len(f)]
     artefacts = (pd.concat(arts, ignore_index=True).sort_values(["onset", "channel"], kind="stable")
                  .reset_index(drop=True)) if arts else _empty_artefacts()
     return DetectionResult(bursts=grouped.bursts, events=grouped.events, members=grouped.members,
                            artefacts=artefacts, params=params, channel_status=status,
                            channels=tuple(ChannelRef(c.label, c.role, c.side) for c in all_ch),
-                           duration_s=float(recording.duration_s), chin_amplitude=amplitude)
+                           duration_s=float(recording.duration_s), chin_amplitude=amplitude,
+                           eeg_status=eeg_status)
 
 
 def _one_channel_per_muscle(bursts: pd.DataFrame, art_frames: list[pd.DataFrame], emg: Sequence[ChannelInfo],

@@ -227,8 +227,12 @@ def build_summary(rec: Recording, detection: DetectionResult, context: SleepCont
     cls = classification_json(classification, hypnogram_source=context.hypnogram_source)
     refused = detection.channels_refused
     used = set(detection.channels_used)
+    # mains lines subtracted from each channel read: EMG and accelerometer channels, and the EEG the
+    # body-movement criterion read (None: the channel's samples were not examined for them)
+    read = {**dict(getattr(detection, "eeg_status", {})), **dict(detection.channel_status)}
     all_channels = [{"label": c.label, "role": str(c.role.value), "side": c.side.value if c.side else None,
-                     "sfreq": c.sfreq, "used": c.label in used, "warnings": list(c.warnings)}
+                     "sfreq": c.sfreq, "used": c.label in used, "warnings": list(c.warnings),
+                     "mains_hz": list(read[c.label].mains_hz) if c.label in read and read[c.label].used else None}
                     for c in rec.channels]
     details = warning_details(context, classification, rec)
     if not detection.channels_used:  # analysed for the chin amplitude alone (pipeline.chin_amplitude_only)
