@@ -72,6 +72,8 @@ _TEXT: dict[str, Stage] = {
     "n/a": UNS, "na": UNS, "nan": UNS, "none": UNS, "no stage": UNS, "not scored": UNS, "notscored": UNS,
     # "undefined": the sixth stage of the PhysioNet/CinC Challenge 2018 annotations (Ghassemi et al. 2018)
     "undefined": UNS, "not staged": UNS, "unstaged": UNS,
+    # wonambi's stage for an imported epoch whose stage it did not recognise (wonambi/widgets/utils.py STAGE_NAME)
+    "unrecognized": UNS, "unrecognised": UNS,
     # YASA's string for -2 (``yasa.Hypnogram``: "UNS"); "not scored" in German, Italian, Spanish, French
     "uns": UNS, "nicht bewertet": UNS, "nicht gewertet": UNS, "non valutato": UNS, "no puntuado": UNS,
     "non score": UNS,

@@ -1,4 +1,4 @@
-"""Structured hypnogram/event files: EDF+ annotations, NSRR XML, Compumedics Profusion XML."""
+"""Structured hypnogram/event files: EDF+ annotations, NSRR XML, Compumedics Profusion XML, wonambi XML."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from ._hypno_common import RawScoring, classify_event, infer_epoch_s, lights_kin
 from ._hypno_conventions import LABEL_CONVENTIONS
 from ._hypno_labels import RK_CODES, label_convention, label_to_stage
 
-__all__ = ["read_edf_annotations", "read_nsrr_xml", "read_profusion_xml", "xml_root_tag"]
+__all__ = ["read_edf_annotations", "read_nsrr_xml", "read_profusion_xml", "read_wonambi_xml", "xml_root_tag",
+           "WONAMBI_ROOT"]
 
 logger = logging.getLogger("myosleep")
 
@@ -277,4 +278,110 @@ def read_profusion_xml(path: Path, *, source: str, epoch_s: float | None,
             raw.lights_off_s = onset
         elif lk == "on":
             raw.lights_on_s = onset
+    return raw
+
+
+# ------------------------------------------------------------------------------- Wonambi XML
+#: Root tag of wonambi's annotation files (wonambi/attr/annotations.py ``create_empty_annotations``).
+WONAMBI_ROOT = "annotations"
+
+
+def read_wonambi_xml(path: Path, *, source: str, epoch_s: float | None,
+                     convention: str | None = None) -> RawScoring:
+    """Wonambi annotation XML (``<annotations version="5">``), the scoring files of the wonambi package.
+
+    Layout as wonambi writes and reads it (wonambi-python/wonambi wonambi/attr/annotations.py:
+    ``create_empty_annotations``, ``Annotations.epochs``, ``add_event``): ``dataset/start_time``
+    (ISO, time-zone unaware), then one ``rater`` element per scorer (``name`` attribute) holding
+    ``stages/epoch`` (``epoch_start`` and ``epoch_end`` in seconds from the recording's start,
+    ``stage``, ``quality`` Good or Poor) and ``events/event_type[@type]/event`` (``event_start``,
+    ``event_end``, ``event_chan``).  Stage names are wonambi's (``STAGE_NAME`` of
+    wonambi/widgets/utils.py): Wake, NREM1-NREM3, REM, Movement and Artefact (artefact),
+    Undefined, Unknown and Unrecognized (unscored), read by :func:`label_to_stage`.
+
+    The first rater is read, as ``Annotations(xml_file)`` selects it when no rater is named; the
+    others are named in ``metadata["warnings"]``.  Epochs of "Poor" quality keep their stage
+    (``metadata["poor_quality_epochs"]`` counts them).  The epoch length is the first epoch's
+    (wonambi's ``Annotations.epoch_length``).
+    """
+    _format_convention(convention, "labels", "wonambi annotation", source=source)
+    root = _parse_xml(path, source=source)
+    if _local(root.tag) != WONAMBI_ROOT:
+        raise HypnogramError(f"is not a wonambi annotation file: its XML root is <{_local(root.tag)}>, not "
+                             f"<{WONAMBI_ROOT}>", where=source, hint="drop format='wonambi-xml' for this file")
+    raters = [e for e in root if _local(e.tag) == "rater"]
+    if not raters:
+        raise HypnogramError("wonambi annotations hold no <rater>, so no sleep scoring", where=source,
+                             hint="score the recording in wonambi (Annotations > Rater > New) and save it")
+    names = [r.get("name") or f"#{i + 1}" for i, r in enumerate(raters)]
+    dataset = next((e for e in root if _local(e.tag) == "dataset"), None)
+    start_text = _child_text(dataset, "start_time") if dataset is not None else None
+    start = None
+    if start_text:
+        try:
+            start = datetime.fromisoformat(start_text)
+        except ValueError:
+            raise HypnogramError(f"dataset start_time {start_text!r} is not an ISO date-time", where=source,
+                                 hint="wonambi writes e.g. 2000-01-01T23:00:00") from None
+    raw = RawScoring(format="wonambi-xml", start_datetime=start,
+                     metadata={"version": root.get("version"), "rater": names[0], "raters": names})
+    if len(raters) > 1:
+        raw.metadata["warnings"] = [
+            f"the file holds {len(raters)} raters; the stages of the first, {names[0]!r}, are read (as wonambi "
+            f"reads a file when no rater is named), not those of {', '.join(repr(n) for n in names[1:])}"]
+    rater = raters[0]
+    onsets, durations, codes, where, labels = [], [], [], [], []
+    poor = 0
+    stages_el = next((e for e in rater if _local(e.tag) == "stages"), None)
+    for i, ep in enumerate((e for e in (stages_el if stages_el is not None else []) if _local(e.tag) == "epoch"),
+                           start=1):
+        t0 = _float(_child_text(ep, "epoch_start"), what=f"epoch_start of epoch {i}", source=source)
+        t1 = _float(_child_text(ep, "epoch_end"), what=f"epoch_end of epoch {i}", source=source)
+        label = _child_text(ep, "stage") or ""
+        st = label_to_stage(label)
+        if st is None:
+            raise HypnogramError(f"unknown wonambi stage {label!r} (rater {names[0]!r}, epoch {i} at {t0:g} s)",
+                                 where=source, hint="wonambi stages are Wake, NREM1, NREM2, NREM3, REM, Movement, "
+                                                    "Artefact, Undefined, Unknown")
+        if (_child_text(ep, "quality") or "").lower() == "poor":
+            poor += 1
+        onsets.append(t0)
+        durations.append(t1 - t0)
+        codes.append(int(st))
+        labels.append(label)
+        where.append(f"rater {names[0]!r} epoch {i}")
+        raw.events.append((t0, t1 - t0, label, "stage", None))
+    scored = [c for c in codes if c != int(Stage.UNSCORED)]
+    if not scored:
+        others = [n for r, n in zip(raters[1:], names[1:])
+                  if any(label_to_stage(_child_text(ep, "stage") or "") not in (None, Stage.UNSCORED)
+                         for ep in r.iter() if _local(ep.tag) == "epoch")]
+        if others:
+            raise HypnogramError(f"the first rater, {names[0]!r} (the one wonambi reads by default), scored no "
+                                 f"epoch; {', '.join(repr(n) for n in others)} did", where=source,
+                                 hint="delete the empty rater in wonambi (Annotations > Rater > Delete) and save")
+    for etype in (e for e in rater.iter() if _local(e.tag) == "event_type"):
+        name = etype.get("type") or ""
+        for ev in (e for e in etype if _local(e.tag) == "event"):
+            t0 = _float(_child_text(ev, "event_start"), what=f"event_start of a {name!r} event", source=source)
+            t1 = _float(_child_text(ev, "event_end"), what=f"event_end of a {name!r} event", source=source)
+            chan = _child_text(ev, "event_chan") or None
+            raw.events.append((t0, t1 - t0, name, classify_event(name), chan))
+            lk = lights_kind(name)
+            if lk == "off" and raw.lights_off_s is None:
+                raw.lights_off_s = t0
+            elif lk == "on":
+                raw.lights_on_s = t0
+    if onsets:
+        raw.seg_onset_s = np.asarray(onsets, dtype=float)
+        raw.seg_duration_s = np.asarray(durations, dtype=float)
+        raw.seg_code = np.asarray(codes, dtype=np.int8)
+        raw.seg_where = where
+        raw.metadata.update(convention=label_convention(labels), coding="labels",
+                            convention_evidence="wonambi stage names", poor_quality_epochs=poor)
+    if epoch_s is not None:
+        raw.epoch_s, raw.epoch_source = float(epoch_s), "epoch_s= given"
+    elif onsets:
+        raw.epoch_s = float(np.round(durations[0]))
+        raw.epoch_source = "the file's first epoch (epoch_end - epoch_start, as wonambi's Annotations.epoch_length)"
     return raw

@@ -31,6 +31,15 @@ Formats (detected from the content; ``format=`` forces one):
 ``"alice-rml"``
     Philips Respironics Alice/Sleepware G3 ``.rml`` XML (``PatientStudy``): the scorer's staging,
     lights, events (:mod:`myosleep.io._hypno_rml`).
+``"luna-annot"``
+    Luna ``.annot`` (remnrem/luna): class, [instance, [channel,]] start, stop[, meta] rows; stage
+    classes make the hypnogram, the rest are scored events (:mod:`myosleep.io._hypno_luna`).
+``"wonambi-xml"``
+    wonambi annotation XML (``<annotations>``): the first rater's epochs, its events
+    (:func:`myosleep.io._hypno_markup.read_wonambi_xml`).
+``"visbrain"``
+    visbrain Sleep ``.txt`` (``*Duration_sec``, then stage and end time of each run;
+    :mod:`myosleep.io._hypno_visbrain`).
 
 All of them read into :class:`~myosleep.vocab.Stage` codes: R&K S3 and S4 become N3,
 movement time becomes artefact (-1), "?" and unscored become -2.
@@ -72,7 +81,7 @@ logger = logging.getLogger("myosleep")
 
 #: Values accepted by ``format=``.
 HYPNOGRAM_FORMATS = ("table", "text", "elan", "edf", "nsrr-xml", "profusion-xml", "somnomedics", "remlogic",
-                     "alice-rml")
+                     "alice-rml", "luna-annot", "wonambi-xml", "visbrain")
 #: Values accepted by ``convention=`` (integer conventions, then text-label ones).
 HYPNOGRAM_CONVENTIONS = INTEGER_CONVENTIONS + LABEL_CONVENTIONS
 
@@ -138,6 +147,8 @@ def detect_hypnogram_format(path: str | os.PathLike[str]) -> str:
     """Format of a hypnogram or event file, from its content (one of :data:`HYPNOGRAM_FORMATS`)."""
     from . import _hypno_markup as markup
     from . import _hypno_text as text_fmt
+    from ._hypno_luna import is_luna_annot
+    from ._hypno_visbrain import is_visbrain
 
     p = _check_path(path)
     with open(p, "rb") as fh:
@@ -160,8 +171,13 @@ def detect_hypnogram_format(path: str | os.PathLike[str]) -> str:
             return "profusion-xml"
         if tag == "PatientStudy":
             return "alice-rml"
-        raise HypnogramError(f"XML root <{tag}> is neither NSRR <PSGAnnotation>, Profusion <CMPStudyConfig> "
-                             f"nor Philips RML <PatientStudy>", where=p, hint="pass format= if you know the format")
+        if tag == markup.WONAMBI_ROOT:
+            return "wonambi-xml"
+        raise HypnogramError(f"XML root <{tag}> is neither NSRR <PSGAnnotation>, Profusion <CMPStudyConfig>, "
+                             f"Philips RML <PatientStudy> nor wonambi <annotations>", where=p,
+                             hint="export the hypnogram as NSRR XML, as EDF+ annotations or as a CSV with onset, "
+                                  "duration, stage columns (read_hypnogram's format= forces a format; the CLI has "
+                                  "no such option)")
     lines = _read_text(p).splitlines()
     if not any(ln.strip() for ln in lines):
         raise HypnogramError("file holds only blank lines", where=p, hint="export the hypnogram again")
@@ -171,8 +187,12 @@ def detect_hypnogram_format(path: str | os.PathLike[str]) -> str:
         return "somnomedics"
     if text_fmt.is_remlogic(lines):
         return "remlogic"
+    if is_visbrain(lines):
+        return "visbrain"
     if text_fmt.looks_like_table(lines):
         return "table"
+    if is_luna_annot(lines):
+        return "luna-annot"
     return "text"
 
 
@@ -191,6 +211,8 @@ def _read_raw(path: Path, fmt: str, epoch_s: float | None, *, stages: bool = Tru
         from ._hypno_rml import read_alice_rml
 
         return read_alice_rml(path, source=source, epoch_s=epoch_s, convention=convention)
+    if fmt == "wonambi-xml":
+        return markup.read_wonambi_xml(path, source=source, epoch_s=epoch_s, convention=convention)
     text, encoding = _read_text_and_encoding(path)
     raw = _read_text_format(text, fmt, source=source, epoch_s=epoch_s, stages=stages, convention=convention)
     raw.metadata["encoding"] = encoding
@@ -200,11 +222,14 @@ def _read_raw(path: Path, fmt: str, epoch_s: float | None, *, stages: bool = Tru
 def _read_text_format(text: str, fmt: str, *, source: str, epoch_s: float | None, stages: bool,
                       convention: str | None) -> RawScoring:
     from . import _hypno_text as text_fmt
+    from ._hypno_luna import read_luna_annot
+    from ._hypno_visbrain import read_visbrain
 
     if fmt == "table":
         return text_fmt.read_table(text, source=source, epoch_s=epoch_s, stages=stages, convention=convention)
     reader = {"text": text_fmt.read_lines, "elan": text_fmt.read_elan,
-              "somnomedics": text_fmt.read_somnomedics, "remlogic": text_fmt.read_remlogic}[fmt]
+              "somnomedics": text_fmt.read_somnomedics, "remlogic": text_fmt.read_remlogic,
+              "luna-annot": read_luna_annot, "visbrain": read_visbrain}[fmt]
     return reader(text, source=source, epoch_s=epoch_s, convention=convention)
 
 
@@ -288,7 +313,8 @@ def read_hypnogram(path: str | os.PathLike[str], *, epoch_s: float | None = None
         recognised from the file, or refused when conventions that fit read it differently.
     recording_start : datetime | None
         Start of the recording the hypnogram belongs to.  When the file states its own
-        start (EDF+, SOMNOmedics, NSRR, RemLogic, RML), ``start_s`` and the lights times are shifted by
+        start (EDF+, SOMNOmedics, NSRR, RemLogic, RML, wonambi, clock times of a table or Luna .annot),
+        ``start_s`` and the lights times are shifted by
         the difference, so that they count seconds from the recording's start.
 
     Returns
