@@ -8,6 +8,13 @@ after the pause at their own time.  Such a file is read onto one timeline that s
 first record's onset: every record at its onset, the samples of a gap NaN.  Runs of records
 that follow each other are *segments*; the time between two segments is a *gap*.
 
+The reserved field's ``EDF+C`` does not decide alone (:func:`timing_of`): an EDF+C must time its records
+end to end, and one whose time-keeping jumps (two nights concatenated by a tool that kept ``EDF+C``)
+is read as the EDF+D its record times describe, with a warning naming the record where they jump,
+and refused as an EDF+D would be.  Onsets all offset by the same amount (a sub-second start) follow
+each other.  Reading the onsets of an EDF+C costs one pass over the first TAL of every record (the
+same as for an EDF+D), done when the file is opened.
+
 What is refused, each with one line (what, where, what to do):
 
 * a record without a time-keeping TAL, a record that starts before the previous one (out of
@@ -36,7 +43,7 @@ from ..errors import RecordingError
 from ._edf_data import EdfData, record_onsets
 from .edf_header import EdfHeader, SignalHeader
 
-__all__ = ["Timeline", "Segment", "timeline_of", "gap_warning", "MAX_GAP_S", "MAX_GAP_FRACTION",
+__all__ = ["Timeline", "Segment", "Timing", "timeline_of", "timing_of", "gap_warning", "MAX_GAP_S", "MAX_GAP_FRACTION",
            "GRID_TOLERANCE"]
 
 #: Longest single gap (s) read as a pause within one recording (24 h).
@@ -135,8 +142,20 @@ def gap_warning(fmt: str, gaps_s: Sequence[tuple[float, float]]) -> str:
             f"the analysis (no signal recorded at {shown}{more})")
 
 
-def timeline_of(data: EdfData, header: EdfHeader) -> Timeline | None:
+def _tolerance_s(header: EdfHeader) -> float:
+    """How far (s) a record's onset may lie from where the records before it put it: half a sample of the
+    fastest signal (time-keeping is written to the sample); half a record without data signals."""
+    dur = header.record_duration_s
+    rates = [s.samples_per_record / dur for s in header.data_signals if s.samples_per_record > 0]
+    return 0.5 / max(rates) if rates else 0.5 * dur
+
+
+def timeline_of(data: EdfData, header: EdfHeader, *, onsets: np.ndarray | None = None,
+                what: str | None = None) -> Timeline | None:
     """The timeline of an EDF+D/BDF+D; None when its records are contiguous (read as EDF+C).
+
+    ``onsets`` are the records' time-keeping onsets when already read (:func:`record_onsets`);
+    ``what`` names the file in refusals (default: its format, ``is EDF+D: ...``).
 
     Raises
     ------
@@ -144,21 +163,21 @@ def timeline_of(data: EdfData, header: EdfHeader) -> Timeline | None:
         No annotation signal, or record timing that cannot be read onto one timeline (module docstring).
     """
     where = header.path
+    what = header.format if what is None else what
     if not header.annotation_signals:
-        raise RecordingError(f"is {header.format} (discontinuous) but has no annotation signal to time its "
+        raise RecordingError(f"is {what} (discontinuous) but has no annotation signal to time its "
                              "data records", where=where, hint=_HINT)
-    onsets = record_onsets(data)
+    onsets = record_onsets(data) if onsets is None else onsets
     if onsets.size == 0:
         return None
     dur = header.record_duration_s
     missing = np.flatnonzero(np.isnan(onsets))
     if missing.size:
-        raise RecordingError(f"is {header.format}: data record {missing[0] + 1} has no time-keeping annotation "
+        raise RecordingError(f"is {what}: data record {missing[0] + 1} has no time-keeping annotation "
                              "(its onset), so its place in time is unknown", where=where, hint=_HINT)
     rates = [(s.label, s.samples_per_record / dur) for s in header.data_signals if s.samples_per_record > 0]
-    # Records within half a sample of the fastest signal follow each other (time-keeping is written to the sample).
-    tol = 0.5 / max(fs for _, fs in rates) if rates else 0.5 * dur
-    _refuse_disorder(onsets, dur, tol, header)
+    tol = _tolerance_s(header)
+    _refuse_disorder(onsets, dur, tol, header, what)
     firsts = np.r_[0, np.flatnonzero(np.diff(onsets) - dur > tol) + 1]
     # Within a segment every record must stay on the grid of its first record (no drift).
     seg_of = np.cumsum(np.isin(np.arange(onsets.size), firsts)) - 1
@@ -167,7 +186,7 @@ def timeline_of(data: EdfData, header: EdfHeader) -> Timeline | None:
     if bad.size:
         r = int(bad[0])
         raise RecordingError(
-            f"is {header.format}: data record {r + 1} starts at {_s(onsets[r])} s, {_s(abs(drift[r]))} s off the "
+            f"is {what}: data record {r + 1} starts at {_s(onsets[r])} s, {_s(abs(drift[r]))} s off the "
             f"{_s(dur)}-s grid of the records before it (its time-keeping drifts)", where=where, hint=_HINT)
     if firsts.size == 1:
         return None
@@ -178,15 +197,64 @@ def timeline_of(data: EdfData, header: EdfHeader) -> Timeline | None:
             pos = seg.start_s * fs
             if abs(pos - round(pos)) > GRID_TOLERANCE:
                 raise RecordingError(
-                    f"is {header.format}: data record {seg.first_record + 1} starts at "
+                    f"is {what}: data record {seg.first_record + 1} starts at "
                     f"{_s(onsets[seg.first_record])} s, between two samples of {label!r} ({fs:g} Hz): "
                     "a record after a gap must start on a sample of every channel", where=where, hint=_HINT)
     timeline = Timeline(dur, segments)
-    _refuse_oversized(timeline, onsets.size * dur, header)
+    _refuse_oversized(timeline, onsets.size * dur, header, what)
     return timeline
 
 
-def _refuse_disorder(onsets: np.ndarray, dur: float, tol: float, header: EdfHeader) -> None:
+@dataclass(frozen=True)
+class Timing:
+    """How the data records of an EDF/BDF file are read in time.
+
+    ``format`` is the format they are read as: the header's, or ``EDF+D``/``BDF+D`` for an
+    EDF+C/BDF+C whose record times jump (``warning`` then says so); ``timeline`` is None when the
+    records follow each other.
+    """
+
+    format: str
+    timeline: Timeline | None = None
+    warning: str | None = None
+
+
+def timing_of(data: EdfData, header: EdfHeader) -> Timing:
+    """How the records of a file lie in time: by their time-keeping for an EDF+D, and for an EDF+C whose
+    time-keeping says its records do not follow each other (EDF+ 2.2.4: in EDF+C every record starts
+    where the one before ends; a file that breaks that is read as the EDF+D its record times describe).
+
+    An EDF+C's onsets may all be offset by the same amount (a sub-second start, EDF+ 2.2.4): they follow
+    each other.  Plain EDF/BDF, and EDF+C without data signals or time-keeping, follow each other.
+
+    Raises
+    ------
+    RecordingError
+        As :func:`timeline_of`, for an EDF+D and for an EDF+C whose record times jump.
+    """
+    fmt = header.format
+    if fmt.endswith("+D"):
+        return Timing(fmt, timeline_of(data, header))
+    if not (fmt.endswith("+C") and header.annotation_signals and header.data_signals and header.n_records > 1):
+        return Timing(fmt)
+    onsets = record_onsets(data)
+    dur = header.record_duration_s
+    known = np.flatnonzero(np.isfinite(onsets))
+    if known.size < 2:
+        return Timing(fmt)
+    due = onsets[known[0]] + (known - known[0]) * dur  # where the records before put each record
+    off = np.flatnonzero(np.abs(onsets[known] - due) > _tolerance_s(header))
+    if not off.size:
+        return Timing(fmt)
+    r = int(known[off[0]])
+    read_as = fmt[:-1] + "D"
+    timeline = timeline_of(data, header, onsets=onsets, what=f"{fmt} whose record times jump (read as {read_as})")
+    warning = (f"declares {fmt} (records that follow each other) but its record times jump at data record {r + 1} "
+               f"(+{_s(onsets[r])} s, where +{_s(due[off[0]])} s was due): read as {read_as}, each record at its time")
+    return Timing(read_as, timeline, warning)
+
+
+def _refuse_disorder(onsets: np.ndarray, dur: float, tol: float, header: EdfHeader, what: str) -> None:
     """Refuse the first record that starts before the previous one, or before it ends."""
     step = np.diff(onsets)
     bad = np.flatnonzero(step - dur < -tol)
@@ -194,14 +262,14 @@ def _refuse_disorder(onsets: np.ndarray, dur: float, tol: float, header: EdfHead
         return
     r = int(bad[0]) + 1  # index of the offending record; 1-based number r + 1, the one before it r
     if onsets[r] < onsets[r - 1]:
-        what = f"before record {r} ({_s(onsets[r - 1])} s): records out of order"
+        reason = f"before record {r} ({_s(onsets[r - 1])} s): records out of order"
     else:
-        what = f"before the end of record {r} ({_s(onsets[r - 1] + dur)} s): records overlap"
-    raise RecordingError(f"is {header.format}: data record {r + 1} starts at {_s(onsets[r])} s, {what}",
+        reason = f"before the end of record {r} ({_s(onsets[r - 1] + dur)} s): records overlap"
+    raise RecordingError(f"is {what}: data record {r + 1} starts at {_s(onsets[r])} s, {reason}",
                          where=header.path, hint=_HINT)
 
 
-def _refuse_oversized(timeline: Timeline, recorded_s: float, header: EdfHeader) -> None:
+def _refuse_oversized(timeline: Timeline, recorded_s: float, header: EdfHeader, what: str) -> None:
     """Refuse a gap over :data:`MAX_GAP_S`, or gaps that exceed the time recorded."""
     gaps = timeline.gaps_s
     lengths = [b - a for a, b in gaps]
@@ -209,12 +277,12 @@ def _refuse_oversized(timeline: Timeline, recorded_s: float, header: EdfHeader) 
     if lengths[k] > MAX_GAP_S:
         seg = timeline.segments[k]
         raise RecordingError(
-            f"is {header.format}: a gap of {span_text(lengths[k])} after data record {seg.first_record + seg.n_records}"
+            f"is {what}: a gap of {span_text(lengths[k])} after data record {seg.first_record + seg.n_records}"
             f" (at {_s(gaps[k][0])} s), longer than {span_text(MAX_GAP_S)}: not a pause within one recording",
             where=header.path, hint=_HINT)
     total = math.fsum(lengths)
     if total > MAX_GAP_FRACTION * timeline.duration_s:
         raise RecordingError(
-            f"is {header.format}: gaps of {span_text(total)} in all ({len(gaps)} gap{'s' if len(gaps) != 1 else ''}) "
+            f"is {what}: gaps of {span_text(total)} in all ({len(gaps)} gap{'s' if len(gaps) != 1 else ''}) "
             f"are more than the "
             f"{span_text(recorded_s)} recorded", where=header.path, hint=_HINT)

@@ -5,7 +5,8 @@ channel a role (:mod:`myosleep.io.roles`), its own sampling rate (never resample
 to microvolts from the header's physical dimension; data are decoded only when
 :meth:`Recording.get_data` asks for one channel.  An EDF+D/BDF+D whose records have gaps is read
 onto one timeline from its first record's onset, NaN in the gaps (:mod:`myosleep.io._edf_timeline`);
-:attr:`Recording.gaps_s` lists them.
+:attr:`Recording.gaps_s` lists them.  So is an EDF+C/BDF+C whose record times (time-keeping TALs) jump:
+it is read as the EDF+D its record times describe, with a warning.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import numpy as np
 from ..errors import ChannelError, ParameterError, RecordingError
 from ..vocab import EMG_ROLES, Role, Side
 from ._edf_data import Annotation, EdfData, read_annotations
-from ._edf_timeline import Timeline, gap_warning, timeline_of
+from ._edf_timeline import Timeline, gap_warning, timing_of
 from .bids_channels import apply_sidecar, sidecar_path
 from .edf_header import EdfHeader, SignalHeader, read_edf_header
 from .prefilter import emg_envelope_reason, emg_prefilter_findings
@@ -317,7 +318,8 @@ class Recording:
     path : Path | None
         The file (None for an mne Raw without a file).
     format : str
-        ``"EDF"``, ``"EDF+C"``, ``"EDF+D"``, ``"BDF"``, ``"BDF+C"``, ``"BDF+D"`` or ``"mne"``.
+        ``"EDF"``, ``"EDF+C"``, ``"EDF+D"``, ``"BDF"``, ``"BDF+C"``, ``"BDF+D"`` or ``"mne"``: as read (an
+        EDF+C whose record times jump is read as, and named, EDF+D; a warning says what its header declares).
     start_datetime : datetime | None
         Start of the recording (clock time as in the file, no time zone).
     duration_s : float
@@ -664,8 +666,8 @@ def _from_edf(path: Path, overrides: Mapping[str, str | Sequence[str]] | None,
     header = read_edf_header(path) if header is None else header
     source = _EdfSource(header)
     try:
-        fmt = header.format
-        timeline = timeline_of(source.data, header) if fmt.endswith("+D") else None
+        timing = timing_of(source.data, header)
+        fmt, timeline = timing.format, timing.timeline
         if fmt.endswith("+D") and timeline is None:
             log.info("%s: EDF+D file whose data records are contiguous; read as continuous", header.path)
         source.timeline = timeline
@@ -701,6 +703,9 @@ def _from_edf(path: Path, overrides: Mapping[str, str | Sequence[str]] | None,
         if gaps:
             rec_warnings.insert(0, gap_warning(fmt, gaps))
             log.info("%s: %s", path, rec_warnings[0])
+        if timing.warning:
+            rec_warnings.insert(0, timing.warning)
+            log.warning("%s: %s", path, timing.warning)
         return Recording(path=path, format=fmt, start_datetime=header.start_datetime,
                          duration_s=duration_s, channels=tuple(channels), source=source,
                          warnings=tuple(rec_warnings) + _unknown_site_warning(channels),
@@ -858,7 +863,8 @@ def read_recording(source: str | os.PathLike[str] | mne.io.BaseRaw, *,
     source : str | PathLike | mne.io.BaseRaw
         An EDF, EDF+C, EDF+D, BDF, BDF+C or BDF+D file, or an mne Raw.  An EDF+D/BDF+D with gaps
         is read onto one timeline from its first data record's onset: its samples in the gaps are
-        NaN, :attr:`Recording.gaps_s` lists the gaps and a warning says so.
+        NaN, :attr:`Recording.gaps_s` lists the gaps and a warning says so.  An EDF+C/BDF+C whose
+        record times jump is read the same way, as EDF+D, with a warning naming the record.
     channels : mapping of role -> label or labels, optional
         Role override, e.g. ``{"leg": ["LAT", "RAT"], "chin": "Chin1"}``.  The listed channels get
         that role (side inferred from the label, or given with the role: ``{"leg-left": "Leg 1",
@@ -876,9 +882,10 @@ def read_recording(source: str | os.PathLike[str] | mne.io.BaseRaw, *,
     Raises
     ------
     RecordingError
-        The file is missing, not EDF/BDF, corrupt or truncated; an EDF+D/BDF+D whose records
-        overlap, are out of order, start between two samples, or whose gaps are over 24 h or
-        more than the time recorded; or it holds annotations only (unless ``allow_annotation_only``).
+        The file is missing, not EDF/BDF, corrupt or truncated; an EDF+D/BDF+D (or an EDF+C/BDF+C
+        whose record times jump) whose records overlap, are out of order, start between two samples,
+        or whose gaps are over 24 h or more than the time recorded; or it holds annotations only (unless
+        ``allow_annotation_only``).
     ChannelError
         A label in ``channels`` is not in the recording.
     ParameterError
