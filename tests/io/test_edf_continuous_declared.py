@@ -118,10 +118,11 @@ def test_record_times_edf_plus_d_refuses_are_refused_in_edf_plus_c_with_its_line
         "is EDF+D:", "is EDF+C whose record times jump (read as EDF+D):")
 
 
-@pytest.mark.parametrize("case", ["offset_0.5s", "offset_0.25s_and_jitter", "one_record_untimed"])
+@pytest.mark.parametrize("case", ["offset_0.5s", "offset_0.25s_and_jitter", "one_record_untimed", "slow_drift"])
 def test_edf_plus_c_records_that_follow_each_other_are_read_as_before(tmp_path: Path, mkfix, case: str) -> None:
     """A constant sub-second offset (the recording's start, EDF+ 2.2.4), onsets written to 0.1 ms and off
-    by under half a sample, and a record without time-keeping among records that follow each other:
+    by under half a sample, a record without time-keeping among records that follow each other, and
+    onsets that creep off the grid by less than half a sample a record:
     contiguous, read as the file's samples end to end, no warning."""
     clean = tmp_path / "clean.edf"
     truth = _source(mkfix, clean)
@@ -131,6 +132,9 @@ def test_edf_plus_c_records_that_follow_each_other_are_read_as_before(tmp_path: 
         "offset_0.5s": {r: r + 0.5 for r in range(N_RECORDS)},
         "offset_0.25s_and_jitter": {r: round(r + 0.25 + (0.0004 if r % 2 else -0.0004), 4) for r in range(N_RECORDS)},
         "one_record_untimed": {7: None},
+        # a record duration rounded where the onsets were written: 0.3 ms a record, 6 ms over the file
+        # (6 samples at 512 Hz), each step well within half a sample: the declared EDF+C's, not a jump
+        "slow_drift": {r: round(r * 1.0003, 4) for r in range(N_RECORDS)},
     }[case]
     mkfix.set_record_onsets(path, onsets)
     with read_recording(clean) as ref, read_recording(path) as rec:

@@ -242,15 +242,20 @@ def timing_of(data: EdfData, header: EdfHeader) -> Timing:
     known = np.flatnonzero(np.isfinite(onsets))
     if known.size < 2:
         return Timing(fmt)
-    due = onsets[known[0]] + (known - known[0]) * dur  # where the records before put each record
-    off = np.flatnonzero(np.abs(onsets[known] - due) > _tolerance_s(header))
+    # A jump is a step between two timed records that is not their distance in records: time-keeping
+    # that only creeps off the grid (a record duration rounded in the header, each step within half a
+    # sample) is the declared EDF+C's and stays read as one run of records.
+    step = np.diff(onsets[known]) - np.diff(known) * dur
+    off = np.flatnonzero(np.abs(step) > _tolerance_s(header)) + 1
     if not off.size:
         return Timing(fmt)
-    r = int(known[off[0]])
+    k = int(off[0])
+    r = int(known[k])
+    due_s = float(onsets[known[k - 1]] + (known[k] - known[k - 1]) * dur)  # where the record before put it
     read_as = fmt[:-1] + "D"
     timeline = timeline_of(data, header, onsets=onsets, what=f"{fmt} whose record times jump (read as {read_as})")
     warning = (f"declares {fmt} (records that follow each other) but its record times jump at data record {r + 1} "
-               f"(+{_s(onsets[r])} s, where +{_s(due[off[0]])} s was due): read as {read_as}, each record at its time")
+               f"(+{_s(onsets[r])} s, where +{_s(due_s)} s was due): read as {read_as}, each record at its time")
     return Timing(read_as, timeline, warning)
 
 
