@@ -355,3 +355,13 @@ def test_two_field_times_are_refused_as_ambiguous_not_as_no_time(tmp_path):
                                              r"or minutes:seconds since the start") as err:
         read_hypnogram(path)
     assert "hh:mm:ss" in _one_line(err, path)
+
+
+def test_date_time_columns_named_as_pandas_and_loggers_name_them(tmp_path):
+    # "datetime" (pandas' to_csv of a DatetimeIndex), "timestamp": refused as "has no onset column"
+    for name in ("datetime", "Timestamp", "Date/Time"):
+        path = _write(tmp_path, "h.tsv", (f"{name}\tduration\tstage\n2021-03-04T23:59:00\t30\tW\n"
+                                          "2021-03-04T23:59:30\t30\tN1\n2021-03-05T00:00:00\t30\tN2\n").encode())
+        hyp = read_hypnogram(path, recording_start=datetime(2021, 3, 4, 23, 58))
+        np.testing.assert_array_equal(hyp.stages, [W, N1, N2])
+        assert hyp.start_s == 60.0, name

@@ -43,7 +43,9 @@ logger = logging.getLogger("myosleep")
 _ONSET_NAMES = ("onset", "onset_s", "onset_sec", "start", "start_s", "start_sec", "begin", "time",
                 "time_s", "start_time", "starttime", "debut", "heure", "inizio", "ora", "inicio", "hora",
                 "beginn", "zeit", "uhrzeit", "tijd", "clock", "clock_time", "time_of_day", "elapsed", "elapsed_time",
-                "time_elapsed", "relative_time", "rel_time", "time_from_start")
+                "time_elapsed", "relative_time", "rel_time", "time_from_start",
+                # date-time columns as pandas, spreadsheets and loggers name them
+                "datetime", "date_time", "date/time", "timestamp", "time_stamp", "zeitstempel", "horodatage")
 #: Onset columns whose hh:mm:ss values are time since the recording's start, not the clock.
 _ELAPSED_NAMES = ("elapsed", "elapsed_time", "time_elapsed", "relative_time", "rel_time", "time_from_start")
 #: Onset columns that say their hh:mm:ss values are the clock.
