@@ -53,9 +53,13 @@ def nights(tmp_path_factory):
     mros = eeg_sigs + [_signal("L Chin", common - chin / 2), _signal("R Chin", common + chin / 2),
                        _signal("LAT", lat), _signal("RAT", rat)]
     edfio.Edf(mros).write(d / "mros.edf")
-    # two bipolar derivations that share an electrode (chin1-chin3, chin2-chin3): not referential
-    shared = np.random.default_rng(0).standard_normal(n) * 2.0
-    both = eeg_sigs + [_signal("Chin1", chin + shared), _signal("Chin2", -chin + shared),
+    # two bipolar derivations that share an electrode (chin1-chin3, chin2-chin3): each electrode's own
+    # slow potential (skin and electrode drift, independent: a 1/f-like random walk, 10-20 uV) and the
+    # muscle under them; the shared electrode's is half of each derivation's
+    rng = np.random.default_rng(0)
+    e1, e2, e3 = (np.cumsum(rng.standard_normal(n)) * 0.05 for _ in range(3))
+    e1, e2, e3 = (e - np.convolve(e, np.ones(512) / 512, mode="same") for e in (e1, e2, e3))
+    both = eeg_sigs + [_signal("Chin1", chin + e1 - e3), _signal("Chin2", 0.8 * chin + e2 - e3),
                        _signal("LAT", lat), _signal("RAT", rat)]
     edfio.Edf(both).write(d / "bipolar_pair.edf")
     return d

@@ -13,8 +13,8 @@ a few uV: heartbeats and EEG become bursts (a healthy night's 18 leg movements r
 Labels propose the pairs (one site, electrodes numbered 1/2/3, written ``+``/``-``, or the
 left/right/central chin); the signals decide.  Two electrodes against one reference share its
 signal, which dominates both below the EMG band: they correlate near 1 there.  Two bipolar derivations that
-share an electrode correlate about 0.5 (the shared electrode's EMG, half of each one's power),
-two muscles about 0: a pair is read as referential when its correlation is at least
+share an electrode correlate as that electrode's share of each one's slow power (about 0.5), two
+muscles about 0: a pair is read as referential when its correlation is at least
 :data:`REFERENTIAL_MIN_R`, and is then analysed as its derivation, the electrodes left unused.
 ``--channels`` (any role given) leaves the montage as the user says.
 """
@@ -39,10 +39,13 @@ __all__ = ["REFERENTIAL_MIN_R", "electrode_of", "pair_referential_electrodes"]
 
 log = logging.getLogger(__name__)
 
-#: Correlation from which two electrodes of one site are taken as recorded against a
-#: common reference (module docstring: ~1 when the reference's signal dominates, ~0.5 for two
-#: derivations sharing an electrode, ~0 for two muscles).
-REFERENTIAL_MIN_R = 0.8
+#: Correlation below 8 Hz from which two electrodes of one site are taken as recorded against a
+#: common reference.  Two referential electrodes share the reference's EEG (tens of uV of delta and
+#: theta), drift and ECG waves, each against its own slow skin potential of a few uV: r >= 0.9 once
+#: the shared signal is 3x each one's own.  Two derivations that share an electrode correlate as that
+#: electrode's share of each one's slow power, 0.5 when the electrodes are alike and 0.9 only when
+#: the shared one is 3x noisier than the others (measured on drifting electrodes: 0.69-0.78).
+REFERENTIAL_MIN_R = 0.9
 #: Stretches of the night read to measure it (s each, how many, spread over the recording).
 _PROBE_S, _N_PROBES = 30.0, 5
 #: Below this (Hz) surface EMG has little power (its band starts at 10-20 Hz): what two electrodes
@@ -107,12 +110,13 @@ def _r(x: np.ndarray, y: np.ndarray) -> float:
 
 
 def _correlation(read: Callable[[ChannelInfo, int, int], np.ndarray], a: ChannelInfo, b: ChannelInfo) -> float:
-    """Median correlation of channels ``a`` and ``b`` over stretches of the night.
+    """Median correlation of channels ``a`` and ``b`` below :data:`_LOW_HZ`, over stretches of the night.
 
-    Each stretch's is the larger of the raw samples' correlation and that below
-    :data:`_LOW_HZ`: there the reference's EEG, drift and slow ECG waves carry a referential pair
-    whatever its EMG (a tense chin in wake lowers the raw one), while the raw one carries it
-    when the recorder's high-pass left little below that band.
+    There the reference's EEG, drift and slow ECG waves carry a referential pair whatever its EMG
+    (a tense chin in wake lowers the raw samples' correlation), and what is left of them after a
+    recorder's high-pass is still common to both; two channels of one muscle's EMG (two derivations
+    over it, or a copy) share their EMG, which has almost no power there, so they do not pass for
+    electrodes however alike their raw samples.
     """
     from scipy.signal import butter, sosfiltfilt
 
@@ -128,9 +132,8 @@ def _correlation(read: Callable[[ChannelInfo, int, int], np.ndarray], a: Channel
         ok = np.isfinite(x) & np.isfinite(y)
         if ok.sum() < 2:
             continue
-        r = _r(x[ok], y[ok])
-        if low is not None and ok.all() and width > 60:
-            r = np.nanmax([r, _r(sosfiltfilt(low, x), sosfiltfilt(low, y))])
+        r = (_r(sosfiltfilt(low, x[ok]), sosfiltfilt(low, y[ok])) if low is not None and ok.sum() > 60
+             else _r(x[ok], y[ok]))
         if np.isfinite(r):
             rs.append(float(r))
     return float(np.median(rs)) if rs else float("nan")
