@@ -105,3 +105,16 @@ def test_derivations_that_share_an_electrode_and_user_roles_are_left_alone(night
     assert not any("common reference" in w for w in rec.warnings)
     rec = read_recording(nights / "chat.edf", channels={"chin": ["Chin1"], "leg-left": ["LLeg1"]})
     assert "Chin1-Chin2" not in {c.label for c in rec.channels}  # --channels: the user decides
+
+
+def test_numbered_legs_that_name_no_side_are_two_legs(tmp_path):
+    # Philips Alice labels the two legs "Leg 1" and "Leg 2": even with a shared slow signal (a
+    # 7-Hz test sine on both, as the fixtures write) they are not one leg's electrodes
+    t = np.arange(int(FS * 60)) / FS
+    rng = np.random.default_rng(3)
+    shared = 100.0 * np.sin(2 * np.pi * 7.0 * t)
+    path = tmp_path / "alice.edf"
+    edfio.Edf([_signal("Leg 1", shared + 10 * rng.standard_normal(t.size)),
+               _signal("Leg 2", shared + 10 * rng.standard_normal(t.size))]).write(path)
+    roles = {c.label: (c.role, c.side) for c in read_recording(path).channels}
+    assert roles == {"Leg 1": (Role.LEG, None), "Leg 2": (Role.LEG, None)}

@@ -11,11 +11,13 @@ alone, such an electrode carries the common mode at tens to hundreds of uV over 
 a few uV: heartbeats and EEG become bursts (a healthy night's 18 leg movements read as 221).
 
 Labels propose the pairs (one site, electrodes numbered 1/2/3, written ``+``/``-``, or the
-left/right/central chin); the signals decide.  Two electrodes against one reference share its
-signal, which dominates both below the EMG band: they correlate near 1 there.  Two bipolar derivations that
-share an electrode correlate as that electrode's share of each one's slow power (about 0.5), two
-muscles about 0: a pair is read as referential when its correlation is at least
-:data:`REFERENTIAL_MIN_R`, and is then analysed as its derivation, the electrodes left unused.
+left/right/central chin; a limb's or the trunk's electrodes must name their side, since "Leg 1"
+and "Leg 2" of a montage that names none are the two legs); the signals decide.  Two electrodes
+against one reference share its signal, which dominates both below the EMG band: they correlate
+near 1 there.  Two bipolar derivations that share an electrode correlate as that electrode's share
+of each one's slow power (about 0.5), two muscles about 0: a pair is read as referential when its
+correlation is at least :data:`REFERENTIAL_MIN_R`, and is then analysed as its derivation, the
+electrodes left unused.
 ``--channels`` (any role given) leaves the montage as the user says.
 """
 
@@ -182,6 +184,10 @@ def pair_referential_electrodes(channels: Sequence[ChannelInfo], read: Callable[
             continue
         a, b = electrodes[pair[0]], electrodes[pair[1]]
         side = a.side if a.side == b.side else None
+        if role is not Role.CHIN and side is None:
+            # limbs and trunk come in pairs: "Leg 1", "Leg 2" of a montage that names no side are the two
+            # legs (Philips Alice), not two electrodes of one; electrodes of one limb name its side
+            continue
         if (role, side) in derived_sites or a.sfreq != b.sfreq or a.n_samples != b.n_samples:
             continue
         r = _correlation(read, a, b)
