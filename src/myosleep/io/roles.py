@@ -12,7 +12,10 @@ covered and the reasoning:
   above the right outer canthus), ``HEOG``/``VEOG``, ``EOG(L)`` (SHHS), ``EOG-L`` (MESA),
   ``LEOG``/``REOG``.
 * **ECG**: ``ECG``, ``EKG``, numbered leads (``ECG1-ECG2``, CHAT ``ECG3``), ``ECG II``.
-* **Accelerometer** axes: ``Acc X``, ``ACC_Y``, ``Accel z``, ``accelerometer-x``, ``ActX``.
+* **Accelerometer** axes: ``Acc X``, ``ACC_Y``, ``Accel z``, ``accelerometer-x``, ``ActX``.  Side from
+  the label (``L wrist Acc X``, ``LWrist AccX``; :func:`accelerometer_side`); the axes of one sensor share
+  the label without their axis (:func:`accelerometer_axis`).  ENMO, vector magnitudes, magnetometers and
+  gyroscopes are not axes whatever their unit (:func:`not_an_axis`).
   ``Position`` (body-position sensor, categorical) and actigraphy ``Activity`` counts are not raw
   axes: ``other``.
 * **Muscles** by name, in Latin, English, abbreviations and the words of European exports: German
