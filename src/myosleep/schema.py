@@ -442,7 +442,8 @@ BURSTS = Table("bursts", "bursts.tsv", "One EMG burst or accelerometer jerk on o
     _c("snr", "float", None, "Peak envelope over the resting level."),
     _c("burst_id", "int", None, "Burst number, in onset order."),
     _EVENT_ID,
-    _c("peak_jerk_g_per_s", "float", "g/s", "Accelerometer rows: largest jerk (derivative of acceleration)."),
+    _c("peak_jerk_g_per_s", "float", "g/s", "Accelerometer rows: largest jerk (derivative of acceleration); "
+       "empty when the axes' unit is not an acceleration (counts, none)."),
 ), sort_by=("onset", "duration"))
 
 #: motor_events.tsv: one row per motor event (synchronous bursts, or a gross body movement).

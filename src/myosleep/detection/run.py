@@ -30,6 +30,7 @@ import numpy as np
 
 from ..errors import ChannelError, InputError, MyosleepError, ParameterError
 from ..io.recording import MIN_EMG_SFREQ, ChannelInfo
+from ..io.roles import accelerometer_axis
 from ..preprocessing.ecg import ECG_ALIGN_S
 from ..schema import ARTEFACTS, BURSTS
 from ..vocab import Role
@@ -357,12 +358,19 @@ def _r_peaks_from_emg_leads(recording: Recording, channels: Sequence[ChannelInfo
 
 
 def _accel_groups(channels: Sequence[ChannelInfo]) -> list[list[ChannelInfo]]:
+    """The axes of each accelerometer: grouped by sensor (the label without its axis: ``L wrist Acc``
+    of ``L wrist Acc X``), side, rate and unit, not by file order, so that two sensors whose axes are
+    interleaved (``L wrist Acc X``, ``R wrist Acc X``, ...) stay two sensors; a sensor's axes in
+    axis order, at most 3 to a group (a label naming no axis shares its sensor's group)."""
     acc = [c for c in channels if c.role is Role.ACCELEROMETER and c.readable]
-    groups: dict[tuple[str, float], list[ChannelInfo]] = {}
+    groups: dict[tuple[str, str, float, str], list[tuple[str, ChannelInfo]]] = {}
     for c in acc:
-        groups.setdefault((_side(c), float(c.sfreq)), []).append(c)
+        stem, axis = accelerometer_axis(getattr(c, "original_label", "") or c.label)
+        groups.setdefault((stem, _side(c), float(c.sfreq), c.data_unit), []).append((axis or "", c))
     out = []
-    for g in groups.values():
+    for members in groups.values():
+        members.sort(key=lambda m: m[0])  # stable: axes named alike keep their file order
+        g = [c for _, c in members]
         out += [g[i:i + 3] for i in range(0, len(g), 3)]
     return out
 
@@ -479,8 +487,9 @@ def _accel_task(recording: Recording, g: list[ChannelInfo],
     except (InputError, OSError) as err:
         return None, None, ChannelStatus(label, "accelerometer", fs, False, f"not readable: {err}")
     if scale is None:
-        log.warning("%s: accelerometer unit %r unknown; jerks found on relative thresholds only",
-                    g[0].label, unit)
+        log.warning("%s: accelerometer unit %r unknown; jerks found on relative thresholds only, "
+                    "peak_jerk_g_per_s left empty (n/a: the jerk would be in %s/s, not g/s)",
+                    g[0].label, unit, unit or "its unit")
     rejected: dict[str, np.ndarray] = {}
     try:
         tab = find_accel_jerks(axes, fs, scale_to_g=scale, params=params.accelerometer, rejected=rejected)
@@ -494,7 +503,8 @@ def _accel_task(recording: Recording, g: list[ChannelInfo],
                        "peak_amplitude_uv": np.full(n, np.nan), "mean_amplitude_uv": np.full(n, np.nan),
                        "area_uv_s": np.full(n, np.nan), "baseline_uv": np.full(n, np.nan),
                        "snr": tab["snr"], "burst_id": -1, "event_id": -1, "trial_type": "myoclonic_jerk",
-                       "peak_jerk_g_per_s": tab["peak_jerk_g_per_s"]})
+                       # in an unknown unit (counts, none) the jerk is in that unit per second: not g/s
+                       "peak_jerk_g_per_s": tab["peak_jerk_g_per_s"] if scale is not None else np.full(n, np.nan)})
     settle = rejected.get("settling", np.zeros((0, 2), dtype=np.int64))
     arts = _artefact_frame([(int(a), int(z), "settling") for a, z in settle], fs, label)
     status = ChannelStatus(label, "accelerometer", fs, True, n_bursts=n,

@@ -85,9 +85,14 @@ def no_usable_channel_error(statuses: Iterable[Any], *, where: str, duration_s: 
     hints: list[str] = []
     short = math.isfinite(duration_s) and duration_s < MIN_DATA_S
 
-    motion = [c for c in channels if getattr(c, "role", None) is Role.ACCELEROMETER and not c.readable]
-    motion_why = "; ".join(f"{c.label} {next((w for w in c.warnings if 'not an acceleration' in w), 'unreadable')}"
-                           for c in motion)
+    unread = [c for c in channels if getattr(c, "role", None) is Role.ACCELEROMETER and not c.readable]
+    # an accelerometer is unreadable for its unit, or for header fields that cannot scale its samples
+    # (a digital range beyond the format's): each gets its own reason and advice
+    motion = [c for c in unread if getattr(c, "problem", None) is None]
+    motion_header = [c for c in unread if getattr(c, "problem", None) is not None]
+    motion_why = "; ".join(
+        [f"{c.label} {next((w for w in c.warnings if 'not an acceleration' in w), 'unreadable')}" for c in motion]
+        + [f"{c.label} not read: {c.problem}" for c in motion_header])
     if getattr(recording, "annotation_only", False):
         return ChannelError("is an annotation-only file (e.g. a hypnogram): it holds no signal to analyse",
                             where=where, hint="give the PSG recording, and this file as its hypnogram (--hypnogram)")
@@ -117,15 +122,15 @@ def no_usable_channel_error(statuses: Iterable[Any], *, where: str, duration_s: 
         if unit:
             hints.append(f"fix the unit of {_listing(unit)} in the file, or give those channels another role "
                          "with --channels")
-        if motion:
+        if unread:
             what = what[:-1] + f"; {motion_why})"
     else:
         if unknown_site:
             what = ("holds no EMG of a known site: " + _listing([c.label for c in unknown_site])
                     + " are EMG whose labels do not say the muscle")
-            if motion:
+            if unread:
                 what += f" ({motion_why})"
-        elif motion:
+        elif unread:
             what = f"holds no usable EMG or accelerometer channel ({motion_why})"
         else:
             labels = [c.label for c in channels]
@@ -141,6 +146,10 @@ def no_usable_channel_error(statuses: Iterable[Any], *, where: str, duration_s: 
         if short:
             hints.append(f"the recording holds {duration_s:.3g} s of data, less than the {MIN_DATA_S:g} s any "
                          "analysis needs")
+    header_labels = [st.label for st in refused if getattr(by_label.get(st.label), "problem", None)]
+    if motion_header and not set(c.label for c in motion_header) <= set(header_labels):
+        hints.append(f"the header of {_listing([c.label for c in motion_header])} cannot scale the samples: "
+                     "export the file again or leave those channels out")
     if motion:
         hints.append("write the accelerometer's unit as g, mg or m/s^2 in the file (or give those channels "
                      "another role)")

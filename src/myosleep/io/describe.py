@@ -2,7 +2,7 @@
 
 With ``scan_data`` the data are scanned channel by channel, in chunks (never the whole file at
 once), for stretches that make a channel unfit for analysis: flat (constant value, e.g. a
-disconnected electrode), clipped (samples at the physical limits of the amplifier/ADC) and NaN;
+disconnected electrode), clipped (runs of samples held at the physical limits of the amplifier/ADC) and NaN;
 and, for EMG, for a quantisation coarser than the header says: when every sample sits on every
 k-th digital code (a 12-bit converter written into 16-bit samples, a gain applied before
 storage), the effective step is k times ``ChannelInfo.resolution_uv``.
@@ -18,7 +18,7 @@ import numpy as np
 from ..vocab import Role
 from .recording import MAX_EMG_RESOLUTION_UV, ChannelInfo, Recording
 
-__all__ = ["describe_recording", "format_description", "FLAT_MIN_S", "SCAN_CHUNK_SAMPLES"]
+__all__ = ["describe_recording", "format_description", "FLAT_MIN_S", "SCAN_CHUNK_SAMPLES", "CLIP_MIN_SAMPLES"]
 
 #: A constant value held this long (s) is reported as flat (the criterion of issue 2 for
 #: ``myosleep info``).  A connected electrode always carries amplifier and physiological noise
@@ -26,6 +26,13 @@ __all__ = ["describe_recording", "format_description", "FLAT_MIN_S", "SCAN_CHUNK
 #: rarely repeat; seconds of identical values mean a disconnected or saturated input, or a
 #: channel zero-filled by the recorder.
 FLAT_MIN_S = 5.0
+#: Fewest consecutive samples at a physical limit that are clipping.  Saturation holds the converter's
+#: output at its rail for as long as the input stays beyond it: a run of samples at the limit.  One
+#: sample at a limit is also what a range written from the data's own extremes gives (converters
+#: such as read_cwa's ``ax_to_edf`` write the physical minimum and maximum as the data's: the
+#: extreme sample is on the limit by construction) and cannot be told from a peak that just reaches
+#: the range; the same rule as detection's ``preprocessing.artefacts.clipped_runs`` ("a rail, not a peak").
+CLIP_MIN_SAMPLES = 2
 #: Samples decoded at a time while scanning one channel.
 SCAN_CHUNK_SAMPLES = 1 << 20
 
@@ -109,7 +116,7 @@ def _scan_channel(rec: Recording, ch: ChannelInfo) -> list[str]:
         total = sum(n for _, n in flat_runs) / ch.sfreq
         out.append(f"flat (constant value) for {total:.0f} s in {len(flat_runs)} stretch(es) of >= "
                    f"{FLAT_MIN_S:g} s, first at {flat_runs[0][0] / ch.sfreq:.1f} s: disconnected or saturated input")
-    clip_runs = clipped.finish(position)
+    clip_runs = [(a, n) for a, n in clipped.finish(position) if n >= CLIP_MIN_SAMPLES]
     if clip_runs:
         total = sum(n for _, n in clip_runs)
         out.append(f"clipped: {total} sample(s) ({total / ch.sfreq:.2f} s) at the physical limits in "

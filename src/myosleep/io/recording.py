@@ -31,7 +31,16 @@ from ._edf_timeline import Timeline, gap_warning, timing_of
 from .bids_channels import apply_sidecar, sidecar_path
 from .edf_header import EdfHeader, SignalHeader, read_edf_header
 from .prefilter import emg_envelope_reason, emg_prefilter_findings
-from .roles import RoleGuess, infer_roles, infer_side
+from .roles import (
+    NOT_AN_AXIS_NOTE,
+    RoleGuess,
+    accelerometer_side,
+    infer_roles,
+    infer_side,
+    label_unit,
+    norm_is_given,
+    not_an_axis,
+)
 from .units import EMPTY_UNITS, motion_unit, norm_unit, unit_scale_to_uv
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -75,7 +84,8 @@ class ChannelInfo:
     sfreq : float
         Sampling rate, in Hz (the channel's own).
     unit : str
-        Physical dimension as in the header.
+        Physical dimension as in the header; when the header's field is empty and the label ends with
+        a unit in brackets (``acc x [g]``, ``Chin (uV)``), that unit, with a warning saying so.
     scale_to_uv : float
         Factor from ``unit`` to uV (1.0 for non-voltage channels).
     n_samples : int
@@ -215,12 +225,24 @@ def _channel_warnings(info: ChannelInfo, *, unit_warning: str | None) -> tuple[s
     return tuple(out)
 
 
-def _role_from_unit(guess: RoleGuess, unit: str) -> RoleGuess:
-    """An accelerometer axis known by its unit: a channel whose label names nothing we know
-    (``dX`` of a ZMax headband, ``X-axis``) but whose unit is an acceleration (g, mg, m/s^2).
-    No other physiological signal of a sleep recording is measured in those units."""
-    if guess.role is Role.OTHER and motion_unit(unit).is_acceleration:
-        return RoleGuess(Role.ACCELEROMETER, None, f"accelerometer: its unit {unit.strip()!r} is an acceleration")
+def _role_from_unit(guess: RoleGuess, unit: str, label: str = "") -> RoleGuess:
+    """The role the unit decides, where the label alone cannot.
+
+    An accelerometer axis known by its unit: a channel whose label names nothing we know (``dX`` of
+    a ZMax headband, ``X-axis``) but whose unit is an acceleration (g, mg, m/s^2): no other
+    physiological signal of a sleep recording is measured in those units; its side from the label.
+    But a label naming what is not an axis (ENMO, a vector magnitude, a magnetometer, a gyroscope:
+    :func:`~myosleep.io.roles.not_an_axis`) decides over the unit (``Mag X`` in ``G``, gauss; ``ENMO``
+    in g); so does ``VM`` (SENIAM's vastus medialis) in a unit that is not a voltage: a vector
+    magnitude, not a muscle.
+    """
+    what = not_an_axis(label, unit) if label else None
+    if what and (guess.role in (Role.ACCELEROMETER, Role.OTHER)
+                 or (guess.role in EMG_ROLES and unit_scale_to_uv(unit) is None and norm_is_given(unit))):
+        return RoleGuess(Role.OTHER, None, f"{what}: {NOT_AN_AXIS_NOTE}")
+    if guess.role is Role.OTHER and guess.note is None and motion_unit(unit).is_acceleration:
+        return RoleGuess(Role.ACCELEROMETER, accelerometer_side(label),
+                         f"accelerometer: its unit {unit.strip()!r} is an acceleration")
     return guess
 
 
@@ -263,8 +285,8 @@ def _accelerometer_unit_fields(unit: str) -> tuple[float, str, float, bool, str 
     if kind.kind in ("empty", "unknown"):
         what = "no unit" if kind.kind == "empty" else f"unit {unit!r} is not a known acceleration unit"
         return 1.0, "" if kind.kind == "empty" else unit, 1.0, True, (
-            f"accelerometer with {what}: read as it is, jerks found on relative thresholds only "
-            "(write g, mg or m/s^2 in the header for absolute ones)")
+            f"accelerometer with {what}: read as it is, jerks found on relative thresholds only and "
+            "their peak_jerk_g_per_s left empty (not g/s) (write g, mg or m/s^2 in the header for absolute ones)")
     article = "an" if kind.kind[0] in "aeiou" else "a"
     return 1.0, unit, 1.0, False, (
         f"unit {unit!r} is {article} {kind.kind}, not an acceleration: not read as an accelerometer "
@@ -637,7 +659,7 @@ def _derivation(channels: Sequence[ChannelInfo], label: str, where: object) -> C
 
 def _finish(c: ChannelInfo, *, role: Role, side: Side | None, note: str | None = None) -> ChannelInfo:
     """Recompute the role-dependent fields (unit handling, resolution, warnings) of a channel."""
-    keep = ("duplicate label", "empty label", "external input", "derivation") + \
+    keep = ("duplicate label", "empty label", "external input", "derivation", LABEL_UNIT_NOTE) + \
         (("mne type",) if role is Role.OTHER else ())
     base_warnings = tuple(w for w in c.warnings if w.startswith(keep))
     if note and note not in base_warnings:
@@ -661,6 +683,22 @@ def _resolution_uv(c: ChannelInfo, to_uv: float) -> float:
 
 
 # ------------------------------------------------------------------ readers
+#: How a channel's warning begins when its unit was read from its label (kept through role changes).
+LABEL_UNIT_NOTE = "unit read from the label"
+
+
+def _unit_of(sig: SignalHeader) -> tuple[str, str | None]:
+    """The channel's unit and, when it was not the header's field, why: an empty physical dimension
+    and a unit in brackets at the end of the label (``acc x [g]``) read as that unit."""
+    if norm_unit(sig.unit) not in _EMPTY_UNITS:
+        return sig.unit, None
+    unit = label_unit(sig.label)
+    if unit is None:
+        return sig.unit, None
+    return unit, (f"{LABEL_UNIT_NOTE}: the header's unit field is empty and the label {sig.label!r} names "
+                  f"{unit!r}; read as {unit!r} (write it in the physical dimension field)")
+
+
 def _from_edf(path: Path, overrides: Mapping[str, str | Sequence[str]] | None,
               header: EdfHeader | None = None) -> Recording:
     header = read_edf_header(path) if header is None else header
@@ -679,17 +717,20 @@ def _from_edf(path: Path, overrides: Mapping[str, str | Sequence[str]] | None,
         sidecar = sidecar_path(Path(path))
         if sidecar is not None:  # a BIDS recording: its channels.tsv says what the labels do not
             guesses, sidecar_warning = apply_sidecar([s.label for s in signals], guesses, sidecar)
-        guesses = [_role_from_unit(g, s.unit) for g, s in zip(guesses, signals)]
+        units = [_unit_of(s) for s in signals]
+        guesses = [_role_from_unit(g, u[0], s.label) for g, u, s in zip(guesses, units, signals)]
         channels = []
         for i, (sig, label, note, guess) in enumerate(zip(signals, labels, notes, guesses)):
+            unit, unit_note = units[i]
             sfreq = sig.samples_per_record / header.record_duration_s
             n_samples = (sig.samples_per_record * header.n_records if timeline is None
                          else timeline.n_samples(sig.samples_per_record))
             base = ChannelInfo(
-                label=label, index=i, role=guess.role, side=guess.side, sfreq=sfreq, unit=sig.unit,
+                label=label, index=i, role=guess.role, side=guess.side, sfreq=sfreq, unit=unit,
                 scale_to_uv=1.0, n_samples=n_samples, duration_s=duration_s,
                 physical_min=sig.physical_min, physical_max=sig.physical_max, resolution_uv=float("nan"),
-                prefilter=sig.prefilter, transducer=sig.transducer, warnings=(note,) if note else (),
+                prefilter=sig.prefilter, transducer=sig.transducer,
+                warnings=tuple(n for n in (note, unit_note) if n),
                 original_label=sig.label, digital_min=sig.digital_min, digital_max=sig.digital_max,
                 problem=sig.problem)
             channels.append(_finish(base, role=guess.role, side=guess.side, note=guess.note))

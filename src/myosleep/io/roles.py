@@ -12,7 +12,10 @@ covered and the reasoning:
   above the right outer canthus), ``HEOG``/``VEOG``, ``EOG(L)`` (SHHS), ``EOG-L`` (MESA),
   ``LEOG``/``REOG``.
 * **ECG**: ``ECG``, ``EKG``, numbered leads (``ECG1-ECG2``, CHAT ``ECG3``), ``ECG II``.
-* **Accelerometer** axes: ``Acc X``, ``ACC_Y``, ``Accel z``, ``accelerometer-x``, ``ActX``.
+* **Accelerometer** axes: ``Acc X``, ``ACC_Y``, ``Accel z``, ``accelerometer-x``, ``ActX``.  Side from
+  the label (``L wrist Acc X``, ``LWrist AccX``; :func:`accelerometer_side`); the axes of one sensor share
+  the label without their axis (:func:`accelerometer_axis`).  ENMO, vector magnitudes, magnetometers and
+  gyroscopes are not axes whatever their unit (:func:`not_an_axis`).
   ``Position`` (body-position sensor, categorical) and actigraphy ``Activity`` counts are not raw
   axes: ``other``.
 * **Muscles** by name, in Latin, English, abbreviations and the words of European exports: German
@@ -92,8 +95,10 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from ..vocab import Role, Side
+from .units import motion_unit, unit_scale_to_uv
 
-__all__ = ["infer_role", "infer_roles", "infer_side", "normalize_label", "RoleGuess", "Montage"]
+__all__ = ["infer_role", "infer_roles", "infer_side", "normalize_label", "RoleGuess", "Montage", "label_unit",
+           "accelerometer_axis", "accelerometer_side", "not_an_axis"]
 
 # Sides in the languages of European exports: German links/rechts (li/re), French gauche/droite (G/D),
 # Italian sinistra/destra (sx/dx), Spanish izquierda/derecha (izq/der), Portuguese esquerda/direita
@@ -206,6 +211,148 @@ def _electrode_side(token: str) -> Side | None:
     return Side.LEFT if int(digits) % 2 else Side.RIGHT
 
 
+# ------------------------------------------------------------------ motion sensors
+# A unit written into the label in brackets (``acc x [g]``, ``Chin (uV)``): exporters that leave the
+# physical-dimension field empty (or readers that drop it) put it there.
+_LABEL_UNIT = re.compile(r"^(.*?)[\s_]*[\[(]([^\[\]()]{1,12})[\])]\s*$")
+
+
+def label_unit(label: str) -> str | None:
+    """The unit written in brackets at the end of a label (``'acc x [g]'`` -> ``'g'``), or None.
+
+    Only a voltage (``uV``, ``mV``...) or an acceleration (``g``, ``mg``, ``m/s^2``...) counts: a
+    bracket holding anything else (``EOG(L)``, ``EEG(sec)``) is part of the name.
+    """
+    m = _LABEL_UNIT.match(label or "")
+    if m is None or not m.group(1).strip():
+        return None
+    unit = m.group(2).strip()
+    return unit if unit_scale_to_uv(unit) is not None or motion_unit(unit).is_acceleration else None
+
+
+def _drop_label_unit(label: str) -> str:
+    m = _LABEL_UNIT.match(label or "")
+    return m.group(1) if m is not None and label_unit(label) is not None else label
+
+
+# Sides of a motion sensor.  The one-letter French and Italian initials are not read on a motion
+# sensor's label: ``g`` is its unit (``Acc X g``), ``s`` a second (``m s-2``), and ``d``/``dx`` are
+# written for a derivative or an axis (ZMax ``dX``, ``dY``, ``dZ``).
+_MOTION_LEFT = _LEFT - {"g", "s"}
+_MOTION_RIGHT = _RIGHT - {"d"}
+# Body sites a wearable is worn on, with the side written onto them: "LWrist", "RightAnkle", "WristL".
+_SITES = ("wrist", "ankle", "arm", "forearm", "upperarm", "leg", "hand", "foot", "thigh", "shank", "shin", "hip",
+          "finger", "toe", "knee", "elbow", "shoulder")
+_GLUED_SITE = re.compile(rf"^(l|r|lt|rt|left|right)?(?:{'|'.join(_SITES)})(l|r|lt|rt|left|right)?\d*$")
+_ACC_WORD = r"(?:acc|accel|accelerometer|acceleration|accelero|act|d)"
+_GLUED_AXIS = re.compile(rf"^{_ACC_WORD}([xyz])$|^([xyz])axis$")
+_NUMBERED_AXIS = re.compile(rf"^({_ACC_WORD})(\d)$")
+
+
+def _axis_and_side(tokens: list[str]) -> tuple[str, str | None, Side | None]:
+    """(sensor stem, axis, side) of a motion channel's tokens (unit suffix already dropped).
+
+    The axis is an ``x``/``y``/``z`` token (``Acc X``, ``X-axis``), one glued to the sensor's word
+    (``AccX``, ``dX``, ``Xaxis``), or else a trailing number (``Accel Channel 0``, ``ACC1``); the stem is
+    the label without it, so that the axes of one sensor share a stem and two sensors (two wrists)
+    do not.  The side is read from the stem only (an axis ``dX`` is not Italian *destra*).
+    """
+    toks = list(tokens)
+    axis: str | None = None
+    exact = [i for i, t in enumerate(toks) if t in _AXES]
+    if exact:
+        axis = toks.pop(exact[-1])
+    else:
+        for i in range(len(toks) - 1, -1, -1):
+            m = _GLUED_AXIS.match(toks[i])
+            if m:
+                axis = m.group(1) or m.group(2)
+                toks[i] = toks[i][: -1] if m.group(1) else "axis"
+                break
+        else:
+            if len(toks) > 1 and toks[-1].isdigit():
+                axis = toks.pop()
+            elif toks and (m := _NUMBERED_AXIS.match(toks[-1])):
+                axis, toks[-1] = m.group(2), m.group(1)
+    side: Side | None = None
+    for tok in toks:
+        if tok in _MOTION_LEFT or tok in _MOTION_RIGHT:
+            side = Side.LEFT if tok in _MOTION_LEFT else Side.RIGHT
+            break
+        m = _GLUED_SITE.match(tok)
+        glued = (m.group(1) or m.group(2)) if m else None
+        if glued:
+            side = Side.LEFT if glued[0] == "l" else Side.RIGHT
+            break
+    return " ".join(toks), axis, side
+
+
+def accelerometer_axis(label: str) -> tuple[str, str | None]:
+    """(sensor, axis) of an accelerometer channel: the axes of one sensor share ``sensor``.
+
+    ``'L wrist Acc X'`` -> ``('l wrist acc', 'x')``; ``'Accel Channel 0'`` -> ``('accel channel', '0')``;
+    ``'dX'`` -> ``('d', 'x')``; a label that names no axis -> (its tokens, None).
+    """
+    stem, axis, _ = _axis_and_side(normalize_label(_drop_label_unit(label)))
+    return stem, axis
+
+
+def accelerometer_side(label: str) -> Side | None:
+    """Side of a motion sensor from its label: ``L``/``R``/``left``/``right``/``links``/``rechts``... as a
+    word, or written onto the body site (``LWrist``, ``AnkleR``); None when the label says neither."""
+    return _axis_and_side(normalize_label(_drop_label_unit(label)))[2]
+
+
+# Channels of motion sensors that are not axes of an accelerometer.  Their units can be g
+# (ENMO, a vector magnitude) or a unit read as g (``G``, gauss, on a magnetometer): the label decides.
+_GYRO = re.compile(r"^(gyro|gyros|gyroscope|gyr|angvel)([xyz]|\d)?$")
+_MAGNETOMETER = re.compile(r"^(magnetometer|magnetic|compass|magneto)([xyz]|\d)?$")
+_MAG = re.compile(r"^(mag|magn)([xyz])?$")
+_ENMO = re.compile(r"^(enmo|lfenmo|hfenmo|enmoa)$")
+_MAGNITUDE = frozenset({"vecmag", "vectormagnitude", "vmag", "svm", "smv", "magnitude", "vmu"})
+
+
+def not_an_axis(label: str, unit: str | None = None) -> str | None:
+    """What a motion channel that is not an accelerometer axis is, from its label; None for anything else.
+
+    ENMO (Euclidean norm minus one: the length of the acceleration vector less 1 g, negative values
+    set to 0; van Hees et al. PLoS One 2013), a vector magnitude (``VM``, ``vector magnitude``, ``SVM``:
+    the length of the vector, ActiGraph), a magnetometer (``Mag X``, ``magnetometer``, ``compass``: the
+    earth's field, in gauss or tesla) and a gyroscope (``Gyro X``: angular velocity) are derived from, or
+    measured beside, the axes: read as an axis they count each movement twice or are no acceleration.
+    ``VM`` is also SENIAM's vastus medialis: it is a vector magnitude only when ``unit`` is given and is
+    not a voltage.
+    """
+    tokens = normalize_label(_drop_label_unit(label))
+    joined = " ".join(tokens)
+    has_axis = any(t in _AXES for t in tokens)
+    if any(_GYRO.match(t) for t in tokens) or "angular velocity" in joined:
+        return "gyroscope (angular velocity)"
+    if any(_MAGNETOMETER.match(t) for t in tokens) or any(
+            (m := _MAG.match(t)) and (m.group(2) or has_axis) for t in tokens) or (
+            unit is not None and motion_unit(unit).kind == "magnetic field"
+            and any(_MAG.match(t) for t in tokens)):
+        return "magnetometer (the earth's magnetic field)"
+    if any(_ENMO.match(t) for t in tokens):
+        return "ENMO (Euclidean norm of the axes minus 1 g, a magnitude derived from them: van Hees et al. 2013)"
+    vm_unit = unit is not None and unit_scale_to_uv(unit) is None and norm_is_given(unit)
+    if (_MAGNITUDE & set(tokens) or "vector magnitude" in joined or any(_MAG.match(t) for t in tokens)
+            or ("vm" in tokens and vm_unit)):
+        return "vector magnitude (the length of the acceleration vector, derived from the axes)"
+    return None
+
+
+def norm_is_given(unit: str) -> bool:
+    """True when a physical dimension says something (not empty, ``n/a``, ``-``)."""
+    from .units import EMPTY_UNITS, norm_unit
+
+    return norm_unit(unit) not in EMPTY_UNITS
+
+
+#: What the note of a channel :func:`not_an_axis` recognises says after what it is.
+NOT_AN_AXIS_NOTE = "not an accelerometer axis, not used (jerks are read on the raw axes)"
+
+
 def infer_role(label: str) -> tuple[Role, Side | None]:
     """Role and side of a channel from its label.
 
@@ -223,7 +370,7 @@ def infer_role(label: str) -> tuple[Role, Side | None]:
     side : Side | None
         Left or right when the label says so, else None.
     """
-    tokens = normalize_label(label)
+    tokens = normalize_label(_drop_label_unit(label))
     if len(tokens) > 1 and tokens[0] == "psg":  # the recording system's prefix (PSG_EMG, PSG_C3) names no sensor
         tokens = tokens[1:]
     if len(tokens) > 1 and tokens[0] == "eeg" and any(re.fullmatch(r"emg\d*", t) for t in tokens[1:]):
@@ -255,7 +402,7 @@ def infer_role(label: str) -> tuple[Role, Side | None]:
         return Role.ECG, None
     for i, tok in enumerate(tokens):
         if _ACC_TOKENS.match(tok) or (tok == "act" and i + 1 < len(tokens) and tokens[i + 1] in _AXES):
-            return Role.ACCELEROMETER, None
+            return Role.ACCELEROMETER, _axis_and_side(tokens)[2]
 
     for role, pattern in _PHRASES:
         if pattern.search(joined):
@@ -382,6 +529,10 @@ def infer_roles(labels: Sequence[str]) -> Montage:
         warnings.  See the module docstring for the rules.
     """
     guesses = [RoleGuess(*infer_role(label)) for label in labels]
+    for i, label in enumerate(labels):
+        what = not_an_axis(label) if guesses[i].role in (Role.ACCELEROMETER, Role.OTHER) else None
+        if what:  # ENMO, a vector magnitude, a magnetometer, a gyroscope: never an axis, whatever the unit
+            guesses[i] = RoleGuess(Role.OTHER, None, f"{what}: {NOT_AN_AXIS_NOTE}")
     notes: list[str] = []
     singles = [_single_token(label) for label in labels]
 
