@@ -50,8 +50,9 @@ def motor_event(onset, *, channels=("EMG Chin",), roles=("chin",), burst_s=0.1, 
 def detection(rows=(), bursts=None, *, channels=None, refused=None, chin=None, duration_s=float("nan")):
     """A DetectionResult from motor_event() rows, a bursts table and the channels' roles.
 
-    ``channels``: (label, role[, side]) of the recording; default: those of ``bursts`` (as a
-    recording holding only the channels with bursts).  ``refused``: {label: reason}.
+    ``channels``: (label, role[, side]) of the recording; default: those of ``bursts`` and of the
+    rows' members (as a recording holding only the channels with bursts: the montage the
+    findings check, defect 36).  ``refused``: {label: reason}.
     ``chin``: the chin amplitude per second (uV), given.
     """
     from myosleep.detection import ChannelStatus, ChinAmplitude, DetectionResult
@@ -67,12 +68,12 @@ def detection(rows=(), bursts=None, *, channels=None, refused=None, chin=None, d
     status = {label: ChannelStatus(label, "leg", 200.0, False, reason) for label, reason in (refused or {}).items()}
     return DetectionResult.from_tables(
         bursts=bursts, events=events, members=pd.DataFrame(members, columns=list(MEMBERS.names)) if members else None,
-        channels=_refs(channels, bursts), channel_status=status, duration_s=duration_s,
+        channels=_refs(channels, bursts, members), channel_status=status, duration_s=duration_s,
         chin_amplitude=None if chin is None else ChinAmplitude(np.asarray(chin, float), "given"))
 
 
-def _refs(channels, bursts):
-    """ChannelRefs from (label, role[, side]) tuples, default: the channels of ``bursts``."""
+def _refs(channels, bursts, members=()):
+    """ChannelRefs from (label, role[, side]) tuples, default: the channels of ``bursts`` and ``members``."""
     from myosleep.detection import ChannelRef
     from myosleep.vocab import Role, Side
 
@@ -80,6 +81,8 @@ def _refs(channels, bursts):
         channels = [] if bursts is None else \
             list(dict.fromkeys(zip(bursts["channel"].astype(str), bursts["role"].astype(str),
                                    bursts["side"].astype(str))))
+        seen = {c[0] for c in channels}
+        channels += list(dict.fromkeys((m["channel"], m["role"]) for m in members if m["channel"] not in seen))
     return [ChannelRef(c[0], Role(c[1]), Side(c[2]) if len(c) > 2 and c[2] in ("left", "right") else None)
             for c in channels]
 

@@ -223,7 +223,7 @@ def test_summary_is_json_and_complete(night_stages):
     assert s["methods"]["thresholds"]["plm_min_interval_s"] == 10.0
     assert s["methods"]["classification_order"] == [st.name for st in STEPS]
     # the refused channel is not a usable leg channel; the other leg channel is
-    assert c.inputs.roles == {"EMG LAT": "leg"}
+    assert c.inputs.roles == {"EMG LAT": "leg", "EMG Chin": "chin"}  # the channels with bursts
     ann = c.to_mne_annotations()
     assert list(ann.description) == c.events["trial_type"].tolist() and ann.onset[0] == pytest.approx(1000.0)
     assert [tuple(x) for x in ann.ch_names] == [("EMG LAT",), ("EMG Chin",)]

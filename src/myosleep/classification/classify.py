@@ -25,7 +25,9 @@ a test checks this list against :data:`STEPS`):
 Then the findings, each beside its rules (:data:`FINDINGS`): sleep starts (:mod:`.hypnic`),
 excessive fragmentary myoclonus (:mod:`.fragmentary`), periodic limb movements (:mod:`.plm`),
 REM sleep without atonia (:mod:`.rswa`), benign neonatal sleep myoclonus (:mod:`.neonatal`),
-propriospinal myoclonus (:mod:`.propriospinal`), cortical myoclonus (:mod:`.cortical`).
+propriospinal myoclonus (:mod:`.propriospinal`), cortical myoclonus (:mod:`.cortical`); each is
+"cannot be assessed" on a montage without the channels its rule needs to see its events
+(:mod:`.montage`).
 
 Burst durations are those of each event's EMG bursts, as detection reports them: an
 accelerometer's movement outlasts the muscle burst that caused it and is not a "burst".
@@ -48,6 +50,7 @@ from . import (
     cortical,
     fragmentary,
     hypnic,
+    montage,
     myoclonic,
     neonatal,
     plm,
@@ -134,9 +137,12 @@ def assess(events: pd.DataFrame, leg_movements: pd.DataFrame, inputs: RuleInputs
     idx = EventIndices.compute(events, inputs.context)
     evidence = Evidence(events, leg_movements, idx, inputs)
     findings, numbers = [], {}
+    amp = inputs.detection.chin_amplitude.values_uv
+    has_amp = amp is not None and bool(np.isfinite(amp).any())
     for key, rule in FINDINGS:
         finding, values = rule(evidence)
-        findings.append(finding)
+        # a montage that cannot show the events the rule counts: cannot be assessed (defect 36)
+        findings.append(montage.gate(finding, inputs.roles, rules=inputs.rules, has_chin_amplitude=has_amp))
         if key is not None and values is not None:
             numbers[key] = values
     return Classification(events=events, findings=tuple(findings), event_indices=idx, finding_indices=numbers,

@@ -13,20 +13,38 @@ import math
 
 from ..vocab import FindingCode, TrialType
 from .findings import Evidence, Finding, Minimum, minimum_evidence, tag
+from .montage import EMG_SITES
 from .rules import RuleSet
 
-__all__ = ["assess", "cortical_myoclonus"]
+__all__ = ["NO_EMG", "assess", "cortical_myoclonus"]
+
+#: Why a montage without EMG gives no burst-duration test.
+NO_EMG = ("no EMG channel in the montage, so no EMG burst duration to test (an accelerometer's movement outlasts "
+          "the muscle burst)")
 
 
 def assess(evidence: Evidence) -> tuple[Finding, None]:
-    """The burst-duration test over the brief unexplained jerks (no indices of its own)."""
+    """The burst-duration test over the brief unexplained jerks (no indices of its own).
+
+    Only jerks with EMG give burst durations: an accelerometer-only jerk's "burst" is its movement,
+    which outlasts the muscle burst (the test's 45 ms is an EMG burst, van der Veen et al. 2024).
+    A montage without EMG gives no test at all, and the evidence says so (defect 36).
+    """
     rs = evidence.inputs.rules
-    mj_s = evidence.of_type(TrialType.MYOCLONIC_JERK.value)["max_burst_duration_ms"].to_numpy(float) / 1000.0
+    mj = evidence.of_type(TrialType.MYOCLONIC_JERK.value)
+    emg = [bool(set(map(str, r)) & set(EMG_SITES)) for r in mj["regions"]]
+    mj_s = mj["max_burst_duration_ms"].to_numpy(float)[emg] / 1000.0
+    if not any(r in EMG_SITES for r in evidence.inputs.roles.values()):
+        return cortical_myoclonus(burst_durations_s=[], rules=rs, no_emg=True), None
     return cortical_myoclonus(burst_durations_s=mj_s[mj_s <= rs.cortical_jerk_max_burst_s].tolist(), rules=rs), None
 
 
-def cortical_myoclonus(*, burst_durations_s: list[float], rules: RuleSet) -> Finding:
-    """What can be said without jerk-locked EEG back-averaging: never 'present'."""
+def cortical_myoclonus(*, burst_durations_s: list[float], rules: RuleSet, no_emg: bool = False) -> Finding:
+    """What can be said without jerk-locked EEG back-averaging: never 'present'.
+
+    ``no_emg``: the montage holds no EMG channel, so there is no EMG burst to test
+    (``values["burst_test_not_assessed"]`` says so).
+    """
     import numpy as np
 
     d = np.asarray([x for x in burst_durations_s if math.isfinite(x)], dtype=float)
@@ -40,6 +58,11 @@ def cortical_myoclonus(*, burst_durations_s: list[float], rules: RuleSet) -> Fin
               "short_bursts_pct": float(100.0 * np.mean(d < rules.cortical_max_burst_s)) if d.size else float("nan"),
               "burst_duration_suggests_cortical": short if enough else None,
               "minimum_evidence": minimum_evidence(minimums)}
+    if no_emg:
+        values["burst_test_not_assessed"] = NO_EMG
+        return Finding(FindingCode.CORTICAL_MYOCLONUS, None,
+                       f"Cannot be assessed yet: no jerk-locked EEG back-averaging, and {NO_EMG} {tag(rules)}.",
+                       values)
     if not enough:
         ev = (f"Cannot be assessed yet: {d.size} brief unexplained myoclonic jerks "
               f"(< {rules.cortical_min_bursts} for the "

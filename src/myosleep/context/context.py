@@ -412,9 +412,11 @@ def _stage_night(recording: Recording | None, age: Age | None, warnings: list[st
     from .staging import stage_with_yasa
 
     hyp = stage_with_yasa(recording)
+    note = hyp.metadata.get("eeg_reference")
     warnings.append(f"no hypnogram given: stages predicted by YASA from {hyp.metadata.get('eeg', 'EEG')} "
-                    "(Vallat and Walker, eLife 2021; kappa ~0.8 against experts); give --hypnogram for "
-                    "scored stages")
+                    "(Vallat and Walker, eLife 2021; kappa ~0.8 against experts"
+                    + (" on the central EEG against the contralateral mastoid" if note else "")
+                    + "); give --hypnogram for scored stages" + (f"; {note}" if note else ""))
     warnings.extend(f"YASA staging warned: {text}" for text in hyp.metadata.get("warnings", ()))
     return hyp
 

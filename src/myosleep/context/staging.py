@@ -15,6 +15,12 @@ one place in myosleep where resampling is right: the features YASA computes are
 band powers and statistics of 30-s epochs at 100 Hz (its training data), and the
 stages it returns are per epoch; no event timing depends on the resampled signals.
 
+Reference: YASA's model was trained on a central EEG against the contralateral mastoid (C4-M1,
+C3-M2; or Fpz).  A clinical EEG that records every electrode against a common reference (``EEG
+C4-REF``, ACNS Guideline 1: between Cz and Pz) is staged from the derivation C4-A1 (C3-A2, C4-Fpz)
+that the file's electrodes on that reference allow (:func:`trained_derivation`), or with a warning
+that the stages are less reliable (docs/robustness.md, defect 37).
+
 YASA's own warnings (its ``yasa`` logger, e.g. "Insufficient data. A minimum of 5 minutes of
 data is recommended otherwise results may be unreliable.", and Python warnings it raises) are
 captured while it stages, not printed on stderr: they go into the hypnogram's
@@ -32,6 +38,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import warnings
 from collections.abc import Iterator
 from fractions import Fraction
@@ -48,9 +55,9 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from ..io.hypnogram_model import Hypnogram
-    from ..io.recording import Recording
+    from ..io.recording import ChannelInfo, Recording
 
-__all__ = ["stage_with_yasa", "YASA_SFREQ"]
+__all__ = ["common_reference", "stage_with_yasa", "trained_derivation", "YASA_SFREQ"]
 
 logger = logging.getLogger("myosleep")
 
@@ -60,6 +67,65 @@ YASA_SFREQ = 100.0
 #: YASA asserts sfreq > 80 Hz; a channel sampled lower cannot carry what its
 #: features measure (e.g. 1-Hz "EMG" envelopes of Sleep-EDF).
 MIN_SFREQ = 80.0
+
+#: ``EEG C4-REF``, ``C4-AVG``: one electrode against the amplifier's common reference (clinical EEG:
+#: ACNS Guideline 1 puts it between Cz and Pz) or the average reference.  Not a mastoid.  Electrodes
+#: are 10-20 names (C4, A1, Fpz, T10).
+_COMMON_REF = re.compile(r"^(?:eeg[\s_]*)?([a-z]{1,2}(?:\d{1,2}|z))\s*-\s*(ref|avg|av|car|ar)$", re.IGNORECASE)
+#: The derivations YASA's model was trained on, in its documented order of preference: a central
+#: electrode against the contralateral mastoid (C4-M1, C3-M2; A1/A2 are the ear electrodes beside
+#: them), else against Fpz (yasa.SleepStaging: "Preferentially a central electrode referenced either
+#: to the mastoids (C4-M1, C3-M2) or to the Fpz electrode (C4-Fpz)"; Vallat and Walker, eLife 2021).
+_TRAINED_ON = (("C4", ("M1", "A1")), ("C3", ("M2", "A2")), ("C4", ("FPZ",)), ("C3", ("FPZ",)))
+
+
+def common_reference(label: str) -> tuple[str, str] | None:
+    """``(electrode, reference)`` of a channel recorded against a common reference (``EEG C4-REF`` ->
+    ``("C4", "REF")``), in capitals; None for any other label (a bipolar or mastoid derivation)."""
+    m = _COMMON_REF.match(str(label).strip())
+    return None if m is None else (m.group(1).upper(), m.group(2).upper())
+
+
+def trained_derivation(recording: Recording, ch: ChannelInfo) -> tuple[ChannelInfo | None, str | None]:
+    """The derivation YASA was trained on, made from a file that records every electrode against one
+    common reference (docs/robustness.md, defect 37).
+
+    Returns ``(channel, note)``: ``(None, None)`` when ``ch`` is not against a common reference
+    (nothing to do); the derivation (``"EEG C4-REF-EEG A1-REF"``: C4 minus A1, the common reference
+    cancels) and a note when the file holds the electrodes; ``(None, note)`` saying why not otherwise.
+    """
+    parsed = common_reference(ch.label) if getattr(ch, "minus", None) is None else None
+    if parsed is None:
+        return None, None
+    ref = parsed[1]
+    on_ref: dict[str, ChannelInfo] = {}
+    for c in recording.channels:
+        p = common_reference(c.label)
+        if p is not None and p[1] == ref and getattr(c, "minus", None) is None:
+            on_ref.setdefault(p[0], c)
+    derive = getattr(recording, "derivation", None)
+    for central, others in _TRAINED_ON:
+        a = on_ref.get(central)
+        b = next((on_ref[o] for o in others if o in on_ref), None)
+        if a is None or b is None or derive is None:
+            continue
+        try:
+            derived = derive(f"{a.label}-{b.label}")
+        except ChannelError as err:  # not voltages, other rates: try the next
+            logger.info("YASA staging: no derivation %s-%s: %s", a.label, b.label, err)
+            continue
+        if derived is None or float(derived.sfreq) < MIN_SFREQ:
+            continue
+        name = f"{central}-{common_reference(b.label)[0]}"  # type: ignore[index]
+        return derived, (f"{ch.label} is recorded against the common reference {ref}, not the mastoid YASA's model "
+                         f"was trained on; staged from {name} ({a.label} minus {b.label}: {ref} cancels), the "
+                         f"derivation it was trained on (C4-M1/C3-M2 or C4-Fpz; Vallat and Walker 2021)")
+    return None, (f"{ch.label} is recorded against the common reference {ref}, not the contralateral mastoid YASA's "
+                  f"model was trained on (C4-M1/C3-M2 or C4-Fpz; Vallat and Walker 2021), and the file holds no "
+                  f"mastoid, ear or Fpz electrode against {ref} to derive it: the stages are less reliable (a "
+                  f"simulated night staged from C4 against a Cz-Pz reference agreed 0.47 with its true stages, "
+                  f"0.90 from C4-A1); give --hypnogram, or --channels eeg=C4-A1 with the file's labels")
+
 
 _YASA_LABELS = {"W": Stage.W, "WAKE": Stage.W, "N1": Stage.N1, "N2": Stage.N2, "N3": Stage.N3,
                 "R": Stage.R, "REM": Stage.R, "ART": Stage.ARTEFACT, "UNS": Stage.UNSCORED}
@@ -154,7 +220,10 @@ def stage_with_yasa(recording: Recording, *, eeg: str | None = None, eog: str | 
     Hypnogram
         ``source="yasa"``, epochs of 30 s from the recording start (those that touch a gap of
         the recording unscored, their probabilities NaN); ``metadata`` holds
-        ``eeg``, ``eog``, ``emg`` (labels used or None), ``proba`` (pandas.DataFrame,
+        ``eeg``, ``eog``, ``emg`` (labels used or None; ``eeg`` a derivation ``"EEG C4-REF-EEG A1-REF"``
+        when the file records every electrode against a common reference and holds the mastoid,
+        :func:`trained_derivation`), ``eeg_reference`` (None, or what was done about a common
+        reference: the derivation staged, or why the stages are less reliable), ``proba`` (pandas.DataFrame,
         one row per epoch, columns W N1 N2 N3 R: YASA's probabilities), ``confidence``
         (numpy array: the highest probability of each epoch), ``model``,
         ``staging_time_s`` and ``warnings`` (tuple of str: what YASA warned, e.g. that a
@@ -178,7 +247,8 @@ def stage_with_yasa(recording: Recording, *, eeg: str | None = None, eog: str | 
             if eeg is None else f"EEG channel {eeg!r} not found or sampled at <= 80 Hz",
             where=recording.path or "recording",
             hint="give --hypnogram FILE with the scored stages")
-    chosen = {"eeg": ch_eeg}
+    derived, reference_note = trained_derivation(recording, ch_eeg)
+    chosen = {"eeg": derived or ch_eeg}
     for key, role, label in (("eog", Role.EOG, eog), ("emg", Role.CHIN, emg)):
         ch = pick_first(recording, role, label=label, min_sfreq=MIN_SFREQ)
         if label is not None and ch is None:
@@ -199,7 +269,7 @@ def stage_with_yasa(recording: Recording, *, eeg: str | None = None, eog: str | 
         whole = ~epochs_in_gaps(np.arange(n_all) * 30.0, 30.0, gaps, touching=True)
     data, names, types = [], [], []
     for key, ch in chosen.items():
-        x = np.asarray(recording.get_data(ch.label), dtype=float)
+        x = np.asarray(recording.get_data(ch if ch is derived else ch.label), dtype=float)
         if whole is not None:  # the recording's gaps: only epochs recorded whole are staged
             x = _epochs_of(x, float(ch.sfreq), whole)
         # YASA's features need finite samples; NaN left in the file's data become 0 uV, i.e. flat.
@@ -252,11 +322,12 @@ def stage_with_yasa(recording: Recording, *, eeg: str | None = None, eog: str | 
         stages, proba, confidence = _onto_all_epochs(whole, stages, proba, confidence)
     elapsed = time.perf_counter() - t0
     model = "clf_" + "+".join(["eeg", *[k for k in ("eog", "emg") if k in types]])
-    logger.info("YASA staging: %d epochs from %s in %.1f s", stages.size, ch_eeg.label, elapsed)
+    logger.info("YASA staging: %d epochs from %s in %.1f s", stages.size, chosen["eeg"].label, elapsed)
     for text in yasa_warnings:
         logger.info("YASA warned: %s", text)
     return Hypnogram(stages, epoch_s=30.0, start_s=0.0, source="yasa", metadata={
-        "eeg": ch_eeg.label, "eog": chosen["eog"].label if "eog" in chosen else None,
+        "eeg": chosen["eeg"].label, "eeg_reference": reference_note,
+        "eog": chosen["eog"].label if "eog" in chosen else None,
         "emg": chosen["emg"].label if "emg" in chosen else None, "proba": proba,
         "confidence": confidence, "model": model, "staging_time_s": float(elapsed),
         "yasa_version": getattr(yasa, "__version__", "unknown"), "warnings": tuple(yasa_warnings),

@@ -435,8 +435,20 @@ class Recording:
         return [c for c in self.channels
                 if (not wanted or c.role in wanted) and (side_ is None or c.side == side_)]
 
+    def derivation(self, label: str) -> ChannelInfo | None:
+        """``"A-B"``: the derivation of two referential channels of the file (A minus B), or None when
+        ``label`` does not name two of them; read it with :meth:`get_data` (the same rule as a
+        ``--channels`` derivation).
+
+        Raises
+        ------
+        ChannelError
+            The two channels cannot be derived (not voltages, different rates or lengths).
+        """
+        return _derivation(self.channels, label, self.path or "recording")
+
     # -- data
-    def get_data(self, label: str, *, start_s: float = 0.0, stop_s: float | None = None,
+    def get_data(self, label: str | ChannelInfo, *, start_s: float = 0.0, stop_s: float | None = None,
                  dtype: Any = np.float64) -> np.ndarray:
         """Samples of one channel, in uV (non-voltage channels: in ``ChannelInfo.data_unit``).
 
@@ -444,15 +456,15 @@ class Recording:
 
         Parameters
         ----------
-        label : str
-            Channel label.
+        label : str | ChannelInfo
+            Channel label, or a channel of :meth:`derivation`.
         start_s, stop_s : float
             Span, in seconds from the start of the recording (``stop_s`` None: to the end).
         dtype : numpy dtype
             Output dtype (float64 by default; a float type when the recording has gaps: their
             samples are NaN).
         """
-        info = self.channel(label)
+        info = label if isinstance(label, ChannelInfo) else self.channel(label)
         if info.problem is not None:
             raise ChannelError(f"cannot be read: {info.problem}",
                                where=f"{self.path or 'recording'} channel {info.label!r}",

@@ -126,11 +126,13 @@ def keep_burst_evidence(cortical: Finding, classified: Finding, *, cutoff_ms: fl
 
     v = classified.values
     test = {k: v.get(k) for k in ("n_jerks", "median_burst_duration_ms", "short_bursts_pct",
-                                  "burst_duration_suggests_cortical")}
+                                  "burst_duration_suggests_cortical", "burst_test_not_assessed")}
     med = v.get("median_burst_duration_ms")
     n = v.get("n_jerks")
     suggests = v.get("burst_duration_suggests_cortical")
-    if suggests is None or not isinstance(med, (int, float)) or not math.isfinite(med):
+    if v.get("burst_test_not_assessed"):  # no EMG in the montage: no burst to quote (defect 36)
+        text = f"Burst-duration test of the brief unexplained jerks (classification): {v['burst_test_not_assessed']}."
+    elif suggests is None or not isinstance(med, (int, float)) or not math.isfinite(med):
         text = (f"Burst-duration test of the brief unexplained jerks (classification): {n or 0} jerks, too few "
                 "to apply it.")
     else:
