@@ -173,6 +173,7 @@ def group_events(bursts: pd.DataFrame, *, params: EventParams = EventParams(),
     role = sub["role"].astype(str).to_numpy()
     dur = sub["duration"].to_numpy(float)
     bid = sub["burst_id"].to_numpy(np.int64)
+    kind = sub["trial_type"].astype(str).to_numpy()
 
     groups: list[tuple[np.ndarray, str]] = []
     taken = np.zeros(onset.size, dtype=bool)
@@ -185,7 +186,8 @@ def group_events(bursts: pd.DataFrame, *, params: EventParams = EventParams(),
         t0 = onset[free[start]]
         stop = int(np.searchsorted(onset[free], t0 + params.sync_window_s, side="right"))
         stop = max(stop, start + 1)
-        groups.append((free[start:stop], TrialType.MYOCLONIC_JERK.value))
+        m = free[start:stop]
+        groups.append((m, _accel_only_kind(m, onset, offset, role, kind, params)))
         start = stop
     groups.sort(key=lambda g: (onset[g[0][0]], bid[g[0][0]]))
 
@@ -212,8 +214,27 @@ def group_events(bursts: pd.DataFrame, *, params: EventParams = EventParams(),
     body_ids = [i for i, g in enumerate(groups) if g[1] == TrialType.BODY_MOVEMENT.value]
     body = bursts.index.isin(sub.index[np.isin(event_of, body_ids)])
     bursts.loc[body, "trial_type"] = TrialType.BODY_MOVEMENT.value
+    # an accelerometer row marked a posture change that joined an EMG jerk is part of that jerk
+    bursts.loc[bursts.index.isin(sub.index) & ~body, "trial_type"] = TrialType.MYOCLONIC_JERK.value
     bursts["event_id"] = bursts["event_id"].astype(np.int64)
     return Grouping(events, members, bursts)
+
+
+def _accel_only_kind(m: np.ndarray, onset: np.ndarray, offset: np.ndarray, role: np.ndarray, kind: np.ndarray,
+                     params: EventParams) -> str:
+    """A group of synchronous bursts is a jerk, unless accelerometers alone saw a movement no jerk makes.
+
+    Without an EMG burst nothing says how long the muscle fired; the movement decides: lasting
+    longer than ``params.accel_max_jerk_s``, or moving the gravity vector to stay more slowly
+    than that (rows the accelerometer detector marked ``body_movement``: a posture change), it
+    is a body movement, not a jerk (issue 9, defect 31).
+    """
+    if not (role[m] == "accelerometer").all():
+        return TrialType.MYOCLONIC_JERK.value
+    if (float(offset[m].max() - onset[m].min()) > params.accel_max_jerk_s
+            or (kind[m] == TrialType.BODY_MOVEMENT.value).any()):
+        return TrialType.BODY_MOVEMENT.value
+    return TrialType.MYOCLONIC_JERK.value
 
 
 def _event(ev_id: int, m: np.ndarray, ttype: str, *, onset: np.ndarray, offset: np.ndarray, role: np.ndarray,

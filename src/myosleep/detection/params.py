@@ -177,6 +177,17 @@ class EventParams:
         myoclonus at 1-5 Hz); its bursts are grouped into jerks by synchrony instead.  So
         is a train of jerks beside one region's sustained activity (the chin tone that
         rises with an arousal after a cluster of neonatal jerks).
+    accel_max_jerk_s : float
+        An event seen on accelerometers only (no EMG burst) lasting longer than this (s) is a
+        ``body_movement`` (a change of posture: a slow rotation of the gravity vector), never a
+        jerk.  A jerk's EMG burst is brief: < ~250 ms for myoclonus (Shibasaki & Hallett, Mov
+        Disord 2005; ``cortical_jerk_max_burst_s``, ``hypnic_max_burst_s``), and activity of
+        >= 0.5 s is a movement (AASM VII.A.1.a, the shortest leg movement; ``body_min_burst_s``,
+        ``neonatal_max_burst_s``).  The movement outlasts its burst by the electromechanical
+        delay (20-50 ms; Cavanagh & Komi, Eur J Appl Physiol 1979) and the relaxation of the
+        twitch it made (human twitch contraction plus half-relaxation ~100-200 ms, relaxation
+        ends ~2-3 half-relaxation times later), and the detector adds its 50-ms window: 0.5 +
+        0.05 + ~0.3 + 0.05 s, rounded up to 1 s.
     """
 
     sync_window_s: float = 0.1
@@ -185,6 +196,7 @@ class EventParams:
     body_eeg_ratio: float = 3.0
     merge_gap_s: float = 0.5
     body_min_burst_s: float = 0.5
+    accel_max_jerk_s: float = 1.0
 
     def __post_init__(self) -> None:
         _positive("sync_window_s", self.sync_window_s, "s")
@@ -210,6 +222,21 @@ class AccelerometerParams:
         Offset hysteresis, x baseline.
     min_duration_s : float
         Shortest jerk reported (s).
+    shortest_jerk_s : float
+        Shortest jerk movement the rules read on an accelerometer (s): 0.1 s, the lower bound
+        of phasic activity (SINBAR, Frauscher et al., Sleep 2012; ``rem_twitch_min_burst_s``)
+        and within the 75-250 ms of sleep-start bursts (Chokroverty et al. 2013).  A movement
+        is a rise and a fall of acceleration: it needs >= 2 sample intervals inside it (one
+        sample is a spike, the shape of a dropout or a code flip), so jerks need
+        ``sfreq >= 2 / shortest_jerk_s`` = 20 Hz (:attr:`min_sfreq`); slower channels (1-Hz
+        epoch data, 5-10 Hz loggers) are refused for jerks.
+    flat_min_s : float
+        All axes constant for this long (s) is a dropout (0.5 s, as the EMG's ``flat`` rule)
+        when it cannot be rest: exactly 0 on >= 3 axes (|a| = 1 g under gravity), or on a
+        sensor whose noise moves its code between most samples.
+    posture_window_s : float
+        The acceleration before and after a run is the median over this long (s; 0.5 s, the
+        shortest movement, AASM VII.A.1.a): their difference is the posture the run changed.
     """
 
     lowpass_hz: float = 15.0
@@ -221,6 +248,14 @@ class AccelerometerParams:
     baseline_window_s: float = 30.0
     baseline_quantile: float = 0.2
     baseline_block_s: float = 0.1
+    shortest_jerk_s: float = 0.1
+    flat_min_s: float = 0.5
+    posture_window_s: float = 0.5
+
+    @property
+    def min_sfreq(self) -> float:
+        """Slowest accelerometer rate (Hz) read for jerks: 2 samples inside the shortest jerk."""
+        return 2.0 / self.shortest_jerk_s
 
 
 @dataclass(frozen=True)

@@ -471,17 +471,23 @@ def _accel_task(recording: Recording, g: list[ChannelInfo],
                 params: DetectionParams) -> tuple[pd.DataFrame | None, pd.DataFrame | None, ChannelStatus]:
     """Jerks of one accelerometer group (up to 3 axes): (bursts, artefacts, status).
 
-    The artefacts are the group's ``settling`` runs (activity already there when the record
-    starts or the signal returns after a gap: :func:`~myosleep.detection.accelerometer.find_accel_jerks`).
+    The artefacts are the group's ``flat`` dropouts (every axis constant where a sensor cannot be:
+    :func:`~myosleep.detection.accelerometer.dropout_runs`) and its ``settling`` runs (activity
+    already there when the record starts or the signal returns after a gap or dropout:
+    :func:`~myosleep.detection.accelerometer.find_accel_jerks`).  A group sampled too slowly for
+    jerks is refused (:func:`~myosleep.detection.accelerometer.accel_rate_problem`).
     """
     import pandas as pd
 
-    from .accelerometer import find_accel_jerks, unit_to_g
+    from .accelerometer import accel_rate_problem, find_accel_jerks, unit_to_g
 
     fs = float(g[0].sfreq)
     label = "+".join(c.label for c in g)
     unit = g[0].data_unit
     scale = unit_to_g(unit)
+    slow = accel_rate_problem(fs, params.accelerometer)
+    if slow is not None:  # defect 32: no jerk fits between its samples (detect() logs the refusal)
+        return None, None, ChannelStatus(label, "accelerometer", fs, False, slow)
     try:
         axes = [recording.get_data(c.label, dtype=np.float32) for c in g]
     except (InputError, OSError) as err:
@@ -502,11 +508,17 @@ def _accel_task(recording: Recording, g: list[ChannelInfo],
                        "channel": label, "role": "accelerometer", "side": _side(g[0]), "detector": "accel",
                        "peak_amplitude_uv": np.full(n, np.nan), "mean_amplitude_uv": np.full(n, np.nan),
                        "area_uv_s": np.full(n, np.nan), "baseline_uv": np.full(n, np.nan),
-                       "snr": tab["snr"], "burst_id": -1, "event_id": -1, "trial_type": "myoclonic_jerk",
+                       "snr": tab["snr"], "burst_id": -1, "event_id": -1,
+                       # a posture change (gravity moved to stay, more slowly than a jerk lasts):
+                       # a body movement when no EMG burst joins it (defect 31)
+                       "trial_type": np.where(tab["posture_s"] > params.events.accel_max_jerk_s,
+                                              "body_movement", "myoclonic_jerk"),
                        # in an unknown unit (counts, none) the jerk is in that unit per second: not g/s
                        "peak_jerk_g_per_s": tab["peak_jerk_g_per_s"] if scale is not None else np.full(n, np.nan)})
     settle = rejected.get("settling", np.zeros((0, 2), dtype=np.int64))
-    arts = _artefact_frame([(int(a), int(z), "settling") for a, z in settle], fs, label)
+    flat = rejected.get("flat", np.zeros((0, 2), dtype=np.int64))
+    arts = _artefact_frame([(int(a), int(z), "flat") for a, z in flat]
+                           + [(int(a), int(z), "settling") for a, z in settle], fs, label)
     status = ChannelStatus(label, "accelerometer", fs, True, n_bursts=n,
                            artefact_s=float(arts["duration"].sum()) if len(arts) else 0.0)
     return df[list(BURSTS.names)], arts, status
