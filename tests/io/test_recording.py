@@ -237,6 +237,18 @@ def test_non_voltage_units_are_kept(tmp_path: Path, mkfix) -> None:
         np.testing.assert_allclose(rec.get_data("Temp"), 36.6, atol=10 / 65535)
 
 
+def test_a_fraction_of_g_per_count_is_an_acceleration(tmp_path: Path, mkfix) -> None:
+    # Empatica E4 writes its ACC in "1/64g" (1/64 g per count, +-2 g): an unknown unit before, so jerks
+    # were found on relative thresholds alone and peak_jerk_g_per_s was empty
+    counts = np.round(np.linspace(-128, 127, 320))
+    path = mkfix.write_edf(tmp_path / "e4.edf", [
+        {"data": counts, "sfreq": 32.0, "label": f"ACC {ax}", "unit": "1/64g", "physical_range": (-128, 127)}
+        for ax in "XYZ"])
+    with read_recording(path) as rec:
+        assert [(c.role, c.data_unit) for c in rec.channels] == [(Role.ACCELEROMETER, "g")] * 3
+        np.testing.assert_allclose(rec.get_data("ACC X"), counts / 64.0, atol=255 / 65535 / 64)
+
+
 def test_empty_and_unknown_units_on_physiological_channels(tmp_path: Path, mkfix) -> None:
     sig = mkfix.test_signal_uv(512, 256.0)
     path = mkfix.write_edf(tmp_path / "u.edf", [

@@ -145,6 +145,10 @@ def motion_unit(unit: str) -> MotionUnit:
         return MotionUnit("empty")
     if u in _G_UNITS:
         return MotionUnit("acceleration", _G_UNITS[u])
+    fraction = re.fullmatch(r"1/(\d+(?:\.\d+)?) ?g", u)
+    if fraction and float(fraction.group(1)) > 0:
+        # a fraction of g per count: Empatica E4's ACC is in "1/64g" (its documentation: 1/64 g, +-2 g)
+        return MotionUnit("acceleration", 1.0 / float(fraction.group(1)))
     if unit_scale_to_uv(u) is not None:
         return MotionUnit("voltage")
     if _ANGULAR.match(u):
