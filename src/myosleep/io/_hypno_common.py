@@ -142,13 +142,13 @@ def segments_to_stages(onset_s: np.ndarray, duration_s: np.ndarray, code: np.nda
         raise HypnogramError(
             f"stage at {onset_s[i]:.3f} s ({where[i]}) is not on the {epoch_s:g}-s epoch grid "
             f"that starts at {first:.3f} s", where=source,
-            hint="pass epoch_s= with the scoring epoch length")
+            hint="pass epoch_s= with the scoring epoch length (CLI: --hypnogram-epoch S)")
     bad_dur = np.flatnonzero((np.abs(n_ep - np.round(n_ep)) > tol) | (np.round(n_ep) < 1))
     if bad_dur.size:
         i = int(bad_dur[0])
         raise HypnogramError(
             f"stage lasting {dur[i]:g} s ({where[i]}) is not a whole number of {epoch_s:g}-s epochs",
-            where=source, hint="pass epoch_s= with the scoring epoch length")
+            where=source, hint="pass epoch_s= with the scoring epoch length (CLI: --hypnogram-epoch S)")
     start = np.round(pos).astype(np.int64)
     count = np.round(n_ep).astype(np.int64)
     total = int((start + count).max())

@@ -231,7 +231,8 @@ def _to_epochs(on: np.ndarray, code: np.ndarray, words: list[str], place: list[s
         k = int(off[0])
         raise HypnogramError(f"stage change to {words[k]} at {on[k]:g} s ({place[k]}) is not on the {epoch_s:g}-s "
                              f"epoch grid that starts at {first:g} s (the first stage's start)", where=source,
-                             hint="RML stages are 30-s epochs; pass epoch_s= if this file was scored in others")
+                             hint="RML stages are 30-s epochs; pass epoch_s= (CLI: --hypnogram-epoch S) if this file "
+                                  "was scored in others")
     start = np.round(pos).astype(np.int64)
     note: dict = {}
     if end_s is None:  # no Duration: the last change is taken as one epoch

@@ -550,7 +550,8 @@ def values_to_epochs(codes: np.ndarray, value_s: float, epoch_s: float, *, sourc
     per_epoch = epoch_s / value_s
     if abs(per_epoch - round(per_epoch)) > 1e-6 or round(per_epoch) < 1:
         raise HypnogramError(f"a {epoch_s:g}-s epoch is not a whole number of the file's {value_s:g}-s values",
-                             where=source, hint=f"pass epoch_s= as a multiple of {value_s:g} s")
+                             where=source,
+                             hint=f"pass epoch_s= (CLI: --hypnogram-epoch S) as a multiple of {value_s:g} s")
     spe = int(round(per_epoch))
     n_ep = codes.size // spe
     blocks = codes[: n_ep * spe].reshape(n_ep, spe)
