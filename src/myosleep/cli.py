@@ -103,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--hypnogram", default=None, help="hypnogram file (default: stage with YASA)")
     p.add_argument("--hypnogram-convention", default=None, metavar="NAME",
                    help="integer stage codes of --hypnogram when the file does not say: yasa, rk, isruc, "
-                        "dreams-aasm, dreams-rk, elan")
+                        "dreams-aasm, dreams-rk, elan; infant-labels reads N as an infant's NREM (AASM 0-2 months)")
     p.add_argument("--hypnogram-epoch", default=None, type=float, metavar="S",
                    help="epoch length of --hypnogram in seconds when the file does not say (default 30)")
     p.add_argument("--events", default=None, metavar="FILE",

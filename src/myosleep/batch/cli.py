@@ -25,7 +25,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         "in BIDS {base}_events.tsv, when present)")
     p.add_argument("--hypnogram-convention", default=None, metavar="NAME",
                    help="integer stage codes of the hypnograms when their files do not say: yasa, rk, isruc, "
-                        "dreams-aasm, dreams-rk, elan")
+                        "dreams-aasm, dreams-rk, elan; infant-labels reads N as an infant's NREM (AASM 0-2 months)")
     p.add_argument("--hypnogram-epoch", default=None, type=float, metavar="S",
                    help="epoch length of the hypnograms in seconds when their files do not say (default 30)")
     p.add_argument("--events", default=None, metavar="PATTERN",

@@ -101,7 +101,7 @@ HEADERLESS = ("yasa", "rk", "isruc")
 #: Names accepted by ``read_hypnogram(convention=...)`` for integer codes.
 INTEGER_CONVENTIONS = tuple(CONVENTIONS)
 #: Names of the text-label conventions (recognised, never ambiguous).
-LABEL_CONVENTIONS = ("aasm-labels", "rk-labels")
+LABEL_CONVENTIONS = ("aasm-labels", "rk-labels", "infant-labels")
 
 _DREAMS = {"[hypnogramaasm]": "dreams-aasm", "[hypnogramr&k]": "dreams-rk", "[hypnogramrk]": "dreams-rk"}
 

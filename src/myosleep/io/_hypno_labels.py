@@ -35,7 +35,9 @@ import unicodedata
 
 from ..vocab import Stage
 
-__all__ = ["normalise_label", "label_to_stage", "label_convention", "YASA_CODES", "RK_CODES", "NON_STAGE_MARKERS"]
+__all__ = ["normalise_label", "label_to_stage", "label_convention", "is_infant_label", "is_bare_nrem",
+           "YASA_CODES", "RK_CODES", "NON_STAGE_MARKERS", "INFANT_TEXT", "BARE_NREM",
+           "INFANT_CODING_NOTE"]
 
 W, N1, N2, N3, R = Stage.W, Stage.N1, Stage.N2, Stage.N3, Stage.R
 ART, UNS = Stage.ARTEFACT, Stage.UNSCORED
@@ -81,6 +83,32 @@ _TEXT: dict[str, Stage] = {
     "s0": W,
 }
 
+#: Infant state words.  The AASM rules for infants 0-2 months post-term (AASM Manual v2.2,
+#: 2015; Grigg-Damberger, J Clin Sleep Med 2016;12:429-445) score W, N (NREM), T (transitional)
+#: and R; the Anders, Emde and Parmelee manual (1971) codes active sleep (AS), quiet sleep (QS),
+#: indeterminate sleep (IS, IN) and wakefulness (AW active, QW quiet).  myosleep codes them as its
+#: infant state estimate and simulator do (:mod:`myosleep.context.infant`): active sleep R (the
+#: precursor of REM sleep), quiet sleep N3 (its high-voltage slow / trace alternant EEG is the
+#: precursor of slow-wave sleep: read the code as "NREM"), transitional and indeterminate N1
+#: (the state between, as N1 is in adults).  None of these words is an adult stage label.
+INFANT_TEXT: dict[str, Stage] = {
+    "as": R, "active sleep": R,
+    "qs": N3, "quiet sleep": N3,
+    "t": N1, "transitional": N1, "transitional sleep": N1, "trans": N1,
+    "is": N1, "in": N1, "ind": N1, "indeterminate": N1, "indeterminate sleep": N1,
+    "aw": W, "qw": W, "active wake": W, "quiet wake": W, "active wakefulness": W, "quiet wakefulness": W,
+}
+
+#: What an infant hypnogram's states were read as (a warning of the hypnogram read).
+INFANT_CODING_NOTE = ("infant states read as myosleep codes them: active sleep and R as R, quiet sleep and "
+                      "N (NREM) as N3, transitional and indeterminate sleep as N1 (AASM infant rules, 0-2 "
+                      "months; Anders et al. 1971); the N1/N2/N3 figures are those codes, not adult stages")
+
+#: NREM without a stage number: the AASM infant rules' "N" (quiet sleep, coded N3, in an infant
+#: hypnogram); in an adult's it cannot say N1, N2 or N3, which the rules tell apart.
+BARE_NREM = frozenset({"n", "nrem", "non rem", "non-rem", "nonrem", "nrem sleep", "non rem sleep",
+                       "non-rem sleep", "nonrem sleep"})
+
 #: YASA integer codes (``yasa.Hypnogram`` "int" mapping).
 YASA_CODES: dict[int, Stage] = {0: W, 1: N1, 2: N2, 3: N3, 4: R, -1: ART, -2: UNS}
 
@@ -123,7 +151,8 @@ def is_integer_label(text: str) -> bool:
     return bool(_INT.match(normalise_label(text)))
 
 
-def label_to_stage(text: str, *, integer_codes: dict[int, Stage] | None = None) -> Stage | None:
+def label_to_stage(text: str, *, integer_codes: dict[int, Stage] | None = None,
+                   infant: bool = False) -> Stage | None:
     """Stage of one label, or ``None`` when the label is unknown.
 
     Parameters
@@ -134,6 +163,10 @@ def label_to_stage(text: str, *, integer_codes: dict[int, Stage] | None = None) 
         How to read bare integers (:data:`YASA_CODES` or :data:`RK_CODES`); ``None``
         reads "1".."4" as R&K stage numbers (4 -> N3) and rejects 0/5/negative codes
         only when they cannot be told apart.
+    infant : bool
+        Read NREM without a stage number (:data:`BARE_NREM`: the AASM infant rules' "N") as
+        quiet sleep (N3); otherwise it is unknown.  The infant words of :data:`INFANT_TEXT`
+        are read either way.
     """
     s = normalise_label(text)
     if "|" in s and s.split("|", 1)[0].strip():
@@ -147,7 +180,13 @@ def label_to_stage(text: str, *, integer_codes: dict[int, Stage] | None = None) 
         return {0: W, 1: N1, 2: N2, 3: N3, 4: N3}.get(value)
     if s in _TEXT:
         return _TEXT[s]
+    if s in INFANT_TEXT:
+        return INFANT_TEXT[s]
     t = _strip_prefix(s)
+    if t in INFANT_TEXT:  # "Stage T", "Sleep stage AS"
+        return INFANT_TEXT[t]
+    if infant and (s in BARE_NREM or t in BARE_NREM):
+        return N3
     t = re.sub(r"\s+sleep$", "", t)  # "REM sleep", "Stage 1 sleep" (NSRR concept names)
     if t in _TEXT:
         return _TEXT[t]
@@ -164,8 +203,23 @@ _RK_ONLY = frozenset({"s1", "s2", "s3", "s4", "n4", "nrem4", "nrem 4", "nonrem4"
                       "sleep-s0", "sleep-s1", "sleep-s2", "sleep-s3", "sleep-s4", "sleep-mt", "s0"})
 
 
+def is_infant_label(text: str) -> bool:
+    """True for a word of :data:`INFANT_TEXT` (``AS``, ``QS``, ``T``, ``Stage T``...)."""
+    s = normalise_label(text).split("|", 1)[0].strip()
+    return s in INFANT_TEXT or _strip_prefix(s) in INFANT_TEXT
+
+
+def is_bare_nrem(text: str) -> bool:
+    """True for NREM without a stage number (``N``, ``NREM``, ``Stage N``, ``non-REM sleep``)."""
+    s = normalise_label(text).split("|", 1)[0].strip()
+    return s in BARE_NREM or _strip_prefix(s) in BARE_NREM
+
+
 def label_convention(labels: list[str]) -> str:
-    """``"rk-labels"`` when any label is R&K-only (S1-S4, stage numbers, MT), else ``"aasm-labels"``."""
+    """``"infant-labels"`` when any label is an infant state word (AS, QS, T...), ``"rk-labels"``
+    when any is R&K-only (S1-S4, stage numbers, MT), else ``"aasm-labels"``."""
+    if any(is_infant_label(lab) for lab in labels):
+        return "infant-labels"
     for lab in labels:
         s = normalise_label(lab).split("|", 1)[0].strip()
         t = re.sub(r"\s+sleep$", "", _strip_prefix(s))

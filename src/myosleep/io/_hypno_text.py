@@ -32,7 +32,15 @@ from ._hypno_fields import (
     parse_clock,
     stated_sampling_rate_hz,
 )
-from ._hypno_labels import is_integer_label, label_convention, label_to_stage, normalise_label
+from ._hypno_labels import (
+    INFANT_CODING_NOTE,
+    is_bare_nrem,
+    is_infant_label,
+    is_integer_label,
+    label_convention,
+    label_to_stage,
+    normalise_label,
+)
 
 __all__ = ["read_table", "read_lines", "read_elan", "read_somnomedics"]
 
@@ -105,12 +113,29 @@ def _map_labels(labels: list[str], where: list[str], *, source: str, convention:
             raise HypnogramError(f"holds text stage labels, but convention={convention!r} is for integer codes",
                                  where=source, hint="drop the option: text labels are read as they are")
         name = label_convention(labels)
+        if convention == "infant-labels" and name != "infant-labels":
+            name = "infant-labels"
+            evidence = "convention='infant-labels' given"
+        elif name == "infant-labels":
+            found = sorted({normalise_label(x) for x in labels if is_infant_label(x)})
+            evidence = f"infant state labels ({', '.join(repr(x.upper()) for x in found[:4])})"
+        else:
+            evidence = "text labels; digits beside them are R&K stage numbers" if ints else "text labels"
         info.update(convention=name, coding="labels+rk-integers" if ints else "labels",
-                    convention_evidence=("text labels; digits beside them are R&K stage numbers" if ints
-                                         else "text labels"))
+                    convention_evidence=evidence)
+        if name == "infant-labels":
+            info["warnings"] = [INFANT_CODING_NOTE]
+    infant = info.get("convention") == "infant-labels"
     out = np.empty(len(labels), dtype=np.int8)
     for i, (lab, w) in enumerate(zip(labels, where)):
-        st = label_to_stage(lab, integer_codes=codes_map)
+        st = label_to_stage(lab, integer_codes=codes_map, infant=infant)
+        if st is None and is_bare_nrem(lab):
+            raise HypnogramError(
+                f"stage {lab.strip()!r} at {w} is NREM without a stage number: N1, N2 and N3 cannot be "
+                "told apart, and the rules need them (hypnic jerks at the transition to N1)", where=source,
+                hint="export the scored stages (N1, N2, N3); for an infant of 0-2 months scored by the "
+                     "AASM infant rules (W, N, T, R) pass convention='infant-labels' "
+                     "(CLI: --hypnogram-convention infant-labels)")
         if st is None:
             raise HypnogramError(
                 f"unknown sleep-stage label {lab.strip()!r} at {w}", where=source,

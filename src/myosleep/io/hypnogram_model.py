@@ -37,7 +37,7 @@ class Hypnogram:
     metadata : dict
         Reader-specific details (format, the file's own start, how labels were read).
     convention : str | None
-        How the file's stage codes were read: ``aasm-labels``, ``rk-labels`` (text), or an
+        How the file's stage codes were read: ``aasm-labels``, ``rk-labels``, ``infant-labels`` (text), or an
         integer convention (``yasa``, ``rk``, ``isruc``, ``dreams-aasm``, ``dreams-rk``, ``elan``,
         ``file-legend``; :mod:`myosleep.io._hypno_conventions`).  None when the stages were not
         read from a file (simulated, staged by YASA).
