@@ -89,3 +89,20 @@ def test_channel_overrides_can_give_the_side(tmp_path):
     assert sides["Leg 1"] == ("leg", None) and sides["Leg 2"] == ("leg", None)  # the labels say no side
     with pytest.raises(ParameterError, match="leg-left, leg-right"):
         cli.parse_channel_overrides(["leg-up=Leg 1"])
+
+
+def test_out_has_the_short_option_o():
+    """``-o DIR`` is ``--out DIR`` in every command that writes a folder or file (as in most CLIs)."""
+    import argparse
+
+    from myosleep.cli import build_parser
+
+    parser = build_parser()
+    subs = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    with_out = sorted(name for name, p in subs.choices.items()
+                      if any("--out" in a.option_strings for a in p._actions))
+    assert with_out == ["analyze", "backaverage", "batch", "compare", "demo", "detect", "export"]
+    for name in with_out:
+        opts = next(a.option_strings for a in subs.choices[name]._actions if "--out" in a.option_strings)
+        assert opts == ["-o", "--out"], name
+    assert parser.parse_args(["analyze", "night.edf", "-o", "res"]).out == "res"

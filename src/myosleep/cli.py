@@ -95,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("detect", help="detect EMG bursts and motor events")
     p.add_argument("recording")
-    p.add_argument("--out", default=None, help="output directory (default: RECORDING stem + '-myosleep')")
+    p.add_argument("-o", "--out", default=None, help="output directory (default: RECORDING stem + '-myosleep')")
     _add_channels(p)
 
     p = sub.add_parser("analyze", help="detect, classify and report sleep myoclonus")
@@ -116,11 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="recompute the findings from the events of a review (DIR/events.reviewed.tsv of "
                         "myosleep review DIR) with the analysis' stages, ruleset and age; "
                         "--out defaults to DIR/reviewed")
-    p.add_argument("--out", default=None, help="output directory (default: RECORDING stem + '-myosleep')")
+    p.add_argument("-o", "--out", default=None, help="output directory (default: RECORDING stem + '-myosleep')")
     _add_channels(p)
 
     p = sub.add_parser("demo", help="simulate a short night, analyse it and write a report")
-    p.add_argument("--out", default="myosleep-demo", help="output directory (default ./myosleep-demo)")
+    p.add_argument("-o", "--out", default="myosleep-demo", help="output directory (default ./myosleep-demo)")
     batch_cli.add_parser(sub)
     _backaverage.add_parser(sub)
     export_cmd.add_parser(sub), compare_cmd.add_parser(sub)

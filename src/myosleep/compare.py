@@ -663,7 +663,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("reference", help="reference events: a file (BIDS events.tsv, EDF+, NSRR/Profusion XML, "
                                      "SOMNOmedics export) or a 'myosleep analyze' folder")
     p.add_argument("test", help="test events (same formats)")
-    p.add_argument("--out", default=None, help="write agreement.tsv/.json/.png and pairs.tsv into this folder")
+    p.add_argument("-o", "--out", default=None, help="write agreement.tsv/.json/.png and pairs.tsv into this folder")
     p.add_argument("--match", default="onset", choices=MATCH_RULES, help="matching rule (default: onset)")
     p.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE_S, metavar="S",
                    help=f"onset rule: largest onset difference in s (default {DEFAULT_TOLERANCE_S:g})")

@@ -249,7 +249,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                               description="Convert the events of a 'myosleep analyze' output folder.")
     p.add_argument("result_dir", metavar="DIR", help="output folder of 'myosleep analyze'")
     p.add_argument("--format", required=True, choices=FORMATS, help="edf, bids, nsrr or csv")
-    p.add_argument("--out", default=None, help="output file (BIDS: root folder); default inside DIR")
+    p.add_argument("-o", "--out", default=None, help="output file (BIDS: root folder); default inside DIR")
     p.add_argument("--recording", default=None, help="the analysed recording, if it has moved")
     p.add_argument("--hypnogram", default=None, help="stages for the NSRR file (default: the one analysed)")
     p.add_argument("--sub", default=None, help="BIDS subject label (default: from the recording name)")

@@ -18,7 +18,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                     "input (their error is in their row); 1 some night failed unexpectedly.")
     p.add_argument("inputs", nargs="+", metavar="INPUT",
                    help="EDF/BDF files, globs ('nights/*.edf', quoted), folders or a BIDS dataset root")
-    p.add_argument("--out", required=True, help="output directory")
+    p.add_argument("-o", "--out", required=True, help="output directory")
     p.add_argument("--hypnograms", default=None, metavar="PATTERN",
                    help="each night's hypnogram, e.g. '{stem}.hypnogram.tsv' or 'scoring/{id}*.xml' "
                         "(placeholders {stem} {base} {dir} {id} {sub} {ses}; default {stem}.hypnogram.tsv, "

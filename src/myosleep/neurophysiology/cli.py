@@ -32,7 +32,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--hypnogram", default=None, metavar="FILE",
                    help="stages of the jerks when the events file has no stage column (for the BP in wakefulness)")
     p.add_argument("--seed", type=int, default=0, help="seed of the permutations and bootstrap (default 0)")
-    p.add_argument("--out", required=True, metavar="DIR", help="output directory")
+    p.add_argument("-o", "--out", required=True, metavar="DIR", help="output directory")
     return p
 
 
