@@ -214,7 +214,8 @@ def test_one_person_uses_nights_as_units_with_newey_west_slope():
     n = 40
     stress = rng.integers(0, 11, n).astype(float)
     y = 0.5 + 0.2 * stress + rng.normal(0, 0.5, n)
-    df = pd.DataFrame({"participant_id": None, "night_date": pd.date_range("2024-01-01", periods=n).date,
+    # every night names the same person (a self-tracker's diary or recording table): one person
+    df = pd.DataFrame({"participant_id": "me", "night_date": pd.date_range("2024-01-01", periods=n).date,
                        "m": y, "cov_stress": stress, "cov_noise": rng.normal(size=n)})
     res = associate(df, measures=["m"], covariates={"stress": "cov_stress", "noise": "cov_noise"})
     a = _pair(res, "m", "stress")

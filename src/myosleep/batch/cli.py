@@ -31,8 +31,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--events", default=None, metavar="PATTERN",
                    help="each night's scored arousals/respiratory events (same placeholders)")
     p.add_argument("--age", default=None,
-                   help="age of every night: years (34) or with unit (18d, 6w, 4mo, 34y); "
-                        "default the BIDS participants.tsv/sessions.tsv age column")
+                   help="age of every night: years (34) or with unit (18d, 6w, 4mo, 34y); default each night's "
+                        "from an age column (age, age_years, age_months, NSRR age_s1, ...) of a --covariates table "
+                        "keyed by recording_id, participant_id or nsrrid, else the BIDS participants.tsv/sessions.tsv")
     p.add_argument("--rules", default="aasm", metavar="{aasm,wasm2016}", help="leg-movement ruleset")
     p.add_argument("--channels", action="append", metavar="ROLE=LABEL,...",
                    help="override channel roles for every night, e.g. chin=EMG1,leg=LAT,leg=RAT (repeatable)")
@@ -45,7 +46,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                             "and myosleep version)")
     p.add_argument("--covariates", action="append", default=None, metavar="TABLE",
                    help="covariate table, CSV/TSV: a diary (date, stress, tiredness, ...), a per-night table "
-                        "(recording_id, ...) or a participants table (participant_id, ...) (repeatable)")
+                        "(recording_id[, participant_id], ...), a participants table (participant_id, ...) or an "
+                        "NSRR dataset (nsrrid, ...) (repeatable)")
+    p.add_argument("--covariates-key", action="append", default=None, metavar="COLUMN",
+                   help="column of the covariate tables holding the participant id that ends each recording id "
+                        "(as NSRR's nsrrid: shhs1-200001 is participant 200001), e.g. --covariates-key mesaid")
     p.add_argument("--diary-date", default="evening", choices=("evening", "morning"),
                    help="a diary's date is the evening the night starts (default) or the morning after")
     p.add_argument("--alpha", type=float, default=0.05, help="false discovery rate of the covariate report")
@@ -62,10 +67,13 @@ def run(args: argparse.Namespace) -> int:
                        age=args.age, rules=args.rules, channels=channels, workers=args.workers,
                        scheduler=args.scheduler, covariates=args.covariates, diary_date=args.diary_date,
                        alpha=args.alpha, progress=sys.stderr.isatty(),
-                       hypnogram_convention=args.hypnogram_convention, hypnogram_epoch_s=args.hypnogram_epoch)
+                       hypnogram_convention=args.hypnogram_convention, hypnogram_epoch_s=args.hypnogram_epoch,
+                       covariates_key=args.covariates_key)
     print(f"myosleep batch: {result.summary()}")
     for path in result.paths:
         print(f"  {path}")
+    for line in result.warnings:
+        print(f"myosleep batch: warning: {line}", file=sys.stderr)
     if result.exit_status:
         print(f"myosleep batch: {result.n_bad_input + result.n_unexpected} nights failed; their errors are in the "
               f"error column of {result.out_dir / 'cohort.csv'}", file=sys.stderr)

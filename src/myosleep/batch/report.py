@@ -3,6 +3,11 @@
 Every text that comes from the user's files (recording ids, participant ids, covariate
 names, error messages) goes through Jinja2's escaping or :func:`html.escape` inside the
 hand-built SVG, so a diary column named ``<script>`` shows as text.
+
+``{{ row.keys }}`` on a dict row is the row's ``"keys"`` entry here, not the ``dict.keys``
+method Jinja2 would otherwise find first (its attribute lookup prefers attributes): the
+environment looks a dict's items up before its attributes (:class:`_ItemsFirst`), so no row
+field can be shadowed by a dict method (``keys``, ``items``, ``values``, ``get``, ``update``...).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .covariates import CovariateJoin
     from .stats import Association, CohortAssociations
 
-__all__ = ["render_cohort_report", "write_cohort_report", "scatter_svg"]
+__all__ = ["render_cohort_report", "write_cohort_report", "scatter_svg", "participants_warning"]
 
 #: Okabe-Ito colour-blind-safe palette for participants (grey beyond eight).
 _PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
@@ -99,8 +104,36 @@ def scatter_svg(x, y, groups, *, xlabel: str, ylabel: str, slope: float | None =
 def _environment():
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    return Environment(loader=PackageLoader("myosleep.batch", "templates"),
+    class _ItemsFirst(Environment):
+        """``x.name`` on a dict is ``x["name"]`` when the dict has that key (then the attribute, as Jinja2)."""
+
+        def getattr(self, obj: Any, attribute: str) -> Any:
+            if isinstance(obj, dict) and attribute in obj:
+                return obj[attribute]
+            return super().getattr(obj, attribute)
+
+    return _ItemsFirst(loader=PackageLoader("myosleep.batch", "templates"),
                        autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
+
+
+def _known(v: Any) -> bool:
+    return v is not None and v == v and str(v) != ""
+
+
+def participants_warning(cohort: pd.DataFrame) -> str | None:
+    """One line when analysed nights have no participant id: what the statistics then assume, what to do."""
+    from .stats import HOW_TO_NAME_PARTICIPANTS
+
+    ok = cohort[cohort["error"].isna()]
+    unknown = int((~ok["participant_id"].map(_known)).sum()) if len(ok) else 0
+    if unknown < 2:
+        return None
+    if unknown == len(ok):
+        return (f"participants unknown: none of the {unknown} analysed nights says whose it is (not BIDS, no "
+                "participant_id column in a covariate table keyed by recording_id); the cohort report treats the "
+                f"nights as independent, not as one person's. To name them, {HOW_TO_NAME_PARTICIPANTS}")
+    return (f"{unknown} of {len(ok)} analysed nights have no participant id; the cohort report counts each as a "
+            f"person of its own. To name them, {HOW_TO_NAME_PARTICIPANTS}")
 
 
 def _assoc_row(a: Association, labels: dict[str, str]) -> dict:
@@ -115,10 +148,10 @@ def _assoc_row(a: Association, labels: dict[str, str]) -> dict:
 
 
 def render_cohort_report(cohort: pd.DataFrame, joins: list[CovariateJoin], result: CohortAssociations,
-                         *, covariates: dict[str, str]) -> str:
-    """The page: cohort overview, failed nights, how covariates joined, associations and plots."""
+                         *, covariates: dict[str, str], warnings: list[str] | tuple[str, ...] = ()) -> str:
+    """The page: cohort overview, warnings, failed nights, how covariates joined, associations and plots."""
     from .covariates import COVARIATE_PREFIX
-    from .stats import MIN_NIGHTS
+    from .stats import DESIGN_ONE_PERSON, DESIGN_UNKNOWN, HOW_TO_NAME_PARTICIPANTS, MIN_NIGHTS
     from .table import FINDING_CODES, MEASURES
 
     status = cohort["status"].fillna("failed")
@@ -139,7 +172,7 @@ def render_cohort_report(cohort: pd.DataFrame, joins: list[CovariateJoin], resul
                              "median": _fmt(float(v.median())) if len(v) else "n/a",
                              "iqr": (f"{_fmt(float(v.quantile(.25)))}-{_fmt(float(v.quantile(.75)))}"
                                      if len(v) else "n/a")})
-    people = ok["participant_id"].map(lambda v: "(one person)" if v is None or v != v else str(v))
+    people = ok["participant_id"].map(lambda v: str(v) if _known(v) else "(participant unknown)")
     rows = [_assoc_row(a, MEASURES) for a in result.associations]
     plots = []
     ranked = sorted((a for a in result.associations if a.p is not None),
@@ -153,19 +186,29 @@ def render_cohort_report(cohort: pd.DataFrame, joins: list[CovariateJoin], resul
                       "caption": f"rho {_fmt(a.rho)} {_assoc_row(a, MEASURES)['rho_ci']}, q {_p(a.q)}",
                       "associated": a.associated})
     designs = sorted({a.design for a in result.associations if a.p is not None})
-    n_people = people.nunique()
+    known = ok["participant_id"].map(_known)
+    n_people = ok.loc[known, "participant_id"].nunique()
+    n_unknown = int((~known).sum())
+    who = f"from {n_people} {'person' if n_people == 1 else 'people'}"
+    if n_unknown and n_unknown == len(ok):
+        who = "· participants unknown: no night says whose it is"
+    elif n_unknown:
+        who += f" and {n_unknown} nights whose participant is unknown"
+    reused = cohort["from_earlier_run"] if "from_earlier_run" in cohort.columns else status.map(lambda _: False)
     env = _environment()
     return env.get_template("cohort_report.html.j2").render(
         version=__version__, n_nights=len(cohort), n_ok=len(ok), n_failed=len(failed), n_people=n_people,
-        n_skipped=int((status == "skipped").sum()), alpha=result.alpha, n_tested=result.n_tested,
+        who=who, n_unknown=n_unknown, how_to_name=HOW_TO_NAME_PARTICIPANTS,
+        n_skipped=int(reused.fillna(False).astype(bool).sum()), alpha=result.alpha, n_tested=result.n_tested,
         failed=[{"id": r.recording_id, "kind": r.error_kind or "", "error": r.error} for r in failed.itertuples()],
         findings=findings, measures=measures, joins=[j.summary() for j in joins], associations=rows,
         found=[r for r in rows if r["associated"]], plots=plots, designs=designs, min_nights=MIN_NIGHTS,
-        one_person=n_people == 1, prefix=COVARIATE_PREFIX)
+        design_unknown=DESIGN_UNKNOWN, design_one_person=DESIGN_ONE_PERSON, warnings=list(warnings),
+        prefix=COVARIATE_PREFIX)
 
 
 def write_cohort_report(cohort: pd.DataFrame, joins: list[CovariateJoin], out_dir: str | os.PathLike[str],
-                        *, alpha: float = 0.05) -> Path:
+                        *, alpha: float = 0.05, warnings: list[str] | tuple[str, ...] = ()) -> Path:
     """Relate the jerk measures to the joined covariates and write ``cohort_report.html``."""
     from .covariates import COVARIATE_PREFIX
     from .stats import associate
@@ -177,7 +220,7 @@ def write_cohort_report(cohort: pd.DataFrame, joins: list[CovariateJoin], out_di
     covariates = {c: COVARIATE_PREFIX + c for c in names if COVARIATE_PREFIX + c in cohort.columns}
     ok = cohort[cohort["error"].isna()]
     result = associate(ok, measures=list(MEASURES), covariates=covariates, alpha=alpha)
-    html = render_cohort_report(cohort, joins, result, covariates=covariates)
+    html = render_cohort_report(cohort, joins, result, covariates=covariates, warnings=warnings)
     path = Path(out_dir) / "cohort_report.html"
     atomic_write_text(path, html)
     atomic_write_text(Path(out_dir) / "cohort_associations.csv",

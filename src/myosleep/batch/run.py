@@ -66,6 +66,10 @@ class BatchResult:
     elapsed_s : float
     worker_peak_rss_mib : dict
         Peak resident memory of each worker process that ran a night in this batch (MiB, by pid).
+    warnings : tuple of str
+        Cohort warnings, one line each (what, where, what to do): covariate tables that left nights
+        without a row, participants unknown to the statistics, EMG channels of unknown site.  The CLI
+        prints them on stderr; the cohort report shows them.
     """
 
     out_dir: Path
@@ -77,6 +81,7 @@ class BatchResult:
     paths: tuple[Path, ...]
     elapsed_s: float
     worker_peak_rss_mib: dict = field(default_factory=dict, repr=False)
+    warnings: tuple[str, ...] = ()
 
     @property
     def exit_status(self) -> int:
@@ -232,7 +237,8 @@ def run_batch(inputs: list[str], *, out_dir: str | os.PathLike[str], hypnograms:
               channels: dict[str, list[str]] | None = None, workers: int | None = None,
               scheduler: str | None = None, covariates: list[str] | None = None,
               diary_date: str = "evening", alpha: float = 0.05, progress: bool = False,
-              hypnogram_convention: str | None = None, hypnogram_epoch_s: float | None = None) -> BatchResult:
+              hypnogram_convention: str | None = None, hypnogram_epoch_s: float | None = None,
+              covariates_key: str | list[str] | None = None) -> BatchResult:
     """Analyse many nights; write each into ``out_dir/<recording_id>/`` and the cohort table.
 
     Parameters
@@ -244,7 +250,9 @@ def run_batch(inputs: list[str], *, out_dir: str | os.PathLike[str], hypnograms:
     hypnograms, scored_events : str | None
         Path patterns per night (``{stem}``, ``{base}``, ``{dir}``, ``{id}``, ``{sub}``, ``{ses}``).
     age : str | None
-        Age of every night (default: the BIDS ``age`` column, when there is one).
+        Age of every night; default each night's from an age column of a covariate table keyed by
+        recording or participant (``age``, ``age_years``, ``age_months``, NSRR ``age_s1``, ...), else
+        the BIDS ``age`` column (:func:`~myosleep.batch.covariates.resolve_nights`).
     rules : {"aasm", "wasm2016"}
     channels : dict | None
         Role overrides for every night.
@@ -254,8 +262,12 @@ def run_batch(inputs: list[str], *, out_dir: str | os.PathLike[str], hypnograms:
         Address of a running Dask scheduler (``tcp://host:8786``); its workers must see the
         same paths (shared file system) and run the same myosleep version.
     covariates : list of str | None
-        Covariate tables (diary CSV, participants table); BIDS participants.tsv and
-        sessions.tsv are joined without asking.
+        Covariate tables (diary CSV, participants table, per-recording table, NSRR dataset keyed by
+        ``nsrrid``); BIDS participants.tsv and sessions.tsv are joined without asking.  A
+        ``participant_id`` column of a table keyed by ``recording_id`` says whose each night is.
+    covariates_key : str | list of str | None
+        Column(s) of the covariate tables holding the participant id that ends each recording id
+        (as NSRR's ``nsrrid``, recognised without it).
     diary_date : {"evening", "morning"}
         What a diary's ``date`` means (see :mod:`myosleep.batch.covariates`).
     alpha : float
@@ -281,12 +293,15 @@ def run_batch(inputs: list[str], *, out_dir: str | os.PathLike[str], hypnograms:
         raise ParameterError(f"must be between 0 and 1, got {alpha!r}", where="alpha")
     check_out_dir(out_dir)
     nights = plan_nights(list(inputs), hypnograms=hypnograms, scored_events=scored_events, age=age_text)
-    tables = _read_covariate_tables(covariates or [])
+    keys = [covariates_key] if isinstance(covariates_key, str) else list(covariates_key or [])
+    tables = _read_covariate_tables(covariates or [], keys)
+    nights, identities = _identify(nights, tables, age_given=parsed_age is not None)
     out = prepare_out_dir(out_dir)
     options = {"rules": rules, "channels": channels, **_hypnogram_options(hypnogram_convention, hypnogram_epoch_s)}
 
     todo = []
     counts = {"done": 0, STATUS_SKIPPED: 0, BAD_INPUT: 0, UNEXPECTED: 0}
+    reused: set[str] = set()  # nights whose outputs (or bad-input failure) come from an earlier run
     for n in nights:
         folder = out / n.recording_id
         if manifest_is_current(folder, n.to_dict(), options):
@@ -294,6 +309,7 @@ def run_batch(inputs: list[str], *, out_dir: str | os.PathLike[str], hypnograms:
             m = read_manifest(folder) or {}
             failed = m.get("status") == STATUS_FAILED
             counts[(m.get("error_kind") or UNEXPECTED) if failed else STATUS_SKIPPED] += 1
+            reused.add(n.recording_id)
         else:
             todo.append(n)
     logger.info("batch: %d nights, %d to analyse, %d current from an earlier run", len(nights), len(todo),
@@ -303,18 +319,19 @@ def run_batch(inputs: list[str], *, out_dir: str | os.PathLike[str], hypnograms:
     peaks: dict[int, float] = {}
     try:
         if todo:
-            _run_all(todo, options, out, scheduler, n_local, bar, counts, peaks)
+            _run_all(todo, options, out, scheduler, n_local, bar, counts, peaks, reused)
     finally:
         bar.close()
-    paths = _write_outputs(nights, options, out, tables, diary_date=diary_date, alpha=alpha)
+    paths, warnings = _write_outputs(nights, options, out, tables, diary_date=diary_date, alpha=alpha,
+                                     identities=identities, reused=reused)
     return BatchResult(out_dir=out, n_nights=len(nights), n_done=counts["done"],
                        n_skipped=counts[STATUS_SKIPPED], n_bad_input=counts[BAD_INPUT],
                        n_unexpected=counts[UNEXPECTED], paths=tuple(paths), elapsed_s=time.perf_counter() - t0,
-                       worker_peak_rss_mib=peaks)
+                       worker_peak_rss_mib=peaks, warnings=tuple(warnings))
 
 
 def _run_all(todo: list[Night], options: dict, out: Path, scheduler: str | None, n_local: int,
-             bar: _Progress, counts: dict, peaks: dict) -> None:
+             bar: _Progress, counts: dict, peaks: dict, reused: set[str]) -> None:
     from distributed import as_completed
 
     client, cluster = _connect(scheduler, min(n_local, len(todo)))
@@ -352,6 +369,8 @@ def _run_all(todo: list[Night], options: dict, out: Path, scheduler: str | None,
                 status = {"status": STATUS_FAILED, "error_kind": UNEXPECTED, "error": error}
             finally:
                 fut.release()
+            if status["status"] == STATUS_SKIPPED:  # touched but unchanged inputs: the earlier outputs stand
+                reused.add(night.recording_id)
             if status["status"] == STATUS_FAILED or status.get("error_kind"):
                 counts[status["error_kind"]] += 1
             else:
@@ -370,23 +389,74 @@ def _run_all(todo: list[Night], options: dict, out: Path, scheduler: str | None,
             cluster.close()
 
 
-def _read_covariate_tables(paths: list[str]) -> list[tuple[str, Any]]:
+def _read_covariate_tables(paths: list[str], keys: list[str]) -> list[tuple[str, Any]]:
     from .covariates import read_covariate_table
 
-    return [(str(p), read_covariate_table(p)) for p in paths]
+    return [(str(p), read_covariate_table(p, keys=keys)) for p in paths]
+
+
+def _identify(nights: list[Night], tables: list, *, age_given: bool) -> tuple[list[Night], dict]:
+    """The nights with their participant and age from the covariate tables (``resolve_nights``)."""
+    import dataclasses
+
+    import pandas as pd
+
+    from .covariates import resolve_nights
+
+    if not nights:
+        return nights, {}
+    frame = pd.DataFrame([{"recording_id": n.recording_id, "participant_id": n.participant_id,
+                           "session_id": n.session_id, "age": n.age} for n in nights])
+    identities = resolve_nights(frame, tables, age_given=age_given)
+    return [dataclasses.replace(n, participant_id=identities[n.recording_id].participant_id,
+                                age=identities[n.recording_id].age) for n in nights], identities
+
+
+def _emg_unknown_site_warning(df: Any) -> str | None:
+    """How many nights have EMG channels of unknown site, and the ``--channels`` line to give."""
+    import shlex
+
+    from ..schema import split_list
+
+    col = df.get("channels_emg_unknown_site")
+    if col is None:
+        return None
+    done = df[df["error"].isna()]
+    sets = [tuple(split_list(v)) for v in done["channels_emg_unknown_site"] if isinstance(v, str) and v]
+    if not sets:
+        return None
+    counts: dict[tuple[str, ...], int] = {}
+    for labels in sets:
+        counts[labels] = counts.get(labels, 0) + 1
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+    which = ", ".join(f"{', '.join(labels)} in {n}" for labels, n in ranked[:3]) + (", ..." if len(ranked) > 3 else "")
+    top = ranked[0][0]
+    hint = "--channels " + shlex.quote(",".join(f"{'chin' if i == 0 else 'leg'}={label}"
+                                                for i, label in enumerate(top)))
+    return (f"{len(sets)} of {len(done)} analysed nights have EMG channels of unknown site, not analysed "
+            f"({which}; cohort.csv column channels_left_out). Name each channel's muscle (chin, leg, arm, axial) "
+            f"and run again, e.g. {hint}")
 
 
 def _write_outputs(nights: list[Night], options: dict, out: Path, tables: list, *, diary_date: str,
-                   alpha: float) -> list[Path]:
-    from .covariates import bids_covariate_table, join_covariates
+                   alpha: float, identities: dict | None = None,
+                   reused: set[str] | None = None) -> tuple[list[Path], list[str]]:
+    from .covariates import bids_covariate_table, join_covariates, join_warnings
     from .table import cohort_frame, write_cohort
 
+    identities = identities or {}
     rows = []
     for n in nights:
         m = read_manifest(out / n.recording_id)
         row = dict((m or {}).get("row") or {})
         if not row:
             row = failure_manifest(n.to_dict(), options, kind=UNEXPECTED, error="no result was recorded")["row"]
+        ident = identities.get(n.recording_id)
+        # whose the night is may have changed since it ran (a covariate table added): the plan's stands
+        row["participant_id"] = n.participant_id
+        row["participant_source"] = None if ident is None else ident.participant_source
+        row["age_source"] = None if ident is None or row.get("age_years") is None else ident.age_source
+        row["from_earlier_run"] = n.recording_id in (reused or set())
         rows.append(row)
     df = cohort_frame(rows)
     joins = []
@@ -399,8 +469,15 @@ def _write_outputs(nights: list[Night], options: dict, out: Path, tables: list, 
         df, info = join_covariates(df, table, source=source, diary_date=diary_date)
         joins.append(info)
     paths = write_cohort(df, out)
+    warnings = join_warnings(joins)
+    emg = _emg_unknown_site_warning(df)
+    if emg:
+        warnings.append(emg)
     if joins:
-        from .report import write_cohort_report
+        from .report import participants_warning, write_cohort_report
 
-        paths.append(write_cohort_report(df, joins, out, alpha=alpha))
-    return paths
+        unknown = participants_warning(df)
+        if unknown:
+            warnings.append(unknown)
+        paths.append(write_cohort_report(df, joins, out, alpha=alpha, warnings=warnings))
+    return paths, warnings

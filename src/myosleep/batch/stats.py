@@ -24,6 +24,12 @@ For every (measure, covariate) pair with enough nights:
     rule ``floor(4 (n/100)^(2/9))``, at least 1).
   - *one night per person*: Spearman's test; the slope is ordinary least squares with HC3
     robust standard errors.
+  - *participants unknown*: no night says whose it is (not BIDS, and no covariate table gives
+    a ``participant_id`` per recording).  Nothing then says the nights are one person's, so the
+    one-person design is not assumed; the nights are treated as independent units, as with one
+    night per person (Spearman's test, least squares with HC3 standard errors), and the design
+    says so: if several nights are one person's, the p-values are too small.  A night without a
+    participant among nights with one counts as a person of its own (stated in the note).
 
 * **Multiple comparisons**: the pairs' p-values are adjusted together with the
   Benjamini-Hochberg procedure (statsmodels ``multipletests(method="fdr_bh")``), which
@@ -42,7 +48,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 __all__ = ["Association", "CohortAssociations", "associate", "spearman_ci", "mixed_slope", "MIN_NIGHTS",
-           "DESIGN_REPEATED", "DESIGN_ONE_PERSON", "DESIGN_CROSS_SECTIONAL"]
+           "DESIGN_REPEATED", "DESIGN_ONE_PERSON", "DESIGN_CROSS_SECTIONAL", "DESIGN_UNKNOWN",
+           "HOW_TO_NAME_PARTICIPANTS"]
 
 #: Fewest nights with both values for a pair to be tested (Bonett and Wright 2000: the
 #: Fisher-z interval of Spearman's rho holds its coverage from about n = 10).
@@ -50,7 +57,12 @@ MIN_NIGHTS = 10
 DESIGN_REPEATED = "repeated nights (mixed model)"
 DESIGN_ONE_PERSON = "one person, many nights"
 DESIGN_CROSS_SECTIONAL = "one night per person"
-_ONE_PERSON = "(one person)"
+DESIGN_UNKNOWN = "participants unknown (nights as independent)"
+#: How to say whose each night is (the report and the warnings quote it).
+HOW_TO_NAME_PARTICIPANTS = ("give a covariate table with recording_id and participant_id columns (--covariates), "
+                            "or lay the recordings out as BIDS (sub-<label>/...)")
+#: Group label of a night without a participant (one per night: they are not pooled into one person).
+_UNKNOWN = "\x00night "
 
 
 @dataclass(frozen=True)
@@ -62,7 +74,7 @@ class Association:
     measure, covariate : str
         Cohort-table column of the measure; covariate name (without ``cov_``).
     n_nights, n_participants : int
-        Nights with both values; people they come from.
+        Nights with both values; people they come from (known participants only).
     design : str
         Which test applies (see the module docstring); ``"not tested"`` with a ``note`` otherwise.
     rho, rho_ci_low, rho_ci_high, rho_p : float | None
@@ -84,6 +96,7 @@ class Association:
     n_nights: int
     n_participants: int
     design: str
+    n_nights_participant_unknown: int = 0
     rho: float | None = None
     rho_ci_low: float | None = None
     rho_ci_high: float | None = None
@@ -233,8 +246,11 @@ def mixed_slope(y, x, groups) -> tuple[tuple[float, float, float, float], str, s
 def _pair(df: pd.DataFrame, measure: str, cov_col: str, covariate: str, order_col: str | None) -> Association:
     sub = df[[measure, cov_col, "_person"] + ([order_col] if order_col else [])].dropna(subset=[measure, cov_col])
     n = len(sub)
-    people = sub["_person"].nunique()
-    base = {"measure": measure, "covariate": covariate, "n_nights": n, "n_participants": people}
+    unknown = sub["_person"].str.startswith(_UNKNOWN)
+    n_unknown = int(unknown.sum())
+    people = sub["_person"].nunique()  # a night of unknown participant counts as its own
+    base = {"measure": measure, "covariate": covariate, "n_nights": n, "n_participants": people - n_unknown,
+            "n_nights_participant_unknown": n_unknown}
     if n < MIN_NIGHTS:
         return Association(**base, design="not tested", note=f"{n} nights with both values (< {MIN_NIGHTS})")
     if sub[measure].nunique() < 2 or sub[cov_col].nunique() < 2:
@@ -243,6 +259,17 @@ def _pair(df: pd.DataFrame, measure: str, cov_col: str, covariate: str, order_co
     rho, lo, hi, rho_p = spearman_ci(sub[cov_col], sub[measure])
     per_person = sub.groupby("_person").size()
     note = ""
+    if n_unknown == n:
+        design = DESIGN_UNKNOWN
+        slope = _ols(sub[measure], sub[cov_col], cov_type="HC3")
+        method, p = "least squares, HC3 SE; nights as independent", rho_p
+        note = (f"no night says whose it is: the {n} nights are treated as independent (if some are one "
+                f"person's, p is too small); to name participants, {HOW_TO_NAME_PARTICIPANTS}")
+        return Association(**base, design=design, rho=rho, rho_ci_low=lo, rho_ci_high=hi, rho_p=rho_p,
+                           slope=slope[0], slope_ci_low=slope[1], slope_ci_high=slope[2], slope_p=slope[3],
+                           slope_method=method, p=p, note=note)
+    if n_unknown:
+        note = f"{n_unknown} nights without a participant id, each counted as a person of its own"
     if people == 1:
         design = DESIGN_ONE_PERSON
         if order_col:
@@ -252,7 +279,8 @@ def _pair(df: pd.DataFrame, measure: str, cov_col: str, covariate: str, order_co
         method, p = f"least squares, Newey-West SE ({lags} lag{'s' if lags > 1 else ''})", rho_p
     elif (per_person > 1).any():
         design = DESIGN_REPEATED
-        slope, method, note = mixed_slope(sub[measure], sub[cov_col], sub["_person"])
+        slope, method, fit_note = mixed_slope(sub[measure], sub[cov_col], sub["_person"])
+        note = "; ".join(x for x in (note, fit_note) if x)
         p = slope[3]
     else:
         design = DESIGN_CROSS_SECTIONAL
@@ -277,7 +305,8 @@ def associate(cohort: pd.DataFrame, *, measures: list[str], covariates: dict[str
     covariates : dict
         ``{covariate name: column}``.
     participant_col : str
-        Person of each night; empty means one person.
+        Person of each night; a night without one is a person of its own, and when no night has
+        one the design is :data:`DESIGN_UNKNOWN` (nights as independent), never one person.
     order_col : str | None
         Night order for the one-person serial-correlation correction.
     alpha : float
@@ -285,9 +314,9 @@ def associate(cohort: pd.DataFrame, *, measures: list[str], covariates: dict[str
     """
     from statsmodels.stats.multitest import multipletests
 
-    df = cohort.copy()
-    df["_person"] = df[participant_col].map(lambda v: _ONE_PERSON if v is None or v != v or v == "" else str(v)) \
-        if participant_col in df.columns else _ONE_PERSON
+    df = cohort.copy().reset_index(drop=True)
+    people = df[participant_col] if participant_col in df.columns else [None] * len(df)
+    df["_person"] = [f"{_UNKNOWN}{i}" if v is None or v != v or v == "" else str(v) for i, v in enumerate(people)]
     order = order_col if order_col in df.columns else None
     pairs = [_pair(df, m, col, name, order) for m in measures if m in df.columns for name, col in covariates.items()]
     tested = [i for i, a in enumerate(pairs) if a.p is not None and math.isfinite(a.p)]

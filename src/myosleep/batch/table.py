@@ -17,6 +17,13 @@ the sleep period's epochs in them).  Jerk measures:
     Leg movements scored in sleep per hour of sleep.
 ``rem_twitches_per_h_rem``
     Phasic REM twitches per hour of REM sleep (null without REM).
+
+Channels left out of a night's analysis: ``channels_emg_unknown_site`` lists its EMG channels
+whose label names no muscle (role ``emg``: listed, never analysed until ``--channels`` names
+the site); ``channels_left_out`` gives those and the refused channels with the reason.
+
+Every column is written even when no night finished (:data:`RESULT_COLUMNS`): a cohort of
+failed nights has the same header as one of finished nights.
 """
 
 from __future__ import annotations
@@ -34,7 +41,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 __all__ = ["summary_row", "cohort_frame", "write_cohort", "MEASURES", "FINDING_CODES", "TRIAL_TYPES",
-           "KEY_COLUMNS"]
+           "KEY_COLUMNS", "RUN_COLUMNS", "RESULT_COLUMNS", "EMG_UNKNOWN_SITE"]
 
 #: Jerk measures related to covariates (column, label for the report).
 MEASURES: dict[str, str] = {
@@ -52,6 +59,11 @@ TRIAL_TYPES = tuple(t.value for t in TrialType)
 KEY_COLUMNS = ("recording_id", "participant_id", "session_id", "night_date", "start_datetime", "status",
                "error_kind", "error", "version", "input_hash", "recording_path", "hypnogram_path",
                "events_path")
+#: Columns the batch adds to each night's row when the cohort table is written (not from summary.json):
+#: whether this run reused the night from an earlier one, and where its participant and age came from.
+RUN_COLUMNS = ("from_earlier_run", "participant_source", "age_source")
+#: Why an EMG channel of unknown site is left out (Role.EMG, io.roles).
+EMG_UNKNOWN_SITE = "EMG of unknown site (the label names no muscle), not analysed"
 _SLEEP = ("trt_min", "tst_min", "spt_min", "sol_min", "waso_min", "se_pct", "n1_min", "n2_min", "n3_min",
           "r_min", "nrem_min", "n_awakenings", "n_wake_to_sleep_transitions", "n_arousals",
           "arousal_index_per_h", "gap_min")
@@ -126,24 +138,45 @@ def summary_row(summary: dict) -> dict[str, Any]:
     refused = _get(summary, "channels", "refused") or {}
     row["channels_used"] = join_list(used)  # a label holding a comma stays one label
     row["channels_refused"] = " | ".join(f"{k}: {v}" for k, v in refused.items())
+    unknown = [str(c.get("label")) for c in _get(summary, "channels", "all") or []
+               if isinstance(c, dict) and c.get("role") == "emg" and c.get("label") not in refused]
+    row["channels_emg_unknown_site"] = join_list(unknown)
+    row["channels_left_out"] = " | ".join([f"{label}: {EMG_UNKNOWN_SITE}" for label in unknown]
+                                          + [f"{k}: {v}" for k, v in refused.items()])
     row["analysis_s"] = _num(_get(summary, "timings_s", "total_s"))
     return row
 
 
+#: The result columns of a finished night, in order (summary.json's, then the worker's).
+RESULT_COLUMNS = (*summary_row({}), "elapsed_s", "worker_peak_rss_mib")
+_TEXT = ("ruleset", "recording_sha256", "hypnogram_sha256", "hypnogram_source", "hypnogram_format",
+         "hypnogram_convention", "warnings", "channels_used", "channels_refused", "channels_emg_unknown_site",
+         "channels_left_out", "participant_source", "age_source")
+
+
 def cohort_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """Rows -> DataFrame with stable column order and dtypes (findings: nullable booleans)."""
+    """Rows -> DataFrame with stable column order and dtypes (findings: nullable booleans).
+
+    The columns are the same whatever the rows hold: keys, measures, findings, every result column
+    (:data:`RESULT_COLUMNS`, empty for failed nights), then any other column a row has.
+    """
     import pandas as pd
 
     order = list(KEY_COLUMNS) + list(MEASURES) + ["plmw_index_per_h"] + [f"finding_{c}" for c in FINDING_CODES]
+    results = list(RESULT_COLUMNS)
+    results[results.index("age_years") + 1:results.index("age_years") + 1] = ["age_source"]
+    results[results.index("channels_left_out") + 1:results.index("channels_left_out") + 1] = ["from_earlier_run",
+                                                                                              "participant_source"]
+    order += [c for c in results if c not in order]
     for row in sorted(rows, key=lambda r: r.get("status") == "failed"):  # a finished night's order first
         order += [c for c in row if c not in order]
     df = pd.DataFrame(rows, columns=order)  # a column no row has (older summary.json) stays empty
     for col in df.columns:
         if col.startswith("finding_"):
             df[col] = df[col].astype("boolean")
-        elif col in KEY_COLUMNS or col in ("ruleset", "recording_sha256", "hypnogram_sha256", "hypnogram_source",
-                                           "hypnogram_format", "hypnogram_convention", "warnings",
-                                           "channels_used", "channels_refused"):
+        elif col == "from_earlier_run":
+            df[col] = df[col].astype("boolean")
+        elif col in KEY_COLUMNS or col in _TEXT:
             df[col] = df[col].map(lambda v: None if v is None or (isinstance(v, float) and v != v) else str(v))
             df[col] = df[col].astype(object)
         else:
