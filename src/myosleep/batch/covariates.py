@@ -166,8 +166,9 @@ def read_covariate_table(path: str | os.PathLike[str], *, keys: tuple[str, ...] 
     Key columns (case-insensitive, aliases accepted): ``recording_id``, ``participant_id``
     (``participant``, ``subject``), ``session_id``, ``date`` (ISO ``YYYY-MM-DD``); ``nsrrid``
     (:data:`PARTICIPANT_KEYS`) when the table has none of these; a column named in ``keys``
-    (``--covariates-key``) before all of them, also one of the participant names (``subject``).  A participant key is matched to the end of each
-    recording id (module docstring); its column name is kept in ``df.attrs["participant_key"]``.
+    (``--covariates-key``) before all of them, also one of the participant names (``subject``).
+    A participant key is matched to the end of each recording id (module docstring); its column
+    name is kept in ``df.attrs["participant_key"]``.
     """
     import pandas as pd
 
