@@ -571,6 +571,8 @@ def resolve_nights(nights: pd.DataFrame, tables: list[tuple[str, pd.DataFrame]],
 
                 found = found + [(parse_age(given_age), "BIDS participants.tsv/sessions.tsv (age)")]
             for other, other_where in found[1:]:
+                # one age written in other units (34y, 408mo) is the same to rounding; no table gives
+                # ages finer than a day, so half a day tells a different age from a unit's rounding
                 if abs(other.days - found[0][0].days) > 0.5:
                     raise InputError(f"gives night {rid} the age {found[0][0].text}, {other_where} "
                                      f"{other.text}", where=found[0][1],
