@@ -106,3 +106,15 @@ def test_out_has_the_short_option_o():
         opts = next(a.option_strings for a in subs.choices[name]._actions if "--out" in a.option_strings)
         assert opts == ["-o", "--out"], name
     assert parser.parse_args(["analyze", "night.edf", "-o", "res"]).out == "res"
+
+
+def test_python_dash_m_runs_the_cli(tmp_path):
+    """``python -m myosleep`` is the ``myosleep`` command (for environments without the script on PATH)."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "myosleep", "info", str(tmp_path / "missing.edf")],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2
+    assert out.stderr.strip().splitlines() == [f"myosleep info: error: {tmp_path / 'missing.edf'}: no such file. "
+                                               "Check the path."]
