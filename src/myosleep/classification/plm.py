@@ -20,6 +20,13 @@ numbers that decided it.  The differences between rulesets live in :class:`~.rul
 A gap of the recording (an EDF+D paused during the night) ends any running series under
 both rulesets: movements in it are unknown, so the interval across it is no inter-movement
 interval (it is not measured, ``interval_s`` NaN for the first LM after the gap).
+
+Only the recording period counts (lights off to lights on, ``period_s``): AASM scores the events
+of the study between lights off and lights on (AASM Manual v2.6, "Sleep scoring data": total
+recording time), and SOMAS, the WASM 2016 scoring tool of its authors' group, removes the leg
+movements outside lights off .. on before it finds the series.  LMs outside stay in the table
+(``rule`` says so) but neither belong to, nor start, nor end a series: a series running into
+lights off counts from its first LM after lights off, and is a series only if >= 4 LMs remain.
 """
 
 from __future__ import annotations
@@ -41,8 +48,8 @@ from .table import EventTable, RuleInputs
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["LM_COLUMNS", "RESPIRATORY_NOTE", "STEP", "assess", "mark_series", "periodic_limb_movements", "plm_series",
-           "respiratory_related", "score_leg_movements"]
+__all__ = ["LIGHTS_NOTE", "LM_COLUMNS", "RESPIRATORY_NOTE", "STEP", "assess", "in_period", "mark_series",
+           "periodic_limb_movements", "plm_series", "respiratory_related", "score_leg_movements"]
 
 logger = logging.getLogger("myosleep")
 
@@ -50,6 +57,8 @@ logger = logging.getLogger("myosleep")
 LM_COLUMNS = list(LEG_MOVEMENTS.names)
 #: Added to the rule of a respiratory-related LM.
 RESPIRATORY_NOTE = " (respiratory-related: not counted)"
+#: Added to the rule of an LM outside the recording period.
+LIGHTS_NOTE = " (outside lights off .. lights on: not counted)"
 
 
 class _Lm(NamedTuple):
@@ -234,8 +243,8 @@ def _lm_row(g: list[_Lm], rules: RuleSet) -> dict[str, object]:
 
 
 def score_leg_movements(bursts: pd.DataFrame, *, rules: RuleSet, respiratory_events: pd.DataFrame | None = None,
-                        arousals: pd.DataFrame | None = None, gaps_s: Sequence[tuple[float, float]] = ()
-                        ) -> pd.DataFrame:
+                        arousals: pd.DataFrame | None = None, gaps_s: Sequence[tuple[float, float]] = (),
+                        period_s: tuple[float, float] | None = None) -> pd.DataFrame:
     """Score leg movements and PLM series from leg-movement bursts.
 
     Parameters
@@ -251,6 +260,9 @@ def score_leg_movements(bursts: pd.DataFrame, *, rules: RuleSet, respiratory_eve
         ``onset`` and ``duration`` (s) of arousals.
     gaps_s : sequence of (start, stop)
         Gaps of the recording (s): each ends any running PLM series (:func:`plm_series`).
+    period_s : (start, stop), optional
+        The recording period (s; :attr:`SleepContext.recording_period_s`): LMs whose onset lies
+        outside are in no series (module docstring).  None: the whole recording.
 
     Returns
     -------
@@ -280,7 +292,7 @@ def score_leg_movements(bursts: pd.DataFrame, *, rules: RuleSet, respiratory_eve
     df["arousal"] = arousal_mask(on, off, arousals, rules.arousal_gap_s)
     df.loc[resp, "rule"] = df.loc[resp, "rule"] + RESPIRATORY_NOTE
     df["interval_s"], df["series_id"], df["periodic"] = np.nan, -1, False
-    return mark_series(df[LM_COLUMNS], rules=rules, gaps_s=gaps_s)
+    return mark_series(df[LM_COLUMNS], rules=rules, gaps_s=gaps_s, period_s=period_s)
 
 
 def _series_note(rules: RuleSet) -> str:
@@ -288,9 +300,19 @@ def _series_note(rules: RuleSet) -> str:
     return f"; PLM series of >= {rules.plm_min_count} with intervals {lo:g}-{hi:g} s ({rules.name})"
 
 
-def mark_series(lm: pd.DataFrame, *, rules: RuleSet, gaps_s: Sequence[tuple[float, float]] = ()) -> pd.DataFrame:
+def in_period(onsets_s: np.ndarray, period_s: tuple[float, float] | None) -> np.ndarray:
+    """Which onsets (s) lie in the recording period ``[start, stop)`` (all when ``period_s`` is None)."""
+    on = np.asarray(onsets_s, dtype=float)
+    if period_s is None:
+        return np.ones(on.shape, dtype=bool)
+    return (on >= float(period_s[0])) & (on < float(period_s[1]))
+
+
+def mark_series(lm: pd.DataFrame, *, rules: RuleSet, gaps_s: Sequence[tuple[float, float]] = (),
+                period_s: tuple[float, float] | None = None) -> pd.DataFrame:
     """The PLM series of a leg-movement table whose ``candidate``, ``respiratory`` and ``breaks_series``
-    are set: ``interval_s``, ``series_id``, ``periodic`` and the series note of ``rule`` (made again).
+    are set: ``interval_s``, ``series_id``, ``periodic`` and the series and lights notes of ``rule``
+    (made again).
 
     Used when the LMs are scored (:func:`score_leg_movements`) and when a reviewer has changed
     which events are leg movements (:func:`myosleep.classification.reviewed.reclassify`).
@@ -302,6 +324,8 @@ def mark_series(lm: pd.DataFrame, *, rules: RuleSet, gaps_s: Sequence[tuple[floa
     rules : RuleSet
     gaps_s : sequence of (start, stop)
         Gaps of the recording (s): each ends any running series.
+    period_s : (start, stop), optional
+        The recording period (s): LMs outside it are in no series.
 
     Returns
     -------
@@ -309,11 +333,14 @@ def mark_series(lm: pd.DataFrame, *, rules: RuleSet, gaps_s: Sequence[tuple[floa
         The rows sorted by onset, index 0..n-1.
     """
     df = LEG_MOVEMENTS.conform(lm.sort_values("onset", kind="stable"), where="leg movements")
-    eligible = df["candidate"].to_numpy(bool) & ~df["respiratory"].to_numpy(bool)
-    interval, series, periodic = plm_series(df["onset"].to_numpy(float), eligible=eligible,
-                                            breaks=df["breaks_series"].to_numpy(bool), rules=rules, gaps_s=gaps_s)
+    on = df["onset"].to_numpy(float)
+    inside = in_period(on, period_s)
+    eligible = df["candidate"].to_numpy(bool) & ~df["respiratory"].to_numpy(bool) & inside
+    interval, series, periodic = plm_series(on, eligible=eligible, breaks=df["breaks_series"].to_numpy(bool) & inside,
+                                            rules=rules, gaps_s=gaps_s)
     note = _series_note(rules)
-    base = df["rule"].astype(str).str.replace(note, "", regex=False)
+    base = df["rule"].astype(str).str.replace(note, "", regex=False).str.replace(LIGHTS_NOTE, "", regex=False)
+    base = np.where(inside, base, base + LIGHTS_NOTE)
     return df.assign(interval_s=interval, series_id=series, periodic=periodic,
                      rule=np.where(periodic, base + note, base).astype(object))
 
@@ -346,7 +373,8 @@ def decide(events: EventTable, state: Cascade, inputs: RuleInputs) -> Decision:
     lm_bursts = _drop_overlapping(bursts, events.onset_s[not_lm], events.offset_s[not_lm]) if events.n else bursts
     context = inputs.context
     lm = score_leg_movements(lm_bursts, rules=inputs.rules, respiratory_events=context.respiratory_events,
-                             arousals=context.arousals, gaps_s=getattr(context, "gaps_s", ()))
+                             arousals=context.arousals, gaps_s=getattr(context, "gaps_s", ()),
+                             period_s=context.recording_period_s)
     absorbed = np.zeros(events.n, dtype=bool)
     if events.n and len(lm):
         lm_on = lm["onset"].to_numpy(float)
@@ -362,8 +390,10 @@ STEP = Step("leg_movement", decide)
 def assess(evidence: Evidence) -> tuple[Finding, dict[str, object]]:
     """Periodic limb movements: PLMS/PLMW indices and the finding.
 
-    Per-hour indices of sleep are not computed (NaN) over less sleep than ``plms_min_tst_h``: an
-    index per hour is not extrapolated from less (Kushida2005, CMS240.4); the counts stay.
+    Counts and hours cover the recording period only (lights off to on: :attr:`Evidence.counted`,
+    :meth:`SleepContext.hours_in`).  Per-hour indices of sleep are not computed (NaN) over less sleep
+    than ``plms_min_tst_h``: an index per hour is not extrapolated from less (Kushida2005, CMS240.4);
+    the counts stay.
     """
     inputs, idx = evidence.inputs, evidence.indices
     hours, tst_h = idx.hours_by_stage, idx.tst_h
@@ -374,7 +404,8 @@ def assess(evidence: Evidence) -> tuple[Finding, dict[str, object]]:
         return n / h if enough and h > 0 else float("nan")
 
     lm = evidence.leg_movements
-    lm_ev = evidence.of_type(TrialType.LEG_MOVEMENT.value)
+    lm_in_period = in_period(lm["onset"].to_numpy(float), inputs.context.recording_period_s)
+    lm_ev = evidence.of_type(TrialType.LEG_MOVEMENT.value)  # between lights off and on
     lm_per = lm_ev["periodic"].astype(bool).to_numpy()
     lm_sleep = lm_ev["stage"].isin(["N1", "N2", "N3", "R"]).to_numpy()
     lm_wake = (lm_ev["stage"] == "W").to_numpy()
@@ -396,7 +427,7 @@ def assess(evidence: Evidence) -> tuple[Finding, dict[str, object]]:
         "plms_arousal_index_per_h": per_h(n_plms_ar, tst_h),
         "plms_index_per_h_by_stage": plms_by_stage,
         "n_plm_series": int(lm["series_id"].max() + 1) if len(lm) and (lm["series_id"] >= 0).any() else 0,
-        "n_respiratory_lm_excluded": int(lm["respiratory"].sum()) if len(lm) else 0,
+        "n_respiratory_lm_excluded": int((lm["respiratory"].to_numpy(bool) & lm_in_period).sum()) if len(lm) else 0,
         "n_bilateral_lm": int(lm_ev["bilateral"].astype(bool).sum()),
     }
 
