@@ -21,54 +21,8 @@ from myosleep.classification import AASM, WASM2016, classify
 from myosleep.context import build_context
 from myosleep.schema import EVENTS
 
+from ._plm_cases import CASE_STAGES, N1, N2, R, W, case_c_lms, write_night
 from .conftest import detection, lm_bursts, make_context, motor_event
-
-W, N1, N2, N3, R = 0, 1, 2, 3, 4
-_LABEL = {W: "W", N1: "N1", N2: "N2", N3: "N3", R: "R"}
-#: The audit's night: W 0-600, N2 600-4200, W 4200-4500, N2 4500-6300, R 6300-8100, N3 8100-9000 s.
-CASE_STAGES = [W] * 20 + [N2] * 120 + [W] * 10 + [N2] * 60 + [R] * 60 + [N3] * 30
-
-
-def case_c_lms(*, before_lights_off: bool = True, after_lights_on: bool = True) -> list[tuple[float, float, str]]:
-    """The leg movements of the audit's case C: (onset s, duration s, side)."""
-    rows: list[tuple[float, float, str]] = []
-    if before_lights_off:
-        rows += [(t, 1.5, "left") for t in (100, 120, 140, 160, 180)]  # periodic, W before lights off (600 s)
-    rows += [(1000 + 20 * k, 1.5, "left") for k in range(6)]  # 6 PLMS
-    rows += [(1300 + 4.8 * k, 1.0, "left") for k in range(4)]  # 4.8 s apart: no series
-    rows += [(1500, 1.5, "left"), (1504.9, 1.5, "right"), (1530, 1.5, "left"), (1535.1, 1.5, "right"),
-             (1560, 1.5, "left"), (1590, 1.5, "left")]  # bilateral merging: 5 PLMS
-    rows += [(1800, 1.0, "left"), (1820, 0.35, "left"), (1840, 1.0, "left"), (1860, 12.0, "left"),
-             (1880, 1.0, "left"), (1900, 1.0, "left")]  # 0.35 s and 12 s are no LMs: 4 PLMS
-    rows += [(2090, 1.0, "left"), (2108.0, 1.3, "left"), (2130.4, 1.0, "left"), (2150, 1.0, "left"),
-             (2170, 1.0, "left")]  # apnoea 2110-2130: 2130.4 respiratory-related; 4 PLMS
-    rows += [(2400 + 20 * k, 1.0, "left") for k in range(4)]  # with arousals: 4 PLMS
-    rows += [(t, 1.0, "left") for t in (4140, 4160, 4180, 4210, 4230, 4250, 4270, 4290, 4510, 4530)]  # 3 PLMS, 5 PLMW
-    rows += [(7000 + 30 * k, 1.0, "right") for k in range(4)]  # REM: 4 PLMS
-    if after_lights_on:
-        rows += [(8720 + 20 * k, 1.0, "left") for k in range(4)]  # periodic, N3 after lights on (8700 s)
-    return rows
-
-
-def write_night(folder: Path, stages: list[int], *, lights: tuple[float | None, float | None] = (600.0, 8700.0),
-                leading_unscored: int = 0) -> tuple[Path, Path]:
-    """The night's hypnogram (TSV, 30-s epochs) and scored events (CSV: lights, apnoea, arousals)."""
-    hyp = folder / "night.hypnogram.tsv"
-    lines = ["onset\tduration\tstage"]
-    lines += [f"{30.0 * i:.3f}\t30.000\t?" for i in range(leading_unscored)]
-    lines += [f"{30.0 * (i + leading_unscored):.3f}\t30.000\t{_LABEL[s]}" for i, s in enumerate(stages)]
-    hyp.write_text("\n".join(lines) + "\n")
-    ev = folder / "night.events.csv"
-    rows = ["onset,duration,description"]
-    off, on = lights
-    if off is not None:
-        rows.append(f"{off},0.0,Lights off")
-    if on is not None:
-        rows.append(f"{on},0.0,Lights on")
-    rows += ["2110.0,20.0,Obstructive Apnea", "2401.7,3.3,Arousal", "2421.3,3.7,Arousal", "2436.0,3.7,Arousal",
-             "2455.0,3.0,Arousal"]
-    ev.write_text("\n".join(rows) + "\n")
-    return hyp, ev
 
 
 def case_c(tmp_path: Path, *, rules=AASM, lms=None):
@@ -93,11 +47,12 @@ def test_case_c_plms_counted_within_lights_only(tmp_path):
     # 4 LMs after lights on)
     assert plm["plms_index_per_h_by_stage"]["N3"] == pytest.approx(0.0)
     lm = c.indices["by_trial_type"]["leg_movement"]
-    assert lm["count_by_stage"] == {"W": 5, "N1": 0, "N2": 33, "N3": 0, "R": 4}
+    # 33 LMs in N2 between lights off and on, less the one within 0.5 s of the apnoea (AASM: not scored)
+    assert lm["count_by_stage"] == {"W": 5, "N1": 0, "N2": 32, "N3": 0, "R": 4}
     assert lm["index_per_h_by_stage"]["N3"] == pytest.approx(0.0)
     assert lm["index_per_h_by_stage"]["W"] == pytest.approx(60.0)
-    assert lm["count"] == 42 and lm["count_outside_lights"] == 9
-    assert plm["n_lm"] == 42 and plm["n_lm_sleep"] == 37
+    assert lm["count"] == 41 and lm["count_outside_lights"] == 9
+    assert plm["n_lm"] == 41 and plm["n_lm_sleep"] == 36
 
 
 def test_case_b_plmw_within_lights(tmp_path):

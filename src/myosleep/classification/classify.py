@@ -135,11 +135,13 @@ def assess(events: pd.DataFrame, leg_movements: pd.DataFrame, inputs: RuleInputs
            arousal_chin_fragments: int, sustained_activity_events: int = 0) -> Classification:
     """Indices and findings of classified events (:data:`FINDINGS`, in order).
 
-    Every count, index and finding rests on the events between lights off and on
-    (:meth:`EventIndices.compute`, :attr:`Evidence.counted`); events.tsv keeps the others.
+    Every count, index and finding rests on the events between lights off and on that the ruleset
+    scores (:meth:`EventIndices.compute`, :attr:`Evidence.counted`, :func:`.plm.not_scored`);
+    events.tsv keeps the others.
     """
-    idx = EventIndices.compute(events, inputs.context)
-    counted = np.asarray(inputs.context.in_lights(events["onset"].to_numpy(float)), dtype=bool)
+    not_scored = plm.not_scored(events, leg_movements, inputs.rules)
+    idx = EventIndices.compute(events, inputs.context, not_scored=not_scored)
+    counted = np.asarray(inputs.context.in_lights(events["onset"].to_numpy(float)), dtype=bool) & ~not_scored
     evidence = Evidence(events, leg_movements, idx, inputs, counted=counted)
     findings, numbers = [], {}
     amp = inputs.detection.chin_amplitude.values_uv

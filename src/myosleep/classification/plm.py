@@ -49,7 +49,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 __all__ = ["LIGHTS_NOTE", "LM_COLUMNS", "RESPIRATORY_NOTE", "STEP", "assess", "in_period", "mark_series",
-           "periodic_limb_movements", "plm_series", "respiratory_related", "score_leg_movements"]
+           "not_scored", "periodic_limb_movements", "plm_series", "respiratory_related", "score_leg_movements"]
 
 logger = logging.getLogger("myosleep")
 
@@ -293,6 +293,29 @@ def score_leg_movements(bursts: pd.DataFrame, *, rules: RuleSet, respiratory_eve
     df.loc[resp, "rule"] = df.loc[resp, "rule"] + RESPIRATORY_NOTE
     df["interval_s"], df["series_id"], df["periodic"] = np.nan, -1, False
     return mark_series(df[LM_COLUMNS], rules=rules, gaps_s=gaps_s, period_s=period_s)
+
+
+def not_scored(events: pd.DataFrame, leg_movements: pd.DataFrame, rules: RuleSet) -> np.ndarray:
+    """Which events (rows of events.tsv) the ruleset does not score: counted in no index.
+
+    Under AASM a leg movement from 0.5 s before to 0.5 s after an apnoea, hypopnoea or RERA "should
+    not be scored" (AASM Manual v2.6, VII.A.2.f): it stays in events.tsv (its rule says
+    "respiratory-related: not counted") but is no LM for any count, the LM index included.  Under
+    WASM 2016 such movements remain candidate LMs (Ferri et al., Sleep Med 2016: CLMr), counted
+    as CLMs (``rules.respiratory_lm_scored``).  The leg-movement rows of ``events`` are those of
+    ``leg_movements`` (same onset and duration, s).
+    """
+    out = np.zeros(len(events), dtype=bool)
+    if rules.respiratory_lm_scored or len(events) == 0 or len(leg_movements) == 0:
+        return out
+    resp = leg_movements[leg_movements["respiratory"].to_numpy(bool)]
+    keys = set(zip(resp["onset"].to_numpy(float).tolist(), resp["duration"].to_numpy(float).tolist()))
+    if not keys:
+        return out
+    is_lm = (events["trial_type"].astype(str) == TrialType.LEG_MOVEMENT.value).to_numpy()
+    for i in np.flatnonzero(is_lm):
+        out[i] = (float(events["onset"].iat[i]), float(events["duration"].iat[i])) in keys
+    return out
 
 
 def _series_note(rules: RuleSet) -> str:

@@ -110,6 +110,7 @@ class RuleSet:
     respiratory_anchor: str
     respiratory_before_s: float
     respiratory_after_s: float
+    respiratory_lm_scored: bool
     arousal_gap_s: float
     plms_index_adult_per_h: float
     plms_index_child_per_h: float
@@ -316,6 +317,8 @@ AASM = RuleSet(
     respiratory_anchor="event",
     respiratory_before_s=0.5,
     respiratory_after_s=0.5,
+    # AASM VII.A.2.f: such an LM "should not be scored": it is no LM, in no count (LM index included).
+    respiratory_lm_scored=False,
     **_COMMON,
 )
 
@@ -341,6 +344,9 @@ WASM2016 = RuleSet(
     respiratory_anchor="end",
     respiratory_before_s=2.0,
     respiratory_after_s=10.25,
+    # WASM2016: respiratory-related CLMs (CLMr) remain candidate LMs, counted as such; they are left out
+    # of the series of the respiratory-excluded PLMS index only.
+    respiratory_lm_scored=True,
     **_COMMON,
 )
 
