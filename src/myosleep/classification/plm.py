@@ -41,7 +41,8 @@ from ..schema import LEG_MOVEMENTS
 from ..vocab import FindingCode, Role, TrialType
 from ._intervals import arousal_mask, overlaps_any
 from .cascade import Cascade, Decision, Step
-from .findings import Evidence, Finding, Minimum, insufficient, minimum_evidence, tag
+from .findings import Evidence, Finding, Minimum, fmt, insufficient, minimum_evidence, tag
+from .plm_measures import PeriodicityIndex, all_candidate_series, periodicity_index
 from .rules import RuleSet
 from .table import EventTable, RuleInputs
 
@@ -428,6 +429,7 @@ def assess(evidence: Evidence) -> tuple[Finding, dict[str, object]]:
 
     lm = evidence.leg_movements
     lm_in_period = in_period(lm["onset"].to_numpy(float), inputs.context.recording_period_s)
+    n_all, pi = _other_measures(lm, lm_in_period, inputs)
     lm_ev = evidence.of_type(TrialType.LEG_MOVEMENT.value)  # between lights off and on
     lm_per = lm_ev["periodic"].astype(bool).to_numpy()
     lm_sleep = lm_ev["stage"].isin(["N1", "N2", "N3", "R"]).to_numpy()
@@ -441,7 +443,8 @@ def assess(evidence: Evidence) -> tuple[Finding, dict[str, object]]:
     finding = periodic_limb_movements(
         has_leg_channels=bool(inputs.labels_with_role(Role.LEG)), n_plms=n_plms, tst_h=tst_h, n_plmw=n_plmw,
         wake_h=hours["W"], n_lm_sleep=int(lm_sleep.sum()), n_plms_arousal=n_plms_ar,
-        is_child=bool(age is not None and age.years < rs.child_age_y), age_known=age is not None, rules=rs)
+        is_child=bool(age is not None and age.years < rs.child_age_y), age_known=age is not None, rules=rs,
+        n_plms_all_clm=n_all, periodicity_index=pi.value)
     return finding, {
         "n_lm": int(len(lm_ev)), "n_lm_sleep": int(lm_sleep.sum()), "n_plms": n_plms, "n_plmw": n_plmw,
         "plms_index_per_h": per_h(n_plms, tst_h),
@@ -452,13 +455,51 @@ def assess(evidence: Evidence) -> tuple[Finding, dict[str, object]]:
         "n_plm_series": int(lm["series_id"].max() + 1) if len(lm) and (lm["series_id"] >= 0).any() else 0,
         "n_respiratory_lm_excluded": int((lm["respiratory"].to_numpy(bool) & lm_in_period).sum()) if len(lm) else 0,
         "n_bilateral_lm": int(lm_ev["bilateral"].astype(bool).sum()),
+        "n_plms_all_clm": n_all, "plms_all_clm_index_per_h": None if n_all is None else per_h(n_all, tst_h),
+        "plms_index_basis": PLMS_INDEX_BASIS[rs.respiratory_lm_scored],
+        "periodicity_index": pi.value, "periodicity_n_intervals": pi.n_intervals, "periodicity_n_in_runs": pi.n_in_runs,
     }
+
+
+#: What ``plms_index_per_h`` counts, by ruleset (summary.json ``indices.plm.plms_index_basis``).
+PLMS_INDEX_BASIS = {
+    True: ("periodic LMs in sleep per hour of sleep, the respiratory-related candidate LMs (CLMr) left out of the "
+           "sequence before the series are found (WASM 2016 PLMSnr; PLMScoRe 'PLMnr'); from all candidate LMs: "
+           "plms_all_clm_index_per_h"),
+    False: ("periodic LMs in sleep per hour of sleep; LMs within 0.5 s of a respiratory event are not scored (AASM "
+            "VII.A.2.f), so there is no all-LM index (plms_all_clm_index_per_h null)"),
+}
+
+
+def _other_measures(lm: pd.DataFrame, inside: np.ndarray, inputs: RuleInputs) -> tuple[int | None, PeriodicityIndex]:
+    """The all-candidate PLMS count (WASM 2016; None under AASM) and Ferri's periodicity index
+    (:mod:`.plm_measures`) of the LMs between lights off and on."""
+    rs, context = inputs.rules, inputs.context
+    gaps = getattr(context, "gaps_s", ())
+    on = lm["onset"].to_numpy(float)
+    stages = context.stage_labels_at(on) if len(lm) else []
+    asleep = np.isin(np.asarray(stages, dtype=object), ["N1", "N2", "N3", "R"])
+    scored = lm["scored"].to_numpy(bool) & inside
+    n_all: int | None = None
+    if rs.respiratory_lm_scored:  # WASM 2016: CLMr are candidate LMs, the first PLMS rate counts them
+        n_all = int((all_candidate_series(lm, inside=inside, rules=rs, gaps_s=gaps) & asleep & scored).sum())
+    counted = scored & lm["candidate"].to_numpy(bool) & (~lm["respiratory"].to_numpy(bool) | rs.respiratory_lm_scored)
+    pi = periodicity_index(on, stages, counted=counted, breaks=lm["breaks_series"].to_numpy(bool) & inside,
+                           rules=rs, gaps_s=gaps)
+    return n_all, pi
 
 
 def periodic_limb_movements(*, has_leg_channels: bool, n_plms: int, tst_h: float, n_plmw: int, wake_h: float,
                             n_lm_sleep: int, n_plms_arousal: int, is_child: bool, age_known: bool,
-                            rules: RuleSet) -> Finding:
-    """PLMS index against the adult (> 15/h) or paediatric (> 5/h) cut-off, over >= ``plms_min_tst_h`` of sleep."""
+                            rules: RuleSet, n_plms_all_clm: int | None = None,
+                            periodicity_index: float | None = None) -> Finding:
+    """PLMS index against the adult (> 15/h) or paediatric (> 5/h) cut-off, over >= ``plms_min_tst_h`` of sleep.
+
+    ``n_plms_all_clm`` (WASM 2016): the periodic LMs in sleep when the respiratory-related CLMs stay in
+    the sequence; the finding is decided on the PLMS index (respiratory-related CLMs left out), the
+    evidence gives both.  ``periodicity_index``: Ferri's index (:mod:`.plm_measures`), None when too
+    few intervals.
+    """
     cutoff = rules.plms_index_child_per_h if is_child else rules.plms_index_adult_per_h
     minimums = [Minimum("tst_h", rules.plms_min_tst_h, tst_h, "of sleep", "h",
                         "an index per hour of sleep decides only over >= 2 h: AASM practice parameters, Kushida et "
@@ -473,6 +514,9 @@ def periodic_limb_movements(*, has_leg_channels: bool, n_plms: int, tst_h: float
               "n_plmw": int(n_plmw), "plmw_index_per_h": (n_plmw / wake_h) if wake_h > 0 else float("nan"),
               "lm_sleep_index_per_h": per_h(n_lm_sleep, tst_h),
               "plms_arousal_index_per_h": per_h(n_plms_arousal, tst_h),
+              "n_plms_all_clm": n_plms_all_clm,
+              "plms_all_clm_index_per_h": None if n_plms_all_clm is None else per_h(n_plms_all_clm, tst_h),
+              "periodicity_index": periodicity_index,
               "tst_h": tst_h, "cutoff_per_h": cutoff, "age_group": "child" if is_child else "adult",
               "minimum_evidence": minimum_evidence(minimums)}
     if not has_leg_channels:
@@ -486,7 +530,10 @@ def periodic_limb_movements(*, has_leg_channels: bool, n_plms: int, tst_h: float
         return short
     present = bool(plmsi > cutoff)
     who = "children" if is_child else ("adults" if age_known else "adults (age not given)")
-    ev = (f"PLMS index {plmsi:.1f}/h ({n_plms} periodic leg movements in {tst_h:.1f} h of sleep), "
+    resp = (f" with the respiratory-related candidate LMs left out ({n_plms_all_clm / tst_h:.1f}/h from all "
+            f"candidate LMs)" if n_plms_all_clm is not None else "")
+    pi = f"; periodicity index {fmt(periodicity_index, 2)}" if periodicity_index is not None else ""
+    ev = (f"PLMS index {plmsi:.1f}/h ({n_plms} periodic leg movements in {tst_h:.1f} h of sleep){resp}, "
           f"{'above' if present else 'not above'} the {cutoff:g}/h cut-off for {who}; "
-          f"PLMW {n_plmw} {tag(rules)}.")
+          f"PLMW {n_plmw}{pi} {tag(rules)}.")
     return Finding(FindingCode.PERIODIC_LIMB_MOVEMENTS, present, ev, values)

@@ -97,6 +97,8 @@ def _indices_per_hour(idx: dict) -> dict[str, object]:
         "hours_by_stage": idx.get("hours_by_stage", {}),
         "tst_h": idx.get("tst_h"),
         "plms_index": plm.get("plms_index_per_h"),
+        "plms_all_clm_index": plm.get("plms_all_clm_index_per_h"),
+        "periodicity_index": plm.get("periodicity_index"),
         "plmw_index": plm.get("plmw_index_per_h"),
         "plms_arousal_index": plm.get("plms_arousal_index_per_h"),
         "plms_index_by_stage": plm.get("plms_index_per_h_by_stage", {}),
