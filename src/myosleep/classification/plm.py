@@ -49,7 +49,8 @@ from .table import EventTable, RuleInputs
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["LIGHTS_NOTE", "LM_COLUMNS", "RESPIRATORY_NOTE", "STEP", "assess", "in_period", "mark_series",
+__all__ = ["LIGHTS_NOTE", "LM_COLUMNS", "RESPIRATORY_NOTE", "STEP", "assess", "bilateral_groups", "in_period",
+           "mark_series",
            "not_scored", "periodic_limb_movements", "plm_series", "respiratory_related", "score_leg_movements"]
 
 logger = logging.getLogger("myosleep")
@@ -100,6 +101,24 @@ def _merge_bilateral(lms: list[_Lm], rules: RuleSet) -> list[list[_Lm]]:
                 continue
         groups.append([lm])
     return groups
+
+
+def bilateral_groups(onsets_s: np.ndarray, offsets_s: np.ndarray, legs: Sequence[str], *,
+                     rules: RuleSet) -> list[list[int]]:
+    """Indices of monolateral LMs (any order) grouped into the LMs the ruleset counts: bilateral LMs
+    merged (AASM: the two legs' onsets < 5 s apart, VII.A.2.d; WASM 2016: overlapping or < 0.5 s
+    offset to onset, at most 4 LMs), each group in onset order, groups in onset order.
+
+    ``legs``: each LM's leg (``"left"``/``"right"``; any other value is its own leg).  For a
+    scorer's file that scores each leg separately (NSRR), as :func:`score_leg_movements` merges
+    the detector's.
+    """
+    on = np.asarray(onsets_s, dtype=float)
+    off = np.asarray(offsets_s, dtype=float)
+    order = np.argsort(on, kind="stable")
+    lms = [_Lm(float(on[i]), float(off[i]), float(off[i] - on[i]), str(legs[i]), str(legs[i]), "", float("nan"), int(i))
+           for i in order]
+    return [[m.burst_id for m in g] for g in _merge_bilateral(lms, rules)]
 
 
 def respiratory_related(on: np.ndarray, off: np.ndarray, resp: pd.DataFrame | None, rules: RuleSet) -> np.ndarray:
