@@ -272,3 +272,97 @@ def test_cli_bad_input_is_one_line_and_status_2(tmp_path, real_dir):
         assert proc.returncode == 2, (args, proc.stderr)
         assert text in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
         assert "Traceback" not in proc.stderr
+
+
+# ------------------------------------------------ defect 43: a reference that scores each leg apart
+def _nsrr_reference(path: Path) -> Path:
+    """The PLM audit's scorer file (s26/plm/compare/make_reference.py): case A's night scored as NSRR
+    writes it, one event per leg (a bilateral LM at 1500 s is 'left' at 1500 and 'right' at 1504.9)."""
+    stages = ["W"] * 20 + ["N2"] * 120 + ["W"] * 10 + ["N2"] * 60 + ["R"] * 60 + ["N3"] * 30
+    names = {"W": "Wake|0", "N2": "Stage 2 sleep|2", "N3": "Stage 3 sleep|3", "R": "REM sleep|5"}
+    lms = [(340, 1.5, "left", False)]
+    lms += [(1000.4, 1.5, "left", True), (1020.6, 1.5, "left", True)]
+    lms += [(1000 + 20 * k, 1.5, "left", True) for k in range(2, 6)]
+    lms += [(1300 + 4.8 * k, 1.0, "left", False) for k in range(4)]
+    lms += [(1500, 1.5, "left", True), (1504.9, 1.5, "right", True), (1530, 1.5, "left", True),
+            (1535.1, 1.5, "right", True), (1560, 1.5, "left", True), (1590, 1.5, "left", True)]
+    lms += [(t, 1.0, "left", True) for t in (1800, 1840, 1880, 1900)]
+    lms += [(2090, 1.0, "left", True), (2108.0, 1.3, "left", True), (2130.4, 1.0, "left", False),
+            (2150, 1.0, "left", True), (2170, 1.0, "left", True)]
+    lms += [(2400 + 20 * k, 1.0, "left", True) for k in range(4)]
+    lms += [(t, 1.0, "left", True) for t in (4140, 4160, 4180, 4210, 4230, 4250, 4270, 4290)]
+    lms += [(4510, 1.0, "left", False), (4530, 1.0, "left", False)]
+    lms += [(7000 + 30 * k, 1.0, "right", True) for k in range(4)]
+    lms += [(5000, 1.0, "left", False), (5020, 1.0, "left", False)]
+    ev = ["<ScoredEvent><EventType/><EventConcept>Recording Start Time</EventConcept><Start>0</Start>"
+          "<Duration>9000.0</Duration><ClockTime>00.00.00 22.00.00</ClockTime></ScoredEvent>"]
+    for i, s in enumerate(stages):
+        ev.append(f"<ScoredEvent><EventType>Stages|Stages</EventType><EventConcept>{names[s]}</EventConcept>"
+                  f"<Start>{30 * i}</Start><Duration>30</Duration></ScoredEvent>")
+    for on, d, side, per in lms:
+        S = side.capitalize()
+        concept = f"Periodic leg movement - {side}|PLM ({S})" if per else f"Limb movement - {side}|Limb Movement ({S})"
+        ev.append(f"<ScoredEvent><EventType>Limb Movement|Limb Movement</EventType><EventConcept>{concept}"
+                  f"</EventConcept><Start>{on}</Start><Duration>{d}</Duration><SignalLocation>{S} Leg"
+                  f"</SignalLocation></ScoredEvent>")
+    path.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<PSGAnnotation><EpochLength>30</EpochLength>'
+                    "<ScoredEvents>" + "".join(ev) + "</ScoredEvents></PSGAnnotation>\n")
+    return path
+
+
+def _test_events(path: Path) -> Path:
+    """A test scoring of the same night with the bilateral LM at 1500 s scored once (both legs)."""
+    rows = [(1500.0, 6.4, "EMG LAT,EMG RAT", True, "N2"), (1530.0, 1.5, "EMG LAT", True, "N2"),
+            (1535.1, 1.5, "EMG RAT", True, "N2"), (1560.0, 1.5, "EMG LAT", True, "N2"),
+            (1590.0, 1.5, "EMG LAT", True, "N2")]
+    lines = ["onset\tduration\ttrial_type\tchannel\tperiodic\tstage"]
+    lines += [f"{o}\t{d}\tleg_movement\t{c}\t{p}\t{s}" for o, d, c, p, s in rows]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_reference_scoring_each_leg_is_merged_by_the_bilateral_rule(tmp_path):
+    ref = _nsrr_reference(tmp_path / "scorer_nsrr.xml")
+    test = _test_events(tmp_path / "events.tsv")
+    a = compare_files(ref, test)
+    # AASM: the right leg's LM at 1504.9 s (onset 4.9 s after the left's) is one LM with it; 1535.1 s
+    # (5.1 s) is not.  Reference PLMS/h: 30 periodic LMs in 2.25 h of sleep = 13.33 (before: 31, 13.78)
+    assert a.indices.loc["plms_per_h", "reference"] == pytest.approx(30 / 2.25)
+    assert _row(a, "leg_movement")["n_reference"] == 45
+    pairs = a.pairs
+    assert not (pairs["reference_onset"] == 1504.9).any()  # no longer a "missed" event
+    bil = pairs[pairs["reference_onset"] == 1500.0]
+    assert bil["status"].tolist() == ["match"] and bil["reference_duration"].iloc[0] == pytest.approx(6.4)
+    assert pairs.loc[pairs["reference_onset"] == 1535.1, "status"].tolist() == ["match"]
+    assert a.params["bilateral_rule"].startswith("aasm: leg movements on the two legs with onsets < 5 s apart")
+    assert any("reference: 1 leg movement(s) on the other leg merged" in n for n in a.notes)
+    assert not any(n.startswith("test:") for n in a.notes)  # the test file scores it once already
+
+
+def test_bilateral_rule_of_wasm_2016_in_compare(tmp_path):
+    ref = _nsrr_reference(tmp_path / "scorer_nsrr.xml")
+    test = _test_events(tmp_path / "events.tsv")
+    # WASM 2016: 1500-1501.5 (left) and 1504.9 (right) are 3.4 s apart offset to onset: two LMs
+    w = compare_files(ref, test, rules="wasm2016")
+    assert _row(w, "leg_movement")["n_reference"] == 46 and not any("merged" in n for n in w.notes)
+    # overlapping or < 0.5 s apart (offset to onset), alternating legs, at most 4: one LM
+    tab = _table([(100.0, 2.0, "leg_movement", ("leg_left",), True), (101.5, 2.0, "leg_movement", ("leg_right",), True),
+                  (103.9, 1.0, "leg_movement", ("leg_left",), True), (200.0, 1.0, "leg_movement", ("leg_left",)),
+                  (201.0, 1.0, "leg_movement", ("leg_left",))])  # same leg: never merged
+    from myosleep.classification import WASM2016
+    from myosleep.compare import merge_bilateral_lms
+
+    merged, n = merge_bilateral_lms(tab, WASM2016)
+    assert n == 2 and merged["onset"].tolist() == [100.0, 200.0, 201.0]
+    assert merged["duration"].iloc[0] == pytest.approx(4.9) and merged["region"].iloc[0] == ("leg_left", "leg_right")
+    assert compare_events(tab, tab, rules="wasm2016").table.set_index("class").loc["leg_movement", "n_reference"] == 3
+
+
+def test_compare_cli_states_the_bilateral_rule(tmp_path, capsys):
+    ref = _nsrr_reference(tmp_path / "scorer_nsrr.xml")
+    test = _test_events(tmp_path / "events.tsv")
+    assert main(["compare", str(ref), str(test), "--rules", "aasm", "--out", str(tmp_path / "cmp")]) == 0
+    out = capsys.readouterr().out
+    assert "note: reference: 1 leg movement(s) on the other leg merged into bilateral ones (aasm:" in out
+    doc = json.loads((tmp_path / "cmp" / "agreement.json").read_text())
+    assert doc["rule"]["bilateral_rule"].startswith("aasm:")

@@ -71,6 +71,7 @@ def test_comma_label_round_trips_through_events_tsv(tmp_path):
         "n_channels": [2, 1], "regions": [("leg",), ("chin",)], "onset_spread_ms": [12.5, 0.0],
         "bilateral": [False, False], "interval_s": [np.nan, 4.5], "series_id": [-1, 0],
         "velocity_m_s": [np.nan, np.nan], "cluster_id": [-1, -1], "rule": ["a\ttab", "b"], "event_id": [1, 0],
+        "in_lights": [True, False],
     })
     path = EVENTS.write(df, tmp_path / "events.tsv")
     text = path.read_text()
@@ -80,6 +81,7 @@ def test_comma_label_round_trips_through_events_tsv(tmp_path):
     assert back["channel"].tolist() == [("Chin\\1",), labels]
     assert back["periodic"].tolist() == [True, None] and pd.isna(back["stage"][0]) and back["stage"][1] == "N1"
     assert back["event_id"].tolist() == [0, 1] and np.isnan(back["peak_amplitude_uv"][0])
+    assert back["in_lights"].tolist() == [False, True]
 
 
 def test_members_table_is_long_format_and_checked():

@@ -29,6 +29,16 @@ tp / n_reference, F1 = 2 tp / (n_reference + n_test) (NaN when both are 0), and 
 kappa of 3-s mini-epochs (SINBAR, Frauscher et al., Sleep 2012: a mini-epoch is marked
 when an event of the class overlaps it), computed by scikit-learn's ``cohen_kappa_score``.
 
+Bilateral leg movements
+    A scorer's file may score each leg separately (NSRR XML writes "Limb movement - left" and
+    "- right" events): counted as they stand, a bilateral LM would count twice in PLMS/h, and its
+    second half would be a "missed" event against a tool that scores it once.  Before matching and
+    counting, leg movements that name one leg each (``region`` ``leg_left`` / ``leg_right``) are
+    merged by the ruleset's bilateral rule, in both files (:func:`merge_bilateral_lms`; AASM VII.A.2.d:
+    onsets < 5 s apart; WASM 2016: overlapping or < 0.5 s offset to onset, at most 4 LMs).  The
+    ruleset is ``rules`` (``--rules``), else that of a ``myosleep analyze`` folder compared, else
+    AASM; ``params["bilateral_rule"]`` names it and a note counts the merges.
+
 Indices (reference, test, test - reference): PLMS/h (periodic leg movements in sleep per
 hour of sleep), FM/h (fragmentary myoclonus in sleep per hour of sleep), phasic EMG % (3-s
 REM mini-epochs with phasic EMG: scorer ``emg_phasic`` or myosleep ``rem_twitch``), also
@@ -52,7 +62,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import matplotlib.figure
     import pandas as pd
 
-__all__ = ["Agreement", "compare_events", "compare_files", "write_agreement", "MATCH_RULES",
+__all__ = ["Agreement", "compare_events", "compare_files", "merge_bilateral_lms", "write_agreement", "MATCH_RULES",
            "DEFAULT_TOLERANCE_S", "DEFAULT_IOU", "MINI_EPOCH_S", "add_parser", "run"]
 
 MATCH_RULES = ("onset", "overlap")
@@ -130,6 +140,60 @@ class Agreement:
 
 
 # ------------------------------------------------------------------------------ helpers
+def _bilateral_rule(rules: Any) -> str:
+    if rules.bilateral_mode == "onset":
+        return (f"{rules.name}: leg movements on the two legs with onsets < {rules.bilateral_onset_gap_s:g} s apart "
+                f"count once")
+    return (f"{rules.name}: leg movements on the two legs overlapping or < {rules.bilateral_offset_gap_s:g} s apart "
+            f"(offset to onset), at most {rules.bilateral_max_lms}, count once")
+
+
+def merge_bilateral_lms(df: pd.DataFrame, rules: Any) -> tuple[pd.DataFrame, int]:
+    """A scorer-event table whose monolateral leg movements on opposite legs are merged by the ruleset's
+    bilateral rule (module docstring), and how many rows the merging removed.
+
+    A merged LM runs from the first onset to the last end, on both legs (``region`` ``("leg_left",
+    "leg_right")``, the channels of both), periodic when any of its parts is, with the other fields
+    of its first part.  Rows that are no leg movement, or name no single leg, stay as they are.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from .classification.plm import bilateral_groups
+    from .schema import list_items
+
+    if len(df) == 0 or "region" not in df.columns:
+        return df, 0
+    regions = [tuple(list_items(r)) for r in df["region"]]
+    legs = np.array([r[0][len("leg_"):] if len(r) == 1 and r[0] in ("leg_left", "leg_right") else ""
+                     for r in regions], dtype=object)
+    mono = np.flatnonzero((df["trial_type"].astype(str) == "leg_movement").to_numpy() & (legs != ""))
+    if mono.size < 2:
+        return df, 0
+    on = df["onset"].to_numpy(float)[mono]
+    off = on + np.nan_to_num(df["duration"].to_numpy(float)[mono], nan=0.0)
+    groups = [g for g in bilateral_groups(on, off, legs[mono].tolist(), rules=rules) if len(g) > 1]
+    if not groups:
+        return df, 0
+    out = df.copy()
+    drop: list[int] = []
+    for g in groups:
+        rows = [int(mono[k]) for k in g]
+        first = rows[0]
+        end = float(max(off[k] for k in g))
+        periodic = [p for p in (df["periodic"].iat[r] for r in rows) if p is not None and p == p]
+        channels = tuple(dict.fromkeys(c for r in rows for c in list_items(df["channel"].iat[r])))
+        at = out.index[first]
+        out.at[at, "duration"] = end - float(on[g[0]])
+        out.at[at, "region"] = ("leg_left", "leg_right")
+        out.at[at, "channel"] = channels
+        out.at[at, "periodic"] = (any(p is True or str(p) == "True" for p in periodic) if periodic else None)
+        drop += rows[1:]
+    out = out.drop(index=out.index[drop]).reset_index(drop=True)
+    out.attrs = dict(df.attrs)
+    return pd.DataFrame(out), len(drop)
+
+
 def _class_keys(df: pd.DataFrame, same: dict[str, str]) -> list[str]:
     out = []
     for trial, kind in zip(df["trial_type"], df["kind"]):
@@ -346,7 +410,8 @@ def _check_params(match: str, tolerance_s: float, iou: float) -> None:
 def compare_events(reference: pd.DataFrame, test: pd.DataFrame, *, match: str = "onset",
                    tolerance_s: float = DEFAULT_TOLERANCE_S, iou: float = DEFAULT_IOU, by_channel: bool = False,
                    same: dict[str, str] | None = None, hypnogram: Any = None, stages: tuple[str, ...] | None = None,
-                   tst_h: float | None = None, window_s: tuple[float, float] | None = None) -> Agreement:
+                   tst_h: float | None = None, window_s: tuple[float, float] | None = None,
+                   rules: Any = "aasm") -> Agreement:
     """Agreement of ``test`` with ``reference`` (tables of :func:`read_scorer_events`).
 
     Parameters
@@ -373,6 +438,9 @@ def compare_events(reference: pd.DataFrame, test: pd.DataFrame, *, match: str = 
     window_s : (float, float) | None
         Compared span without a hypnogram (s); default: from 0 (or the first onset, if
         earlier) to the last event's end.
+    rules : {"aasm", "wasm2016"} or RuleSet
+        Whose bilateral rule merges monolateral leg movements before matching and counting
+        (module docstring).
     """
     import numpy as np
     import pandas as pd
@@ -384,6 +452,13 @@ def compare_events(reference: pd.DataFrame, test: pd.DataFrame, *, match: str = 
         raise ParameterError("restricting to stages needs a hypnogram", where="stages",
                              hint="pass --hypnogram, or leave --stages out")
     same = dict(same or {})
+    from .classification.rules import get_ruleset
+
+    rs = get_ruleset(rules)
+    reference, n_ref_merged = merge_bilateral_lms(reference, rs)
+    test, n_test_merged = merge_bilateral_lms(test, rs)
+    merge_notes = [f"{what}: {n} leg movement(s) on the other leg merged into bilateral ones ({_bilateral_rule(rs)})"
+                   for what, n in (("reference", n_ref_merged), ("test", n_test_merged)) if n]
     ref = _events(reference, same, by_channel)
     tst = _events(test, same, by_channel)
     window = _window(ref, tst, hypnogram, window_s)
@@ -439,11 +514,12 @@ def compare_events(reference: pd.DataFrame, test: pd.DataFrame, *, match: str = 
     params = {"match": match, "tolerance_s": float(tolerance_s) if match == "onset" else None,
               "iou": float(iou) if match == "overlap" else None, "by_channel": bool(by_channel), "same": same,
               "mini_epoch_s": MINI_EPOCH_S, "stages": list(stages) if stages else None,
-              "window_s": [window[0], window[1]],
+              "window_s": [window[0], window[1]], "bilateral_rule": _bilateral_rule(rs),
               "kappa_window": ("scored epochs of the hypnogram" + (f" in {','.join(stages)}" if stages else "")
                                if hypnogram is not None else "from the start to the last event's end")}
     inputs = {"reference": _input_entry(reference), "test": _input_entry(test)}
-    return Agreement(table=table, indices=indices, pairs=pairs_df, params=params, inputs=inputs, notes=tuple(notes))
+    return Agreement(table=table, indices=indices, pairs=pairs_df, params=params, inputs=inputs,
+                     notes=tuple(merge_notes + notes))
 
 
 def _input_entry(df: pd.DataFrame) -> dict:
@@ -472,8 +548,12 @@ def _analysis_folder(path: Path) -> Path | None:
 
 def compare_files(reference: str | os.PathLike[str], test: str | os.PathLike[str], *,
                   recording: str | os.PathLike[str] | None = None, hypnogram: str | os.PathLike[str] | None = None,
-                  reference_scorer: str | None = None, test_scorer: str | None = None, **kwargs: Any) -> Agreement:
+                  reference_scorer: str | None = None, test_scorer: str | None = None, rules: Any = None,
+                  **kwargs: Any) -> Agreement:
     """Read two event files (or analyze folders) and compare them (see :func:`compare_events`).
+
+    ``rules`` (the bilateral rule of leg movements): given, else the ruleset of an analyze folder
+    compared (summary.json ``ruleset``), else AASM.
 
     Times are aligned on the recording's start: ``recording`` (``--recording``), else the
     recording of an analyze folder given as reference or test, else the reference file's
@@ -534,7 +614,9 @@ def compare_files(reference: str | os.PathLike[str], test: str | os.PathLike[str
                 tst_h = float(sleep["tst_min"]) / 60.0
                 notes.append(f"total sleep time from {f / 'summary.json'}")
                 break
-    agreement = compare_events(ref, tst, hypnogram=hyp, tst_h=tst_h, **kwargs)
+    if rules is None:
+        rules = next((str(rs) for rs in ((summaries[f] or {}).get("ruleset") for f in folders) if rs), "aasm")
+    agreement = compare_events(ref, tst, hypnogram=hyp, tst_h=tst_h, rules=rules, **kwargs)
     inputs = dict(agreement.inputs)
     inputs["reference"] = {**inputs["reference"], "path": str(ref_p)}
     inputs["test"] = {**inputs["test"], "path": str(test_p)}
@@ -674,6 +756,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--hypnogram", default=None, help="stages (mini-epoch grid, sleep time, REM)")
     p.add_argument("--stages", default=None, metavar="R,N2,...", help="compare mini-epochs of these stages only")
     p.add_argument("--recording", default=None, help="the recording (its start aligns the two files)")
+    p.add_argument("--rules", default=None, choices=("aasm", "wasm2016"),
+                   help="bilateral rule for leg movements scored per leg (default: the analyze folder's "
+                        "ruleset, else aasm)")
     p.set_defaults(func=run)
     return p
 
@@ -696,7 +781,8 @@ def run(args: argparse.Namespace) -> int:
         check_out_dir(args.out)
     agreement = compare_files(args.reference, args.test, recording=args.recording, hypnogram=args.hypnogram,
                               match=args.match, tolerance_s=args.tolerance, iou=args.iou,
-                              by_channel=args.by_channel, same=_parse_same(args.same), stages=stages)
+                              by_channel=args.by_channel, same=_parse_same(args.same), stages=stages,
+                              rules=args.rules)
     print(format_table(agreement))
     if args.out:
         for p in write_agreement(agreement, args.out):

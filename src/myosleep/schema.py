@@ -409,6 +409,10 @@ EVENTS = Table("events", "events.tsv", "One classified motor event or leg moveme
     _c("cluster_id", "int", None, "Neonatal myoclonus: cluster number; -1 when none."),
     _c("rule", "str", None, "What decided the class, in one line with its numbers."),
     _EVENT_ID,
+    _c("in_lights", "bool", None, "The onset lies in the recording period, lights off to lights on (the epochs "
+       "the sleep measures count; lights unknown: the first to the last scored epoch). Only these events count "
+       "in the counts, indices per hour and findings (AASM); False: before lights off or after lights on, kept "
+       "with its stage, not counted."),
 ), sort_by=("onset", "duration"))
 
 #: Review status of an event of :data:`REVIEWED_EVENTS` (``myosleep review``; rejected events are no events).

@@ -63,7 +63,7 @@ def _full_events(events):
     out = events.assign(channel=[tuple(c.split(",")) for c in events["channel"]],
                         regions=[("leg",)] * len(events), arousal=False, max_burst_duration_ms=100.0, n_channels=1,
                         onset_spread_ms=0.0, bilateral=False, interval_s=np.nan, series_id=-1,
-                        velocity_m_s=np.nan, cluster_id=-1, rule="r", event_id=np.arange(len(events)))
+                        velocity_m_s=np.nan, cluster_id=-1, rule="r", event_id=np.arange(len(events)), in_lights=True)
     return out[list(EVENTS.names)]
 
 

@@ -133,9 +133,16 @@ def classify(detection: DetectionResult, context: SleepContext, *, rules: str | 
 
 def assess(events: pd.DataFrame, leg_movements: pd.DataFrame, inputs: RuleInputs, *, order: tuple[str, ...],
            arousal_chin_fragments: int, sustained_activity_events: int = 0) -> Classification:
-    """Indices and findings of classified events (:data:`FINDINGS`, in order)."""
-    idx = EventIndices.compute(events, inputs.context)
-    evidence = Evidence(events, leg_movements, idx, inputs)
+    """Indices and findings of classified events (:data:`FINDINGS`, in order).
+
+    Every count, index and finding rests on the events between lights off and on that the ruleset
+    scores (:meth:`EventIndices.compute`, :attr:`Evidence.counted`, :func:`.plm.not_scored`);
+    events.tsv keeps the others.
+    """
+    not_scored = plm.not_scored(events, leg_movements, inputs.rules)
+    idx = EventIndices.compute(events, inputs.context, not_scored=not_scored)
+    counted = np.asarray(inputs.context.in_lights(events["onset"].to_numpy(float)), dtype=bool) & ~not_scored
+    evidence = Evidence(events, leg_movements, idx, inputs, counted=counted)
     findings, numbers = [], {}
     amp = inputs.detection.chin_amplitude.values_uv
     has_amp = amp is not None and bool(np.isfinite(amp).any())
@@ -160,6 +167,7 @@ def _event_rows(events: EventTable, state: Cascade, inputs: RuleInputs) -> pd.Da
     rows = pd.DataFrame({
         "onset": events.onset_s, "duration": events.offset_s - events.onset_s, "trial_type": state.trial,
         "channel": me["channel"].to_numpy(object), "stage": events.stage_labels,
+        "in_lights": inputs.context.in_lights(events.onset_s),
         "peak_amplitude_uv": events.peak_amplitude_uv, "periodic": None,
         "arousal": arousal.followed_by_arousal(events.onset_s, events.offset_s, inputs.context, inputs.rules),
         "max_burst_duration_ms": events.max_burst_ms, "n_channels": events.n_channels,
@@ -176,6 +184,7 @@ def _event_rows(events: EventTable, state: Cascade, inputs: RuleInputs) -> pd.Da
                                    TrialType.BODY_MOVEMENT.value),
             "channel": lm["channel"].to_numpy(object),
             "stage": inputs.context.stage_labels_at(lm["onset"].to_numpy(float)),
+            "in_lights": inputs.context.in_lights(lm["onset"].to_numpy(float)),
             "peak_amplitude_uv": lm["peak_amplitude_uv"].to_numpy(float),
             "periodic": lm["periodic"].to_numpy(bool).astype(object), "arousal": lm["arousal"].to_numpy(bool),
             "max_burst_duration_ms": lm["duration"].to_numpy(float) * 1000.0,

@@ -24,6 +24,7 @@ from ..vocab import FindingCode
 from .rules import RuleSet
 
 if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
     import pandas as pd
 
     from .indices import EventIndices
@@ -147,16 +148,30 @@ class Evidence:
         Counts and hours by stage.
     inputs : RuleInputs
         Ruleset, age, context, detection, channel roles.
+    counted : numpy.ndarray of bool, optional
+        Per row of ``events``: whether the event counts (onset between lights off and on, scored
+        under the ruleset; :meth:`EventIndices.compute`).  None: every event counts.
     """
 
     events: pd.DataFrame
     leg_movements: pd.DataFrame
     indices: EventIndices
     inputs: RuleInputs
+    counted: np.ndarray | None = None
 
     def of_type(self, trial_type: str) -> pd.DataFrame:
-        """The events of one class."""
-        return self.events[self.events["trial_type"] == trial_type]
+        """The events of one class that count: those the indices count (between lights off and on,
+        scored under the ruleset), the only ones a finding rests on."""
+        sel = (self.events["trial_type"] == trial_type).to_numpy()
+        if self.counted is not None:
+            sel = sel & self.counted
+        return self.events[sel]
+
+    @property
+    def transitions(self) -> pd.DataFrame:
+        """The wake-to-sleep transitions between lights off and on
+        (:meth:`SleepContext.transitions_in_lights`)."""
+        return self.inputs.context.transitions_in_lights()
 
 
 def fmt(x: float | None, nd: int = 1) -> str:

@@ -82,7 +82,8 @@ def assess(evidence: Evidence) -> tuple[Finding, dict[str, float]]:
     context = evidence.inputs.context
     fm_rows = evidence.of_type(TrialType.FRAGMENTARY_MYOCLONUS.value)
     fm_on = fm_rows.loc[fm_rows["peak_amplitude_uv"] >= rs.efm_min_amplitude_uv, "onset"].to_numpy(float)
-    efm = excessive_fm_minutes(fm_on, context.stage_at, duration_s=float(context.hypnogram.end_s), rules=rs)
+    # NREM minutes between lights off and on only: the time the FM counted lies in
+    efm = excessive_fm_minutes(fm_on, context.stage_in_lights_at, duration_s=float(context.hypnogram.end_s), rules=rs)
     finding = excessive_fragmentary_myoclonus(
         efm=efm, n_fm=len(fm_rows),
         fm_index_per_h=evidence.indices.per_hour(TrialType.FRAGMENTARY_MYOCLONUS.value), rules=rs)

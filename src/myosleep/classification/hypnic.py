@@ -72,14 +72,22 @@ STEP = Step("hypnic_jerk", decide)
 
 
 def assess(evidence: Evidence) -> tuple[Finding, dict[str, object]]:
-    """Sleep starts per wake-to-sleep transition; indices ``n``, ``n_transitions``, ``per_transition``."""
+    """Sleep starts per wake-to-sleep transition; indices ``n``, ``n_transitions``, ``per_transition``.
+
+    Jerks and transitions between lights off and on (:attr:`Evidence.counted`,
+    :attr:`Evidence.transitions`): the transitions the sleep measures count.
+    """
     context = evidence.inputs.context
     hj = evidence.of_type(TrialType.HYPNIC_JERK.value)
-    n_trans = len(context.transitions)
+    transitions = evidence.transitions
+    n_trans = len(transitions)
     per_tr: list[int] = []
     if n_trans and len(hj):
-        idx = context.transition_index(hj["onset"].to_numpy(float))
-        per_tr = [int((idx == k).sum()) for k in range(n_trans)]
+        on = hj["onset"].to_numpy(float)
+        idx = context.transition_index(on)
+        # the context's rows of the transitions in lights, by their boundary
+        rows = np.searchsorted(context.transitions["onset_s"].to_numpy(float), transitions["onset_s"].to_numpy(float))
+        per_tr = [int((idx == k).sum()) for k in rows]
     elif n_trans:
         per_tr = [0] * n_trans
     finding = sleep_starts(n_hypnic=len(hj), n_transitions=n_trans,

@@ -20,6 +20,13 @@ numbers that decided it.  The differences between rulesets live in :class:`~.rul
 A gap of the recording (an EDF+D paused during the night) ends any running series under
 both rulesets: movements in it are unknown, so the interval across it is no inter-movement
 interval (it is not measured, ``interval_s`` NaN for the first LM after the gap).
+
+Only the recording period counts (lights off to lights on, ``period_s``): AASM scores the events
+of the study between lights off and lights on (AASM Manual v2.6, "Sleep scoring data": total
+recording time), and SOMAS, the WASM 2016 scoring tool of its authors' group, removes the leg
+movements outside lights off .. on before it finds the series.  LMs outside stay in the table
+(``rule`` says so) but neither belong to, nor start, nor end a series: a series running into
+lights off counts from its first LM after lights off, and is a series only if >= 4 LMs remain.
 """
 
 from __future__ import annotations
@@ -34,15 +41,17 @@ from ..schema import LEG_MOVEMENTS
 from ..vocab import FindingCode, Role, TrialType
 from ._intervals import arousal_mask, overlaps_any
 from .cascade import Cascade, Decision, Step
-from .findings import Evidence, Finding, Minimum, insufficient, minimum_evidence, tag
+from .findings import Evidence, Finding, Minimum, fmt, insufficient, minimum_evidence, tag
+from .plm_measures import PeriodicityIndex, all_candidate_series, periodicity_index
 from .rules import RuleSet
 from .table import EventTable, RuleInputs
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["LM_COLUMNS", "RESPIRATORY_NOTE", "STEP", "assess", "mark_series", "periodic_limb_movements", "plm_series",
-           "respiratory_related", "score_leg_movements"]
+__all__ = ["LIGHTS_NOTE", "LM_COLUMNS", "RESPIRATORY_NOTE", "STEP", "assess", "bilateral_groups", "in_period",
+           "mark_series",
+           "not_scored", "periodic_limb_movements", "plm_series", "respiratory_related", "score_leg_movements"]
 
 logger = logging.getLogger("myosleep")
 
@@ -50,6 +59,8 @@ logger = logging.getLogger("myosleep")
 LM_COLUMNS = list(LEG_MOVEMENTS.names)
 #: Added to the rule of a respiratory-related LM.
 RESPIRATORY_NOTE = " (respiratory-related: not counted)"
+#: Added to the rule of an LM outside the recording period.
+LIGHTS_NOTE = " (outside lights off .. lights on: not counted)"
 
 
 class _Lm(NamedTuple):
@@ -90,6 +101,24 @@ def _merge_bilateral(lms: list[_Lm], rules: RuleSet) -> list[list[_Lm]]:
                 continue
         groups.append([lm])
     return groups
+
+
+def bilateral_groups(onsets_s: np.ndarray, offsets_s: np.ndarray, legs: Sequence[str], *,
+                     rules: RuleSet) -> list[list[int]]:
+    """Indices of monolateral LMs (any order) grouped into the LMs the ruleset counts: bilateral LMs
+    merged (AASM: the two legs' onsets < 5 s apart, VII.A.2.d; WASM 2016: overlapping or < 0.5 s
+    offset to onset, at most 4 LMs), each group in onset order, groups in onset order.
+
+    ``legs``: each LM's leg (``"left"``/``"right"``; any other value is its own leg).  For a
+    scorer's file that scores each leg separately (NSRR), as :func:`score_leg_movements` merges
+    the detector's.
+    """
+    on = np.asarray(onsets_s, dtype=float)
+    off = np.asarray(offsets_s, dtype=float)
+    order = np.argsort(on, kind="stable")
+    lms = [_Lm(float(on[i]), float(off[i]), float(off[i] - on[i]), str(legs[i]), str(legs[i]), "", float("nan"), int(i))
+           for i in order]
+    return [[m.burst_id for m in g] for g in _merge_bilateral(lms, rules)]
 
 
 def respiratory_related(on: np.ndarray, off: np.ndarray, resp: pd.DataFrame | None, rules: RuleSet) -> np.ndarray:
@@ -234,8 +263,8 @@ def _lm_row(g: list[_Lm], rules: RuleSet) -> dict[str, object]:
 
 
 def score_leg_movements(bursts: pd.DataFrame, *, rules: RuleSet, respiratory_events: pd.DataFrame | None = None,
-                        arousals: pd.DataFrame | None = None, gaps_s: Sequence[tuple[float, float]] = ()
-                        ) -> pd.DataFrame:
+                        arousals: pd.DataFrame | None = None, gaps_s: Sequence[tuple[float, float]] = (),
+                        period_s: tuple[float, float] | None = None) -> pd.DataFrame:
     """Score leg movements and PLM series from leg-movement bursts.
 
     Parameters
@@ -251,6 +280,9 @@ def score_leg_movements(bursts: pd.DataFrame, *, rules: RuleSet, respiratory_eve
         ``onset`` and ``duration`` (s) of arousals.
     gaps_s : sequence of (start, stop)
         Gaps of the recording (s): each ends any running PLM series (:func:`plm_series`).
+    period_s : (start, stop), optional
+        The recording period (s; :attr:`SleepContext.recording_period_s`): LMs whose onset lies
+        outside are in no series (module docstring).  None: the whole recording.
 
     Returns
     -------
@@ -280,7 +312,30 @@ def score_leg_movements(bursts: pd.DataFrame, *, rules: RuleSet, respiratory_eve
     df["arousal"] = arousal_mask(on, off, arousals, rules.arousal_gap_s)
     df.loc[resp, "rule"] = df.loc[resp, "rule"] + RESPIRATORY_NOTE
     df["interval_s"], df["series_id"], df["periodic"] = np.nan, -1, False
-    return mark_series(df[LM_COLUMNS], rules=rules, gaps_s=gaps_s)
+    return mark_series(df[LM_COLUMNS], rules=rules, gaps_s=gaps_s, period_s=period_s)
+
+
+def not_scored(events: pd.DataFrame, leg_movements: pd.DataFrame, rules: RuleSet) -> np.ndarray:
+    """Which events (rows of events.tsv) the ruleset does not score: counted in no index.
+
+    Under AASM a leg movement from 0.5 s before to 0.5 s after an apnoea, hypopnoea or RERA "should
+    not be scored" (AASM Manual v2.6, VII.A.2.f): it stays in events.tsv (its rule says
+    "respiratory-related: not counted") but is no LM for any count, the LM index included.  Under
+    WASM 2016 such movements remain candidate LMs (Ferri et al., Sleep Med 2016: CLMr), counted
+    as CLMs (``rules.respiratory_lm_scored``).  The leg-movement rows of ``events`` are those of
+    ``leg_movements`` (same onset and duration, s).
+    """
+    out = np.zeros(len(events), dtype=bool)
+    if rules.respiratory_lm_scored or len(events) == 0 or len(leg_movements) == 0:
+        return out
+    resp = leg_movements[leg_movements["respiratory"].to_numpy(bool)]
+    keys = set(zip(resp["onset"].to_numpy(float).tolist(), resp["duration"].to_numpy(float).tolist()))
+    if not keys:
+        return out
+    is_lm = (events["trial_type"].astype(str) == TrialType.LEG_MOVEMENT.value).to_numpy()
+    for i in np.flatnonzero(is_lm):
+        out[i] = (float(events["onset"].iat[i]), float(events["duration"].iat[i])) in keys
+    return out
 
 
 def _series_note(rules: RuleSet) -> str:
@@ -288,9 +343,19 @@ def _series_note(rules: RuleSet) -> str:
     return f"; PLM series of >= {rules.plm_min_count} with intervals {lo:g}-{hi:g} s ({rules.name})"
 
 
-def mark_series(lm: pd.DataFrame, *, rules: RuleSet, gaps_s: Sequence[tuple[float, float]] = ()) -> pd.DataFrame:
+def in_period(onsets_s: np.ndarray, period_s: tuple[float, float] | None) -> np.ndarray:
+    """Which onsets (s) lie in the recording period ``[start, stop)`` (all when ``period_s`` is None)."""
+    on = np.asarray(onsets_s, dtype=float)
+    if period_s is None:
+        return np.ones(on.shape, dtype=bool)
+    return (on >= float(period_s[0])) & (on < float(period_s[1]))
+
+
+def mark_series(lm: pd.DataFrame, *, rules: RuleSet, gaps_s: Sequence[tuple[float, float]] = (),
+                period_s: tuple[float, float] | None = None) -> pd.DataFrame:
     """The PLM series of a leg-movement table whose ``candidate``, ``respiratory`` and ``breaks_series``
-    are set: ``interval_s``, ``series_id``, ``periodic`` and the series note of ``rule`` (made again).
+    are set: ``interval_s``, ``series_id``, ``periodic`` and the series and lights notes of ``rule``
+    (made again).
 
     Used when the LMs are scored (:func:`score_leg_movements`) and when a reviewer has changed
     which events are leg movements (:func:`myosleep.classification.reviewed.reclassify`).
@@ -302,6 +367,8 @@ def mark_series(lm: pd.DataFrame, *, rules: RuleSet, gaps_s: Sequence[tuple[floa
     rules : RuleSet
     gaps_s : sequence of (start, stop)
         Gaps of the recording (s): each ends any running series.
+    period_s : (start, stop), optional
+        The recording period (s): LMs outside it are in no series.
 
     Returns
     -------
@@ -309,11 +376,14 @@ def mark_series(lm: pd.DataFrame, *, rules: RuleSet, gaps_s: Sequence[tuple[floa
         The rows sorted by onset, index 0..n-1.
     """
     df = LEG_MOVEMENTS.conform(lm.sort_values("onset", kind="stable"), where="leg movements")
-    eligible = df["candidate"].to_numpy(bool) & ~df["respiratory"].to_numpy(bool)
-    interval, series, periodic = plm_series(df["onset"].to_numpy(float), eligible=eligible,
-                                            breaks=df["breaks_series"].to_numpy(bool), rules=rules, gaps_s=gaps_s)
+    on = df["onset"].to_numpy(float)
+    inside = in_period(on, period_s)
+    eligible = df["candidate"].to_numpy(bool) & ~df["respiratory"].to_numpy(bool) & inside
+    interval, series, periodic = plm_series(on, eligible=eligible, breaks=df["breaks_series"].to_numpy(bool) & inside,
+                                            rules=rules, gaps_s=gaps_s)
     note = _series_note(rules)
-    base = df["rule"].astype(str).str.replace(note, "", regex=False)
+    base = df["rule"].astype(str).str.replace(note, "", regex=False).str.replace(LIGHTS_NOTE, "", regex=False)
+    base = np.where(inside, base, base + LIGHTS_NOTE)
     return df.assign(interval_s=interval, series_id=series, periodic=periodic,
                      rule=np.where(periodic, base + note, base).astype(object))
 
@@ -346,7 +416,8 @@ def decide(events: EventTable, state: Cascade, inputs: RuleInputs) -> Decision:
     lm_bursts = _drop_overlapping(bursts, events.onset_s[not_lm], events.offset_s[not_lm]) if events.n else bursts
     context = inputs.context
     lm = score_leg_movements(lm_bursts, rules=inputs.rules, respiratory_events=context.respiratory_events,
-                             arousals=context.arousals, gaps_s=getattr(context, "gaps_s", ()))
+                             arousals=context.arousals, gaps_s=getattr(context, "gaps_s", ()),
+                             period_s=context.recording_period_s)
     absorbed = np.zeros(events.n, dtype=bool)
     if events.n and len(lm):
         lm_on = lm["onset"].to_numpy(float)
@@ -362,8 +433,10 @@ STEP = Step("leg_movement", decide)
 def assess(evidence: Evidence) -> tuple[Finding, dict[str, object]]:
     """Periodic limb movements: PLMS/PLMW indices and the finding.
 
-    Per-hour indices of sleep are not computed (NaN) over less sleep than ``plms_min_tst_h``: an
-    index per hour is not extrapolated from less (Kushida2005, CMS240.4); the counts stay.
+    Counts and hours cover the recording period only (lights off to on: :attr:`Evidence.counted`,
+    :meth:`SleepContext.hours_in`).  Per-hour indices of sleep are not computed (NaN) over less sleep
+    than ``plms_min_tst_h``: an index per hour is not extrapolated from less (Kushida2005, CMS240.4);
+    the counts stay.
     """
     inputs, idx = evidence.inputs, evidence.indices
     hours, tst_h = idx.hours_by_stage, idx.tst_h
@@ -374,7 +447,9 @@ def assess(evidence: Evidence) -> tuple[Finding, dict[str, object]]:
         return n / h if enough and h > 0 else float("nan")
 
     lm = evidence.leg_movements
-    lm_ev = evidence.of_type(TrialType.LEG_MOVEMENT.value)
+    lm_in_period = in_period(lm["onset"].to_numpy(float), inputs.context.recording_period_s)
+    n_all, pi = _other_measures(lm, lm_in_period, inputs)
+    lm_ev = evidence.of_type(TrialType.LEG_MOVEMENT.value)  # between lights off and on
     lm_per = lm_ev["periodic"].astype(bool).to_numpy()
     lm_sleep = lm_ev["stage"].isin(["N1", "N2", "N3", "R"]).to_numpy()
     lm_wake = (lm_ev["stage"] == "W").to_numpy()
@@ -387,7 +462,8 @@ def assess(evidence: Evidence) -> tuple[Finding, dict[str, object]]:
     finding = periodic_limb_movements(
         has_leg_channels=bool(inputs.labels_with_role(Role.LEG)), n_plms=n_plms, tst_h=tst_h, n_plmw=n_plmw,
         wake_h=hours["W"], n_lm_sleep=int(lm_sleep.sum()), n_plms_arousal=n_plms_ar,
-        is_child=bool(age is not None and age.years < rs.child_age_y), age_known=age is not None, rules=rs)
+        is_child=bool(age is not None and age.years < rs.child_age_y), age_known=age is not None, rules=rs,
+        n_plms_all_clm=n_all, periodicity_index=pi.value)
     return finding, {
         "n_lm": int(len(lm_ev)), "n_lm_sleep": int(lm_sleep.sum()), "n_plms": n_plms, "n_plmw": n_plmw,
         "plms_index_per_h": per_h(n_plms, tst_h),
@@ -396,15 +472,53 @@ def assess(evidence: Evidence) -> tuple[Finding, dict[str, object]]:
         "plms_arousal_index_per_h": per_h(n_plms_ar, tst_h),
         "plms_index_per_h_by_stage": plms_by_stage,
         "n_plm_series": int(lm["series_id"].max() + 1) if len(lm) and (lm["series_id"] >= 0).any() else 0,
-        "n_respiratory_lm_excluded": int(lm["respiratory"].sum()) if len(lm) else 0,
+        "n_respiratory_lm_excluded": int((lm["respiratory"].to_numpy(bool) & lm_in_period).sum()) if len(lm) else 0,
         "n_bilateral_lm": int(lm_ev["bilateral"].astype(bool).sum()),
+        "n_plms_all_clm": n_all, "plms_all_clm_index_per_h": None if n_all is None else per_h(n_all, tst_h),
+        "plms_index_basis": PLMS_INDEX_BASIS[rs.respiratory_lm_scored],
+        "periodicity_index": pi.value, "periodicity_n_intervals": pi.n_intervals, "periodicity_n_in_runs": pi.n_in_runs,
     }
+
+
+#: What ``plms_index_per_h`` counts, by ruleset (summary.json ``indices.plm.plms_index_basis``).
+PLMS_INDEX_BASIS = {
+    True: ("periodic LMs in sleep per hour of sleep, the respiratory-related candidate LMs (CLMr) left out of the "
+           "sequence before the series are found (WASM 2016 PLMSnr; PLMScoRe 'PLMnr'); from all candidate LMs: "
+           "plms_all_clm_index_per_h"),
+    False: ("periodic LMs in sleep per hour of sleep; LMs within 0.5 s of a respiratory event are not scored (AASM "
+            "VII.A.2.f), so there is no all-LM index (plms_all_clm_index_per_h null)"),
+}
+
+
+def _other_measures(lm: pd.DataFrame, inside: np.ndarray, inputs: RuleInputs) -> tuple[int | None, PeriodicityIndex]:
+    """The all-candidate PLMS count (WASM 2016; None under AASM) and Ferri's periodicity index
+    (:mod:`.plm_measures`) of the LMs between lights off and on."""
+    rs, context = inputs.rules, inputs.context
+    gaps = getattr(context, "gaps_s", ())
+    on = lm["onset"].to_numpy(float)
+    stages = context.stage_labels_at(on) if len(lm) else []
+    asleep = np.isin(np.asarray(stages, dtype=object), ["N1", "N2", "N3", "R"])
+    scored = lm["scored"].to_numpy(bool) & inside
+    n_all: int | None = None
+    if rs.respiratory_lm_scored:  # WASM 2016: CLMr are candidate LMs, the first PLMS rate counts them
+        n_all = int((all_candidate_series(lm, inside=inside, rules=rs, gaps_s=gaps) & asleep & scored).sum())
+    counted = scored & lm["candidate"].to_numpy(bool) & (~lm["respiratory"].to_numpy(bool) | rs.respiratory_lm_scored)
+    pi = periodicity_index(on, stages, counted=counted, breaks=lm["breaks_series"].to_numpy(bool) & inside,
+                           rules=rs, gaps_s=gaps)
+    return n_all, pi
 
 
 def periodic_limb_movements(*, has_leg_channels: bool, n_plms: int, tst_h: float, n_plmw: int, wake_h: float,
                             n_lm_sleep: int, n_plms_arousal: int, is_child: bool, age_known: bool,
-                            rules: RuleSet) -> Finding:
-    """PLMS index against the adult (> 15/h) or paediatric (> 5/h) cut-off, over >= ``plms_min_tst_h`` of sleep."""
+                            rules: RuleSet, n_plms_all_clm: int | None = None,
+                            periodicity_index: float | None = None) -> Finding:
+    """PLMS index against the adult (> 15/h) or paediatric (> 5/h) cut-off, over >= ``plms_min_tst_h`` of sleep.
+
+    ``n_plms_all_clm`` (WASM 2016): the periodic LMs in sleep when the respiratory-related CLMs stay in
+    the sequence; the finding is decided on the PLMS index (respiratory-related CLMs left out), the
+    evidence gives both.  ``periodicity_index``: Ferri's index (:mod:`.plm_measures`), None when too
+    few intervals.
+    """
     cutoff = rules.plms_index_child_per_h if is_child else rules.plms_index_adult_per_h
     minimums = [Minimum("tst_h", rules.plms_min_tst_h, tst_h, "of sleep", "h",
                         "an index per hour of sleep decides only over >= 2 h: AASM practice parameters, Kushida et "
@@ -419,6 +533,9 @@ def periodic_limb_movements(*, has_leg_channels: bool, n_plms: int, tst_h: float
               "n_plmw": int(n_plmw), "plmw_index_per_h": (n_plmw / wake_h) if wake_h > 0 else float("nan"),
               "lm_sleep_index_per_h": per_h(n_lm_sleep, tst_h),
               "plms_arousal_index_per_h": per_h(n_plms_arousal, tst_h),
+              "n_plms_all_clm": n_plms_all_clm,
+              "plms_all_clm_index_per_h": None if n_plms_all_clm is None else per_h(n_plms_all_clm, tst_h),
+              "periodicity_index": periodicity_index,
               "tst_h": tst_h, "cutoff_per_h": cutoff, "age_group": "child" if is_child else "adult",
               "minimum_evidence": minimum_evidence(minimums)}
     if not has_leg_channels:
@@ -432,7 +549,10 @@ def periodic_limb_movements(*, has_leg_channels: bool, n_plms: int, tst_h: float
         return short
     present = bool(plmsi > cutoff)
     who = "children" if is_child else ("adults" if age_known else "adults (age not given)")
-    ev = (f"PLMS index {plmsi:.1f}/h ({n_plms} periodic leg movements in {tst_h:.1f} h of sleep), "
+    resp = (f" with the respiratory-related candidate LMs left out ({n_plms_all_clm / tst_h:.1f}/h from all "
+            f"candidate LMs)" if n_plms_all_clm is not None else "")
+    pi = f"; periodicity index {fmt(periodicity_index, 2)}" if periodicity_index is not None else ""
+    ev = (f"PLMS index {plmsi:.1f}/h ({n_plms} periodic leg movements in {tst_h:.1f} h of sleep){resp}, "
           f"{'above' if present else 'not above'} the {cutoff:g}/h cut-off for {who}; "
-          f"PLMW {n_plmw} {tag(rules)}.")
+          f"PLMW {n_plmw}{pi} {tag(rules)}.")
     return Finding(FindingCode.PERIODIC_LIMB_MOVEMENTS, present, ev, values)

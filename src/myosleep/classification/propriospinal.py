@@ -151,7 +151,7 @@ def assess(evidence: Evidence) -> tuple[Finding, None]:
     ps = evidence.of_type(TrialType.PROPRIOSPINAL_MYOCLONUS.value)
     has_axial = bool(evidence.inputs.labels_with_role(Role.AXIAL))
     return propriospinal_myoclonus(has_axial=has_axial, n_events=len(ps), velocities_m_s=ps["velocity_m_s"].tolist(),
-                                   n_transitions=len(evidence.inputs.context.transitions),
+                                   n_transitions=len(evidence.transitions),
                                    rules=evidence.inputs.rules), None
 
 

@@ -31,7 +31,8 @@ class Classification:
     ----------
     events : pandas.DataFrame
         events.tsv rows (:data:`myosleep.schema.EVENTS`): onset, duration (s), trial_type,
-        channel (tuple of labels), stage (W N1 N2 N3 R n/a at onset), peak_amplitude_uv (uV),
+        channel (tuple of labels), stage (W N1 N2 N3 R n/a at onset), in_lights (onset between
+        lights off and on: counted), peak_amplitude_uv (uV),
         periodic (True/False for leg movements, None otherwise), arousal, max_burst_duration_ms,
         n_channels, regions (tuple), onset_spread_ms, bilateral, interval_s, series_id,
         velocity_m_s, cluster_id, rule (what decided), event_id.
@@ -97,13 +98,15 @@ class Classification:
         Returns
         -------
         DataFrame
-            One row per group: ``count``; ``per_h``, the count per hour spent in the row's stage
+            One row per group of the events between lights off and on (``in_lights``): ``count``;
+            ``per_h``, the count per hour spent in the row's stage
             when ``by`` holds ``"stage"``, else per hour of the hypnogram (W to R, lights off to
             on); ``mean_duration_s`` (s), ``median_peak_amplitude_uv`` (uV), ``arousal_pct``
             (% followed by an arousal).
         """
         keys = [by] if isinstance(by, str) else list(by)
-        ev = self.events.assign(arousal=self.events["arousal"].astype(float) * 100.0)
+        ev = self.events[self.events["in_lights"].astype(bool).to_numpy()]  # the hours cover lights off .. on
+        ev = ev.assign(arousal=ev["arousal"].astype(float) * 100.0)
         out = ev.groupby(keys, sort=True).agg(count=("onset", "size"), mean_duration_s=("duration", "mean"),
                                                median_peak_amplitude_uv=("peak_amplitude_uv", "median"),
                                                arousal_pct=("arousal", "mean"))

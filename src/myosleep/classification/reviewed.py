@@ -8,7 +8,7 @@ finding again with :func:`~myosleep.classification.classify.assess`, the code ``
 with.  The reviewer decides which events exist and their classes; the rules still decide what
 follows from the classes:
 
-* the stage at each onset (the night's hypnogram);
+* the stage at each onset (the night's hypnogram), and whether it lies between lights off and on;
 * the leg movements: the table of leg movements is the reviewed ones.  A detected leg movement
   keeps its scoring (candidate, respiratory-related, its bursts); one the reviewer relabelled or
   added is a leg movement on the reviewer's word (no lower duration limit), a candidate for PLM
@@ -78,12 +78,15 @@ def reclassify(base: Classification, events: pd.DataFrame) -> Classification:
 
     inputs = base.inputs
     context, rules = inputs.context, inputs.rules
+    if "in_lights" not in events.columns:  # made again below, from the night's lights
+        events = events.assign(in_lights=True)
     ev = EVENTS.conform(events, where="reviewed events").astype(
         {"periodic": object, "channel": object, "regions": object, "rule": object})
     on = ev["onset"].to_numpy(float)
     off = on + ev["duration"].to_numpy(float)
     trial = ev["trial_type"].astype(str).to_numpy()
     ev["stage"] = context.stage_labels_at(on) if len(ev) else []
+    ev["in_lights"] = context.in_lights(on)
     ev["periodic"] = None
     ev["interval_s"] = np.nan
     ev["series_id"] = -1
@@ -147,7 +150,8 @@ def _leg_movements(ev: pd.DataFrame, base: Classification) -> tuple[pd.DataFrame
         lm.loc[resp, "rule"] = lm.loc[resp, "rule"] + RESPIRATORY_NOTE
     lm = lm.astype({"scored": bool, "candidate": bool, "respiratory": bool, "breaks_series": bool, "arousal": bool,
                     "bilateral": bool, "n_lms": np.int64, "series_id": np.int64})
-    return (mark_series(lm, rules=rules, gaps_s=getattr(base.inputs.context, "gaps_s", ())),
+    context = base.inputs.context
+    return (mark_series(lm, rules=rules, gaps_s=getattr(context, "gaps_s", ()), period_s=context.recording_period_s),
             np.asarray(owners, dtype=np.int64))
 
 

@@ -277,8 +277,8 @@ def assess(evidence: Evidence) -> tuple[Finding, dict[str, object]]:
     inputs = evidence.inputs
     context, rs = inputs.context, inputs.rules
 
-    def is_rem(t: np.ndarray) -> np.ndarray:
-        return np.asarray(context.stage_at(t)) == int(Stage.R)
+    def is_rem(t: np.ndarray) -> np.ndarray:  # REM between lights off and on: the REM time the measures count
+        return np.asarray(context.stage_in_lights_at(t)) == int(Stage.R)
 
     chin_labels = inputs.labels_with_role(Role.CHIN)
     arm_labels = {side: [lab for lab in inputs.labels_with_role(Role.ARM) if inputs.sides[lab] == side]
@@ -291,7 +291,7 @@ def assess(evidence: Evidence) -> tuple[Finding, dict[str, object]]:
     amp = inputs.detection.chin_amplitude
     rai, rai_rem_s = float("nan"), 0
     if amp.values_uv is not None and amp.values_uv.size:
-        stages_1s = np.asarray(context.stage_at(np.arange(amp.values_uv.size) + 0.5))
+        stages_1s = np.asarray(context.stage_in_lights_at(np.arange(amp.values_uv.size) + 0.5))
         rai = atonia_index(amp.values_uv, stages_1s, rules=rs)
         rai_rem_s = int(np.count_nonzero((stages_1s == int(Stage.R)) & np.isfinite(amp.values_uv)))
     has_amplitude = amp.values_uv is not None and bool(np.isfinite(amp.values_uv).any())

@@ -21,6 +21,9 @@ Ferri2015
     Ferri R et al., Putting the periodicity back into the periodic leg movement index,
     Sleep Med 2015;16:1229-35: describes the standard (AASM) handling of short intervals,
     whose LMs neither count nor interrupt a series ("Alt2" interrupts them).
+Ferri2006
+    Ferri R, Zucconi M, Manconi M et al., New approaches to the study of periodic leg movements
+    during sleep in restless legs syndrome, Sleep 2006;29:759-69: the periodicity index.
 Ferri2016b
     Ferri R et al., Bilateral leg movements during sleep, Sleep Med 2017;32:10-15:
     bilateral LMs are at most 4 monolateral LMs and 15 s.
@@ -110,11 +113,16 @@ class RuleSet:
     respiratory_anchor: str
     respiratory_before_s: float
     respiratory_after_s: float
+    respiratory_lm_scored: bool
     arousal_gap_s: float
     plms_index_adult_per_h: float
     plms_index_child_per_h: float
     child_age_y: float
     plms_min_tst_h: float
+    pi_min_interval_s: float
+    pi_max_interval_s: float
+    pi_min_run_intervals: int
+    pi_min_intervals: int
 
     # -------------------------------------------------------- fragmentary myoclonus
     fm_max_burst_s: float
@@ -198,6 +206,14 @@ _COMMON = dict(
     # decides a diagnosis only over >= 2 h (no extrapolation from less).  A full night is still
     # expected (full_night_h); between 2 and 6 h the index is given with the short-recording warning.
     plms_min_tst_h=2.0,
+    # Ferri2006: periodicity index = intervals of 10 < IMI <= 90 s in runs of >= 3 consecutive such
+    # intervals (>= 4 LMs), over all intervals between LMs in sleep.  Ferri's own range, the same under
+    # both rulesets (it is not the AASM 5-90 s series interval).
+    pi_min_interval_s=10.0,
+    pi_max_interval_s=90.0,
+    pi_min_run_intervals=3,
+    # With fewer intervals than one run holds, no periodicity can show: the index is not computed.
+    pi_min_intervals=3,
     # AASM VII.D (EFM): maximum potential duration 150 ms; Frauscher2014 counts every
     # potential up to 150 ms (no lower bound); we count down to 20 ms, the shortest burst
     # the short-burst detector resolves (issue 3), so no real FM potential is dropped.
@@ -316,6 +332,8 @@ AASM = RuleSet(
     respiratory_anchor="event",
     respiratory_before_s=0.5,
     respiratory_after_s=0.5,
+    # AASM VII.A.2.f: such an LM "should not be scored": it is no LM, in no count (LM index included).
+    respiratory_lm_scored=False,
     **_COMMON,
 )
 
@@ -341,6 +359,9 @@ WASM2016 = RuleSet(
     respiratory_anchor="end",
     respiratory_before_s=2.0,
     respiratory_after_s=10.25,
+    # WASM2016: respiratory-related CLMs (CLMr) remain candidate LMs, counted as such; they are left out
+    # of the series of the respiratory-excluded PLMS index only.
+    respiratory_lm_scored=True,
     **_COMMON,
 )
 

@@ -314,11 +314,65 @@ class SleepContext:
         idx = np.flatnonzero((st[1:] == int(Stage.W)) & (st[:-1] >= int(Stage.N1))) + 1
         return self.hypnogram.epoch_onsets_s[idx]
 
+    # ----------------------------------------------------- the recording period
+    @property
+    def recording_period_s(self) -> tuple[float, float]:
+        """The recording period (AASM: lights off to lights on, TRT) as the measures count it (s).
+
+        The span of the epochs :meth:`hours_in` counts: from the onset of the first epoch whose
+        middle lies at or after lights off to the end of the last whose middle lies before lights
+        on (:func:`~myosleep.context.sleepstats.lights_mask`); with lights unknown, the first and
+        last scored epochs.  An event counts in an index per hour when its onset lies in this span
+        (:meth:`in_lights`), so that its numerator and its hours cover the same time.  ``(start,
+        start)`` (empty) when no epoch lies between lights off and on.
+        """
+        keep = np.flatnonzero(lights_mask(self.hypnogram, self.lights_off_s, self.lights_on_s))
+        onsets = self.hypnogram.epoch_onsets_s
+        if keep.size == 0:
+            start = float(self.lights_off_s) if self.lights_off_s is not None else float(self.hypnogram.start_s)
+            return start, start
+        return float(onsets[keep[0]]), float(onsets[keep[-1]]) + float(self.hypnogram.epoch_s)
+
+    def in_lights(self, times_s: np.ndarray | float) -> np.ndarray:
+        """True where a time (s) lies in the recording period (:attr:`recording_period_s`).
+
+        AASM Manual (v2.6, "Sleep scoring data"): the events of a study are scored between lights
+        off and lights on, the total recording time (TRT) over which the measures are computed;
+        an event outside is neither counted nor divided by time (SOMAS, the WASM 2016 tool of
+        its authors' group, removes leg movements outside lights off .. on before it counts).
+        """
+        t = np.atleast_1d(np.asarray(times_s, dtype=float))
+        start, stop = self.recording_period_s
+        return (t >= start) & (t < stop)
+
+    def stage_in_lights_at(self, times_s: np.ndarray | float) -> np.ndarray:
+        """:meth:`stage_at` within the recording period; ``Stage.UNSCORED`` (-2) outside it.
+
+        For rules that count time by stage themselves (minutes of NREM for excessive fragmentary
+        myoclonus, REM mini-epochs for REM sleep without atonia): the time they count is the time
+        :meth:`hours_in` counts.
+        """
+        t = np.atleast_1d(np.asarray(times_s, dtype=float))
+        out = np.asarray(self.stage_at(t)).copy()
+        out[~self.in_lights(t)] = int(Stage.UNSCORED)
+        return out
+
+    def transitions_in_lights(self) -> pd.DataFrame:
+        """The rows of :attr:`transitions` whose wake epoch and sleep epoch both lie in the recording
+        period (the boundary after its start, before its end: the transitions that
+        ``stats["n_wake_to_sleep_transitions"]`` counts)."""
+        tr = self.transitions
+        if tr.empty:
+            return tr
+        start, stop = self.recording_period_s
+        b = tr["onset_s"].to_numpy(float)
+        return tr[(b > start) & (b < stop)].reset_index(drop=True)
+
     def hours_in(self, *stages: str | Stage | int) -> float:
         """Hours scored in these stages (labels such as "N2", "R", or :class:`Stage`).
 
-        Counted within lights off .. lights on when known (``lights_source`` other
-        than "first/last scored epoch"), else over the whole hypnogram.
+        Counted within lights off .. lights on (the epochs whose middle lies between them; with
+        lights unknown, the first to the last scored epoch): the span of :attr:`recording_period_s`.
         """
         if not stages:
             raise ParameterError("give at least one stage, e.g. hours_in('N2', 'N3')", where="hours_in")

@@ -198,8 +198,14 @@ def _night_context(summary: dict, events: pd.DataFrame, duration_s: float,
                                    periodic_range_s=(float(lo), float(hi)) if lo is not None and hi is not None
                                    else None, ruleset=str(summary.get("ruleset", "")), prefix="plm",
                                    duration_s=duration_s)
-        plms = (summary.get("indices_per_hour") or {}).get("plms_index")
+        per_hour = summary.get("indices_per_hour") or {}
+        plm = (summary.get("indices") or {}).get("plm") or {}
+        plms = per_hour.get("plms_index")
         out["plm"] = {"svg": svg, "plms_index": _num(plms), "tst_h": _num(tst_h, 2), **numbers,
+                      "plms_all_clm_index": _num(per_hour.get("plms_all_clm_index")),
+                      "wasm_both": plm.get("n_plms_all_clm") is not None,
+                      "periodicity_index": _num(plm.get("periodicity_index"), 2),
+                      "pi_n_intervals": plm.get("periodicity_n_intervals"),
                       "range_text": f"{lo:g}–{hi:g} s" if lo is not None and hi is not None else "n/a"}
     return out
 

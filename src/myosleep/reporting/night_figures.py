@@ -44,11 +44,14 @@ def imi_in_sleep(events: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarr
         Onset of the second movement of each pair (s from the recording start).
     imi_s : ndarray
         Onset-to-onset interval to the previous leg movement (s); pairs whose two movements
-        are both in sleep (N1, N2, N3, R) only.
+        are both in sleep (N1, N2, N3, R) between lights off and on (``in_lights``) only.
     periodic : ndarray of bool
         The second movement belongs to a PLM series under the ruleset.
     """
-    lm = events[events["trial_type"] == TrialType.LEG_MOVEMENT.value].sort_values("onset", kind="stable")
+    lm = events[events["trial_type"] == TrialType.LEG_MOVEMENT.value]
+    if "in_lights" in lm.columns:  # the intervals of the recording period: those counted per hour of sleep
+        lm = lm[lm["in_lights"].astype(bool).to_numpy()]
+    lm = lm.sort_values("onset", kind="stable")
     on = lm["onset"].to_numpy(float)
     stage = lm["stage"].astype(object).to_numpy()
     asleep = np.array([s in _SLEEP for s in stage], dtype=bool)

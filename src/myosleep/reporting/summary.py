@@ -81,8 +81,11 @@ def classification_json(c: Classification, *, hypnogram_source: str) -> dict[str
 def _indices_per_hour(idx: dict) -> dict[str, object]:
     """Events per hour: ``overall`` (per hour of sleep), ``by_stage`` (per hour spent in each stage).
 
-    W is per hour of wakefulness within the analysed period; a stage with no time
-    scored has ``null`` indices (not 0).
+    Events and hours of the analysed period (lights off to lights on) only. W is per hour of
+    wakefulness within it; a stage with no time scored has ``null`` indices (not 0).
+    ``plms_index`` is the ruleset's PLMS index (``indices.plm.plms_index_basis`` says what it
+    counts), ``plms_all_clm_index`` WASM 2016's index from all candidate LMs (null under AASM),
+    ``periodicity_index`` Ferri's periodicity index (null with fewer than 3 intervals).
     """
     by_type = idx.get("by_trial_type", {})
     stages: dict[str, dict[str, object]] = {}
@@ -97,6 +100,8 @@ def _indices_per_hour(idx: dict) -> dict[str, object]:
         "hours_by_stage": idx.get("hours_by_stage", {}),
         "tst_h": idx.get("tst_h"),
         "plms_index": plm.get("plms_index_per_h"),
+        "plms_all_clm_index": plm.get("plms_all_clm_index_per_h"),
+        "periodicity_index": plm.get("periodicity_index"),
         "plmw_index": plm.get("plmw_index_per_h"),
         "plms_arousal_index": plm.get("plms_arousal_index_per_h"),
         "plms_index_by_stage": plm.get("plms_index_per_h_by_stage", {}),
@@ -209,7 +214,8 @@ def _unmeasured_counts(cls: dict[str, object]) -> dict[str, object]:
     """Counts and indices of a night where no jerk could be read: null, not 0 (nothing was measured).
     The sleep time they would be divided by is measured and kept; the REM atonia index too."""
     per_hour = dict(cls["indices_per_hour"])  # type: ignore[call-overload]
-    for key in ("overall", "by_stage", "plms_index", "plmw_index", "plms_arousal_index", "plms_index_by_stage"):
+    for key in ("overall", "by_stage", "plms_index", "plms_all_clm_index", "periodicity_index", "plmw_index",
+                "plms_arousal_index", "plms_index_by_stage"):
         if key in per_hour:
             per_hour[key] = _blank(per_hour[key])
     indices = dict(cls["indices"])  # type: ignore[call-overload]

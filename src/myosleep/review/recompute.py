@@ -290,7 +290,8 @@ def _reviewed_events(table: ReviewedTable, base: Classification) -> tuple[pd.Dat
                    "onset_spread_ms": np.nan,
                    "bilateral": {"left", "right"} <= {sides.get(c) for c in channel},
                    "interval_s": np.nan, "series_id": -1, "velocity_m_s": np.nan, "cluster_id": -1,
-                   "rule": f"added by {r['reviewer']}", "event_id": -1}
+                   "rule": f"added by {r['reviewer']}", "event_id": -1,
+                   "in_lights": bool(base.inputs.context.in_lights(float(r["onset"]))[0])}
         rows.append(row)
         ids.append(rid)
         statuses.append(status)
