@@ -82,6 +82,13 @@ def test_comma_label_round_trips_through_events_tsv(tmp_path):
     assert back["periodic"].tolist() == [True, None] and pd.isna(back["stage"][0]) and back["stage"][1] == "N1"
     assert back["event_id"].tolist() == [0, 1] and np.isnan(back["peak_amplitude_uv"][0])
     assert back["in_lights"].tolist() == [False, True]
+    # an events.tsv written before in_lights existed (every event counted then) reads as in lights
+    lines = text.splitlines()
+    cut = [ln.rsplit("\t", 1)[0] for ln in lines]
+    assert cut[0].split("\t")[-1] == "event_id"
+    (tmp_path / "old.tsv").write_text("\n".join(cut) + "\n")
+    old = EVENTS.read(tmp_path / "old.tsv")
+    assert old["in_lights"].tolist() == [True, True] and old["onset"].tolist() == [3.25, 10.0]
 
 
 def test_members_table_is_long_format_and_checked():

@@ -82,6 +82,9 @@ class Column:
         For ``category`` columns: every allowed value and what it means.
     decimals : int | None
         Decimals written for a ``float`` column.
+    absent_reads_as : object
+        For a column added after files were first written: the value a file written before
+        it reads as (``None``: a file without the column is refused).
     """
 
     name: str
@@ -90,6 +93,7 @@ class Column:
     description: str
     levels: Mapping[str, str] | None = None
     decimals: int | None = None
+    absent_reads_as: object = None
 
     def __post_init__(self) -> None:
         if self.dtype not in DTYPES:
@@ -229,8 +233,10 @@ class Table:
         except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
             raise InputError(f"cannot be read as a tab-separated table ({' '.join(str(err).split())})",
                              where=path, hint=hint) from None
-        out = {}
+        out: dict[str, object] = {}
         for c in self.columns:
+            if c.name not in raw and c.absent_reads_as is not None and len(raw.columns):
+                out[c.name] = [c.absent_reads_as] * len(raw)  # a file written before the column
             if c.name in raw:
                 cells = raw[c.name].tolist()
                 try:
@@ -412,7 +418,7 @@ EVENTS = Table("events", "events.tsv", "One classified motor event or leg moveme
     _c("in_lights", "bool", None, "The onset lies in the recording period, lights off to lights on (the epochs "
        "the sleep measures count; lights unknown: the first to the last scored epoch). Only these events count "
        "in the counts, indices per hour and findings (AASM); False: before lights off or after lights on, kept "
-       "with its stage, not counted."),
+       "with its stage, not counted.", absent_reads_as=True),  # files written before it counted every event
 ), sort_by=("onset", "duration"))
 
 #: Review status of an event of :data:`REVIEWED_EVENTS` (``myosleep review``; rejected events are no events).
