@@ -41,8 +41,10 @@ from .table import EventTable, RuleInputs
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["LM_COLUMNS", "RESPIRATORY_NOTE", "STEP", "assess", "mark_series", "periodic_limb_movements", "plm_series",
-           "respiratory_related", "score_leg_movements"]
+    from ..context.context import SleepContext
+
+__all__ = ["LM_COLUMNS", "RESPIRATORY_NOTE", "STEP", "assess", "lm_arousals", "mark_series", "periodic_limb_movements",
+           "plm_series", "respiratory_related", "score_leg_movements"]
 
 logger = logging.getLogger("myosleep")
 
@@ -346,7 +348,7 @@ def decide(events: EventTable, state: Cascade, inputs: RuleInputs) -> Decision:
     lm_bursts = _drop_overlapping(bursts, events.onset_s[not_lm], events.offset_s[not_lm]) if events.n else bursts
     context = inputs.context
     lm = score_leg_movements(lm_bursts, rules=inputs.rules, respiratory_events=context.respiratory_events,
-                             arousals=context.arousals, gaps_s=getattr(context, "gaps_s", ()))
+                             arousals=lm_arousals(context), gaps_s=getattr(context, "gaps_s", ()))
     absorbed = np.zeros(events.n, dtype=bool)
     if events.n and len(lm):
         lm_on = lm["onset"].to_numpy(float)
@@ -357,6 +359,12 @@ def decide(events: EventTable, state: Cascade, inputs: RuleInputs) -> Decision:
 
 
 STEP = Step("leg_movement", decide)
+
+
+def lm_arousals(context: SleepContext) -> pd.DataFrame:
+    """The arousals of the LM-arousal association (AASM): the scorer's, or the detected AASM ones; not the
+    hypnagogic shifts, which follow no 10 s of sleep (AASM arousal rule; :attr:`SleepContext.aasm_arousals`)."""
+    return getattr(context, "aasm_arousals", context.arousals)
 
 
 def assess(evidence: Evidence) -> tuple[Finding, dict[str, object]]:
