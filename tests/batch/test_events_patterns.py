@@ -38,7 +38,7 @@ def test_each_night_gets_the_files_of_every_events_pattern(tmp_path):
     assert all(len(e["sha256"]) == 64 for e in manifest["inputs"]["scored_events"])
     assert manifest["row"]["events_path"] == f"{tmp_path.resolve() / 'n1_arousals.txt'};" \
                                              f"{tmp_path.resolve() / 'n1_flow.txt'}"
-    assert manifest["row"]["n_arousals"] == 2
+    assert manifest["row"]["n_arousals"] == 2 and manifest["row"]["arousal_source"] == "scored"
     summary = json.loads((out / "n1" / "summary.json").read_text())
     assert summary["indices"]["plm"]["n_respiratory_lm_excluded"] == 1
     # resumable: the same files are not analysed again

@@ -54,7 +54,7 @@ KEY_COLUMNS = ("recording_id", "participant_id", "session_id", "night_date", "st
                "events_path")
 _SLEEP = ("trt_min", "tst_min", "spt_min", "sol_min", "waso_min", "se_pct", "n1_min", "n2_min", "n3_min",
           "r_min", "nrem_min", "n_awakenings", "n_wake_to_sleep_transitions", "n_arousals",
-          "arousal_index_per_h", "gap_min")
+          "arousal_index_per_h", "n_hypnagogic_arousals", "gap_min")
 
 
 def _num(v: Any) -> float | None:
@@ -97,6 +97,8 @@ def summary_row(summary: dict) -> dict[str, Any]:
     sleep = summary.get("sleep") or {}
     for k in _SLEEP:
         row[k] = _num(sleep.get(k))
+    # the arousals' source: the scorer's ("scored") or myosleep's detector ("detected"), or "none"
+    row["arousal_source"] = _get(summary, "arousals", "source")
     counts = summary.get("counts") or {}
     overall = _get(summary, "indices_per_hour", "overall") or {}
     for t in TRIAL_TYPES:
@@ -142,7 +144,7 @@ def cohort_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
         if col.startswith("finding_"):
             df[col] = df[col].astype("boolean")
         elif col in KEY_COLUMNS or col in ("ruleset", "recording_sha256", "hypnogram_sha256", "hypnogram_source",
-                                           "hypnogram_format", "hypnogram_convention", "warnings",
+                                           "hypnogram_format", "hypnogram_convention", "arousal_source", "warnings",
                                            "channels_used", "channels_refused"):
             df[col] = df[col].map(lambda v: None if v is None or (isinstance(v, float) and v != v) else str(v))
             df[col] = df[col].astype(object)

@@ -14,7 +14,7 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -230,7 +230,7 @@ class SleepContext:
     inputs: ContextInputs = field(default_factory=ContextInputs)
     gaps_s: tuple[tuple[float, float], ...] = ()
     scored: ScoredEvents | None = None
-    arousal_source: dict[str, object] = field(default_factory=dict)
+    arousal_source: dict[str, Any] = field(default_factory=dict)
 
     @property
     def respiratory_events(self) -> pd.DataFrame | None:
@@ -544,10 +544,10 @@ def build_context(recording: Recording | None = None, *,
     stats = sleep_statistics(hyp, lights_off_s=off, lights_on_s=on, gaps_s=gaps)
     arousals, arousal_source = _arousals(recording, hyp, transitions, scored, detect_arousals, warnings)
     tst_h = stats["tst_min"] / 60.0
-    n_aasm = int(arousal_source["n_scored"]) + int(arousal_source["n_detected"])  # type: ignore[call-overload]
+    n_aasm = arousal_source["n_scored"] + arousal_source["n_detected"]
     stats["n_arousals"] = n_aasm
     stats["arousal_index_per_h"] = float(n_aasm / tst_h) if tst_h > 0 else float("nan")
-    stats["n_hypnagogic_arousals"] = int(arousal_source["n_hypnagogic"])  # type: ignore[call-overload]
+    stats["n_hypnagogic_arousals"] = arousal_source["n_hypnagogic"]
 
     logger.info("sleep context: %s, %d transitions, %d arousals", hyp.source, len(transitions), len(arousals))
     return SleepContext(
@@ -664,7 +664,7 @@ def _scored(inputs: ContextInputs, recording: Recording | None, warnings: list[s
 
 
 def _arousals(recording: Recording | None, hyp: Hypnogram, transitions: pd.DataFrame, scored: ScoredEvents | None,
-              detect: bool, warnings: list[str]) -> tuple[pd.DataFrame, dict[str, object]]:
+              detect: bool, warnings: list[str]) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Arousals detected on the EEG and/or scored, and where they come from.
 
     Scored arousals, when the events hold any, are the AASM arousals: the detected AASM arousals are
@@ -692,7 +692,7 @@ def _arousals(recording: Recording | None, hyp: Hypnogram, transitions: pd.DataF
     table = combine_arousals(det, sc)
     det_kind = det["kind"].astype(str) if len(det) else pd.Series([], dtype=object)
     used_kind = table.loc[table["source"] == "detected", "kind"].astype(str)
-    info: dict[str, object] = {
+    info: dict[str, Any] = {
         "source": "scored" if len(sc) else "detected" if ran else "none",
         "n_scored": int(len(sc)),
         "n_detected": int((used_kind == "aasm").sum()),
