@@ -106,9 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "dreams-aasm, dreams-rk, elan; infant-labels reads N as an infant's NREM (AASM 0-2 months)")
     p.add_argument("--hypnogram-epoch", default=None, type=float, metavar="S",
                    help="epoch length of --hypnogram in seconds when the file does not say (default 30)")
-    p.add_argument("--events", default=None, metavar="FILE",
-                   help="scored arousals and respiratory events (EDF+ annotations, NSRR/Profusion XML, "
-                        "SOMNOmedics export): arousal marking and the PLM respiratory exclusion")
+    p.add_argument("--events", action="append", default=None, metavar="FILE",
+                   help="the scorer's arousals and respiratory events (EDF+ annotations, NSRR/Profusion XML, "
+                        "RemLogic, SOMNOmedics export, CSV/TSV): the arousals of the AASM rules and the PLM "
+                        "respiratory exclusion; repeatable, the files' events are combined (default: those in "
+                        "the recording's own EDF+ annotations, when it holds some)")
     p.add_argument("--age", default=None, help="age: years (34) or with unit (18d, 6w, 4mo, 34y)")
     p.add_argument("--rules", default=None, metavar="{aasm,wasm2016}",
                    help="leg-movement ruleset: aasm (default) or wasm2016")

@@ -302,8 +302,8 @@ def detect_to_dir(recording: str | os.PathLike[str] | Recording, *, out_dir: str
 def analyze(recording: str | os.PathLike[str] | Recording | mne.io.BaseRaw, *,
             hypnogram: Hypnogram | str | os.PathLike[str] | None = None, age: str | float | Age | None = None,
             rules: str | RuleSet = "aasm", channels: Mapping[str, Sequence[str]] | None = None,
-            scored_events: pd.DataFrame | str | os.PathLike[str] | None = None, progress: bool = False,
-            stages: Sequence[AnalysisStage] | None = None) -> Analysis:
+            scored_events: pd.DataFrame | str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
+            progress: bool = False, stages: Sequence[AnalysisStage] | None = None) -> Analysis:
     """Analyse one recording for sleep myoclonus.
 
     Parameters
@@ -319,9 +319,12 @@ def analyze(recording: str | os.PathLike[str] | Recording | mne.io.BaseRaw, *,
         Leg-movement ruleset.
     channels : dict | None
         Role overrides, ``{"leg": ["LAT", "RAT"]}``, applied when the recording is read here.
-    scored_events : path | DataFrame | None
+    scored_events : path | list of paths | DataFrame | None
         Scored arousals / respiratory events (used for arousal marking and the PLM
-        respiratory exclusion).
+        respiratory exclusion); several files are combined (SOMNOmedics/Domino writes one event
+        type per file).  The scorer's arousals, when given, are the AASM arousals (myosleep's
+        detected AASM arousals are then not used).  None: the arousals and respiratory events
+        written in an EDF+ recording's own annotations, when it holds some.
     progress : bool
         Show the steps on stderr.
     stages : sequence of AnalysisStage | None
@@ -355,8 +358,8 @@ class Revision(Protocol):
 def _analyze(recording: str | os.PathLike[str] | Recording | mne.io.BaseRaw, *,
              hypnogram: Hypnogram | str | os.PathLike[str] | None, age: str | float | Age | None,
              rules: str | RuleSet, channels: Mapping[str, Sequence[str]] | None,
-             scored_events: pd.DataFrame | str | os.PathLike[str] | None, progress: bool,
-             stages: Sequence[AnalysisStage] | None, out_dir: str | os.PathLike[str] | None,
+             scored_events: pd.DataFrame | str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None,
+             progress: bool, stages: Sequence[AnalysisStage] | None, out_dir: str | os.PathLike[str] | None,
              revision: Revision | None = None) -> Analysis:
     """The one path of every analysis: :func:`analyze`, and with ``revision`` a re-analysis."""
     from .classification import classify, run_stages
@@ -402,7 +405,8 @@ def _analyze(recording: str | os.PathLike[str] | Recording | mne.io.BaseRaw, *,
 def analyze_to_dir(recording: str | os.PathLike[str], *, out_dir: str | os.PathLike[str],
                    hypnogram: Hypnogram | str | os.PathLike[str] | None = None, age: str | float | Age | None = None,
                    rules: str = "aasm", channels: Mapping[str, Sequence[str]] | None = None,
-                   scored_events: pd.DataFrame | str | os.PathLike[str] | None = None,
+                   scored_events: (pd.DataFrame | str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
+                                   | None) = None,
                    progress: bool = False, on_warning: Callable[[str], None] | None = None) -> list[Path]:
     """Run :func:`analyze` and write its files (:data:`OUTPUT_FILES`) into ``out_dir``; return their paths.
 

@@ -117,14 +117,17 @@ def test_rem_needs_a_chin_rise(rng):
     assert len(detect_arousals(x, FS, hypnogram=hyp)) >= 0.9 * onsets.size
 
 
-def test_combine_prefers_scored():
+def test_combine_uses_the_scored_arousals_in_place_of_detected_ones():
+    """Scored arousals are the AASM arousals: a detected AASM arousal is not added, whether it overlaps
+    a scored one or not (docs/robustness.md, defect 44; tests/context/test_scored_events.py)."""
     det = pd.DataFrame({"onset": [10.0, 100.0], "duration": [5.0, 4.0], "source": ["detected"] * 2,
                         "channel": ["C4-M1"] * 2})
     sc = pd.DataFrame({"onset": [12.0, 50.0], "duration": [6.0, 3.0], "source": ["scored"] * 2,
                        "channel": ["", ""]})
     out = combine_arousals(det, sc)
-    assert out["onset"].tolist() == [12.0, 50.0, 100.0]
-    assert out["source"].tolist() == ["scored", "scored", "detected"]
+    assert out["onset"].tolist() == [12.0, 50.0]
+    assert out["source"].tolist() == ["scored", "scored"]
+    assert combine_arousals(det)["source"].tolist() == ["detected", "detected"]
     assert combine_arousals().empty
 
 

@@ -91,18 +91,16 @@ def test_no_eeg_and_no_hypnogram_asks_for_one():
         build_context(None)
 
 
-def test_detected_and_scored_arousals_are_combined(rng):
+def test_scored_arousals_take_the_place_of_detected_ones(rng):
+    """Scored arousals are the AASM arousals: the detected ones are not added (defect 44; they were merged)."""
     x, onsets, _ = eeg_with_arousals(1800.0, 256.0, rng)
     rec = FakeRecording({"C4-M1": (Role.EEG, 256.0, x)})
     hyp = Hypnogram(np.full(60, N2), source="simulated")
     scored = pd.DataFrame({"onset": [onsets[0] + 0.5, 1700.0], "duration": [4.0, 3.0],
                            "description": ["arousal"] * 2, "kind": ["arousal"] * 2, "channel": [None, None]})
     c = build_context(rec, hypnogram=hyp, scored_events=scored)
-    src = c.arousals.groupby("source").size().to_dict()
-    assert src["scored"] == 2
-    assert src["detected"] >= 0.9 * (onsets.size - 1)
-    # the detected copy of the first (scored) arousal is not counted twice
-    assert np.sum(np.abs(c.arousals["onset"].to_numpy() - onsets[0]) < 3) == 1
+    assert c.arousals["source"].tolist() == ["scored", "scored"]
+    assert c.arousal_source["n_detected_not_used"] >= 0.9 * (onsets.size - 1)
     assert c.stats["arousal_index_per_h"] == pytest.approx(len(c.arousals) / 0.5)
     assert not any("REM" in w for w in c.warnings)    # no REM: no chin criterion needed
     off = build_context(rec, hypnogram=hyp, detect_arousals=False)
@@ -124,7 +122,9 @@ def test_lights_from_recording_annotations():
     assert (c.lights_off_s, c.lights_on_s, c.lights_source) == (45.0, 270.0, "recording annotations")
     assert c.stats["trt_min"] == 4.0          # epochs 1..8 (middles 45..255 s)
     assert c.stats["sol_min"] == 0.5
-    assert not c.warnings
+    # the annotated arousal is a scored event of the recording (defect 46), a point without its extent (48)
+    assert c.warnings == ("scored events in the recording's annotations: 1 arousal lasting 0 s was not used (an "
+                          "apnoea or hypopnoea lasts >= 10 s and an arousal >= 3 s, AASM): at 100 s",)
 
 
 def test_annotations_that_only_contain_the_words_are_not_lights():

@@ -169,7 +169,8 @@ def test_events_table(tmp_path):
     path.write_text("onset\tduration\tdescription\n0\t30\tS2\n5\tn/a\tLights off\n10.0\t3.5\tArousal\n"
                     "20\t1\tLM\n25\t\tJerk\n")
     df = read_scored_events(path)
-    assert list(df.kind) == ["stage", "lights", "arousal", "limb_movement", "other"]
+    # one vocabulary with compare (defect 45): a "Jerk" is myoclonus, as compare has always read it
+    assert list(df.kind) == ["stage", "lights", "arousal", "limb_movement", "myoclonus"]
     np.testing.assert_allclose(df.onset, [0, 5, 10, 20, 25])
     np.testing.assert_allclose(df.duration, [30, 0, 3.5, 1.0, 0])
 

@@ -28,8 +28,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         "dreams-aasm, dreams-rk, elan; infant-labels reads N as an infant's NREM (AASM 0-2 months)")
     p.add_argument("--hypnogram-epoch", default=None, type=float, metavar="S",
                    help="epoch length of the hypnograms in seconds when their files do not say (default 30)")
-    p.add_argument("--events", default=None, metavar="PATTERN",
-                   help="each night's scored arousals/respiratory events (same placeholders)")
+    p.add_argument("--events", action="append", default=None, metavar="PATTERN",
+                   help="each night's scored arousals/respiratory events (same placeholders); repeatable, e.g. "
+                        "one pattern per SOMNOmedics event file: the night's files are combined (default: the "
+                        "events in each recording's own EDF+ annotations, when it holds some)")
     p.add_argument("--age", default=None,
                    help="age of every night: years (34) or with unit (18d, 6w, 4mo, 34y); default each night's "
                         "from an age column (age, age_years, age_months, NSRR age_s1, ...) of a --covariates table "

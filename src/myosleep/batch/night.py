@@ -86,27 +86,54 @@ def _hypnogram(night: dict, options: dict) -> Any:
                          epoch_s=options.get("hypnogram_epoch_s"))
 
 
-def _file_stats(night: dict) -> dict[str, dict | None]:
-    out: dict[str, dict | None] = {}
+def _stat(path: str) -> dict:
+    st = os.stat(path)
+    return {"path": path, "size_bytes": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def _file_stats(night: dict) -> dict[str, Any]:
+    """Each input's stat entry: None when absent, a list of entries for several scored-events files."""
+    out: dict[str, Any] = {}
     for key in _INPUT_KEYS:
         path = night.get(key)
         if not path:
             out[key] = None
-            continue
-        st = os.stat(path)
-        out[key] = {"path": path, "size_bytes": st.st_size, "mtime_ns": st.st_mtime_ns}
+        elif isinstance(path, (list, tuple)):
+            out[key] = [_stat(p) for p in path]
+        else:
+            out[key] = _stat(path)
     return out
 
 
-def _stats_match(old: dict | None, new: dict | None) -> bool:
+def _stats_match(old: Any, new: Any) -> bool:
+    if isinstance(old, list) or isinstance(new, list):
+        return (isinstance(old, list) and isinstance(new, list) and len(old) == len(new)
+                and all(_stats_match(a, b) for a, b in zip(old, new)))
     if old is None or new is None:
         return old is None and new is None
     return all(old.get(k) == new.get(k) for k in ("path", "size_bytes", "mtime_ns")) and bool(old.get("sha256"))
 
 
-def _input_hash(files: dict[str, dict | None], options_key: dict) -> str:
-    payload = {"version": __version__, "options": options_key,
-               "inputs": {k: (v or {}).get("sha256") for k, v in files.items()}}
+def _with_sha(prev: Any, stat: Any) -> Any:
+    """``stat`` with the SHA-256 of its file(s): the previous run's when its stats match, else hashed now."""
+    if stat is None:
+        return None
+    if isinstance(stat, list):
+        prevs = prev if isinstance(prev, list) and len(prev) == len(stat) else [None] * len(stat)
+        return [_with_sha(p, st) for p, st in zip(prevs, stat)]
+    if prev is not None and _stats_match(prev, stat):
+        return {**stat, "sha256": prev["sha256"]}
+    return {**stat, "sha256": sha256_file(stat["path"])}
+
+
+def _sha(v: Any) -> Any:
+    if isinstance(v, list):
+        return [_sha(x) for x in v]
+    return (v or {}).get("sha256")
+
+
+def _input_hash(files: dict[str, Any], options_key: dict) -> str:
+    payload = {"version": __version__, "options": options_key, "inputs": {k: _sha(v) for k, v in files.items()}}
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
@@ -138,7 +165,12 @@ def _one_line(err: BaseException) -> str:
 def _night_columns(night: dict) -> dict[str, Any]:
     return {"recording_id": night["recording_id"], "participant_id": night.get("participant_id"),
             "session_id": night.get("session_id"), "recording_path": night["recording"],
-            "hypnogram_path": night.get("hypnogram"), "events_path": night.get("scored_events")}
+            "hypnogram_path": night.get("hypnogram"), "events_path": _paths_text(night.get("scored_events"))}
+
+
+def _paths_text(v: Any) -> str | None:
+    """The cohort table's ``events_path``: the file, or several joined with ``;``."""
+    return ";".join(v) if isinstance(v, (list, tuple)) else v
 
 
 def failure_manifest(night: dict, options: dict, *, kind: str, error: str, input_hash: str | None = None,
@@ -199,18 +231,12 @@ def _run_night(night: dict, options: dict, folder: Path, t0: float) -> dict:
         return {**result, "status": STATUS_FAILED, "error_kind": BAD_INPUT, "error": night["problem"]}
     okey = _options_key(night, options)
     old = read_manifest(folder)
-    files: dict[str, dict | None] = {}
+    files: dict[str, Any] = {}
     try:
         stats = _file_stats(night)
         for key in _INPUT_KEYS:
             prev = (old or {}).get("inputs", {}).get(key) if old and old.get("version") == __version__ else None
-            stat = stats[key]
-            if stat is None:
-                files[key] = None
-            elif prev is not None and _stats_match(prev, stat):
-                files[key] = {**stat, "sha256": prev["sha256"]}
-            else:
-                files[key] = {**stat, "sha256": sha256_file(stat["path"])}
+            files[key] = _with_sha(prev, stats[key])
     except OSError as err:
         error = f"{err.filename or night['recording']}: cannot be read ({err.strerror or err}). Check the path " \
                 "and its permissions."

@@ -37,8 +37,11 @@ class Night:
         ``_eeg.edf`` (``sub-01_ses-02_task-sleep``), else the file stem, made unique.
     recording : str
         Absolute path of the EDF/BDF file.
-    hypnogram, scored_events : str | None
-        Absolute paths, or None (the analysis then stages the night itself).
+    hypnogram : str | None
+        Absolute path, or None (the analysis then stages the night itself).
+    scored_events : str | tuple of str | None
+        Absolute path of the night's scored events; a tuple of paths when several ``--events``
+        patterns are given (their events are combined); None when none.
     participant_id, session_id : str | None
         BIDS ``sub-<label>`` / ``ses-<label>`` when the path carries them.
     age : str | None
@@ -50,7 +53,7 @@ class Night:
     recording_id: str
     recording: str
     hypnogram: str | None = None
-    scored_events: str | None = None
+    scored_events: str | tuple[str, ...] | None = None
     participant_id: str | None = None
     session_id: str | None = None
     age: str | None = None
@@ -58,8 +61,11 @@ class Night:
     problem: str | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict:
-        return {k: getattr(self, k) for k in ("recording_id", "recording", "hypnogram", "scored_events",
-                                              "participant_id", "session_id", "age", "bids_root")}
+        out = {k: getattr(self, k) for k in ("recording_id", "recording", "hypnogram", "scored_events",
+                                             "participant_id", "session_id", "age", "bids_root")}
+        if isinstance(self.scored_events, tuple):
+            out["scored_events"] = list(self.scored_events)
+        return out
 
 
 def is_bids_root(path: Path) -> bool:
@@ -185,14 +191,31 @@ def _match(pattern: str | None, default: list[str], rec: Path, rid: str, ents: d
     return None, None
 
 
+def _match_events(patterns: str | list[str] | tuple[str, ...] | None, rec: Path, rid: str, ents: dict[str, str]
+                  ) -> tuple[str | tuple[str, ...] | None, str | None]:
+    """The night's scored-events file(s): one path for one pattern, a tuple for several."""
+    if patterns is None or isinstance(patterns, str):
+        return _match(patterns, [], rec, rid, ents, "--events")
+    found: list[str] = []
+    for pattern in patterns:
+        path, problem = _match(pattern, [], rec, rid, ents, "--events")
+        if problem is not None:
+            return None, problem
+        if path is not None and path not in found:
+            found.append(path)
+    if not found:
+        return None, None
+    return (found[0] if len(found) == 1 else tuple(found)), None
+
+
 #: Where a night's hypnogram is looked for when ``--hypnograms`` is not given: the simulator's
 #: ``OUT.hypnogram.tsv`` beside the recording, or the BIDS ``_events.tsv`` (stage rows).
 DEFAULT_HYPNOGRAMS = ["{stem}.hypnogram.tsv"]
 DEFAULT_BIDS_HYPNOGRAMS = ["{base}_events.tsv"]
 
 
-def plan_nights(inputs: list[str], *, hypnograms: str | None = None, scored_events: str | None = None,
-                age: str | None = None) -> list[Night]:
+def plan_nights(inputs: list[str], *, hypnograms: str | None = None,
+                scored_events: str | list[str] | tuple[str, ...] | None = None, age: str | None = None) -> list[Night]:
     """List the nights of a batch.
 
     Parameters
@@ -201,7 +224,8 @@ def plan_nights(inputs: list[str], *, hypnograms: str | None = None, scored_even
         Recordings, globs (``'nights/**/*.edf'``), folders (searched recursively) or BIDS
         dataset roots.
     hypnograms, scored_events : str | None
-        Path patterns naming each night's hypnogram / scored events, with placeholders
+        Path patterns naming each night's hypnogram / scored events (``scored_events`` may be a
+        list of patterns, one file each, combined: SOMNOmedics writes one event type per file), with placeholders
         ``{stem}`` (file name without extension), ``{base}`` (BIDS name without ``_eeg``),
         ``{dir}``, ``{id}``, ``{sub}``, ``{ses}``; relative patterns start at the
         recording's folder; a pattern may hold glob wildcards if it names one file.
@@ -228,7 +252,7 @@ def plan_nights(inputs: list[str], *, hypnograms: str | None = None, scored_even
         ents = _entities(rec.name) if root is not None else {}
         default = DEFAULT_BIDS_HYPNOGRAMS if root is not None else DEFAULT_HYPNOGRAMS
         hyp, problem = _match(hypnograms, default, rec, rid, ents, "--hypnograms")
-        ev, problem_ev = _match(scored_events, [], rec, rid, ents, "--events")
+        ev, problem_ev = _match_events(scored_events, rec, rid, ents)
         night_age = age
         if night_age is None and root is not None:
             night_age = ages.get((str(root), ents.get("sub"), ents.get("ses"))) or \

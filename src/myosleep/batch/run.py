@@ -233,7 +233,7 @@ def _hypnogram_options(convention: str | None, epoch_s: float | None) -> dict[st
 
 
 def run_batch(inputs: list[str], *, out_dir: str | os.PathLike[str], hypnograms: str | None = None,
-              scored_events: str | None = None, age: Any = None, rules: str = "aasm",
+              scored_events: str | list[str] | None = None, age: Any = None, rules: str = "aasm",
               channels: dict[str, list[str]] | None = None, workers: int | None = None,
               scheduler: str | None = None, covariates: list[str] | None = None,
               diary_date: str = "evening", alpha: float = 0.05, progress: bool = False,
@@ -248,7 +248,8 @@ def run_batch(inputs: list[str], *, out_dir: str | os.PathLike[str], hypnograms:
     out_dir : path
         Output folder.
     hypnograms, scored_events : str | None
-        Path patterns per night (``{stem}``, ``{base}``, ``{dir}``, ``{id}``, ``{sub}``, ``{ses}``).
+        Path patterns per night (``{stem}``, ``{base}``, ``{dir}``, ``{id}``, ``{sub}``, ``{ses}``);
+        ``scored_events`` may be a list of patterns (several files per night, combined).
     age : str | None
         Age of every night; default each night's from an age column of a covariate table keyed by
         recording or participant (``age``, ``age_years``, ``age_months``, NSRR ``age_s1``, ...), else

@@ -66,7 +66,7 @@ RUN_COLUMNS = ("from_earlier_run", "participant_source", "age_source")
 EMG_UNKNOWN_SITE = "EMG of unknown site (the label names no muscle), not analysed"
 _SLEEP = ("trt_min", "tst_min", "spt_min", "sol_min", "waso_min", "se_pct", "n1_min", "n2_min", "n3_min",
           "r_min", "nrem_min", "n_awakenings", "n_wake_to_sleep_transitions", "n_arousals",
-          "arousal_index_per_h", "gap_min")
+          "arousal_index_per_h", "n_hypnagogic_arousals", "gap_min")
 
 
 def _num(v: Any) -> float | None:
@@ -109,6 +109,8 @@ def summary_row(summary: dict) -> dict[str, Any]:
     sleep = summary.get("sleep") or {}
     for k in _SLEEP:
         row[k] = _num(sleep.get(k))
+    # the arousals' source: the scorer's ("scored") or myosleep's detector ("detected"), or "none"
+    row["arousal_source"] = _get(summary, "arousals", "source")
     counts = summary.get("counts") or {}
     overall = _get(summary, "indices_per_hour", "overall") or {}
     for t in TRIAL_TYPES:
@@ -150,7 +152,8 @@ def summary_row(summary: dict) -> dict[str, Any]:
 #: The result columns of a finished night, in order (summary.json's, then the worker's).
 RESULT_COLUMNS = (*summary_row({}), "elapsed_s", "worker_peak_rss_mib")
 _TEXT = ("ruleset", "recording_sha256", "hypnogram_sha256", "hypnogram_source", "hypnogram_format",
-         "hypnogram_convention", "warnings", "channels_used", "channels_refused", "channels_emg_unknown_site",
+         "hypnogram_convention", "arousal_source", "warnings", "channels_used", "channels_refused",
+         "channels_emg_unknown_site",
          "channels_left_out", "participant_source", "age_source")
 
 

@@ -49,9 +49,11 @@ from .table import EventTable, RuleInputs
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
+    from ..context.context import SleepContext
+
 __all__ = ["LIGHTS_NOTE", "LM_COLUMNS", "RESPIRATORY_NOTE", "STEP", "assess", "bilateral_groups", "in_period",
-           "mark_series",
-           "not_scored", "periodic_limb_movements", "plm_series", "respiratory_related", "score_leg_movements"]
+           "lm_arousals", "mark_series", "not_scored", "periodic_limb_movements", "plm_series", "respiratory_related",
+           "score_leg_movements"]
 
 logger = logging.getLogger("myosleep")
 
@@ -416,7 +418,7 @@ def decide(events: EventTable, state: Cascade, inputs: RuleInputs) -> Decision:
     lm_bursts = _drop_overlapping(bursts, events.onset_s[not_lm], events.offset_s[not_lm]) if events.n else bursts
     context = inputs.context
     lm = score_leg_movements(lm_bursts, rules=inputs.rules, respiratory_events=context.respiratory_events,
-                             arousals=context.arousals, gaps_s=getattr(context, "gaps_s", ()),
+                             arousals=lm_arousals(context), gaps_s=getattr(context, "gaps_s", ()),
                              period_s=context.recording_period_s)
     absorbed = np.zeros(events.n, dtype=bool)
     if events.n and len(lm):
@@ -428,6 +430,12 @@ def decide(events: EventTable, state: Cascade, inputs: RuleInputs) -> Decision:
 
 
 STEP = Step("leg_movement", decide)
+
+
+def lm_arousals(context: SleepContext) -> pd.DataFrame:
+    """The arousals of the LM-arousal association (AASM): the scorer's, or the detected AASM ones; not the
+    hypnagogic shifts, which follow no 10 s of sleep (AASM arousal rule; :attr:`SleepContext.aasm_arousals`)."""
+    return getattr(context, "aasm_arousals", context.arousals)
 
 
 def assess(evidence: Evidence) -> tuple[Finding, dict[str, object]]:

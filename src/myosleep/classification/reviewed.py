@@ -40,7 +40,7 @@ from ..vocab import Role, TrialType
 from ._intervals import arousal_mask
 from .arousal import followed_by_arousal
 from .neonatal import neonatal_clusters
-from .plm import RESPIRATORY_NOTE, mark_series, respiratory_related
+from .plm import RESPIRATORY_NOTE, lm_arousals, mark_series, respiratory_related
 from .result import Classification
 from .rules import RuleSet
 from .table import SLEEP_CODES
@@ -145,7 +145,7 @@ def _leg_movements(ev: pd.DataFrame, base: Classification) -> tuple[pd.DataFrame
         loff = lon + lm["duration"].to_numpy(float)
         resp = respiratory_related(lon, loff, base.inputs.context.respiratory_events, rules) & new \
             & lm["candidate"].to_numpy(bool)
-        lm.loc[new, "arousal"] = arousal_mask(lon, loff, base.inputs.context.arousals, rules.arousal_gap_s)[new]
+        lm.loc[new, "arousal"] = arousal_mask(lon, loff, lm_arousals(base.inputs.context), rules.arousal_gap_s)[new]
         lm.loc[resp, "respiratory"] = True
         lm.loc[resp, "rule"] = lm.loc[resp, "rule"] + RESPIRATORY_NOTE
     lm = lm.astype({"scored": bool, "candidate": bool, "respiratory": bool, "breaks_series": bool, "arousal": bool,

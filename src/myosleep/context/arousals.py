@@ -1,4 +1,4 @@
-"""EEG arousal detection (AASM) and merging with scored arousals.
+"""EEG arousal detection (AASM), and the scorer's arousals in place of the detected ones.
 
 AASM Manual (v2.6, 2020, arousal rule V.1): score an arousal during N1, N2, N3 or R
 on an abrupt shift of EEG frequency including alpha, theta and/or frequencies
@@ -67,11 +67,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..io.hypnogram_model import Hypnogram
     from ..io.recording import Recording
 
-__all__ = ["ArousalParams", "detect_arousals", "combine_arousals", "detect_arousals_in_recording"]
+__all__ = ["ArousalParams", "detect_arousals", "combine_arousals", "detect_arousals_in_recording", "NOT_DETECTED"]
 
 logger = logging.getLogger("myosleep")
 
 AROUSAL_COLUMNS = ("onset", "duration", "source", "channel", "kind")
+#: How :func:`detect_arousals_in_recording`'s note starts when the detector could not run.
+NOT_DETECTED = "arousals not detected"
 
 
 @dataclass(frozen=True)
@@ -508,8 +510,12 @@ def _hypnagogic(log_fast: np.ndarray, log_share: np.ndarray, log_fast_raw: np.nd
 def combine_arousals(*tables: pd.DataFrame) -> pd.DataFrame:
     """Merge arousal tables (detected and scored), sorted by onset.
 
-    Scored arousals are kept as they are; a detected arousal overlapping a scored one
-    is the same event and is dropped, the others are kept with ``source="detected"``.
+    When any table holds scored arousals (``source="scored"``), they are the AASM arousals: the
+    scorer has scored the night's arousals, so a detected AASM arousal (``kind="aasm"``) is not
+    added, whether it overlaps a scored one (the same event) or not (one the scorer did not
+    score).  Detected hypnagogic shifts (``kind="hypnagogic"``: a shift back towards wake right
+    after a wake-to-sleep boundary, which the AASM rule cannot score and scorers do not) are kept
+    unless they overlap a scored arousal.  Without scored arousals the detected ones are used.
 
     Returns
     -------
@@ -533,6 +539,7 @@ def combine_arousals(*tables: pd.DataFrame) -> pd.DataFrame:
     scored = df[df["source"] == "scored"]
     other = df[df["source"] != "scored"]
     if len(scored) and len(other):
+        other = other[other["kind"] == "hypnagogic"]
         s_on = scored["onset"].to_numpy(float)
         s_off = s_on + scored["duration"].to_numpy(float)
         o_on = other["onset"].to_numpy(float)
@@ -562,8 +569,8 @@ def detect_arousals_in_recording(recording: Recording, *, hypnogram: Hypnogram |
     min_fs = 2.2 * params.beta_band_hz[1]
     ch = pick_eeg(recording, label=eeg, min_sfreq=min_fs)
     if ch is None:
-        return _empty(), (f"arousals not detected: no EEG channel sampled at >= {min_fs:g} Hz "
-                          "(give scored arousals with the hypnogram's events)")
+        return _empty(), (f"{NOT_DETECTED}: no EEG channel sampled at >= {min_fs:g} Hz "
+                          "(give the scorer's arousals with --events)")
     data = recording.get_data(ch.label)
     chin = pick_first(recording, Role.CHIN, min_sfreq=50.0)
     chin_data = recording.get_data(chin.label) if chin is not None else None

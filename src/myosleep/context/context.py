@@ -14,7 +14,7 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -26,7 +26,7 @@ from .sleepstats import lights_mask, sleep_statistics
 from .transitions import TransitionWindow, find_transitions, sleep_onset_s
 
 if TYPE_CHECKING:  # pragma: no cover
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
 
     import pandas as pd
     from matplotlib.axes import Axes
@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..age import Age
     from ..io.hypnogram_model import Hypnogram
     from ..io.recording import Recording
+    from .scored import ScoredEvents
 
 __all__ = ["ContextInputs", "SleepContext", "build_context", "read_inputs"]
 
@@ -57,16 +58,23 @@ class ContextInputs:
     hypnogram_file : InputFile | None
         Where they came from (a file given, or the recording's own annotations).
     scored_events : pandas.DataFrame | None
-        Scored events (``myosleep.io.read_scored_events`` columns: onset, duration in s,
-        description, kind, channel, machine).
+        Scored events as read (``myosleep.io.read_scored_events`` columns: onset, duration in s,
+        description, kind, channel, machine): every file given, or the recording's own
+        annotations (:func:`myosleep.context.scored.recording_events`).
     scored_events_file : InputFile | None
-        The scored events' file.
+        The scored events' (first) file; the recording for events from its annotations.
+    scored_events_files : tuple of InputFile
+        Every file the events were read from.
+    scored_events_source : str | None
+        ``"file"``, ``"files"``, ``"recording annotations"``, ``"table"`` (a DataFrame given), or None.
     """
 
     hypnogram: Hypnogram | None = None
     hypnogram_file: InputFile | None = None
     scored_events: pd.DataFrame | None = field(default=None, repr=False)
     scored_events_file: InputFile | None = None
+    scored_events_files: tuple[InputFile, ...] = ()
+    scored_events_source: str | None = None
 
 
 def _has_stage_annotations(recording: Recording) -> bool:
@@ -77,7 +85,8 @@ def _has_stage_annotations(recording: Recording) -> bool:
 
 
 def read_inputs(recording: Recording | None = None, *, hypnogram: Hypnogram | str | os.PathLike[str] | None = None,
-                scored_events: pd.DataFrame | str | os.PathLike[str] | None = None) -> ContextInputs:
+                scored_events: pd.DataFrame | str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None
+                ) -> ContextInputs:
     """Read the hypnogram and the scored events of a recording, and check that they fit it.
 
     Parameters
@@ -88,15 +97,18 @@ def read_inputs(recording: Recording | None = None, *, hypnogram: Hypnogram | st
         hypnogram when none is given (a scorer's stages beat any automatic staging).
     hypnogram : Hypnogram | path | None
         Scored stages, a file (CSV/TSV, text, EDF+, NSRR/Profusion XML) or an object.
-    scored_events : DataFrame | path | None
-        Scored arousals, respiratory events, lights (``myosleep.io.read_scored_events``).
+    scored_events : DataFrame | path | list of paths | None
+        Scored arousals, respiratory events, lights (``myosleep.io.read_scored_events``); several
+        files are read into one table (SOMNOmedics/Domino writes one event type per file).  None:
+        the scorer's arousals and respiratory events written in an EDF+ recording's own
+        annotations, when it holds some (as its stages are used when no hypnogram is given).
 
     Raises
     ------
     HypnogramError
         A file cannot be read, or the hypnogram does not fit the recording.
     ParameterError
-        ``hypnogram`` is neither None, a path nor a Hypnogram.
+        ``hypnogram`` is neither None, a path nor a Hypnogram; a file is given twice.
     """
     import pandas as pd
 
@@ -128,15 +140,22 @@ def read_inputs(recording: Recording | None = None, *, hypnogram: Hypnogram | st
         where = str(recording.path)
     if hyp is not None and recording is not None:
         check_fits_recording(hyp, recording, where=where)
-    events, events_file = None, None
-    if isinstance(scored_events, pd.DataFrame):
-        events = scored_events
-    elif scored_events is not None:
-        from ..io import read_scored_events
+    from .scored import events_paths, read_scored, recording_events
 
-        events = read_scored_events(scored_events, recording_start=start)
-        events_file = InputFile.hashed(scored_events)
-    return ContextInputs(hyp, hyp_file, events, events_file)
+    events, source = None, None
+    files: tuple[InputFile, ...] = ()
+    if isinstance(scored_events, pd.DataFrame):
+        events, source = scored_events, "table"
+    elif events_paths(scored_events):
+        paths = events_paths(scored_events)
+        events, files = read_scored(paths, recording_start=start)
+        source = "file" if len(paths) == 1 else "files"
+    elif recording is not None:
+        events = recording_events(recording)
+        if events is not None:
+            files = (InputFile(str(recording.path), Path(str(recording.path)).name, source="recording annotations"),)
+            source = "recording annotations"
+    return ContextInputs(hyp, hyp_file, events, files[0] if files else None, tuple(files), source)
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -165,9 +184,14 @@ class SleepContext:
         ``channel`` (EEG label or the scored event's channel, "" when unknown),
         ``kind`` ("aasm": AASM rule; "hypnagogic": a shift back towards wake inside
         a wake-to-sleep window, where AASM's 10 s of prior sleep cannot hold; "scored").
+        When the scored events hold arousals, they are the AASM arousals and no detected
+        "aasm" arousal is added; the detected "hypnagogic" shifts (which scorers do not score)
+        stay (:func:`myosleep.context.arousals.combine_arousals`).
     stats : dict
         Sleep measures (:func:`myosleep.context.sleepstats.sleep_statistics`) plus
-        ``n_arousals`` and ``arousal_index_per_h`` (arousals per hour of TST).
+        ``n_arousals`` and ``arousal_index_per_h`` (AASM arousals: the scored ones when the scored
+        events hold arousals, else the detected "aasm" ones; per hour of TST) and
+        ``n_hypnagogic_arousals`` (the detected hypnagogic shifts, not AASM arousals).
     warnings : tuple of str
         What the user should know (which hypnogram was used, what could not be done).
     lights_source : str
@@ -183,6 +207,13 @@ class SleepContext:
     gaps_s : tuple of (float, float)
         The recording's gaps (EDF+D paused), in seconds: their epochs are unscored and count in
         no sleep measure (:mod:`myosleep.context.gaps`).
+    scored : ScoredEvents | None
+        The scored events read and those used (:mod:`myosleep.context.scored`); None when none.
+    arousal_source : dict
+        Where the arousals come from: ``source`` ("scored", "detected" or "none"), ``n_scored``,
+        ``n_detected`` (detected AASM arousals used), ``n_detected_not_used`` (detected AASM
+        arousals left out because the scorer's are used), ``n_hypnagogic`` (detected hypnagogic
+        shifts used), ``detected`` (whether the EEG detector ran).
     """
 
     hypnogram: Hypnogram
@@ -198,14 +229,26 @@ class SleepContext:
     metadata: dict[str, str | None] = field(default_factory=dict)
     inputs: ContextInputs = field(default_factory=ContextInputs)
     gaps_s: tuple[tuple[float, float], ...] = ()
+    scored: ScoredEvents | None = None
+    arousal_source: dict[str, Any] = field(default_factory=dict)
 
     @property
     def respiratory_events(self) -> pd.DataFrame | None:
-        """Scored respiratory events (onset, duration in s), None when no events were scored."""
+        """Scored respiratory events used (onset, duration in s), None when no events were scored."""
+        if self.scored is not None:
+            return self.scored.respiratory
         ev = self.inputs.scored_events
         if ev is None or "kind" not in ev:
             return None
         return ev[ev["kind"] == "respiratory"]
+
+    @property
+    def aasm_arousals(self) -> pd.DataFrame:
+        """The arousals of the AASM rules (the PLMS-arousal association): :attr:`arousals` without
+        the hypnagogic shifts, which follow no 10 s of sleep (AASM arousal rule V.1)."""
+        if "kind" not in self.arousals:
+            return self.arousals
+        return self.arousals[self.arousals["kind"] != "hypnagogic"]
 
     def __repr__(self) -> str:
         tst = self.stats.get("tst_min", float("nan"))
@@ -396,7 +439,9 @@ class SleepContext:
             "lights_source": self.lights_source,
             "sleep_onset_s": _num(self.sleep_onset_s),
             "n_transitions": int(len(self.transitions)),
-            "n_arousals": int(len(self.arousals)),
+            "n_arousals": int(self.stats.get("n_arousals", len(self.arousals))),
+            "arousal_source": dict(self.arousal_source),
+            "scored_events": None if self.scored is None else self.scored.summary(),
             "stats": {k: (_num(v) if isinstance(v, float) else v) for k, v in self.stats.items()},
             "gaps_s": [[a, b] for a, b in self.gaps_s],
             "warnings": list(self.warnings),
@@ -477,7 +522,7 @@ def _stage_night(recording: Recording | None, age: Age | None, warnings: list[st
 
 def build_context(recording: Recording | None = None, *,
                   hypnogram: Hypnogram | str | os.PathLike[str] | None = None, age: Age | str | float | None = None,
-                  scored_events: pd.DataFrame | str | os.PathLike[str] | None = None,
+                  scored_events: pd.DataFrame | str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
                   inputs: ContextInputs | None = None, detect_arousals: bool = True,
                   window: TransitionWindow | None = None) -> SleepContext:
     """Assemble the sleep context of a night.
@@ -494,10 +539,14 @@ def build_context(recording: Recording | None = None, *,
         (:func:`myosleep.context.infant.estimate_infant_hypnogram`).
     age : Age | str | float | None
         Age (``"34"``, ``"6w"`` ...), see :func:`myosleep.age.parse_age`.
-    scored_events : pandas.DataFrame | path | None
-        Scored events (``myosleep.io.read_scored_events``): arousals (kind
-        "arousal") join the detected ones, lights events set lights off/on,
-        respiratory events serve the PLM rules.
+    scored_events : pandas.DataFrame | path | list of paths | None
+        Scored events (``myosleep.io.read_scored_events``; several files are read into one
+        table; None: those in an EDF+ recording's own annotations, :func:`read_inputs`):
+        scored arousals (kind "arousal") are the AASM arousals (the detected AASM arousals are
+        then not used, the detected hypnagogic shifts are), lights events set lights off/on,
+        respiratory events serve the PLM rules.  Respiratory events and arousals lasting 0 s,
+        or outside the recording, are not used and overlapping scored arousals are merged
+        (:func:`myosleep.context.scored.check_scored_events`; each said in the warnings).
         Lights are taken from the hypnogram first, then these events, then the
         recording's own annotations, else the first/last scored epoch.
     inputs : ContextInputs | None
@@ -543,13 +592,16 @@ def build_context(recording: Recording | None = None, *,
             warnings.insert(0, gap_warning(recording.format, gaps) + "; its epochs are unscored and count in no "
                             "sleep measure or index per hour")
             hyp = unscore_gaps(hyp, gaps, warnings, recording_s=float(recording.duration_s))
+    scored = _scored(inputs, recording, warnings)
     off, on, lights_source = _lights(hyp, inputs.scored_events, recording, warnings)
     transitions = find_transitions(hyp, window=window)
     stats = sleep_statistics(hyp, lights_off_s=off, lights_on_s=on, gaps_s=gaps)
-    arousals = _arousals(recording, hyp, transitions, inputs.scored_events, detect_arousals, warnings)
+    arousals, arousal_source = _arousals(recording, hyp, transitions, scored, detect_arousals, warnings)
     tst_h = stats["tst_min"] / 60.0
-    stats["n_arousals"] = int(len(arousals))
-    stats["arousal_index_per_h"] = float(len(arousals) / tst_h) if tst_h > 0 else float("nan")
+    n_aasm = arousal_source["n_scored"] + arousal_source["n_detected"]
+    stats["n_arousals"] = n_aasm
+    stats["arousal_index_per_h"] = float(n_aasm / tst_h) if tst_h > 0 else float("nan")
+    stats["n_hypnagogic_arousals"] = arousal_source["n_hypnagogic"]
 
     logger.info("sleep context: %s, %d transitions, %d arousals", hyp.source, len(transitions), len(arousals))
     return SleepContext(
@@ -557,6 +609,7 @@ def build_context(recording: Recording | None = None, *,
         sleep_onset_s=sleep_onset_s(hyp, lights_off_s=off), transitions=transitions, arousals=arousals,
         stats=stats, warnings=tuple(warnings), lights_source=lights_source,
         metadata={"age": None if age_obj is None else age_obj.text}, inputs=inputs, gaps_s=gaps,
+        scored=scored, arousal_source=arousal_source,
     )
 
 
@@ -639,29 +692,66 @@ def _lights(hyp: Hypnogram, events: pd.DataFrame | None, recording: Recording | 
     return off, on, lights_source
 
 
-def _arousals(recording: Recording | None, hyp: Hypnogram, transitions: pd.DataFrame, events: pd.DataFrame | None,
-              detect: bool, warnings: list[str]) -> pd.DataFrame:
-    """Arousals detected on the EEG and/or scored."""
+def _scored(inputs: ContextInputs, recording: Recording | None, warnings: list[str]) -> ScoredEvents | None:
+    """The scored events checked (:func:`myosleep.context.scored.check_scored_events`), and a warning when
+    files were given while the recording's own annotations hold other scored events (not used)."""
+    from .scored import check_scored_events, recording_events
+
+    duration_s = None if recording is None else float(recording.duration_s)
+    if inputs.scored_events_source in ("file", "files") and recording is not None and recording.path is not None:
+        own = Path(str(recording.path)).resolve()
+        if all(Path(f.path).resolve() != own for f in inputs.scored_events_files):
+            embedded = recording_events(recording)
+            if embedded is not None:
+                n = embedded["kind"].value_counts()
+                warnings.append(f"the recording's own annotations hold {int(n.get('respiratory', 0))} respiratory "
+                                f"event(s) and {int(n.get('arousal', 0))} arousal(s) that were not used: the "
+                                "events file(s) given with --events were used instead; give the recording itself "
+                                "with --events as well to use both")
+    if inputs.scored_events is None:
+        return None
+    # a recording's annotations hold notes (impedance checks, recording start): their labels are counted
+    # in summary.json, not warned about
+    return check_scored_events(inputs.scored_events, duration_s=duration_s, source=inputs.scored_events_source,
+                               files=inputs.scored_events_files, warnings=warnings,
+                               warn_unrecognised=inputs.scored_events_source != "recording annotations")
+
+
+def _arousals(recording: Recording | None, hyp: Hypnogram, transitions: pd.DataFrame, scored: ScoredEvents | None,
+              detect: bool, warnings: list[str]) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Arousals detected on the EEG and/or scored, and where they come from.
+
+    Scored arousals, when the events hold any, are the AASM arousals: the detected AASM arousals are
+    not added (counted as ``n_detected_not_used``); the detected hypnagogic shifts are kept.
+    """
     import pandas as pd
 
-    parts = []
+    from .arousals import NOT_DETECTED, combine_arousals
+
+    det = _empty_arousals()
+    ran = False
     if detect and recording is not None:
         from .arousals import detect_arousals_in_recording
 
         det, note = detect_arousals_in_recording(recording, hypnogram=hyp, transitions=transitions)
-        if note:
-            warnings.append(note)
-        parts.append(det)
-    if events is not None and len(events) and "kind" in events:
-        sc = events[events["kind"] == "arousal"]
-        if len(sc):
-            ch = sc["channel"].fillna("").astype(str) if "channel" in sc else pd.Series([""] * len(sc))
-            parts.append(pd.DataFrame({"onset": sc["onset"].to_numpy(float),
-                                       "duration": sc["duration"].to_numpy(float),
-                                       "source": ["scored"] * len(sc), "channel": ch.to_numpy(object),
-                                       "kind": ["scored"] * len(sc)}))
-    if not parts:
-        return _empty_arousals()
-    from .arousals import combine_arousals
-
-    return combine_arousals(*parts)
+        ran = not note.startswith(NOT_DETECTED)
+        if note and not (scored is not None and len(scored.arousals) and not ran):
+            warnings.append(note)  # (the scorer's arousals make a missing detector moot)
+    sc = _empty_arousals() if scored is None else scored.arousals
+    if len(sc):
+        ch = sc["channel"].fillna("").astype(str) if "channel" in sc else pd.Series([""] * len(sc))
+        sc = pd.DataFrame({"onset": sc["onset"].to_numpy(float), "duration": sc["duration"].to_numpy(float),
+                           "source": ["scored"] * len(sc), "channel": ch.to_numpy(object),
+                           "kind": ["scored"] * len(sc)})
+    table = combine_arousals(det, sc)
+    det_kind = det["kind"].astype(str) if len(det) else pd.Series([], dtype=object)
+    used_kind = table.loc[table["source"] == "detected", "kind"].astype(str)
+    info: dict[str, Any] = {
+        "source": "scored" if len(sc) else "detected" if ran else "none",
+        "n_scored": int(len(sc)),
+        "n_detected": int((used_kind == "aasm").sum()),
+        "n_detected_not_used": int((det_kind == "aasm").sum() - (used_kind == "aasm").sum()),
+        "n_hypnagogic": int((used_kind == "hypnagogic").sum()),
+        "detected": bool(ran),
+    }
+    return table, info

@@ -9,7 +9,6 @@ segments into epochs and shifts everything to the recording's start.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -17,6 +16,8 @@ import numpy as np
 
 from ..errors import HypnogramError
 from ..vocab import Stage
+from ._event_vocab import EVENT_KINDS as _VOCAB_KINDS
+from ._event_vocab import classify_event, lights_kind
 
 __all__ = ["RawScoring", "EVENT_COLUMNS", "EVENT_KINDS", "classify_event", "lights_kind",
            "segments_to_stages", "clock_to_seconds", "infer_epoch_s"]
@@ -24,9 +25,8 @@ __all__ = ["RawScoring", "EVENT_COLUMNS", "EVENT_KINDS", "classify_event", "ligh
 #: Columns of :func:`~myosleep.io.read_scored_events`.
 EVENT_COLUMNS = ["onset", "duration", "description", "kind", "channel", "machine"]
 
-#: Values of the ``kind`` column.
-EVENT_KINDS = ("arousal", "respiratory", "limb_movement", "stage", "lights", "desaturation",
-               "emg_phasic", "emg_tonic", "emg_any", "artefact", "other")
+#: Values of the ``kind`` column (the one vocabulary: :mod:`myosleep.io._event_vocab`).
+EVENT_KINDS = _VOCAB_KINDS
 
 
 @dataclass
@@ -56,60 +56,6 @@ class RawScoring:
     # Machine="true"); empty: the format marks none
     event_machine: list[bool] = field(default_factory=list)
     metadata: dict = field(default_factory=dict)
-
-
-_KIND_RULES: list[tuple[str, re.Pattern[str]]] = [
-    ("lights", re.compile(r"\blights? ?(off|on|out)\b|^lights?$")),
-    ("stage", re.compile(r"sleep ?stage|^stages?\b|movement time|^(w|n1|n2|n3|n4|r|rem|wake)$")),
-    # RERAs are respiratory events (AASM: LMs next to apnoeas, hypopnoeas or RERAs are not scored).
-    ("respiratory", re.compile(r"\brera\b|effort[- ]related arousal")),
-    ("arousal", re.compile(r"arousal")),
-    ("artefact", re.compile(r"artifact|artefact|artefakt")),
-    ("desaturation", re.compile(r"desat|spo2|sao2|oxygen")),
-    ("respiratory", re.compile(r"apn(o)?ea|hypopn(o)?ea|flow ?limitation|respirat|breathing|"
-                               r"cheyne|hypoventilation|\bobstructive\b|\bcentral\b")),
-    ("limb_movement", re.compile(r"limb ?movement|leg ?movement|\bplms?\b|\blms?\b|\bplm\b|"
-                                 r"periodic (leg|limb)")),
-    ("emg_phasic", re.compile(r"phasic")),
-    ("emg_tonic", re.compile(r"tonic")),
-    ("emg_any", re.compile(r"(chin|arm|leg)any$|\bany\b")),
-]
-
-
-def classify_event(text: str, *, event_type: str | None = None) -> str:
-    """``kind`` of a scored event from its text (and NSRR/Profusion event type).
-
-    Arousal wins over respiratory and limb movement ("Respiratory Arousal", "PLM
-    Arousal" are arousals); SpO2 events are desaturations even when NSRR files them
-    under "Respiratory|Respiratory".
-    """
-    t = " ".join(str(text).split("@@", 1)[0].lower().replace("_", " ").split())
-    typ = (event_type or "").split("|", 1)[0].strip().lower()
-    if typ.startswith("stage"):
-        return "stage"
-    for kind, pattern in _KIND_RULES:
-        if pattern.search(t):
-            return kind
-    if typ.startswith("arousal"):
-        return "arousal"
-    if typ.startswith("respiratory"):
-        return "respiratory"
-    if typ.startswith("limb"):
-        return "limb_movement"
-    return "other"
-
-
-def lights_kind(text: str) -> str | None:
-    """``"off"``, ``"on"`` or ``None`` for a lights annotation ("Lights off@@EEG F4-A1")."""
-    t = " ".join(str(text).split("@@", 1)[0].lower().replace("_", " ").replace("-", " ").split())
-    t = "".join(ch for ch in unicodedata.normalize("NFKD", t) if not unicodedata.combining(ch))
-    if re.search(r"\blights? ?(off|out)\b|\blicht ?aus\b|\bextinction (des feux|de la lumiere|des lumieres)\b"
-                 r"|\blumieres? (eteinte|off)s?\b|\bluci spente\b|\bluces apagadas\b|\blicht uit\b", t):
-        return "off"
-    if re.search(r"\blights? ?on\b|\blicht ?(an|ein)\b|\blumieres? allumees?\b|\bluci accese\b"
-                 r"|\bluces encendidas\b|\blicht aan\b", t):
-        return "on"
-    return None
 
 
 def segments_to_stages(onset_s: np.ndarray, duration_s: np.ndarray, code: np.ndarray,

@@ -808,9 +808,23 @@ def _somno_channel(label: str) -> str | None:
 
 
 # ------------------------------------------------------------------------------- RemLogic
-#: The column header line of a RemLogic (Embla/Natus) event export: "Sleep Stage", "Time [hh:mm:ss]",
-#: "Event", "Duration[s]" (the CAP Sleep Database's annotation files are such exports).
-_REMLOGIC_HEADER = re.compile(r"^sleep stage\t.*time \[hh[:.]mm[:.]ss\].*\tevent\t", re.IGNORECASE)
+#: The column header line of a RemLogic (Embla/Natus) event export: "Sleep Stage", "Time [hh:mm:ss]"
+#: (newer RemLogic versions: "Time [hh:mm:ss.xxx]", milliseconds), "Event", "Duration[s]" (the CAP
+#: Sleep Database's annotation files are such exports).
+_REMLOGIC_HEADER = re.compile(r"^sleep stage\t.*time \[hh[:.]mm[:.]ss(?:[.,]x+)?\].*\tevent\t", re.IGNORECASE)
+
+
+def _remlogic_time(text: str) -> tuple[float | None, datetime | None]:
+    """A RemLogic time field: (seconds since midnight, None) for ``hh:mm:ss[.xxx]``, or (seconds since
+    midnight, the date and time) for an ISO date-time (``2020-01-01T22:00:00.000``); (None, None) else."""
+    t = clock_to_seconds(text)
+    if t is not None:
+        return t, None
+    try:
+        dt = datetime.fromisoformat(text.strip().replace(" ", "T", 1))
+    except ValueError:
+        return None, None
+    return dt.hour * 3600 + dt.minute * 60 + dt.second + dt.microsecond / 1e6, dt.replace(tzinfo=None)
 
 
 def _remlogic_header_line(lines: list[str]) -> int | None:
@@ -830,12 +844,13 @@ def read_remlogic(text: str, *, source: str, epoch_s: float | None, convention: 
 
     ``Key:<tab>value`` header lines (``Patient Name``, ``Recording Date: dd/mm/yyyy``, ``Events
     Included``), then a tab-separated table: ``Sleep Stage`` (W, S1-S4, R or REM, MT),
-    optionally ``Position``, ``Time [hh:mm:ss]`` (``:`` or ``.`` separators), ``Event``
+    optionally ``Position``, ``Time [hh:mm:ss]`` (``:`` or ``.`` separators; ``Time [hh:mm:ss.xxx]``
+    with milliseconds, as clock times or ISO date-times ``2020-01-01T22:00:00.000``), ``Event``
     (``SLEEP-S0``.. ``SLEEP-S4``, ``SLEEP-REM``, ``SLEEP-MT`` for the scored epochs; others such as
     CAP phases ``MCAP-A1``), ``Duration[s]``, ``Location``.  The rows whose event is a
     ``SLEEP-`` code are the hypnogram (their ``Sleep Stage``); every row is also a scored event.
     Clock times are seconds from the first row's (wrapping past midnight); with the recording
-    date, that row's date and time is the file's start.
+    date (or date-times in the time column), that row's date and time is the file's start.
     """
     lines = text.splitlines()
     k0 = _remlogic_header_line(lines)
@@ -857,6 +872,7 @@ def read_remlogic(text: str, *, source: str, epoch_s: float | None, convention: 
         raise HypnogramError(f"RemLogic header {lines[k0]!r} lacks the Sleep Stage, Time or Event column",
                              where=source)
     clock0: float | None = None
+    first_dt: datetime | None = None
     onsets: list[float] = []
     durations: list[float] = []
     labels: list[str] = []
@@ -869,12 +885,14 @@ def read_remlogic(text: str, *, source: str, epoch_s: float | None, convention: 
         f = [c.strip() for c in row.split("\t")]
         if len(f) <= max(i_stage, i_time, i_event):
             raise HypnogramError(f"line {j + 1} has {len(f)} fields, the header {len(names)}", where=source)
-        t = clock_to_seconds(f[i_time])
+        t, dt = _remlogic_time(f[i_time])
         if t is None:
             raise HypnogramError(f"time {f[i_time]!r} at line {j + 1} is not a clock time", where=source,
-                                 hint="expected hh:mm:ss")
+                                 hint="expected hh:mm:ss, hh:mm:ss.xxx or a date and time")
         if clock0 is None:
-            clock0 = t
+            clock0, first_dt = t, dt
+        # by the clock, wrapping past midnight, also for date-times: exports that write the first
+        # night's date on rows after midnight exist, and a RemLogic night is shorter than a day
         onset = (t - clock0) % 86400.0
         dur = float("nan")
         if i_dur is not None and i_dur < len(f) and f[i_dur]:
@@ -894,8 +912,8 @@ def read_remlogic(text: str, *, source: str, epoch_s: float | None, convention: 
     if not labels:
         raise HypnogramError("RemLogic export holds no SLEEP- stage rows", where=source,
                              hint="export the sleep stages with the events")
-    start = None
-    date = header.get("recording date", "")
+    start = first_dt
+    date = "" if start is not None else header.get("recording date", "")
     for fmt in ("%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d", "%d/%m/%y"):
         try:
             day = datetime.strptime(date, fmt)

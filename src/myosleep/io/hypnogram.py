@@ -353,7 +353,8 @@ def read_hypnogram(path: str | os.PathLike[str], *, epoch_s: float | None = None
                                            raw.seg_where, epoch_s=ep, source=source)
     else:
         raise HypnogramError("holds no sleep stages", where=source,
-                             hint="for arousal/respiratory/EMG event files use read_scored_events")
+                             hint="a file of scored events (arousals, respiratory events) goes to --events on the "
+                                  "command line (read_scored_events in Python), not --hypnogram")
     meta = dict(raw.metadata)
     meta.pop("trim_unscored_tail", None)
     meta.pop("clock_or_elapsed", None)
@@ -419,8 +420,12 @@ def read_scored_events(path: str | os.PathLike[str], *, format: str | None = Non
         path = path.path
     p, fmt = _validate(path, None, format, recording_start)
     if fmt in ("text", "elan"):
-        raise HypnogramError(f"a {fmt} hypnogram holds stages only, no scored events", where=p,
-                             hint="use read_hypnogram for this file")
+        raise HypnogramError(
+            f"is read as a {'text' if fmt == 'text' else 'Elan'} hypnogram, which holds sleep stages only, no scored "
+            "events", where=p,
+            hint="give it with --hypnogram on the command line (read_hypnogram in Python); --events takes a file of "
+                 "scored arousals and respiratory events: EDF+ annotations, NSRR/Profusion XML, Philips RML, "
+                 "SOMNOmedics, RemLogic, or a CSV/TSV with onset, duration and description columns")
     raw = _read_raw(p, fmt, None, stages=False)
     offset = _offset_s(raw, recording_start, source=str(p))
     ev = raw.events

@@ -21,9 +21,11 @@ module adds the normalisation (:func:`normalise_event_label`) and the scorer col
 
 Label normalisation (``kind`` and ``trial_type``)
 -------------------------------------------------
-``kind`` is the family of the event, the same words as ``read_scored_events`` plus the
-motor classes of myosleep: ``limb_movement`` (AASM leg movements, PLM, NSRR "Limb
-movement - left|Limb Movement (Left)", "PLM (Right)", German "Beinbewegung"),
+``kind`` is the family of the event, from the one vocabulary that ``read_scored_events`` and
+``myosleep analyze --events`` use (:func:`myosleep.io._event_vocab.classify_event`, with the
+words of German, French, Italian, Spanish, Portuguese and Dutch exports): ``limb_movement``
+(AASM leg movements, PLM, NSRR "Limb movement - left|Limb Movement (Left)", "PLM (Right)", German
+"Beinbewegung"),
 ``myoclonus`` (hypnic jerk/sleep start, fragmentary myoclonus, REM twitch, neonatal,
 propriospinal, cortical myoclonus, any other myoclonic jerk), ``body_movement``,
 ``arousal`` (any arousal, whatever caused it: "PLM Arousal (EEG)" is an arousal, not a
@@ -65,30 +67,9 @@ SCORER_EVENT_COLUMNS = ["onset", "duration", "label", "kind", "trial_type", "cha
 #: Values of the ``kind`` column.
 EVENT_KINDS = ("limb_movement", "myoclonus", "body_movement", "arousal", "respiratory", "desaturation",
                "emg_phasic", "emg_tonic", "emg_any", "artefact", "stage", "lights", "other")
+# the same families as the one vocabulary (myosleep.io._event_vocab), in compare's order
 
 _TRIAL_TYPES = frozenset(t.value for t in TrialType)
-_MYOCLONUS = frozenset(_TRIAL_TYPES - {TrialType.LEG_MOVEMENT.value, TrialType.BODY_MOVEMENT.value})
-
-# Named motor events in the words scorers and vendors use (English, German; NSRR concepts).
-# Order matters: the first match wins.
-_MOTOR_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    # ICSD-3 "sleep starts (hypnic jerks)"; German "Einschlafzuckung"
-    ("hypnic_jerk", re.compile(r"hypnic|sleep ?starts?\b|einschlafzuck")),
-    ("fragmentary_myoclonus", re.compile(r"fragmentary|\befm\b|fragmentarisch")),
-    ("propriospinal_myoclonus", re.compile(r"propriospinal")),
-    ("neonatal_myoclonus", re.compile(r"neonatal|bnsm\b")),
-    ("cortical_myoclonus", re.compile(r"cortical myoclon|kortikal")),
-    ("rem_twitch", re.compile(r"rem twitch|\btwitch")),
-    ("body_movement", re.compile(r"body movement|gross movement|k.rperbewegung")),
-    ("myoclonic_jerk", re.compile(r"myoclon|myoklon|\bjerks?\b")),
-]
-# Leg movements in German exports (SOMNOmedics, Domino): "Beinbewegung", "PLM".
-_GERMAN_LM = re.compile(r"beinbewegung|bein ?bew")
-_GERMAN_KIND: list[tuple[str, re.Pattern[str]]] = [
-    ("arousal", re.compile(r"weckreaktion")),
-    ("emg_phasic", re.compile(r"phasisch")),
-    ("emg_tonic", re.compile(r"tonisch")),
-]
 _PERIODIC = re.compile(r"\bplms?\b|periodic|periodisch")
 _ARM = re.compile(r"\barms?\b|\bhand\b|\bfds\b|flexor digitorum|deltoid|biceps|\barm ?movement")
 _SIDE_WORDS = (("left", re.compile(r"\bleft\b|\blinks\b|\(l\)|\bl\)")),
@@ -130,6 +111,10 @@ def _words(text: str) -> str:
 def normalise_event_label(label: str, *, kind: str | None = None) -> NormalisedLabel:
     """Normalise one scorer label (and, when known, the reader's ``kind``).
 
+    The family comes from the one vocabulary :func:`myosleep.io._event_vocab.classify_event`, the
+    same that ``myosleep analyze`` reads ``--events`` with; this adds myosleep's class, the side
+    and whether a leg movement is periodic.
+
     Parameters
     ----------
     label : str
@@ -144,7 +129,7 @@ def normalise_event_label(label: str, *, kind: str | None = None) -> NormalisedL
     -------
     NormalisedLabel
     """
-    from ._hypno_common import classify_event
+    from ._event_vocab import classify_event, fold, motor_class
     from ._hypno_labels import label_to_stage
 
     text = str(label).split("@@", 1)[0].strip()
@@ -159,27 +144,17 @@ def normalise_event_label(label: str, *, kind: str | None = None) -> NormalisedL
     fam = kind if (kind is not None and kind != "other") else classify_event(text)
     if fam == "other" and "|" in text and _stage_label(text, label_to_stage) is not None:
         fam = "stage"  # NSRR concept "REM sleep|5" given without its EventType
-    if fam == "other":
-        for k, pattern in _GERMAN_KIND:
-            if pattern.search(words):
-                fam = k
-                break
     camel = _CAMEL_REGION.match(text.replace(" ", ""))
     side = _side(words) or (camel.group(1).lower() if camel and camel.group(1) else None)
     if fam == "stage":
         return NormalisedLabel(kind="stage", stage=_stage_label(text, label_to_stage))
-    if fam in ("arousal", "respiratory", "desaturation", "lights", "artefact", "emg_phasic", "emg_tonic",
-               "emg_any"):
-        return NormalisedLabel(kind=fam, side=side)
-    if fam == "limb_movement" or _GERMAN_LM.search(words) or (_ARM.search(words) and "movement" in words):
+    if fam == "limb_movement":
         periodic = True if _PERIODIC.search(words) else None
         # AASM LMs are leg movements; an arm movement is a limb movement but no AASM LM.
         trial = None if _ARM.search(words) else TrialType.LEG_MOVEMENT.value
         return NormalisedLabel(kind="limb_movement", trial_type=trial, periodic=periodic, side=side)
-    for trial, pattern in _MOTOR_PATTERNS:
-        if pattern.search(words):
-            fam = "body_movement" if trial == TrialType.BODY_MOVEMENT.value else "myoclonus"
-            return NormalisedLabel(kind=fam, trial_type=trial, side=side)
+    if fam in ("myoclonus", "body_movement"):
+        return NormalisedLabel(kind=fam, trial_type=motor_class(fold(text)), side=side)
     return NormalisedLabel(kind=fam if fam in EVENT_KINDS else "other", side=side)
 
 

@@ -259,9 +259,12 @@ def _table_context(summary: dict) -> dict:
             how.append(f"{float(read['epoch_s']):g}-s epochs" + (f" ({read['epoch_s_source']})"
                                                                    if read.get("epoch_s_source") else ""))
         method_rows.append(("hypnogram read as", " · ".join(how)))
+    method_rows += _scored_rows(summary)
     for key, value in inputs.items():
-        if isinstance(value, dict) and value.get("sha256"):
-            method_rows.append((f"{key} sha256", value["sha256"]))
+        for entry in value if isinstance(value, list) else [value]:
+            if isinstance(entry, dict) and entry.get("sha256"):
+                name = f" ({entry['name']})" if isinstance(value, list) and entry.get("name") else ""
+                method_rows.append((f"{key} sha256{name}", entry["sha256"]))
     for k, v in summary.get("methods", {}).items():
         if isinstance(v, dict):
             v = " · ".join(f"{kk}: {_num(vv, 3)}" for kk, vv in v.items() if kk not in ("name", "citation"))
@@ -273,6 +276,31 @@ def _table_context(summary: dict) -> dict:
     return {"findings": findings, "stage_columns": stage_columns, "count_rows": count_rows, "stage_hours": stage_hours,
             "sleep_rows": sleep_rows, "channel_rows": channel_rows, "method_rows": method_rows,
             "left_out": _left_out(summary.get("indices") or {})}
+
+
+def _scored_rows(summary: dict) -> list[tuple[str, str]]:
+    """Where the arousals came from, and what the scored events held (summary.json ``arousals``, ``scored_events``)."""
+    rows = []
+    text = (summary.get("arousals") or {}).get("text")
+    if text:
+        rows.append(("arousals", str(text)))
+    sc = summary.get("scored_events")
+    if isinstance(sc, dict):
+        where = ("the recording's own annotations" if sc.get("source") == "recording annotations"
+                 else ", ".join(sc.get("files") or []) or "a table")
+        parts = [f"{sc.get('n_respiratory', 0)} respiratory events, {sc.get('n_arousals', 0)} arousals, "
+                 f"{sc.get('n_other', 0)} other events read from {where}"]
+        not_used = sc.get("not_used") or {}
+        n_zero = sum((not_used.get("zero_duration") or {}).values())
+        n_out = sum((not_used.get("outside_recording") or {}).values())
+        if n_zero or n_out or not_used.get("arousals_merged"):
+            parts.append(f"not used: {n_zero} lasting 0 s, {n_out} outside the recording; "
+                         f"{not_used.get('arousals_merged', 0)} overlapping arousals merged")
+        labels = sc.get("unrecognised_labels") or {}
+        if labels:
+            parts.append("labels not recognised: " + ", ".join(f"{k} ({v})" for k, v in list(labels.items())[:6]))
+        rows.append(("scored events", "; ".join(parts)))
+    return rows
 
 
 def _left_out(indices: dict) -> list[str]:

@@ -11,6 +11,11 @@ program must act on, structured: ``{"code", "message", "values"}`` with code
 that cannot be assessed for want of evidence and the minimum each missed), ``recording_gaps``
 (an EDF+D paused during the night: its gaps, left out of the analysis) and ``staging`` (what
 YASA warned while staging the night).
+
+``arousals`` says where the arousals of the AASM rules came from (the scorer's, when the scored
+events hold arousals, or myosleep's detector) and how many of each (:func:`arousals_entry`);
+``scored_events`` what the scored events held and which were used
+(:meth:`myosleep.context.scored.ScoredEvents.summary`; None without scored events).
 """
 
 from __future__ import annotations
@@ -32,8 +37,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..detection.results import DetectionResult
     from ..io.recording import Recording
 
-__all__ = ["DISCLAIMER", "build_summary", "classification_json", "hypnogram_input", "recording_entry",
-           "short_recording_warning", "to_json_text", "to_jsonable", "warning_details"]
+__all__ = ["DISCLAIMER", "arousal_text", "arousals_entry", "build_summary", "classification_json", "hypnogram_input",
+           "recording_entry", "scored_events_input", "short_recording_warning", "to_json_text", "to_jsonable",
+           "warning_details"]
 
 DISCLAIMER = ("Decision support, not a diagnosis: every finding carries its evidence and must be "
               "reviewed by a clinician with the recording.")
@@ -201,6 +207,54 @@ def hypnogram_input(context: SleepContext) -> dict[str, object] | None:
     return {**file.to_dict(), **{k: v for k, v in read.items() if v is not None}}
 
 
+def scored_events_input(context: SleepContext) -> object:
+    """summary.json ``inputs.scored_events``: the file given (its entry, as ``inputs.hypnogram``), a list of
+    entries for several files, the recording's entry with ``source: "recording annotations"`` for the events
+    of its own annotations, or None."""
+    files = getattr(context.inputs, "scored_events_files", ()) or ()
+    if len(files) > 1:
+        return [f.to_dict() for f in files]
+    first = context.inputs.scored_events_file
+    return None if first is None else first.to_dict()
+
+
+def arousals_entry(context: SleepContext) -> dict[str, object]:
+    """summary.json ``arousals``: where the arousals of the AASM rules come from and how many of each.
+
+    ``source``: ``"scored"`` (the scored events hold arousals: they are the AASM arousals, the detected
+    AASM arousals are not used), ``"detected"`` (myosleep's EEG detector) or ``"none"``; ``n_scored``,
+    ``n_detected`` (detected AASM arousals used), ``n_detected_not_used``, ``n_hypnagogic`` (detected
+    hypnagogic shifts, used for "followed by an arousal" of jerks, not in the arousal index), ``detected``
+    (whether the detector ran), ``scored_events_source``, and ``text``: the report's sentence.
+    """
+    info = dict(getattr(context, "arousal_source", {}) or {})
+    if not info:
+        return {}
+    src = context.inputs.scored_events_source
+    info["scored_events_source"] = src
+    info["text"] = arousal_text(info, context.inputs)
+    return info
+
+
+def arousal_text(info: dict, inputs: object) -> str:
+    """One sentence: where the arousals come from (the report's line)."""
+    files = getattr(inputs, "scored_events_files", ()) or ()
+    where = ("the recording's own annotations" if info.get("scored_events_source") == "recording annotations"
+             else ", ".join(f.name for f in files) if files else "the scored events given")
+    hyp = int(info.get("n_hypnagogic") or 0)
+    hyp_text = (f"; {hyp} hypnagogic EEG shift{'s' if hyp != 1 else ''} detected by myosleep (not AASM arousals, "
+                "used for 'followed by an arousal' of jerks)") if hyp else ""
+    if info.get("source") == "scored":
+        n_nu = int(info.get("n_detected_not_used") or 0)
+        nu = (f"; the {n_nu} arousal{'s' if n_nu != 1 else ''} myosleep detected on the EEG not used"
+              if info.get("detected") else "")
+        return f"{info['n_scored']} scored arousals from {where} (the AASM arousals){nu}{hyp_text}"
+    if info.get("source") == "detected":
+        return (f"{info['n_detected']} arousals detected by myosleep on the EEG (no scored arousals given)"
+                f"{hyp_text}")
+    return "no arousals: none scored, and none detected (no EEG fit for the detector, or detection off)"
+
+
 def _blank(v: object) -> object:
     """``v`` with every number (nested in dicts and lists) made None; text and flags kept."""
     if isinstance(v, dict):
@@ -254,7 +308,6 @@ def build_summary(rec: Recording, detection: DetectionResult, context: SleepCont
     if detection.channels_used:  # else the no_jerk_channel line above lists every refused channel already
         warnings += [f"Channel {label} not used: {reason}" for label, reason in refused.items()]
     warnings += detection.quality_warnings()
-    inputs = context.inputs
     summary: dict[str, object] = {
         "tool": {"name": "myosleep", "version": __version__},
         "generated_utc": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
@@ -262,11 +315,13 @@ def build_summary(rec: Recording, detection: DetectionResult, context: SleepCont
         "ruleset": classification.rules.name,
         "inputs": {"recording": recording_entry(rec),
                    "hypnogram": hypnogram_input(context),
-                   "scored_events": None if inputs.scored_events_file is None else inputs.scored_events_file.to_dict()},
+                   "scored_events": scored_events_input(context)},
         "age": None if age is None else {"text": age.text, "days": round(age.days, 1), "years": round(age.years, 3)},
         "hypnogram_source": context.hypnogram_source,
         "channels": {"used": sorted(used), "refused": refused, "all": all_channels},
         "sleep": dict(context.stats),
+        "arousals": arousals_entry(context),
+        "scored_events": None if context.scored is None else context.scored.summary(),
         **{k: cls[k] for k in ("counts", "counts_by_stage", "indices_per_hour", "indices", "findings")},
         "warnings": warnings,
         "warning_details": details,

@@ -226,24 +226,41 @@ def _hypnogram(hypnogram: str | os.PathLike[str] | None,
     return None, None  # an analysis made before hypnogram.tsv existed: staged again, as analyze does
 
 
-def _scored_events(scored_events: str | os.PathLike[str] | None, table: ReviewedTable) -> str | os.PathLike[str] | None:
-    entry = (table.summary.get("inputs") or {}).get("scored_events") or {}
-    if scored_events is not None:
-        path = Path(scored_events)
-        if not path.is_file():
-            raise InputError("file not found", where=path, hint="check the path of --events")
-        if entry.get("sha256") != sha256_file(path):
-            raise InputError("are not the scored events the reviewed analysis used (its sha256 differs from "
-                             f"{table.dir / 'summary.json'}, or that analysis used none)", where=path,
-                             hint="leave --events out: the analysis' scored events are used")
-        return scored_events
-    original = _resolve(entry, table.dir)
-    if original is None:
-        return None
-    if not original.is_file() or sha256_file(original) != entry.get("sha256"):
-        raise InputError(f"the scored events the analysis used are not at {original} (or have changed)",
-                         where=table.dir, hint="give them with --events FILE")
-    return original
+def _scored_events(scored_events: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None,
+                   table: ReviewedTable) -> list[str | os.PathLike[str]] | None:
+    """The scored events files of the reviewed analysis: those given (checked against its summary.json), else
+    its own (one entry, or a list for several ``--events``); None when it used none, or used the events of the
+    recording's own annotations (read from the recording again)."""
+    from ..context.scored import events_paths
+
+    entry = (table.summary.get("inputs") or {}).get("scored_events")
+    entries = [e for e in (entry if isinstance(entry, list) else [entry]) if isinstance(e, dict)]
+    given = events_paths(scored_events)
+    if given:
+        used = {e.get("sha256") for e in entries if e.get("sha256")}
+        for path in map(Path, given):
+            if not path.is_file():
+                raise InputError("file not found", where=path, hint="check the path of --events")
+            if sha256_file(path) not in used:
+                raise InputError("are not the scored events the reviewed analysis used (its sha256 differs from "
+                                 f"{table.dir / 'summary.json'}, or that analysis used none)", where=path,
+                                 hint="leave --events out: the analysis' scored events are used")
+        if len(given) != len(used):
+            raise InputError(f"the reviewed analysis used {len(used)} scored events file(s), {len(given)} given",
+                             where=table.dir, hint="leave --events out: the analysis' scored events are used")
+        return given
+    if any(e.get("source") == "recording annotations" for e in entries):
+        return None  # the recording's own annotations: read from it again
+    originals: list[str | os.PathLike[str]] = []
+    for e in entries:
+        original = _resolve(e, table.dir)
+        if original is None:
+            continue
+        if not original.is_file() or sha256_file(original) != e.get("sha256"):
+            raise InputError(f"the scored events the analysis used are not at {original} (or have changed)",
+                             where=table.dir, hint="give them with --events FILE")
+        originals.append(original)
+    return originals or None
 
 
 # ---------------------------------------------------------------------------- the reviewed events
@@ -322,7 +339,8 @@ def _review_section(table: ReviewedTable, n_events: int) -> dict[str, object]:
 # ---------------------------------------------------------------------------- the run
 def analyze_reviewed(recording: str | os.PathLike[str], *, events_from: str | os.PathLike[str],
                      hypnogram: str | os.PathLike[str] | None = None, rules: str | None = None,
-                     scored_events: str | os.PathLike[str] | None = None, progress: bool = False) -> Analysis:
+                     scored_events: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
+                     progress: bool = False) -> Analysis:
     """Findings and indices of reviewed events (``myosleep analyze REC --events-from ...``).
 
     Parameters
@@ -359,7 +377,8 @@ def analyze_reviewed(recording: str | os.PathLike[str], *, events_from: str | os
 def analyze_reviewed_to_dir(recording: str | os.PathLike[str], *, events_from: str | os.PathLike[str],
                             out_dir: str | os.PathLike[str] | None = None,
                             hypnogram: str | os.PathLike[str] | None = None, rules: str | None = None,
-                            scored_events: str | os.PathLike[str] | None = None, progress: bool = False) -> list[Path]:
+                            scored_events: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
+                            progress: bool = False) -> list[Path]:
     """:func:`analyze_reviewed`, written into ``out_dir`` (default ``DIR/reviewed``; never ``DIR``)."""
     table = read_reviewed_table(events_from)
     out = _out_dir(out_dir, table)
@@ -370,8 +389,8 @@ def analyze_reviewed_to_dir(recording: str | os.PathLike[str], *, events_from: s
 
 def _analyze_reviewed(recording: str | os.PathLike[str], *, events_from: str | os.PathLike[str] | ReviewedTable,
                       hypnogram: str | os.PathLike[str] | None, rules: str | None,
-                      scored_events: str | os.PathLike[str] | None, progress: bool,
-                      out_dir: Path | None) -> Analysis:
+                      scored_events: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None,
+                      progress: bool, out_dir: Path | None) -> Analysis:
     from ..age import parse_age
     from ..pipeline import _analyze
 
