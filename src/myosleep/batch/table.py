@@ -51,7 +51,7 @@ TRIAL_TYPES = tuple(t.value for t in TrialType)
 #: Columns about the night and the run (the rest are results).
 KEY_COLUMNS = ("recording_id", "participant_id", "session_id", "night_date", "start_datetime", "status",
                "error_kind", "error", "version", "input_hash", "recording_path", "hypnogram_path",
-               "events_path")
+               "hypnogram_paired_by", "hypnogram_note", "events_path")
 _SLEEP = ("trt_min", "tst_min", "spt_min", "sol_min", "waso_min", "se_pct", "n1_min", "n2_min", "n3_min",
           "r_min", "nrem_min", "n_awakenings", "n_wake_to_sleep_transitions", "n_arousals",
           "arousal_index_per_h", "gap_min")
