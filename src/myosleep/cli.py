@@ -257,7 +257,8 @@ FLAGS = {"rules": "--rules", "age": "--age", "channels": "--channels", "hypnogra
          "stages": "--stages",
          # batch, review
          "workers": "--workers", "workers/scheduler": "--workers/--scheduler", "alpha": "--alpha",
-         "hypnograms/scored_events": "--hypnograms/--events", "diary_date": "--diary-date",
+         "hypnograms/scored_events": "--hypnograms/--events", "hypnograms": "--hypnograms",
+         "events": "--events", "diary_date": "--diary-date",
          "reviewer": "--reviewer", "port": "--port"}
 
 

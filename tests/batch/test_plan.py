@@ -64,7 +64,7 @@ def test_hypnogram_patterns(tmp_path):
     assert n.hypnogram.endswith("scoring/p1_n1_stages.xml") and n.problem is None
     n = plan_nights([str(rec)], hypnograms="{dir}/missing_{id}.tsv")[0]
     assert n.hypnogram is None and "names no file for p1_n1.edf" in n.problem
-    with pytest.raises(InputError, match="placeholders are"):
+    with pytest.raises(InputError, match="unknown placeholder {nope}.*Placeholders are"):
         plan_nights([str(rec)], hypnograms="{nope}.tsv")
 
 
@@ -75,6 +75,8 @@ def test_a_night_whose_hypnogram_pattern_names_no_file_fails_alone(six_nights, t
     status = main(["batch", str(six_nights[0]), "--out", str(tmp_path / "p"), "--hypnograms", "{stem}.xml"])
     captured = capsys.readouterr()
     assert status == 2 and "1 bad input" in captured.out
+    assert "myosleep batch: 1 night: 0 analysed" in captured.out  # not "1 nights"
+    assert "myosleep batch: 1 night failed; its error is in the error column of" in captured.err
     import pandas as pd
 
     row = pd.read_csv(tmp_path / "p" / "cohort.csv").iloc[0]
@@ -83,7 +85,7 @@ def test_a_night_whose_hypnogram_pattern_names_no_file_fails_alone(six_nights, t
 
 @pytest.mark.parametrize("args, message", [
     (["nothing-here.edf"], "no such file or folder"),
-    (["/nonexistent/*.edf"], "matches no .edf or .bdf file"),
+    (["/nonexistent/*.edf"], "matches no EDF/BDF recording"),
 ])
 def test_inputs_that_name_no_recording_are_one_line_errors(tmp_path, capsys, args, message):
     status = main(["batch", *args, "--out", str(tmp_path / "o")])

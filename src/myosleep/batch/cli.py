@@ -17,12 +17,16 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                     "outputs are current are skipped. Exit status: 0 every night done; 2 some nights were bad "
                     "input (their error is in their row); 1 some night failed unexpectedly.")
     p.add_argument("inputs", nargs="+", metavar="INPUT",
-                   help="EDF/BDF files, globs ('nights/*.edf', quoted), folders or a BIDS dataset root")
+                   help="EDF/BDF files, globs ('nights/*.edf', quoted), folders (searched for EDF/BDF files: "
+                        ".edf, .bdf, .rec, .edf+) or a BIDS dataset root (eeg/ and emg/ recordings)")
     p.add_argument("-o", "--out", required=True, help="output directory")
     p.add_argument("--hypnograms", default=None, metavar="PATTERN",
                    help="each night's hypnogram, e.g. '{stem}.hypnogram.tsv' or 'scoring/{id}*.xml' "
-                        "(placeholders {stem} {base} {dir} {id} {sub} {ses}; default {stem}.hypnogram.tsv, "
-                        "in BIDS {base}_events.tsv, when present)")
+                        "(placeholders {stem} {base} {dir} {id} {sub} {ses}; the first N characters: {stem:.N}, "
+                        "e.g. Sleep-EDF '{stem:.6}*-Hypnogram.edf', MASS '{stem:.10} Base.edf'; 'none': no "
+                        "hypnogram, every night staged). Default: {stem}.hypnogram.tsv, in BIDS {base}_events.tsv "
+                        "(its stage rows), else the layouts of Sleep-EDF, MASS, HMC, DREAMS, ISRUC, NSRR and CAP "
+                        "(docs/batch.md), when exactly one file matches")
     p.add_argument("--hypnogram-convention", default=None, metavar="NAME",
                    help="integer stage codes of the hypnograms when their files do not say: yasa, rk, isruc, "
                         "dreams-aasm, dreams-rk, elan; infant-labels reads N as an infant's NREM (AASM 0-2 months)")
@@ -62,7 +66,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Run the batch; print where the outputs are and the exit status's meaning."""
     from ..cli import parse_channel_overrides
-    from .run import run_batch
+    from .run import plural, run_batch
 
     channels = parse_channel_overrides(args.channels)
     result = run_batch(args.inputs, out_dir=args.out, hypnograms=args.hypnograms, scored_events=args.events,
@@ -71,12 +75,16 @@ def run(args: argparse.Namespace) -> int:
                        alpha=args.alpha, progress=sys.stderr.isatty(),
                        hypnogram_convention=args.hypnogram_convention, hypnogram_epoch_s=args.hypnogram_epoch,
                        covariates_key=args.covariates_key)
+    for note in result.notes:
+        print(f"myosleep batch: {note}", file=sys.stderr)
     print(f"myosleep batch: {result.summary()}")
     for path in result.paths:
         print(f"  {path}")
     for line in result.warnings:
         print(f"myosleep batch: warning: {line}", file=sys.stderr)
     if result.exit_status:
-        print(f"myosleep batch: {result.n_bad_input + result.n_unexpected} nights failed; their errors are in the "
-              f"error column of {result.out_dir / 'cohort.csv'}", file=sys.stderr)
+        failed = result.n_bad_input + result.n_unexpected
+        where = "their errors are" if failed > 1 else "its error is"
+        print(f"myosleep batch: {plural(failed, 'night')} failed; {where} in the error column of "
+              f"{result.out_dir / 'cohort.csv'}", file=sys.stderr)
     return result.exit_status

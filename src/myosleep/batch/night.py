@@ -18,6 +18,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import resource
 import socket
 import sys
@@ -64,26 +65,61 @@ def read_manifest(folder: str | os.PathLike[str]) -> dict | None:
         return None
 
 
+def _convention(night: dict, options: dict) -> str | None:
+    """``--hypnogram-convention``, else the one the night's dataset layout fixes (ISRUC: isruc)."""
+    return options.get("hypnogram_convention") or night.get("hypnogram_convention")
+
+
 def _options_key(night: dict, options: dict) -> dict:
     channels = options.get("channels") or {}
     key = {"rules": options.get("rules", "aasm"), "age": night.get("age"),
            "channels": {k: sorted(v) for k, v in sorted(channels.items())}}
     # how the hypnograms are read, when given (absent otherwise: earlier runs' manifests stay current)
-    for name in ("hypnogram_convention", "hypnogram_epoch_s"):
-        if options.get(name) is not None:
-            key[name] = options[name]
+    for name, value in (("hypnogram_convention", _convention(night, options)),
+                        ("hypnogram_epoch_s", options.get("hypnogram_epoch_s"))):
+        if value is not None:
+            key[name] = value
     return key
 
 
 def _hypnogram(night: dict, options: dict) -> Any:
     """The night's hypnogram path, with the batch's ``--hypnogram-convention``/``--hypnogram-epoch``."""
     path = night.get("hypnogram")
-    if path is None or (options.get("hypnogram_convention") is None and options.get("hypnogram_epoch_s") is None):
+    convention = _convention(night, options)
+    if path is None or (convention is None and options.get("hypnogram_epoch_s") is None):
         return path
     from ..io.hypnogram import HypnogramFile
 
-    return HypnogramFile(path, convention=options.get("hypnogram_convention"),
-                         epoch_s=options.get("hypnogram_epoch_s"))
+    return HypnogramFile(path, convention=convention, epoch_s=options.get("hypnogram_epoch_s"))
+
+
+#: ``analyze``'s options named in messages, and batch's own (a night's error must name batch's).
+_BATCH_FLAGS = ((re.compile(r"--hypnogram FILE\b"), "--hypnograms PATTERN"),
+                (re.compile(r"--hypnogram(?![-\w])"), "--hypnograms"),
+                (re.compile(r"--events FILE\b"), "--events PATTERN"))
+
+
+def batch_hint(text: str) -> str:
+    """A message of ``analyze`` with its options as ``batch`` spells them (``--hypnogram FILE`` ->
+    ``--hypnograms PATTERN``)."""
+    for pattern, repl in _BATCH_FLAGS:
+        text = pattern.sub(repl, text)
+    return text
+
+
+def _stageless_events(night: dict) -> str | None:
+    """The note of a BIDS night whose default ``_events.tsv`` holds no sleep-stage rows (markers,
+    lights, arousals only): it is not a hypnogram, and the night is staged as without one."""
+    if night.get("hypnogram_paired_by") != "bids-events" or not night.get("hypnogram"):
+        return None
+    from ..io.hypnogram import events_table_stage_rows
+
+    rows, labels = events_table_stage_rows(night["hypnogram"])
+    if rows:
+        return None
+    shown = ", ".join(repr(x) for x in labels[:3]) + (", ..." if len(labels) > 3 else "")
+    return ("events.tsv holds no sleep stages" + (f" (its rows: {shown})" if labels else "")
+            + "; staged without it")
 
 
 def _stat(path: str) -> dict:
@@ -165,7 +201,8 @@ def _one_line(err: BaseException) -> str:
 def _night_columns(night: dict) -> dict[str, Any]:
     return {"recording_id": night["recording_id"], "participant_id": night.get("participant_id"),
             "session_id": night.get("session_id"), "recording_path": night["recording"],
-            "hypnogram_path": night.get("hypnogram"), "events_path": _paths_text(night.get("scored_events"))}
+            "hypnogram_path": night.get("hypnogram"), "hypnogram_paired_by": night.get("hypnogram_paired_by"),
+            "hypnogram_note": night.get("hypnogram_note"), "events_path": _paths_text(night.get("scored_events"))}
 
 
 def _paths_text(v: Any) -> str | None:
@@ -252,7 +289,10 @@ def _run_night(night: dict, options: dict, folder: Path, t0: float) -> dict:
     from ..pipeline import analyze_to_dir
 
     try:
-        analyze_to_dir(night["recording"], out_dir=folder, hypnogram=_hypnogram(night, options),
+        note = _stageless_events(night)
+        hypnogram = None if note else _hypnogram(night, options)
+        night = {**night, "hypnogram_note": note}
+        analyze_to_dir(night["recording"], out_dir=folder, hypnogram=hypnogram,
                        age=night.get("age"), rules=options.get("rules", "aasm"),
                        channels=options.get("channels"), scored_events=night.get("scored_events"),
                        progress=False)
@@ -268,7 +308,7 @@ def _run_night(night: dict, options: dict, folder: Path, t0: float) -> dict:
                     "worker": {"host": socket.gethostname(), "pid": os.getpid(), "finished_unix_s": time.time(),
                                "peak_rss_mib": row["worker_peak_rss_mib"]}}
     except InputError as err:
-        kind, error = BAD_INPUT, _one_line(err)
+        kind, error = BAD_INPUT, batch_hint(_one_line(err))
     except Exception as err:  # noqa: BLE001 - one night's bug must not stop the cohort
         logger.exception("night %s failed unexpectedly", rid)
         kind, error = UNEXPECTED, f"{type(err).__name__}: {_one_line(err)}"

@@ -39,7 +39,7 @@ from .night import (
 )
 from .plan import Night, plan_nights
 
-__all__ = ["run_batch", "BatchResult", "EXIT_OK", "EXIT_FAILED_UNEXPECTEDLY", "EXIT_BAD_INPUT"]
+__all__ = ["run_batch", "BatchResult", "plural", "EXIT_OK", "EXIT_FAILED_UNEXPECTEDLY", "EXIT_BAD_INPUT"]
 
 logger = logging.getLogger("myosleep")
 
@@ -70,6 +70,9 @@ class BatchResult:
         Cohort warnings, one line each (what, where, what to do): covariate tables that left nights
         without a row, participants unknown to the statistics, EMG channels of unknown site.  The CLI
         prints them on stderr; the cohort report shows them.
+    notes : tuple of str
+        What the search for nights left out (annotation-only EDF+ files, myosleep's own output
+        folders, recordings in formats myosleep does not read), one line per kind.
     """
 
     out_dir: Path
@@ -82,6 +85,7 @@ class BatchResult:
     elapsed_s: float
     worker_peak_rss_mib: dict = field(default_factory=dict, repr=False)
     warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
     @property
     def exit_status(self) -> int:
@@ -90,12 +94,17 @@ class BatchResult:
         return EXIT_BAD_INPUT if self.n_bad_input else EXIT_OK
 
     def summary(self) -> str:
-        return (f"{self.n_nights} nights: {self.n_done} analysed, {self.n_skipped} already done, "
+        return (f"{plural(self.n_nights, 'night')}: {self.n_done} analysed, {self.n_skipped} already done, "
                 f"{self.n_bad_input} bad input, {self.n_unexpected} failed unexpectedly "
                 f"({self.elapsed_s:.0f} s)")
 
     def __repr__(self) -> str:
         return f"BatchResult({self.summary()}, out_dir={str(self.out_dir)!r})"
+
+
+def plural(n: int, word: str) -> str:
+    """``1 night``, ``2 nights``, ``0 nights``."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 class _Progress:
@@ -294,6 +303,9 @@ def run_batch(inputs: list[str], *, out_dir: str | os.PathLike[str], hypnograms:
         raise ParameterError(f"must be between 0 and 1, got {alpha!r}", where="alpha")
     check_out_dir(out_dir)
     nights = plan_nights(list(inputs), hypnograms=hypnograms, scored_events=scored_events, age=age_text)
+    notes = tuple(nights.notes)
+    for note in notes:
+        logger.info("batch: %s", note)
     keys = [covariates_key] if isinstance(covariates_key, str) else list(covariates_key or [])
     tables = _read_covariate_tables(covariates or [], keys)
     nights, identities = _identify(nights, tables, age_given=parsed_age is not None)
@@ -328,7 +340,7 @@ def run_batch(inputs: list[str], *, out_dir: str | os.PathLike[str], hypnograms:
     return BatchResult(out_dir=out, n_nights=len(nights), n_done=counts["done"],
                        n_skipped=counts[STATUS_SKIPPED], n_bad_input=counts[BAD_INPUT],
                        n_unexpected=counts[UNEXPECTED], paths=tuple(paths), elapsed_s=time.perf_counter() - t0,
-                       worker_peak_rss_mib=peaks, warnings=tuple(warnings))
+                       worker_peak_rss_mib=peaks, warnings=tuple(warnings), notes=notes)
 
 
 def _run_all(todo: list[Night], options: dict, out: Path, scheduler: str | None, n_local: int,

@@ -58,7 +58,7 @@ TRIAL_TYPES = tuple(t.value for t in TrialType)
 #: Columns about the night and the run (the rest are results).
 KEY_COLUMNS = ("recording_id", "participant_id", "session_id", "night_date", "start_datetime", "status",
                "error_kind", "error", "version", "input_hash", "recording_path", "hypnogram_path",
-               "events_path")
+               "hypnogram_paired_by", "hypnogram_note", "events_path")
 #: Columns the batch adds to each night's row when the cohort table is written (not from summary.json):
 #: whether this run reused the night from an earlier one, and where its participant and age came from.
 RUN_COLUMNS = ("from_earlier_run", "participant_source", "age_source")

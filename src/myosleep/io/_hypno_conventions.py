@@ -207,7 +207,7 @@ def _differences(names: list[str], values: list[int]) -> str:
 
 
 def choose_integer_convention(values: set[int], *, source: str, convention: str | None = None,
-                              legend: tuple[dict[int, Stage], int] | None = None,
+                              legend: tuple[dict[int, Stage], int | str] | None = None,
                               header: str | None = None) -> tuple[dict[int, Stage], str, str, list[str]]:
     """How to read a file's integer stage codes.
 
@@ -220,7 +220,8 @@ def choose_integer_convention(values: set[int], *, source: str, convention: str 
     convention : str | None
         The caller's choice (``read_hypnogram(convention=)``; CLI ``--hypnogram-convention``).
     legend : (codes, line) | None
-        A legend found in the file (:func:`parse_legend`).
+        A legend found in the file (:func:`parse_legend`; ``line`` its number), or beside it
+        (``line`` says where: a BIDS sidecar's ``Levels``).
     header : str | None
         A convention named by the file's header (``dreams-aasm``, ``dreams-rk``).
 
@@ -253,13 +254,15 @@ def choose_integer_convention(values: set[int], *, source: str, convention: str 
         return dict(conv.codes), name, ("the file's header" if header else "convention= given"), []
     if legend is not None:
         codes, line = legend
+        # a legend line of the file (its number), or a description beside it (a BIDS sidecar's Levels)
+        said = f"the file's legend (line {line})" if isinstance(line, int) else str(line)
         bad = [v for v in ordered if v not in codes]
         if bad:
-            raise HypnogramError(f"stage code {bad[0]} is not in the file's legend (line {line})", where=source,
+            raise HypnogramError(f"stage code {bad[0]} is not in {said}", where=source,
                                  hint="complete the legend or pass convention=")
         named = [n for n in INTEGER_CONVENTIONS
                  if all(CONVENTIONS[n].codes.get(c) == st for c, st in codes.items())]
-        return dict(codes), (named[0] if named else "file-legend"), f"the file's legend (line {line})", named[1:]
+        return dict(codes), (named[0] if named else "file-legend"), said, named[1:]
     fits = [n for n in HEADERLESS if values <= set(CONVENTIONS[n].codes)]
     if not fits:
         raise HypnogramError(

@@ -42,7 +42,7 @@ from ._hypno_labels import (
     normalise_label,
 )
 
-__all__ = ["read_table", "read_lines", "read_elan", "read_somnomedics"]
+__all__ = ["read_table", "read_lines", "read_elan", "read_somnomedics", "row_is_stage"]
 
 logger = logging.getLogger("myosleep")
 
@@ -88,7 +88,7 @@ def _column_key(text: str) -> str:
 
 
 def _map_labels(labels: list[str], where: list[str], *, source: str, convention: str | None = None,
-                legend: tuple[dict[int, Stage], int] | None = None,
+                legend: tuple[dict[int, Stage], int | str] | None = None,
                 header: str | None = None) -> tuple[np.ndarray, dict]:
     """Stage codes of a file's labels and how they were read (``convention``, ``convention_evidence``...).
 
@@ -172,7 +172,8 @@ def _header_names(line: str) -> tuple[str, list[str]] | None:
         return None
     names = [_column_key(c) for c in line.split(delim)]
     bases = [_unit_and_base(c, k)[1] for c, k in zip(line.split(delim), names)]
-    if _column(names, _STAGE_NAMES) is None and _column(bases, _STAGE_NAMES) is None:
+    if (_column(names, _STAGE_NAMES) is None and _column(bases, _STAGE_NAMES) is None
+            and not _qualified_stage_columns(names)):
         return None
     return delim, names
 
@@ -209,6 +210,77 @@ def _column(names: list[str], candidates: tuple[str, ...]) -> int | None:
         if key in names:
             return names.index(key)
     return None
+
+
+#: A stage column named with a qualifier (``stage_hum``, ``stage_ai``, ``consensus_stage``), as
+#: datasets with several scorings name them (BOAS, OpenNeuro ds005555: ``stage_hum`` and ``stage_ai``).
+_QUALIFIED_STAGE = re.compile(r"^(?:sleep_)?stages?_(?P<after>[a-z0-9]+)$|^(?P<before>[a-z0-9]+)_(?:sleep_)?stages?$")
+_NOT_A_QUALIFIER = frozenset({"onset", "start", "end", "stop", "time", "duration", "dur", "length", "epoch", "s",
+                              "sec", "nr", "number", "index", "id", "count", "n"})
+#: Qualifiers naming a human scoring (preferred: the AASM manual's reference is a scorer's staging).
+_HUMAN_QUALIFIERS = re.compile(r"^(hum|human|manual|expert|consensus|visual|tech|technician|scorer\d*|rater\d*|"
+                               r"scored|gold)$")
+
+
+def _qualified_stage_columns(names: list[str]) -> list[tuple[int, str]]:
+    """(index, qualifier) of the header's qualified stage columns."""
+    out = []
+    for i, n in enumerate(names):
+        m = _QUALIFIED_STAGE.match(n)
+        if m:
+            q = m.group("after") or m.group("before")
+            if q not in _NOT_A_QUALIFIER:
+                out.append((i, q))
+    return out
+
+
+def _stage_column(names: list[str], header: list[str], *, source: str) -> tuple[int | None, dict]:
+    """Index of the stage column and how it was chosen: a column of :data:`_STAGE_NAMES`, else the
+    one qualified stage column, else the one named for a human scorer among several (refused when
+    none or several are)."""
+    i = _column(names, _STAGE_NAMES)
+    if i is not None:
+        return i, {}
+    qualified = _qualified_stage_columns(names)
+    if not qualified:
+        return None, {}
+    if len(qualified) == 1:
+        return qualified[0][0], {"stage_column": header[qualified[0][0]].strip()}
+    human = [(i, q) for i, q in qualified if _HUMAN_QUALIFIERS.match(q)]
+    shown = [header[i].strip() for i, _ in qualified]
+    if len(human) != 1:
+        raise HypnogramError(f"has {len(qualified)} stage columns ({', '.join(shown)}) and "
+                             + ("none" if not human else "several") + " is named for a human scorer", where=source,
+                             hint="keep one stage column, or name the scorer's one stage_hum (human scoring is read)")
+    i = human[0][0]
+    others = [c for c in shown if c != header[i].strip()]
+    return i, {"stage_column": header[i].strip(),
+               "stage_column_evidence": f"the human scoring of {len(qualified)} stage columns "
+                                        f"({', '.join(others)} left out)"}
+
+
+#: Kinds of scored events a table's rows may hold beside its stages.
+_EVENT_KINDS = frozenset({"arousal", "respiratory", "limb_movement", "desaturation", "artefact", "emg_phasic",
+                          "emg_tonic", "emg_any", "lights"})
+
+
+def row_is_stage(label: str) -> bool:
+    """True for a table row that is, or tries to be, a sleep stage: a known stage label or integer
+    code, a stage word (``Sleep stage X``, ``Stage 5``), or a code of three characters or fewer
+    (``S5``, ``N``): its error is then "unknown sleep-stage label".  Scored events (arousals,
+    respiratory, limb movements, lights) and longer marker names (``boundary``, ``Trigger``) are
+    not stages."""
+    s = label.strip()
+    if s and lights_kind(s) is not None:
+        return False
+    if not s or label_to_stage(s) is not None or is_integer_label(s) or is_bare_nrem(s) or is_infant_label(s):
+        return True
+    kind = classify_event(s)
+    if kind == "stage":
+        return True
+    if kind in _EVENT_KINDS:
+        return False
+    return len(s) <= 3
 
 
 def _comment_lines(lines: list[str]) -> list[tuple[int, str]]:
@@ -249,7 +321,8 @@ def _seconds_per_unit(unit: str | None, column: str, *, lines: list[str], epoch_
 
 
 def read_table(text: str, *, source: str, epoch_s: float | None, stages: bool = True,
-               convention: str | None = None) -> RawScoring:
+               convention: str | None = None,
+               levels: dict[str, tuple[dict[int, Stage], str]] | None = None) -> RawScoring:
     """BIDS-events-like table: ``onset`` (s or clock time), optional ``duration`` (s), ``stage``.
 
     With ``stages=False`` the rows are read as scored events only (no stage labels needed).
@@ -259,6 +332,13 @@ def read_table(text: str, *, source: str, epoch_s: float | None, stages: bool = 
     a decimal comma; a column's unit comes from its name (``Onset (samples)``, ``onset_ms``,
     ``Onset [min]``, ``Onset (epochs)``), samples at a rate the file states
     (:mod:`myosleep.io._hypno_fields`).
+
+    Rows that are not stages (:func:`row_is_stage`: arousals, lights, a BIDS events table's
+    markers) are scored events beside the stage rows, not stage errors; markers of no known kind
+    are named in a warning.  A stage column may carry a qualifier (``stage_hum``, ``stage_ai``:
+    the human one is read when there are several).  ``levels`` maps a column's integer codes
+    to stages (a BIDS ``events.json`` sidecar's ``Levels``: :func:`myosleep.io.hypnogram.bids_levels`),
+    as a legend line in the file does.
     """
     lines = text.splitlines()
     first = _header_index(lines)
@@ -270,8 +350,8 @@ def read_table(text: str, *, source: str, epoch_s: float | None, stages: bool = 
     units_bases = [_unit_and_base(c, k) for c, k in zip(rows[0], keys)]
     known = {_column_key(c) for c in _ONSET_NAMES + _DURATION_NAMES + _EPOCH_NAMES + _STAGE_NAMES + _END_NAMES}
     names = [k if k in known and k not in _SAMPLE_NAMES else b for k, (_, b) in zip(keys, units_bases)]
-    i_on, i_dur, i_st = (_column(names, _ONSET_NAMES), _column(names, _DURATION_NAMES),
-                         _column(names, _STAGE_NAMES))
+    i_on, i_dur = _column(names, _ONSET_NAMES), _column(names, _DURATION_NAMES)
+    i_st, stage_column = _stage_column(names, rows[0], source=source)
     i_ep = _column(names, _EPOCH_NAMES)
     if i_on is not None and units_bases[i_on][0] == "samples":  # MNE-style sample and onset columns: seconds
         in_seconds = _column([n if u != "samples" else "" for n, (u, _) in zip(names, units_bases)], _ONSET_NAMES)
@@ -365,12 +445,43 @@ def read_table(text: str, *, source: str, epoch_s: float | None, stages: bool = 
         logger.warning("%s: the dates do not advance past midnight (line %s); onsets read on the clock",
                        source, clock.wrapped_dates)
         raw.metadata["dates_not_advanced_at"] = clock.wrapped_dates
+    stage_rows = np.ones(len(labels), dtype=bool)
     if stages:
-        codes, info = _map_labels(labels, where, source=source, convention=convention,
-                                  legend=parse_legend(_comment_lines(lines)))
+        stage_rows = np.array([row_is_stage(lab) for lab in labels], dtype=bool)
+        if not stage_rows.any():
+            shown = ", ".join(repr(x) for x in list(dict.fromkeys(lab.strip() for lab in labels))[:4])
+            raise HypnogramError(f"holds no sleep-stage rows in column {rows[0][i_st].strip()!r}"
+                                 + (f" (its rows: {shown})" if labels else ""), where=source,
+                                 hint="give a hypnogram: a file whose rows are the scored stages (W, N1, N2, N3, R)")
+        markers = [(lab.strip(), w) for lab, w, st in zip(labels, where, stage_rows)
+                   if not st and classify_event(lab) not in _EVENT_KINDS]
+        if markers:
+            shown = ", ".join(f"{lab!r} ({w})" for lab, w in markers[:3]) + (", ..." if len(markers) > 3 else "")
+            raw.metadata.setdefault("warnings", []).append(
+                f"{len(markers)} row(s) of column {rows[0][i_st].strip()!r} are not sleep stages and were read "
+                f"as events: {shown}")
+        st_labels = [lab for lab, st in zip(labels, stage_rows) if st]
+        st_where = [w for w, st in zip(where, stage_rows) if st]
+        legend: tuple[dict[int, Stage], int | str] | None = parse_legend(_comment_lines(lines))
+        column = rows[0][i_st].strip()
+        if legend is None and levels and column in levels:
+            legend = levels[column]
+        try:
+            codes, info = _map_labels(st_labels, st_where, source=source, convention=convention, legend=legend)
+        except HypnogramError as err:
+            if not stage_column or not all(is_integer_label(x) for x in st_labels if x.strip()):
+                raise
+            raise HypnogramError(
+                f"stage column {column!r}: {err.what}", where=source,
+                hint=f"say what its codes mean: in a BIDS dataset with the events.json sidecar's Levels "
+                     f"({{\"{column}\": {{\"Levels\": {{\"0\": \"W\", \"1\": \"N1\", ...}}}}}}), or with "
+                     f"convention= if they follow yasa, rk or isruc (CLI: --hypnogram-convention), or write the "
+                     f"stages as labels W, N1, N2, N3, R") from None
         raw.metadata.update(info)
-        raw.seg_onset_s, raw.seg_duration_s = np.asarray(onsets, dtype=float), dur_arr
-        raw.seg_code, raw.seg_where = codes, where
+        raw.metadata.update(stage_column)
+        raw.seg_onset_s = np.asarray(onsets, dtype=float)[stage_rows]
+        raw.seg_duration_s = dur_arr[stage_rows]
+        raw.seg_code, raw.seg_where = codes, st_where
     if i_on is None:  # epochs by number
         raw.epoch_s, raw.epoch_source = numbered_epoch_s, numbered_source
         first_n = clock._first
@@ -383,8 +494,8 @@ def read_table(text: str, *, source: str, epoch_s: float | None, stages: bool = 
                 f"every stage is one epoch early")
     elif epoch_s is not None:
         raw.epoch_s, raw.epoch_source = epoch_s, "epoch_s= given"
-    else:
-        raw.epoch_s = infer_epoch_s(dur_arr, np.asarray(onsets))
+    else:  # from the stage rows (an arousal's 12 s is no epoch length)
+        raw.epoch_s = infer_epoch_s(dur_arr[stage_rows], np.asarray(onsets, dtype=float)[stage_rows])
         raw.epoch_source = "the durations and onsets in the file"
     raw.events = lights_rows + [(o, d if np.isfinite(d) else 0.0, lab, _table_kind(lab), None)
                                 for o, d, lab in zip(onsets, durations, labels)]

@@ -53,7 +53,7 @@ from ..errors import RecordingError
 from ._containers import container_kind
 
 __all__ = ["SignalHeader", "EdfHeader", "StartDate", "read_edf_header", "start_from_fields",
-           "ANNOTATION_LABELS"]
+           "ANNOTATION_LABELS", "peek_edf_kind"]
 
 log = logging.getLogger("myosleep")
 
@@ -457,6 +457,37 @@ def _span(n_records: int, record_duration_s: float) -> str:
     """Duration of ``n_records`` records for people: ``12 s``, ``7.5 min``."""
     seconds = n_records * record_duration_s
     return f"{seconds:.3g} s" if seconds < 60.0 else f"{seconds / 60.0:.1f} min"
+
+
+def peek_edf_kind(path: str | os.PathLike[str]) -> Literal["recording", "annotations", "not-edf"]:
+    """What a file is, from its first bytes only: for choosing files, never for reading them.
+
+    ``"annotations"``: an EDF+/BDF+ file whose every signal is an annotation signal
+    (``EDF Annotations``/``BDF Annotations``: a hypnogram or event file such as Sleep-EDF's
+    ``*-Hypnogram.edf``); ``"recording"``: an EDF/BDF file with at least one other signal, or
+    whose header cannot be told apart further (:func:`read_edf_header` then says what is wrong);
+    ``"not-edf"``: the version field is neither EDF's ``0`` nor BDF's ``0xFF BIOSEMI`` (or the
+    file is shorter than it).  Reads 256 + 16 x ns bytes (the fixed header and the labels).
+    """
+    try:
+        with open(path, "rb") as f:
+            fixed = f.read(256)
+            version = fixed[:8]
+            if len(version) < 8 or not (version == _BDF_VERSION or version.rstrip(b" \x00") == b"0"):
+                return "not-edf"
+            try:
+                ns = int(_text(fixed[252:256]))
+            except ValueError:
+                return "recording"
+            if not 0 < ns <= 4096:
+                return "recording"
+            labels = f.read(16 * ns)
+    except OSError:
+        return "recording"  # unreadable: the night says so when it is read
+    if len(labels) < 16 * ns:
+        return "recording"
+    names = {_text(labels[16 * i: 16 * (i + 1)]) for i in range(ns)}
+    return "annotations" if names <= ANNOTATION_LABELS else "recording"
 
 
 def read_edf_header(path: str | os.PathLike[str]) -> EdfHeader:

@@ -58,6 +58,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -65,7 +66,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..errors import HypnogramError, ParameterError
+from ..errors import HypnogramError, InputError, ParameterError
 from ..vocab import Stage
 from ._hypno_common import EVENT_COLUMNS, RawScoring, segments_to_stages
 from ._hypno_conventions import INTEGER_CONVENTIONS, LABEL_CONVENTIONS, check_convention
@@ -75,7 +76,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 __all__ = ["read_hypnogram", "read_scored_events", "detect_hypnogram_format", "HYPNOGRAM_FORMATS",
-           "HypnogramFile", "HYPNOGRAM_CONVENTIONS"]
+           "HypnogramFile", "HYPNOGRAM_CONVENTIONS", "bids_levels", "events_table_stage_rows"]
 
 logger = logging.getLogger("myosleep")
 
@@ -214,23 +215,128 @@ def _read_raw(path: Path, fmt: str, epoch_s: float | None, *, stages: bool = Tru
     if fmt == "wonambi-xml":
         return markup.read_wonambi_xml(path, source=source, epoch_s=epoch_s, convention=convention)
     text, encoding = _read_text_and_encoding(path)
-    raw = _read_text_format(text, fmt, source=source, epoch_s=epoch_s, stages=stages, convention=convention)
+    levels = bids_levels(path) if fmt == "table" else None
+    raw = _read_text_format(text, fmt, source=source, epoch_s=epoch_s, stages=stages, convention=convention,
+                            levels=levels)
     raw.metadata["encoding"] = encoding
     return raw
 
 
 def _read_text_format(text: str, fmt: str, *, source: str, epoch_s: float | None, stages: bool,
-                      convention: str | None) -> RawScoring:
+                      convention: str | None, levels: dict | None = None) -> RawScoring:
     from . import _hypno_text as text_fmt
     from ._hypno_luna import read_luna_annot
     from ._hypno_visbrain import read_visbrain
 
     if fmt == "table":
-        return text_fmt.read_table(text, source=source, epoch_s=epoch_s, stages=stages, convention=convention)
+        return text_fmt.read_table(text, source=source, epoch_s=epoch_s, stages=stages, convention=convention,
+                                   levels=levels)
     reader = {"text": text_fmt.read_lines, "elan": text_fmt.read_elan,
               "somnomedics": text_fmt.read_somnomedics, "remlogic": text_fmt.read_remlogic,
               "luna-annot": read_luna_annot, "visbrain": read_visbrain}[fmt]
     return reader(text, source=source, epoch_s=epoch_s, convention=convention)
+
+
+_BIDS_ENTITY = re.compile(r"^[A-Za-z0-9]+-[A-Za-z0-9]+$")
+
+
+def _bids_entities(stem: str) -> dict[str, str] | None:
+    """``{"sub": "1", "task": "Sleep"}`` of ``sub-1_task-Sleep``; None when a part is not ``key-label``."""
+    parts = stem.split("_") if stem else []
+    if not all(_BIDS_ENTITY.match(x) for x in parts):
+        return None
+    return dict(x.split("-", 1) for x in parts)
+
+
+def _level_text(value: object) -> str:
+    if isinstance(value, dict):  # BIDS >= 1.9 allows {"Description": ..., "TermURL": ...}
+        for key in ("Description", "LongName", "Label", "Name"):
+            if isinstance(value.get(key), str):
+                return value[key]
+        return ""
+    return str(value)
+
+
+def bids_levels(path: str | os.PathLike[str]) -> dict[str, tuple[dict[int, Stage], str]]:
+    """Integer codes of a BIDS ``_events.tsv``'s columns, from its ``events.json`` sidecars' ``Levels``.
+
+    BIDS describes a tabular file's columns in a JSON sidecar of the same name
+    (``sub-1_task-Sleep_events.json``) or, by the inheritance principle (BIDS specification,
+    "The Inheritance Principle"), in one higher up whose entities are a subset of the file's
+    (``task-Sleep_events.json`` at the dataset root); the nearer file wins.  A column's
+    ``"Levels": {"0": "Wake", "1": "N1", ...}`` (or ``{"0": {"Description": "Wake"}}``) says what
+    its codes mean.  Only columns whose every level reads as a stage label (``label_to_stage``)
+    are returned, as ``{column: ({code: Stage}, "where it was said")}``; a level that does not
+    read is refused with one line (the sidecar states a meaning myosleep cannot use).
+    """
+    import json
+
+    from ._hypno_labels import label_to_stage
+
+    p = Path(path)
+    if not p.name.endswith("_events.tsv"):
+        return {}
+    ents = _bids_entities(p.name[: -len("_events.tsv")])
+    if ents is None:
+        return {}
+    folders = []
+    d = p.parent
+    for _ in range(5):  # sub-x/ses-y/eeg/ -> the dataset root
+        folders.append(d)
+        if (d / "dataset_description.json").is_file() or d.parent == d:
+            break
+        d = d.parent
+    out: dict[str, tuple[dict[int, Stage], str]] = {}
+    for folder in reversed(folders):  # the root first: nearer sidecars override
+        for js in sorted(folder.glob("*_events.json"), key=lambda q: len(q.name)):
+            theirs = _bids_entities(js.name[: -len("_events.json")])
+            if theirs is None or not theirs.items() <= ents.items():
+                continue
+            try:
+                data = json.loads(js.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if not isinstance(data, dict):
+                continue
+            for column, desc in data.items():
+                lv = desc.get("Levels") if isinstance(desc, dict) else None
+                if not isinstance(lv, dict) or not lv or not all(re.fullmatch(r"[+-]?\d+", str(k).strip()) for k in lv):
+                    continue
+                codes = {}
+                for code, meaning in lv.items():
+                    text = _level_text(meaning)
+                    st = label_to_stage(text)
+                    if st is None:
+                        raise HypnogramError(f"the sidecar {js} gives code {code} of column {column!r} the meaning "
+                                             f"{text!r}, which is not a sleep stage", where=p,
+                                             hint="describe each code as W, N1, N2, N3, R, 'artefact' or 'unscored'")
+                    codes[int(code)] = st
+                out[column] = (codes, f"the Levels of {column!r} in {js.name}")
+    return out
+
+
+def events_table_stage_rows(path: str | os.PathLike[str]) -> tuple[int, list[str]]:
+    """(number of sleep-stage rows, labels of the other rows) of a BIDS-style events table.
+
+    For choosing files, not reading them: a table with no stage column, or whose rows are all
+    markers, lights or scored events (no row :func:`~myosleep.io._hypno_text.row_is_stage`), has
+    0 stage rows.  A file that cannot be read as a table gives ``(1, [])``: reading it as a
+    hypnogram then says what is wrong.
+    """
+    from . import _hypno_text as text_fmt
+
+    try:
+        p = _check_path(path)
+        fmt = detect_hypnogram_format(p)
+        if fmt != "table":
+            return 0, []
+        raw = text_fmt.read_table(_read_text(p), source=str(p), epoch_s=None, stages=False)
+    except InputError:
+        return 1, []
+    labels = [str(e[2]).strip() for e in raw.events]
+    n = sum(1 for lab in labels if text_fmt.row_is_stage(lab))
+    others = list(dict.fromkeys(lab for lab in labels if not text_fmt.row_is_stage(lab)))
+    return n, others
 
 
 def _validate(path: str | os.PathLike[str], epoch_s: float | None, format: str | None,
