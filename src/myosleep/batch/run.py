@@ -302,13 +302,13 @@ def run_batch(inputs: list[str], *, out_dir: str | os.PathLike[str], hypnograms:
     if not 0 < float(alpha) < 1:
         raise ParameterError(f"must be between 0 and 1, got {alpha!r}", where="alpha")
     check_out_dir(out_dir)
-    nights = plan_nights(list(inputs), hypnograms=hypnograms, scored_events=scored_events, age=age_text)
-    notes = tuple(nights.notes)
+    plan = plan_nights(list(inputs), hypnograms=hypnograms, scored_events=scored_events, age=age_text)
+    notes = tuple(plan.notes)
     for note in notes:
         logger.info("batch: %s", note)
     keys = [covariates_key] if isinstance(covariates_key, str) else list(covariates_key or [])
     tables = _read_covariate_tables(covariates or [], keys)
-    nights, identities = _identify(nights, tables, age_given=parsed_age is not None)
+    nights, identities = _identify(plan, tables, age_given=parsed_age is not None)
     out = prepare_out_dir(out_dir)
     options = {"rules": rules, "channels": channels, **_hypnogram_options(hypnogram_convention, hypnogram_epoch_s)}
 
