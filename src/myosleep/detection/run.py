@@ -33,6 +33,7 @@ from ..errors import ChannelError, InputError, MyosleepError, ParameterError
 from ..io.recording import MIN_EMG_SFREQ, ChannelInfo
 from ..io.roles import accelerometer_axis
 from ..preprocessing.ecg import ECG_ALIGN_S
+from ..preprocessing.leadoff import LeadOffCriteria
 from ..schema import ARTEFACTS, BURSTS
 from ..vocab import Role
 from .chin import ChinAmplitude, chin_amplitude_1s
@@ -125,6 +126,11 @@ def detect_channel(x: np.ndarray, sfreq: float, *, label: str = "EMG", role: str
                    beat_align_s: float = ECG_ALIGN_S) -> tuple[pd.DataFrame, pd.DataFrame, ChannelStatus]:
     """Detect bursts on one EMG channel given as an array.
 
+    A channel whose lead is off for most of the record is first read without the lead-off test: a
+    unit 1000 times off (microvolts under an "mV" header) makes a connected lead's few uV of mains
+    read as mV, a "lead off" everywhere, and its refusal for the unit (with the unit advice, defect
+    28) is the one that tells the user what to fix.
+
     Parameters
     ----------
     x : ndarray
@@ -147,6 +153,27 @@ def detect_channel(x: np.ndarray, sfreq: float, *, label: str = "EMG", role: str
     (bursts, artefacts, status)
         Bursts and artefacts DataFrames (burst_id/event_id unset: -1) and a ChannelStatus.
     """
+    def run(lead_off: bool) -> tuple[pd.DataFrame, pd.DataFrame, ChannelStatus]:
+        return _detect_channel(x, sfreq, label=label, role=role, side=side, params=params, r_peaks_s=r_peaks_s,
+                               physical_range_uv=physical_range_uv, beat_align_s=beat_align_s, lead_off=lead_off)
+
+    bursts, artefacts, status = run(True)
+    off = artefact_time_s(artefacts, kinds=("lead_off",))
+    if off > _UNIT_FIRST_LEAD_OFF_SHARE * np.shape(x)[0] / float(sfreq):
+        unit = run(False)
+        if not unit[2].used and unit[2].reason and _UNIT_HINT in unit[2].reason:
+            return unit
+    return bursts, artefacts, status
+
+
+#: Share of a record lead off above which the channel's unit is checked first (:func:`detect_channel`).
+_UNIT_FIRST_LEAD_OFF_SHARE = 0.5
+
+
+def _detect_channel(x: np.ndarray, sfreq: float, *, label: str, role: str, side: str, params: DetectionParams,
+                    r_peaks_s: np.ndarray | None, physical_range_uv: tuple[float | None, float | None],
+                    beat_align_s: float, lead_off: bool) -> tuple[pd.DataFrame, pd.DataFrame, ChannelStatus]:
+    """:func:`detect_channel`, with (``lead_off``) or without the lead-off test."""
     import pandas as pd
 
     from ..preprocessing import emg_channel_problem, preprocess_emg
@@ -159,7 +186,7 @@ def detect_channel(x: np.ndarray, sfreq: float, *, label: str = "EMG", role: str
     p = params.short
     pre = preprocess_emg(x, sfreq, r_peaks_s=r_peaks_s, cardiac=params.cardiac,
                          physical_min=physical_range_uv[0], physical_max=physical_range_uv[1], label=label,
-                         beat_align_s=beat_align_s)
+                         beat_align_s=beat_align_s, lead_off=LeadOffCriteria() if lead_off else None)
     usable = 1.0 - float(pre.mask.mean())
     if usable < 0.01:  # a coarse quantiser's runs of identical codes are "flat": say why
         reason = quantisation_problem(pre.quantisation, None, role, params=params) or _no_signal(pre.artefacts)
