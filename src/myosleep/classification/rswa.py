@@ -195,6 +195,16 @@ def _mini_epoch_flags(bursts: pd.DataFrame, mini_on: np.ndarray, epoch_on: np.nd
     return phasic, tonic, anyact | phasic | tonic
 
 
+def _observed(mini_on: np.ndarray, width_s: float, labels: Sequence[str],
+              unobserved: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Mini-epochs ``[mini_on, mini_on + width_s)`` that one of ``labels`` observed whole."""
+    seen = np.zeros(mini_on.size, dtype=bool)
+    for lab in labels:
+        iv = np.asarray(unobserved.get(lab, np.zeros((0, 2))), dtype=float).reshape(-1, 2)
+        seen |= ~overlaps_any(mini_on, mini_on + width_s, iv[:, 0], iv[:, 1])
+    return seen
+
+
 def sinbar(bursts: pd.DataFrame, rem_mask_fn: Callable[[np.ndarray], np.ndarray], *, duration_s: float,
            rules: RuleSet = AASM, chin_channels: Sequence[str] | None = None,
            arm_channels: Mapping[str, Sequence[str]] | None = None,
@@ -208,12 +218,10 @@ def sinbar(bursts: pd.DataFrame, rem_mask_fn: Callable[[np.ndarray], np.ndarray]
     mini-epochs).  Before, six simulated body movements in a PLMD night's 6 min of REM made
     its chin 'any' 22.5 % and a false REM sleep without atonia.
 
-    Nor are mini-epochs the muscles did not observe (``unobserved``: a flat, clipped,
-    disconnected, NaN or lead-off stretch of the channel, detection's artefacts): no burst can
-    show there, so counted they read as atonia - a chin lead off through every REM period gave
-    chin 'any' 0.0 %, "normal REM atonia" on an RBD night (defect 60).  A mini-epoch counts for
-    the chin when a chin channel observed all of it, for chin + FDS when the chin and an arm
-    channel of each side did.
+    Nor are mini-epochs the muscles did not observe (``unobserved``: flat, clipped, disconnected,
+    NaN, lead off): no burst shows there, so they read as atonia - a chin flat through every REM
+    period gave chin 'any' 0.0 % on an RBD night (defect 60).  A mini-epoch counts for the chin when
+    a chin channel observed all of it, for chin + FDS when the chin and an arm of each side did.
 
     Parameters
     ----------
@@ -239,12 +247,10 @@ def sinbar(bursts: pd.DataFrame, rem_mask_fn: Callable[[np.ndarray], np.ndarray]
     -------
     dict
         ``rem_mini_epochs`` (count scored on the chin), ``rem_min`` (minutes scored),
-        ``rem_mini_epochs_in_movements`` (REM mini-epochs left out for movements),
-        ``rem_mini_epochs_chin_unobserved`` (REM mini-epochs outside movements that no chin channel
-        observed, left out), ``chin_any_pct``, ``chin_phasic_pct``, ``chin_tonic_pct`` (% of the
-        mini-epochs scored), and when arms of both sides are recorded ``chin_fds_any_pct`` (chin or
-        either FDS active) with ``chin_fds_mini_epochs`` (mini-epochs chin and both arms observed).
-        Percentages are NaN without REM or without a chin channel.
+        ``rem_mini_epochs_in_movements`` and ``rem_mini_epochs_chin_unobserved`` (left out),
+        ``chin_any_pct``, ``chin_phasic_pct``, ``chin_tonic_pct`` (% of the mini-epochs scored), and
+        with arms of both sides ``chin_fds_any_pct`` (chin or either FDS active) over
+        ``chin_fds_mini_epochs``.  Percentages are NaN without REM or without a chin channel.
     """
     w = rules.sinbar_mini_epoch_s
     mini_on = np.arange(0.0, max(float(duration_s) - w + 1e-9, 0.0), w)
@@ -265,23 +271,14 @@ def sinbar(bursts: pd.DataFrame, rem_mask_fn: Callable[[np.ndarray], np.ndarray]
     if chin_channels is None:
         chin_channels = (sorted(set(b.loc[b["role"].astype(str) == "chin", "channel"].astype(str)))
                          if "role" in b.columns else [])
-    unobserved = unobserved or {}
-
-    def observed(labels: Sequence[str]) -> np.ndarray:
-        """Mini-epochs one of ``labels`` observed whole (every one when none of them has an unobserved stretch)."""
-        seen = np.zeros(mini_on.size, dtype=bool)
-        for lab in labels:
-            iv = np.asarray(unobserved.get(lab, np.zeros((0, 2))), dtype=float).reshape(-1, 2)
-            seen |= ~overlaps_any(mini_on, mini_on + w, iv[:, 0], iv[:, 1])
-        return seen
-
-    chin_seen = observed(chin_channels) if chin_channels else np.ones(mini_on.size, dtype=bool)
-    n_unseen = int((~chin_seen).sum())
     left = list(arm_channels.get("left") or []) if arm_channels else []
     right = list(arm_channels.get("right") or []) if arm_channels else []
     arms = bool(left and right)
-    all_seen = chin_seen & observed(left) & observed(right) if arms else chin_seen
-    on_all = mini_on[all_seen]
+    chin_seen = (_observed(mini_on, w, chin_channels, unobserved or {}) if chin_channels
+                 else np.ones(mini_on.size, dtype=bool))
+    n_unseen = int((~chin_seen).sum())
+    on_all = mini_on[chin_seen & _observed(mini_on, w, left, unobserved or {})
+                     & _observed(mini_on, w, right, unobserved or {})] if arms else mini_on[chin_seen]
     mini_on = mini_on[chin_seen]
     out: dict[str, float] = {"rem_mini_epochs": int(mini_on.size), "rem_min": float(mini_on.size * w / 60.0),
                              "rem_mini_epochs_in_movements": n_moved, "rem_mini_epochs_chin_unobserved": n_unseen}
@@ -300,14 +297,9 @@ def sinbar(bursts: pd.DataFrame, rem_mask_fn: Callable[[np.ndarray], np.ndarray]
     out["chin_phasic_pct"] = float(100.0 * ph.mean())
     out["chin_tonic_pct"] = float(100.0 * to.mean())
     if arms:
+        any_of = [flags(labels, on_all)[2] for labels in (chin_channels, left, right)]
         out["chin_fds_mini_epochs"] = int(on_all.size)
-        if on_all.size:
-            _, _, ac = flags(chin_channels, on_all)
-            _, _, al = flags(left, on_all)
-            _, _, ar = flags(right, on_all)
-            out["chin_fds_any_pct"] = float(100.0 * (ac | al | ar).mean())
-        else:
-            out["chin_fds_any_pct"] = nan
+        out["chin_fds_any_pct"] = float(100.0 * (any_of[0] | any_of[1] | any_of[2]).mean()) if on_all.size else nan
     return out
 
 
