@@ -1,11 +1,12 @@
 """Interval overlap: the one test behind the respiratory, arousal and LM association rules and the
-channels that record one muscle (``detection.same_muscle``)."""
+channels that record one muscle (``detection.same_muscle``); the union of intervals (a channel's
+artefact time, the time a channel did not observe)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["overlaps_any"]
+__all__ = ["merge_intervals", "overlaps_any", "union_length"]
 
 
 def overlaps_any(on: np.ndarray, off: np.ndarray, w_on: np.ndarray, w_off: np.ndarray, *,
@@ -33,3 +34,27 @@ def overlaps_any(on: np.ndarray, off: np.ndarray, w_on: np.ndarray, w_off: np.nd
     end = latest_end[np.maximum(k, 0)]
     hit = (k >= 0) & ((end >= on) if closed else (end > on))
     return hit & ~(np.isnan(on) | np.isnan(off))
+
+
+def merge_intervals(on: np.ndarray, off: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The union of intervals [on, off] (s) as sorted, disjoint intervals (overlapping or touching ones
+    joined; intervals with a NaN bound or off <= on dropped)."""
+    on = np.asarray(on, dtype=float).ravel()
+    off = np.asarray(off, dtype=float).ravel()
+    keep = np.isfinite(on) & np.isfinite(off) & (off > on)
+    on, off = on[keep], off[keep]
+    if on.size == 0:
+        return on, off
+    order = np.argsort(on, kind="stable")
+    on, off = on[order], np.maximum.accumulate(off[order])
+    # a new interval starts where the next onset lies after every offset so far
+    new = np.concatenate([[True], on[1:] > off[:-1]])
+    idx = np.flatnonzero(new)
+    ends = np.concatenate([idx[1:] - 1, [on.size - 1]])
+    return on[idx], off[ends]
+
+
+def union_length(on: np.ndarray, off: np.ndarray) -> float:
+    """Total length (s) of the union of intervals [on, off] (s): overlapping ones counted once."""
+    a, b = merge_intervals(on, off)
+    return float((b - a).sum())

@@ -382,6 +382,8 @@ _DETECTORS = {"short": "short-burst detector (myoclonic potentials, 20 ms - 10 s
 _ARTEFACT_KINDS = {"electrode_pop": "electrode pop (one-sided step with a decaying tail)",
                    "flat": "flat signal (>= 0.5 s)", "clipped": "signal at the amplifier's range",
                    "nan": "missing samples (NaN)", "disconnected": "flat for >= 10 s: lead disconnected",
+                   "lead_off": "an electrode off the skin, its input floating: mains pickup (>= 100 uV RMS) or "
+                               "drift (>= 100 uV RMS at 0.5-5 Hz) no attached electrode shows",
                    "settling": "a filter or amplifier settling where observation begins (record start, after a gap)",
                    "gap": "a gap of the recording (an EDF+D paused): no signal was recorded"}
 

@@ -32,11 +32,12 @@ lights off counts from its first LM after lights off, and is a series only if >=
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from ..detection.chin import UNOBSERVED_KINDS
 from ..schema import LEG_MOVEMENTS
 from ..vocab import FindingCode, Role, TrialType
 from ._intervals import arousal_mask, overlaps_any
@@ -52,8 +53,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..context.context import SleepContext
 
 __all__ = ["LIGHTS_NOTE", "LM_COLUMNS", "RESPIRATORY_NOTE", "STEP", "assess", "bilateral_groups", "in_period",
-           "lm_arousals", "mark_series", "not_scored", "periodic_limb_movements", "plm_series", "respiratory_related",
-           "score_leg_movements"]
+           "leg_observation", "lm_arousals", "mark_series", "not_scored", "periodic_limb_movements", "plm_series",
+           "respiratory_related", "score_leg_movements"]
 
 logger = logging.getLogger("myosleep")
 
@@ -438,6 +439,37 @@ def lm_arousals(context: SleepContext) -> pd.DataFrame:
     return getattr(context, "aasm_arousals", context.arousals)
 
 
+def leg_observation(inputs: RuleInputs) -> tuple[dict[str, float], dict[str, float]]:
+    """Hours of each sleep stage (N1, N2, N3, R) that no leg channel observed, and hours of sleep each leg
+    channel did not observe (its flat, clipped, disconnected, NaN or lead-off stretches: detection's
+    artefacts; the recording's gaps are left to the sleep context, which scores no stage there).
+
+    Counted on a 1-s grid over the scored epochs within lights off .. lights on, as the stage hours are.
+    """
+    from ..context.sleepstats import lights_mask
+    from ..vocab import Stage
+
+    legs = list(inputs.labels_with_role(Role.LEG))
+    kinds = tuple(k for k in UNOBSERVED_KINDS if k != "gap")
+    ivs = {lab: inputs.detection.unobserved_s(lab, kinds=kinds) for lab in legs}
+    none_h = {s: 0.0 for s in ("N1", "N2", "N3", "R")}
+    if not legs or not any(iv.size for iv in ivs.values()):
+        return none_h, {lab: 0.0 for lab in legs}
+    context = inputs.context
+    hyp = context.hypnogram
+    t0 = float(hyp.epoch_onsets_s[0]) if hyp.n_epochs else 0.0
+    t = np.arange(t0, float(hyp.end_s), 1.0)
+    epoch = np.minimum(((t + 0.5 - t0) // float(hyp.epoch_s)).astype(np.int64), max(hyp.n_epochs - 1, 0))
+    keep = lights_mask(hyp, context.lights_off_s, context.lights_on_s)[epoch] if hyp.n_epochs else np.zeros(0, bool)
+    codes = np.where(keep, np.asarray(hyp.stages)[epoch], int(Stage.UNSCORED))
+    sleep = codes >= int(Stage.N1)
+    off = {lab: overlaps_any(t, t + 1.0, iv[:, 0], iv[:, 1]) for lab, iv in ivs.items()}
+    all_off = np.logical_and.reduce(list(off.values()))
+    by_stage = {s.name: float(np.count_nonzero(all_off & (codes == int(s)))) / 3600.0
+                for s in (Stage.N1, Stage.N2, Stage.N3, Stage.R)}
+    return by_stage, {lab: float(np.count_nonzero(m & sleep)) / 3600.0 for lab, m in off.items()}
+
+
 def assess(evidence: Evidence) -> tuple[Finding, dict[str, object]]:
     """Periodic limb movements: PLMS/PLMW indices and the finding.
 
@@ -445,10 +477,19 @@ def assess(evidence: Evidence) -> tuple[Finding, dict[str, object]]:
     :meth:`SleepContext.hours_in`).  Per-hour indices of sleep are not computed (NaN) over less sleep
     than ``plms_min_tst_h``: an index per hour is not extrapolated from less (Kushida2005, CMS240.4);
     the counts stay.
+
+    Sleep that no leg channel observed (every leg flat, clipped, disconnected, NaN or lead off:
+    :func:`leg_observation`) is left out of the indices' hours and of that minimum: no LM could be
+    seen there, so its hours would read as hours without LMs.  Sleep that one leg did not observe
+    stays in them (the other leg's LMs still count, and the AASM counts LMs of the two legs less
+    than 5 s apart as one: most PLMS are bilateral or alternate), and the evidence says how long each
+    leg was off: the index may then be underestimated (defect 60).
     """
     inputs, idx = evidence.inputs, evidence.indices
-    hours, tst_h = idx.hours_by_stage, idx.tst_h
     rs, age = inputs.rules, inputs.age
+    no_leg, leg_off = leg_observation(inputs)
+    hours = {s: (h - no_leg[s] if s in no_leg else h) for s, h in idx.hours_by_stage.items()}
+    tst_h = idx.tst_h - sum(no_leg.values())
     enough = tst_h >= rs.plms_min_tst_h
 
     def per_h(n: int, h: float) -> float:
@@ -468,10 +509,11 @@ def assess(evidence: Evidence) -> tuple[Finding, dict[str, object]]:
                       for s in ("N1", "N2", "N3", "R")}
                      if len(lm_ev) else {s: (0.0 if enough else float("nan")) for s in ("N1", "N2", "N3", "R")})
     finding = periodic_limb_movements(
-        has_leg_channels=bool(inputs.labels_with_role(Role.LEG)), n_plms=n_plms, tst_h=tst_h, n_plmw=n_plmw,
+        has_leg_channels=bool(inputs.labels_with_role(Role.LEG)), n_plms=n_plms, tst_h=idx.tst_h, n_plmw=n_plmw,
         wake_h=hours["W"], n_lm_sleep=int(lm_sleep.sum()), n_plms_arousal=n_plms_ar,
         is_child=bool(age is not None and age.years < rs.child_age_y), age_known=age is not None, rules=rs,
-        n_plms_all_clm=n_all, periodicity_index=pi.value)
+        n_plms_all_clm=n_all, periodicity_index=pi.value,
+        sleep_h_no_leg_observed=sum(no_leg.values()), sleep_h_leg_unobserved=leg_off)
     return finding, {
         "n_lm": int(len(lm_ev)), "n_lm_sleep": int(lm_sleep.sum()), "n_plms": n_plms, "n_plmw": n_plmw,
         "plms_index_per_h": per_h(n_plms, tst_h),
@@ -519,16 +561,22 @@ def _other_measures(lm: pd.DataFrame, inside: np.ndarray, inputs: RuleInputs) ->
 def periodic_limb_movements(*, has_leg_channels: bool, n_plms: int, tst_h: float, n_plmw: int, wake_h: float,
                             n_lm_sleep: int, n_plms_arousal: int, is_child: bool, age_known: bool,
                             rules: RuleSet, n_plms_all_clm: int | None = None,
-                            periodicity_index: float | None = None) -> Finding:
+                            periodicity_index: float | None = None, sleep_h_no_leg_observed: float = 0.0,
+                            sleep_h_leg_unobserved: Mapping[str, float] | None = None) -> Finding:
     """PLMS index against the adult (> 15/h) or paediatric (> 5/h) cut-off, over >= ``plms_min_tst_h`` of sleep.
 
     ``n_plms_all_clm`` (WASM 2016): the periodic LMs in sleep when the respiratory-related CLMs stay in
     the sequence; the finding is decided on the PLMS index (respiratory-related CLMs left out), the
     evidence gives both.  ``periodicity_index``: Ferri's index (:mod:`.plm_measures`), None when too
-    few intervals.
+    few intervals.  ``tst_h``: the total sleep time; the indices divide by it less
+    ``sleep_h_no_leg_observed`` (the hours of sleep no leg channel observed; ``values["sleep_h_indexed"]``).
+    ``sleep_h_leg_unobserved``: hours of sleep each leg channel did not observe, said in the evidence.
     """
     cutoff = rules.plms_index_child_per_h if is_child else rules.plms_index_adult_per_h
-    minimums = [Minimum("tst_h", rules.plms_min_tst_h, tst_h, "of sleep", "h",
+    leg_off = {lab: h for lab, h in (sleep_h_leg_unobserved or {}).items() if h > 0}
+    total_h, tst_h = tst_h, tst_h - float(sleep_h_no_leg_observed)
+    minimums = [Minimum("tst_h", rules.plms_min_tst_h, tst_h,
+                        "of sleep observed by a leg channel" if sleep_h_no_leg_observed > 0 else "of sleep", "h",
                         "an index per hour of sleep decides only over >= 2 h: AASM practice parameters, Kushida et "
                         "al. 2005; CMS NCD 240.4")]
     enough = minimums[0].met
@@ -544,8 +592,19 @@ def periodic_limb_movements(*, has_leg_channels: bool, n_plms: int, tst_h: float
               "n_plms_all_clm": n_plms_all_clm,
               "plms_all_clm_index_per_h": None if n_plms_all_clm is None else per_h(n_plms_all_clm, tst_h),
               "periodicity_index": periodicity_index,
-              "tst_h": tst_h, "cutoff_per_h": cutoff, "age_group": "child" if is_child else "adult",
+              "tst_h": total_h, "cutoff_per_h": cutoff, "age_group": "child" if is_child else "adult",
+              "sleep_h_indexed": tst_h, "sleep_h_no_leg_observed": float(sleep_h_no_leg_observed),
+              "sleep_h_leg_unobserved": {lab: float(h) for lab, h in (sleep_h_leg_unobserved or {}).items()},
               "minimum_evidence": minimum_evidence(minimums)}
+    unseen = ""
+    if sleep_h_no_leg_observed > 0:
+        unseen += (f" {sleep_h_no_leg_observed * 60:.0f} min of sleep no leg channel observed (flat, clipped, "
+                   f"disconnected, NaN or lead off) are left out of the hours.")
+    if leg_off:
+        unseen += (" Sleep a leg channel did not observe: " + ", ".join(f"{lab} {h * 60:.0f} min"
+                                                                        for lab, h in leg_off.items())
+                   + " (flat, clipped, disconnected, NaN or lead off): LMs of that leg alone are missing there, "
+                     "the index may be underestimated.")
     if not has_leg_channels:
         return Finding(FindingCode.PERIODIC_LIMB_MOVEMENTS, None,
                        f"No usable leg EMG channel, so periodic limb movements cannot be assessed "
@@ -554,7 +613,7 @@ def periodic_limb_movements(*, has_leg_channels: bool, n_plms: int, tst_h: float
                          subject="periodic limb movements (no PLMS index is computed)",
                          seen=f"{n_plms} periodic leg movements were scored in sleep")
     if short is not None:
-        return short
+        return Finding(short.code, short.present, short.evidence + unseen, short.values)
     present = bool(plmsi > cutoff)
     who = "children" if is_child else ("adults" if age_known else "adults (age not given)")
     resp = (f" with the respiratory-related candidate LMs left out ({n_plms_all_clm / tst_h:.1f}/h from all "
@@ -562,5 +621,5 @@ def periodic_limb_movements(*, has_leg_channels: bool, n_plms: int, tst_h: float
     pi = f"; periodicity index {fmt(periodicity_index, 2)}" if periodicity_index is not None else ""
     ev = (f"PLMS index {plmsi:.1f}/h ({n_plms} periodic leg movements in {tst_h:.1f} h of sleep){resp}, "
           f"{'above' if present else 'not above'} the {cutoff:g}/h cut-off for {who}; "
-          f"PLMW {n_plmw}{pi} {tag(rules)}.")
+          f"PLMW {n_plmw}{pi} {tag(rules)}." + unseen)
     return Finding(FindingCode.PERIODIC_LIMB_MOVEMENTS, present, ev, values)

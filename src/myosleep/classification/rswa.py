@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._intervals import overlaps_any
+from ..detection.chin import ChinAmplitude
 from ..errors import ParameterError
 from ..vocab import FindingCode, Role, Stage, TrialType
 from .findings import Evidence, Finding, Minimum, fmt, insufficient, minimum_evidence, tag
@@ -28,6 +30,8 @@ from .rules import AASM, RuleSet
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
+
+    from ..detection.results import DetectionResult
 
 __all__ = ["assess", "atonia_index", "noise_corrected", "rem_sleep_without_atonia", "sinbar", "stage_codes",
            "stage_medians"]
@@ -191,10 +195,21 @@ def _mini_epoch_flags(bursts: pd.DataFrame, mini_on: np.ndarray, epoch_on: np.nd
     return phasic, tonic, anyact | phasic | tonic
 
 
+def _observed(mini_on: np.ndarray, width_s: float, labels: Sequence[str],
+              unobserved: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Mini-epochs ``[mini_on, mini_on + width_s)`` that one of ``labels`` observed whole."""
+    seen = np.zeros(mini_on.size, dtype=bool)
+    for lab in labels:
+        iv = np.asarray(unobserved.get(lab, np.zeros((0, 2))), dtype=float).reshape(-1, 2)
+        seen |= ~overlaps_any(mini_on, mini_on + width_s, iv[:, 0], iv[:, 1])
+    return seen
+
+
 def sinbar(bursts: pd.DataFrame, rem_mask_fn: Callable[[np.ndarray], np.ndarray], *, duration_s: float,
            rules: RuleSet = AASM, chin_channels: Sequence[str] | None = None,
            arm_channels: Mapping[str, Sequence[str]] | None = None,
-           movements: np.ndarray | None = None) -> dict[str, float]:
+           movements: np.ndarray | None = None,
+           unobserved: Mapping[str, np.ndarray] | None = None) -> dict[str, float]:
     """SINBAR percentages of 3-s REM mini-epochs with EMG activity.
 
     Mini-epochs that overlap a gross body movement are not scored (left out of the count and
@@ -202,6 +217,11 @@ def sinbar(bursts: pd.DataFrame, rem_mask_fn: Callable[[np.ndarray], np.ndarray]
     its artefact hides that EMG (Frauscher et al., Sleep 2012 scored artefact-free
     mini-epochs).  Before, six simulated body movements in a PLMD night's 6 min of REM made
     its chin 'any' 22.5 % and a false REM sleep without atonia.
+
+    Nor are mini-epochs the muscles did not observe (``unobserved``: flat, clipped, disconnected,
+    NaN, lead off): no burst shows there, so they read as atonia - a chin flat through every REM
+    period gave chin 'any' 0.0 % on an RBD night (defect 60).  A mini-epoch counts for the chin when
+    a chin channel observed all of it, for chin + FDS when the chin and an arm of each side did.
 
     Parameters
     ----------
@@ -219,15 +239,18 @@ def sinbar(bursts: pd.DataFrame, rem_mask_fn: Callable[[np.ndarray], np.ndarray]
         ``{"left": [...], "right": [...]}`` FDS/arm channel labels recorded.
     movements : ndarray, shape (n, 2), optional
         Onset and offset (s) of the gross body movements (not scored).
+    unobserved : dict, optional
+        ``{label: ndarray (n, 2)}``: onset and offset (s) of the stretches each channel did not
+        observe (:meth:`myosleep.detection.DetectionResult.unobserved_s`).
 
     Returns
     -------
     dict
-        ``rem_mini_epochs`` (count scored), ``rem_min`` (minutes scored),
-        ``rem_mini_epochs_in_movements`` (REM mini-epochs left out), ``chin_any_pct``,
-        ``chin_phasic_pct``, ``chin_tonic_pct`` (% of REM mini-epochs), and when arms of both
-        sides are recorded ``chin_fds_any_pct`` (chin or either FDS active).  Percentages are
-        NaN without REM or without a chin channel.
+        ``rem_mini_epochs`` (count scored on the chin), ``rem_min`` (minutes scored),
+        ``rem_mini_epochs_in_movements`` and ``rem_mini_epochs_chin_unobserved`` (left out),
+        ``chin_any_pct``, ``chin_phasic_pct``, ``chin_tonic_pct`` (% of the mini-epochs scored), and
+        with arms of both sides ``chin_fds_any_pct`` (chin or either FDS active) over
+        ``chin_fds_mini_epochs``.  Percentages are NaN without REM or without a chin channel.
     """
     w = rules.sinbar_mini_epoch_s
     mini_on = np.arange(0.0, max(float(duration_s) - w + 1e-9, 0.0), w)
@@ -242,32 +265,41 @@ def sinbar(bursts: pd.DataFrame, rem_mask_fn: Callable[[np.ndarray], np.ndarray]
     epoch_on = np.arange(0.0, float(duration_s), rules.sinbar_epoch_s)
     epoch_rem = (np.asarray(rem_mask_fn(epoch_on + rules.sinbar_epoch_s / 2.0), dtype=bool) if epoch_on.size
                  else np.zeros(0, bool))
-    out: dict[str, float] = {"rem_mini_epochs": int(mini_on.size), "rem_min": float(mini_on.size * w / 60.0),
-                             "rem_mini_epochs_in_movements": n_moved}
     import pandas as pd
 
     b = bursts if bursts is not None and len(bursts) else pd.DataFrame({"onset": [], "duration": [], "channel": []})
     if chin_channels is None:
         chin_channels = (sorted(set(b.loc[b["role"].astype(str) == "chin", "channel"].astype(str)))
                          if "role" in b.columns else [])
+    left = list(arm_channels.get("left") or []) if arm_channels else []
+    right = list(arm_channels.get("right") or []) if arm_channels else []
+    arms = bool(left and right)
+    chin_seen = (_observed(mini_on, w, chin_channels, unobserved or {}) if chin_channels
+                 else np.ones(mini_on.size, dtype=bool))
+    n_unseen = int((~chin_seen).sum())
+    on_all = mini_on[chin_seen & _observed(mini_on, w, left, unobserved or {})
+                     & _observed(mini_on, w, right, unobserved or {})] if arms else mini_on[chin_seen]
+    mini_on = mini_on[chin_seen]
+    out: dict[str, float] = {"rem_mini_epochs": int(mini_on.size), "rem_min": float(mini_on.size * w / 60.0),
+                             "rem_mini_epochs_in_movements": n_moved, "rem_mini_epochs_chin_unobserved": n_unseen}
     nan = float("nan")
     if not chin_channels or mini_on.size == 0:
         out.update(chin_any_pct=nan, chin_phasic_pct=nan, chin_tonic_pct=nan)
         return out
     rem_epochs = epoch_on[epoch_rem]  # tonic activity is scored on REM epochs only
 
-    def flags(labels: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def flags(labels: Sequence[str], on: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         sel = b[b["channel"].astype(str).isin(list(labels))]
-        return _mini_epoch_flags(sel, mini_on, rem_epochs, rules)
+        return _mini_epoch_flags(sel, on, rem_epochs, rules)
 
-    ph, to, an = flags(chin_channels)
+    ph, to, an = flags(chin_channels, mini_on)
     out["chin_any_pct"] = float(100.0 * an.mean())
     out["chin_phasic_pct"] = float(100.0 * ph.mean())
     out["chin_tonic_pct"] = float(100.0 * to.mean())
-    if arm_channels and arm_channels.get("left") and arm_channels.get("right"):
-        _, _, al = flags(arm_channels["left"])
-        _, _, ar = flags(arm_channels["right"])
-        out["chin_fds_any_pct"] = float(100.0 * (an | al | ar).mean())
+    if arms:
+        any_of = [flags(labels, on_all)[2] for labels in (chin_channels, left, right)]
+        out["chin_fds_mini_epochs"] = int(on_all.size)
+        out["chin_fds_any_pct"] = float(100.0 * (any_of[0] | any_of[1] | any_of[2]).mean()) if on_all.size else nan
     return out
 
 
@@ -286,9 +318,11 @@ def assess(evidence: Evidence) -> tuple[Finding, dict[str, object]]:
     ev = inputs.detection.events
     body = ev[ev["trial_type"].astype(str) == TrialType.BODY_MOVEMENT.value]
     movements = np.column_stack([body["onset"].to_numpy(float), (body["onset"] + body["duration"]).to_numpy(float)])
-    sb = sinbar(inputs.detection.bursts, is_rem, duration_s=float(context.hypnogram.end_s), rules=rs,
-                chin_channels=chin_labels or None, arm_channels=arm_labels, movements=movements)
-    amp = inputs.detection.chin_amplitude
+    detection = inputs.detection
+    unobserved = {lab: detection.unobserved_s(lab) for lab in [*chin_labels, *arm_labels["left"], *arm_labels["right"]]}
+    sb = sinbar(detection.bursts, is_rem, duration_s=float(context.hypnogram.end_s), rules=rs,
+                chin_channels=chin_labels or None, arm_channels=arm_labels, movements=movements, unobserved=unobserved)
+    amp = _observed_amplitude(detection)
     rai, rai_rem_s = float("nan"), 0
     if amp.values_uv is not None and amp.values_uv.size:
         stages_1s = np.asarray(context.stage_in_lights_at(np.arange(amp.values_uv.size) + 0.5))
@@ -299,6 +333,25 @@ def assess(evidence: Evidence) -> tuple[Finding, dict[str, object]]:
                                        rules=rs, rai_source=amp.source, rai_rem_s=rai_rem_s,
                                        chin_unscored=None if chin_labels else _chin_unscored(inputs.detection))
     return finding, {**sb, "atonia_index": rai, "atonia_index_source": amp.source, "atonia_index_rem_s": rai_rem_s}
+
+
+def _observed_amplitude(detection: DetectionResult) -> ChinAmplitude:
+    """The chin amplitude per second without the seconds its channel did not observe (NaN there).
+
+    Detection already leaves them out (:func:`~myosleep.detection.chin_amplitude_1s`); an amplitude
+    given with its artefacts table (``DetectionResult.from_tables``) is read the same way: a flat chin's
+    ~0 uV is not atonia (Ferri et al. 2010 read a recorded chin; defect 60).
+    """
+    amp = detection.chin_amplitude
+    prefix = "channel:"
+    if amp.values_uv is None or not amp.source.startswith(prefix):
+        return amp
+    iv = detection.unobserved_s(amp.source[len(prefix):])
+    if not iv.size:
+        return amp
+    from ..detection.chin import blank_unobserved
+
+    return ChinAmplitude(blank_unobserved(np.asarray(amp.values_uv, dtype=float), iv), amp.source)
 
 
 def _chin_unscored(detection: object) -> str:
@@ -323,15 +376,27 @@ def rem_sleep_without_atonia(*, sinbar: dict[str, float], rai: float, has_chin: 
     rem_min = float(sinbar.get("rem_min", 0.0))
     min_rem_s = rules.rswa_min_rem_min * 60.0
     rai_usable = bool(math.isfinite(rai) and (rai_rem_s is None or rai_rem_s >= min_rem_s))
-    minimums = [Minimum("rem_min", rules.rswa_min_rem_min, rem_min, "of REM sleep", "min",
+    mini_min = rules.sinbar_mini_epoch_s / 60.0
+    unseen_min = float(sinbar.get("rem_mini_epochs_chin_unobserved", 0)) * mini_min
+    minimums = [Minimum("rem_min", rules.rswa_min_rem_min, rem_min,
+                        "of REM sleep observed on the chin" if unseen_min > 0 else "of REM sleep", "min",
                         "no published minimum: 5 min is 10 AASM 30-s REM epochs, 100 SINBAR 3-s mini-epochs "
                         "(Frauscher et al. 2012), 300 atonia-index seconds (Ferri et al. 2010)")]
     chin_any = float(sinbar.get("chin_any_pct", float("nan")))
     fds = float(sinbar.get("chin_fds_any_pct", float("nan")))
-    moved_min = float(sinbar.get("rem_mini_epochs_in_movements", 0)) * rules.sinbar_mini_epoch_s / 60.0
-    scored = f"{rem_min:.0f} min of REM" + (f" ({moved_min:.1f} min under body movements not scored)"
-                                             if moved_min > 0 else "")
+    fds_min = float(sinbar.get("chin_fds_mini_epochs", 0)) * mini_min
+    if math.isfinite(fds) and fds_min < rules.rswa_min_rem_min - 1e-9:
+        fds = float("nan")  # chin and both arms observed too little REM together: the chin + FDS cut-off not read
+    moved_min = float(sinbar.get("rem_mini_epochs_in_movements", 0)) * mini_min
+    notes = ([f"{moved_min:.1f} min under body movements not scored"] if moved_min > 0 else []) + \
+        ([f"{unseen_min:.1f} min the chin did not observe (flat, clipped, disconnected, NaN or lead off) not scored"]
+         if unseen_min > 0 else [])
+    scored = f"{rem_min:.0f} min of REM" + (f" ({'; '.join(notes)})" if notes else "")
+    unseen_text = (f"the chin EMG did not observe {unseen_min:.1f} min of REM (flat, clipped, disconnected, NaN or "
+                   f"lead off): SINBAR and the atonia index score only the REM the chin observed" if unseen_min > 0
+                   else "")
     values = {"ruleset": rules.name, "rem_min": rem_min, "rem_min_in_body_movements": moved_min,
+              "rem_min_chin_unobserved": unseen_min, "sinbar_chin_fds_rem_min": fds_min,
               "sinbar_chin_any_pct": sinbar.get("chin_any_pct", float("nan")),
               "sinbar_chin_phasic_pct": sinbar.get("chin_phasic_pct", float("nan")),
               "sinbar_chin_tonic_pct": sinbar.get("chin_tonic_pct", float("nan")),
@@ -346,7 +411,7 @@ def rem_sleep_without_atonia(*, sinbar: dict[str, float], rai: float, has_chin: 
                        f"No usable chin EMG channel, so REM sleep without atonia cannot be assessed "
                        f"{tag(rules)}.", values)
     short = insufficient(FindingCode.REM_SLEEP_WITHOUT_ATONIA, minimums, values, rules,
-                         subject="REM sleep without atonia")
+                         subject="REM sleep without atonia", seen=unseen_text)
     if short is not None:
         return short
     reasons = []

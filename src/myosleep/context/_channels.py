@@ -10,7 +10,7 @@ from ..vocab import Role
 if TYPE_CHECKING:  # pragma: no cover
     from ..io.recording import ChannelInfo, Recording
 
-__all__ = ["channels_with_role", "pick_eeg", "pick_first"]
+__all__ = ["channels_with_role", "eeg_by_preference", "pick_eeg", "pick_first"]
 
 # Central derivations first: AASM recommends C4-M1 (backup C3-M2) for staging and
 # arousals (AASM Manual v2.6 2020, technical specifications, EEG derivations); then
@@ -38,17 +38,22 @@ def pick_eeg(recording: Recording, *, label: str | None = None, min_sfreq: float
 
     Channels sampled below ``min_sfreq`` (Hz) are skipped.
     """
-    eegs = [ch for ch in channels_with_role(recording, Role.EEG) if float(ch.sfreq) >= min_sfreq]
     if label is not None:
         for ch in recording.channels:
             if ch.label == label:
                 return ch
         return None
-    for pattern in _EEG_PREFERENCE:
-        for ch in eegs:
-            if re.search(pattern, _norm(ch.label)):
-                return ch
+    eegs = eeg_by_preference(recording, min_sfreq=min_sfreq)
     return eegs[0] if eegs else None
+
+
+def eeg_by_preference(recording: Recording, *, min_sfreq: float = 0.0) -> list[ChannelInfo]:
+    """The readable EEG channels sampled at >= ``min_sfreq`` Hz, the most central first (:func:`pick_eeg`'s order)."""
+    eegs = [ch for ch in channels_with_role(recording, Role.EEG) if float(ch.sfreq) >= min_sfreq]
+    out: list[ChannelInfo] = []
+    for pattern in _EEG_PREFERENCE:
+        out += [ch for ch in eegs if ch not in out and re.search(pattern, _norm(ch.label))]
+    return out + [ch for ch in eegs if ch not in out]
 
 
 def pick_first(recording: Recording, role: Role, *, label: str | None = None,

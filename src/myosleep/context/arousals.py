@@ -563,7 +563,9 @@ def detect_arousals_in_recording(recording: Recording, *, hypnogram: Hypnogram |
     (pandas.DataFrame, str)
         The arousals and a note for the context's warnings ("" when all went well).
     """
-    from ._channels import pick_eeg, pick_first
+    from ..detection.eeg_contamination import unusable_seconds
+    from ..detection.results import ARTEFACT_WARN_FRACTION
+    from ._channels import eeg_by_preference, pick_eeg, pick_first
 
     params = params or ArousalParams()
     min_fs = 2.2 * params.beta_band_hz[1]
@@ -571,14 +573,32 @@ def detect_arousals_in_recording(recording: Recording, *, hypnogram: Hypnogram |
     if ch is None:
         return _empty(), (f"{NOT_DETECTED}: no EEG channel sampled at >= {min_fs:g} Hz "
                           "(give the scorer's arousals with --events)")
-    data = recording.get_data(ch.label)
+    # an EEG that recorded nothing (flat, railed, NaN) shows no arousal: it is no EEG, the next one is read
+    # (defect 61, D7: a flat EEG gave 0 arousals without a word)
+    unusable: list[str] = []
+    for cand in [ch] if eeg is not None else eeg_by_preference(recording, min_sfreq=min_fs):
+        data = recording.get_data(cand.label)
+        bad = unusable_seconds(data, float(cand.sfreq))
+        if not bad.all():
+            ch = cand
+            break
+        unusable.append(cand.label)
+    else:
+        return _empty(), (f"{NOT_DETECTED}: EEG {', '.join(unusable)} flat, clipped or NaN throughout (no EEG "
+                          "recorded; give the scorer's arousals with --events)")
     chin = pick_first(recording, Role.CHIN, min_sfreq=50.0)
     chin_data = recording.get_data(chin.label) if chin is not None else None
     df = detect_arousals(data, float(ch.sfreq), hypnogram=hypnogram, chin_uv=chin_data,
                          chin_sfreq=None if chin is None else float(chin.sfreq), channel=ch.label,
                          transitions=transitions, params=params)
-    note = ""
+    notes = []
+    if unusable:
+        notes.append(f"arousals detected on {ch.label}: EEG {', '.join(unusable)} flat, clipped or NaN throughout")
+    bad_min = float(bad.sum()) / 60.0
+    if bad.size and bad.mean() > ARTEFACT_WARN_FRACTION:
+        notes.append(f"arousals not detected over {bad_min:.0f} min where EEG {ch.label} was flat, clipped or NaN")
     if chin is None and hypnogram is not None and np.any(hypnogram.stages == int(Stage.R)):
-        note = "arousals in REM detected without the chin EMG criterion (no chin channel sampled >= 50 Hz)"
+        notes.append("arousals in REM detected without the chin EMG criterion (no chin channel sampled >= 50 Hz)")
+    note = "; ".join(notes)
     logger.info("arousals: %d detected on %s", len(df), ch.label)
     return df[list(AROUSAL_COLUMNS)], note

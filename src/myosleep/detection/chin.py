@@ -16,7 +16,12 @@ import numpy as np
 
 from ..io.recording import MIN_EMG_SFREQ
 
-__all__ = ["ChinAmplitude", "chin_amplitude_1s"]
+__all__ = ["ChinAmplitude", "UNOBSERVED_KINDS", "blank_unobserved", "chin_amplitude_1s"]
+
+#: Artefact kinds (``preprocessing.ARTEFACT_KINDS`` and ``gap``) during which a channel did not observe its
+#: muscle: no signal (NaN, a gap), a constant (flat, disconnected), the amplifier's rail (clipped), or an
+#: electrode off the skin (lead_off).  Electrode pops and settling are transients inside observed time.
+UNOBSERVED_KINDS = ("flat", "clipped", "nan", "disconnected", "lead_off", "gap")
 
 
 @dataclass(frozen=True, repr=False)
@@ -40,7 +45,8 @@ class ChinAmplitude:
         return f"ChinAmplitude({n}, source={self.source!r})"
 
 
-def chin_amplitude_1s(x: np.ndarray, sfreq: float, *, label: str, envelope: bool = False) -> ChinAmplitude:
+def chin_amplitude_1s(x: np.ndarray, sfreq: float, *, label: str, envelope: bool = False,
+                      unobserved_s: np.ndarray | None = None) -> ChinAmplitude:
     """Rectified chin EMG per second (uV) from one chin channel's samples.
 
     Parameters
@@ -56,6 +62,11 @@ def chin_amplitude_1s(x: np.ndarray, sfreq: float, *, label: str, envelope: bool
         ``ChannelInfo.emg_envelope``, :mod:`myosleep.io.prefilter`): its samples are averaged per second
         as they are, whatever the rate.  Without it, a channel below 100 Hz is taken as such an
         envelope and one at 100 Hz or more as raw EMG.
+    unobserved_s : ndarray, shape (n, 2), optional
+        Stretches (onset, offset in s) where the channel did not observe the muscle: flat, clipped,
+        disconnected, lead off (detection's artefacts, :data:`UNOBSERVED_KINDS`).  Their seconds,
+        and 1 s either side where the filter settles, are NaN: a flat or railed chin band-passes to
+        ~0 uV, which Ferri's index reads as perfect atonia (defect 60).
     """
     from ..preprocessing.envelope import rectified_average
     from ..preprocessing.filters import filter_emg
@@ -75,6 +86,8 @@ def chin_amplitude_1s(x: np.ndarray, sfreq: float, *, label: str, envelope: bool
             near[1:] |= sec[:-1]
             near[:-1] |= sec[1:]
             values = np.where(near[: values.size], np.nan, values)
+        if unobserved_s is not None:
+            values = blank_unobserved(values, unobserved_s)
         return ChinAmplitude(values, f"channel:{label}")
     x = np.asarray(x, dtype=float)
     finite = x[np.isfinite(x)]
@@ -83,3 +96,17 @@ def chin_amplitude_1s(x: np.ndarray, sfreq: float, *, label: str, envelope: bool
     k = int(sfreq)
     n = x.size // k
     return ChinAmplitude(np.nanmean(x[: n * k].reshape(n, k), axis=1), f"envelope channel:{label} at {sfreq:g} Hz")
+
+
+def blank_unobserved(values: np.ndarray, unobserved_s: np.ndarray) -> np.ndarray:
+    """``values`` (one per second) with the seconds touched by ``unobserved_s`` and 1 s either side NaN."""
+    iv = np.asarray(unobserved_s, dtype=float).reshape(-1, 2)
+    if iv.size == 0 or values.size == 0:
+        return values
+    start = np.clip(np.floor(iv[:, 0]).astype(np.int64) - 1, 0, values.size)
+    stop = np.clip(np.ceil(iv[:, 1]).astype(np.int64) + 1, 0, values.size)
+    edge = np.zeros(values.size + 1, dtype=np.int64)
+    np.add.at(edge, start, 1)
+    np.add.at(edge, stop, -1)
+    blank = np.cumsum(edge[:-1]) > 0
+    return np.where(blank, np.nan, values)

@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from ..schema import ARTEFACTS, BURSTS, MEMBERS, MOTOR_EVENTS, Table
 from ..vocab import Role, Side
-from .chin import ChinAmplitude
+from .chin import UNOBSERVED_KINDS, ChinAmplitude
 from .params import DetectionParams
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -26,8 +28,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     from matplotlib.axes import Axes
 
-__all__ = ["ARTEFACT_COLUMNS", "ARTEFACT_WARN_FRACTION", "OUTPUT_FILES", "RESTING_EMG_PLAUSIBLE_UV",
-           "ChannelRef", "ChannelStatus", "ChinAmplitude", "DetectionResult"]
+__all__ = ["ARTEFACT_COLUMNS", "ARTEFACT_WARN_FRACTION", "LEAD_OFF_WARN_S", "OUTPUT_FILES", "RESTING_EMG_PLAUSIBLE_UV",
+           "ChannelRef", "ChannelStatus", "ChinAmplitude", "DetectionResult", "unobserved_intervals"]
 
 #: Columns of the artefacts table (:data:`myosleep.schema.ARTEFACTS`).
 ARTEFACT_COLUMNS = list(ARTEFACTS.names)
@@ -41,6 +43,22 @@ OUTPUT_FILES = tuple(str(t.filename) for t in (BURSTS, MOTOR_EVENTS, MEMBERS, AR
 RESTING_EMG_PLAUSIBLE_UV = (0.05, 200.0)
 #: Share of the night a channel may be flat, clipped or disconnected before the report says so.
 ARTEFACT_WARN_FRACTION = 0.05
+#: A lead off the skin for this long (s) is reported even below that share: unlike a flat stretch it
+#: looks like signal to a reader of the traces.  The report counts in minutes; shorter stretches are
+#: in the artefacts table (kind ``lead_off``).
+LEAD_OFF_WARN_S = 60.0
+
+
+def unobserved_intervals(artefacts: pd.DataFrame | None, label: str, *,
+                         kinds: Sequence[str] = UNOBSERVED_KINDS) -> np.ndarray:
+    """(onset, offset) in s, shape (n, 2), of the stretches where channel ``label`` did not observe its
+    muscle: its artefact rows of a kind in ``kinds`` (:data:`~myosleep.detection.chin.UNOBSERVED_KINDS`)."""
+    if artefacts is None or not len(artefacts):
+        return np.zeros((0, 2))
+    sel = ((artefacts["channel"].astype(str) == str(label))
+           & artefacts["kind"].astype(str).isin(list(kinds))).to_numpy()
+    on = artefacts["onset"].to_numpy(float)[sel]
+    return np.column_stack([on, on + artefacts["duration"].to_numpy(float)[sel]])
 
 
 @dataclass(frozen=True)
@@ -63,9 +81,12 @@ class ChannelStatus:
     baseline_median_uv : float
         Median resting-EMG level over the night (uV RMS); NaN if not analysed.
     artefact_s : float
-        Total duration of artefact stretches (s).
+        Time (s) covered by the channel's artefact stretches (the recording's gaps left out), each
+        second once however many rows hold it.
     n_bursts : int
         Bursts found (all detectors).
+    lead_off_s : float
+        Time (s) of it where the lead was off the skin (kind ``lead_off``).
     """
 
     label: str
@@ -78,6 +99,7 @@ class ChannelStatus:
     baseline_median_uv: float = float("nan")
     artefact_s: float = 0.0
     n_bursts: int = 0
+    lead_off_s: float = 0.0
 
     def quality_warnings(self, duration_s: float) -> list[str]:
         """What a reader of the report must know: an implausible resting level, long artefacts."""
@@ -89,9 +111,19 @@ class ChannelStatus:
         if math.isfinite(level) and not lo <= level <= hi:
             out.append(f"Channel {self.label}: resting EMG level {level:.3g} uV RMS is implausible "
                        f"(expected {lo:g}-{hi:g} uV); check the unit (V, mV, uV) in the file's header")
+        off = ("lead off (mains pickup or drift no attached electrode shows: an electrode off the skin)")
+        share = f"{self.artefact_s / duration_s:.0%} of the recording" if duration_s > 0 else ""
         if duration_s > 0 and self.artefact_s > ARTEFACT_WARN_FRACTION * duration_s:
-            out.append(f"Channel {self.label}: {self.artefact_s / 60:.0f} min flat, clipped, disconnected or NaN "
-                       f"({self.artefact_s / duration_s:.0%} of the recording); no events there")
+            if self.lead_off_s <= 0:
+                what = f"{self.artefact_s / 60:.0f} min flat, clipped, disconnected or NaN ({share})"
+            elif self.artefact_s - self.lead_off_s < 30.0:  # (pops and settling seconds aside)
+                what = f"{self.lead_off_s / 60:.0f} min {off} ({share})"
+            else:
+                what = (f"{self.artefact_s / 60:.0f} min flat, clipped, disconnected, lead off or NaN ({share}), of "
+                        f"which {self.lead_off_s / 60:.0f} min {off}")
+            out.append(f"Channel {self.label}: {what}; no events there")
+        elif self.lead_off_s >= LEAD_OFF_WARN_S:
+            out.append(f"Channel {self.label}: {self.lead_off_s / 60:.0f} min {off}; no events there")
         return out
 
 
@@ -170,6 +202,11 @@ class DetectionResult:
                    chin_amplitude=chin_amplitude or ChinAmplitude(None, "no chin channel"))
 
     # ------------------------------------------------------------------ channels
+    def unobserved_s(self, label: str, *, kinds: Sequence[str] = UNOBSERVED_KINDS) -> np.ndarray:
+        """(onset, offset) in s, shape (n, 2), where channel ``label`` did not observe its muscle
+        (:func:`unobserved_intervals` of the artefacts table)."""
+        return unobserved_intervals(self.artefacts, label, kinds=kinds)
+
     @property
     def channels_used(self) -> tuple[str, ...]:
         """Labels of the channels analysed."""
@@ -186,13 +223,19 @@ class DetectionResult:
         return tuple(c for c in self.channels if c.label not in refused)
 
     def quality_warnings(self) -> list[str]:
-        """Per-channel warnings: implausible resting EMG levels, long artefact stretches; an EEG the
-        body-movement criterion could not read (body movements then decided on the EMG alone)."""
+        """Per-channel warnings: implausible resting EMG levels, long artefact and lead-off stretches; an EEG
+        the body-movement criterion could not read (body movements then decided on the EMG alone), or not
+        for part of the night."""
         out = [w for st in self.channel_status.values() for w in st.quality_warnings(self.duration_s)]
         eeg = list(self.eeg_status.values())
         if eeg and not any(st.used for st in eeg):
             out.append("Body movements decided on the EMG alone, without their EEG criterion: "
                        + "; ".join(f"{st.label}: {st.reason}" for st in eeg))
+        for st in eeg:  # an EEG flat, clipped or NaN for part of the night (defect 61, D7)
+            if st.used and self.duration_s > 0 and st.artefact_s > ARTEFACT_WARN_FRACTION * self.duration_s:
+                out.append(f"EEG {st.label}: {st.artefact_s / 60:.0f} min flat, clipped or NaN "
+                           f"({st.artefact_s / self.duration_s:.0%} of the recording): body movements there decided "
+                           "without it (on another EEG, else on the EMG alone)")
         return out
 
     # ------------------------------------------------------------------ views

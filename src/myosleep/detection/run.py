@@ -28,23 +28,25 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._intervals import union_length
 from ..errors import ChannelError, InputError, MyosleepError, ParameterError
 from ..io.recording import MIN_EMG_SFREQ, ChannelInfo
 from ..io.roles import accelerometer_axis
 from ..preprocessing.ecg import ECG_ALIGN_S
+from ..preprocessing.leadoff import LeadOffCriteria
 from ..schema import ARTEFACTS, BURSTS
 from ..vocab import Role
 from .chin import ChinAmplitude, chin_amplitude_1s
 from .eeg_contamination import eeg_ratio_fn
 from .params import DetectionParams
-from .results import ChannelRef, ChannelStatus, DetectionResult
+from .results import ChannelRef, ChannelStatus, DetectionResult, unobserved_intervals
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from ..io.recording import Recording
 
-__all__ = ["detect", "detect_channel", "require_usable_channels"]
+__all__ = ["artefact_time_s", "detect", "detect_channel", "require_usable_channels"]
 
 log = logging.getLogger("myosleep")
 
@@ -124,6 +126,11 @@ def detect_channel(x: np.ndarray, sfreq: float, *, label: str = "EMG", role: str
                    beat_align_s: float = ECG_ALIGN_S) -> tuple[pd.DataFrame, pd.DataFrame, ChannelStatus]:
     """Detect bursts on one EMG channel given as an array.
 
+    A channel whose lead is off for most of the record is first read without the lead-off test: a
+    unit 1000 times off (microvolts under an "mV" header) makes a connected lead's few uV of mains
+    read as mV, a "lead off" everywhere, and its refusal for the unit (with the unit advice, defect
+    28) is the one that tells the user what to fix.
+
     Parameters
     ----------
     x : ndarray
@@ -146,6 +153,28 @@ def detect_channel(x: np.ndarray, sfreq: float, *, label: str = "EMG", role: str
     (bursts, artefacts, status)
         Bursts and artefacts DataFrames (burst_id/event_id unset: -1) and a ChannelStatus.
     """
+    def run(lead_off: bool) -> tuple[pd.DataFrame, pd.DataFrame, ChannelStatus]:
+        return _detect_channel(x, sfreq, label=label, role=role, side=side, params=params, r_peaks_s=r_peaks_s,
+                               physical_range_uv=physical_range_uv, beat_align_s=beat_align_s, lead_off=lead_off)
+
+    bursts, artefacts, status = run(True)
+    off = artefact_time_s(artefacts, kinds=("lead_off",))
+    if off > _UNIT_FIRST_LEAD_OFF_SHARE * np.shape(x)[0] / float(sfreq):
+        unit = run(False)
+        if not unit[2].used and unit[2].reason and _UNIT_HINT in unit[2].reason:
+            return unit
+    return bursts, artefacts, status
+
+
+#: Share of a record lead off above which the channel's unit is checked first (:func:`detect_channel`): a unit
+#: 1000x off reads most seconds as lead off; below half, the unit tests read the observed rest as before.
+_UNIT_FIRST_LEAD_OFF_SHARE = 0.5
+
+
+def _detect_channel(x: np.ndarray, sfreq: float, *, label: str, role: str, side: str, params: DetectionParams,
+                    r_peaks_s: np.ndarray | None, physical_range_uv: tuple[float | None, float | None],
+                    beat_align_s: float, lead_off: bool) -> tuple[pd.DataFrame, pd.DataFrame, ChannelStatus]:
+    """:func:`detect_channel`, with (``lead_off``) or without the lead-off test."""
     import pandas as pd
 
     from ..preprocessing import emg_channel_problem, preprocess_emg
@@ -158,11 +187,10 @@ def detect_channel(x: np.ndarray, sfreq: float, *, label: str = "EMG", role: str
     p = params.short
     pre = preprocess_emg(x, sfreq, r_peaks_s=r_peaks_s, cardiac=params.cardiac,
                          physical_min=physical_range_uv[0], physical_max=physical_range_uv[1], label=label,
-                         beat_align_s=beat_align_s)
+                         beat_align_s=beat_align_s, lead_off=LeadOffCriteria() if lead_off else None)
     usable = 1.0 - float(pre.mask.mean())
     if usable < 0.01:  # a coarse quantiser's runs of identical codes are "flat": say why
-        reason = quantisation_problem(pre.quantisation, None, role, params=params) or \
-            "holds no usable signal (artefact everywhere: flat, clipped or NaN)"
+        reason = quantisation_problem(pre.quantisation, None, role, params=params) or _no_signal(pre.artefacts)
         return _empty_bursts(), _artefact_frame(pre.artefacts, sfreq, label), \
             ChannelStatus(label, role, float(sfreq), False, reason)
     base = resting_baseline(pre.filtered, sfreq, mask=pre.mask, window_s=p.baseline_window_s,
@@ -212,8 +240,30 @@ def detect_channel(x: np.ndarray, sfreq: float, *, label: str = "EMG", role: str
     if problem is not None:
         return _empty_bursts(), artefacts, ChannelStatus(label, role, float(sfreq), False, problem)
     status = ChannelStatus(label, role, float(sfreq), True, None, tuple(pre.mains.freqs_hz), pre.n_beats_removed,
-                           float(np.median(base.blocks_uv)), float(artefacts["duration"].sum()), int(len(bursts)))
+                           float(np.median(base.blocks_uv)), artefact_time_s(artefacts), int(len(bursts)),
+                           lead_off_s=artefact_time_s(artefacts, kinds=("lead_off",)))
     return bursts, artefacts, status
+
+
+def _no_signal(runs: Sequence[tuple[int, int, str]]) -> str:
+    """Why a channel whose samples are artefact everywhere is not analysed."""
+    if any(kind == "lead_off" for _, _, kind in runs):
+        return ("holds no usable signal (artefact everywhere: lead off - mains pickup or drift no attached electrode "
+                "shows, an electrode off the skin - flat, clipped or NaN)")
+    return "holds no usable signal (artefact everywhere: flat, clipped or NaN)"
+
+
+def artefact_time_s(artefacts: pd.DataFrame, *, kinds: Sequence[str] | None = None,
+                    exclude: Sequence[str] = ("gap",)) -> float:
+    """Time (s) covered by a channel's artefact rows of ``kinds`` (all but ``exclude`` when None), each
+    second counted once: a railed stretch is both ``clipped`` and ``disconnected`` (two rows, one
+    stretch: summed, 30 railed minutes read as "60 min", defect 61)."""
+    if not len(artefacts):
+        return 0.0
+    kind = artefacts["kind"].astype(str)
+    sel = kind.isin(list(kinds)) if kinds is not None else ~kind.isin(list(exclude))
+    on = artefacts["onset"].to_numpy(float)[sel.to_numpy()]
+    return union_length(on, on + artefacts["duration"].to_numpy(float)[sel.to_numpy()])
 
 
 def _burst_frame(table: dict[str, np.ndarray], detector: str) -> pd.DataFrame:
@@ -375,15 +425,18 @@ def _accel_groups(channels: Sequence[ChannelInfo]) -> list[list[ChannelInfo]]:
     return out
 
 
-def _chin_task(recording: Recording, c: ChannelInfo, x: np.ndarray | None) -> ChinAmplitude:
-    """The chin amplitude per second of the chin channel ``c`` (``x``: its samples when already read)."""
+def _chin_task(recording: Recording, c: ChannelInfo, x: np.ndarray | None,
+               artefacts: pd.DataFrame | None = None) -> ChinAmplitude:
+    """The chin amplitude per second of the chin channel ``c`` (``x``: its samples when already read;
+    ``artefacts``: its artefact rows, whose unobserved stretches leave the amplitude NaN)."""
     if not c.readable:
         return ChinAmplitude(None, f"{c.label}: not readable")
     try:
         if x is None:  # below the EMG floor the burst detector never reads it: an envelope channel?
             x = recording.get_data(c.label)
         return chin_amplitude_1s(x, float(c.sfreq), label=c.label,
-                                 envelope=getattr(c, "emg_envelope", None) is not None)
+                                 envelope=getattr(c, "emg_envelope", None) is not None,
+                                 unobserved_s=unobserved_intervals(artefacts, c.label))
     except (InputError, OSError) as err:
         return ChinAmplitude(None, f"{c.label}: not readable ({err})")
     except _CHANNEL_FAILURES as err:
@@ -420,7 +473,6 @@ def _emg_task(recording: Recording, c: ChannelInfo, params: DetectionParams,
     except (InputError, OSError) as err:
         return None, None, ChannelStatus(c.label, role, sfreq, False, f"not readable: {err}"), \
             (ChinAmplitude(None, f"{c.label}: not readable ({err})") if chin else None)
-    amplitude = _chin_task(recording, c, x) if chin else None
     r_peaks_s, align_s = peaks()  # the ECG task was queued first: it runs (or ran) on another worker
     try:
         b, a, st = detect_channel(x, c.sfreq, label=c.label, role=role, side=side, params=params,
@@ -428,9 +480,12 @@ def _emg_task(recording: Recording, c: ChannelInfo, params: DetectionParams,
     except _CHANNEL_FAILURES as err:
         log.debug("%s: analysis failed", c.label, exc_info=True)
         st = ChannelStatus(c.label, role, sfreq, False, f"analysis failed ({type(err).__name__}: {err})")
-        return None, None, st, _refused_chin(amplitude, st)
+        return None, None, st, _refused_chin(_chin_task(recording, c, x) if chin else None, st)
     a, st = _gap_runs(a, st, tuple(getattr(recording, "gaps_s", ())))
+    # the chin amplitude without the seconds the chin did not observe (defect 60)
+    amplitude = _chin_task(recording, c, x, a) if chin else None
     return b, a, st, _refused_chin(amplitude, st)
+
 
 
 def _refused_chin(amplitude: ChinAmplitude | None, status: ChannelStatus) -> ChinAmplitude | None:
@@ -463,8 +518,7 @@ def _gap_runs(artefacts: pd.DataFrame, status: ChannelStatus,
         return artefacts, status
     artefacts = artefacts.copy()
     artefacts["kind"] = artefacts["kind"].astype(object).where(~inside, "gap")
-    left = max(0.0, float(status.artefact_s) - float(artefacts["duration"].to_numpy(float)[inside].sum()))
-    return artefacts, replace(status, artefact_s=left)
+    return artefacts, replace(status, artefact_s=artefact_time_s(artefacts))
 
 
 def _accel_task(recording: Recording, g: list[ChannelInfo],
@@ -657,7 +711,8 @@ def detect(recording: Recording, *, channels: Sequence[str] | None = None, param
     bursts, art_frames, same = _one_channel_per_muscle(bursts, art_frames, emg, status)
     if chin in same:  # the chin amplitude (REM atonia) from the chin channel analysed
         kept = next(c for c in emg if c.label == same[chin][0])
-        amplitude = _chin_task(recording, kept, None)
+        amplitude = _chin_task(recording, kept, None, next((f for f in art_frames if len(f) and
+                                                            (f["channel"] == kept.label).any()), None))
     bursts = bursts.sort_values(["onset", "channel", "detector"], kind="stable").reset_index(drop=True)
     bursts["burst_id"] = np.arange(len(bursts), dtype=np.int64)
     eeg_status: dict[str, ChannelStatus] = {}

@@ -9,7 +9,9 @@ import numpy as np
 
 from .artefacts import _as_float, _rail_limits, _scan_runs
 from .ecg import ECG_ALIGN_S, r_peaks_from_emg, remove_cardiac_counted
+from .envelope import block_power
 from .filters import _sosfilt, design_emg_sos, group_delay_s
+from .leadoff import LeadOffCriteria, lead_off_runs
 from .mains import MainsLines, _mains_model, detect_mains
 from .quality import Quantisation, quantisation
 
@@ -18,8 +20,9 @@ __all__ = ["PreprocessedEMG", "preprocess_emg", "ARTEFACT_KINDS"]
 log = logging.getLogger("myosleep")
 
 #: Artefact kinds of the artefacts table ("settling": activity already there when the record
-#: starts or the signal returns after a gap, set aside by the burst detectors).
-ARTEFACT_KINDS = ("electrode_pop", "flat", "clipped", "nan", "disconnected", "settling")
+#: starts or the signal returns after a gap, set aside by the burst detectors; "lead_off": an
+#: electrode off the skin whose input floats, :mod:`~myosleep.preprocessing.leadoff`).
+ARTEFACT_KINDS = ("electrode_pop", "flat", "clipped", "nan", "disconnected", "lead_off", "settling")
 #: A flat stretch this long is a disconnected lead rather than a momentary dropout.
 DISCONNECTED_MIN_S = 10.0
 #: Shortest flat stretch masked (s): :func:`~myosleep.preprocessing.flat_runs`'s default.
@@ -82,8 +85,14 @@ class PreprocessedEMG:
 def preprocess_emg(x: np.ndarray, sfreq: float, *, r_peaks_s: np.ndarray | None = None,
                    cardiac: str = "auto", physical_min: float | None = None,
                    physical_max: float | None = None, label: str = "EMG",
-                   beat_align_s: float = ECG_ALIGN_S) -> PreprocessedEMG:
+                   beat_align_s: float = ECG_ALIGN_S,
+                   lead_off: LeadOffCriteria | None = LeadOffCriteria()) -> PreprocessedEMG:
     """Remove detected mains lines, band-pass, remove the cardiac field, mask artefacts.
+
+    Artefacts: NaN, flat (``disconnected`` from 10 s), clipped and lead-off stretches
+    (:func:`~myosleep.preprocessing.leadoff.lead_off_runs`: mains pickup or drift of an electrode off
+    the skin), read on the raw samples; the lead-off test reads the band-passed EMG's RMS per second
+    before any masking.
 
     Parameters
     ----------
@@ -102,6 +111,8 @@ def preprocess_emg(x: np.ndarray, sfreq: float, *, r_peaks_s: np.ndarray | None 
     beat_align_s : float
         How far (s) the template alignment may move each beat of ``r_peaks_s``
         (:func:`~myosleep.preprocessing.ecg.remove_cardiac_counted`'s ``align_s``).
+    lead_off : LeadOffCriteria | None
+        Thresholds of the lead-off test; None skips it.
 
     Returns
     -------
@@ -143,6 +154,14 @@ def preprocess_emg(x: np.ndarray, sfreq: float, *, r_peaks_s: np.ndarray | None 
         filt = _sosfilt(x, sos, fill=float(np.median(x[fin])) if fin.any() else 0.0)
         del fin
     delay = group_delay_s(float(sfreq))
+    if lead_off is not None:  # an electrode off the skin: its hum and drift are no muscle (defect 61)
+        k = int(round(float(sfreq)))
+        emg_rms = np.sqrt(block_power(filt, k)[: n // k]) if k > 0 else None
+        lo_s, lo_e = lead_off_runs(x, sfreq, emg_rms_1s=emg_rms, criteria=lead_off)
+        if lo_s.size:
+            log.info("%s: lead off (mains pickup or drift no attached electrode shows) for %.0f s",
+                     label, float((lo_e - lo_s).sum()) / sfreq)
+        arts += [(int(a), int(b), "lead_off") for a, b in zip(lo_s, lo_e)]
 
     mask = np.zeros(n, dtype=bool)
     margin = int(MASK_MARGIN_S * sfreq)
@@ -169,6 +188,13 @@ def preprocess_emg(x: np.ndarray, sfreq: float, *, r_peaks_s: np.ndarray | None 
             peaks = np.round(np.asarray(r_peaks_s, dtype=np.float64) * sfreq + delay * sfreq).astype(np.int64)
         else:
             peaks = r_peaks_from_emg(filt, sfreq)
+        if arts and peaks.size:
+            # beats inside masked stretches hold zeros, not the lead's field: left out of the template, whose
+            # night median they would pull to 0 once they are half the beats (a lead off for half the night
+            # kept its whole cardiac field: a "jerk" at every beat, defect 61)
+            inside = (peaks >= 0) & (peaks < n)
+            inside[inside] = mask[peaks[inside]]
+            peaks = peaks[~inside]
         if peaks.size:
             # filt is this function's own array: subtract in place
             filt, n_beats = remove_cardiac_counted(filt, sfreq, peaks, overwrite=True,
