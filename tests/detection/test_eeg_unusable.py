@@ -116,4 +116,4 @@ def test_arousals_read_on_an_eeg_that_recorded_something(tmp_path):
         none, note = detect_arousals_in_recording(rec, hypnogram=sim.hypnogram)
     assert len(none) == 0
     assert note == ("arousals not detected: EEG C4-M1, C3-M2, F4-M1, O2-M1 flat, clipped or NaN throughout (no EEG "
-                    "recorded; give scored arousals with the hypnogram's events)")
+                    "recorded; give the scorer's arousals with --events)")
