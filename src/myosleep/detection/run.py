@@ -420,7 +420,6 @@ def _emg_task(recording: Recording, c: ChannelInfo, params: DetectionParams,
     except (InputError, OSError) as err:
         return None, None, ChannelStatus(c.label, role, sfreq, False, f"not readable: {err}"), \
             (ChinAmplitude(None, f"{c.label}: not readable ({err})") if chin else None)
-    amplitude = _chin_task(recording, c, x) if chin else None
     r_peaks_s, align_s = peaks()  # the ECG task was queued first: it runs (or ran) on another worker
     try:
         b, a, st = detect_channel(x, c.sfreq, label=c.label, role=role, side=side, params=params,
@@ -428,9 +427,28 @@ def _emg_task(recording: Recording, c: ChannelInfo, params: DetectionParams,
     except _CHANNEL_FAILURES as err:
         log.debug("%s: analysis failed", c.label, exc_info=True)
         st = ChannelStatus(c.label, role, sfreq, False, f"analysis failed ({type(err).__name__}: {err})")
-        return None, None, st, _refused_chin(amplitude, st)
+        return None, None, st, _refused_chin(_chin_task(recording, c, x) if chin else None, st)
+    # the chin's amplitude per second with the mains lines the detector found subtracted as it
+    # subtracts them: a hum whose amplitude follows breathing (+-30 % of 10 uV) left in swung the
+    # 1-s averages by ~2 uV against Ferri's 1-uV atonia threshold (defect 62)
+    amplitude = _chin_task(recording, c, _without_mains(x, sfreq, st.mains_hz)) if chin else None
     a, st = _gap_runs(a, st, tuple(getattr(recording, "gaps_s", ())))
     return b, a, st, _refused_chin(amplitude, st)
+
+
+def _without_mains(x: np.ndarray, sfreq: float, freqs_hz: tuple[float, ...]) -> np.ndarray:
+    """``x`` less the mains lines ``freqs_hz`` (:func:`~myosleep.preprocessing.remove_mains`), NaNs
+    kept where they were (the chin amplitude marks their seconds)."""
+    if not freqs_hz:
+        return x
+    from ..preprocessing import remove_mains
+
+    finite = np.isfinite(x)
+    if finite.all():
+        return remove_mains(x, sfreq, tuple(freqs_hz))
+    y = remove_mains(np.where(finite, x, float(np.median(x[finite])) if finite.any() else 0.0), sfreq, tuple(freqs_hz))
+    y[~finite] = np.nan
+    return y
 
 
 def _refused_chin(amplitude: ChinAmplitude | None, status: ChannelStatus) -> ChinAmplitude | None:
