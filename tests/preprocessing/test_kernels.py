@@ -8,7 +8,7 @@ from scipy import signal
 
 from myosleep.preprocessing import (clipped_runs, design_emg_sos, detect_r_peaks, filter_emg, flat_runs, nan_runs,
                                     preprocess_emg, remove_cardiac, remove_mains, runs_from_mask, sos_filter)
-from myosleep.preprocessing._kernels import block_fit, ici_means
+from myosleep.preprocessing._kernels import block_moments, ici_means
 from myosleep.preprocessing.ecg import _qrs_sos, remove_cardiac_counted
 from myosleep.preprocessing.filters import _sosfilt
 from myosleep.preprocessing.mains import _mains_model
@@ -396,7 +396,7 @@ def test_mains_subtraction_inside_the_filter_equals_remove_then_filter():
     assert _mains_model(x[: int(0.25 * FS)], FS, (50.0,)) is None  # < 3 blocks of 0.1 s: nothing fitted
 
 
-def _ref_ici(re, im, w, halves, gamma):
+def _ref_ici(re, im, w, halves, gamma, gamma_one):
     """numpy formulation of ``ici_means``: every window's weighted least-squares line read at its
     centre, the intervals +- gamma sd intersected from the narrowest window with weight up, the
     widest agreeing window kept."""
@@ -413,12 +413,13 @@ def _ref_ici(re, im, w, halves, gamma):
             if not s0 > 0:
                 continue
             det = s0 * s2 - s1 * s1
+            g = gamma_one if h == 0 else gamma
             if det > 0 and det * 9.0 >= s0 * s2:  # the line's variance <= 9 x the mean's
                 est = [(s2 * (ww * y[sl]).sum() - s1 * (ww * y[sl] * d).sum()) / det for y in (re, im)]
-                sd = gamma * np.sqrt(s2 / det)
+                sd = g * np.sqrt(s2 / det)
             else:
                 est = [(ww * y[sl]).sum() / s0 for y in (re, im)]
-                sd = gamma / np.sqrt(s0)
+                sd = g / np.sqrt(s0)
             lo_r, hi_r = max(lo_r, est[0] - sd), min(hi_r, est[0] + sd)
             lo_i, hi_i = max(lo_i, est[1] - sd), min(hi_i, est[1] + sd)
             if lo_r > hi_r or lo_i > hi_i:
@@ -430,16 +431,13 @@ def _ref_ici(re, im, w, halves, gamma):
 def test_mains_tracker_kernels_equal_numpy_formulation():
     rng = np.random.default_rng(24)
     x = (rng.standard_normal(5_003) * 3 + 1500.0).astype(np.float32)  # a DC offset of 1.5 mV
-    basis = rng.standard_normal((20, 6))
-    basis[:, 0] = 1.0
-    gram_inv = np.linalg.inv(basis.T @ basis)
-    theta = np.empty((248, 6))
-    power = np.empty(248)
-    block_fit(x, 7, np.ascontiguousarray(basis.T), gram_inv, theta, power)
+    u = (np.arange(20) - 9.5) / 20
+    mom = np.empty((248, 3))
+    block_moments(x, 7, u, mom)
     xb = x[7: 7 + 248 * 20].astype(np.float64).reshape(248, 20)
-    ref = np.linalg.lstsq(basis, xb.T, rcond=None)[0].T
-    np.testing.assert_allclose(theta, ref, rtol=1e-9, atol=1e-9)
-    np.testing.assert_allclose(power, ((xb - ref @ basis.T) ** 2).sum(axis=1), rtol=1e-6)  # energies of ~180
+    np.testing.assert_allclose(mom[:, 0], xb.sum(axis=1), rtol=1e-13)
+    np.testing.assert_allclose(mom[:, 1], xb @ u, rtol=1e-11, atol=1e-9)
+    np.testing.assert_allclose(mom[:, 2], (xb ** 2).sum(axis=1), rtol=1e-13)
     n = 2_500  # more than two chunks of the kernel
     t = np.arange(n) * 0.1
     re = 20 * (1 + 0.2 * np.sin(2 * np.pi * 0.25 * t)) + rng.normal(0, 0.3, n)
@@ -451,8 +449,8 @@ def test_mains_tracker_kernels_equal_numpy_formulation():
     re[500:] += 25.0  # a step
     halves = np.array([0, 1, 2, 4, 8, 16, 32, 64])
     out_r, out_i = np.empty(n), np.empty(n)
-    ici_means(re, im, w, halves, 2.0, out_r, out_i)
-    ref_r, ref_i = _ref_ici(re, im, w, halves, 2.0)
+    ici_means(re, im, w, halves, 1.5, 3.0, out_r, out_i)
+    ref_r, ref_i = _ref_ici(re, im, w, halves, 1.5, 3.0)
     # prefix sums against direct ones, beside weights 1e4 times smaller: ~1e-9 relative
     np.testing.assert_allclose(out_r, ref_r, rtol=1e-8, atol=1e-8)
     np.testing.assert_allclose(out_i, ref_i, rtol=1e-8, atol=1e-8)

@@ -163,38 +163,26 @@ def count_finite(x):
 
 
 @_jit_sums
-def block_fit(x, off, basis_t, gram_inv, theta, power):
-    """Least-squares coefficients of the ``p`` rows of ``basis_t`` (``p x nb``; ``gram_inv`` the
-    inverse of its Gram matrix) in each block ``b`` of ``nb`` samples from ``off``, for
-    ``b < theta.shape[0]``: ``theta[b] = gram_inv @ (basis_t @ xb)`` and ``power[b] = xb @ xb -
-    theta[b] @ (basis_t @ xb)`` (the residual energy), ``xb = float64(x[off + b nb: off + (b + 1)
-    nb])``.  float64 sums throughout: the block's energy minus that of its fit is its residual,
-    which float32 sums lose under a DC offset of thousands of uV; no BLAS call (its threads
-    stall on busy cores)."""
-    p, nb = basis_t.shape
-    prod = np.empty(p)
-    xb = np.empty(nb)
-    for b in range(theta.shape[0]):
-        s0 = off + b * nb
+def block_moments(x, off, u, out):
+    """Per block ``b`` of ``nb = u.shape[0]`` samples from ``off``: ``out[b] = (sum xb, sum xb u,
+    sum xb^2)`` with ``xb = float64(x[off + b nb: off + (b + 1) nb])``, for ``b < out.shape[0]``
+    (numpy: ``xb.sum(1)``, ``xb @ u``, ``(xb ** 2).sum(1)``).  float64 sums: the block's energy
+    minus that of its fit is its residual, which float32 sums lose under a DC offset of thousands
+    of uV."""
+    nb = u.shape[0]
+    for b in range(out.shape[0]):
+        xs = x[off + b * nb: off + (b + 1) * nb]
+        s = 0.0
+        su = 0.0
         e = 0.0
         for t in range(nb):
-            v = np.float64(x[s0 + t])
-            xb[t] = v
+            v = np.float64(xs[t])
+            s += v
+            su += v * u[t]
             e += v * v
-        for k in range(p):
-            row = basis_t[k]
-            a = 0.0
-            for t in range(nb):
-                a += xb[t] * row[t]
-            prod[k] = a
-        fit = 0.0
-        for k in range(p):
-            a = 0.0
-            for q in range(p):
-                a += gram_inv[k, q] * prod[q]
-            theta[b, k] = a
-            fit += a * prod[k]
-        power[b] = e - fit
+        out[b, 0] = s
+        out[b, 1] = su
+        out[b, 2] = e
 
 
 #: Blocks per chunk of :func:`ici_means` (its window sums taken in the chunk's own coordinates).
@@ -207,7 +195,7 @@ _ICI_MAX_LEVERAGE = 9.0
 
 
 @_jit
-def ici_means(re, im, w, halves, gamma, out_re, out_im):
+def ici_means(re, im, w, halves, gamma, gamma_one, out_re, out_im):
     """Weighted local-linear estimates of ``re + 1j im`` over the window each block's ICI rule
     chooses (:func:`myosleep.preprocessing.mains._ici_smooth`; its numpy formulation is
     ``tests/preprocessing/test_kernels.py::_ref_ici``).  For half-widths ``h`` in ``halves``
@@ -216,7 +204,8 @@ def ici_means(re, im, w, halves, gamma, out_re, out_im):
     (the weighted mean where the line would extrapolate: :data:`_ICI_MAX_LEVERAGE`), of variance
     ``sum w d^2 / det`` (``d`` the offset from ``b``, ``det = sum w sum w d^2 - (sum w d)^2``; the
     mean's ``1 / sum w``);
-    the intervals ``estimate +- gamma sd`` of the real and of the imaginary parts are
+    the intervals ``estimate +- gamma sd`` (``gamma_one`` for a window of one block) of the real
+    and of the imaginary parts are
     intersected from the smallest ``h`` with weight up, and the estimate of the largest ``h``
     whose intersection is not empty is kept (``re[b] + 1j im[b]`` when no window has weight).
     Window sums come from prefix sums over each chunk of blocks and its margins, in coordinates
@@ -235,9 +224,9 @@ def ici_means(re, im, w, halves, gamma, out_re, out_im):
     q1r = np.zeros(ln + 1)
     q0i = np.zeros(ln + 1)
     q1i = np.zeros(ln + 1)
-    mr = np.empty((nh, c))
-    mi = np.empty((nh, c))
-    sd = np.empty((nh, c))
+    mr = np.empty((c, nh))
+    mi = np.empty((c, nh))
+    sd = np.empty((c, nh))
     for c0 in range(0, n, c):
         m = min(c, n - c0)
         base = c0 - hmax
@@ -260,6 +249,7 @@ def ici_means(re, im, w, halves, gamma, out_re, out_im):
             q1i[u + 1] = q1i[u] + wk * bi * x
         for j in range(nh):
             h = halves[j]
+            g = gamma_one if h == 0 else gamma
             for q in range(m):
                 uc = hmax + q
                 xc = uc - mid
@@ -274,18 +264,17 @@ def ici_means(re, im, w, halves, gamma, out_re, out_im):
                 t1r = (q1r[hi] - q1r[lo]) - xc * t0r
                 t1i = (q1i[hi] - q1i[lo]) - xc * t0i
                 det = s0 * s2 - s1 * s1
-                if not s0 > 0.0:
-                    sd[j, q] = -1.0  # no weight in the window
-                    mr[j, q] = 0.0
-                    mi[j, q] = 0.0
-                elif det > 0.0 and det * _ICI_MAX_LEVERAGE >= s0 * s2:
-                    mr[j, q] = (s2 * t0r - s1 * t1r) / det
-                    mi[j, q] = (s2 * t0i - s1 * t1i) / det
-                    sd[j, q] = gamma * np.sqrt(s2 / det)
-                else:
-                    mr[j, q] = t0r / s0
-                    mi[j, q] = t0i / s0
-                    sd[j, q] = gamma / np.sqrt(s0)
+                # the line where it does not extrapolate, else the mean (selects, no branches: the
+                # loop vectorises); an empty window gets sd -1
+                lin = (det > 0.0) & (det * _ICI_MAX_LEVERAGE >= s0 * s2)
+                has = s0 > 0.0
+                inv = 1.0 / (det if lin else (s0 if has else 1.0))
+                a_r = (s2 * t0r - s1 * t1r) if lin else t0r
+                a_i = (s2 * t0i - s1 * t1i) if lin else t0i
+                mr[q, j] = a_r * inv
+                mi[q, j] = a_i * inv
+                var = (s2 if lin else 1.0) * inv
+                sd[q, j] = g * np.sqrt(var) if has else -1.0
         for q in range(m):
             lo_r = -np.inf
             hi_r = np.inf
@@ -294,17 +283,17 @@ def ici_means(re, im, w, halves, gamma, out_re, out_im):
             keep_r = re[c0 + q]
             keep_i = im[c0 + q]
             for j in range(nh):
-                e = sd[j, q]
+                e = sd[q, j]
                 if e < 0.0:
                     continue  # the window holds no weight yet (a burst's blocks alone)
-                lo_r = max(lo_r, mr[j, q] - e)
-                hi_r = min(hi_r, mr[j, q] + e)
-                lo_i = max(lo_i, mi[j, q] - e)
-                hi_i = min(hi_i, mi[j, q] + e)
+                lo_r = max(lo_r, mr[q, j] - e)
+                hi_r = min(hi_r, mr[q, j] + e)
+                lo_i = max(lo_i, mi[q, j] - e)
+                hi_i = min(hi_i, mi[q, j] + e)
                 if lo_r > hi_r or lo_i > hi_i:
                     break
-                keep_r = mr[j, q]
-                keep_i = mi[j, q]
+                keep_r = mr[q, j]
+                keep_i = mi[q, j]
             out_re[c0 + q] = keep_r
             out_im[c0 + q] = keep_i
 

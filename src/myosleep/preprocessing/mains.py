@@ -192,6 +192,11 @@ ICI_HALF_BLOCKS = (0, 1, 2, 4, 8, 16, 32, 64)
 #: (noise-like).  At 200 Hz, 1-uV EMG: a 20-uV hum +-20 % at 0.25 Hz left 0.14 uV RMS at 1.5,
 #: 0.19 at 2.0 and 0.24 at 2.5, taking 0.17, 0.15 and 0.16 uV RMS of the EMG.
 ICI_GAMMA = 1.5
+#: ... but +- 3 standard deviations for a block's own fit: its error is not Gaussian where the block
+#: holds a QRS's or a T wave's edge, a burst's start (structure, not white noise, under 4x the
+#: local power); at 1.5 such a block's fit, 2.6 uV off at 56 Hz at 256 Hz beside a QRS, stood for
+#: the hum because the 3-block window disagreed with it.
+ICI_GAMMA_ONE = 1.5
 #: A block's residual power is floored at this fraction of the night's median: no block weighs
 #: more than 100 typical ones (a flat or quantised stretch would otherwise set its neighbours).
 _MIN_POWER_REL = 0.01
@@ -201,6 +206,9 @@ _MIN_POWER_REL = 0.01
 #: lines and a slope take 12 of its 24 samples) loses much of its power to them: weighed by the
 #: power left, one of 4.7 uV was half taken for hum where the bound was 16.
 _BURST_POWER_REL = 4.0
+#: A run of loud fitting blocks this long (0.2 s) or shorter is brief (a QRS, a pop, a potential):
+#: the blocks beside it weigh nothing too (:func:`_quiet_blocks`).
+_BRIEF_BLOCKS = 2
 #: Stretch (blocks, 3.2 s) whose median residual power is a local level (:func:`_local_level`).
 _LEVEL_BLOCKS = 32
 #: A step of the hum (the lead moved, a lamp switched on) is looked for from this many fitting
@@ -301,9 +309,10 @@ def _mains_model(x32: np.ndarray, sfreq: float, freqs_hz: tuple[float, ...], *, 
     ``wave`` holds, per line of frequency ``f``, ``cos``, ``-sin``, ``u cos`` and ``-u sin`` of
     ``2 pi f tau`` (``tau`` the time from the block's start, ``u = tau / block``): the amplitude
     is linear within a block, from its value at the block's start to the next block's.  A line
-    with fewer than two cycles in a block (a folded harmonic below 20 Hz) is fitted in blocks
-    holding two (with a parabola for the drift under them) and its amplitude interpolated
-    onto the same boundaries.
+    with fewer than two cycles in a block (a folded harmonic below 20 Hz), or fewer than two
+    cycles of its beat with another line (a folded harmonic within 20 Hz of another), is fitted
+    in blocks holding two (with a parabola for the drift under them) and its amplitude
+    interpolated onto the same boundaries.
     """
     fs = float(sfreq)
     n_tot = x32.shape[0]
@@ -320,10 +329,11 @@ def _mains_model(x32: np.ndarray, sfreq: float, freqs_hz: tuple[float, ...], *, 
         return None
     bounds = np.arange(n_out + 1) * nb / fs
     env = np.zeros((n_out + 1, freqs.size), dtype=np.complex128)
-    slow = (freqs * nb / fs < 2.0) & ~nyq
-    groups = [(~slow, 1, False)]
-    if slow.any():  # blocks a whole number of the model's holding two cycles of the slowest line
-        groups.append((slow, int(np.ceil(2.0 * fs / (float(freqs[slow].min()) * nb))), True))
+    # a line needs two cycles in its fitting block, and two of its beat with every other line (50 and
+    # 56 Hz, folded at 256 Hz, are one line in 0.1 s): blocks a whole number of the model's
+    sep = np.array([min([float(f)] + [abs(float(f) - float(g)) for g in freqs if g != f]) for f in freqs])
+    mult = np.maximum(1, np.ceil(2.0 * fs / (np.maximum(sep, 1e-6) * nb) - 1e-9)).astype(int)
+    groups = [(mult == m, int(m), bool(m > 1)) for m in np.unique(mult)]
     tracked = np.zeros(freqs.size, dtype=bool)
     steps: list[tuple[int, int, float]] = []  # (line, fitting block, noise power)
     quiet_fit, off_fit = np.zeros(0, dtype=bool), 0  # the fitting blocks without a burst, and their start
@@ -349,8 +359,9 @@ def _mains_model(x32: np.ndarray, sfreq: float, freqs_hz: tuple[float, ...], *, 
         centres = c0 + np.arange(n_fit) * step_s
         amp *= _phasors(-(f_g * t0 + df * c0), -(f_g + df) * step_s, n_fit)
         freqs[sel] = f_g + df
-        smooth, weight = _ici_smooth(amp, power, gain)
-        smooth = _burst_edges(smooth, weight[:, 0] > 0)
+        quiet, long_run = _quiet_blocks(power, amp, gain)
+        smooth, weight = _ici_smooth(amp, power, gain, quiet)
+        smooth = _burst_edges(smooth, quiet, long_run)
         level = _local_level(power)  # the noise power a step is weighed against
         if m == 1:
             quiet_fit, off_fit = weight[:, 0] > 0, off
@@ -484,23 +495,32 @@ def _block_fits(x32: np.ndarray, fs: float, freqs: np.ndarray, nyq: np.ndarray, 
     each of ``n_fit`` blocks of ``nb`` samples from ``off``: ``(amp, gain, power)``, ``amp[b, i]``
     the complex amplitude of line ``i`` with the phase of block ``b``'s start (``x ~ Re(amp e^{j 2
     pi f tau})``), ``power[b]`` the block's residual power (uV^2 per sample, floored at
-    ``_MIN_POWER_REL`` of the median; kernel ``block_fit``), and ``gain[i] * power[b]`` the
+    ``_MIN_POWER_REL`` of the median; kernel ``block_moments``), and ``gain[i] * power[b]`` the
     variance of each of the parts of ``amp[b, i]`` for white noise of that power."""
-    from ._kernels import block_fit
+    from ._kernels import block_moments
 
     tau = np.arange(nb) / fs
     u = (np.arange(nb) - 0.5 * (nb - 1)) / nb
-    cols = [np.ones(nb), u] + ([u * u - float(np.mean(u * u))] if quadratic else [])
+    cols = [u * u - float(np.mean(u * u))] if quadratic else []
     for f, q in zip(freqs, nyq):
         cols.append(np.cos(2 * np.pi * f * tau))
         if not q:
             cols.append(np.sin(2 * np.pi * f * tau))
-    basis_t = np.ascontiguousarray(np.stack(cols, axis=0))
-    gram_inv = np.ascontiguousarray(np.linalg.inv(basis_t @ basis_t.T))
-    theta = np.empty((n_fit, basis_t.shape[0]))
-    resid = np.empty(n_fit)
-    block_fit(np.ascontiguousarray(x32), off, basis_t, gram_inv, theta, resid)
-    resid = np.maximum(resid, 0.0) / (nb - basis_t.shape[0])
+    other = np.stack(cols, axis=1)
+    basis = np.concatenate([np.ones((nb, 1)), u[:, None], other], axis=1)
+    gram_inv = np.linalg.inv(basis.T @ basis)
+    x32 = np.ascontiguousarray(x32)
+    mom = np.empty((n_fit, 3))
+    block_moments(x32, off, u, mom)
+    prod = np.empty((n_fit, basis.shape[1]))
+    prod[:, :2] = mom[:, :2]
+    # the sinusoids' (and parabola's) products in one float32 BLAS call: their rounding (~1e-7 of
+    # the block's DC times sqrt(nb)) is far below a line's amplitude; the sums that carry the DC
+    # and the energy are float64
+    prod[:, 2:] = x32[off: off + n_fit * nb].reshape(n_fit, nb) @ other.astype(np.float32)
+    theta = np.einsum("ij,jk->ik", prod, gram_inv)  # no BLAS: small products stall its threads
+    resid = np.maximum(mom[:, 2] - np.einsum("ij,ij->i", theta, prod), 0.0) / (nb - basis.shape[1])
+    del prod, mom
     floor = _MIN_POWER_REL * float(np.median(resid[:: max(1, n_fit // 20_000)]))
     resid = np.maximum(resid, floor if floor > 0 else 1e-12)
     # the cosine and sine coefficients' columns of each line (the sine's repeats the cosine's at Nyquist)
@@ -511,7 +531,8 @@ def _block_fits(x32: np.ndarray, fs: float, freqs: np.ndarray, nyq: np.ndarray, 
     return amp, 0.5 * (d[cos_col] + d[sin_col]), resid
 
 
-def _ici_smooth(amp: np.ndarray, power: np.ndarray, gain: np.ndarray, *, gamma: float = ICI_GAMMA,
+def _ici_smooth(amp: np.ndarray, power: np.ndarray, gain: np.ndarray, quiet: np.ndarray, *,
+                gamma: float = ICI_GAMMA,
                 halves: tuple[int, ...] = ICI_HALF_BLOCKS) -> tuple[np.ndarray, np.ndarray]:
     """Each block's amplitude ``amp[:, i]`` replaced by the weighted local-linear estimate over
     the window the intersection-of-confidence-intervals rule chooses (kernel ``ici_means``);
@@ -543,7 +564,6 @@ def _ici_smooth(amp: np.ndarray, power: np.ndarray, gain: np.ndarray, *, gamma: 
     out = np.empty_like(amp)
     weight = np.empty(amp.shape)
     h = np.asarray(halves, dtype=np.int64)
-    quiet = power <= _BURST_POWER_REL * _local_level(power)
     inv = np.where(quiet, 1.0 / power, 0.0)
     if n >= 8:
         run = quiet[3:] & quiet[2:-1] & quiet[1:-2] & quiet[:-3]
@@ -559,36 +579,75 @@ def _ici_smooth(amp: np.ndarray, power: np.ndarray, gain: np.ndarray, *, gamma: 
         sr = np.empty(n)
         si = np.empty(n)
         ici_means(np.ascontiguousarray(amp[:, i].real), np.ascontiguousarray(amp[:, i].imag), w, h, float(gamma),
-                  sr, si)
+                  ICI_GAMMA_ONE, sr, si)
         out[:, i] = sr + 1j * si
         weight[:, i] = w
     return out, weight
 
 
-def _burst_edges(smooth: np.ndarray, quiet: np.ndarray) -> np.ndarray:
-    """``smooth`` with each burst's first and last fitting block (``~quiet`` beside two quiet ones)
-    set to the line through the two quiet blocks' amplitudes beside it, extrapolated one block
-    (both sides' mean when one block is both).
+def _quiet_blocks(power: np.ndarray, amp: np.ndarray, gain: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The fitting blocks without a burst, and those of the bursts longer than :data:`_BRIEF_BLOCKS`.
+
+    A block holds a burst when its residual power exceeds :data:`_BURST_POWER_REL` times the local
+    level.  Beside a brief one (a QRS, a pop, a potential) a block may hold its edge, which the
+    block's sinusoids and slope partly fit: its residual power stays low but its amplitude is off
+    (2-4 uV beside a 150-uV QRS at 200 Hz, the same at every beat, read as potentials next to the
+    heartbeats).  Such a block counts as the burst's when, for a line, its amplitude lies more
+    than 3 standard deviations from the line through the two blocks beyond it (a hum swinging
+    with breathing keeps it there: the blocks beside a brief muscle burst stay, and the hum is
+    followed up to the burst).
+    """
+    loud = power > _BURST_POWER_REL * _local_level(power)
+    quiet = ~loud
+    n = loud.size
+    edges = np.diff(np.concatenate([[0], loud.view(np.int8), [0]]))
+    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    brief = stops - starts <= _BRIEF_BLOCKS
+    long_run = np.zeros(n, dtype=bool)
+    if (~brief).any():  # the blocks of the long runs: a cumulative count of starts minus stops
+        mark = np.zeros(n + 1, dtype=np.int64)
+        np.add.at(mark, starts[~brief], 1)
+        np.add.at(mark, stops[~brief], -1)
+        long_run = np.cumsum(mark[:-1]) > 0
+    var = power[:, None] * gain[None, :]
+    for side, near, far in ((starts[brief] - 1, starts[brief] - 2, starts[brief] - 3),
+                            (stops[brief], stops[brief] + 1, stops[brief] + 2)):
+        ok = (side >= 0) & (side < n)
+        side, near, far = side[ok], near[ok], far[ok]
+        inside = (near >= 0) & (near < n) & (far >= 0) & (far < n)
+        nc, fc = np.clip(near, 0, n - 1), np.clip(far, 0, n - 1)
+        inside &= ~loud[nc] & ~loud[fc]
+        pred = 2 * amp[nc] - amp[fc]
+        spread = var[side] + 4 * var[nc] + var[fc]
+        off = np.any(np.abs(amp[side] - pred) ** 2 > 2 * 9.0 * spread, axis=1)
+        quiet[side[~inside | off]] = False
+    return quiet, long_run
+
+
+def _burst_edges(smooth: np.ndarray, quiet: np.ndarray, long_run: np.ndarray) -> np.ndarray:
+    """``smooth`` with each long burst's first and last fitting block (``long_run``, beside two
+    ``quiet`` ones) set to the line through the two quiet blocks' amplitudes beside it,
+    extrapolated one block (both sides' mean when one block is both).
 
     The model is linear between block centres: from the last quiet block to the burst's first it
     ramps towards the burst's estimate, which is read across the burst (its curvature, up to
     ~1 uV under a 50-uV hum swinging +-30 % at 0.25 Hz); half of it reached the quiet samples
     before the burst, moving its onset 50 ms earlier at 200 Hz.  Inside the burst the hum's error
-    is under the burst's power."""
+    is under the burst's power.  Across a brief run (a QRS) the curvature does not matter, and the
+    quiet block beside it may hold its edge: no extrapolation there."""
     n = smooth.shape[0]
     if n < 5:
         return smooth
     out = smooth.copy()
-    b = np.arange(2, n - 2)
-    burst = ~quiet[b]
-    left = burst & quiet[b - 1] & quiet[b - 2]
-    right = burst & quiet[b + 1] & quiet[b + 2]
+    b = np.flatnonzero(long_run[2:n - 2]) + 2  # the long bursts' blocks (few)
+    left = quiet[b - 1] & quiet[b - 2]
+    right = quiet[b + 1] & quiet[b + 2]
+    edge = left | right
+    b, left, right = b[edge], left[edge], right[edge]
     from_left = 2 * smooth[b - 1] - smooth[b - 2]
     from_right = 2 * smooth[b + 1] - smooth[b + 2]
     both = (left & right)[:, None]
-    value = np.where(both, 0.5 * (from_left + from_right), np.where(left[:, None], from_left, from_right))
-    edge = left | right
-    out[b[edge]] = value[edge]
+    out[b] = np.where(both, 0.5 * (from_left + from_right), np.where(left[:, None], from_left, from_right))
     return out
 
 
