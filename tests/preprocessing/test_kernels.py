@@ -396,7 +396,7 @@ def test_mains_subtraction_inside_the_filter_equals_remove_then_filter():
     assert _mains_model(x[: int(0.25 * FS)], FS, (50.0,)) is None  # < 3 blocks of 0.1 s: nothing fitted
 
 
-def _ref_ici(re, im, w, halves, gamma, gamma_one):
+def _ref_ici(re, im, w, halves, gamma):
     """numpy formulation of ``ici_means``: every window's weighted least-squares line read at its
     centre, the intervals +- gamma sd intersected from the narrowest window with weight up, the
     widest agreeing window kept."""
@@ -413,7 +413,7 @@ def _ref_ici(re, im, w, halves, gamma, gamma_one):
             if not s0 > 0:
                 continue
             det = s0 * s2 - s1 * s1
-            g = gamma_one if h == 0 else gamma
+            g = gamma
             if det > 0 and det * 9.0 >= s0 * s2:  # the line's variance <= 9 x the mean's
                 est = [(s2 * (ww * y[sl]).sum() - s1 * (ww * y[sl] * d).sum()) / det for y in (re, im)]
                 sd = g * np.sqrt(s2 / det)
@@ -449,8 +449,8 @@ def test_mains_tracker_kernels_equal_numpy_formulation():
     re[500:] += 25.0  # a step
     halves = np.array([0, 1, 2, 4, 8, 16, 32, 64])
     out_r, out_i = np.empty(n), np.empty(n)
-    ici_means(re, im, w, halves, 1.5, 3.0, out_r, out_i)
-    ref_r, ref_i = _ref_ici(re, im, w, halves, 1.5, 3.0)
+    ici_means(re, im, w, halves, 1.5, out_r, out_i)
+    ref_r, ref_i = _ref_ici(re, im, w, halves, 1.5)
     # prefix sums against direct ones, beside weights 1e4 times smaller: ~1e-9 relative
     np.testing.assert_allclose(out_r, ref_r, rtol=1e-8, atol=1e-8)
     np.testing.assert_allclose(out_i, ref_i, rtol=1e-8, atol=1e-8)

@@ -195,7 +195,7 @@ _ICI_MAX_LEVERAGE = 9.0
 
 
 @_jit
-def ici_means(re, im, w, halves, gamma, gamma_one, out_re, out_im):
+def ici_means(re, im, w, halves, gamma, out_re, out_im):
     """Weighted local-linear estimates of ``re + 1j im`` over the window each block's ICI rule
     chooses (:func:`myosleep.preprocessing.mains._ici_smooth`; its numpy formulation is
     ``tests/preprocessing/test_kernels.py::_ref_ici``).  For half-widths ``h`` in ``halves``
@@ -204,8 +204,7 @@ def ici_means(re, im, w, halves, gamma, gamma_one, out_re, out_im):
     (the weighted mean where the line would extrapolate: :data:`_ICI_MAX_LEVERAGE`), of variance
     ``sum w d^2 / det`` (``d`` the offset from ``b``, ``det = sum w sum w d^2 - (sum w d)^2``; the
     mean's ``1 / sum w``);
-    the intervals ``estimate +- gamma sd`` (``gamma_one`` for a window of one block) of the real
-    and of the imaginary parts are
+    the intervals ``estimate +- gamma sd`` of the real and of the imaginary parts are
     intersected from the smallest ``h`` with weight up, and the estimate of the largest ``h``
     whose intersection is not empty is kept (``re[b] + 1j im[b]`` when no window has weight).
     Window sums come from prefix sums over each chunk of blocks and its margins, in coordinates
@@ -249,7 +248,6 @@ def ici_means(re, im, w, halves, gamma, gamma_one, out_re, out_im):
             q1i[u + 1] = q1i[u] + wk * bi * x
         for j in range(nh):
             h = halves[j]
-            g = gamma_one if h == 0 else gamma
             for q in range(m):
                 uc = hmax + q
                 xc = uc - mid
@@ -274,7 +272,7 @@ def ici_means(re, im, w, halves, gamma, gamma_one, out_re, out_im):
                 mr[q, j] = a_r * inv
                 mi[q, j] = a_i * inv
                 var = (s2 if lin else 1.0) * inv
-                sd[q, j] = g * np.sqrt(var) if has else -1.0
+                sd[q, j] = gamma * np.sqrt(var) if has else -1.0
         for q in range(m):
             lo_r = -np.inf
             hi_r = np.inf

@@ -192,11 +192,6 @@ ICI_HALF_BLOCKS = (0, 1, 2, 4, 8, 16, 32, 64)
 #: (noise-like).  At 200 Hz, 1-uV EMG: a 20-uV hum +-20 % at 0.25 Hz left 0.14 uV RMS at 1.5,
 #: 0.19 at 2.0 and 0.24 at 2.5, taking 0.17, 0.15 and 0.16 uV RMS of the EMG.
 ICI_GAMMA = 1.5
-#: ... but +- 3 standard deviations for a block's own fit: its error is not Gaussian where the block
-#: holds a QRS's or a T wave's edge, a burst's start (structure, not white noise, under 4x the
-#: local power); at 1.5 such a block's fit, 2.6 uV off at 56 Hz at 256 Hz beside a QRS, stood for
-#: the hum because the 3-block window disagreed with it.
-ICI_GAMMA_ONE = 1.5
 #: A block's residual power is floored at this fraction of the night's median: no block weighs
 #: more than 100 typical ones (a flat or quantised stretch would otherwise set its neighbours).
 _MIN_POWER_REL = 0.01
@@ -579,7 +574,7 @@ def _ici_smooth(amp: np.ndarray, power: np.ndarray, gain: np.ndarray, quiet: np.
         sr = np.empty(n)
         si = np.empty(n)
         ici_means(np.ascontiguousarray(amp[:, i].real), np.ascontiguousarray(amp[:, i].imag), w, h, float(gamma),
-                  ICI_GAMMA_ONE, sr, si)
+                  sr, si)
         out[:, i] = sr + 1j * si
         weight[:, i] = w
     return out, weight
