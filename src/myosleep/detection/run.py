@@ -375,13 +375,18 @@ def _accel_groups(channels: Sequence[ChannelInfo]) -> list[list[ChannelInfo]]:
     return out
 
 
-def _chin_task(recording: Recording, c: ChannelInfo, x: np.ndarray | None) -> ChinAmplitude:
-    """The chin amplitude per second of the chin channel ``c`` (``x``: its samples when already read)."""
+def _chin_task(recording: Recording, c: ChannelInfo, x: np.ndarray | None,
+               mains_hz: tuple[float, ...] = ()) -> ChinAmplitude:
+    """The chin amplitude per second of the chin channel ``c`` (``x``: its samples when already read),
+    with the mains lines ``mains_hz`` the burst detector found on it subtracted as it subtracts them:
+    a hum whose amplitude follows breathing (+-30 % of 10 uV) left in swung the 1-s averages by
+    ~2 uV against Ferri's 1-uV atonia threshold (defect 62)."""
     if not c.readable:
         return ChinAmplitude(None, f"{c.label}: not readable")
     try:
         if x is None:  # below the EMG floor the burst detector never reads it: an envelope channel?
             x = recording.get_data(c.label)
+        x = _without_mains(np.asarray(x), float(c.sfreq), mains_hz)
         return chin_amplitude_1s(x, float(c.sfreq), label=c.label,
                                  envelope=getattr(c, "emg_envelope", None) is not None)
     except (InputError, OSError) as err:
@@ -428,10 +433,7 @@ def _emg_task(recording: Recording, c: ChannelInfo, params: DetectionParams,
         log.debug("%s: analysis failed", c.label, exc_info=True)
         st = ChannelStatus(c.label, role, sfreq, False, f"analysis failed ({type(err).__name__}: {err})")
         return None, None, st, _refused_chin(_chin_task(recording, c, x) if chin else None, st)
-    # the chin's amplitude per second with the mains lines the detector found subtracted as it
-    # subtracts them: a hum whose amplitude follows breathing (+-30 % of 10 uV) left in swung the
-    # 1-s averages by ~2 uV against Ferri's 1-uV atonia threshold (defect 62)
-    amplitude = _chin_task(recording, c, _without_mains(x, sfreq, st.mains_hz)) if chin else None
+    amplitude = _chin_task(recording, c, x, st.mains_hz) if chin else None
     a, st = _gap_runs(a, st, tuple(getattr(recording, "gaps_s", ())))
     return b, a, st, _refused_chin(amplitude, st)
 
@@ -675,7 +677,7 @@ def detect(recording: Recording, *, channels: Sequence[str] | None = None, param
     bursts, art_frames, same = _one_channel_per_muscle(bursts, art_frames, emg, status)
     if chin in same:  # the chin amplitude (REM atonia) from the chin channel analysed
         kept = next(c for c in emg if c.label == same[chin][0])
-        amplitude = _chin_task(recording, kept, None)
+        amplitude = _chin_task(recording, kept, None, status[kept.label].mains_hz)
     bursts = bursts.sort_values(["onset", "channel", "detector"], kind="stable").reset_index(drop=True)
     bursts["burst_id"] = np.arange(len(bursts), dtype=np.int64)
     eeg_status: dict[str, ChannelStatus] = {}

@@ -185,13 +185,13 @@ MAINS_BLOCK_S = 0.1
 #: Half-widths (blocks) of the windows the ICI rule chooses among: 0 to 6.4 s either side.
 #: The longest (12.9 s) averages a steady hum as the 9-s median of 1-s fits did before.
 ICI_HALF_BLOCKS = (0, 1, 2, 4, 8, 16, 32, 64)
-#: ICI threshold: each window's estimate +- 1.5 standard deviations, the low end of the 1.5-2.5
-#: Katkovnik (IEEE Trans Signal Process 1999) uses.  The rule lets a window's bias grow to about
-#: this many of its standard deviations: lower keeps less of a moving hum (what is left is
-#: structured, at the breathing's rhythm) for a little more of the EMG at the line taken with it
-#: (noise-like).  At 200 Hz, 1-uV EMG: a 20-uV hum +-20 % at 0.25 Hz left 0.14 uV RMS at 1.5,
-#: 0.19 at 2.0 and 0.24 at 2.5, taking 0.17, 0.15 and 0.16 uV RMS of the EMG.
-ICI_GAMMA = 1.5
+#: ICI threshold: each window's estimate +- 2 standard deviations (the two-sided 95 % normal
+#: interval, 1.96; Katkovnik, IEEE Trans Signal Process 1999, uses 1.5-2.5).  Lower keeps less of
+#: a moving hum but stops the windows short of a steady one more often: at 1.5 the model moved by
+#: ~1 uV near bursts with where its blocks fell (a flat minute padded into a night moved two
+#: bursts' onsets by 30 ms); at 2, on 1-uV EMG at 200 Hz, a 20-uV hum +-20 % at 0.25 Hz leaves
+#: 0.19 uV RMS (0.14 at 1.5, 0.24 at 2.5).
+ICI_GAMMA = 2.0
 #: A block's residual power is floored at this fraction of the night's median: no block weighs
 #: more than 100 typical ones (a flat or quantised stretch would otherwise set its neighbours).
 _MIN_POWER_REL = 0.01
@@ -245,7 +245,7 @@ def remove_mains(x: np.ndarray, sfreq: float, freqs_hz: tuple[float, ...], *,
     3. each block's amplitude is replaced by the weighted local-linear estimate over the window
        the intersection-of-confidence-intervals rule chooses (Goldenshluger & Nemirovski, Math
        Methods Stat 1997; Katkovnik, IEEE Trans Signal Process 1999): the widest window (0.1 to
-       12.9 s) whose estimate agrees with those of every narrower one within +-1.5 standard
+       12.9 s) whose estimate agrees with those of every narrower one within +-2 standard
        deviations (:data:`ICI_GAMMA`).  A block weighs the inverse of its fit's variance, and
        nothing when it holds a burst (:func:`_ici_smooth`): a muscle burst, whose broadband
        power reaches 50/60 Hz, is neither taken for hum nor smeared beside itself, and the hum
@@ -338,23 +338,20 @@ def _mains_model(x32: np.ndarray, sfreq: float, freqs_hz: tuple[float, ...], *, 
         n_fit = (n_tot - off) // nb_g if n_tot > off else 0
         if not sel.any() or n_fit < 2:
             continue
-        amp, gain, power = _block_fits(x32, fs, freqs, nyq, nb_g, off, n_fit, quadratic=quadratic)
+        amp, gain, power, flat = _block_fits(x32, fs, freqs, nyq, nb_g, off, n_fit, quadratic=quadratic)
         amp, gain = amp[:, sel], gain[sel]
         f_g, nyq_g = freqs[sel], nyq[sel]
-        # each line's frequency refined from its median phase advance between blocks (>= 20,000 pairs
-        # read), and the amplitudes (fitted with the phase of each block's start) brought to one frame
+        quiet, long_run = _quiet_blocks(power, amp, gain)
+        quiet &= ~flat
         step_s = nb_g / fs
-        turn = np.exp(-2j * np.pi * f_g * step_s)
-        pick = max(1, (n_fit - 1) // 20_000)
-        adv = amp[1::pick] * np.conj(amp[:-1:pick]) * turn[None, :]
-        df = np.median(np.angle(adv), axis=0) / (2 * np.pi * step_s)
-        df = np.where((np.abs(df) >= 1e-4) & (np.abs(df) <= LINE_HALF_WIDTH_HZ) & ~nyq_g, df, 0.0)
+        # each line's frequency refined from its phase advance, and the amplitudes (fitted with the
+        # phase of each block's start) brought to one frame
+        df = np.where(~nyq_g, _frequency_offsets(amp, quiet, f_g, step_s), 0.0)
         t0 = off / fs
         c0 = (off + 0.5 * (nb_g - 1)) / fs
         centres = c0 + np.arange(n_fit) * step_s
         amp *= _phasors(-(f_g * t0 + df * c0), -(f_g + df) * step_s, n_fit)
         freqs[sel] = f_g + df
-        quiet, long_run = _quiet_blocks(power, amp, gain)
         smooth, weight = _ici_smooth(amp, power, gain, quiet)
         smooth = _burst_edges(smooth, quiet, long_run)
         level = _local_level(power)  # the noise power a step is weighed against
@@ -471,6 +468,31 @@ def _step_gain(e: np.ndarray, d_left: np.ndarray, d_right: np.ndarray, use: np.n
     return g_left + g_right
 
 
+def _frequency_offsets(amp: np.ndarray, quiet: np.ndarray, freqs: np.ndarray, step_s: float) -> np.ndarray:
+    """Each line's frequency offset (Hz) from ``freqs``: the median phase advance between
+    consecutive ``quiet`` blocks (``step_s`` apart; not flat, no burst), rounded to 10 mHz; 0
+    within 10 mHz, beyond the +-1 Hz a line is read in, or with fewer than 100 such pairs.
+
+    The grid's frequency wanders by up to +-50 mHz over minutes (ENTSO-E), which no single
+    offset follows and the tracker does (a 10-mHz error turns the phase by 0.4 rad over 6.4 s,
+    the widest window's half, which the local-linear windows follow): the offset only centres
+    the lines.  A flat stretch (a gap) or a burst gives no phase: on a night with a 2-min gap
+    the median over every pair moved a 60-Hz line by 0.044 Hz.  Rounded, the offset does not
+    move when a gap takes some pairs away (the night's detection outside the gap stays the same:
+    tests/detection/test_gaps.py)."""
+    k_all = np.flatnonzero(quiet[1:] & quiet[:-1])
+    turn = np.exp(-2j * np.pi * freqs * step_s)
+    out = np.zeros(amp.shape[1])
+    for i in range(amp.shape[1]):
+        k = k_all
+        if k.size < 100:
+            continue
+        off = float(np.median(np.angle(amp[k + 1, i] * np.conj(amp[k, i]) * turn[i]))) / (2 * np.pi * step_s)
+        if 0.01 <= abs(off) <= LINE_HALF_WIDTH_HZ:
+            out[i] = round(off, 2)
+    return out
+
+
 def _phasors(first: np.ndarray, step: np.ndarray, n: int) -> np.ndarray:
     """``exp(2j pi (first + k step))`` for ``k < n`` (rows) and each column of ``first``/``step``
     (cycles): the step's phasor multiplied up, each 1024 rows restarted from the exact value (the
@@ -485,13 +507,14 @@ def _phasors(first: np.ndarray, step: np.ndarray, n: int) -> np.ndarray:
 
 
 def _block_fits(x32: np.ndarray, fs: float, freqs: np.ndarray, nyq: np.ndarray, nb: int, off: int, n_fit: int, *,
-                quadratic: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                quadratic: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Least-squares fit of every line, a constant and a slope (and a parabola if ``quadratic``) in
-    each of ``n_fit`` blocks of ``nb`` samples from ``off``: ``(amp, gain, power)``, ``amp[b, i]``
+    each of ``n_fit`` blocks of ``nb`` samples from ``off``: ``(amp, gain, power, flat)``, ``amp[b, i]``
     the complex amplitude of line ``i`` with the phase of block ``b``'s start (``x ~ Re(amp e^{j 2
     pi f tau})``), ``power[b]`` the block's residual power (uV^2 per sample, floored at
-    ``_MIN_POWER_REL`` of the median; kernel ``block_moments``), and ``gain[i] * power[b]`` the
-    variance of each of the parts of ``amp[b, i]`` for white noise of that power."""
+    ``_MIN_POWER_REL`` of the median; kernel ``block_moments``), ``gain[i] * power[b]`` the
+    variance of each of the parts of ``amp[b, i]`` for white noise of that power, and ``flat[b]``
+    where the power was below the floor (a flat stretch)."""
     from ._kernels import block_moments
 
     tau = np.arange(nb) / fs
@@ -516,14 +539,15 @@ def _block_fits(x32: np.ndarray, fs: float, freqs: np.ndarray, nyq: np.ndarray, 
     theta = np.einsum("ij,jk->ik", prod, gram_inv)  # no BLAS: small products stall its threads
     resid = np.maximum(mom[:, 2] - np.einsum("ij,ij->i", theta, prod), 0.0) / (nb - basis.shape[1])
     del prod, mom
-    floor = _MIN_POWER_REL * float(np.median(resid[:: max(1, n_fit // 20_000)]))
+    floor = _MIN_POWER_REL * float(np.median(resid))
+    flat = resid < floor  # a flat stretch (a lead off, a gap read as the median): no information
     resid = np.maximum(resid, floor if floor > 0 else 1e-12)
     # the cosine and sine coefficients' columns of each line (the sine's repeats the cosine's at Nyquist)
     cos_col = 2 + int(quadratic) + np.concatenate([[0], np.cumsum(np.where(nyq, 1, 2))[:-1]]).astype(np.int64)
     sin_col = np.where(nyq, cos_col, cos_col + 1)
     amp = theta[:, cos_col] - 1j * np.where(nyq[None, :], 0.0, theta[:, sin_col])
     d = np.diag(gram_inv)
-    return amp, 0.5 * (d[cos_col] + d[sin_col]), resid
+    return amp, 0.5 * (d[cos_col] + d[sin_col]), resid, flat
 
 
 def _ici_smooth(amp: np.ndarray, power: np.ndarray, gain: np.ndarray, quiet: np.ndarray, *,
@@ -537,9 +561,10 @@ def _ici_smooth(amp: np.ndarray, power: np.ndarray, gain: np.ndarray, quiet: np.
     (uV^2) for white noise of the block's residual power (:func:`_block_fits`).  Each block weighs
     its inverse (Gauss-Markov), with two refinements:
 
-    - a block whose residual power exceeds :data:`_BURST_POWER_REL` times the local level (the
-      lowest median of three neighbouring stretches of :data:`_LEVEL_BLOCKS` blocks) holds a
-      burst and weighs nothing: its amplitude is read from the blocks around it.  Its error is
+    - a block that is not ``quiet`` (:func:`_quiet_blocks`: its residual power exceeds
+      :data:`_BURST_POWER_REL` times the local level, the lowest median of three neighbouring
+      stretches of :data:`_LEVEL_BLOCKS` blocks, or it holds a brief burst's edge) weighs nothing:
+      its amplitude is read from the blocks around it.  A burst's block's error is
       heavy-tailed (the burst starts or ends inside it): weighed by its variance, one such block
       in ten lay beyond 2 standard deviations, stood for the hum (or, at a burst's edge, tilted
       the line), and the interpolation between block centres carried it 50 ms into the quiet
@@ -562,7 +587,6 @@ def _ici_smooth(amp: np.ndarray, power: np.ndarray, gain: np.ndarray, quiet: np.
     inv = np.where(quiet, 1.0 / power, 0.0)
     if n >= 8:
         run = quiet[3:] & quiet[2:-1] & quiet[1:-2] & quiet[:-3]
-        run &= np.arange(n - 3) % max(1, int(run.sum()) // 20_000) == 0  # >= 20,000 runs read
         pred = (power[3:] + 9 * power[2:-1] + 9 * power[1:-2] + power[:-3])[run]
     for i in range(n_lines):
         scale = 1.0
