@@ -8,7 +8,7 @@ from scipy import signal
 
 from myosleep.preprocessing import (clipped_runs, design_emg_sos, detect_r_peaks, filter_emg, flat_runs, nan_runs,
                                     preprocess_emg, remove_cardiac, remove_mains, runs_from_mask, sos_filter)
-from myosleep.preprocessing._kernels import block_moments, ici_means
+from myosleep.preprocessing._kernels import block_moments, block_solve, ici_means
 from myosleep.preprocessing.ecg import _qrs_sos, remove_cardiac_counted
 from myosleep.preprocessing.filters import _sosfilt
 from myosleep.preprocessing.mains import _mains_model
@@ -438,6 +438,13 @@ def test_mains_tracker_kernels_equal_numpy_formulation():
     np.testing.assert_allclose(mom[:, 0], xb.sum(axis=1), rtol=1e-13)
     np.testing.assert_allclose(mom[:, 1], xb @ u, rtol=1e-11, atol=1e-9)
     np.testing.assert_allclose(mom[:, 2], (xb ** 2).sum(axis=1), rtol=1e-13)
+    prod = rng.standard_normal((248, 5))
+    g = rng.standard_normal((5, 5))
+    g = g @ g.T
+    theta, resid = np.empty((248, 5)), np.empty(248)
+    block_solve(prod, g, mom[:, 2], theta, resid)
+    np.testing.assert_allclose(theta, prod @ g, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(resid, mom[:, 2] - (theta * prod).sum(axis=1), rtol=1e-12)
     n = 2_500  # more than two chunks of the kernel
     t = np.arange(n) * 0.1
     re = 20 * (1 + 0.2 * np.sin(2 * np.pi * 0.25 * t)) + rng.normal(0, 0.3, n)

@@ -185,6 +185,23 @@ def block_moments(x, off, u, out):
         out[b, 2] = e
 
 
+@_jit
+def block_solve(prod, gram_inv, energy, theta, resid):
+    """``theta = prod @ gram_inv`` (``gram_inv`` symmetric) and ``resid = energy - sum(theta * prod,
+    axis=1)`` (the residual energy of each block's least-squares fit), row by row (numpy:
+    ``np.einsum``; no BLAS call, whose threads stall on busy cores)."""
+    n, p = prod.shape
+    for b in range(n):
+        fit = 0.0
+        for k in range(p):
+            a = 0.0
+            for q in range(p):
+                a += prod[b, q] * gram_inv[q, k]
+            theta[b, k] = a
+            fit += a * prod[b, k]
+        resid[b] = energy[b] - fit
+
+
 #: Blocks per chunk of :func:`ici_means` (its window sums taken in the chunk's own coordinates).
 _ICI_CHUNK = 512
 #: :func:`ici_means` reads a window's line at its centre only when that value's variance is at most
@@ -223,9 +240,9 @@ def ici_means(re, im, w, halves, gamma, out_re, out_im):
     q1r = np.zeros(ln + 1)
     q0i = np.zeros(ln + 1)
     q1i = np.zeros(ln + 1)
-    mr = np.empty((c, nh))
-    mi = np.empty((c, nh))
-    sd = np.empty((c, nh))
+    mr = np.empty((nh, c))
+    mi = np.empty((nh, c))
+    sd = np.empty((nh, c))
     for c0 in range(0, n, c):
         m = min(c, n - c0)
         base = c0 - hmax
@@ -269,10 +286,10 @@ def ici_means(re, im, w, halves, gamma, out_re, out_im):
                 inv = 1.0 / (det if lin else (s0 if has else 1.0))
                 a_r = (s2 * t0r - s1 * t1r) if lin else t0r
                 a_i = (s2 * t0i - s1 * t1i) if lin else t0i
-                mr[q, j] = a_r * inv
-                mi[q, j] = a_i * inv
+                mr[j, q] = a_r * inv
+                mi[j, q] = a_i * inv
                 var = (s2 if lin else 1.0) * inv
-                sd[q, j] = gamma * np.sqrt(var) if has else -1.0
+                sd[j, q] = gamma * np.sqrt(var) if has else -1.0
         for q in range(m):
             lo_r = -np.inf
             hi_r = np.inf
@@ -281,17 +298,17 @@ def ici_means(re, im, w, halves, gamma, out_re, out_im):
             keep_r = re[c0 + q]
             keep_i = im[c0 + q]
             for j in range(nh):
-                e = sd[q, j]
+                e = sd[j, q]
                 if e < 0.0:
                     continue  # the window holds no weight yet (a burst's blocks alone)
-                lo_r = max(lo_r, mr[q, j] - e)
-                hi_r = min(hi_r, mr[q, j] + e)
-                lo_i = max(lo_i, mi[q, j] - e)
-                hi_i = min(hi_i, mi[q, j] + e)
+                lo_r = max(lo_r, mr[j, q] - e)
+                hi_r = min(hi_r, mr[j, q] + e)
+                lo_i = max(lo_i, mi[j, q] - e)
+                hi_i = min(hi_i, mi[j, q] + e)
                 if lo_r > hi_r or lo_i > hi_i:
                     break
-                keep_r = mr[q, j]
-                keep_i = mi[q, j]
+                keep_r = mr[j, q]
+                keep_i = mi[j, q]
             out_re[c0 + q] = keep_r
             out_im[c0 + q] = keep_i
 
