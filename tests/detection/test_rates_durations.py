@@ -93,8 +93,12 @@ NIGHTS = {"myoclonic": ("excessive_fragmentary_myoclonus", [0] * 2 + [2] * 18),
           "leg_movement": ("plmd", [0] * 2 + [2] * 28)}
 #: Edges whose amplitude changes by a factor e in <= 25 ms (|d ln A / dt| >= 40/s) are sharp.
 SHARP_PER_S = 40.0
-#: Measured 90th percentiles (ms) of |duration error| + ~20 %: (all twitches, all LMs).
-P90_MAX_MS = {200: (72, 116), 256: (56, 72), 500: (43, 66), 512: (51, 98), 1000: (46, 64), 2048: (41, 62)}
+#: Measured 90th percentiles (ms) of |duration error| + ~20 %: (all twitches, all LMs).  LMs at 256 Hz:
+#: 62 ms until the mains lines were tracked 0.1 s by 0.1 s (defect 62), 73 ms since: the 9-s median of
+#: 1-s fits took part of the LMs' own 60-Hz power for hum (on seed 1's right leg its model read 6.5 uV
+#: in a 10-s stretch of LMs where the hum is 3-5 uV), and one LM of 68 now ends 62 ms later at the
+#: 2-uV return (the median is unchanged, -3.9 ms).
+P90_MAX_MS = {200: (72, 116), 256: (56, 87), 500: (43, 66), 512: (51, 98), 1000: (46, 64), 2048: (41, 62)}
 #: Measured |median| (ms) + ~20 %: twitches, LMs (the goal: 10 ms).
 MEDIAN_MAX_MS = {"rem_twitch": 12.0, "leg_movement": 14.0}
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from scipy import signal
-from scipy.ndimage import median_filter
 
 from myosleep.preprocessing import (clipped_runs, design_emg_sos, detect_r_peaks, filter_emg, flat_runs, nan_runs,
                                     preprocess_emg, remove_cardiac, remove_mains, runs_from_mask, sos_filter)
+from myosleep.preprocessing._kernels import block_moments, block_solve, ici_means
 from myosleep.preprocessing.ecg import _qrs_sos, remove_cardiac_counted
 from myosleep.preprocessing.filters import _sosfilt
-from myosleep.preprocessing.mains import _mains_model, _running_median
+from myosleep.preprocessing.mains import _mains_model
 
 FS = 512.0
 
@@ -393,15 +393,74 @@ def test_mains_subtraction_inside_the_filter_equals_remove_then_filter():
     resid = out[int(2 * FS):] - _scipy_sosfilt(noise, sos)[int(2 * FS):]
     hum = _scipy_sosfilt(x, sos)[int(2 * FS):] - _scipy_sosfilt(noise, sos)[int(2 * FS):]
     assert np.std(resid) < 0.2 * np.std(hum)
-    assert _mains_model(x[: int(2.5 * FS)], FS, (50.0,)) is None  # < 3 blocks: nothing fitted
+    assert _mains_model(x[: int(0.25 * FS)], FS, (50.0,)) is None  # < 3 blocks of 0.1 s: nothing fitted
 
 
-def test_running_median_equals_scipy_median_filter():
+def _ref_ici(re, im, w, halves, gamma):
+    """numpy formulation of ``ici_means``: every window's weighted least-squares line read at its
+    centre, the intervals +- gamma sd intersected from the narrowest window with weight up, the
+    widest agreeing window kept."""
+    n = re.size
+    out_r, out_i = re.copy(), im.copy()
+    for b in range(n):
+        lo_r = lo_i = -np.inf
+        hi_r = hi_i = np.inf
+        for h in halves:
+            sl = slice(max(0, b - h), min(n, b + h + 1))
+            d = np.arange(sl.start, sl.stop) - b
+            ww = w[sl]
+            s0, s1, s2 = ww.sum(), (ww * d).sum(), (ww * d * d).sum()
+            if not s0 > 0:
+                continue
+            det = s0 * s2 - s1 * s1
+            g = gamma
+            if det > 0 and det * 9.0 >= s0 * s2:  # the line's variance <= 9 x the mean's
+                est = [(s2 * (ww * y[sl]).sum() - s1 * (ww * y[sl] * d).sum()) / det for y in (re, im)]
+                sd = g * np.sqrt(s2 / det)
+            else:
+                est = [(ww * y[sl]).sum() / s0 for y in (re, im)]
+                sd = g / np.sqrt(s0)
+            lo_r, hi_r = max(lo_r, est[0] - sd), min(hi_r, est[0] + sd)
+            lo_i, hi_i = max(lo_i, est[1] - sd), min(hi_i, est[1] + sd)
+            if lo_r > hi_r or lo_i > hi_i:
+                break
+            out_r[b], out_i[b] = est
+    return out_r, out_i
+
+
+def test_mains_tracker_kernels_equal_numpy_formulation():
     rng = np.random.default_rng(24)
-    for shape in ((1, 2), (4, 3), (28_801, 2)):
-        a = rng.standard_normal(shape)
-        for k in (1, 3, 9):
-            np.testing.assert_array_equal(_running_median(a, k), median_filter(a, size=(k, 1), mode="nearest"))
+    x = (rng.standard_normal(5_003) * 3 + 1500.0).astype(np.float32)  # a DC offset of 1.5 mV
+    u = (np.arange(20) - 9.5) / 20
+    mom = np.empty((248, 3))
+    block_moments(x, 7, u, mom)
+    xb = x[7: 7 + 248 * 20].astype(np.float64).reshape(248, 20)
+    np.testing.assert_allclose(mom[:, 0], xb.sum(axis=1), rtol=1e-13)
+    np.testing.assert_allclose(mom[:, 1], xb @ u, rtol=1e-11, atol=1e-9)
+    np.testing.assert_allclose(mom[:, 2], (xb ** 2).sum(axis=1), rtol=1e-13)
+    prod = rng.standard_normal((248, 5))
+    g = rng.standard_normal((5, 5))
+    g = g @ g.T
+    theta, resid = np.empty((248, 5)), np.empty(248)
+    block_solve(prod, g, mom[:, 2], theta, resid)
+    np.testing.assert_allclose(theta, prod @ g, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(resid, mom[:, 2] - (theta * prod).sum(axis=1), rtol=1e-12)
+    n = 2_500  # more than two chunks of the kernel
+    t = np.arange(n) * 0.1
+    re = 20 * (1 + 0.2 * np.sin(2 * np.pi * 0.25 * t)) + rng.normal(0, 0.3, n)
+    im = 5.0 + rng.normal(0, 0.3, n)
+    re[300:320] += rng.normal(0, 30, 20)  # a burst: weighs nothing
+    w = np.full(n, 1 / 0.09) * rng.uniform(0.5, 2.0, n)
+    w[300:320] = 0.0
+    w[700:702] = 1e-4  # a block far noisier than the rest
+    re[500:] += 25.0  # a step
+    halves = np.array([0, 1, 2, 4, 8, 16, 32, 64])
+    out_r, out_i = np.empty(n), np.empty(n)
+    ici_means(re, im, w, halves, 1.5, out_r, out_i)
+    ref_r, ref_i = _ref_ici(re, im, w, halves, 1.5)
+    # prefix sums against direct ones, beside weights 1e4 times smaller: ~1e-9 relative
+    np.testing.assert_allclose(out_r, ref_r, rtol=1e-8, atol=1e-8)
+    np.testing.assert_allclose(out_i, ref_i, rtol=1e-8, atol=1e-8)
 
 
 def test_cardiac_kernels_equal_numpy_formulation():

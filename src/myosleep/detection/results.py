@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..preprocessing.mains import folded_harmonics
 from ..schema import ARTEFACTS, BURSTS, MEMBERS, MOTOR_EVENTS, Table
 from ..vocab import Role, Side
 from .chin import UNOBSERVED_KINDS, ChinAmplitude
@@ -111,6 +112,12 @@ class ChannelStatus:
         if math.isfinite(level) and not lo <= level <= hi:
             out.append(f"Channel {self.label}: resting EMG level {level:.3g} uV RMS is implausible "
                        f"(expected {lo:g}-{hi:g} uV); check the unit (V, mV, uV) in the file's header")
+        folded = folded_harmonics(self.mains_hz, self.sfreq)
+        if folded:
+            out.append(f"Channel {self.label}: mains harmonics folded from above half the sampling rate read at "
+                       f"{', '.join(f'{f:g}' for f in folded)} Hz: the recorder sampled at {self.sfreq:g} Hz without "
+                       "an anti-alias filter; the lines were removed as mains, but other activity above "
+                       f"{self.sfreq / 2:g} Hz folds into the EMG band as well")
         off = ("lead off (mains pickup or drift no attached electrode shows: an electrode off the skin)")
         share = f"{self.artefact_s / duration_s:.0%} of the recording" if duration_s > 0 else ""
         if duration_s > 0 and self.artefact_s > ARTEFACT_WARN_FRACTION * duration_s:

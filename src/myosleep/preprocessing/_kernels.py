@@ -159,6 +159,160 @@ def count_finite(x):
     return c
 
 
+# ---------------------------------------------------------------------- mains tracker
+
+
+@_jit_sums
+def block_moments(x, off, u, out):
+    """Per block ``b`` of ``nb = u.shape[0]`` samples from ``off``: ``out[b] = (sum xb, sum xb u,
+    sum xb^2)`` with ``xb = float64(x[off + b nb: off + (b + 1) nb])``, for ``b < out.shape[0]``
+    (numpy: ``xb.sum(1)``, ``xb @ u``, ``(xb ** 2).sum(1)``).  float64 sums: the block's energy
+    minus that of its fit is its residual, which float32 sums lose under a DC offset of thousands
+    of uV."""
+    nb = u.shape[0]
+    for b in range(out.shape[0]):
+        xs = x[off + b * nb: off + (b + 1) * nb]
+        s = 0.0
+        su = 0.0
+        e = 0.0
+        for t in range(nb):
+            v = np.float64(xs[t])
+            s += v
+            su += v * u[t]
+            e += v * v
+        out[b, 0] = s
+        out[b, 1] = su
+        out[b, 2] = e
+
+
+@_jit
+def block_solve(prod, gram_inv, energy, theta, resid):
+    """``theta = prod @ gram_inv`` (``gram_inv`` symmetric) and ``resid = energy - sum(theta * prod,
+    axis=1)`` (the residual energy of each block's least-squares fit), row by row (numpy:
+    ``np.einsum``; no BLAS call, whose threads stall on busy cores)."""
+    n, p = prod.shape
+    for b in range(n):
+        fit = 0.0
+        for k in range(p):
+            a = 0.0
+            for q in range(p):
+                a += prod[b, q] * gram_inv[q, k]
+            theta[b, k] = a
+            fit += a * prod[b, k]
+        resid[b] = energy[b] - fit
+
+
+#: Blocks per chunk of :func:`ici_means` (its window sums taken in the chunk's own coordinates).
+_ICI_CHUNK = 512
+#: :func:`ici_means` reads a window's line at its centre only when that value's variance is at most
+#: this many times the window mean's (``s0 s2 / det``; 1 for weights symmetric about the centre):
+#: further, the line extrapolates from blocks on one side (a burst's blocks weigh nothing) and
+#: its slope's noise sets the value, and the mean is read instead.
+_ICI_MAX_LEVERAGE = 9.0
+
+
+@_jit
+def ici_means(re, im, w, halves, gamma, out_re, out_im):
+    """Weighted local-linear estimates of ``re + 1j im`` over the window each block's ICI rule
+    chooses (:func:`myosleep.preprocessing.mains._ici_smooth`; its numpy formulation is
+    ``tests/preprocessing/test_kernels.py::_ref_ici``).  For half-widths ``h`` in ``halves``
+    (increasing), over blocks ``b - h .. b + h`` (cut at the ends) with weights ``w`` (the inverse
+    variance of each part; 0: not used): the value at ``b`` of the weighted least-squares line
+    (the weighted mean where the line would extrapolate: :data:`_ICI_MAX_LEVERAGE`), of variance
+    ``sum w d^2 / det`` (``d`` the offset from ``b``, ``det = sum w sum w d^2 - (sum w d)^2``; the
+    mean's ``1 / sum w``);
+    the intervals ``estimate +- gamma sd`` of the real and of the imaginary parts are
+    intersected from the smallest ``h`` with weight up, and the estimate of the largest ``h``
+    whose intersection is not empty is kept (``re[b] + 1j im[b]`` when no window has weight).
+    Window sums come from prefix sums over each chunk of blocks and its margins, in coordinates
+    centred on the chunk (the squared offsets stay small); the windows of a chunk are computed
+    in a vectorisable loop, then the intervals compared."""
+    n = re.shape[0]
+    nh = halves.shape[0]
+    hmax = halves[nh - 1]
+    c = _ICI_CHUNK
+    ln = c + 2 * hmax
+    mid = 0.5 * ln
+    p0 = np.zeros(ln + 1)
+    p1 = np.zeros(ln + 1)
+    p2 = np.zeros(ln + 1)
+    q0r = np.zeros(ln + 1)
+    q1r = np.zeros(ln + 1)
+    q0i = np.zeros(ln + 1)
+    q1i = np.zeros(ln + 1)
+    mr = np.empty((nh, c))
+    mi = np.empty((nh, c))
+    sd = np.empty((nh, c))
+    for c0 in range(0, n, c):
+        m = min(c, n - c0)
+        base = c0 - hmax
+        for u in range(ln):
+            k = base + u
+            wk = 0.0
+            a = 0.0
+            bi = 0.0
+            if 0 <= k < n:
+                wk = w[k]
+                a = re[k]
+                bi = im[k]
+            x = u - mid
+            p0[u + 1] = p0[u] + wk
+            p1[u + 1] = p1[u] + wk * x
+            p2[u + 1] = p2[u] + wk * x * x
+            q0r[u + 1] = q0r[u] + wk * a
+            q1r[u + 1] = q1r[u] + wk * a * x
+            q0i[u + 1] = q0i[u] + wk * bi
+            q1i[u + 1] = q1i[u] + wk * bi * x
+        for j in range(nh):
+            h = halves[j]
+            for q in range(m):
+                uc = hmax + q
+                xc = uc - mid
+                lo = uc - h
+                hi = uc + h + 1
+                s0 = p0[hi] - p0[lo]
+                r1 = p1[hi] - p1[lo]
+                s1 = r1 - xc * s0
+                s2 = (p2[hi] - p2[lo]) - 2.0 * xc * r1 + xc * xc * s0
+                t0r = q0r[hi] - q0r[lo]
+                t0i = q0i[hi] - q0i[lo]
+                t1r = (q1r[hi] - q1r[lo]) - xc * t0r
+                t1i = (q1i[hi] - q1i[lo]) - xc * t0i
+                det = s0 * s2 - s1 * s1
+                # the line where it does not extrapolate, else the mean (selects, no branches: the
+                # loop vectorises); an empty window gets sd -1
+                lin = (det > 0.0) & (det * _ICI_MAX_LEVERAGE >= s0 * s2)
+                has = s0 > 0.0
+                inv = 1.0 / (det if lin else (s0 if has else 1.0))
+                a_r = (s2 * t0r - s1 * t1r) if lin else t0r
+                a_i = (s2 * t0i - s1 * t1i) if lin else t0i
+                mr[j, q] = a_r * inv
+                mi[j, q] = a_i * inv
+                var = (s2 if lin else 1.0) * inv
+                sd[j, q] = gamma * np.sqrt(var) if has else -1.0
+        for q in range(m):
+            lo_r = -np.inf
+            hi_r = np.inf
+            lo_i = -np.inf
+            hi_i = np.inf
+            keep_r = re[c0 + q]
+            keep_i = im[c0 + q]
+            for j in range(nh):
+                e = sd[j, q]
+                if e < 0.0:
+                    continue  # the window holds no weight yet (a burst's blocks alone)
+                lo_r = max(lo_r, mr[j, q] - e)
+                hi_r = min(hi_r, mr[j, q] + e)
+                lo_i = max(lo_i, mi[j, q] - e)
+                hi_i = min(hi_i, mi[j, q] + e)
+                if lo_r > hi_r or lo_i > hi_i:
+                    break
+                keep_r = mr[j, q]
+                keep_i = mi[j, q]
+            out_re[c0 + q] = keep_r
+            out_im[c0 + q] = keep_i
+
+
 # ---------------------------------------------------------------------- filtering
 
 #: Samples per block of a filter input computed on the fly (stays in L1/L2).
@@ -166,11 +320,13 @@ _BLOCK = 2048
 
 
 @_jit
-def _load(x, s0, m, coef, wave, tail, fill, dst):
+def _load(x, s0, m, coef, wave, tail, fix, fill, dst):
     """``dst[:m]`` = the filter's input at samples ``s0 .. s0 + m`` as float64.
 
     With mains (``coef.shape[1] > 0``): ``float32(x) - coef[b] @ wave`` per block ``b``
-    of ``wave.shape[1]`` samples, then ``- tail`` (float32 arithmetic, as ``remove_mains``).
+    of ``wave.shape[1]`` samples, then ``- tail`` (float32 arithmetic, as ``remove_mains``), and
+    minus each row of ``fix`` (sorted by its start ``fix[r, 0]``) over the ``fix.shape[1] - 1``
+    samples from its start: where a step of the hum was placed sample by sample.
     Without: ``x``, non-finite samples read as ``fill``.
     """
     nl = coef.shape[1]
@@ -210,6 +366,24 @@ def _load(x, s0, m, coef, wave, tail, fill, dst):
             dst[j] = np.float32(x[i]) - tail[i - nfull]
             i += 1
             j += 1
+    nf = fix.shape[0]
+    if nf == 0:
+        return
+    lf = fix.shape[1] - 1
+    lo = 0
+    hi = nf
+    while lo < hi:  # the first row whose span ends after s0
+        mid = (lo + hi) // 2
+        if fix[mid, 0] + lf <= s0:
+            lo = mid + 1
+        else:
+            hi = mid
+    r = lo
+    while r < nf and fix[r, 0] < s0 + m:
+        a = int(fix[r, 0])
+        for t in range(max(a, s0), min(a + lf, s0 + m)):
+            dst[t - s0] = np.float32(dst[t - s0]) - np.float32(fix[r, 1 + t - a])
+        r += 1
 
 
 @_jit
@@ -275,31 +449,31 @@ def _filter2(a, ia, b, ib, m, sos, z, out, o0, o1):
 
 
 @_jit
-def _start_state(x, s0, coef, wave, tail, fill, unit_zi, z):
+def _start_state(x, s0, coef, wave, tail, fix, fill, unit_zi, z):
     one = np.empty(1)
-    _load(x, s0, 1, coef, wave, tail, fill, one)
+    _load(x, s0, 1, coef, wave, tail, fix, fill, one)
     for s in range(unit_zi.shape[0]):
         z[s, 0] = unit_zi[s, 0] * one[0]
         z[s, 1] = unit_zi[s, 1] * one[0]
 
 
 @_jit
-def _run(x, direct, s0, s1, coef, wave, tail, fill, sos, z, out, o, buf):
+def _run(x, direct, s0, s1, coef, wave, tail, fix, fill, sos, z, out, o, buf):
     """Filter input samples ``s0 .. s1`` from state ``z``, output at ``out[o:]`` (o < 0: none)."""
     if direct:
         _filter_block(x, s0, s1 - s0, sos, z, out, o)
         return
     for p in range(s0, s1, _BLOCK):
         m = min(_BLOCK, s1 - p)
-        _load(x, p, m, coef, wave, tail, fill, buf)
+        _load(x, p, m, coef, wave, tail, fix, fill, buf)
         _filter_block(buf, 0, m, sos, z, out, o + p - s0 if o >= 0 else -1)
 
 
 @_jit
-def sosfilt(x, coef, wave, tail, fill, sos, unit_zi, warm, out):
+def sosfilt(x, coef, wave, tail, fix, fill, sos, unit_zi, warm, out):
     """Causal second-order sections ``sos`` (``scipy.signal.sosfilt``: transposed direct
     form II, same operation order, float64 state) over the input of :func:`_load`
-    (``x``, minus the mains model ``coef``/``wave``/``tail`` if any, non-finite samples
+    (``x``, minus the mains model ``coef``/``wave``/``tail``/``fix`` if any, non-finite samples
     read as ``fill`` unless ``fill`` is NaN), into float32 ``out``.  The state starts at
     ``unit_zi`` times the first input sample (``sosfilt_zi``: steady state).
 
@@ -316,30 +490,30 @@ def sosfilt(x, coef, wave, tail, fill, sos, unit_zi, warm, out):
         return
     direct = coef.shape[1] == 0 and not np.isfinite(fill)
     z0 = np.empty((sos.shape[0], 2))
-    _start_state(x, 0, coef, wave, tail, fill, unit_zi, z0)
+    _start_state(x, 0, coef, wave, tail, fix, fill, unit_zi, z0)
     buf = np.empty(_BLOCK)
     seg = n // 2
     if sos.shape[0] != 2 or warm <= 0 or seg < max(_BLOCK, 8 * warm):
-        _run(x, direct, 0, n, coef, wave, tail, fill, sos, z0, out, 0, buf)
+        _run(x, direct, 0, n, coef, wave, tail, fix, fill, sos, z0, out, 0, buf)
         return
     z = np.empty((2, 2, 2))
     z[0] = z0
-    _start_state(x, seg - warm, coef, wave, tail, fill, unit_zi, z[1])
-    _run(x, direct, seg - warm, seg, coef, wave, tail, fill, sos, z[1], out, -1, buf)
+    _start_state(x, seg - warm, coef, wave, tail, fix, fill, unit_zi, z[1])
+    _run(x, direct, seg - warm, seg, coef, wave, tail, fix, fill, sos, z[1], out, -1, buf)
     if direct:
         _filter2(x, 0, x, seg, seg, sos, z, out, 0, seg)
     else:
         buf2 = np.empty(_BLOCK)
         for p in range(0, seg, _BLOCK):
             m = min(_BLOCK, seg - p)
-            _load(x, p, m, coef, wave, tail, fill, buf)
-            _load(x, seg + p, m, coef, wave, tail, fill, buf2)
+            _load(x, p, m, coef, wave, tail, fix, fill, buf)
+            _load(x, seg + p, m, coef, wave, tail, fix, fill, buf2)
             _filter2(buf, 0, buf2, 0, m, sos, z, out, p, seg + p)
     if 2 * seg < n:
-        _run(x, direct, 2 * seg, n, coef, wave, tail, fill, sos, z[1], out, 2 * seg, buf)
+        _run(x, direct, 2 * seg, n, coef, wave, tail, fix, fill, sos, z[1], out, 2 * seg, buf)
     if not (np.isfinite(out[seg - 1]) and np.isfinite(z[0, 0, 0]) and np.isfinite(z[0, 1, 0])):
-        _start_state(x, 0, coef, wave, tail, fill, unit_zi, z0)
-        _run(x, direct, 0, n, coef, wave, tail, fill, sos, z0, out, 0, buf)
+        _start_state(x, 0, coef, wave, tail, fix, fill, unit_zi, z0)
+        _run(x, direct, 0, n, coef, wave, tail, fix, fill, sos, z0, out, 0, buf)
 
 
 # ------------------------------------------------------------ cardiac subtraction

@@ -13,8 +13,11 @@ template subtraction and gating for trunk EMG).
 from __future__ import annotations
 
 import functools
+import logging
 
 import numpy as np
+
+log = logging.getLogger("myosleep")
 
 __all__ = ["detect_r_peaks", "emg_cardiac_beats", "r_peaks_from_emg", "regular_fraction", "remove_cardiac",
            "remove_cardiac_counted"]
@@ -196,6 +199,28 @@ _BEAT_ENERGY = (0.5, 2.0)
 #: beat's energy (``_BEAT_ENERGY``) from half to one and a half RR after the last beat, the one
 #: nearest the rhythm's time, re-locks the rhythm.
 _RELOCK_AFTER = 3
+#: The night's rhythm is the RR interval that the most detected intervals lie within +-10 % of
+#: (beat-to-beat variation in sleep is a few per cent, respiratory sinus arrhythmia up to ~10 %;
+#: Task Force of the ESC/NASPE, Circulation 1996): the mode of the RR distribution, which extra
+#: peaks inside movements (at any phase, 0.25-0.5 s apart) do not move as they move its median.
+_MODE_HALF_WIDTH = 0.1
+#: A tracked rhythm with more beats than this many times the detected peaks invents them (every
+#: missed beat under a movement is found again, and the extra peaks are dropped): it is refused
+#: and the detected peaks are kept.
+_MAX_BEATS_PER_PEAK = 1.25
+
+
+def _rhythm_rr(rr: np.ndarray) -> float:
+    """The night's RR interval (samples): the RR that the most intervals ``rr`` lie within
+    +-``_MODE_HALF_WIDTH`` of (candidates on a 1 % grid), refined to their median."""
+    r = np.sort(np.asarray(rr, dtype=np.float64))
+    lo, hi = max(float(r[0]), 1.0), max(float(r[-1]), 1.0)
+    cand = np.exp(np.arange(np.log(lo), np.log(hi) + 0.01, 0.01))
+    count = np.searchsorted(r, cand * (1 + _MODE_HALF_WIDTH), side="right") - np.searchsorted(
+        r, cand / (1 + _MODE_HALF_WIDTH), side="left")
+    best = float(cand[int(np.argmax(count))])
+    near = r[(r >= best / (1 + _MODE_HALF_WIDTH)) & (r <= best * (1 + _MODE_HALF_WIDTH))]
+    return float(np.median(near))
 
 
 def _repair_rhythm(peaks: np.ndarray, x: np.ndarray, sfreq: float) -> np.ndarray:
@@ -215,15 +240,15 @@ def _repair_rhythm(peaks: np.ndarray, x: np.ndarray, sfreq: float) -> np.ndarray
     refractory period at any phase).  Runs of beats put at the rhythm's time are then spaced
     between the beats found on either side (:func:`_between_anchors`).
     """
-    from scipy.ndimage import median_filter
-
     energy, _ = _qrs_energy(np.ascontiguousarray(x), sfreq, decimate=False)
     p = np.asarray(peaks, dtype=np.int64)
     n = x.shape[0]
     rr = np.diff(p).astype(np.float64)
-    local = median_filter(rr, size=9, mode="nearest")
-    reg = np.abs(rr - local) <= _TRACK_RR * local
-    # the longest run of regular intervals seeds the rhythm
+    # the longest run of intervals within the tracking tolerance of the night's rhythm seeds it
+    # (not of their local median: inside a movement peaks 0.45 s apart are regular too, and a run
+    # starting there and going on into the rhythm seeded a tracker at twice the heart rate)
+    rr0 = _rhythm_rr(rr)
+    reg = np.abs(rr - rr0) <= _TRACK_RR * rr0
     best_len, best_at, run = 0, 0, 0
     for i, ok in enumerate(reg):
         run = run + 1 if ok else 0
@@ -246,7 +271,7 @@ def _repair_rhythm(peaks: np.ndarray, x: np.ndarray, sfreq: float) -> np.ndarray
 
     def follow(direction: int) -> list[int]:
         cands = p[seed + 1:] if direction > 0 else p[:seed][::-1]
-        hist = list(rr[seed: seed + min(8, max(1, best_len))])
+        hist = list(rr[seed: seed + min(8, max(1, best_len))]) if best_len else [rr0]
         last, out, forced, j = int(p[seed]), [], 0, 0
         while True:
             r = max(float(np.median(hist[-8:])), _MIN_RR_S * sfreq)  # never below the refractory period
@@ -294,10 +319,18 @@ def _repair_rhythm(peaks: np.ndarray, x: np.ndarray, sfreq: float) -> np.ndarray
                 if forced >= _RELOCK_AFTER and relock:
                     beat = int(min(relock, key=lambda c: abs(c - exp)))
                     forced = 0
-                else:
-                    beat = int(exp)  # under a movement, or no beat where the rhythm puts it: its time
+                elif float(seg.max()) > _BEAT_ENERGY[1] * typical:
+                    beat = int(exp)  # under a movement, which hides the QRS: the rhythm's time
                     guessed.add(beat)
                     forced += 1
+                else:
+                    # no beat where the rhythm puts it and nothing hiding one: a pause, or the rhythm's
+                    # phase or rate is off - no beat is invented; the rhythm goes on from its time
+                    last = int(exp)
+                    forced += 1
+                    while j < cands.size and direction * (cands[j] - last) <= 0:
+                        j += 1
+                    continue
             hist.append(abs(beat - last))
             out.append(beat)
             last = beat
@@ -307,6 +340,11 @@ def _repair_rhythm(peaks: np.ndarray, x: np.ndarray, sfreq: float) -> np.ndarray
 
     beats = np.asarray(sorted(follow(-1) + [int(p[seed])] + follow(+1)), dtype=np.int64)
     beats = beats[np.concatenate([[True], np.diff(beats) >= int(_MIN_RR_S * sfreq)])] if beats.size else beats
+    if beats.size > _MAX_BEATS_PER_PEAK * p.size:  # a rhythm that invents beats: not the heart's
+        log.warning("cardiac rhythm tracked on the EMG put %d beats for %d peaks detected (median RR %.3g s "
+                    "against the night's %.3g s); the detected peaks are kept", beats.size, p.size,
+                    float(np.median(np.diff(beats))) / sfreq, rr0 / sfreq)
+        return p
     return _between_anchors(beats, np.isin(beats, np.fromiter(guessed, dtype=np.int64, count=len(guessed))))
 
 

@@ -143,9 +143,9 @@ def sos_filter(x: np.ndarray, sos: np.ndarray, *, chunk_samples: int = _CHUNK_SA
     return _sosfilt(x, sos)
 
 
-def _sosfilt(x: np.ndarray, sos: np.ndarray, *, mains: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+def _sosfilt(x: np.ndarray, sos: np.ndarray, *, mains: tuple[np.ndarray, ...] | None = None,
              fill: float = float("nan")) -> np.ndarray:
-    """:func:`sos_filter` of ``x`` minus a mains model ``(coef, wave, tail)`` of
+    """:func:`sos_filter` of ``x`` minus a mains model ``(coef, wave, tail, fix)`` of
     :func:`myosleep.preprocessing.mains._mains_model` (float32 arithmetic as
     :func:`~myosleep.preprocessing.mains.remove_mains`), non-finite samples read as
     ``fill`` unless NaN; the mains-free signal is never written out.
@@ -164,9 +164,10 @@ def _sosfilt(x: np.ndarray, sos: np.ndarray, *, mains: tuple[np.ndarray, np.ndar
     if mains is None:
         coef = wave = np.zeros((0, 0), dtype=np.float32)
         tail = np.zeros(0, dtype=np.float32)
+        fix = np.zeros((0, 1))
     else:
-        coef, wave, tail = mains
-    sosfilt(x, coef, wave, tail, float(fill), sos, _unit_zi(key, sos.shape[0]), _warm_samples(key, sos.shape[0]),
+        coef, wave, tail, fix = mains
+    sosfilt(x, coef, wave, tail, fix, float(fill), sos, _unit_zi(key, sos.shape[0]), _warm_samples(key, sos.shape[0]),
             out)
     return out
 
