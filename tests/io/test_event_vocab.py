@@ -96,3 +96,30 @@ def test_a_german_events_table_is_read_by_both_readers(tmp_path):
     assert analyze_kinds == compare_kinds == ["respiratory", "respiratory", "arousal", "limb_movement",
                                               "desaturation"]
     np.testing.assert_allclose(read_scored_events(path)["onset"], [100.0, 200.0, 300.0, 400.0, 500.0])
+
+
+#: Whole-label abbreviations (the MIT-BIH Polysomnographic Database's codes; OH/CH): (label, kind).
+ABBREVIATIONS = [("OA", "respiratory"), ("CA", "respiratory"), ("H", "respiratory"), ("OH", "respiratory"),
+                 ("CH", "respiratory"), ("HA", "arousal"), ("CAA", "arousal"), ("LA", "arousal"),
+                 ("oa", "respiratory"), ("OA@@Flow", "respiratory")]
+
+
+@pytest.mark.parametrize("label, kind", ABBREVIATIONS)
+def test_respiratory_abbreviations_are_read(label, kind):
+    """'OA', 'CA', 'H' were 'other' (only named in a warning): their LMs counted as PLMS."""
+    assert classify_event(label) == kind
+    assert normalise_event_label(label).kind == kind
+
+
+@pytest.mark.parametrize("label", ["MA", "A", "X", "L", "Hyp note", "OAT", "Chin"])
+def test_ambiguous_abbreviations_and_words_holding_them_are_not_read(label):
+    """Only the whole label is an abbreviation; 'MA' (mixed apnoea or micro-arousal) and single letters
+    other than 'H' stay unread, and are named in the warning."""
+    assert classify_event(label) not in ("respiratory", "arousal")
+
+
+def test_an_events_table_of_abbreviations_is_read_as_respiratory_events(tmp_path):
+    path = tmp_path / "events.csv"
+    pd.DataFrame({"onset": [100.0, 200.0, 300.0], "duration": [20.0, 12.0, 15.0],
+                  "description": ["OA", "H", "CA"]}).to_csv(path, index=False)
+    assert read_scored_events(path)["kind"].tolist() == ["respiratory"] * 3

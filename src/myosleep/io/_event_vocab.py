@@ -87,6 +87,16 @@ _KIND_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("emg_tonic", re.compile(r"tonic|tonisch")),
     ("emg_any", re.compile(r"(chin|arm|leg)any$|\bany\b")),
 ]
+# Whole labels that are abbreviations (compared after :func:`fold`, the whole label only: "H" inside a
+# word is nothing).  The annotation codes of the MIT-BIH Polysomnographic Database (PhysioNet slpdb
+# README: H hypopnea, HA hypopnea with arousal, OA obstructive apnea, X obstructive apnea with
+# arousal, CA central apnea, CAA central apnea with arousal, LA leg movements with arousal), which
+# sleep reports and hand-made event tables write the same way, and obstructive/central hypopnoea as
+# OH/CH.  An event "with arousal" is an arousal, as "Respiratory Arousal" is (classify_event).  Left
+# out as ambiguous: "MA" (mixed apnoea, or a micro-arousal) and slpdb's single letters "A", "L" and
+# "X" (a label no rule reads is counted and named in a warning).
+_ABBREVIATIONS = {"oa": "respiratory", "ca": "respiratory", "h": "respiratory", "oh": "respiratory",
+                  "ch": "respiratory", "ha": "arousal", "caa": "arousal", "la": "arousal"}
 # An arm movement is a limb movement (not an AASM leg movement: normalise_event_label gives it no
 # trial_type).
 _ARM = re.compile(r"\barms?\b|\bhand\b|\bfds\b|flexor digitorum|deltoid|biceps")
@@ -146,6 +156,8 @@ def classify_event(text: str, *, event_type: str | None = None) -> str:
         return "stage"
     if lights_kind(t) is not None:
         return "lights"
+    if t in _ABBREVIATIONS:
+        return _ABBREVIATIONS[t]
     for kind, pattern in _KIND_RULES:
         if pattern.search(t):
             return kind
