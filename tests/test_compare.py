@@ -97,6 +97,42 @@ def test_indices_with_hypnogram():
     assert ind.loc["plms_per_h", "basis"] == "per hour of sleep (hypnogram)"
 
 
+def _lights_rows(off, on):
+    return _table([(off, 0.0, "lights"), (on, 0.0, "lights")]).assign(label=["Lights off", "Lights on"])
+
+
+@pytest.mark.parametrize("lights_in", ["hypnogram", "reference", "test"])
+def test_indices_count_only_the_recording_period(lights_in):
+    """AASM: events are scored between lights off and on; analyze counts them so (defect 39), and
+    compare counted a scorer's LMs over the whole hypnogram: its PLMS/h against analyze's was not the
+    same number (defect 72)."""
+    # 20 epochs of N2 (10 min); lights off at 120 s (epoch 4), on at 480 s (epoch 16): 12 epochs, 6 min
+    labels = np.full(20, 2, dtype=np.int8)
+    lights = dict(lights_off_s=120.0, lights_on_s=480.0) if lights_in == "hypnogram" else {}
+    hyp = Hypnogram(labels, epoch_s=30.0, **lights)
+    lm = [(t, 1.0, "leg_movement", "leg_left", True) for t in (30.0, 60.0, 150.0, 200.0, 250.0, 300.0, 500.0, 550.0)]
+    ref, test = _table(lm), _table(lm[2:6])
+    if lights_in == "reference":
+        ref = pd.concat([ref, _lights_rows(120.0, 480.0)], ignore_index=True)
+    elif lights_in == "test":
+        test = pd.concat([test, _lights_rows(120.0, 480.0)], ignore_index=True)
+    a = compare_events(ref, test, hypnogram=hyp)
+    # 4 LMs in 0.1 h of sleep between lights off and on, for both: 40/h (before: 8 / (10 min) = 48/h)
+    assert a.indices.loc["plms_per_h", "reference"] == pytest.approx(40.0)
+    assert a.indices.loc["plms_per_h", "test"] == pytest.approx(40.0)
+    assert "between lights off and on" in a.indices.loc["plms_per_h", "basis"]
+    note = next(n for n in a.notes if "recording period" in n)
+    assert "4 reference and 0 test event(s) outside it" in note
+
+
+def test_indices_without_lights_are_over_the_hypnogram():
+    hyp = Hypnogram(np.full(20, 2, dtype=np.int8), epoch_s=30.0)
+    lm = [(t, 1.0, "leg_movement", "leg_left", True) for t in (30.0, 150.0, 550.0)]
+    a = compare_events(_table(lm), _table(lm), hypnogram=hyp)
+    assert a.indices.loc["plms_per_h", "reference"] == pytest.approx(18.0)
+    assert not any("recording period" in n for n in a.notes)
+
+
 def test_by_channel_and_same():
     ref = _table([(1.0, 0.5, "emg_phasic", "chin"), (5.0, 0.5, "emg_phasic", "leg_left")])
     test = _table([(1.1, 0.5, "emg_phasic", "leg_left"), (5.1, 0.5, "rem_twitch", "leg_left")])

@@ -327,8 +327,31 @@ def _stage_of(ev: pd.DataFrame, hypnogram: Any) -> list[str | None]:
     return out
 
 
+def _lights(hypnogram: Any, *tables: pd.DataFrame) -> tuple[float | None, float | None, str | None]:
+    """Lights off and on (s) and where they come from: the hypnogram's, else the first file's
+    "Lights off"/"Lights on" rows that has them (reference first); ``(None, None, None)`` when unknown."""
+    from .io._event_vocab import lights_kind
+
+    if hypnogram is not None and (hypnogram.lights_off_s is not None or hypnogram.lights_on_s is not None):
+        return hypnogram.lights_off_s, hypnogram.lights_on_s, "hypnogram"
+    for what, df in zip(("reference", "test"), tables):
+        rows = df[df["kind"] == "lights"] if len(df) else df
+        kinds = [lights_kind(str(lab)) for lab in rows["label"]] if len(rows) else []
+        offs = [float(t) for t, k in zip(rows["onset"], kinds) if k == "off"] if kinds else []
+        ons = [float(t) for t, k in zip(rows["onset"], kinds) if k == "on"] if kinds else []
+        if offs or ons:
+            off = min(offs) if offs else None
+            on = max(ons) if ons else None
+            if off is not None and on is not None and on <= off:
+                continue
+            return off, on, f"the {what} file's lights rows"
+    return None, None, None
+
+
 def _indices(ref: pd.DataFrame, test: pd.DataFrame, *, hypnogram: Any, tst_h: float | None,
-             window: tuple[float, float]) -> tuple[pd.DataFrame, list[str]]:
+             window: tuple[float, float],
+             lights: tuple[float | None, float | None, str | None] = (None, None, None)
+             ) -> tuple[pd.DataFrame, list[str]]:
     import numpy as np
     import pandas as pd
 
@@ -336,10 +359,25 @@ def _indices(ref: pd.DataFrame, test: pd.DataFrame, *, hypnogram: Any, tst_h: fl
 
     notes: list[str] = []
     window_h = (window[1] - window[0]) / 3600.0
+    off, on, lights_from = lights
+    period = (-math.inf, math.inf)
     if hypnogram is not None:
-        sleep_h = float(np.isin(np.asarray(hypnogram.labels, dtype=object), list(_SLEEP)).sum()
+        from .context.sleepstats import lights_mask
+
+        keep = lights_mask(hypnogram, off, on)
+        sleep_h = float((np.isin(np.asarray(hypnogram.labels, dtype=object), list(_SLEEP)) & keep).sum()
                         * float(hypnogram.epoch_s) / 3600.0)
         per_h_basis = "per hour of sleep (hypnogram)"
+        if lights_from is not None:  # the recording period as analyze counts it (Context.recording_period_s)
+            kept = np.flatnonzero(keep)
+            onsets = np.asarray(hypnogram.epoch_onsets_s, dtype=float)
+            period = ((float(onsets[kept[0]]), float(onsets[kept[-1]]) + float(hypnogram.epoch_s)) if kept.size
+                      else (float(off if off is not None else hypnogram.start_s),) * 2)
+            per_h_basis = f"per hour of sleep between lights off and on ({lights_from})"
+    elif lights_from is not None:
+        period = (float(off) if off is not None else -math.inf, float(on) if on is not None else math.inf)
+        if tst_h is None:
+            window_h = (min(window[1], period[1]) - max(window[0], period[0])) / 3600.0
     elif tst_h is not None:
         sleep_h, per_h_basis = float(tst_h), "per hour of sleep (summary.json)"
     else:
@@ -347,8 +385,16 @@ def _indices(ref: pd.DataFrame, test: pd.DataFrame, *, hypnogram: Any, tst_h: fl
         notes.append("no hypnogram: PLMS/h and FM/h are per hour of the compared window, events in any stage")
     rem_grid, rem_labels = (_mini_epoch_grid(window, hypnogram, ("R",)) if hypnogram is not None
                             else _mini_epoch_grid(window, None, None))
+    in_period = (rem_grid >= period[0]) & (rem_grid + MINI_EPOCH_S <= period[1])
+    rem_grid = rem_grid[in_period]
     pct_basis = ("% of 3-s REM mini-epochs" if hypnogram is not None
                  else "% of 3-s mini-epochs of the compared window (no hypnogram)")
+    if lights_from is not None:
+        outside = [int(np.sum(~((d["onset"].to_numpy(float) >= period[0]) & (d["onset"].to_numpy(float) < period[1]))))
+                   for d in (ref, test)]
+        notes.append(f"indices over the recording period, lights off to lights on ({lights_from}, "
+                     f"{period[0]:g}-{period[1]:g} s): {outside[0]} reference and {outside[1]} test event(s) "
+                     "outside it not counted (AASM: events are scored between lights off and on)")
 
     def per_h(ev: pd.DataFrame, mask: Any) -> float:
         if sleep_h <= 0:
@@ -356,7 +402,8 @@ def _indices(ref: pd.DataFrame, test: pd.DataFrame, *, hypnogram: Any, tst_h: fl
         stage = np.asarray(_stage_of(ev, hypnogram), dtype=object)
         known = np.array([s is not None for s in stage], dtype=bool)
         in_sleep = np.isin(stage, list(_SLEEP)) | ~known if hypnogram is None else np.isin(stage, list(_SLEEP))
-        return float(np.sum(mask & in_sleep)) / sleep_h
+        t = ev["onset"].to_numpy(float)
+        return float(np.sum(mask & in_sleep & (t >= period[0]) & (t < period[1]))) / sleep_h
 
     def pct(ev: pd.DataFrame, mask: Any) -> float:
         if len(rem_grid) == 0:
@@ -510,7 +557,8 @@ def compare_events(reference: pd.DataFrame, test: pd.DataFrame, *, match: str = 
         ["_t", "class"], kind="stable").drop(columns="_t").reset_index(drop=True)
     indices, notes = _indices(reference[~reference["kind"].isin(_NOT_EVENTS)].reset_index(drop=True),
                               test[~test["kind"].isin(_NOT_EVENTS)].reset_index(drop=True),
-                              hypnogram=hypnogram, tst_h=tst_h, window=window)
+                              hypnogram=hypnogram, tst_h=tst_h, window=window,
+                              lights=_lights(hypnogram, reference, test))
     params = {"match": match, "tolerance_s": float(tolerance_s) if match == "onset" else None,
               "iou": float(iou) if match == "overlap" else None, "by_channel": bool(by_channel), "same": same,
               "mini_epoch_s": MINI_EPOCH_S, "stages": list(stages) if stages else None,
