@@ -253,6 +253,23 @@ def test_the_cohort_row_lists_emg_of_unknown_site_and_refused_channels():
     assert "EMG1-EMG2 in 3, EMG, EMG2 in 1" in line and line.endswith("--channels chin=EMG1-EMG2")
 
 
+def test_the_cohort_row_has_the_nights_plm_measures_of_both_rulesets():
+    """The summary's WASM all-candidate index, periodicity index and PLMS-arousal index reach the cohort
+    table (they were only in summary.json: a cohort comparing AASM and WASM nights had no column)."""
+    summary = {"ruleset": "wasm2016", "indices_per_hour": {"plms_index": 9.33, "plms_all_clm_index": 9.78,
+                                                           "periodicity_index": 0.5, "plms_arousal_index": 2.25,
+                                                           "plmw_index": 60.0}}
+    row = summary_row(summary)
+    assert (row["plms_index_per_h"], row["plms_all_clm_index_per_h"], row["plm_periodicity_index"],
+            row["plms_arousal_index_per_h"], row["plmw_index_per_h"]) == (9.33, 9.78, 0.5, 2.25, 60.0)
+    aasm = summary_row({"ruleset": "aasm", "indices_per_hour": {"plms_index": 9.33, "plms_all_clm_index": None}})
+    assert aasm["plms_all_clm_index_per_h"] is None
+    cols = list(cohort_frame([{"recording_id": "n1", "status": "done", "error": None, **row}]).columns)
+    at = cols.index("plmw_index_per_h")
+    assert cols[at:at + 4] == ["plmw_index_per_h", "plms_all_clm_index_per_h", "plm_periodicity_index",
+                               "plms_arousal_index_per_h"]
+
+
 # ----------------------------------------------------------------------------------------- defect 59
 
 

@@ -13,6 +13,15 @@ the sleep period's epochs in them).  Jerk measures:
     Fragmentary myoclonus potentials scored in sleep per hour of sleep (FM index).
 ``plms_index_per_h`` / ``plmw_index_per_h``
     Periodic limb movements in sleep / wake per hour (the night's ruleset).
+``plms_all_clm_index_per_h``
+    WASM 2016's PLMS index from all candidate leg movements (Ferri et al., Sleep Med 2016; null
+    under AASM rules), beside the ruleset's own.
+``plm_periodicity_index``
+    Ferri's periodicity index of the night's inter-movement intervals (Sleep 2006; 0-1, null
+    with fewer than 3 intervals).
+``plms_arousal_index_per_h``
+    Periodic leg movements in sleep with an associated arousal per hour of sleep (from the
+    scorer's arousals when given: ``arousal_source``).
 ``lm_index_per_h``
     Leg movements scored in sleep per hour of sleep.
 ``rem_twitches_per_h_rem``
@@ -128,6 +137,9 @@ def summary_row(summary: dict) -> dict[str, Any]:
     row["fm_index_per_h"] = _num(overall.get("fragmentary_myoclonus"))
     row["plms_index_per_h"] = _num(_get(summary, "indices_per_hour", "plms_index"))
     row["plmw_index_per_h"] = _num(_get(summary, "indices_per_hour", "plmw_index"))
+    row["plms_all_clm_index_per_h"] = _num(_get(summary, "indices_per_hour", "plms_all_clm_index"))
+    row["plm_periodicity_index"] = _num(_get(summary, "indices_per_hour", "periodicity_index"))
+    row["plms_arousal_index_per_h"] = _num(_get(summary, "indices_per_hour", "plms_arousal_index"))
     row["lm_index_per_h"] = _num(overall.get("leg_movement"))
     row["rem_twitches_per_h_rem"] = _num(_get(summary, "indices_per_hour", "by_stage", "R", "rem_twitch"))
     for code in FINDING_CODES:
@@ -165,7 +177,9 @@ def cohort_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """
     import pandas as pd
 
-    order = list(KEY_COLUMNS) + list(MEASURES) + ["plmw_index_per_h"] + [f"finding_{c}" for c in FINDING_CODES]
+    order = (list(KEY_COLUMNS) + list(MEASURES) + ["plmw_index_per_h", "plms_all_clm_index_per_h",
+                                                     "plm_periodicity_index", "plms_arousal_index_per_h"]
+             + [f"finding_{c}" for c in FINDING_CODES])
     results = list(RESULT_COLUMNS)
     results[results.index("age_years") + 1:results.index("age_years") + 1] = ["age_source"]
     results[results.index("channels_left_out") + 1:results.index("channels_left_out") + 1] = ["from_earlier_run",
