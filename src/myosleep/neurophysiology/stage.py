@@ -317,7 +317,7 @@ def jerk_locked_analysis(recording: Any, events: Any, *, classes: tuple[str, ...
                                 rejected=dict(ep.rejected) if ep is not None else {}, has_eeg=bool(chans),
                                 group=primary, bp=bp, params=params, ruleset=ruleset, classes=classes,
                                 eeg_channels=tuple(c.label for c in chans), n_groups=len(groups), reason=low_rate,
-                                pooled_muscles=pooled_muscles)
+                                pooled_muscles=pooled_muscles, groups=tuple(groups))
     functional = functional_finding(bp=bp, ruleset=ruleset, params=params)
     covered = _covered(groups) if cortical.present else ()
     logger.info("neurophysiology: %d/%d jerks usable, %d group(s), cortical=%s, functional=%s", n_usable,
