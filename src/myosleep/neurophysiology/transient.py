@@ -76,7 +76,10 @@ class TransientResult:
         ``p_value`` adjusted over the groups of the analysis (Holm); the group is
         significant when it is <= alpha and a run's peak lies >= 8 ms before onset.
     channel : str | None
-        Channel of the earliest significant peak (None when none).
+        Channel of the reported transient (None when none): of the significant runs, the one
+        in the muscles' lead window, over the jerking limb's motor area, with the largest
+        deflection (:func:`locate_transient`); with a scalp common reference, the derivation
+        of the site where the deflection is largest.
     latency_ms : float
         Its lead over EMG onset, ms (positive = EEG before EMG; NaN when none).
     polarity : str | None
@@ -84,7 +87,8 @@ class TransientResult:
     amplitude_uv : float
         Peak of the detrended average, uV (signed).
     cluster_start_ms, cluster_end_ms : float
-        The significant cluster's span relative to EMG onset, ms.
+        The span of the significant run reported relative to EMG onset, ms (with a scalp
+        common reference it may lie on another channel than ``channel``).
     clusters : tuple of dict
         When Holm rejected the group: every run of samples above its threshold (channel,
         start_ms, end_ms, p_value, sign, peak_ms); else empty.
