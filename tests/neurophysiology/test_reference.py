@@ -64,6 +64,8 @@ def _montage(name: str, v: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         return {f"{e}-Cz": v[e] - v["Cz"] for e in ("C3", "C4", "O1", "O2")}
     if name == "egi":  # EGI net: E1..E20 against the vertex (Cz)
         return {f"E{i + 1}": v[e] - v["Cz"] for i, e in enumerate(e for e in ELEC if e != "Cz")}
+    if name == "egi_vref":  # the same with the reference kept as a flat channel
+        return {**_montage("egi", v), "VREF": np.zeros(TIMES.size)}
     if name == "std":
         return {"F4-M1": v["F4"] - v["M1"], "C4-M1": v["C4"] - v["M1"], "C3-M2": v["C3"] - v["M2"],
                 "O2-M1": v["O2"] - v["M1"]}
@@ -104,7 +106,7 @@ CZ_CASES = [
     ("cz", "left", "C4-Cz", "C4"), ("cz", "right", "C3-Cz", "C3"),
     ("cz_eeg", "left", "EEG C4-Cz", "C4"), ("cz_eeg", "right", "EEG C3-Cz", "C3"),
     ("cz_few", "left", "C4-Cz", None), ("cz_few", "right", "C3-Cz", None),
-    ("egi", "left", "E10", "E10"), ("egi", "right", "E9", "E9"),
+    ("egi", "left", "E10", "E10"), ("egi", "right", "E9", "E9"), ("egi_vref", "left", "E10", "E10"),
 ]
 
 
@@ -122,7 +124,7 @@ def test_a_cz_reference_reports_the_contralateral_positivity(montage, side, chan
         assert tr.reference_free is None
     else:
         assert tr.reference_free["site"] == site and tr.reference_free["polarity"] == "positive"
-        assert tr.reference_free["n_sites"] == (11 if montage == "cz" else 13 if montage == "cz_eeg" else 21)
+        assert tr.reference_free["n_sites"] == {"cz": 11, "cz_eeg": 13}.get(montage, 21)
         # against the average reference the site keeps most of the field (1.0 at the electrode)
         assert 0.6 * AMP_UV < tr.reference_free["amplitude_uv"] < 1.0 * AMP_UV
 
@@ -175,6 +177,11 @@ def test_recording_reference():
     assert one_side.active and not one_side.average  # one hemisphere only: not the head
     assert recording_reference([f"E{i}" for i in range(1, 21)]).average
     assert not recording_reference([f"E{i}" for i in range(1, 5)]).average
+    # an EGI export keeping its reference as a channel: that channel is the reference's site
+    vref = recording_reference([f"E{i}" for i in range(1, 21)] + ["VREF"])
+    assert (vref.name, vref.average, vref.recorded, len(vref.sites), vref.sites[-1]) == ("Cz", True, True, 21, "VREF")
+    x = np.array([[3.0] * 20 + [0.0]])
+    assert vref.rereference(x)[0] == pytest.approx([3.0 - 60 / 21] * 20 + [-60 / 21])
     for labels in (["F4-M1", "C4-M1", "C3-M2", "O2-M1"], ["C3-A1A2", "C4-A1A2"], ["EEG C3-AVG", "EEG C4-AVG"],
                    ["A1", "A2", "A3"], ["Fp1-F3", "F3-C3", "C3-P3"], ["EEG Fpz-Cz", "EEG Pz-Oz"]):
         assert not recording_reference(labels).active

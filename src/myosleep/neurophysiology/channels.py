@@ -148,11 +148,13 @@ class Reference:
     active: bool
     sites: tuple[str, ...] = ()
     average: bool = False
+    recorded: bool = False
 
     def rereference(self, avg: np.ndarray) -> np.ndarray:
         """``avg`` (..., channels) against the average of the channels and the reference
-        (the reference is a channel of zeros): (..., channels + 1), the reference last."""
-        full = np.concatenate([avg, np.zeros(avg.shape[:-1] + (1,))], axis=-1)
+        (the reference is a channel of zeros, added last unless ``recorded``: an EGI export's
+        own ``VREF`` channel): (..., len(sites))."""
+        full = avg if self.recorded else np.concatenate([avg, np.zeros(avg.shape[:-1] + (1,))], axis=-1)
         return full - full.mean(axis=-1, keepdims=True)
 
     def describe(self) -> str:
@@ -176,10 +178,13 @@ def recording_reference(labels: list[str] | tuple[str, ...]) -> Reference:
     if not labels:
         return Reference(None, False)
     norm = [" ".join(t for t in normalize_label(x) if t != "eeg") for x in labels]
-    if all(_EGI_LABEL.fullmatch(x) for x in norm):
+    sensors = [x for x in norm if _EGI_LABEL.fullmatch(x)]
+    vref = [x for x in norm if x == "vref"]  # exports may keep the reference as a (flat) channel
+    if sensors and len(sensors) + len(vref) == len(norm) and len(vref) <= 1:
         # an EGI net spans the head by design; its sensors' positions are in the net's layout, not the labels
-        ok = len(labels) >= MIN_AVERAGE_REFERENCE_SITES
-        return Reference("Cz", True, tuple(labels) + ("Cz",) if ok else (), ok)
+        ok = len(sensors) >= MIN_AVERAGE_REFERENCE_SITES
+        sites = tuple(labels) if vref else tuple(labels) + ("Cz",)
+        return Reference("Cz", True, sites if ok else (), ok, bool(vref))
     ders = [parse_derivation(x) for x in labels]
     refs = {d.reference for d in ders}
     if len(refs) != 1 or None in refs:
