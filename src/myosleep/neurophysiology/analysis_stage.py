@@ -115,6 +115,11 @@ def relabels(result: NeurophysiologyResult, events: pd.DataFrame) -> tuple[Relab
         rule = (f"EEG transient {tr.latency_ms:.0f} ms before the EMG onset at {tr.channel} ({tr.polarity}, "
                 f"{tr.amplitude_uv:+.1f} uV) in the back-average of {where} (p = {tr.p_adjusted:.2g}, "
                 f"family-wise alpha {result.params.alpha:g})")
+        if tr.reference is not None:  # a scalp reference: its potential is on every channel, inverted
+            free = tr.reference_free
+            rule += (f"; recording reference {tr.reference}" + (
+                f", largest against the average reference at {free['site']} ({free['polarity']}, "
+                f"{free['amplitude_uv']:+.1f} uV)" if free else ""))
         out.append(Relabel(event_ids, TrialType.CORTICAL_MYOCLONUS, rule))
     return tuple(out)
 

@@ -40,29 +40,54 @@ def _coherence_text(coh) -> str:
             f"{coh.channel}, limit {coh.confidence_limit:.2f}), {lead} by the phase slope")
 
 
-def _signs_for_cortex(group, params: NeuroParams) -> list[str]:
-    """What, besides the average, points to a cortical origin, when the average is too small to
-    outweigh it (fewer than ``params.absence_jerks`` jerks).
+def _where(group, params: NeuroParams) -> str:
+    """The jerks of a group as the finding names them ("25 jerks of EMG FDS L")."""
+    return {"all": f"{group.n_jerks} jerks", "other muscles": f"{group.n_jerks} jerks of the muscles with fewer "
+            f"than {params.min_jerks} each"}.get(group.name, f"{group.n_jerks} jerks of {group.name}")
 
-    A test that misses is no proof of absence: "not cortical" only when neither independent
-    sign of a cortical origin points to one (EEG leading a significant 12-30 Hz EEG-EMG
-    coherence, Brown et al. 1999; bursts <= 45 ms, van der Veen et al. 2024).
+
+def _signs_for_cortex(groups, params: NeuroParams) -> dict[str, list[str]]:
+    """What, besides the averages, points to a cortical origin, per group whose average is too
+    small to outweigh it (fewer than ``params.absence_jerks`` jerks): ``{group name: signs}``.
+
+    A test that misses is no proof of absence: "not cortical" only when, in every group of
+    jerks, neither independent sign of a cortical origin points to one (EEG leading a
+    significant 12-30 Hz EEG-EMG coherence, Brown et al. 1999; bursts <= 45 ms, van der Veen
+    et al. 2024). The groups are disjoint sets of jerks (one per trigger muscle): a sign in
+    one group is evidence about its own jerks, whatever the group with the lowest p shows.
     """
-    if group.n_jerks >= params.absence_jerks:
-        return []
-    coh, bd = group.coherence, group.bursts
-    signs = []
-    if coh is not None and coh.significant and coh.leader == "EEG":
-        signs.append("EEG leads a significant EEG-EMG coherence")
-    if bd is not None and bd.verdict == "supports_cortical":
-        signs.append("the EMG bursts are as brief as cortical ones")
-    return signs
+    out: dict[str, list[str]] = {}
+    for group in groups:
+        if group.n_jerks >= params.absence_jerks:
+            continue
+        coh, bd = group.coherence, group.bursts
+        signs = []
+        if coh is not None and coh.significant and coh.leader == "EEG":
+            signs.append("EEG leads a significant EEG-EMG coherence")
+        if bd is not None and bd.verdict == "supports_cortical":
+            signs.append("the EMG bursts are as brief as cortical ones")
+        if signs:
+            out[group.name] = signs
+    return out
+
+
+def _reference_text(tr) -> str:
+    """The recording reference when it is a scalp electrode, and the average reference's view."""
+    if tr is None or tr.reference is None:
+        return ""
+    text = (f"; recorded against {tr.reference}, a scalp electrode whose own potential appears inverted on every "
+            "channel")
+    rf = tr.reference_free
+    if rf:
+        text += (f": against the average of the {rf['n_sites']} sites the deflection is largest at {rf['site']} "
+                 f"({rf['polarity']}, {rf['amplitude_uv']:+.1f} uV)")
+    return text
 
 
 def cortical_finding(*, n_selected: int, n_usable: int, rejected: dict, has_eeg: bool, group, bp,
                      params: NeuroParams, ruleset: str | None, classes: tuple[str, ...] | None,
                      eeg_channels: tuple[str, ...], n_groups: int, reason: str | None = None,
-                     pooled_muscles: int = 0) -> Finding:
+                     pooled_muscles: int = 0, groups: tuple = ()) -> Finding:
     """Cortical myoclonus from the best group's transient, with BP, coherence and burst duration.
 
     ``reason``: why the transient was not tested (EEG too slow); ``pooled_muscles``: the
@@ -99,6 +124,11 @@ def cortical_finding(*, n_selected: int, n_usable: int, rejected: dict, has_eeg:
         "burst_duration_test": bd.verdict if bd is not None else "not_assessable",
         "eeg_channels": list(eeg_channels), "classes": None if classes is None else list(classes),
         "not_assessed_because": None,
+        "recording_reference": sig_tr.reference if sig_tr is not None else (tr.reference if tr is not None else None),
+        "reference_free": dict(sig_tr.reference_free) if sig_tr is not None and sig_tr.reference_free else None,
+        "groups_tested": [{"name": g.name, "n_jerks": int(g.n_jerks),
+                           "p_value": float(g.transient.p_adjusted) if g.transient is not None
+                           and math.isfinite(g.transient.p_adjusted) else None} for g in groups],
     }
     # the least evidence (classification.findings.Minimum): usable jerks in the average judged
     minimum = _jerks_minimum(int(group.n_jerks) if group is not None else int(n_usable), params,
@@ -123,8 +153,7 @@ def cortical_finding(*, n_selected: int, n_usable: int, rejected: dict, has_eeg:
     extras = "; ".join(x for x in (
         f"Bereitschaftspotential {bp.status.replace('_', ' ')}" if bp is not None else None,
         _coherence_text(coh), bd.sentence(params) if bd is not None else None) if x)
-    where = {"all": f"{group.n_jerks} jerks", "other muscles": f"{group.n_jerks} jerks of the muscles with fewer "
-             f"than {params.min_jerks} each"}.get(group.name, f"{group.n_jerks} jerks of {group.name}")
+    where = _where(group, params)
     if sig_tr is None and pooled_muscles > 1:
         p_txt = f"p = {tr.p_adjusted:.2g}" if tr is not None and math.isfinite(tr.p_adjusted) else "not tested"
         return unknown("too_few_per_muscle", (
@@ -142,19 +171,32 @@ def cortical_finding(*, n_selected: int, n_usable: int, rejected: dict, has_eeg:
     if sig_tr is not None:
         ev = (f"Cortical: a {sig_tr.polarity} EEG transient ({sig_tr.amplitude_uv:+.1f} uV) at {sig_tr.channel} "
               f"peaks {sig_tr.latency_ms:.0f} ms before EMG onset in the average of {where} ({test}, "
-              f"p = {sig_tr.p_adjusted:.2g} < {params.alpha:.2g}); {extras}.")
+              f"p = {sig_tr.p_adjusted:.2g} < {params.alpha:.2g}){_reference_text(sig_tr)}; {extras}.")
         return Finding(code, True, ev, values)
     p_txt = f"p = {tr.p_adjusted:.2g}" if tr is not None and math.isfinite(tr.p_adjusted) else "not tested"
-    for_cortex = _signs_for_cortex(group, params)
-    if for_cortex:
-        values["signs_for_cortex"] = for_cortex
+    others = [g for g in groups if g is not group]
+    nor = ""
+    if others:
+        listed = [f"{_where(g, params)} (p = {g.transient.p_adjusted:.2g})"
+                  if g.transient is not None and math.isfinite(g.transient.p_adjusted)
+                  else f"{_where(g, params)} (not tested)" for g in others]
+        nor = ", nor in that of " + (" or ".join(listed) if len(listed) < 3 else ", ".join(listed[:-1]) +
+                                     " or " + listed[-1])
+    by_group = _signs_for_cortex(groups, params)
+    if by_group:
+        named = {g.name: g for g in groups}
+        values["signs_for_cortex"] = [f"{sign} ({_where(named[name], params)})"
+                                      for name, signs in by_group.items() for sign in signs]
+        values["signs_for_cortex_by_group"] = by_group
+        said = "; ".join(f"in the {_where(named[name], params)}, {' and '.join(signs)}"
+                         for name, signs in by_group.items())
         return unknown("inconclusive", (
             f"Inconclusive: no EEG transient time-locked before the jerks in the average of {where} ({test}, "
-            f"{p_txt}, alpha {params.alpha:.2g}), but {' and '.join(for_cortex)}, so a cortical origin cannot be "
-            f"excluded with fewer than {params.absence_jerks} jerks; more jerks (clinics average 50-200) or a review "
-            f"of the averages is needed; {extras}."))
+            f"{p_txt}, alpha {params.alpha:.2g}){nor}, but {said}, so a cortical origin cannot be excluded with "
+            f"fewer than {params.absence_jerks} jerks; more jerks (clinics average 50-200) or a review of the "
+            f"averages is needed; {extras}."))
     ev = (f"No EEG transient time-locked before the jerks in the average of {where} "
-          f"({test}, {p_txt}, alpha {params.alpha:.2g}): not cortical by back-averaging; {extras}.")
+          f"({test}, {p_txt}, alpha {params.alpha:.2g}){nor}: not cortical by back-averaging; {extras}.")
     return Finding(code, False, ev, values)
 
 

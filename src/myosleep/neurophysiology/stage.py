@@ -10,7 +10,7 @@ import numpy as np
 from ..errors import ParameterError
 from .bereitschaft import BPResult, test_bereitschaftspotential
 from .bursts import burst_duration_test
-from .channels import eeg_channels, is_shhs
+from .channels import eeg_channels, is_shhs, preferred_sites, recording_reference
 from .coherence import eeg_emg_coherence, jerk_spectra
 from .epochs import EpochSet, eog_channels, extract_epochs, select_jerks
 from .findings import cortical_finding, functional_finding
@@ -160,7 +160,9 @@ def _average_groups(recording: Any, ep: EpochSet, jerks: Any, params: NeuroParam
         return []
     base = (ep.times_s >= params.baseline_s[0] - 1e-9) & (ep.times_s < params.baseline_s[1] - 1e-9)
     spectra = jerk_spectra(recording, ep, trig, params)
-    leads = [params.min_lead_ms(_roles(recording, trig[rows])) for _, rows in plan]
+    roles = [_roles(recording, trig[rows]) for _, rows in plan]
+    leads = [params.min_lead_ms(r) for r in roles]
+    reference = recording_reference(ep.channels)
     nulls = [transient_null(ep, rows, params=params, rng=rng, min_lead_ms=lead) if test else None
              for (_, rows), lead in zip(plan, leads)]
     p_raw = np.array([nl.p_value if nl is not None else np.nan for nl in nulls])
@@ -171,11 +173,13 @@ def _average_groups(recording: Any, ep: EpochSet, jerks: Any, params: NeuroParam
         p_adj[tested] = holm(p_raw[tested])
         levels[tested] = holm_levels(p_raw[tested], params.alpha)
     out = []
-    for (name, rows), nl, pa, lv, lead in zip(plan, nulls, p_adj, levels, leads):
+    for (name, rows), nl, pa, lv, lead, role in zip(plan, nulls, p_adj, levels, leads, roles):
         x = ep.data_uv[rows]
         x = x - x[:, :, base].mean(axis=2, keepdims=True)
         band = _band(x, ep.times_s, params, rng, band_window_s)
-        tr = locate_transient(nl, level=float(lv), p_adjusted=float(pa), alpha=params.alpha, params=params) \
+        prefer = preferred_sites(_sides(recording, trig[rows]), role)
+        tr = locate_transient(nl, level=float(lv), p_adjusted=float(pa), alpha=params.alpha, params=params,
+                              lead_window_ms=params.lead_window_ms(role), preferred=prefer, reference=reference) \
             if nl is not None else NOT_TESTED
         coh = eeg_emg_coherence(spectra, rows, channels=ep.channels, params=params)
         bd = burst_duration_test(jerks.burst_ms[ep.usable[rows]], params=params)
@@ -188,6 +192,13 @@ def _roles(recording: Any, triggers: np.ndarray) -> set[str]:
     """Roles of the trigger muscles (``"unknown"`` for a label the recording does not hold)."""
     labels = set(recording.labels)
     return {recording.channel(t).role.value if t in labels else "unknown" for t in {str(x) for x in triggers}}
+
+
+def _sides(recording: Any, triggers: np.ndarray) -> set[str]:
+    """Sides (``"left"``, ``"right"``) of the trigger muscles the recording knows."""
+    labels = set(recording.labels)
+    sides = {recording.channel(t).side for t in {str(x) for x in triggers} if t in labels}
+    return {s.value for s in sides if s is not None}
 
 
 def _wake_band(ep: EpochSet | None, rows: np.ndarray, params: NeuroParams, rng: np.random.Generator) -> Band | None:
@@ -306,7 +317,7 @@ def jerk_locked_analysis(recording: Any, events: Any, *, classes: tuple[str, ...
                                 rejected=dict(ep.rejected) if ep is not None else {}, has_eeg=bool(chans),
                                 group=primary, bp=bp, params=params, ruleset=ruleset, classes=classes,
                                 eeg_channels=tuple(c.label for c in chans), n_groups=len(groups), reason=low_rate,
-                                pooled_muscles=pooled_muscles)
+                                pooled_muscles=pooled_muscles, groups=tuple(groups))
     functional = functional_finding(bp=bp, ruleset=ruleset, params=params)
     covered = _covered(groups) if cortical.present else ()
     logger.info("neurophysiology: %d/%d jerks usable, %d group(s), cortical=%s, functional=%s", n_usable,

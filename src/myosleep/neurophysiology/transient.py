@@ -43,6 +43,7 @@ from typing import TypedDict
 
 import numpy as np
 
+from .channels import Reference, parse_derivation
 from .epochs import EpochSet
 from .params import NeuroParams
 
@@ -75,7 +76,10 @@ class TransientResult:
         ``p_value`` adjusted over the groups of the analysis (Holm); the group is
         significant when it is <= alpha and a run's peak lies >= 8 ms before onset.
     channel : str | None
-        Channel of the earliest significant peak (None when none).
+        Channel of the reported transient (None when none): of the significant runs, the one
+        in the muscles' lead window, over the jerking limb's motor area, with the largest
+        deflection (:func:`locate_transient`); with a scalp common reference, the derivation
+        of the site where the deflection is largest.
     latency_ms : float
         Its lead over EMG onset, ms (positive = EEG before EMG; NaN when none).
     polarity : str | None
@@ -83,10 +87,21 @@ class TransientResult:
     amplitude_uv : float
         Peak of the detrended average, uV (signed).
     cluster_start_ms, cluster_end_ms : float
-        The significant cluster's span relative to EMG onset, ms.
+        The span of the significant run reported relative to EMG onset, ms (with a scalp
+        common reference it may lie on another channel than ``channel``).
     clusters : tuple of dict
         When Holm rejected the group: every run of samples above its threshold (channel,
         start_ms, end_ms, p_value, sign, peak_ms); else empty.
+    reference : str | None
+        The recording's common reference when it is a scalp electrode (``"Cz"``; EGI nets):
+        its potential appears inverted on every channel. None for ears, mastoids, mixed or
+        no common reference.
+    reference_free : dict | None
+        With such a reference and channels covering the head: the average reference's view
+        at the transient's peak (``reference`` "average", ``site`` with the largest
+        deflection, ``amplitude_uv``, ``polarity``, ``n_sites``); else None.
+    lead_window_ms : tuple of float | None
+        The physiological lead window of the group's muscles (:meth:`NeuroParams.lead_window_ms`).
     """
 
     p_value: float
@@ -98,12 +113,17 @@ class TransientResult:
     cluster_start_ms: float
     cluster_end_ms: float
     clusters: tuple[dict, ...]
+    reference: str | None = None
+    reference_free: dict | None = None
+    lead_window_ms: tuple[float, float] | None = None
 
     def to_dict(self) -> dict:
         return {"p_value": self.p_value, "p_value_adjusted": self.p_adjusted, "channel": self.channel,
                 "latency_ms": self.latency_ms, "polarity": self.polarity, "amplitude_uv": self.amplitude_uv,
                 "cluster_start_ms": self.cluster_start_ms, "cluster_end_ms": self.cluster_end_ms,
-                "clusters": [dict(c) for c in self.clusters]}
+                "clusters": [dict(c) for c in self.clusters], "reference": self.reference,
+                "reference_free": None if self.reference_free is None else dict(self.reference_free),
+                "lead_window_ms": None if self.lead_window_ms is None else list(self.lead_window_ms)}
 
 
 NOT_TESTED = TransientResult(float("nan"), float("nan"), None, float("nan"), None, float("nan"), float("nan"),
@@ -311,16 +331,49 @@ def holm_levels(p_values: np.ndarray, alpha: float) -> np.ndarray:
     return levels
 
 
+def _locate(c: _Cluster, nl: TransientNull, electrodes: list[str | None], free: np.ndarray | None,
+            reference: Reference | None) -> tuple[_Cluster, int, int, str | None, float]:
+    """Where the deflection of a significant run lies: (run, peak sample, channel index, electrode,
+    size in uV). With a scalp reference every channel carries the reference's potential
+    inverted, so the run's channel does not say where the field is: the site of the largest
+    deflection at the run's peak against the average reference (``free``; its channel is the
+    derivation of that site, or the largest recorded deflection when the site is the
+    reference), else the largest recorded deflection. Otherwise the run's own channel."""
+    k = int(np.argmin(np.abs(nl.times_s * 1000.0 - c["peak_ms"])))
+    if reference is None:
+        ch = nl.channels.index(c["channel"])
+        return c, k, ch, electrodes[ch], abs(c["peak_uv"])
+    row = nl.avg_uv[k]
+    if free is not None:
+        j = int(np.argmax(np.abs(free[k])))
+        site = reference.sites[j].lower()
+        ch = j if j < row.size else int(np.argmax(np.abs(row)))
+        return c, k, ch, site, float(abs(free[k, j]))
+    ch = int(np.argmax(np.abs(row)))
+    return c, k, ch, electrodes[ch], float(abs(row[ch]))
+
+
 def locate_transient(nl: TransientNull | None, *, level: float, p_adjusted: float, alpha: float,
-                     params: NeuroParams) -> TransientResult:
-    """The earliest significant run of ``nl`` at ``level`` (the group's Holm level) when Holm
-    rejected the group (``p_adjusted <= alpha``); else the group's p-values and no transient."""
+                     params: NeuroParams, lead_window_ms: tuple[float, float] | None = None,
+                     preferred: frozenset[str] = frozenset(), reference: Reference | None = None) -> TransientResult:
+    """The reported run of ``nl`` at ``level`` (the group's Holm level) when Holm rejected the
+    group (``p_adjusted <= alpha``); else the group's p-values and no transient.
+
+    Of the significant runs peaking at least ``nl.min_lead_ms`` before onset, the one reported
+    peaks within ``lead_window_ms`` (the muscles' physiological lead), on a ``preferred``
+    site (electrode over the motor area of the jerking limb, lower case) and with the largest deflection in the
+    reference-free sense, in that order (Shibasaki 1992; Shibasaki & Hallett 2005): with a
+    scalp ``reference`` (Cz, EGI's vertex) the reference's own potential appears inverted on
+    every channel, and the earliest or largest recorded deflection can be the reference's.
+    When the channels cover the head, deflections are compared against the average reference
+    (Dien 1998; Nunez & Srinivasan 2006), which ``reference_free`` reports."""
     if nl is None:
         return NOT_TESTED
     p_group = nl.p_value
+    ref_name = reference.name if reference is not None and reference.active else None
     if not p_adjusted <= alpha:
         return TransientResult(p_group, p_adjusted, None, float("nan"), None, float("nan"), float("nan"),
-                               float("nan"), ())
+                               float("nan"), (), ref_name, None, lead_window_ms)
     t_crit = float(np.quantile(nl.null, 1.0 - level))
     found: list[_Cluster] = []
     for ch, k0, k1, mass in _clusters(nl.t_obs, t_crit):
@@ -338,14 +391,39 @@ def locate_transient(nl: TransientNull | None, *, level: float, p_adjusted: floa
     public = tuple({"channel": c["channel"], "start_ms": c["start_ms"], "end_ms": c["end_ms"],
                     "p_value": c["p_value"], "sign": c["sign"], "peak_ms": round(c["peak_ms"], 2)} for c in found)
     none = TransientResult(p_group, p_adjusted, None, float("nan"), None, float("nan"), float("nan"),
-                           float("nan"), public)
+                           float("nan"), public, ref_name, None, lead_window_ms)
     # a peak closer to EMG onset than the shortest corticomuscular conduction time is the
     # jerk's own onset (or an onset error), not its cortical cause
     sig = [c for c in found if c["p_value"] <= level and -c["peak_ms"] >= nl.min_lead_ms]
     if not sig:
         return none
-    # the earliest peak of the significant time-locked complex gives the corticomuscular lead
-    # (the first deflection of the biphasic cortical potential; Shibasaki 1992)
-    best = min(sig, key=lambda c: (c["peak_ms"], c["p_value"]))
+    active = reference is not None and reference.active
+    free = reference.rereference(nl.avg_uv) if reference is not None and reference.average else None
+    electrodes = [parse_derivation(c).active for c in nl.channels]
+    located = [_locate(c, nl, electrodes, free, reference if active else None) for c in sig]
+
+    def rank(loc: tuple[_Cluster, int, int, str | None, float]) -> tuple[bool, bool, float]:
+        c, _, _, site, size = loc
+        lead = -c["peak_ms"]
+        inside = lead_window_ms is None or lead_window_ms[0] - 1e-6 <= lead <= lead_window_ms[1] + 1e-6
+        return inside, site in preferred, size
+
+    run, k, ch, _, _ = max(located, key=rank)
+    if active:  # the located channel's own peak over the run's span
+        sign = 1.0 if nl.avg_uv[k, ch] > 0 else -1.0
+        t_ms = nl.times_s * 1000.0  # the run's bounds are rounded to 0.01 ms
+        tm = (t_ms >= run["start_ms"] - 0.006) & (t_ms <= run["end_ms"] + 0.006)
+        lat_s, val = _peak(nl.avg_uv[:, ch], nl.times_s, tm, sign)
+        best = _Cluster(channel=nl.channels[ch], start_ms=run["start_ms"], end_ms=run["end_ms"],
+                        p_value=run["p_value"], sign="positive" if sign > 0 else "negative",
+                        peak_ms=lat_s * 1000.0, peak_uv=val)
+    else:
+        best = run
+    ref_free = None
+    if free is not None and reference is not None:
+        row = free[k]
+        j = int(np.argmax(np.abs(row)))
+        ref_free = {"reference": "average", "site": reference.sites[j], "amplitude_uv": round(float(row[j]), 2),
+                    "polarity": "positive" if row[j] > 0 else "negative", "n_sites": len(reference.sites)}
     return TransientResult(p_group, p_adjusted, best["channel"], -best["peak_ms"], best["sign"], best["peak_uv"],
-                           best["start_ms"], best["end_ms"], public)
+                           best["start_ms"], best["end_ms"], public, ref_name, ref_free, lead_window_ms)
