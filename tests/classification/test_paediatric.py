@@ -3,6 +3,7 @@ simulated infant nights with a perfect detector (``truth_detection_tables``)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from myosleep.classification import classify
@@ -36,3 +37,82 @@ def test_plms_index_between_the_child_and_adult_cut_offs_needs_the_age(night_sta
     adult = classify(detection([], b), ctx, age="45").finding("periodic_limb_movements")
     assert (child.present, adult.present) == (n_lms / 2.0 > 5.0, n_lms / 2.0 > 15.0)
     assert child.values["verdict_depends_on_age"] is False
+
+
+# ------------------------------------------------- 74, 75: 1-5 Hz jerk clusters in wake and past infancy
+
+_BNSM: dict = {}
+
+
+def _bnsm(age, relabel=None):
+    """The simulated infant BNSM night (1.5 h, seed 1: 14 clusters, 330 jerks), perfect detector; the
+    epochs holding the clusters ``relabel`` picks (every one, every second) scored W."""
+    from myosleep.context import build_context
+    from myosleep.io.hypnogram_model import Hypnogram
+    from myosleep.simulate import simulate_night
+
+    from .conftest import sim_detection, truth_detection_tables
+
+    if "sim" not in _BNSM:
+        sim = simulate_night("infant_bnsm", hours=1.5, seed=1, sfreq_emg=200, sfreq_eeg=100)
+        _BNSM["sim"] = sim
+        _BNSM["det"] = sim_detection(sim, truth_detection_tables(sim))
+    sim, det = _BNSM["sim"], _BNSM["det"]
+    hyp = sim.hypnogram
+    nm = sim.events[sim.events["trial_type"] == "neonatal_myoclonus"]
+    spans = nm.groupby("cluster_id")["onset"].agg(["min", "max"]).to_numpy()
+    stages = np.array(hyp.stages, copy=True)
+    start = np.arange(stages.size) * hyp.epoch_s
+    for lo, hi in spans[relabel] if relabel is not None else ():
+        stages[(start + hyp.epoch_s > lo - 30.0) & (start < hi + 30.0)] = 0
+    ctx = build_context(hypnogram=Hypnogram(stages, epoch_s=hyp.epoch_s, source="simulated"),
+                        detect_arousals=False)
+    return sim, classify(det, ctx, age=age)
+
+
+def test_bnsm_typical_night_at_three_weeks_stays_present():
+    """Control: all 14 clusters in sleep at 3 weeks: present, every true jerk neonatal_myoclonus."""
+    sim, c = _bnsm("3w")
+    f = c.finding("benign_neonatal_sleep_myoclonus")
+    assert f.present is True and f.values["n_clusters"] == 14 and f.values["n_neonatal_jerks"] == 330
+    assert f.values["n_wake_clusters"] == 0 and f.values["red_flag"] is None
+    assert "only in sleep" in f.evidence and "see a doctor" in f.evidence
+
+
+@pytest.mark.parametrize("relabel,n_sleep,n_wake,n_wake_jerks", [
+    (slice(None, None, 2), 7, 6, 184),   # 7 clusters in sleep, the other 7 in W (one cut at a wake epoch's edge)
+    (slice(None), 0, 13, 319),           # all 14 in W (two run together)
+])
+def test_jerk_clusters_in_wakefulness_exclude_bnsm_with_a_red_flag(relabel, n_sleep, n_wake, n_wake_jerks):
+    """Half or all of the clusters' epochs scored W at 3 weeks: BNSM not present, the wake clusters
+    counted, a red flag; never "only in sleep"."""
+    _, c = _bnsm("3w", relabel)
+    f = c.finding("benign_neonatal_sleep_myoclonus")
+    assert f.present is False, f.evidence
+    assert f.values["n_clusters"] == n_sleep
+    assert (f.values["n_wake_clusters"], f.values["n_wake_cluster_jerks"]) == (n_wake, n_wake_jerks)
+    assert f.evidence.startswith(f"RED FLAG: {n_wake} clusters of 1-5 Hz jerks in wakefulness ({n_wake_jerks} jerks)")
+    assert "EEG" in f.evidence and ") only in sleep" not in f.evidence
+    assert f.values["red_flag"].startswith(f"{f.values['n_wake_clusters']} clusters of 1-5 Hz jerks in wakefulness")
+
+
+@pytest.mark.parametrize("age", ["2y", "12mo", None])
+def test_jerk_clusters_are_counted_at_every_age_and_are_not_rem_twitches(age):
+    """From 1 year or without an age: the 14 clusters are counted in the finding, their jerks are
+    myoclonic_jerk (with their cluster_id), not rem_twitch; the finding says they are not BNSM at
+    this age, or that the age is needed."""
+    sim, c = _bnsm(age)
+    f = c.finding("benign_neonatal_sleep_myoclonus")
+    assert f.values["n_clusters"] == 14 and f.values["n_neonatal_jerks"] == 330
+    assert "14 clusters of 1-5 Hz jerks in sleep (330 jerks)" in f.evidence
+    ev = c.events
+    clustered = ev[ev["cluster_id"] >= 0]
+    assert len(clustered) == 330 and set(clustered["trial_type"]) == {"myoclonic_jerk"}
+    assert "neonatal_myoclonus" not in set(ev["trial_type"])
+    n_twitch = int((ev["trial_type"] == "rem_twitch").sum())
+    n_twitch_3w = int((_bnsm("3w")[1].events["trial_type"] == "rem_twitch").sum())
+    assert n_twitch == n_twitch_3w  # the background twitches only
+    if age is None:
+        assert f.present is None and "give --age" in f.evidence
+    else:
+        assert f.present is False and "not BNSM at this age" in f.evidence

@@ -308,6 +308,9 @@ def build_summary(rec: Recording, detection: DetectionResult, context: SleepCont
     if detection.channels_used:  # else the no_jerk_channel line above lists every refused channel already
         warnings += [f"Channel {label} not used: {reason}" for label, reason in refused.items()]
     warnings += detection.quality_warnings()
+    # a finding's red flag (rhythmic jerks of an awake infant: neonatal.benign_neonatal_sleep_myoclonus)
+    warnings += [f"{f['code']}: RED FLAG: {f['values']['red_flag']}" for f in cls["findings"]  # type: ignore[attr-defined]
+                 if isinstance(f.get("values"), dict) and f["values"].get("red_flag")]
     summary: dict[str, object] = {
         "tool": {"name": "myosleep", "version": __version__},
         "generated_utc": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
