@@ -116,3 +116,41 @@ def test_jerk_clusters_are_counted_at_every_age_and_are_not_rem_twitches(age):
         assert f.present is None and "give --age" in f.evidence
     else:
         assert f.present is False and "not BNSM at this age" in f.evidence
+
+
+# ------------------------------------------------------- 76: adult rules outside the ages of their source
+
+
+def _scenario(scenario, age, **kw):
+    from .test_simulated import run
+
+    sim, ctx, _ = run(scenario, **kw)
+    from myosleep.classification import classify as _classify
+
+    from .conftest import sim_detection, truth_detection_tables
+
+    return _classify(sim_detection(sim, truth_detection_tables(sim)), ctx, age=age)
+
+
+@pytest.mark.parametrize("scenario,code,kw,ages", [
+    # RSWA (SINBAR / atonia index, adults; Kohyama 1999: adult tonic atonia at preadolescence, 10 y)
+    ("rsbd", "rem_sleep_without_atonia", {"rem_rich": True},
+     {"3w": None, "2y": None, "9.9y": None, "10y": True, "45": True, None: True}),
+    # EFM (AASM; norms of sleepers aged 19-77 years, Frauscher 2014)
+    ("excessive_fragmentary_myoclonus", "excessive_fragmentary_myoclonus", {},
+     {"3w": None, "17y": None, "18y": True, "45": True, None: True}),
+    # sleep starts (wake-to-N1/N2 transitions; AASM infant rules to 2 months: no N1/N2)
+    ("sleep_starts", "sleep_starts", {}, {"3w": None, "2mo": True, "45": True, None: True}),
+])
+def test_adult_rules_cannot_be_assessed_below_the_ages_of_their_source(scenario, code, kw, ages):
+    for age, present in ages.items():
+        f = _scenario(scenario, age, **kw).finding(code)
+        assert f.present is present, (age, f.evidence)
+        assert f.values["ages_covered"]["min_age_years"] == pytest.approx(
+            {"rem_sleep_without_atonia": 10.0, "excessive_fragmentary_myoclonus": 18.0,
+             "sleep_starts": 2 / 12}[code], abs=1e-3)
+        if present is None:
+            assert f.evidence.startswith("Cannot be assessed: no norms below ") and "Measured, not judged" in f.evidence
+            assert f.values["not_assessed_age"] in f.evidence
+        else:
+            assert "not_assessed_age" not in f.values
