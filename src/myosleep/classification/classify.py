@@ -5,7 +5,9 @@ a test checks this list against :data:`STEPS`):
 
 1. ``body_movement``: a gross body movement of detection stays one (:mod:`.body`);
 2. ``neonatal_myoclonus (age < 1 y)``: in infants, part of a 1-5 Hz cluster of jerks in sleep
-   (:mod:`.neonatal`; before the leg movements, which would merge a run of leg jerks);
+   (:mod:`.neonatal`; before the leg movements, which would merge a run of leg jerks); from 1 year
+   or without an age such a cluster's jerks are ``myoclonic_jerk`` (not BNSM, not REM twitches);
+   clusters in wakefulness are numbered in ``cluster_id`` only;
 3. ``propriospinal_myoclonus``: the first segment to fire is axial, spread along the cord at
    3-11 m/s once each muscle's motor conduction is taken out, in wake, N1 or a transition
    window (:mod:`.propriospinal`; before the leg movements, whose leg EMG is part of the jerk);

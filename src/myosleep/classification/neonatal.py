@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..vocab import FindingCode, Stage, TrialType
+from ..vocab import FindingCode, Role, Stage, TrialType
+from ._intervals import arousal_mask
 from .cascade import Cascade, Decision, Step
 from .findings import Evidence, Finding, Minimum, fmt, insufficient, minimum_evidence, tag
+from .fragmentary import is_fragmentary
 from .rules import RuleSet
 from .table import SLEEP_CODES, EventTable, RuleInputs
 
@@ -89,6 +91,10 @@ def decide(events: EventTable, state: Cascade, inputs: RuleInputs) -> Decision:
     and is not a REM twitch either).  Decided before the leg movements: a 1-5 Hz run of leg jerks
     would otherwise merge into one AASM leg movement (its offset needs 0.5 s of rest).
 
+    From 1 year or without an age, the chin-only fragments associated with an arousal (the
+    arousal's chin tone, :mod:`.arousal`, AASM association rule) and the single-channel potentials
+    of 20-150 ms (fragmentary myoclonus, AASM; :mod:`.fragmentary`) are left out of the runs.
+
     In wakefulness (W) the same runs are only numbered in ``cluster_id`` (after the sleep clusters)
     and left to the later rules: BNSM stops on waking (Maurer et al. 2010; ICSD-3), so rhythmic
     jerks of an awake infant are not BNSM and the finding says so (:func:`assess`).
@@ -100,13 +106,20 @@ def decide(events: EventTable, state: Cascade, inputs: RuleInputs) -> Decision:
     asleep = np.isin(events.stage, SLEEP_CODES)
     awake = events.stage == int(Stage.W)
     jerk = ~(events.max_burst_s > rs.neonatal_max_burst_s)  # brief EMG bursts (NaN: no EMG burst to judge)
-    cluster, rate = neonatal_clusters(events.onset_s, asleep, rules=rs, candidate=state.free & jerk)
-    in_wake, _ = neonatal_clusters(events.onset_s, awake, rules=rs, candidate=state.free & jerk)
+    age = inputs.age
+    infant = age is not None and age.years < rs.neonatal_max_age_y
+    cand = state.free & jerk
+    if not infant:  # the chin's fragments of an arousal are its tone (:mod:`.arousal`), FM potentials are FM
+        chin_only = np.array([r == {Role.CHIN.value} for r in events.regions], dtype=bool)
+        cand &= ~(chin_only & (events.n_channels == 1) & arousal_mask(
+            events.onset_s, events.offset_s, inputs.context.arousals, rs.arousal_gap_s))
+        cand &= ~is_fragmentary(events, rules=rs)
+    cluster, rate = neonatal_clusters(events.onset_s, asleep, rules=rs, candidate=cand)
+    in_wake, _ = neonatal_clusters(events.onset_s, awake, rules=rs, candidate=cand)
     n_sleep = int(cluster.max()) + 1
     cluster = np.where(in_wake >= 0, in_wake + n_sleep, cluster)
     sel = (cluster >= 0) & asleep
-    age = inputs.age
-    if age is not None and age.years < rs.neonatal_max_age_y:
+    if infant:
         return Decision(sel, TrialType.NEONATAL_MYOCLONUS,
                         [f"cluster {c} of jerks at {r:.1f} Hz in sleep (BNSM 1-5 Hz)"
                          for c, r in zip(cluster[sel], rate[sel])],
