@@ -187,7 +187,8 @@ def benign_neonatal_sleep_myoclonus(*, age_months: float | None, n_clusters: int
     if age_months is None:
         return Finding(FindingCode.BENIGN_NEONATAL_SLEEP_MYOCLONUS, None,
                        f"Age not given, so benign neonatal sleep myoclonus (an infant disorder) cannot be assessed; "
-                       f"{seen} were seen (classed myoclonic_jerk: give --age){wake} {tag(rules)}.", values)
+                       f"{seen} were seen{' (classed myoclonic_jerk: give --age)' if n_clusters else ''}{wake} "
+                       f"{tag(rules)}.", values)
     if age_months / 12.0 >= rules.neonatal_max_age_y:
         other = (": rhythmic jerk clusters in sleep are not BNSM at this age, consider other causes (epileptic "
                  "myoclonus, sleep-related rhythmic movement disorder; ICSD-3) and see a doctor"
