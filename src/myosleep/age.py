@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from dataclasses import dataclass
 
 from .errors import ParameterError
 
-__all__ = ["Age", "parse_age"]
+__all__ = ["Age", "age_from_birthdate", "ages_disagree", "parse_age"]
 
 _DAYS_PER = {"d": 1.0, "w": 7.0, "mo": 365.25 / 12.0, "m": 365.25 / 12.0, "y": 365.25}
 _RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(d|days?|w|wk|weeks?|mo|mos|months?|m|y|yr|yrs|years?)?\s*$", re.I)
@@ -64,3 +65,20 @@ def parse_age(text: str | float | int | Age | None) -> Age | None:
     if not 0 <= days <= 130 * 365.25:
         raise ParameterError(f"age {text!r} is outside 0 days to 130 years", where="age")
     return Age(days=days, text=str(text).strip())
+
+
+def age_from_birthdate(birth: _dt.date, on: _dt.date) -> Age | None:
+    """The age on ``on`` of a person born on ``birth``, in days (``"20d"``); None when ``on`` comes
+    before the birth or more than 130 years after it (a placeholder date, not an age)."""
+    days = (on - birth).days
+    if not 0 <= days <= 130 * 365.25:
+        return None
+    return Age(days=float(days), text=f"{days}d")
+
+
+def ages_disagree(given: Age, other: Age) -> bool:
+    """Whether two ages of one person disagree by more than the precision of ``given``: one unit of
+    its text (``7y``: a year; ``4mo``: a month; ``20d``: a day), at least a day."""
+    m = _RE.match(given.text)
+    unit = _CANON[(m.group(2) or "y").lower()] if m else "d"
+    return abs(given.days - other.days) > max(_DAYS_PER[unit], 1.0)

@@ -371,6 +371,7 @@ def _analyze(recording: str | os.PathLike[str] | Recording | mne.io.BaseRaw, *,
     try:
         rs, age_obj = _rules(rules), parse_age(age)
         with run.recording(recording, channels) as rec:
+            age_obj, age_source, age_notes = recording_age(rec, age_obj)
             inputs = read_inputs(rec, hypnogram=hypnogram, scored_events=scored_events)
             if revision is not None:
                 inputs = revision.inputs(rec, inputs)
@@ -395,11 +396,67 @@ def _analyze(recording: str | os.PathLike[str] | Recording | mne.io.BaseRaw, *,
                 evidence = extract_evidence(rec, detection, context, classification)
             run.timings["total_s"] = time.perf_counter() - run.t0
             summary = build_summary(rec, detection, context, classification, age=age_obj, timings=run.timings,
-                                    stages=values)
+                                    stages=values, age_source=age_source,
+                                    age_warnings=age_notes + hypnogram_age_warnings(age_obj, context))
     finally:
         run.close()
     return Analysis(events=classification.events, summary=summary, detection=detection, context=context,
                     classification=classification, stage_values=values, evidence=evidence)
+
+
+def recording_age(rec: Recording, given: Age | None) -> tuple[Age | None, str | None, list[str]]:
+    """The age of the analysis, where it comes from, and a warning when the sources disagree.
+
+    ``given`` (``--age``) wins; else the age on the recording's start date of the EDF+ patient
+    field's birthdate (EDF+ spec 2.1.3.3: ``code sex birthdate name``, ``dd-MMM-yyyy``; :func:`.io.
+    edf_header.edf_plus_birthdate`), when both dates are the file's (not anonymised to ``X``).
+    Sources: ``"given"`` or ``"edf_plus_birthdate"`` (the dates said in the warning-free summary).
+    """
+    from .age import age_from_birthdate, ages_disagree
+    from .io.edf_header import edf_plus_birthdate, read_edf_header
+
+    header_age, birth = None, None
+    if rec.path is not None and rec.format != "mne" and rec.start_datetime is not None and rec.start_date_known:
+        birth = edf_plus_birthdate(read_edf_header(rec.path).patient)
+        if birth is not None:
+            header_age = age_from_birthdate(birth, rec.start_datetime.date())
+    if given is None:
+        return header_age, None if header_age is None else "edf_plus_birthdate", []
+    notes = []
+    if header_age is not None and ages_disagree(given, header_age):
+        notes.append(f"--age {given.text} disagrees with the EDF+ header: born {birth:%d-%b-%Y}, recorded "
+                     f"{rec.start_datetime:%d-%b-%Y}, {header_age.days:.0f} days old ({header_age.years:.2f} years); "
+                     f"--age is used, check which is right")
+    return given, "given", notes
+
+
+def hypnogram_age_warnings(age: Age | None, context: SleepContext) -> list[str]:
+    """A warning when the hypnogram's scoring rules do not fit the age.
+
+    AASM infant rules (W, N, T, R) cover 0-2 months post-term; from 2 months NREM is scored
+    N1, N2, N3 (AASM Manual; Grigg-Damberger, J Clin Sleep Med 2016).  N2 needs sleep spindles,
+    which appear from about 2 months (Grigg-Damberger 2016): N2 epochs under 2 months, or
+    infant labels past 2 months, mean the age or the hypnogram is wrong.
+    """
+    import numpy as np
+
+    from .vocab import Stage
+
+    hyp = getattr(context, "hypnogram", None)
+    if age is None or hyp is None or not str(hyp.source).startswith("file:"):  # a scorer's file, not a staging
+        return []
+    limit_days = 2.0 * 365.25 / 12.0
+    infant = hyp.convention == "infant-labels"
+    if infant and age.days > limit_days:
+        return [f"The hypnogram is scored with infant rules (W, N, T, R: AASM, 0-2 months post-term) but the age is "
+                f"{age.text} ({age.months:.1f} months): from 2 months NREM is scored N1, N2, N3 (Grigg-Damberger, "
+                f"J Clin Sleep Med 2016); check the age or the hypnogram"]
+    n2 = int((np.asarray(hyp.stages) == int(Stage.N2)).sum())
+    if not infant and age.days < limit_days and n2:
+        return [f"The hypnogram holds {n2} N2 epochs but the age is {age.text} ({age.months:.1f} months): N2 needs "
+                f"sleep spindles, which appear from about 2 months; infants of 0-2 months are scored W, N, T, R "
+                f"(AASM infant rules; Grigg-Damberger, J Clin Sleep Med 2016); check the age or the hypnogram"]
+    return []
 
 
 def analyze_to_dir(recording: str | os.PathLike[str], *, out_dir: str | os.PathLike[str],

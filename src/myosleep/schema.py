@@ -414,7 +414,8 @@ EVENTS = Table("events", "events.tsv", "One classified motor event or leg moveme
     _c("interval_s", "float", "s", "Leg movements: onset-to-onset interval to the previous leg movement counted."),
     _c("series_id", "int", None, "Leg movements: PLM series number; -1 when not periodic."),
     _c("velocity_m_s", "float", "m/s", "Axial-onset events: spread velocity along the cord (median over muscles)."),
-    _c("cluster_id", "int", None, "Neonatal myoclonus: cluster number; -1 when none."),
+    _c("cluster_id", "int", None, "Cluster of >= 4 jerks at 1-5 Hz (the BNSM rule), in sleep or in wakefulness, "
+       "at any age: cluster number; -1 when none."),
     _c("rule", "str", None, "What decided the class, in one line with its numbers."),
     _EVENT_ID,
     _c("in_lights", "bool", None, "The onset lies in the recording period, lights off to lights on (the epochs "

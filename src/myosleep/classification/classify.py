@@ -5,7 +5,9 @@ a test checks this list against :data:`STEPS`):
 
 1. ``body_movement``: a gross body movement of detection stays one (:mod:`.body`);
 2. ``neonatal_myoclonus (age < 1 y)``: in infants, part of a 1-5 Hz cluster of jerks in sleep
-   (:mod:`.neonatal`; before the leg movements, which would merge a run of leg jerks);
+   (:mod:`.neonatal`; before the leg movements, which would merge a run of leg jerks); from 1 year
+   or without an age such a cluster's jerks are ``myoclonic_jerk`` (not BNSM, not REM twitches);
+   clusters in wakefulness are numbered in ``cluster_id`` only;
 3. ``propriospinal_myoclonus``: the first segment to fire is axial, spread along the cord at
    3-11 m/s once each muscle's motor conduction is taken out, in wake, N1 or a transition
    window (:mod:`.propriospinal`; before the leg movements, whose leg EMG is part of the jerk);
@@ -27,7 +29,7 @@ excessive fragmentary myoclonus (:mod:`.fragmentary`), periodic limb movements (
 REM sleep without atonia (:mod:`.rswa`), benign neonatal sleep myoclonus (:mod:`.neonatal`),
 propriospinal myoclonus (:mod:`.propriospinal`), cortical myoclonus (:mod:`.cortical`); each is
 "cannot be assessed" on a montage without the channels its rule needs to see its events
-(:mod:`.montage`).
+(:mod:`.montage`), and at an age its rule's source does not cover (:mod:`.agegate`).
 
 Burst durations are those of each event's EMG bursts, as detection reports them: an
 accelerometer's movement outlasts the muscle burst that caused it and is not a "burst".
@@ -45,6 +47,7 @@ from ..age import Age, parse_age
 from ..schema import EVENTS, LEG_MOVEMENTS
 from ..vocab import TrialType
 from . import (
+    agegate,
     arousal,
     body,
     cortical,
@@ -149,7 +152,9 @@ def assess(events: pd.DataFrame, leg_movements: pd.DataFrame, inputs: RuleInputs
     for key, rule in FINDINGS:
         finding, values = rule(evidence)
         # a montage that cannot show the events the rule counts: cannot be assessed (defect 36)
-        findings.append(montage.gate(finding, inputs.roles, rules=inputs.rules, has_chin_amplitude=has_amp))
+        finding = montage.gate(finding, inputs.roles, rules=inputs.rules, has_chin_amplitude=has_amp)
+        # a rule derived in adults, at a child's age it does not cover: cannot be assessed (defect 76)
+        findings.append(agegate.gate(finding, inputs.age, rules=inputs.rules))
         if key is not None and values is not None:
             numbers[key] = values
     return Classification(events=events, findings=tuple(findings), event_indices=idx, finding_indices=numbers,

@@ -571,6 +571,9 @@ def periodic_limb_movements(*, has_leg_channels: bool, n_plms: int, tst_h: float
     few intervals.  ``tst_h``: the total sleep time; the indices divide by it less
     ``sleep_h_no_leg_observed`` (the hours of sleep no leg channel observed; ``values["sleep_h_indexed"]``).
     ``sleep_h_leg_unobserved``: hours of sleep each leg channel did not observe, said in the evidence.
+    Without an age (``age_known`` False) an index between the paediatric and the adult cut-off
+    (ICSD-3 PLMD: > 5/h under 18 years, > 15/h in adults) cannot be assessed: the verdict is the
+    age's (``values["verdict_depends_on_age"]``); above 15/h it is present, below 5/h absent, at any age.
     """
     cutoff = rules.plms_index_child_per_h if is_child else rules.plms_index_adult_per_h
     leg_off = {lab: h for lab, h in (sleep_h_leg_unobserved or {}).items() if h > 0}
@@ -593,6 +596,7 @@ def periodic_limb_movements(*, has_leg_channels: bool, n_plms: int, tst_h: float
               "plms_all_clm_index_per_h": None if n_plms_all_clm is None else per_h(n_plms_all_clm, tst_h),
               "periodicity_index": periodicity_index,
               "tst_h": total_h, "cutoff_per_h": cutoff, "age_group": "child" if is_child else "adult",
+              "verdict_depends_on_age": False,
               "sleep_h_indexed": tst_h, "sleep_h_no_leg_observed": float(sleep_h_no_leg_observed),
               "sleep_h_leg_unobserved": {lab: float(h) for lab, h in (sleep_h_leg_unobserved or {}).items()},
               "minimum_evidence": minimum_evidence(minimums)}
@@ -615,10 +619,21 @@ def periodic_limb_movements(*, has_leg_channels: bool, n_plms: int, tst_h: float
     if short is not None:
         return Finding(short.code, short.present, short.evidence + unseen, short.values)
     present = bool(plmsi > cutoff)
-    who = "children" if is_child else ("adults" if age_known else "adults (age not given)")
     resp = (f" with the respiratory-related candidate LMs left out ({n_plms_all_clm / tst_h:.1f}/h from all "
             f"candidate LMs)" if n_plms_all_clm is not None else "")
     pi = f"; periodicity index {fmt(periodicity_index, 2)}" if periodicity_index is not None else ""
+    if not age_known and rules.plms_index_child_per_h < plmsi <= rules.plms_index_adult_per_h:
+        # ICSD-3 PLMD: > 5/h under 18 years, > 15/h in adults; between the two the verdict is the age's
+        return Finding(FindingCode.PERIODIC_LIMB_MOVEMENTS, None,
+                       f"Cannot be assessed: PLMS index {plmsi:.1f}/h ({n_plms} periodic leg movements in "
+                       f"{tst_h:.1f} h of sleep){resp} lies between the cut-offs for children (> "
+                       f"{rules.plms_index_child_per_h:g}/h) and adults (> {rules.plms_index_adult_per_h:g}/h) "
+                       f"(ICSD-3) and the age is not given: the verdict depends on age; give --age; "
+                       f"PLMW {n_plmw}{pi} {tag(rules)}." + unseen,
+                       {**values, "verdict_depends_on_age": True})
+    who = ("children" if is_child else "adults" if age_known else
+           f"adults, {'and' if present else 'nor'} the {rules.plms_index_child_per_h:g}/h of children: "
+           f"{'present' if present else 'absent'} at any age (age not given)")
     ev = (f"PLMS index {plmsi:.1f}/h ({n_plms} periodic leg movements in {tst_h:.1f} h of sleep){resp}, "
           f"{'above' if present else 'not above'} the {cutoff:g}/h cut-off for {who}; "
           f"PLMW {n_plmw}{pi} {tag(rules)}." + unseen)

@@ -339,13 +339,31 @@ def _edfplus_date(recording_field: str) -> tuple[bool, _dt.date | None]:
     if match is None:
         return False, None
     sub = match.group(1)
-    m = re.fullmatch(r"(\d{2})-([A-Za-z]{3})-(\d{4})", sub)
-    if m is None or m.group(2).upper() not in _MONTHS:
+    date = edf_plus_date(sub)
+    if date is None and re.fullmatch(r"(\d{2})-([A-Za-z]{3})-(\d{4})", sub) is None:
         return sub.upper() == "X", None
+    return True, date
+
+
+def edf_plus_date(text: str) -> _dt.date | None:
+    """An EDF+ date subfield ``dd-MMM-yyyy`` (spec 2.1.3.2-3: ``02-MAY-1951``), None for ``X`` or unreadable."""
+    m = re.fullmatch(r"(\d{2})-([A-Za-z]{3})-(\d{4})", text.strip())
+    if m is None or m.group(2).upper() not in _MONTHS:
+        return None
     try:
-        return True, _dt.date(int(m.group(3)), _MONTHS.index(m.group(2).upper()) + 1, int(m.group(1)))
+        return _dt.date(int(m.group(3)), _MONTHS.index(m.group(2).upper()) + 1, int(m.group(1)))
     except ValueError:
-        return True, None
+        return None
+
+
+def edf_plus_birthdate(patient: str | None) -> _dt.date | None:
+    """The birthdate of an EDF+ patient field (spec 2.1.3.3: ``code sex birthdate name``, subfields
+    separated by spaces, ``X`` when unknown): None when the field does not follow EDF+ or the
+    birthdate is ``X`` or unreadable."""
+    fields = (patient or "").split()
+    if len(fields) < 4 or fields[1].upper() not in ("F", "M", "X"):
+        return None
+    return edf_plus_date(fields[2])
 
 
 def start_from_fields(date: str, time: str, recording_field: str) -> StartDate:

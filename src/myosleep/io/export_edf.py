@@ -160,10 +160,13 @@ def _edf_plus_patient(patient: str | None):
         fields = _NOT_PRINTABLE.sub("_", patient).split()
         sex = _EDF_SEXES.get(fields[1]) if len(fields) >= 4 else None
         if sex is not None:
+            from .edf_header import edf_plus_date  # the one EDF+ date parser
+
+            birth = edf_plus_date(fields[2])
             try:
-                birth = None if fields[2] == "X" else _dt.datetime.strptime(fields[2].title(), "%d-%b-%Y").date()
-                return edfio.Patient(code=fields[0], sex=sex, birthdate=birth, name=fields[3],
-                                     additional=fields[4:])
+                if birth is not None or fields[2] == "X":
+                    return edfio.Patient(code=fields[0], sex=sex, birthdate=birth, name=fields[3],
+                                         additional=fields[4:])
             except ValueError:
                 pass
     return edfio.Patient()

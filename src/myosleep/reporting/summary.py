@@ -21,7 +21,7 @@ events hold arousals, or myosleep's detector) and how many of each (:func:`arous
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -282,8 +282,13 @@ def _unmeasured_counts(cls: dict[str, object]) -> dict[str, object]:
 
 def build_summary(rec: Recording, detection: DetectionResult, context: SleepContext, classification: Classification,
                   *, age: Age | None, timings: Mapping[str, float],
-                  stages: Mapping[str, Mapping[str, object]] | None = None) -> dict[str, object]:
-    """summary.json of one analysis, JSON-ready (NaN as None); the recording still open: its file is hashed."""
+                  stages: Mapping[str, Mapping[str, object]] | None = None, age_source: str | None = None,
+                  age_warnings: Sequence[str] = ()) -> dict[str, object]:
+    """summary.json of one analysis, JSON-ready (NaN as None); the recording still open: its file is hashed.
+
+    ``age_source``: where the age comes from (``"given"``: ``--age``; ``"edf_plus_birthdate"``: the EDF+
+    patient field's birthdate on the recording's start date), in ``age.source``; ``age_warnings``: the
+    age's conflicts with the header or the hypnogram (:func:`myosleep.pipeline.recording_age`)."""
     cls = classification_json(classification, hypnogram_source=context.hypnogram_source)
     refused = detection.channels_refused
     used = set(detection.channels_used)
@@ -308,6 +313,10 @@ def build_summary(rec: Recording, detection: DetectionResult, context: SleepCont
     if detection.channels_used:  # else the no_jerk_channel line above lists every refused channel already
         warnings += [f"Channel {label} not used: {reason}" for label, reason in refused.items()]
     warnings += detection.quality_warnings()
+    warnings += list(age_warnings)
+    # a finding's red flag (rhythmic jerks of an awake infant: neonatal.benign_neonatal_sleep_myoclonus)
+    warnings += [f"{f['code']}: RED FLAG: {f['values']['red_flag']}" for f in cls["findings"]  # type: ignore[attr-defined]
+                 if isinstance(f.get("values"), dict) and f["values"].get("red_flag")]
     summary: dict[str, object] = {
         "tool": {"name": "myosleep", "version": __version__},
         "generated_utc": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
@@ -316,7 +325,8 @@ def build_summary(rec: Recording, detection: DetectionResult, context: SleepCont
         "inputs": {"recording": recording_entry(rec),
                    "hypnogram": hypnogram_input(context),
                    "scored_events": scored_events_input(context)},
-        "age": None if age is None else {"text": age.text, "days": round(age.days, 1), "years": round(age.years, 3)},
+        "age": None if age is None else {"text": age.text, "days": round(age.days, 1), "years": round(age.years, 3),
+                                         "source": age_source or "given"},
         "hypnogram_source": context.hypnogram_source,
         "channels": {"used": sorted(used), "refused": refused, "all": all_channels},
         "sleep": dict(context.stats),
